@@ -1,0 +1,92 @@
+"""Every exception secondfront raises, in one tree.
+
+::
+
+    SecondfrontError                 base; the CLI turns any of these into exit status 2
+    ├── SpecError                    a model file (YAML spec, BIF, XMLBIF) is invalid;
+    │                                carries one Diagnostic per problem, all of them
+    ├── QueryError                   a query names an unknown variable or state
+    │   └── ImpossibleEvidenceError  the evidence has probability zero under the model
+    ├── SourceTextError              a source text does not contain a claim's locator
+    └── UsageError                   a command was called with arguments that cannot work
+
+A user error never shows a traceback: the CLI prints ``str(error)`` and exits 2.
+A ``Diagnostic`` prints in the compiler convention ``path:line:col: error: message`` so
+editors and CI logs can jump to the line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem in one file, at a 1-based line and column.
+
+    Attributes:
+        path: the file as the user named it.
+        line: 1-based line number (0 when the position is unknown, e.g. a missing key).
+        col: 1-based column number (0 when unknown).
+        message: what is wrong and, where possible, how to fix it.
+    """
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: error: {self.message}"
+
+
+class SecondfrontError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class SpecError(SecondfrontError):
+    """A model file has one or more problems; ``diagnostics`` lists all of them, sorted."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: list[Diagnostic] = sorted(diagnostics)
+        if not self.diagnostics:
+            raise ValueError("SpecError needs at least one diagnostic")
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class QueryError(SecondfrontError):
+    """A query names a variable or a state the model does not have."""
+
+
+class ImpossibleEvidenceError(QueryError):
+    """The evidence has probability zero, so no posterior exists.
+
+    Attributes:
+        evidence: the offending evidence, as the user gave it.
+        rows: indices (within a batch) of the evidence sets with P(e) = 0.
+    """
+
+    def __init__(self, evidence: object, rows: Sequence[int] = (0,)) -> None:
+        self.evidence = evidence
+        self.rows = list(rows)
+        where = "" if self.rows == [0] else f" (batch rows {self.rows[:10]})"
+        super().__init__(
+            f"impossible evidence{where}: P(e) = 0 for {evidence!r}; "
+            "the model gives these observations together zero probability. "
+            "Remove or soften one of them."
+        )
+
+
+class SourceTextError(SecondfrontError):
+    """Some claim locators do not resolve to a sentence in the supplied source text."""
+
+
+class UsageError(SecondfrontError):
+    """Arguments that cannot work together, explained in one line."""
+
+
+def unknown_name(kind: str, name: str, valid: Iterable[str]) -> QueryError:
+    """Build the one-line error for an unknown variable or state, listing the valid names."""
+    names = ", ".join(valid)
+    return QueryError(f"unknown {kind} {name!r}; valid {kind}s: {names}")

@@ -1,0 +1,477 @@
+"""Exact inference: a batched junction tree (Hugin architecture) over dense numpy tensors.
+
+Why a junction tree, and why this way
+-------------------------------------
+The engine must return *all* single-variable posteriors for *batches* of evidence
+sets. A junction tree gives every marginal after two passes (collect, distribute) over
+a tree of cliques, so one query costs two sweeps instead of one elimination per
+variable. Planning (moralise, triangulate, build the tree, place every table and every
+piece of evidence) depends only on the network's structure and on *which* variables
+carry evidence, so it is done once (:func:`compile_plan`) and the plan is then
+evaluated on a whole batch in one call (:meth:`Plan.run`): every clique tensor carries
+a leading batch axis, so numpy's vectorised reductions replace a Python loop over
+evidence sets. A variable-elimination order per query (pgmpy) or per-set message
+passing (pyAgrum) repeat that work for each set.
+
+Layout: every clique tensor has shape ``(card(v1), ..., card(vk), B)`` with the
+clique's variables in ascending index order and the batch axis *last*. Ascending order
+means a separator tensor (a clique tensor summed over its non-separator axes) is
+already laid out for *every* clique containing it: moving a message is a reshape that
+inserts size-1 axes, never a transpose. Batch-last means every reduction adds
+contiguous length-B vectors, which numpy vectorises; with the batch axis first the
+same sums run over short strided axes and were measured 2-3x slower on ALARM, HEPAR2
+and WIN95PTS. A batch axis of length 1 broadcasts: tensors upstream of all evidence
+stay unbatched until a message brings evidence in.
+
+Hugin updates divide by the previous separator message. Division by zero arises only
+where hard evidence made the old message zero, and there the correct update is 0
+(0/0 := 0), as in Jensen's Hugin propagation.
+
+Two savings that do not change results:
+
+* **trivial messages**: a subtree that holds no evidence, and whose every table's
+  head variable is summed out inside the subtree, sends a message of ones (the tables
+  are conditional distributions and sum to one). The plan marks such messages at
+  compile time and skips the work (barren parts of the network cost nothing in the
+  collect pass);
+* **scaling**: every message is divided by its sum per batch row and the log of the
+  divisor is accumulated, so products over hundreds of tables neither underflow nor
+  lose the probability of the evidence, returned as ``log_evidence``.
+
+opt_einsum plans the one product that has many operands (the initial potential of a
+clique with several tables, possibly with a batch axis of parameter sets); all other
+steps are single numpy reductions or broadcasts, where a contraction planner has
+nothing to choose.
+
+Memory: the plan states its footprint per batch row (``bytes_per_row``) and its
+largest intermediate; :meth:`Plan.run` splits a batch that would exceed
+``memory_limit`` bytes into chunks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import opt_einsum
+
+# Default cap on the tensors one chunk of a batch may hold at once (bytes).
+DEFAULT_MEMORY_LIMIT = 1 << 30
+
+
+@dataclass(frozen=True)
+class JunctionTree:
+    """The clique forest of a network's triangulated moral graph.
+
+    Attributes:
+        card: number of states of each variable, by variable index.
+        cliques: each clique's variable indices, ascending.
+        parent: parent clique of each clique in its rooted tree; -1 for a root.
+        postorder: every clique, children before their parent (the collect order).
+        family_home: for each variable, the clique that holds its table (its family).
+        marginal_home: for each variable, the smallest clique that contains it.
+    """
+
+    card: tuple[int, ...]
+    cliques: tuple[tuple[int, ...], ...]
+    parent: tuple[int, ...]
+    postorder: tuple[int, ...]
+    family_home: tuple[int, ...]
+    marginal_home: tuple[int, ...]
+
+    def size(self, c: int) -> int:
+        """Number of entries of clique ``c``'s tensor (per batch row)."""
+        return math.prod(self.card[v] for v in self.cliques[c])
+
+    def separator(self, c: int) -> tuple[int, ...]:
+        """Variables clique ``c`` shares with its parent, ascending (empty for a root)."""
+        p = self.parent[c]
+        if p < 0:
+            return ()
+        other = set(self.cliques[p])
+        return tuple(v for v in self.cliques[c] if v in other)
+
+
+def _moral_graph(parents: Sequence[Sequence[int]]) -> list[set[int]]:
+    """Undirected adjacency sets: each family married and directions dropped."""
+    adj: list[set[int]] = [set() for _ in parents]
+    for child, ps in enumerate(parents):
+        family = [child, *ps]
+        for a, b in itertools.combinations(family, 2):
+            adj[a].add(b)
+            adj[b].add(a)
+    return adj
+
+
+def _eliminate(adj: list[set[int]], card: Sequence[int]) -> list[tuple[int, ...]]:
+    """Greedy triangulation; returns the maximal elimination cliques.
+
+    Heuristic: minimum fill-in (edges added), ties broken by the clique's number of
+    states. Min-fill keeps cliques small on the standard networks; the weight tie-break
+    prefers eliminating variables with few states first.
+    """
+    adj = [set(a) for a in adj]
+    alive = set(range(len(adj)))
+
+    def score(v: int) -> tuple[int, int]:
+        nb = adj[v]
+        fill = sum(1 for a, b in itertools.combinations(nb, 2) if b not in adj[a])
+        return fill, card[v] * math.prod(card[u] for u in nb)
+
+    scores = {v: score(v) for v in alive}
+    kept: list[frozenset[int]] = []
+    containing: dict[int, list[int]] = {}  # variable -> indices of kept cliques holding it
+    while alive:
+        v = min(alive, key=lambda u: (scores[u], u))
+        nb = adj[v]
+        clique = frozenset(nb | {v})
+        # An elimination clique can only be contained in an earlier one (v is in no later
+        # clique), so checking the kept cliques that hold v is enough.
+        if not any(clique <= kept[k] for k in containing.get(v, ())):
+            for u in clique:
+                containing.setdefault(u, []).append(len(kept))
+            kept.append(clique)
+        for a in nb:
+            adj[a] |= nb
+            adj[a].discard(a)
+            adj[a].discard(v)
+        alive.discard(v)
+        affected = set(nb)
+        for a in nb:
+            affected |= adj[a]
+        for u in affected & alive:
+            scores[u] = score(u)
+    return [tuple(sorted(c)) for c in kept]
+
+
+def build_junction_tree(parents: Sequence[Sequence[int]], card: Sequence[int]) -> JunctionTree:
+    """Moralise, triangulate and connect the cliques into a junction forest.
+
+    Args:
+        parents: parent indices of each variable (index order need not be topological).
+        card: number of states of each variable.
+
+    The maximal cliques are joined by a maximum-weight spanning forest on separator
+    size (Kruskal); for the cliques of a chordal graph this satisfies the running
+    intersection property. Each component is rooted at its largest clique.
+    """
+    n = len(parents)
+    cliques = _eliminate(_moral_graph(parents), card)
+    sizes = [math.prod(card[v] for v in c) for c in cliques]
+
+    holders: dict[int, list[int]] = {}
+    for i, c in enumerate(cliques):
+        for v in c:
+            holders.setdefault(v, []).append(i)
+    candidate: set[tuple[int, int]] = set()
+    for hs in holders.values():
+        candidate.update(itertools.combinations(hs, 2))
+    edges = sorted(
+        candidate,
+        key=lambda e: (-len(set(cliques[e[0]]) & set(cliques[e[1]])), e),
+    )
+    root_of = list(range(len(cliques)))
+
+    def find(x: int) -> int:
+        while root_of[x] != x:
+            root_of[x] = root_of[root_of[x]]
+            x = root_of[x]
+        return x
+
+    nbrs: list[list[int]] = [[] for _ in cliques]
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            root_of[ra] = rb
+            nbrs[a].append(b)
+            nbrs[b].append(a)
+
+    parent = [-2] * len(cliques)
+    postorder: list[int] = []
+    for start in sorted(range(len(cliques)), key=lambda i: -sizes[i]):
+        if parent[start] != -2:
+            continue
+        parent[start] = -1
+        stack, visit = [start], []
+        while stack:
+            c = stack.pop()
+            visit.append(c)
+            for d in nbrs[c]:
+                if parent[d] == -2:
+                    parent[d] = c
+                    stack.append(d)
+        postorder.extend(reversed(visit))  # DFS preorder reversed: children before parents
+
+    def smallest_holding(vs: set[int]) -> int:
+        v0 = next(iter(vs))
+        return min((i for i in holders[v0] if vs <= set(cliques[i])), key=lambda i: sizes[i])
+
+    family_home = tuple(smallest_holding({v, *parents[v]}) for v in range(n))
+    marginal_home = tuple(smallest_holding({v}) for v in range(n))
+    return JunctionTree(
+        card=tuple(card),
+        cliques=tuple(cliques),
+        parent=tuple(parent),
+        postorder=tuple(postorder),
+        family_home=family_home,
+        marginal_home=marginal_home,
+    )
+
+
+@dataclass
+class Posterior:
+    """Result of running a plan on a batch.
+
+    Attributes:
+        marginals: per variable index, posterior probabilities, shape ``(B, card)``.
+        log_evidence: natural log of P(evidence) per batch row, shape ``(B,)``
+            (``-inf`` where the evidence is impossible).
+    """
+
+    marginals: list[np.ndarray]
+    log_evidence: np.ndarray
+
+
+@dataclass
+class Plan:
+    """A junction tree compiled for one network structure and one set of evidence variables.
+
+    Build with :func:`compile_plan`; evaluate with :meth:`run`. The plan depends on the
+    structure and on *which* variables may carry evidence, never on table values, so it is
+    reused across evidence batches and parameter sets.
+
+    Attributes:
+        tree: the junction forest.
+        evidence_vars: indices of variables that may receive a likelihood in :meth:`run`.
+        trivial: per clique, True when its collect message is all ones and is skipped.
+        bytes_per_row: float64 bytes the clique and separator tensors of one batch row need.
+        largest_clique: entries of the largest clique tensor (per batch row), the
+            largest intermediate the plan creates.
+        parents: parent indices of each variable (the axes of its table).
+        homed: per clique, the variables whose tables it holds.
+    """
+
+    tree: JunctionTree
+    evidence_vars: frozenset[int]
+    trivial: tuple[bool, ...]
+    bytes_per_row: int
+    largest_clique: int
+    parents: tuple[tuple[int, ...], ...]
+    homed: tuple[tuple[int, ...], ...]
+
+    # -- potentials ------------------------------------------------------------------
+
+    def potentials(self, cpts: Sequence[np.ndarray], batched: bool = False) -> list[np.ndarray]:
+        """Initial clique potentials: the product of the tables placed in each clique.
+
+        Args:
+            cpts: one table per variable index, axes ``(*parents, child)``; with
+                ``batched``, every table has a leading axis of length 1 or B.
+            batched: whether the tables carry a leading parameter-set axis.
+
+        Returns:
+            One tensor per clique, shape ``(*card of the clique's variables, 1 or B)``.
+        """
+        card = self.tree.card
+        batch_label = len(card)  # an axis label no variable uses
+        lead = [batch_label] if batched else []
+        out: list[np.ndarray] = []
+        for clique, homed in zip(self.tree.cliques, self.homed, strict=True):
+            shape = tuple(card[v] for v in clique)
+            operands: list[object] = []
+            for v in homed:
+                operands += [cpts[v], [*lead, *self.parents[v], v]]
+            covered = sorted({a for v in homed for a in (*self.parents[v], v)})
+            if homed:
+                prod = np.asarray(opt_einsum.contract(*operands, [*lead, *covered]), np.float64)
+            else:
+                prod = np.ones(())
+            prod = prod[None] if not batched else prod
+            # Size-1 axes for clique variables no table covers, then broadcast to full size;
+            # the batch axis goes last (see the module docstring on layout).
+            prod = prod.reshape((prod.shape[0], *[card[v] if v in covered else 1 for v in clique]))
+            prod = np.moveaxis(prod, 0, -1)
+            out.append(np.ascontiguousarray(np.broadcast_to(prod, (*shape, prod.shape[-1]))))
+        return out
+
+    # -- evaluation ------------------------------------------------------------------
+
+    def run(
+        self,
+        potentials: Sequence[np.ndarray],
+        likelihoods: Mapping[int, np.ndarray],
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    ) -> Posterior:
+        """Calibrate the tree for a batch and read every single-variable posterior.
+
+        Args:
+            potentials: from :meth:`potentials`, each ``(*clique shape, 1 or B)``.
+            likelihoods: variable index -> ``(B, card)`` non-negative likelihoods (a hard
+                observation is a one-hot row; an unobserved row is all ones). Only
+                variables in ``evidence_vars`` are allowed.
+            memory_limit: bytes one chunk of the batch may use; larger batches are split.
+
+        Returns:
+            The posterior marginals (rows where P(e) = 0 are NaN) and log P(e).
+        """
+        unknown = set(likelihoods) - self.evidence_vars
+        if unknown:
+            raise ValueError(f"plan was not compiled for evidence on {sorted(unknown)}")
+        batch = max(
+            [1]
+            + [np.shape(x)[0] for x in likelihoods.values()]
+            + [np.shape(p)[-1] for p in potentials]
+        )
+        chunk = max(1, min(batch, memory_limit // max(self.bytes_per_row, 1)))
+        if chunk >= batch:
+            return self._run(potentials, likelihoods, batch)
+        parts = []
+        for lo in range(0, batch, chunk):
+            hi = min(batch, lo + chunk)
+            pots = [p if p.shape[-1] == 1 else p[..., lo:hi] for p in potentials]
+            lik = {v: x[lo:hi] for v, x in likelihoods.items()}
+            parts.append(self._run(pots, lik, hi - lo))
+        return Posterior(
+            marginals=[
+                np.concatenate([p.marginals[v] for p in parts]) for v in range(len(self.tree.card))
+            ],
+            log_evidence=np.concatenate([p.log_evidence for p in parts]),
+        )
+
+    def _run(
+        self, potentials: Sequence[np.ndarray], likelihoods: Mapping[int, np.ndarray], batch: int
+    ) -> Posterior:
+        tree = self.tree
+        card = tree.card
+        phi = list(potentials)
+        # Evidence enters at the smallest clique holding the variable.
+        for v, lik in likelihoods.items():
+            c = tree.marginal_home[v]
+            clique = tree.cliques[c]
+            phi[c] = phi[c] * np.asarray(lik, dtype=np.float64).T.reshape(
+                (*[card[u] if u == v else 1 for u in clique], -1)
+            )
+        log_z = np.zeros(batch)
+        sent: list[np.ndarray | None] = [None] * len(phi)
+
+        # Collect: leaves to roots.
+        for c in tree.postorder:
+            p = tree.parent[c]
+            if p < 0 or self.trivial[c]:
+                continue
+            msg = _sum_to(phi[c], tree.cliques[c], tree.separator(c))
+            msg, lz = _normalise(msg)
+            log_z = log_z + lz
+            sent[c] = msg
+            phi[p] = phi[p] * _expand(msg, tree.separator(c), tree.cliques[p], card)
+
+        # Roots: P(e) for each component.
+        for c in tree.postorder:
+            if tree.parent[c] < 0:
+                total = phi[c].reshape(-1, phi[c].shape[-1]).sum(axis=0)
+                with np.errstate(divide="ignore"):
+                    log_z = log_z + np.log(total)
+
+        # Distribute: roots to leaves. Hugin update: multiply by new / old separator.
+        for c in reversed(tree.postorder):
+            p = tree.parent[c]
+            if p < 0:
+                continue
+            sep = tree.separator(c)
+            new, _ = _normalise(_sum_to(phi[p], tree.cliques[p], sep))
+            old = sent[c]
+            if old is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    new = np.where(old > 0, new / np.where(old > 0, old, 1.0), 0.0)
+            phi[c] = phi[c] * _expand(new, sep, tree.cliques[c], card)
+
+        marginals: list[np.ndarray] = []
+        for v in range(len(card)):
+            c = tree.marginal_home[v]
+            m = _sum_to(phi[c], tree.cliques[c], (v,)).T
+            m = np.broadcast_to(m, (batch, card[v]))
+            s = m.sum(axis=1, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                marginals.append(m / s)
+        return Posterior(marginals=marginals, log_evidence=log_z)
+
+
+def _sum_to(t: np.ndarray, clique: tuple[int, ...], keep: tuple[int, ...]) -> np.ndarray:
+    """Sum a clique tensor ``(*clique, B)`` over every variable not in ``keep``."""
+    axes = tuple(i for i, v in enumerate(clique) if v not in keep)
+    return t.sum(axis=axes) if axes else t
+
+
+def _expand(
+    msg: np.ndarray, sep: tuple[int, ...], clique: tuple[int, ...], card: Sequence[int]
+) -> np.ndarray:
+    """Reshape a separator tensor ``(*sep, B)`` to broadcast against ``(*clique, B)``."""
+    inside = set(sep)
+    return msg.reshape((*[card[v] if v in inside else 1 for v in clique], msg.shape[-1]))
+
+
+def _normalise(msg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Divide each batch row by its sum; return the scaled tensor and log of the sums.
+
+    Rows summing to zero (impossible evidence) are left at zero with log-sum -inf.
+    """
+    s = msg.reshape(-1, msg.shape[-1]).sum(axis=0)
+    safe = np.where(s > 0, s, 1.0)
+    with np.errstate(divide="ignore"):
+        return msg / safe, np.log(s)
+
+
+def compile_plan(
+    parents: Sequence[Sequence[int]],
+    card: Sequence[int],
+    evidence_vars: frozenset[int] | set[int] = frozenset(),
+    tree: JunctionTree | None = None,
+) -> Plan:
+    """Compile a junction-tree plan.
+
+    Args:
+        parents: parent indices of each variable (the table axes order).
+        card: number of states of each variable.
+        evidence_vars: the variables that may carry evidence in :meth:`Plan.run`.
+        tree: a junction tree already built for this structure (to share between plans).
+
+    Returns:
+        A :class:`Plan`; planning cost is dominated by triangulation, O(n * d^2) for n
+        variables of moral degree d.
+    """
+    parents = tuple(tuple(ps) for ps in parents)
+    tree = tree or build_junction_tree(parents, card)
+    evidence_vars = frozenset(evidence_vars)
+    n_cliques = len(tree.cliques)
+
+    homed: list[list[int]] = [[] for _ in range(n_cliques)]
+    for v, c in enumerate(tree.family_home):
+        homed[c].append(v)
+    has_evidence = [False] * n_cliques
+    for v in evidence_vars:
+        has_evidence[tree.marginal_home[v]] = True
+    heads: list[set[int]] = [set(h) for h in homed]
+    trivial = [False] * n_cliques
+    for c in tree.postorder:  # children first, so subtree facts are complete
+        p = tree.parent[c]
+        if p < 0:
+            continue
+        sep = set(tree.separator(c))
+        trivial[c] = not has_evidence[c] and not (heads[c] & sep)
+        has_evidence[p] = has_evidence[p] or has_evidence[c]
+        heads[p] |= heads[c]
+
+    sizes = [tree.size(c) for c in range(n_cliques)]
+    sep_sizes = [math.prod(card[v] for v in tree.separator(c)) for c in range(n_cliques)]
+    return Plan(
+        tree=tree,
+        evidence_vars=evidence_vars,
+        trivial=tuple(trivial),
+        bytes_per_row=8 * (2 * sum(sizes) + 2 * sum(sep_sizes)),
+        largest_clique=max(sizes, default=1),
+        parents=parents,
+        homed=tuple(tuple(h) for h in homed),
+    )

@@ -1,0 +1,134 @@
+"""Model formats: a registry from file suffix to loader, and model lookup by name.
+
+Built-in formats (YAML scenario specs, BIF, XMLBIF) register through the same
+:func:`register_format` a third party would use, so ``load`` has no special cases.
+Loaders are imported lazily: loading a BIF file need not import pydantic.
+
+Models by name: ``load("belarus-second-front")`` looks for ``NAME.yaml`` (then
+``.yml``, ``.bif``, ``.xmlbif``) in the model folders: ``$SECONDFRONT_MODELS`` (a
+``os.pathsep``-separated list) if set, then ``./models``, then the ``models/`` folder of
+the source checkout this package was installed from.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from secondfront.errors import UsageError
+from secondfront.spec.network import Network
+
+FLAGSHIP = "belarus-second-front"
+
+
+@dataclass(frozen=True)
+class Format:
+    """A model file format.
+
+    Attributes:
+        name: short name, e.g. ``"bif"``.
+        suffixes: file suffixes it claims, lower case, with the dot (``".bif.gz"`` allowed).
+        loader: ``"module:function"`` taking a path and returning a Network.
+    """
+
+    name: str
+    suffixes: tuple[str, ...]
+    loader: str
+
+    def load(self, path: Path) -> Network:
+        """Import the loader on first use and call it."""
+        module, _, func = self.loader.partition(":")
+        fn: Callable[[Path], Network] = getattr(importlib.import_module(module), func)
+        return fn(path)
+
+
+_FORMATS: dict[str, Format] = {}
+
+
+def register_format(fmt: Format) -> None:
+    """Add a format; a later registration for the same name replaces the earlier one."""
+    _FORMATS[fmt.name] = fmt
+
+
+def formats() -> list[Format]:
+    """Registered formats, in registration order."""
+    return list(_FORMATS.values())
+
+
+register_format(Format("spec", (".yaml", ".yml"), "secondfront.spec.scenario:load_spec"))
+register_format(Format("bif", (".bif", ".bif.gz"), "secondfront.spec.bif:read_bif"))
+register_format(
+    Format("xmlbif", (".xml", ".xmlbif", ".bifxml"), "secondfront.spec.xmlbif:read_xmlbif")
+)
+
+
+def format_for(path: Path) -> Format:
+    """The format whose longest suffix matches ``path``; UsageError when none does."""
+    name = path.name.lower()
+    best: tuple[int, Format] | None = None
+    for fmt in _FORMATS.values():
+        for suffix in fmt.suffixes:
+            if name.endswith(suffix) and (best is None or len(suffix) > best[0]):
+                best = (len(suffix), fmt)
+    if best is None:
+        known = ", ".join(s for f in _FORMATS.values() for s in f.suffixes)
+        raise UsageError(f"{path}: unknown model format; expected one of {known}")
+    return best[1]
+
+
+def model_dirs() -> list[Path]:
+    """Folders searched for models given by name, in order."""
+    dirs = [Path(p) for p in os.environ.get("SECONDFRONT_MODELS", "").split(os.pathsep) if p]
+    dirs.append(Path.cwd() / "models")
+    # src/secondfront/spec/formats.py -> the checkout's models/ (editable installs).
+    dirs.append(Path(__file__).resolve().parents[3] / "models")
+    seen: list[Path] = []
+    for d in dirs:
+        if d not in seen:
+            seen.append(d)
+    return seen
+
+
+def available_models() -> dict[str, Path]:
+    """Model name -> file, for every model file in the model folders (first folder wins)."""
+    found: dict[str, Path] = {}
+    for d in model_dirs():
+        if not d.is_dir():
+            continue
+        for f in sorted(d.iterdir()):
+            try:
+                fmt = format_for(f)
+            except UsageError:
+                continue
+            stem = f.name[: -len(next(s for s in fmt.suffixes if f.name.lower().endswith(s)))]
+            found.setdefault(stem, f)
+    return found
+
+
+def resolve_model(name_or_path: str | os.PathLike[str]) -> Path:
+    """A model file from a path, or from a name looked up in the model folders."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    models = available_models()
+    if str(name_or_path) in models:
+        return models[str(name_or_path)]
+    names = ", ".join(sorted(models)) or "none found"
+    raise UsageError(
+        f"no model file or model named {str(name_or_path)!r}; "
+        f"models available: {names} (folders: {', '.join(map(str, model_dirs()))})"
+    )
+
+
+def load(name_or_path: str | os.PathLike[str] = FLAGSHIP) -> Network:
+    """Load a model: a YAML spec, BIF or XMLBIF file, or a model name.
+
+    Raises:
+        SpecError: the file has problems (all of them, ``path:line:col: error: ...``).
+        UsageError: no such file or model, or an unknown suffix.
+    """
+    path = resolve_model(name_or_path)
+    return format_for(path).load(path)

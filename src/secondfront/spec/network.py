@@ -1,0 +1,199 @@
+"""The discrete Bayesian network every loader produces and every engine consumes.
+
+A ``Network`` is pure data: variables with named states, their parents, and one
+conditional probability table (CPT) per variable as a float64 numpy array.
+
+CPT layout (used everywhere in the package): the axes are the parents in the order
+of ``Variable.parents``, then the variable itself last, so ``cpt[i, j, :]`` is the
+distribution of the child given parent 1 in state ``i`` and parent 2 in state ``j``;
+shape ``(card(p1), ..., card(pk), card(child))``. Every row sums to 1 (loaders
+renormalise within a stated tolerance and reject the rest).
+
+Variables are stored in a topological order (parents before children), which the
+loaders establish and ``Network`` checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# A CPT row may miss 1 by this much and is renormalised; the networks of the standard
+# repository are written with ~7 significant digits, so their rows miss 1 by up to ~3e-7.
+ROW_SUM_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A discrete variable.
+
+    Attributes:
+        name: unique identifier.
+        states: state names, in the order of the CPT's last axis.
+        parents: parent names, in the order of the CPT's leading axes.
+        label: optional human-readable description.
+    """
+
+    name: str
+    states: tuple[str, ...]
+    parents: tuple[str, ...] = ()
+    label: str = ""
+
+    @property
+    def card(self) -> int:
+        """Number of states."""
+        return len(self.states)
+
+    def index(self, state: str) -> int:
+        """Position of ``state``; raises ``KeyError`` when unknown."""
+        try:
+            return self.states.index(state)
+        except ValueError:
+            raise KeyError(state) from None
+
+
+@dataclass
+class Network:
+    """A discrete Bayesian network.
+
+    Attributes:
+        name: the network's name.
+        variables: name -> Variable, in topological order.
+        cpts: name -> CPT array, layout as in the module docstring.
+        meta: free-form provenance (source path, format, spec object) that loaders fill in;
+            engines ignore it.
+
+    Tables are stored as read-only float64 copies: engines cache work derived from them
+    (compiled plans, clique potentials), and a table changed in place would make such a
+    cache silently stale. Use :meth:`with_cpts` to change parameters.
+    """
+
+    name: str
+    variables: dict[str, Variable]
+    cpts: dict[str, np.ndarray]
+    meta: dict[str, Any] = field(default_factory=dict)
+    # Engine caches. The structure cache holds what depends only on variables and parents
+    # and is shared by every copy made with with_cpts; the value cache is this object's own.
+    structure_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    value_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        frozen = {}
+        for name, cpt in self.cpts.items():
+            arr = np.array(cpt, dtype=np.float64)
+            arr.flags.writeable = False
+            frozen[name] = arr
+        self.cpts = frozen
+        seen: set[str] = set()
+        for name, var in self.variables.items():
+            if name != var.name:
+                raise ValueError(f"variable key {name!r} != Variable.name {var.name!r}")
+            for p in var.parents:
+                if p not in seen:
+                    raise ValueError(f"{name}: parent {p!r} is unknown or not before it")
+            cpt = self.cpts.get(name)
+            if cpt is None:
+                raise ValueError(f"{name}: no CPT")
+            expected = (*(self.variables[p].card for p in var.parents), var.card)
+            if cpt.shape != expected:
+                raise ValueError(f"{name}: CPT shape {cpt.shape} != {expected}")
+            seen.add(name)
+
+    # -- convenience -----------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Variable]:
+        return iter(self.variables.values())
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.variables
+
+    @property
+    def names(self) -> list[str]:
+        """Variable names in topological order."""
+        return list(self.variables)
+
+    def children(self, name: str) -> list[str]:
+        """Names of the variables that have ``name`` as a parent."""
+        return [v.name for v in self if name in v.parents]
+
+    def with_cpts(self, cpts: Mapping[str, np.ndarray]) -> Network:
+        """A copy whose CPTs for the given variables are replaced (shapes must match)."""
+        merged = dict(self.cpts)
+        merged.update(cpts)
+        for name, cpt in cpts.items():
+            if np.shape(cpt) != self.cpts[name].shape:
+                raise ValueError(
+                    f"{name}: new table shape {np.shape(cpt)} != {self.cpts[name].shape}"
+                )
+        return Network(
+            self.name,
+            dict(self.variables),
+            merged,
+            dict(self.meta),
+            structure_cache=self.structure_cache,
+        )
+
+
+def normalise_rows(cpt: np.ndarray) -> np.ndarray:
+    """Divide every row (last axis) by its sum; rows summing to 0 are left as they are."""
+    sums = cpt.sum(axis=-1, keepdims=True)
+    return np.divide(cpt, sums, out=np.array(cpt, dtype=np.float64), where=sums > 0)
+
+
+def topological_order(parents: Mapping[str, tuple[str, ...]]) -> list[str] | list[list[str]]:
+    """Kahn's algorithm over ``name -> parents``, stable in the mapping's order.
+
+    Returns:
+        the names in a topological order, or, when the graph has cycles, a list of the
+        cycles found (each a list of names, first name repeated at the end is omitted).
+    """
+    indeg = {n: 0 for n in parents}
+    kids: dict[str, list[str]] = {n: [] for n in parents}
+    for n, ps in parents.items():
+        for p in ps:
+            if p in indeg:
+                indeg[n] += 1
+                kids[p].append(n)
+    order: list[str] = []
+    ready = [n for n in parents if indeg[n] == 0]
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for k in kids[n]:
+            indeg[k] -= 1
+            if indeg[k] == 0:
+                ready.append(k)
+    if len(order) == len(parents):
+        return order
+    return _cycles({n: [p for p in ps if p in parents] for n, ps in parents.items()}, set(order))
+
+
+def _cycles(parents: Mapping[str, list[str]], acyclic: set[str]) -> list[list[str]]:
+    """One cycle through each strongly connected knot left over by Kahn's algorithm."""
+    remaining = [n for n in parents if n not in acyclic]
+    found: list[list[str]] = []
+    covered: set[str] = set()
+    for start in remaining:
+        if start in covered:
+            continue
+        # Walk parent links inside the remainder; every node there has a remaining parent,
+        # so the walk must revisit a node, and the revisited stretch is a cycle.
+        path: list[str] = []
+        pos: dict[str, int] = {}
+        node = start
+        while node not in pos:
+            pos[node] = len(path)
+            path.append(node)
+            node = next(p for p in parents[node] if p not in acyclic)
+        cycle = path[pos[node] :]
+        cycle.reverse()  # parent -> child direction reads naturally: a -> b -> c -> a
+        if not covered.intersection(cycle):
+            found.append(cycle)
+        covered.update(path)
+    return found

@@ -1,0 +1,214 @@
+"""The batched junction tree against its naive twin (enumeration of the joint)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from secondfront.errors import ImpossibleEvidenceError, QueryError
+from secondfront.inference import (
+    enumerate_marginals,
+    infer,
+    infer_batch,
+    joint,
+    plan,
+    posterior_batch,
+)
+from secondfront.inference.junction_tree import build_junction_tree
+from secondfront.spec.network import Network, Variable
+
+
+def random_network(
+    seed: int, n: int, max_parents: int = 3, max_card: int = 3, zeros: bool = False
+) -> Network:
+    """A random DAG over ``n`` variables with random tables (some entries 0 if ``zeros``)."""
+    rng = np.random.default_rng(seed)
+    variables: dict[str, Variable] = {}
+    cpts: dict[str, np.ndarray] = {}
+    for i in range(n):
+        k = int(rng.integers(0, min(i, max_parents) + 1))
+        parents = tuple(f"v{j}" for j in sorted(rng.choice(i, size=k, replace=False))) if k else ()
+        card = int(rng.integers(2, max_card + 1))
+        shape = (*[variables[p].card for p in parents], card)
+        table = rng.dirichlet(np.ones(card), size=math.prod(shape[:-1])).reshape(shape)
+        if zeros:
+            table = np.where(rng.random(shape) < 0.2, 0.0, table)
+            table[..., 0] += 1e-3  # keep every row proper
+            table /= table.sum(axis=-1, keepdims=True)
+        name = f"v{i}"
+        variables[name] = Variable(name, tuple(f"s{j}" for j in range(card)), parents)
+        cpts[name] = table
+    return Network(f"random-{seed}", variables, cpts)
+
+
+def random_evidence(net: Network, rng: np.random.Generator, k: int) -> dict[str, str]:
+    """Hard evidence on ``k`` variables at states drawn from one joint sample (so P(e) > 0)."""
+    sample: dict[str, int] = {}
+    for v in net:
+        row = net.cpts[v.name][tuple(sample[p] for p in v.parents)]
+        sample[v.name] = int(rng.choice(v.card, p=row))
+    chosen = rng.choice(len(net), size=k, replace=False)
+    names = net.names
+    return {names[i]: net.variables[names[i]].states[sample[names[i]]] for i in chosen}
+
+
+CASES = list(itertools.product(range(6), [4, 8, 11]))
+
+
+@pytest.mark.parametrize(("seed", "n"), CASES)
+def test_batch_matches_enumeration(seed: int, n: int) -> None:
+    net = random_network(seed, n, zeros=seed % 2 == 1)
+    rng = np.random.default_rng(seed)
+    evidence = [random_evidence(net, rng, k) for k in (0, 1, 2, 3, 1, 2)]
+    got = infer_batch(net, evidence)
+    for b, ev in enumerate(evidence):
+        want = enumerate_marginals(net, ev)
+        for name in net.names:
+            np.testing.assert_allclose(got[name][b], want[name], atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_soft_evidence_and_intervention_match_enumeration(seed: int) -> None:
+    net = random_network(100 + seed, 9)
+    rng = np.random.default_rng(seed)
+    names = net.names
+    soft = {names[-1]: rng.random(net.variables[names[-1]].card) + 0.1}
+    hard = random_evidence(net, rng, 1)
+    hard.pop(names[-1], None)
+    do_var = names[2]
+    do = {do_var: net.variables[do_var].states[-1]}
+    got = infer(net, {**hard, **soft}, do=do)
+    want = enumerate_marginals(net, hard, likelihood=soft, do=do)
+    for name in names:
+        np.testing.assert_allclose(list(got[name].values()), want[name], atol=1e-12)
+    assert got[do_var][do[do_var]] == pytest.approx(1.0)
+
+
+def test_intervention_differs_from_conditioning() -> None:
+    # X -> Y: observing Y changes belief in X; setting Y by intervention does not.
+    net = Network(
+        "xy",
+        {"X": Variable("X", ("a", "b")), "Y": Variable("Y", ("a", "b"), ("X",))},
+        {"X": np.array([0.3, 0.7]), "Y": np.array([[0.9, 0.1], [0.2, 0.8]])},
+    )
+    seen = infer(net, {"Y": "a"})["X"]["a"]
+    assert seen == pytest.approx(0.3 * 0.9 / (0.3 * 0.9 + 0.7 * 0.2))
+    assert infer(net, do={"Y": "a"})["X"]["a"] == pytest.approx(0.3)
+
+
+def test_log_evidence_is_probability_of_evidence() -> None:
+    net = random_network(7, 10)
+    rng = np.random.default_rng(7)
+    evidence = [random_evidence(net, rng, 3) for _ in range(5)]
+    post = posterior_batch(net, evidence)
+    p = joint(net)
+    names = net.names
+    for b, ev in enumerate(evidence):
+        idx = tuple(
+            net.variables[n].index(ev[n]) if n in ev else slice(None) for n in names
+        )
+        assert post.log_evidence[b] == pytest.approx(math.log(p[idx].sum()), abs=1e-12)
+
+
+def test_parameter_batch_matches_one_at_a_time() -> None:
+    net = random_network(3, 8)
+    rng = np.random.default_rng(3)
+    target = net.names[5]
+    shape = net.cpts[target].shape
+    tables = rng.dirichlet(np.ones(shape[-1]), size=(4, *shape[:-1]))
+    ev = random_evidence(net, rng, 2)
+    got = posterior_batch(net, [ev] * 4, cpts={target: tables}).marginals
+    for b in range(4):
+        want = enumerate_marginals(net.with_cpts({target: tables[b]}), ev)
+        for name in net.names:
+            np.testing.assert_allclose(got[name][b], want[name], atol=1e-12)
+
+
+def test_batch_split_by_memory_limit_gives_same_answer() -> None:
+    net = random_network(11, 11)
+    rng = np.random.default_rng(11)
+    evidence = [random_evidence(net, rng, 2) for _ in range(17)]
+    whole = posterior_batch(net, evidence)
+    p = plan(net, {n for e in evidence for n in e})
+    split = posterior_batch(net, evidence, memory_limit=3 * p.bytes_per_row)
+    for name in net.names:
+        np.testing.assert_allclose(split.marginals[name], whole.marginals[name], atol=1e-15)
+    np.testing.assert_allclose(split.log_evidence, whole.log_evidence)
+
+
+def test_impossible_evidence_names_the_evidence() -> None:
+    net = Network(
+        "det",
+        {"A": Variable("A", ("no", "yes")), "B": Variable("B", ("no", "yes"), ("A",))},
+        {"A": np.array([1.0, 0.0]), "B": np.array([[1.0, 0.0], [0.5, 0.5]])},
+    )
+    with pytest.raises(ImpossibleEvidenceError, match=r"P\(e\) = 0 for \{'B': 'yes'\}"):
+        infer(net, {"B": "yes"})
+    with pytest.raises(ImpossibleEvidenceError, match=r"batch rows \[1\]"):
+        infer_batch(net, [{"B": "no"}, {"B": "yes"}])
+    with pytest.raises(ImpossibleEvidenceError):
+        enumerate_marginals(net, {"B": "yes"})
+    nan = posterior_batch(net, [{"B": "no"}, {"B": "yes"}], on_impossible="nan")
+    assert np.isneginf(nan.log_evidence[1]) and np.isnan(nan.marginals["A"][1]).all()
+
+
+@pytest.mark.parametrize(
+    ("evidence", "message"),
+    [
+        ({"Z": "yes"}, r"unknown variable 'Z'; valid variables: A, B"),
+        ({"A": "maybe"}, r"unknown state of A 'maybe'; valid state of As: no, yes"),
+        ({"A": [1.0]}, r"soft evidence on A needs 2 non-negative numbers"),
+        ({"A": [-1.0, 1.0]}, r"soft evidence on A needs 2"),
+    ],
+)
+def test_unknown_names_are_one_line_errors(evidence: dict, message: str) -> None:
+    net = Network(
+        "ab",
+        {"A": Variable("A", ("no", "yes")), "B": Variable("B", ("no", "yes"), ("A",))},
+        {"A": np.array([0.5, 0.5]), "B": np.array([[0.9, 0.1], [0.5, 0.5]])},
+    )
+    with pytest.raises(QueryError, match=message):
+        infer(net, evidence)
+
+
+def test_disconnected_network_and_isolated_variable() -> None:
+    net = random_network(5, 6, max_parents=0)  # six independent variables: a forest
+    rng = np.random.default_rng(5)
+    ev = random_evidence(net, rng, 2)
+    got = infer_batch(net, [ev])
+    want = enumerate_marginals(net, ev)
+    for name in net.names:
+        np.testing.assert_allclose(got[name][0], want[name], atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_junction_tree_properties(seed: int) -> None:
+    """Every family sits in a clique, and cliques holding a variable form a connected subtree."""
+    net = random_network(seed, 14, max_parents=4)
+    index = {n: i for i, n in enumerate(net.names)}
+    parents = [tuple(index[p] for p in v.parents) for v in net]
+    tree = build_junction_tree(parents, [v.card for v in net])
+    for v, ps in enumerate(parents):
+        assert {v, *ps} <= set(tree.cliques[tree.family_home[v]])
+    for v in range(len(parents)):
+        holding = {c for c, cl in enumerate(tree.cliques) if v in cl}
+        # Running intersection: the holders have exactly one member whose parent is not a holder.
+        tops = [c for c in holding if tree.parent[c] not in holding]
+        assert len(tops) == 1
+    assert sorted(tree.postorder) == list(range(len(tree.cliques)))
+    seen: set[int] = set()
+    for c in tree.postorder:
+        assert all(child in seen for child, p in enumerate(tree.parent) if p == c)
+        seen.add(c)
+
+
+def test_trivial_messages_are_skipped_only_without_evidence_below() -> None:
+    net = random_network(21, 12)
+    leaf = next(v.name for v in reversed(list(net)) if not net.children(v.name))
+    quiet = plan(net, set())
+    loud = plan(net, {leaf})
+    assert sum(quiet.trivial) >= sum(loud.trivial)
+    assert sum(quiet.trivial) > 0
