@@ -1,0 +1,160 @@
+"""Splitting a source text into paragraphs and sentences, and resolving locators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from secondfront.errors import SourceTextError
+from secondfront.spec.sourcetext import resolve, split_source, unresolved_locators
+
+SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
+SEED = SEEDS / "000_3c03e1123873c0b4.txt"
+
+TEXT = """Byline, from Somewhere
+
+First sentence here. Second one! Third one? still the third, lower case.
+  \t
+Only one sentence in this paragraph.
+"""
+
+
+# -- splitting ---------------------------------------------------------------------
+
+
+def test_paragraphs_are_non_empty_lines():
+    paragraphs = split_source(TEXT)
+    assert len(paragraphs) == 3
+    assert paragraphs[0] == ["Byline, from Somewhere"]
+    assert paragraphs[2] == ["Only one sentence in this paragraph."]
+
+
+def test_split_at_marks_followed_by_whitespace_and_capital():
+    assert split_source(TEXT)[1] == [
+        "First sentence here.",
+        "Second one!",
+        "Third one? still the third, lower case.",
+    ]
+
+
+def test_no_split_before_lower_case_or_without_whitespace():
+    assert split_source("It costs 3.5 Million. e.g. this stays. ok")[0] == [
+        "It costs 3.5 Million. e.g. this stays. ok"
+    ]
+
+
+def test_rule_knows_no_abbreviations():
+    # The counting rule is purely mechanical; every tool must count the same way.
+    assert split_source("Ask Dr. Who about it.")[0] == ["Ask Dr.", "Who about it."]
+
+
+def test_split_before_opening_quotes():
+    text = 'He said. “Go now.” Then he left. ‘Fine’ she said. «Да» he said. "Ok" then.'
+    assert split_source(text)[0] == [
+        "He said.",
+        "“Go now.” Then he left.",
+        "‘Fine’ she said.",
+        "«Да» he said.",
+        '"Ok" then.',
+    ]
+
+
+def test_closing_quote_after_mark_does_not_end_a_sentence():
+    assert split_source("“It is over.” Nobody agreed.")[0] == ["“It is over.” Nobody agreed."]
+
+
+def test_cyrillic_capitals_start_sentences():
+    assert split_source("Первое предложение. Второе! Ёще одно? Да.")[0] == [
+        "Первое предложение.",
+        "Второе!",
+        "Ёще одно?",
+        "Да.",
+    ]
+
+
+def test_crlf_and_blank_lines():
+    assert split_source("A one. B two.\r\n\r\n   \r\nC three.") == [
+        ["A one.", "B two."],
+        ["C three."],
+    ]
+
+
+def test_empty_text():
+    assert split_source("") == []
+    assert split_source("\n \n\t\n") == []
+
+
+def test_trailing_text_without_mark_is_a_sentence():
+    assert split_source("Done. And then")[0] == ["Done.", "And then"]
+
+
+# -- resolving ---------------------------------------------------------------------
+
+
+def test_resolve_single_sentence():
+    assert resolve(TEXT, "P2.S2") == ["Second one!"]
+    assert resolve(TEXT, "P1.S1") == ["Byline, from Somewhere"]
+
+
+def test_resolve_range():
+    assert resolve(TEXT, "P2.S1-S2") == ["First sentence here.", "Second one!"]
+    assert resolve(TEXT, "P2.S3-S3") == ["Third one? still the third, lower case."]
+
+
+@pytest.mark.parametrize("locator", ["P4.S1", "P2.S4", "P2.S2-S4", "P3.S2"])
+def test_resolve_out_of_range_raises(locator):
+    with pytest.raises(SourceTextError, match=locator.replace(".", r"\.")):
+        resolve(TEXT, locator)
+
+
+@pytest.mark.parametrize("locator", ["P0.S1", "P2.S0", "P2.S3-S1", "p2.s1", "P2", "", "2.1"])
+def test_resolve_malformed_raises(locator):
+    with pytest.raises(SourceTextError):
+        resolve(TEXT, locator)
+
+
+def test_unresolved_locators_reports_broken_ones_in_order():
+    locators = ["P1.S1", "P9.S1", "P2.S1-S3", "P2.S1-S4", "bogus", "P9.S1", "P3.S1"]
+    assert unresolved_locators(locators, TEXT) == ["P9.S1", "P2.S1-S4", "bogus"]
+
+
+def test_unresolved_locators_empty_when_all_resolve():
+    assert unresolved_locators(["P1.S1", "P2.S1-S3", "P3.S1"], TEXT) == []
+    assert unresolved_locators([], TEXT) == []
+
+
+# -- the flagship seed -------------------------------------------------------------
+
+needs_seed = pytest.mark.skipif(
+    not SEED.is_file(), reason=f"seed text not present at {SEED} (shared checkout absent)"
+)
+
+
+@needs_seed
+def test_seed_has_22_sentences_in_7_paragraphs():
+    paragraphs = split_source(SEED.read_text(encoding="utf-8"))
+    assert [len(p) for p in paragraphs] == [1, 4, 3, 3, 5, 4, 2]
+    assert sum(len(p) for p in paragraphs) == 22
+
+
+@needs_seed
+def test_seed_sentences_around_typographic_quotes():
+    text = SEED.read_text(encoding="utf-8")
+    # The quoted phrase inside P4.S1 does not split it.
+    assert "“railway war”" in resolve(text, "P4.S1")[0]
+    # P7.S1 ends with a closing quote before the full stop, and P7.S2 starts after it.
+    assert resolve(text, "P7.S1")[0].endswith("”.")
+    assert resolve(text, "P7.S2")[0].startswith("In other words")
+
+
+@needs_seed
+def test_seed_locators_resolve_and_a_broken_one_is_reported():
+    text = SEED.read_text(encoding="utf-8")
+    good = ["P1.S1", "P2.S1-S4", "P5.S5", "P6.S1-S2", "P7.S2"]
+    assert unresolved_locators(good, text) == []
+    assert unresolved_locators([*good, "P7.S3", "P8.S1", "P5.S4-S6"], text) == [
+        "P7.S3",
+        "P8.S1",
+        "P5.S4-S6",
+    ]
