@@ -1,0 +1,105 @@
+"""Explain a variable: its parents, its table, and the claims and sources behind it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from secondfront.inference.query import check_variable
+from secondfront.spec.network import Network
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source a claim comes from."""
+
+    id: str
+    author: str
+    title: str
+    date: str
+    kind: str
+    grading: str
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    """A claim behind a variable, with its source."""
+
+    id: str
+    locator: str
+    grading: str
+    says: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything a reader needs to question one variable.
+
+    Attributes:
+        variable: name.
+        label: description.
+        states: state names.
+        parents: parent names.
+        form: how the table was specified (``table``, ``noisy_or``, ..., or the file format).
+        rows: one (parent states, distribution) pair per parent configuration.
+        claims: claims cited by the variable's parameters.
+        assumptions: assumptions its parameters state.
+        children: variables that have it as a parent.
+    """
+
+    variable: str
+    label: str
+    states: list[str]
+    parents: list[str]
+    form: str
+    rows: list[tuple[dict[str, str], dict[str, float]]]
+    claims: list[ClaimRef] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+
+def explain(network: Network, name: str) -> Explanation:
+    """Explain variable ``name`` of ``network``."""
+    check_variable(network, name)
+    var = network.variables[name]
+    cpt = network.cpts[name]
+    parent_states = [network.variables[p].states for p in var.parents]
+    rows = []
+    for combo in itertools.product(*[range(len(s)) for s in parent_states]):
+        given = {
+            p: parent_states[i][k] for i, (p, k) in enumerate(zip(var.parents, combo, strict=True))
+        }
+        dist = {s: float(x) for s, x in zip(var.states, cpt[combo], strict=True)}
+        rows.append((given, dist))
+    spec = network.meta.get("spec")
+    claims: list[ClaimRef] = []
+    assumptions: list[str] = []
+    form = str(network.meta.get("format", "unknown"))
+    if spec is not None:
+        sources = spec.sources_by_id
+        for c in spec.claims_for_variable(name):
+            s = sources[c.source]
+            claims.append(
+                ClaimRef(
+                    id=c.id,
+                    locator=str(c.locator),
+                    grading=str(c.grading),
+                    says=c.says,
+                    source=SourceRef(s.id, s.author, s.title, str(s.date), s.kind, str(s.grading)),
+                )
+            )
+        assumptions = spec.assumptions_for_variable(name)
+        entry = spec.variable(name)
+        form = getattr(entry, "form", "indicator")
+    return Explanation(
+        variable=name,
+        label=var.label,
+        states=list(var.states),
+        parents=list(var.parents),
+        form=form,
+        rows=rows,
+        claims=claims,
+        assumptions=assumptions,
+        children=network.children(name),
+    )

@@ -1,0 +1,5 @@
+"""The command line: a thin shell over the library (see ``secondfront --help``)."""
+
+from secondfront.cli.app import app, main
+
+__all__ = ["app", "main"]

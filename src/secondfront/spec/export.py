@@ -1,0 +1,82 @@
+"""Export a network: BIF (interchange), JSON (for programs) and Graphviz DOT (for pictures)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from secondfront.errors import UsageError
+from secondfront.spec.network import Network
+
+
+def to_json_dict(network: Network) -> dict[str, object]:
+    """A plain-data rendering: variables with states, parents and nested CPT lists.
+
+    ``cpt`` keeps the package's layout: nested by parent states in ``parents`` order,
+    innermost list over the variable's own states.
+    """
+    spec = network.meta.get("spec")
+    data: dict[str, object] = {
+        "name": network.name,
+        "variables": [
+            {
+                "name": v.name,
+                "label": v.label,
+                "states": list(v.states),
+                "parents": list(v.parents),
+                "cpt": network.cpts[v.name].tolist(),
+            }
+            for v in network
+        ],
+    }
+    if spec is not None:
+        data["spec"] = spec.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def to_json(network: Network) -> str:
+    """:func:`to_json_dict` as indented JSON text."""
+    return json.dumps(to_json_dict(network), indent=2, ensure_ascii=False) + "\n"
+
+
+def _dot_id(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(network: Network) -> str:
+    """Graphviz DOT: one node per variable (outcomes doubled, indicators dashed)."""
+    spec = network.meta.get("spec")
+    outcomes = set(spec.outcome_variables()) if spec is not None else set()
+    indicators = {i.name for i in spec.indicators} if spec is not None else set()
+    lines = [f"digraph {_dot_id(network.name)} {{", "  rankdir=LR;", "  node [shape=box];"]
+    for v in network:
+        attrs = [f"label={_dot_id(v.label or v.name)}", f"tooltip={_dot_id(v.name)}"]
+        if v.name in outcomes:
+            attrs.append("peripheries=2")
+        if v.name in indicators:
+            attrs.append("style=dashed")
+        lines.append(f"  {_dot_id(v.name)} [{', '.join(attrs)}];")
+    for v in network:
+        for p in v.parents:
+            lines.append(f"  {_dot_id(p)} -> {_dot_id(v.name)};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _to_bif(network: Network) -> str:
+    from secondfront.spec.bif import write_bif
+
+    return write_bif(network)
+
+
+EXPORTERS: dict[str, Callable[[Network], str]] = {"bif": _to_bif, "json": to_json, "dot": to_dot}
+
+
+def export(network: Network, fmt: str) -> str:
+    """Render ``network`` in format ``fmt`` (``bif``, ``json`` or ``dot``)."""
+    try:
+        return EXPORTERS[fmt](network)
+    except KeyError:
+        raise UsageError(
+            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}"
+        ) from None

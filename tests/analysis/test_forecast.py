@@ -1,0 +1,50 @@
+"""Forecasts carry the claims behind each outcome, including its ancestors' claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import FLAGSHIP
+
+import secondfront as sf
+from secondfront.analysis import explain, forecast
+from secondfront.analysis.forecast import ancestors
+
+
+def test_forecast_matches_inference_and_lists_basis() -> None:
+    model = sf.load(FLAGSHIP)
+    spec = model.meta["spec"]
+    result = forecast(model)
+    marginals = sf.infer(model)
+    assert [o.variable for o in result.outcomes] == spec.outcome_variables()
+    for o in result.outcomes:
+        assert o.distribution == pytest.approx(marginals[o.variable])
+        cited = {
+            c.id
+            for v in [o.variable, *ancestors(model, o.variable)]
+            for c in spec.claims_for_variable(v)
+        }
+        assert {b.claim for b in o.basis} == cited
+        assert {b.claim for b in o.basis if b.direct} == {
+            c.id for c in spec.claims_for_variable(o.variable)
+        }
+
+
+def test_ancestors_nearest_first(asia_bif: Path) -> None:
+    model = sf.load(asia_bif)
+    assert ancestors(model, "dysp")[:2] in (["bronc", "either"], ["either", "bronc"])
+    assert set(ancestors(model, "dysp")) == {"bronc", "either", "smoke", "lung", "tub", "asia"}
+
+
+def test_bif_model_forecasts_every_variable(asia_bif: Path) -> None:
+    result = forecast(sf.load(asia_bif), {"xray": "yes"})
+    assert len(result.outcomes) == 8
+    assert all(o.basis == [] for o in result.outcomes)
+
+
+def test_explain_rows_cover_every_parent_configuration(asia_bif: Path) -> None:
+    ex = explain(sf.load(asia_bif), "either")
+    assert ex.parents == ["lung", "tub"]
+    assert len(ex.rows) == 4
+    assert ex.rows[-1] == ({"lung": "no", "tub": "no"}, {"yes": 0.0, "no": 1.0})
