@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import FLAGSHIP
 
 import secondfront as sf
 from secondfront.analysis import explain, forecast
 from secondfront.analysis.forecast import ancestors
+from tests.conftest import FLAGSHIP
 
 
 def test_forecast_matches_inference_and_lists_basis() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import FLAGSHIP
 from typer.testing import CliRunner
 
 import secondfront as sf
 from secondfront.cli.app import app
+from tests.conftest import FLAGSHIP
 
 runner = CliRunner()
 

@@ -123,15 +123,38 @@ def forecast(
     claims: Annotated[
         bool, typer.Option("--claims", help="List every claim each outcome rests on.")
     ] = False,
+    uncertainty: Annotated[
+        bool,
+        typer.Option(
+            "--uncertainty", help="Sample the parameters' priors: mean, median, 90% interval."
+        ),
+    ] = False,
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, help="Parameter sets to sample.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
 ) -> None:
     """Forecast a model's outcomes, with the claims each one rests on."""
     from secondfront.analysis.forecast import forecast as run_forecast
 
     network = load(model)
     ev: dict[str, Any] = {**parse_assignments(evidence, "evidence"), **parse_soft(soft)}
-    result = run_forecast(network, ev, parse_assignments(do, "intervention"))
+    interventions = parse_assignments(do, "intervention")
+    result = run_forecast(network, ev, interventions)
+    spread = None
+    if uncertainty:
+        from secondfront.analysis.uncertainty import forecast_uncertainty
+
+        if network.meta.get("spec") is None:
+            raise UsageError("--uncertainty needs a scenario spec: only specs state priors")
+        spread = forecast_uncertainty(network, samples, seed, ev, interventions)
     if as_json:
-        _emit_json(result.as_json())
+        data = result.as_json()
+        if spread is not None:
+            data["uncertainty"] = spread.as_json()
+            data["samples"] = spread.n_samples
+            data["seed"] = spread.seed
+        _emit_json(data)
         return
     spec = network.meta.get("spec")
     title = spec.model.title if spec is not None else network.name
@@ -141,6 +164,11 @@ def forecast(
     table.add_column("P", justify="right")
     table.add_column("in words (ICD 203)")
     table.add_column("rests on (claims: locator/grading)")
+    if spread is not None:
+        table.add_column("mean", justify="right")
+        table.add_column("median", justify="right")
+        table.add_column(f"{spread.confidence:.0%} interval", justify="right")
+    spreads = {u.variable: u for u in spread.outcomes} if spread is not None else {}
     for o in result.outcomes:
         direct = [f"{b.locator}/{b.grading}" for b in o.basis if b.direct]
         upstream = sum(1 for b in o.basis if not b.direct)
@@ -149,8 +177,25 @@ def forecast(
             basis += f" (+{upstream} upstream)"
         if o.assumptions:
             basis += f"; {o.assumptions} assumptions"
-        table.add_row(o.label, o.state, _fmt(o.probability), str(o.words), basis)
+        row = [o.label, o.state, _fmt(o.probability), str(o.words), basis]
+        if o.variable in spreads:
+            u = spreads[o.variable]
+            row += [_fmt(u.mean), _fmt(u.median), f"{_fmt(u.interval[0])}–{_fmt(u.interval[1])}"]
+        table.add_row(*row)
     out.print(table)
+    if spread is not None:
+        out.print(
+            f"{spread.n_samples} parameter sets, seed {spread.seed}: "
+            f"{len(spread.uncertain)} parameters sampled "
+            f"({spread.from_default} with the model's default uncertainty), "
+            f"{len(spread.exact)} treated as exact"
+            + (
+                f"; {spread.impossible} samples made the evidence impossible"
+                if spread.impossible
+                else ""
+            ),
+            highlight=False,
+        )
     if result.evidence or result.do:
         out.print(f"evidence: {result.evidence or '-'}   interventions: {result.do or '-'}")
     if claims:
@@ -423,7 +468,7 @@ def sources_verify(
 # Commands of other capabilities live in modules of their own under secondfront.cli;
 # each defines ``register(app)``. Listed explicitly: a missing module is an error, not
 # a silently absent command.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("uncertainty",)
 
 
 def _register_commands() -> None:

@@ -287,9 +287,9 @@ class Plan:
             covered = sorted({a for v in homed for a in (*self.parents[v], v)})
             if homed:
                 prod = np.asarray(opt_einsum.contract(*operands, [*lead, *covered]), np.float64)
+                prod = prod[None] if not batched else prod
             else:
-                prod = np.ones(())
-            prod = prod[None] if not batched else prod
+                prod = np.ones((1,))  # no table here: ones, batch axis of length 1
             # Size-1 axes for clique variables no table covers, then broadcast to full size;
             # the batch axis goes last (see the module docstring on layout).
             prod = prod.reshape((prod.shape[0], *[card[v] if v in covered else 1 for v in clique]))

@@ -196,6 +196,9 @@ def posterior_batch(
         memory_limit: bytes one chunk may use; bigger batches are split.
     """
     network = intervene(network, do or {})
+    if cpts and do:
+        # An intervention fixes its variable whatever the sampled table says.
+        cpts = {k: v for k, v in cpts.items() if k not in do}
     rows = list(evidence)
     batch = len(rows)
     if cpts:

@@ -1,0 +1,157 @@
+"""Second-order uncertainty: how sure is each outcome probability?
+
+Every parameter with a prior (see ``secondfront.spec.parameters``) is sampled N times
+from one seeded generator; the N parameter sets are compiled into batched tables and
+evaluated by the engine in one vectorised call. Each outcome's probability then has
+N values: their mean, median and central interval are reported. Parameters without a
+prior are held at their stated values, and the result lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from secondfront.analysis.forecast import outcomes_of
+from secondfront.inference.query import Evidence, infer, posterior_batch
+from secondfront.spec.network import Network
+from secondfront.spec.parameters import ParameterSpace
+
+DEFAULT_SAMPLES = 10_000
+
+
+@dataclass(frozen=True)
+class OutcomeUncertainty:
+    """The spread of one outcome's probability over sampled parameter sets.
+
+    Attributes:
+        variable: outcome variable.
+        label: its description.
+        state: the headlined state.
+        point: probability with every parameter at its stated value.
+        mean: mean over samples.
+        median: median over samples.
+        interval: central interval at ``confidence`` (low, high).
+        samples: the sampled probabilities, shape ``(N,)``.
+    """
+
+    variable: str
+    label: str
+    state: str
+    point: float
+    mean: float
+    median: float
+    interval: tuple[float, float]
+    samples: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class UncertaintyResult:
+    """Outcome uncertainty for one model, evidence and seed.
+
+    Attributes:
+        model: model name.
+        n_samples: N.
+        seed: the seed that reproduces the numbers.
+        confidence: mass of the reported intervals.
+        outcomes: one entry per outcome.
+        uncertain: paths of the sampled parameters.
+        exact: paths of parameters held at their stated values.
+        from_default: how many priors came from the model's ``default_uncertainty``.
+        impossible: samples whose parameters make the evidence impossible (excluded).
+    """
+
+    model: str
+    n_samples: int
+    seed: int
+    confidence: float
+    outcomes: list[OutcomeUncertainty]
+    uncertain: list[str]
+    exact: list[str]
+    from_default: int
+    impossible: int
+
+    def as_json(self) -> dict[str, object]:
+        """Per outcome: state, point, mean, median, ``interval`` and ``samples``."""
+        return {
+            o.variable: {
+                "state": o.state,
+                "point": o.point,
+                "mean": o.mean,
+                "median": o.median,
+                "interval": list(o.interval),
+                "samples": self.n_samples,
+            }
+            for o in self.outcomes
+        }
+
+
+def forecast_uncertainty(
+    network: Network,
+    n_samples: int = DEFAULT_SAMPLES,
+    seed: int = 0,
+    evidence: Evidence | None = None,
+    do: Mapping[str, str] | None = None,
+    confidence: float = 0.9,
+) -> UncertaintyResult:
+    """Sample the parameters and report each outcome's spread.
+
+    Args:
+        network: a model compiled from a scenario spec.
+        n_samples: number of parameter sets N (evaluated in one batched call).
+        seed: seed of the ``numpy.random.Generator`` that draws them.
+        evidence: evidence applied to every sample.
+        do: interventions applied to every sample.
+        confidence: mass of the central interval, in (0, 1).
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence {confidence} must be in (0, 1)")
+    if n_samples < 1:
+        raise ValueError(f"need at least one sample, got {n_samples}")
+    space = ParameterSpace(network)
+    rng = np.random.default_rng(seed)
+    draws = space.sample(rng, n_samples)
+    point = infer(network, evidence, do=do)
+    tables = space.tables(draws, n_samples) if draws else {}
+    if tables:
+        post = posterior_batch(
+            network, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
+        ).marginals
+    else:
+        post = {
+            var: np.broadcast_to(np.array(list(dist.values())), (n_samples, len(dist)))
+            for var, dist in point.items()
+        }
+    lo_q, hi_q = (1 - confidence) / 2, (1 + confidence) / 2
+    outcomes = []
+    impossible = 0
+    for var, label, state in outcomes_of(network):
+        k = network.variables[var].index(state)
+        values = post[var][:, k]
+        ok = values[np.isfinite(values)]
+        impossible = max(impossible, values.size - ok.size)
+        outcomes.append(
+            OutcomeUncertainty(
+                variable=var,
+                label=label,
+                state=state,
+                point=point[var][state],
+                mean=float(ok.mean()),
+                median=float(np.median(ok)),
+                interval=(float(np.quantile(ok, lo_q)), float(np.quantile(ok, hi_q))),
+                samples=values,
+            )
+        )
+    return UncertaintyResult(
+        model=network.name,
+        n_samples=n_samples,
+        seed=seed,
+        confidence=confidence,
+        outcomes=outcomes,
+        uncertain=[p.path for p in space.uncertain],
+        exact=[p.path for p in space.exact],
+        from_default=sum(p.from_default for p in space.uncertain),
+        impossible=impossible,
+    )
