@@ -19,6 +19,18 @@ def _paths(path: Path) -> list[Path]:
     return [base.with_suffix(".png"), base.with_suffix(".svg")]
 
 
+def _save(fig: object, path: Path) -> list[Path]:
+    """Write ``fig`` as PNG and SVG beside each other, close it, return the paths."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()  # type: ignore[attr-defined]
+    written = _paths(path)
+    for p in written:
+        fig.savefig(p, dpi=120)  # type: ignore[attr-defined]
+    plt.close(fig)  # type: ignore[arg-type]
+    return written
+
+
 def _short(name: str, width: int = 60) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1) :]
 
@@ -50,12 +62,7 @@ def tornado(result: OneAtATime, path: Path) -> list[Path]:
     ax.set_yticks(range(len(swings)), [_short(s.parameter) for s in swings], fontsize=8)
     ax.set_xlabel(f"P({result.target}) — each parameter over its {result.confidence:.0%} interval")
     ax.set_title(f"One-at-a-time sensitivity of {result.target} (baseline {result.baseline:.3f})")
-    fig.tight_layout()
-    written = _paths(path)
-    for p in written:
-        fig.savefig(p, dpi=120)
-    plt.close(fig)
-    return written
+    return _save(fig, path)
 
 
 def sobol_bars(result: SobolResult, target: str, path: Path) -> list[Path]:
@@ -89,9 +96,4 @@ def sobol_bars(result: SobolResult, target: str, path: Path) -> list[Path]:
     ax.set_xlabel(f"share of the variance of P({target}) ({result.conf_level:.0%} intervals)")
     ax.set_title(f"Sobol indices, N = {result.n_base}, {result.evaluations} evaluations")
     ax.legend(loc="lower right")
-    fig.tight_layout()
-    written = _paths(path)
-    for p in written:
-        fig.savefig(p, dpi=120)
-    plt.close(fig)
-    return written
+    return _save(fig, path)

@@ -92,6 +92,20 @@ def model_dirs() -> list[Path]:
     return seen
 
 
+def _is_model_file(path: Path, fmt: Format, stem: str) -> bool:
+    """Whether a file in a model folder is a model, not data that lives beside one.
+
+    Companion files (``NAME.mapping.yaml``, ``NAME.timeline.yaml``) carry a second dot;
+    other YAML files (simulation parameters, say) have no top-level ``variables:`` key.
+    """
+    if "." in stem:
+        return False
+    if fmt.name != "spec":
+        return True
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        return any(line.startswith("variables:") for line in fh)
+
+
 def available_models() -> dict[str, Path]:
     """Model name -> file, for every model file in the model folders (first folder wins)."""
     found: dict[str, Path] = {}
@@ -104,7 +118,8 @@ def available_models() -> dict[str, Path]:
             except UsageError:
                 continue
             stem = f.name[: -len(next(s for s in fmt.suffixes if f.name.lower().endswith(s)))]
-            found.setdefault(stem, f)
+            if f.is_file() and _is_model_file(f, fmt, stem):
+                found.setdefault(stem, f)
     return found
 
 

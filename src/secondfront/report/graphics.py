@@ -1,0 +1,231 @@
+"""Pictures drawn in Python as SVG text: the network graph and outcome bar charts.
+
+They are plain SVG so that the same picture serves the workbench pages (inline, with
+click handlers attached by script), the self-contained HTML report (inlined as a
+``data:`` image) and the PDF (WeasyPrint draws SVG itself), with no browser needed.
+
+Graph layout: a layered drawing, top to bottom. A node's layer is the length of the
+longest path from a root to it, so every edge points downward; within a layer, nodes
+are ordered by a few sweeps of the barycentre heuristic (Sugiyama et al. 1981),
+which keeps most edges short and untangled on networks of a few dozen variables.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from secondfront.spec.network import Network
+
+NODE_W = 176
+NODE_H = 46
+GAP_X = 18
+GAP_Y = 40
+MARGIN = 12
+
+# A sequential ramp from pale yellow (0) to dark red (1): probability reads as heat.
+_RAMP: tuple[tuple[float, tuple[int, int, int]], ...] = (
+    (0.0, (255, 255, 204)),
+    (0.25, (254, 217, 118)),
+    (0.5, (253, 141, 60)),
+    (0.75, (227, 26, 28)),
+    (1.0, (128, 0, 38)),
+)
+
+
+def colour(p: float) -> str:
+    """The fill colour for probability ``p`` (clipped to [0, 1]) as ``#rrggbb``."""
+    p = min(1.0, max(0.0, p))
+    for (p0, c0), (p1, c1) in itertools.pairwise(_RAMP):
+        if p <= p1:
+            t = (p - p0) / (p1 - p0)
+            rgb = [round(a + (b - a) * t) for a, b in zip(c0, c1, strict=True)]
+            return "#{:02x}{:02x}{:02x}".format(*rgb)
+    return "#800026"
+
+
+def text_colour(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (relative luminance)."""
+    r, g, b = (int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#000000" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#ffffff"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Node positions of a layered drawing.
+
+    Attributes:
+        positions: variable -> (x, y) of the node's top-left corner.
+        width: picture width.
+        height: picture height.
+    """
+
+    positions: dict[str, tuple[float, float]]
+    width: float
+    height: float
+
+
+def layout(network: Network, sweeps: int = 4) -> Layout:
+    """A top-to-bottom layered layout of ``network`` (see the module docstring)."""
+    layer: dict[str, int] = {}
+    for v in network:  # topological order: parents already placed
+        layer[v.name] = 1 + max((layer[p] for p in v.parents), default=-1)
+    layers: list[list[str]] = [[] for _ in range(max(layer.values(), default=-1) + 1)]
+    for name, k in layer.items():
+        layers[k].append(name)
+    children = {v.name: network.children(v.name) for v in network}
+    for sweep in range(sweeps):
+        down = sweep % 2 == 0
+        order = range(1, len(layers)) if down else range(len(layers) - 2, -1, -1)
+        for k in order:
+            ref = {n: i for i, n in enumerate(layers[k - 1 if down else k + 1])}
+
+            def key(n: str, ref: dict[str, int] = ref, down: bool = down) -> float:
+                nbrs = network.variables[n].parents if down else children[n]
+                pos = [ref[m] for m in nbrs if m in ref]
+                return sum(pos) / len(pos) if pos else float("inf")
+
+            current = {n: i for i, n in enumerate(layers[k])}
+            layers[k].sort(key=lambda n: (key(n), current[n]))
+    widest = max((len(row) for row in layers), default=0)
+    width = 2 * MARGIN + widest * NODE_W + max(0, widest - 1) * GAP_X
+    positions: dict[str, tuple[float, float]] = {}
+    for k, row in enumerate(layers):
+        row_w = len(row) * NODE_W + max(0, len(row) - 1) * GAP_X
+        x0 = (width - row_w) / 2
+        for i, name in enumerate(row):
+            positions[name] = (x0 + i * (NODE_W + GAP_X), MARGIN + k * (NODE_H + GAP_Y))
+    height = 2 * MARGIN + len(layers) * NODE_H + max(0, len(layers) - 1) * GAP_Y
+    return Layout(positions, width, height)
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def network_svg(
+    network: Network,
+    probabilities: Mapping[str, float],
+    headline: Mapping[str, str],
+    outcomes: Sequence[str] = (),
+    indicators: Sequence[str] = (),
+) -> str:
+    """The network as an SVG graph, nodes coloured by probability.
+
+    Args:
+        network: the model.
+        probabilities: variable -> probability of its headline state (fill colour).
+        headline: variable -> the state whose probability is shown.
+        outcomes: variables drawn with a heavy outline.
+        indicators: variables drawn with a dashed outline (observables).
+
+    Returns:
+        an ``<svg>`` element; each node is a ``<g class="node" data-var=NAME>``.
+    """
+    lay = layout(network)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="network" role="img" '
+        f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" width="{lay.width:.0f}" '
+        f'height="{lay.height:.0f}" font-family="DejaVu Sans, Arial, sans-serif">',
+        "<title>The model as a network: arrows run from cause to effect; fill shows the "
+        "probability of each variable's headline state.</title>",
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" '
+        'fill="#777"/></marker></defs>',
+        '<g class="edges" fill="none" stroke="#9a9a9a" stroke-width="1.2">',
+    ]
+    for v in network:
+        x1, y1 = lay.positions[v.name]
+        for p in v.parents:
+            x0, y0 = lay.positions[p]
+            sx, sy = x0 + NODE_W / 2, y0 + NODE_H
+            ex, ey = x1 + NODE_W / 2, y1
+            mid = (sy + ey) / 2
+            parts.append(
+                f'<path d="M{sx:.1f},{sy:.1f} C{sx:.1f},{mid:.1f} {ex:.1f},{mid:.1f} '
+                f'{ex:.1f},{ey:.1f}" marker-end="url(#arrow)" data-from="{p}" data-to="{v.name}"/>'
+            )
+    parts.append('</g><g class="nodes">')
+    outcome_set, indicator_set = set(outcomes), set(indicators)
+    for v in network:
+        x, y = lay.positions[v.name]
+        prob = probabilities.get(v.name, 0.0)
+        fill = colour(prob)
+        ink = text_colour(fill)
+        state = headline.get(v.name, v.states[-1])
+        stroke, width, dash = "#555", 1.0, ""
+        if v.name in outcome_set:
+            stroke, width = "#111", 3.2
+        elif v.name in indicator_set:
+            dash = ' stroke-dasharray="4 3"'
+        label = html.escape(_short(v.name.replace("_", " "), 27))
+        sub = html.escape(_short(f"P({state}) = {prob * 100:.1f}%", 30))
+        tip = html.escape(f"{v.name}: {v.label}" if v.label else v.name)
+        parts.append(
+            f'<g class="node" data-var="{html.escape(v.name)}" tabindex="0" role="button" '
+            f'transform="translate({x:.1f},{y:.1f})"><title>{tip}</title>'
+            f'<rect width="{NODE_W}" height="{NODE_H}" rx="8" fill="{fill}" stroke="{stroke}" '
+            f'stroke-width="{width}"{dash}/>'
+            f'<text x="{NODE_W / 2}" y="19" text-anchor="middle" font-size="12" '
+            f'font-weight="bold" fill="{ink}">{label}</text>'
+            f'<text x="{NODE_W / 2}" y="36" text-anchor="middle" font-size="11" '
+            f'fill="{ink}">{sub}</text></g>'
+        )
+    parts.append("</g></svg>")
+    return "".join(parts)
+
+
+def bars_svg(rows: Sequence[tuple[str, float, str]], width: int = 720) -> str:
+    """Horizontal probability bars: one row per (label, probability, words).
+
+    The ICD 203 bands are drawn as light stripes behind the bars so a reader sees
+    which term a probability falls in.
+    """
+    from secondfront.analysis.language import ICD203
+
+    label_w, row_h, top = 300, 34, 26
+    plot_w = width - label_w - 70
+    height = top + len(rows) * row_h + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="DejaVu Sans, Arial, sans-serif" '
+        'role="img"><title>Outcome probabilities with ICD 203 bands</title>'
+    ]
+    for i, term in enumerate(ICD203):
+        x0 = label_w + term.low * plot_w
+        x1 = label_w + term.high * plot_w
+        shade = "#f2f2f2" if i % 2 == 0 else "#e6e6e6"
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{top - 4}" width="{x1 - x0:.1f}" '
+            f'height="{height - top}" fill="{shade}"/>'
+        )
+    for tick in (0, 0.2, 0.45, 0.55, 0.8, 1.0):
+        x = label_w + tick * plot_w
+        parts.append(
+            f'<text x="{x:.1f}" y="14" font-size="10" text-anchor="middle" fill="#555">'
+            f"{tick * 100:.0f}%</text>"
+        )
+    for i, (label, p, words) in enumerate(rows):
+        y = top + i * row_h
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end">'
+            f"{html.escape(_short(label, 44))}</text>"
+            f'<rect x="{label_w}" y="{y + 4}" width="{max(1.0, p * plot_w):.1f}" height="18" '
+            f'fill="{colour(p)}" stroke="#444" stroke-width="0.6"/>'
+            f'<text x="{label_w + p * plot_w + 6:.1f}" y="{y + 17}" font-size="11">'
+            f"{p * 100:.1f}% {html.escape(words)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def data_uri(svg: str) -> str:
+    """``svg`` as a base64 ``data:image/svg+xml`` URI, for self-contained documents."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+__all__ = ["Layout", "bars_svg", "colour", "data_uri", "layout", "network_svg", "text_colour"]

@@ -1,0 +1,97 @@
+"""Models the service may serve: chosen by name from the configured folder, never by path.
+
+A client names a model (``belarus-second-front``); the catalog looks the name up
+among the model files of the configured folder(s) and loads it. Nothing a client
+sends is ever used as a filesystem path, so a request cannot read other files.
+
+Loaded networks are cached per file and modification time: a network holds its
+compiled junction tree and plans, so keeping it makes repeated queries cheap, and
+an edited file is picked up on the next request.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from secondfront.errors import UsageError
+from secondfront.service.errors import NotFoundError
+from secondfront.spec.formats import available_models, format_for
+from secondfront.spec.network import Network
+
+MODEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model file the catalog found.
+
+    Attributes:
+        name: the name clients use.
+        path: the file.
+    """
+
+    name: str
+    path: Path
+
+
+class ModelCatalog:
+    """Model lookup by name with a cache of loaded networks.
+
+    Args:
+        folder: serve only the models of this folder; ``None`` uses the package's
+            model folders (see :func:`secondfront.spec.formats.model_dirs`).
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._cache: dict[Path, tuple[float, Network]] = {}
+        self._lock = threading.Lock()
+
+    def entries(self) -> dict[str, ModelEntry]:
+        """Name -> entry for every model file found, sorted by name."""
+        if self.folder is None:
+            found = available_models()
+        else:
+            found = {}
+            if self.folder.is_dir():
+                for f in sorted(self.folder.iterdir()):
+                    try:
+                        fmt = format_for(f)
+                    except UsageError:
+                        continue
+                    suffix = next(s for s in fmt.suffixes if f.name.lower().endswith(s))
+                    found.setdefault(f.name[: -len(suffix)], f)
+        return {n: ModelEntry(n, p) for n, p in sorted(found.items()) if MODEL_NAME_RE.match(n)}
+
+    def path(self, name: str) -> Path:
+        """The file of model ``name``; NotFoundError listing the names when unknown."""
+        entries = self.entries()
+        if name not in entries:
+            names = ", ".join(entries) or "none"
+            raise NotFoundError(f"no model named {name!r}; models: {names}")
+        return entries[name].path
+
+    def load(self, name: str) -> Network:
+        """The network of model ``name``, loaded once per file version.
+
+        Raises:
+            NotFoundError: no such model.
+            SpecError: the file has problems.
+        """
+        path = self.path(name)
+        mtime = path.stat().st_mtime
+        # One lock for loading: two requests for a model not yet loaded would otherwise
+        # both parse it; parsing takes tens of milliseconds, so contention is harmless.
+        with self._lock:
+            cached = self._cache.get(path)
+            if cached is not None and cached[0] == mtime:
+                return cached[1]
+            network = format_for(path).load(path)
+            self._cache[path] = (mtime, network)
+            return network
+
+
+__all__ = ["MODEL_NAME_RE", "ModelCatalog", "ModelEntry"]

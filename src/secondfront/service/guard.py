@@ -1,0 +1,215 @@
+"""The safety layer in front of every request, as one ASGI middleware.
+
+What it enforces, and why:
+
+* **Host check** (no token configured): the service is then reachable only from this
+  machine, but a web page in the user's browser could still reach it through DNS
+  rebinding (a hostile name that resolves to 127.0.0.1). Requests whose ``Host``
+  header is not a loopback name are refused (403).
+* **Token** (when configured, which binding beyond loopback requires): every
+  request must carry it, as ``Authorization: Bearer TOKEN``, the cookie set after a
+  first visit with ``?token=TOKEN``, or that query parameter itself; compared in
+  constant time. Otherwise 401.
+* **Cross-site writes**: a request that changes state (POST, PUT, PATCH, DELETE)
+  with an ``Origin`` header from another site is refused (403), and its body must
+  be ``application/json`` (415); a plain HTML form on another site can send
+  neither, so it cannot act on the user's behalf.
+* **Body size**: a declared ``Content-Length`` above the limit is refused before
+  reading (413); a body without one is counted as it streams and cut at the limit.
+* **Headers**: a Content-Security-Policy that allows only this origin (the pages
+  need ``'unsafe-eval'`` because Vega compiles its expressions), no framing, no
+  MIME sniffing, no referrer.
+
+Refusals use the one error shape of :mod:`secondfront.service.errors`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from starlette.exceptions import HTTPException
+
+from secondfront.service.errors import (
+    ForbiddenHostError,
+    PayloadTooLargeError,
+    ServiceError,
+    UnauthorizedError,
+    UnsupportedMediaError,
+    error_body,
+)
+from secondfront.service.settings import Settings, is_loopback
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+COOKIE = "secondfront_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        b"form-action 'self'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class Guard:
+    """ASGI middleware applying the rules of the module docstring.
+
+    Args:
+        app: the wrapped application.
+        settings: token, limits and the bound host.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            redirect = self._check(scope, headers)
+        except ServiceError as e:
+            await _send_error(send, e)
+            return
+        if redirect is not None:
+            await _send_redirect(send, *redirect)
+            return
+        await self.app(scope, self._limited(receive), _with_headers(send))
+
+    def _check(self, scope: Scope, headers: dict[str, str]) -> tuple[str, str] | None:
+        """Raise a ServiceError for a refused request; a (location, cookie) to redirect."""
+        method = scope["method"]
+        host = headers.get("host", "")
+        token = self.settings.token
+        if not token:
+            hostname = urlsplit(f"//{host}").hostname or ""
+            if not is_loopback(hostname):
+                raise ForbiddenHostError(
+                    f"host {host!r} is not served: without a token this workbench answers "
+                    "only requests addressed to localhost"
+                )
+        redirect = None
+        if token:
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            cookie = SimpleCookie(headers.get("cookie", ""))
+            auth = headers.get("authorization", "")
+            given = [
+                auth[7:] if auth.lower().startswith("bearer ") else "",
+                cookie[COOKIE].value if COOKIE in cookie else "",
+                query.get("token", ""),
+            ]
+            if not any(g and hmac.compare_digest(g.encode(), token.encode()) for g in given):
+                raise UnauthorizedError(
+                    "this workbench needs its token: send 'Authorization: Bearer TOKEN', "
+                    "or open any page once with ?token=TOKEN"
+                )
+            if method == "GET" and "token" in query:
+                # Move the secret out of the address bar (and history) into a cookie.
+                rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
+                location = scope["path"] + (f"?{rest}" if rest else "")
+                cookie_value = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
+                redirect = (location, cookie_value)
+        if method in UNSAFE_METHODS:
+            origin = headers.get("origin")
+            if origin is not None and urlsplit(origin).netloc != host:
+                raise ForbiddenHostError(
+                    f"cross-site request refused: origin {origin!r} is not this workbench"
+                )
+            length = headers.get("content-length")
+            has_body = (length is not None and length != "0") or "transfer-encoding" in headers
+            ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+            if has_body and ctype != "application/json":
+                raise UnsupportedMediaError(
+                    f"request body must be application/json, got {ctype or 'no content type'!r}"
+                )
+        length = headers.get("content-length")
+        if length is not None:
+            try:
+                n = int(length)
+            except ValueError:
+                raise ServiceError(f"invalid Content-Length {length!r}") from None
+            if n > self.settings.max_body_bytes:
+                raise PayloadTooLargeError(
+                    f"request body of {n} bytes is over the limit of "
+                    f"{self.settings.max_body_bytes} bytes"
+                )
+        return redirect
+
+    def _limited(self, receive: Receive) -> Receive:
+        """``receive`` that raises a 413 HTTPException once the body passes the limit."""
+        seen = 0
+        limit = self.settings.max_body_bytes
+
+        async def wrapped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    # An HTTPException, not our own error: FastAPI turns any other
+                    # exception raised while it reads a body into a generic 400.
+                    raise HTTPException(413, f"request body is over the limit of {limit} bytes")
+            return message
+
+        return wrapped
+
+
+def _with_headers(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {k.lower() for k, _ in message.get("headers", [])}
+            extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+            message["headers"] = [*message.get("headers", []), *extra]
+        await send(message)
+
+    return wrapped
+
+
+async def _send_error(send: Send, error: ServiceError) -> None:
+    body = json.dumps(error_body(error.status, str(error), error.errors)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if error.status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="secondfront"'))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [*headers, *SECURITY_HEADERS],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_redirect(send: Send, location: str, cookie: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [
+                (b"location", location.encode("latin-1")),
+                (b"set-cookie", cookie.encode("latin-1")),
+                (b"content-length", b"0"),
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
+
+
+__all__ = ["COOKIE", "Guard"]

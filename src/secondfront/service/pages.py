@@ -1,0 +1,218 @@
+"""Server-rendered pages of the workbench (Jinja2), and the fragments they swap in.
+
+Each view has one renderer: the page template includes a fragment template, and the
+script on the page asks the server for that fragment again after a change (a new
+piece of evidence, a new rating) and swaps it in place. So the HTML is produced in
+one place and the script stays small (``static/workbench.js``).
+
+Pages are left out of the OpenAPI document: they are for people, the API is for
+programs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Body, Path
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from secondfront.analysis.ach import RATING_WORDS, RATINGS
+from secondfront.analysis.language import ICD203
+from secondfront.inference.query import infer
+from secondfront.report import capabilities
+from secondfront.report.build import (
+    declared_outcomes,
+    headline_states,
+    indicator_names,
+    source_rows,
+)
+from secondfront.report.graphics import colour, network_svg
+from secondfront.service.api import Query_, Workbench
+from secondfront.spec.formats import FLAGSHIP
+from secondfront.spec.grading import CREDIBILITY, RELIABILITY
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("secondfront.service", "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENV.filters["pct"] = lambda p: f"{p * 100:.1f}%"
+_ENV.filters["colour"] = colour
+_ENV.globals["GRADINGS"] = [f"{r}{c}" for r in RELIABILITY for c in CREDIBILITY]
+_ENV.globals["RATINGS"] = RATINGS
+_ENV.globals["RATING_WORDS"] = RATING_WORDS
+_ENV.globals["ICD203"] = ICD203
+
+ModelName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
+
+
+def render(template: str, **context: Any) -> str:
+    """Render ``template`` with ``context``."""
+    return _ENV.get_template(template).render(**context)
+
+
+def error_page(status: int, message: str, errors: Sequence[str]) -> str:
+    """A plain page for an error a browser asked for."""
+    return render("error.html", status=status, message=message, errors=list(errors))
+
+
+def router(bench: Workbench) -> APIRouter:
+    """The page routes bound to ``bench``."""
+    pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+    def base(model: str, page: str) -> dict[str, Any]:
+        summary = bench.summary(model)
+        return {
+            "model": model,
+            "summary": summary,
+            "page": page,
+            "models": [s.name for s in bench.summaries() if s.error is None],
+        }
+
+    @pages.get("/")
+    def index() -> Response:
+        names = [s.name for s in bench.summaries() if s.error is None]
+        if not names:
+            return HTMLResponse(error_page(404, "no models found in the model folder", []), 404)
+        target = FLAGSHIP if FLAGSHIP in names else names[0]
+        return RedirectResponse(f"/models/{target}", status_code=303)
+
+    @pages.get("/models/{model}")
+    def model_page(model: ModelName) -> str:
+        net = bench.network(model)
+        heads = headline_states(net)
+        with bench.lock:
+            marg = infer(net)
+        probs = {v: marg[v][heads[v]] for v in marg}
+        svg = network_svg(net, probs, heads, declared_outcomes(net), indicator_names(net))
+        spec = net.meta.get("spec")
+        return render(
+            "model.html",
+            **base(model, "model"),
+            svg=svg,
+            description=spec.model.description if spec is not None else "",
+        )
+
+    @pages.get("/models/{model}/whatif")
+    def whatif_page(model: ModelName) -> str:
+        net = bench.network(model)
+        inds = indicator_names(net)
+        indicators = [net.variables[n] for n in inds]
+        others = [v for v in net if v.name not in inds]
+        optional = {n: capabilities.status(n) for n in ("uncertainty", "sensitivity", "watchlist")}
+        intervals = optional["uncertainty"].available
+        return render(
+            "whatif.html",
+            **base(model, "whatif"),
+            indicators=indicators,
+            others=others,
+            optional=optional,
+            intervals=intervals,
+            **_outcomes_context(bench, model, Query_(uncertainty=intervals)),
+        )
+
+    @pages.post("/models/{model}/whatif/outcomes")
+    def whatif_fragment(model: ModelName, query: Annotated[Query_, Body()]) -> str:
+        return render("_outcomes.html", model=model, **_outcomes_context(bench, model, query))
+
+    @pages.get("/models/{model}/sources")
+    def sources_page(model: ModelName) -> str:
+        net = bench.network(model)
+        srcs, claims = source_rows(net)
+        spec = net.meta.get("spec")
+        return render(
+            "sources.html",
+            **base(model, "sources"),
+            sources=srcs,
+            claims=claims,
+            not_modelled=spec.not_modelled if spec is not None else [],
+        )
+
+    @pages.get("/models/{model}/timeline")
+    def timeline_page(model: ModelName) -> str:
+        result = capabilities.run("timeline", bench.network(model))
+        return render(
+            "timeline.html",
+            **base(model, "timeline"),
+            result=result,
+            data_json=json.dumps(result["data"]),
+        )
+
+    @pages.get("/models/{model}/ach")
+    def ach_list_page(model: ModelName) -> str:
+        net = bench.network(model)
+        inds = set(indicator_names(net))
+        candidates = [v for v in net if v.name not in inds]
+        outs = declared_outcomes(net)
+        return render(
+            "ach_list.html",
+            **base(model, "ach"),
+            matrices=bench.store.list(model),
+            candidates=candidates,
+            default=outs[0] if outs else net.names[-1],
+        )
+
+    @pages.get("/ach/{matrix_id}")
+    def ach_page(matrix_id: Annotated[int, Path(ge=1, le=2**62)]) -> str:
+        m = bench.store.get(matrix_id)
+        out = bench.matrix_out(m)
+        net = bench.network(m.model)
+        present = {i.variable for i in out.items if i.variable}
+        spec = net.meta.get("spec")
+        claims_present = {i.id for i in out.items if i.kind == "claim"}
+        return render(
+            "ach.html",
+            **base(m.model, "ach"),
+            m=out,
+            free_indicators=[
+                net.variables[n]
+                for n in indicator_names(net)
+                if n not in present and n != m.hypothesis
+            ],
+            free_claims=[
+                c
+                for c in (spec.claims if spec is not None else [])
+                if f"claim:{c.id}" not in claims_present
+            ],
+        )
+
+    @pages.get("/ach/{matrix_id}/matrix")
+    def ach_fragment(matrix_id: Annotated[int, Path(ge=1, le=2**62)]) -> str:
+        return render("_matrix.html", m=bench.matrix_out(bench.store.get(matrix_id)))
+
+    @pages.get("/models/{model}/report")
+    def report_page(model: ModelName) -> Response:
+        return RedirectResponse(f"/api/models/{model}/report?format=html", status_code=303)
+
+    return pages
+
+
+def _outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, Any]:
+    """Forecast under ``query`` and at baseline, for the outcome table and chart."""
+    now = bench.forecast(model, query)
+    base = bench.forecast(model, Query_()) if (query.evidence or query.do) else now
+    unc = now.uncertainty
+    intervals = unc.data["intervals"] if unc is not None and unc.available and unc.data else None
+    baseline = {o.variable: o.probability for o in base.outcomes}
+    chart = [
+        {"outcome": o.label, "scenario": scenario, "p": p}
+        for o in now.outcomes
+        for scenario, p in (
+            ("baseline", baseline[o.variable]),
+            ("with your evidence", o.probability),
+        )
+    ]
+    return {
+        "forecast": now,
+        "baseline": baseline,
+        "chart_json": json.dumps(chart),
+        "interval": intervals,
+    }
+
+
+__all__ = ["error_page", "render", "router"]

@@ -1,0 +1,157 @@
+"""The workbench's settings, in one declarative table.
+
+Every setting has a command-line flag of ``secondfront serve`` (where it makes sense
+to type one), an environment variable and a default; the table below is the single
+place they are written, and the CLI, :meth:`Settings.from_env` and the docs are
+generated from it. A test fails when a setting lacks help text.
+
+The token is read from the environment only: a flag would show it to every user of
+the machine in the process list.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from secondfront.errors import UsageError
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One row of the settings table.
+
+    Attributes:
+        name: the field of :class:`Settings`.
+        env: the environment variable that sets it.
+        flag: the ``secondfront serve`` option, or ``""`` for environment-only settings.
+        help: one line for ``--help`` and the docs.
+    """
+
+    name: str
+    env: str
+    flag: str
+    help: str
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "host",
+        "SECONDFRONT_HOST",
+        "--host",
+        "Address to bind; anything but loopback needs SECONDFRONT_TOKEN.",
+    ),
+    SettingSpec("port", "SECONDFRONT_PORT", "--port", "TCP port."),
+    SettingSpec(
+        "db",
+        "SECONDFRONT_WORKBENCH_DB",
+        "--db",
+        "SQLite file holding saved ACH matrices (created when missing).",
+    ),
+    SettingSpec(
+        "models_dir",
+        "SECONDFRONT_WORKBENCH_MODELS",
+        "--models-dir",
+        "Only serve models from this folder (default: the usual model folders).",
+    ),
+    SettingSpec(
+        "token",
+        "SECONDFRONT_TOKEN",
+        "",
+        "Shared secret; when set, every request must carry it (header, cookie or ?token= once).",
+    ),
+    SettingSpec(
+        "max_body_bytes",
+        "SECONDFRONT_MAX_BODY_BYTES",
+        "",
+        "Largest request body accepted, in bytes.",
+    ),
+    SettingSpec(
+        "max_batch", "SECONDFRONT_MAX_BATCH", "", "Most evidence sets in one batch request."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one workbench instance.
+
+    Attributes:
+        host: address uvicorn binds.
+        port: TCP port.
+        db: the SQLite file of the ACH store.
+        models_dir: serve only models from this folder; ``None`` means the package's
+            model folders (``$SECONDFRONT_MODELS``, ``./models``, the checkout's ``models/``).
+        token: shared secret required on every request when set.
+        max_body_bytes: request bodies above this size are refused with 413.
+        max_batch: batch requests with more rows are refused with 422.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db: Path = Path("secondfront-workbench.sqlite3")
+    models_dir: Path | None = None
+    token: str | None = None
+    max_body_bytes: int = 1_048_576
+    max_batch: int = 1000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from the environment, then ``overrides`` (``None`` values ignored)."""
+        env = os.environ if env is None else env
+        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for spec in SETTINGS:
+            raw = env.get(spec.env)
+            if raw:
+                values[spec.name] = _convert(spec, str(types[spec.name]), raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = replace(cls(), **values)
+        settings.check()
+        return settings
+
+    @property
+    def loopback(self) -> bool:
+        """True when ``host`` only accepts connections from this machine."""
+        return is_loopback(self.host)
+
+    def check(self) -> None:
+        """Refuse configurations that would expose the service without a token."""
+        if not self.loopback and not self.token:
+            raise UsageError(
+                f"refusing to bind {self.host!r} without a token: anyone who can reach it "
+                "could use the workbench. Set SECONDFRONT_TOKEN to a long random secret, "
+                "or bind 127.0.0.1."
+            )
+        if self.token is not None and len(self.token) < 16:
+            raise UsageError("SECONDFRONT_TOKEN must be at least 16 characters long")
+        if self.max_body_bytes < 1024 or self.max_batch < 1:
+            raise UsageError("max_body_bytes must be >= 1024 and max_batch >= 1")
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _convert(spec: SettingSpec, type_name: str, raw: str) -> Any:
+    if "int" in type_name:
+        try:
+            return int(raw)
+        except ValueError:
+            raise UsageError(f"{spec.env}={raw!r} is not an integer") from None
+    if "Path" in type_name:
+        return Path(raw)
+    return raw
+
+
+__all__ = ["SETTINGS", "SettingSpec", "Settings", "is_loopback"]

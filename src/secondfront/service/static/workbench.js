@@ -1,0 +1,186 @@
+// secondfront workbench: small page scripts. Each page's HTML comes from the server;
+// these functions send changes to the JSON API and swap in the fragment the server
+// renders, so the markup is written in one place (the Jinja templates).
+"use strict";
+
+function $(sel, root) { return (root || document).querySelector(sel); }
+function $all(sel, root) { return Array.from((root || document).querySelectorAll(sel)); }
+function esc(s) { return String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
+function pct(p) { return (p * 100).toFixed(1) + "%"; }
+
+async function request(method, url, body, accept) {
+  const opts = {method, headers: {"accept": accept || "application/json"}, credentials: "same-origin"};
+  if (body !== undefined) { opts.headers["content-type"] = "application/json"; opts.body = JSON.stringify(body); }
+  const res = await fetch(url, opts);
+  if (!res.ok) {
+    let msg = res.status + " " + res.statusText;
+    try { const e = await res.json(); msg = e.error || msg; } catch (_) { /* not JSON */ }
+    throw new Error(msg);
+  }
+  return (accept && accept.startsWith("text/")) ? res.text() : res.json();
+}
+
+function chart(el, spec) {
+  if (!el || typeof vegaEmbed === "undefined") return;
+  vegaEmbed(el, spec, {actions: false, renderer: "svg"}).catch(err => { el.textContent = "chart: " + err; });
+}
+
+// -- Model page: click a node to see its table, parents, claims and sources ------------
+function initModel(model) {
+  const detail = $("#detail");
+  async function show(name) {
+    $all(".graph .node").forEach(n => n.classList.toggle("selected", n.dataset.var === name));
+    $all(".graph path").forEach(p => p.classList.toggle("hl", p.dataset.from === name || p.dataset.to === name));
+    const ex = await request("GET", `/api/models/${encodeURIComponent(model)}/variables/${encodeURIComponent(name)}`);
+    const head = ex.parents.map(p => `<th>${esc(p)}</th>`).join("") + ex.states.map(s => `<th class="num">P(${esc(s)})</th>`).join("");
+    const rows = ex.rows.map(([given, dist]) =>
+      "<tr>" + ex.parents.map(p => `<td>${esc(given[p])}</td>`).join("") +
+      ex.states.map(s => `<td class="num">${dist[s].toFixed(3)}</td>`).join("") + "</tr>").join("");
+    const marg = ex.states.map(s => `${esc(s)} <strong>${pct(ex.marginal[s])}</strong>`).join(" · ");
+    const claims = ex.claims.map(c => `<li><code>${esc(c.id)}</code> <strong>${esc(c.locator)}</strong> [${esc(c.grading)}]: ${esc(c.says)}
+      <div class="muted small">source ${esc(c.source.id)}: ${esc(c.source.author)}, ${esc(c.source.title)} (${esc(c.source.date)}, graded ${esc(c.source.grading)})</div></li>`).join("");
+    const assumptions = ex.assumptions.map(a => `<li>${esc(a)}</li>`).join("");
+    const link = v => `<a href="#${esc(v)}" data-go="${esc(v)}">${esc(v)}</a>`;
+    detail.innerHTML = `<h2 id="detail-name">${esc(ex.variable)}</h2><p>${esc(ex.label)}</p>
+      <p class="small">Now: ${marg}</p>
+      <p class="small"><strong>Parents:</strong> ${ex.parents.map(link).join(", ") || "none (a root)"}<br>
+      <strong>Children:</strong> ${ex.children.map(link).join(", ") || "none"}<br><strong>Form:</strong> ${esc(ex.form)}</p>
+      <h3>Table</h3><table id="cpt"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>
+      <h3>Claims (${ex.claims.length})</h3>${claims ? `<ul class="small">${claims}</ul>` : '<p class="muted">No claim cited.</p>'}
+      <h3>Stated assumptions (${ex.assumptions.length})</h3>${assumptions ? `<ul class="small">${assumptions}</ul>` : '<p class="muted">None.</p>'}`;
+    $all("[data-go]", detail).forEach(a => a.addEventListener("click", ev => { ev.preventDefault(); show(a.dataset.go); }));
+    history.replaceState(null, "", "#" + name);
+  }
+  $all(".graph .node").forEach(node => {
+    node.addEventListener("click", () => show(node.dataset.var).catch(e => { detail.textContent = e.message; }));
+    node.addEventListener("keydown", ev => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); show(node.dataset.var); } });
+  });
+  const start = decodeURIComponent(location.hash.slice(1));
+  if (start && $(`.graph .node[data-var="${CSS.escape(start)}"]`)) show(start);
+}
+
+// -- What if: evidence and interventions, outcomes updated in place --------------------
+function initWhatif(model) {
+  const form = $("#whatif-form");
+  function drawChart() {
+    const data = JSON.parse($("#chart-data").textContent);
+    chart($("#whatif-chart"), {
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      width: 560, height: {step: 12}, data: {values: data},
+      mark: {type: "bar"},
+      encoding: {
+        y: {field: "outcome", type: "nominal", title: null, sort: null, axis: {labelLimit: 330}},
+        yOffset: {field: "scenario"},
+        x: {field: "p", type: "quantitative", title: "probability", axis: {format: "%"}, scale: {domain: [0, 1]}},
+        color: {field: "scenario", type: "nominal", title: null, scale: {range: ["#b0b0b0", "#d7301f"]}, legend: {orient: "bottom"}},
+        tooltip: [{field: "outcome"}, {field: "scenario"}, {field: "p", format: ".1%"}]
+      }
+    });
+  }
+  async function update() {
+    const body = {evidence: {}, do: {}};
+    $all("select", form).forEach(sel => { if (sel.value) body[sel.dataset.kind][sel.dataset.var] = sel.value; });
+    const iv = $("#with-intervals");
+    if (iv && iv.checked) body.uncertainty = true;
+    try {
+      $("#outcomes").innerHTML = await request("POST", `/models/${encodeURIComponent(model)}/whatif/outcomes`, body, "text/html");
+      $("#outcomes").dataset.updated = String(Date.now());
+      drawChart();
+    } catch (e) { $("#outcomes").insertAdjacentHTML("afterbegin", `<p class="error">${esc(e.message)}</p>`); }
+  }
+  form.addEventListener("change", update);
+  form.addEventListener("reset", () => setTimeout(update, 0));
+  drawChart();
+}
+
+// -- ACH ------------------------------------------------------------------------------
+function initAchList(model) {
+  const form = $("#ach-new");
+  if (!form) return;
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    try {
+      const m = await request("POST", "/api/ach", {model, hypothesis: data.get("hypothesis"), title: data.get("title"), items: data.get("items")});
+      location.href = `/ach/${m.id}`;
+    } catch (e) { const p = $("#ach-new-error"); p.hidden = false; p.textContent = e.message; }
+  });
+}
+
+function initAch() {
+  const box = $("#matrix");
+  const id = box.dataset.matrix;
+  const fail = e => { const s = $("#ach-error"); s.hidden = false; s.textContent = e.message; };
+  function drawChart() {
+    const d = JSON.parse($("#ach-data").textContent);
+    const values = d.hypotheses.map(h => ({hypothesis: h, measure: "weighted inconsistency (ACH)", value: d.weighted[h]}));
+    if (d.posterior) d.hypotheses.forEach(h => values.push({hypothesis: h, measure: "P(h | items) (model)", value: d.posterior[h]}));
+    chart($("#ach-chart"), {
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      data: {values}, facet: {column: {field: "measure", title: null}},
+      resolve: {scale: {x: "independent"}},
+      spec: {width: 300, height: {step: 22}, mark: "bar",
+        encoding: {y: {field: "hypothesis", type: "nominal", title: null}, x: {field: "value", type: "quantitative", title: null},
+                   color: {field: "measure", legend: null, scale: {range: ["#e67e00", "#1f4e79"]}},
+                   tooltip: [{field: "hypothesis"}, {field: "value", format: ".3f"}]}}
+    });
+  }
+  async function refresh() {
+    box.innerHTML = await request("GET", `/ach/${id}/matrix`, undefined, "text/html");
+    box.dataset.updated = String(Date.now());
+    drawChart();
+  }
+  box.addEventListener("change", async ev => {
+    const t = ev.target;
+    try {
+      if (t.classList.contains("rating")) {
+        await request("PUT", `/api/ach/${id}/ratings`, {item: t.dataset.item, hypothesis: t.dataset.hypothesis, rating: t.value || null});
+      } else if (t.classList.contains("grading")) {
+        await request("PATCH", `/api/ach/${id}/items/${encodeURIComponent(t.dataset.item)}`, {grading: t.value});
+      } else { return; }
+      await refresh();
+    } catch (e) { fail(e); }
+  });
+  box.addEventListener("click", async ev => {
+    const b = ev.target.closest("button.remove");
+    if (!b) return;
+    try { await request("DELETE", `/api/ach/${id}/items/${encodeURIComponent(b.dataset.item)}`); location.reload(); } catch (e) { fail(e); }
+  });
+  $("#ach-add").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const data = new FormData(ev.target);
+    const [kind, ref] = String(data.get("ref") || "").split(/:(.*)/s);
+    if (!ref) return;
+    const body = {kind, ref};
+    if (data.get("grading")) body.grading = data.get("grading");
+    try { await request("POST", `/api/ach/${id}/items`, body); location.reload(); } catch (e) { fail(e); }
+  });
+  drawChart();
+}
+
+// -- Timeline (drawn only when the evidence capability provides data) ------------------
+function initTimeline() {
+  const el = $("#timeline-data");
+  if (!el) return;
+  const data = JSON.parse(el.textContent) || {};
+  const values = [];
+  (data.weeks || []).forEach(w => Object.entries(w.outcomes || {}).forEach(([v, dist]) => {
+    const states = Object.keys(dist); values.push({week: w.week, outcome: v, p: dist[states[states.length - 1]]});
+  }));
+  chart($("#timeline-chart"), {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 900, height: 320,
+    data: {values}, mark: {type: "line", point: true},
+    encoding: {x: {field: "week", type: "ordinal"}, y: {field: "p", type: "quantitative", axis: {format: "%"}}, color: {field: "outcome"}}
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = document.body.dataset.page, model = document.body.dataset.model;
+  const pick = $("#model-select");
+  if (pick) pick.addEventListener("change", () => { location.href = `/models/${encodeURIComponent(pick.value)}`; });
+  if (page === "model") initModel(model);
+  if (page === "whatif") initWhatif(model);
+  if (page === "ach" && $("#matrix")) initAch();
+  else if (page === "ach") initAchList(model);
+  if (page === "timeline") initTimeline();
+});

@@ -1,0 +1,287 @@
+"""Saved ACH matrices, in one SQLite file (Python's standard library, no server).
+
+The workbench keeps its own file (``--db``, default ``secondfront-workbench.sqlite3``)
+so that it never touches another part's store. Tables::
+
+    ach_matrix (id, model, hypothesis, title, created, updated)
+    ach_item   (matrix_id, item_id, position, kind, label, grading, variable, state)
+    ach_rating (matrix_id, item_id, hypothesis, rating)
+
+The schema version is SQLite's ``user_version``; :data:`MIGRATIONS` lists the
+statements that bring a file from each version to the next, applied in order when
+the store opens.
+
+Each operation opens its own connection: the service answers requests on several
+threads and a SQLite connection must not be shared across them; opening one costs
+microseconds. Writes that touch several rows run in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secondfront.analysis.ach import EvidenceItem, check_rating
+from secondfront.service.errors import NotFoundError
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE ach_matrix (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            model TEXT NOT NULL,
+            hypothesis TEXT NOT NULL,
+            title TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL)""",
+        """CREATE TABLE ach_item (
+            matrix_id INTEGER NOT NULL REFERENCES ach_matrix(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            label TEXT NOT NULL,
+            grading TEXT NOT NULL,
+            variable TEXT,
+            state TEXT,
+            PRIMARY KEY (matrix_id, item_id))""",
+        """CREATE TABLE ach_rating (
+            matrix_id INTEGER NOT NULL REFERENCES ach_matrix(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            hypothesis TEXT NOT NULL,
+            rating TEXT NOT NULL,
+            PRIMARY KEY (matrix_id, item_id, hypothesis))""",
+    ),
+)
+
+
+@dataclass
+class Matrix:
+    """An ACH matrix as saved.
+
+    Attributes:
+        id: store id.
+        model: model name.
+        hypothesis: the variable whose states are the hypotheses.
+        title: the analyst's title.
+        created: ISO timestamp (UTC).
+        updated: ISO timestamp (UTC) of the last change.
+        items: rows, in order.
+        ratings: (item id, hypothesis) -> rating.
+    """
+
+    id: int
+    model: str
+    hypothesis: str
+    title: str
+    created: str
+    updated: str
+    items: list[EvidenceItem] = field(default_factory=list)
+    ratings: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+class AchStore:
+    """ACH matrices in a SQLite file.
+
+    Args:
+        path: the database file; created with its folder when missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for target, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+                for sql in statements:
+                    db.execute(sql)
+                db.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            with db:  # commits on success, rolls back on an exception
+                yield db
+        finally:
+            db.close()
+
+    # -- matrices --------------------------------------------------------------------
+
+    def create(self, model: str, hypothesis: str, title: str, items: list[EvidenceItem]) -> Matrix:
+        """Save a new matrix with ``items`` and no ratings."""
+        now = _now()
+        with self._connect() as db:
+            cur = db.execute(
+                "INSERT INTO ach_matrix (model, hypothesis, title, created, updated) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (model, hypothesis, title, now, now),
+            )
+            matrix_id = int(cur.lastrowid or 0)
+            for pos, item in enumerate(items):
+                self._insert_item(db, matrix_id, pos, item)
+        return self.get(matrix_id)
+
+    def list(self, model: str | None = None) -> list[Matrix]:
+        """Every saved matrix (without items), newest first; of ``model`` when given."""
+        sql = "SELECT id, model, hypothesis, title, created, updated FROM ach_matrix"
+        args: tuple[str, ...] = ()
+        if model is not None:
+            sql += " WHERE model = ?"
+            args = (model,)
+        with self._connect() as db:
+            rows = db.execute(sql + " ORDER BY id DESC", args).fetchall()
+        return [Matrix(*row) for row in rows]
+
+    def get(self, matrix_id: int) -> Matrix:
+        """The matrix with its items and ratings; NotFoundError when there is none."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, model, hypothesis, title, created, updated FROM ach_matrix "
+                "WHERE id = ?",
+                (matrix_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no ACH matrix {matrix_id}")
+            matrix = Matrix(*row)
+            for item_id, kind, label, grading, variable, state in db.execute(
+                "SELECT item_id, kind, label, grading, variable, state FROM ach_item "
+                "WHERE matrix_id = ? ORDER BY position",
+                (matrix_id,),
+            ):
+                matrix.items.append(EvidenceItem(item_id, label, kind, grading, variable, state))
+            for item_id, hyp, rating in db.execute(
+                "SELECT item_id, hypothesis, rating FROM ach_rating WHERE matrix_id = ?",
+                (matrix_id,),
+            ):
+                matrix.ratings[(item_id, hyp)] = rating
+        return matrix
+
+    def delete(self, matrix_id: int) -> None:
+        """Remove a matrix with its items and ratings."""
+        with self._connect() as db:
+            if db.execute("DELETE FROM ach_matrix WHERE id = ?", (matrix_id,)).rowcount == 0:
+                raise NotFoundError(f"no ACH matrix {matrix_id}")
+
+    # -- cells and rows ---------------------------------------------------------------
+
+    def rate(self, matrix_id: int, item_id: str, hypothesis: str, rating: str | None) -> None:
+        """Set one cell; ``None`` or ``""`` clears it. The caller checks the names."""
+        if rating:
+            check_rating(rating)
+        with self._connect() as db:
+            self._touch(db, matrix_id)
+            if rating:
+                db.execute(
+                    "INSERT INTO ach_rating (matrix_id, item_id, hypothesis, rating) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (matrix_id, item_id, hypothesis) "
+                    "DO UPDATE SET rating = excluded.rating",
+                    (matrix_id, item_id, hypothesis, rating),
+                )
+            else:
+                db.execute(
+                    "DELETE FROM ach_rating WHERE matrix_id = ? AND item_id = ? AND hypothesis = ?",
+                    (matrix_id, item_id, hypothesis),
+                )
+
+    def add_item(self, matrix_id: int, item: EvidenceItem) -> None:
+        """Append a row (replacing a row with the same id, which keeps its place)."""
+        with self._connect() as db:
+            self._touch(db, matrix_id)
+            old = db.execute(
+                "SELECT position FROM ach_item WHERE matrix_id = ? AND item_id = ?",
+                (matrix_id, item.id),
+            ).fetchone()
+            if old is not None:
+                pos = old[0]
+                db.execute(
+                    "DELETE FROM ach_item WHERE matrix_id = ? AND item_id = ?", (matrix_id, item.id)
+                )
+            else:
+                pos = db.execute(
+                    "SELECT COALESCE(MAX(position) + 1, 0) FROM ach_item WHERE matrix_id = ?",
+                    (matrix_id,),
+                ).fetchone()[0]
+            self._insert_item(db, matrix_id, pos, item)
+
+    def remove_item(self, matrix_id: int, item_id: str) -> None:
+        """Remove a row and its ratings."""
+        with self._connect() as db:
+            self._touch(db, matrix_id)
+            n = db.execute(
+                "DELETE FROM ach_item WHERE matrix_id = ? AND item_id = ?", (matrix_id, item_id)
+            ).rowcount
+            if n == 0:
+                raise NotFoundError(f"matrix {matrix_id} has no item {item_id!r}")
+            db.execute(
+                "DELETE FROM ach_rating WHERE matrix_id = ? AND item_id = ?", (matrix_id, item_id)
+            )
+
+    @staticmethod
+    def _insert_item(db: sqlite3.Connection, matrix_id: int, pos: int, item: EvidenceItem) -> None:
+        db.execute(
+            "INSERT INTO ach_item (matrix_id, item_id, position, kind, label, grading, "
+            "variable, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                matrix_id,
+                item.id,
+                pos,
+                item.kind,
+                item.label,
+                item.grading,
+                item.variable,
+                item.state,
+            ),
+        )
+
+    @staticmethod
+    def _touch(db: sqlite3.Connection, matrix_id: int) -> None:
+        n = db.execute(
+            "UPDATE ach_matrix SET updated = ? WHERE id = ?", (_now(), matrix_id)
+        ).rowcount
+        if n == 0:
+            raise NotFoundError(f"no ACH matrix {matrix_id}")
+
+
+def matrix_csv(matrix: Matrix, hypotheses: list[str], extra: dict[str, dict[str, object]]) -> str:
+    """The matrix as CSV: one row per item, one rating column per hypothesis.
+
+    Args:
+        matrix: the saved matrix.
+        hypotheses: column order.
+        extra: per item id, further columns (diagnosticity, model ratings), in order.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    extra_cols: list[str] = []
+    for cols in extra.values():
+        for c in cols:
+            if c not in extra_cols:
+                extra_cols.append(c)
+    writer.writerow(["item", "kind", "label", "grading", "observed", *hypotheses, *extra_cols])
+    for item in matrix.items:
+        observed = f"{item.variable}={item.state}" if item.variable else ""
+        writer.writerow(
+            [
+                item.id,
+                item.kind,
+                item.label,
+                item.grading,
+                observed,
+                *[matrix.ratings.get((item.id, h), "") for h in hypotheses],
+                *[extra.get(item.id, {}).get(c, "") for c in extra_cols],
+            ]
+        )
+    return buf.getvalue()
+
+
+__all__ = ["MIGRATIONS", "AchStore", "Matrix", "matrix_csv"]

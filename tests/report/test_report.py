@@ -1,0 +1,95 @@
+"""Reports: self-contained HTML and a PDF whose first page is not blank."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from secondfront.cli.app import app
+from secondfront.report import build_report, render_html, render_pdf
+from secondfront.report.graphics import colour, layout, text_colour
+from secondfront.spec.formats import load
+from tests.conftest import FLAGSHIP
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "report"
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_html(build_report(load(FLAGSHIP)))
+
+
+def test_html_report_is_self_contained(html: str) -> None:
+    # Nothing is fetched when the file is opened: no external scripts, styles or images.
+    assert not re.search(r"<script\b|<link\b(?![^>]*href=\"data:)", html)
+    assert not re.search(r'src="(?!data:)', html)
+    assert html.count('src="data:image/svg+xml;base64,') == 2
+
+
+def test_html_report_has_every_section_in_icd203_words(html: str) -> None:
+    for heading in (
+        "Key judgements",
+        "Outcomes",
+        "Top drivers",
+        "Watchlist",
+        "Timeline",
+        "The model",
+        "Stated assumptions",
+        "Sources",
+        "Claims",
+    ):
+        assert f"<h2>{heading}" in html, heading
+    assert re.search(
+        r"Almost no chance \(1–5%\)</span>: Belarus&#39;s armed forces enter Ukraine", html
+    )
+    assert "not an authoritative prediction" in html
+    # An optional analysis is shown, or its empty state says why not.
+    for section in ("Top drivers", "Watchlist", "Timeline"):
+        body = html.split(f"<h2>{section}")[1].split("<h2>")[0]
+        assert "<table>" in body or "not available yet" in body, section
+
+
+def test_report_with_evidence_shows_it_and_moves(tmp_path: Path) -> None:
+    net = load(FLAGSHIP)
+    data = build_report(net, {"troops_toward_southern_border": "present"})
+    assert data.judgements[0].probability > build_report(net).judgements[0].probability
+    assert "troops_toward_southern_border=present" in render_html(data)
+
+
+def test_pdf_first_page_is_not_blank(html: str, pango: None) -> None:
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = render_pdf(html)
+    assert pdf.startswith(b"%PDF-")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    assert len(doc) >= 3
+    bitmap = doc[0].render(scale=1.0)
+    pixels = bitmap.to_numpy()
+    bitmap.to_pil().save(ARTIFACTS / "report-page-1.png")
+    ink = np.mean(pixels[..., :3] < 200)
+    assert 0.01 < ink < 0.6, f"page 1 has {ink:.1%} ink: blank or solid"
+
+
+def test_report_command_writes_html(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        app, ["report", "--out", str(out), "-e", "reservist_callups=present"]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("<!doctype html>")
+    bad = CliRunner().invoke(app, ["report", "--out", str(tmp_path / "r.docx")])
+    assert bad.exit_code == 2 and "written as .html or .pdf" in bad.output
+
+
+def test_colours_and_layout() -> None:
+    assert colour(0.0) == "#ffffcc" and colour(1.0) == "#800026" and colour(2.0) == "#800026"
+    assert text_colour("#ffffcc") == "#000000" and text_colour("#800026") == "#ffffff"
+    net = load(FLAGSHIP)
+    pos = layout(net).positions
+    for v in net:  # every arrow points down the page
+        assert all(pos[p][1] < pos[v.name][1] for p in v.parents)

@@ -1,0 +1,354 @@
+"""The workbench's JSON API, its safety defaults and its one error shape."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from secondfront.errors import UsageError
+from secondfront.service import SETTINGS, Settings, api, create_app, pages
+from secondfront.service.settings import is_loopback
+
+MODEL = "belarus-second-front"
+TOKEN = "s3cret-token-for-tests-0123456789"
+
+
+def assert_error_shape(response, status: int) -> None:  # type: ignore[no-untyped-def]
+    """The one JSON shape every error has."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"ok", "error", "errors", "status"}, body
+    assert body["ok"] is False and body["status"] == status
+    assert isinstance(body["error"], str) and body["error"]
+    assert body["errors"] and all(isinstance(e, str) and e for e in body["errors"])
+
+
+# -- the one error shape, over every route --------------------------------------------
+
+BAD_PATH = {
+    "model": "no-such-model",
+    "variable": "no_such_variable",
+    "matrix_id": "999999",
+    "item_id": "ind:nothing",
+}
+
+
+def test_every_route_answers_errors_in_one_shape(settings: Settings) -> None:
+    app = create_app(settings)
+    client = TestClient(app, base_url="http://127.0.0.1")
+    # The same route tables the app includes, built again over the app's own state.
+    bench = app.state.bench
+    routes = [
+        r
+        for r in (*api.router(bench).routes, *pages.router(bench).routes)
+        if isinstance(r, APIRoute)
+    ]
+    assert len(routes) >= 25
+    seen = 0
+    for route in routes:
+        if not route.param_convertors and route.path in (
+            "/",
+            "/api/health",
+            "/api/models",
+            "/api/capabilities",
+            "/api/ach",
+        ):
+            continue  # nothing in the path that can be wrong
+        path = route.path
+        for name in route.param_convertors:
+            path = path.replace("{" + name + "}", BAD_PATH[name])
+        for method in (route.methods or set()) - {"HEAD"}:
+            body = {"not_a_field": 1} if method in ("POST", "PUT", "PATCH") else None
+            r = client.request(method, path, json=body, headers={"accept": "application/json"})
+            assert r.status_code in (404, 422), (method, path, r.status_code, r.text)
+            assert_error_shape(r, r.status_code)
+            seen += 1
+    assert seen >= 20
+    # Routing, method, validation, guard and library errors: same shape.
+    assert_error_shape(client.get("/api/nowhere"), 404)
+    assert_error_shape(client.delete("/api/models"), 405)
+    assert_error_shape(client.post("/api/ach", json={"model": MODEL, "hypothesis": "nope"}), 422)
+    assert_error_shape(
+        client.post("/api/ach", content=b"{", headers={"content-type": "application/json"}), 422
+    )
+    assert_error_shape(
+        client.post(
+            f"/api/models/{MODEL}/forecast", content=b"x", headers={"content-type": "text/plain"}
+        ),
+        415,
+    )
+    assert_error_shape(TestClient(app).get("/api/health"), 403)
+
+
+# -- models, forecast, marginals, explain, sources ----------------------------------------
+
+
+def test_models_and_detail(client: TestClient) -> None:
+    names = [m["name"] for m in client.get("/api/models").json()]
+    assert MODEL in names
+    d = client.get(f"/api/models/{MODEL}").json()
+    kinds = {n["name"]: n["kind"] for n in d["nodes"]}
+    assert kinds["belarus_entry"] == "variable" and kinds["reservist_callups"] == "indicator"
+    assert d["outcomes"][0] == "belarus_entry" and d["indicators"] == 18
+
+
+def test_forecast_moves_with_evidence_and_uses_icd203_words(client: TestClient) -> None:
+    base = client.post(f"/api/models/{MODEL}/forecast", json={}).json()
+    seen = client.post(
+        f"/api/models/{MODEL}/forecast",
+        json={
+            "evidence": {"troops_toward_southern_border": "present", "reservist_callups": "present"}
+        },
+    ).json()
+    entry0, entry1 = base["outcomes"][0], seen["outcomes"][0]
+    assert entry0["variable"] == "belarus_entry" and entry0["state"] == "entered"
+    assert entry1["probability"] > 2 * entry0["probability"]
+    assert re.fullmatch(r"[a-z ]+ \(\d+–\d+%\)", entry1["term"])
+    assert base["uncertainty"] is None  # only when asked for
+    do = client.post(
+        f"/api/models/{MODEL}/forecast", json={"do": {"belarus_entry": "entered"}}
+    ).json()
+    assert do["outcomes"][0]["probability"] == pytest.approx(1.0)
+
+
+def test_forecast_with_uncertainty_is_an_interval_or_an_empty_state(client: TestClient) -> None:
+    u = client.post(f"/api/models/{MODEL}/forecast", json={"uncertainty": True}).json()[
+        "uncertainty"
+    ]
+    if u["available"]:
+        lo, hi = u["data"]["intervals"]["belarus_entry"]
+        assert 0 <= lo <= hi <= 1
+    else:
+        assert u["reason"].startswith("not available yet") and u["data"] is None
+
+
+def test_soft_evidence_and_marginals(client: TestClient) -> None:
+    r = client.post(
+        f"/api/models/{MODEL}/marginals",
+        json={"evidence": {"border_incident_blamed_on_ukraine": [0.3, 0.9]}},
+    )
+    m = r.json()["marginals"]
+    assert len(m) == 40 and sum(m["belarus_entry"].values()) == pytest.approx(1.0)
+
+
+def test_batch_is_bounded_and_matches_single_queries(client: TestClient, tmp_path: Path) -> None:
+    rows = [{}, {"reservist_callups": "present"}]
+    r = client.post(f"/api/models/{MODEL}/marginals/batch", json={"rows": rows}).json()
+    single = client.post(f"/api/models/{MODEL}/marginals", json={"evidence": rows[1]}).json()
+    assert r["rows"][1]["belarus_entry"] == pytest.approx(single["marginals"]["belarus_entry"])
+    small = TestClient(
+        create_app(Settings(db=tmp_path / "x.sqlite3", max_batch=3)), base_url="http://127.0.0.1"
+    )
+    over = small.post(f"/api/models/{MODEL}/marginals/batch", json={"rows": [{}] * 4})
+    assert_error_shape(over, 422)
+    assert "over the batch limit of 3" in over.json()["error"]
+
+
+def test_explain_and_sources(client: TestClient) -> None:
+    ex = client.get(f"/api/models/{MODEL}/variables/belarus_entry").json()
+    assert ex["parents"][0] == "offensive_preparation" and ex["claims"]
+    assert len(ex["rows"]) == 2 * 2 * 3 * 2 * 3 and ex["marginal"]["entered"] < 0.1
+    src = client.get(f"/api/models/{MODEL}/sources").json()
+    claim = src["claims"][0]
+    assert re.fullmatch(r"P\d+\.S\d+(-S?\d+)?", claim["locator"]) and re.fullmatch(
+        r"[A-F][1-6]", claim["grading"]
+    )
+    assert any(c["variables"] for c in src["claims"])
+
+
+@pytest.mark.parametrize("name", ["timeline", "sensitivity", "watchlist", "simulation"])
+def test_optional_capabilities_say_whether_they_are_available(
+    client: TestClient, name: str
+) -> None:
+    r = client.get(f"/api/models/{MODEL}/{name}").json()
+    assert r["capability"] == name
+    if not r["available"]:
+        assert r["reason"].startswith("not available yet:") and r["data"] is None
+
+
+def test_models_are_chosen_by_name_never_by_path(client: TestClient) -> None:
+    for attempt in (
+        "..%2F..%2Fetc%2Fpasswd",
+        "%2Fetc%2Fpasswd",
+        "models%2Fbelarus-second-front.yaml",
+    ):
+        r = client.get(f"/api/models/{attempt}")
+        assert r.status_code in (404, 422), attempt
+        assert_error_shape(r, r.status_code)
+
+
+def test_model_folder_setting_limits_what_is_served(tmp_path: Path) -> None:
+    app = create_app(Settings(db=tmp_path / "x.sqlite3", models_dir=tmp_path))
+    client = TestClient(app, base_url="http://127.0.0.1")
+    assert client.get("/api/models").json() == []
+    assert_error_shape(client.get(f"/api/models/{MODEL}"), 404)
+
+
+# -- ACH ------------------------------------------------------------------------------------
+
+
+def test_ach_matrix_lifecycle_scores_and_csv(client: TestClient) -> None:
+    m = client.post(
+        "/api/ach", json={"model": MODEL, "hypothesis": "belarus_entry", "title": "Entry?"}
+    )
+    assert m.status_code == 201
+    m = m.json()
+    assert m["hypotheses"] == ["not_entered", "entered"] and len(m["items"]) == 18
+    assert m["weighted_inconsistency"] == {"not_entered": 0, "entered": 0}
+    mid, item = m["id"], "ind:troops_toward_southern_border"
+    m = client.put(
+        f"/api/ach/{mid}/ratings", json={"item": item, "hypothesis": "not_entered", "rating": "II"}
+    ).json()
+    assert m["weighted_inconsistency"]["not_entered"] == pytest.approx(2 * 0.25)  # F6 weight
+    m = client.patch(f"/api/ach/{mid}/items/{item}", json={"grading": "A1"}).json()
+    assert m["weighted_inconsistency"]["not_entered"] == pytest.approx(2.0)
+    assert m["ranking"] == ["entered", "not_entered"]
+    m = client.put(
+        f"/api/ach/{mid}/ratings", json={"item": item, "hypothesis": "entered", "rating": "II"}
+    ).json()
+    row = next(i for i in m["items"] if i["id"] == item)
+    assert row["diagnosticity"] == 0.0  # rated alike under both: not diagnostic
+    assert [item, "entered", "II", "CC"] in [list(d) for d in m["disagreements"]]
+    m = client.post(f"/api/ach/{mid}/items", json={"kind": "claim", "ref": "pretext-plans"}).json()
+    claim = next(i for i in m["items"] if i["id"] == "claim:pretext-plans")
+    assert claim["model_ratings"] is None and claim["kind"] == "claim"
+    assert [s["id"] for s in client.get("/api/ach", params={"model": MODEL}).json()] == [mid]
+    text = client.get(f"/api/ach/{mid}/csv")
+    assert text.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(text.text)))
+    assert rows[0][:7] == ["item", "kind", "label", "grading", "observed", "not_entered", "entered"]
+    assert [item, "indicator"] == rows[1][:2] and rows[1][5:7] == ["II", "II"]
+    m = client.delete(f"/api/ach/{mid}/items/{item}").json()
+    assert item not in [i["id"] for i in m["items"]]
+    assert client.delete(f"/api/ach/{mid}").json() == {"ok": True, "deleted": mid}
+    assert_error_shape(client.get(f"/api/ach/{mid}"), 404)
+
+
+def test_ach_matrices_persist_in_the_store(settings: Settings) -> None:
+    one = TestClient(create_app(settings), base_url="http://127.0.0.1")
+    mid = one.post("/api/ach", json={"model": MODEL, "hypothesis": "staged_provocation"}).json()[
+        "id"
+    ]
+    one.put(
+        f"/api/ach/{mid}/ratings",
+        json={"item": "ind:reservist_callups", "hypothesis": "absent", "rating": "C"},
+    )
+    two = TestClient(create_app(settings), base_url="http://127.0.0.1")
+    again = two.get(f"/api/ach/{mid}").json()
+    assert next(i for i in again["items"] if i["id"] == "ind:reservist_callups")["ratings"] == {
+        "absent": "C"
+    }
+
+
+def test_ach_rejects_unknown_ratings_items_and_hypotheses(client: TestClient) -> None:
+    mid = client.post("/api/ach", json={"model": MODEL, "hypothesis": "belarus_entry"}).json()["id"]
+    for body in (
+        {"item": "ind:reservist_callups", "hypothesis": "entered", "rating": "XX"},
+        {"item": "nope", "hypothesis": "entered", "rating": "C"},
+        {"item": "ind:reservist_callups", "hypothesis": "maybe", "rating": "C"},
+    ):
+        assert_error_shape(client.put(f"/api/ach/{mid}/ratings", json=body), 422)
+
+
+# -- safety --------------------------------------------------------------------------------
+
+
+def test_binding_beyond_loopback_needs_a_long_token() -> None:
+    with pytest.raises(UsageError, match=r"refusing to bind '0\.0\.0\.0' without a token"):
+        Settings.from_env(env={}, host="0.0.0.0")
+    with pytest.raises(UsageError, match="at least 16 characters"):
+        Settings.from_env(env={"SECONDFRONT_TOKEN": "short"}, host="0.0.0.0")
+    assert Settings.from_env(env={"SECONDFRONT_TOKEN": TOKEN}, host="0.0.0.0").token == TOKEN
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_without_a_token_only_localhost_names_are_served(client: TestClient) -> None:
+    for host in ("127.0.0.1:8000", "localhost", "[::1]:8000"):
+        assert client.get("/api/health", headers={"host": host}).status_code == 200
+    # DNS rebinding: a hostile name resolving to 127.0.0.1 carries its own Host header.
+    assert_error_shape(client.get("/api/health", headers={"host": "evil.example:8000"}), 403)
+
+
+def test_with_a_token_every_request_needs_it(tmp_path: Path) -> None:
+    app = create_app(Settings(host="0.0.0.0", token=TOKEN, db=tmp_path / "t.sqlite3"))
+    c = TestClient(app, base_url="http://workbench.example")
+    for path in (
+        "/api/health",
+        "/models/belarus-second-front",
+        "/static/workbench.css",
+        "/docs",
+        "/openapi.json",
+    ):
+        r = c.get(path)
+        assert_error_shape(r, 401)
+        assert r.headers["www-authenticate"].startswith("Bearer")
+    assert_error_shape(c.get("/api/health", headers={"authorization": "Bearer wrong"}), 401)
+    assert c.get("/api/health", headers={"authorization": f"Bearer {TOKEN}"}).status_code == 200
+    # A browser opens a page once with ?token=..., which moves into an HttpOnly cookie.
+    r = c.get(f"/models/{MODEL}?token={TOKEN}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/models/{MODEL}"
+    assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=Strict" in r.headers["set-cookie"]
+    c.cookies.set("secondfront_token", TOKEN)
+    assert c.get(f"/models/{MODEL}").status_code == 200
+
+
+def test_cross_site_writes_and_oversized_bodies_are_refused(tmp_path: Path) -> None:
+    app = create_app(Settings(db=tmp_path / "s.sqlite3", max_body_bytes=2048))
+    c = TestClient(app, base_url="http://127.0.0.1")
+    body = {"model": MODEL, "hypothesis": "belarus_entry"}
+    assert_error_shape(
+        c.post("/api/ach", json=body, headers={"origin": "http://evil.example"}), 403
+    )
+    assert c.post("/api/ach", json=body, headers={"origin": "http://127.0.0.1"}).status_code == 201
+    big = {"evidence": {f"v{i}": "x" * 40 for i in range(60)}}
+    assert_error_shape(c.post(f"/api/models/{MODEL}/forecast", json=big), 413)
+
+    def chunks():  # no Content-Length: counted as it streams
+        for _ in range(10):
+            yield b" " * 1024
+
+    r = c.post(
+        f"/api/models/{MODEL}/forecast",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert_error_shape(r, 413)
+
+
+def test_security_headers_are_set(client: TestClient) -> None:
+    r = client.get(f"/models/{MODEL}")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert (
+        r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+    )
+
+
+def test_every_setting_is_documented_and_reaches_settings() -> None:
+    fields = set(Settings.__dataclass_fields__)
+    assert {s.name for s in SETTINGS} == fields
+    for s in SETTINGS:
+        assert s.help.endswith(".") and s.env.startswith("SECONDFRONT_")
+    env = {
+        "SECONDFRONT_PORT": "9001",
+        "SECONDFRONT_MAX_BATCH": "7",
+        "SECONDFRONT_WORKBENCH_DB": "/tmp/x.sqlite3",
+    }
+    got = Settings.from_env(env=env)
+    assert (got.port, got.max_batch, str(got.db)) == (9001, 7, "/tmp/x.sqlite3")
+    with pytest.raises(UsageError, match="SECONDFRONT_PORT='x' is not an integer"):
+        Settings.from_env(env={"SECONDFRONT_PORT": "x"})
+
+
+def test_static_chart_libraries_are_vendored(client: TestClient) -> None:
+    for lib in ("vega", "vega-lite", "vega-embed"):
+        r = client.get(f"/static/vendor/{lib}.min.js")
+        assert r.status_code == 200 and len(r.content) > 50_000
+    page = client.get(f"/models/{MODEL}/whatif").text
+    assert "https://" not in re.sub(r'"\$schema": "https://vega[^"]*"', "", page).split("<main>")[0]

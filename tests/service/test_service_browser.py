@@ -1,0 +1,122 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright.
+
+Each test loads a page as a person would, does what they would do, checks what
+they would see, and leaves a screenshot in ``artifacts/workbench/``. With
+``SECONDFRONT_UPDATE_SCREENSHOTS=1`` the screenshots also replace those of the
+README in ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+
+from tests.service.conftest import ARTIFACTS, ROOT
+
+DOCS = ROOT / "docs" / "screenshots"
+
+MODEL = "belarus-second-front"
+
+
+def shot(page, name: str, full: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Screenshot into the artefacts; also into docs/screenshots/ when asked to refresh them."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full)
+    if os.environ.get("SECONDFRONT_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS / path.name)
+
+
+def test_model_page_draws_the_graph_and_explains_a_node(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}")
+    nodes = page.locator(".graph .node")
+    assert nodes.count() == 40
+    entry = page.locator('.graph .node[data-var="belarus_entry"] rect')
+    assert entry.get_attribute("stroke-width") == "3.2"  # outcomes are highlighted
+    fills = {
+        page.locator(f'.graph .node[data-var="{v}"] rect').get_attribute("fill")
+        for v in ("belarus_entry", "russian_economic_support", "kremlin_pressure")
+    }
+    assert len(fills) == 3  # coloured by probability
+    page.click('.graph .node[data-var="belarus_entry"]')
+    page.wait_for_selector("#detail-name")
+    assert page.inner_text("#detail-name") == "belarus_entry"
+    assert page.locator("#cpt tbody tr").count() == 72
+    detail = page.inner_text("#detail")
+    assert "offensive_preparation" in detail and re.search(r"P\d\.S\d", detail)
+    shot(page, "model")
+
+
+def test_whatif_updates_outcomes_in_place(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}/whatif")
+    cell = page.locator('#outcome-table tr[data-var="belarus_entry"] td.prob')
+    before = float(cell.get_attribute("data-p"))
+    page.select_option('select[data-var="troops_toward_southern_border"]', "present")
+    page.wait_for_function(
+        "b => Number(document.querySelector('#outcome-table tr[data-var=belarus_entry] td.prob')"
+        ".dataset.p) > b",
+        arg=before,
+    )
+    after = float(cell.get_attribute("data-p"))
+    assert after > 2 * before
+    words = page.inner_text('#outcome-table tr[data-var="belarus_entry"] td.words')
+    assert re.fullmatch(r"(almost no chance|very unlikely|unlikely) \(\d+–\d+%\)", words)
+    page.wait_for_selector("#whatif-chart svg")
+    shot(page, "whatif")
+
+
+def test_sources_page_lists_claims_with_locators_and_gradings(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}/sources")
+    rows = page.locator("#claims tbody tr")
+    assert rows.count() > 10
+    first = rows.first.inner_text()
+    assert re.search(r"P\d+\.S\d+", first) and re.search(r"\b[A-F][1-6]\b", first)
+    shot(page, "sources")
+
+
+def test_timeline_page_shows_data_or_a_clear_empty_state(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}/timeline")
+    if page.locator("#timeline-empty").count():
+        assert "not available yet" in page.inner_text("#timeline-empty")
+    else:
+        page.wait_for_selector("#timeline-chart svg")
+    shot(page, "timeline")
+
+
+def test_ach_rating_changes_the_scores(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}/ach")
+    page.fill('#ach-new input[name="title"]', "Will Belarus enter the war?")
+    page.click('#ach-new button[type="submit"]')
+    page.wait_for_url(re.compile(r".*/ach/\d+$"))
+    score = page.locator('.wi-value[data-hypothesis="not_entered"]')
+    assert score.inner_text() == "0.00"
+    item = "ind:troops_toward_southern_border"
+    page.select_option(f'select.grading[data-item="{item}"]', "B2")
+    # The grading change reloads the matrix fragment; wait until the new one shows it.
+    page.wait_for_function(
+        "i => document.querySelector(`select.grading[data-item='${i}']`).value === 'B2'", arg=item
+    )
+    page.select_option(f'select.rating[data-item="{item}"][data-hypothesis="not_entered"]', "II")
+    page.wait_for_function(
+        "() => document.querySelector('.wi-value[data-hypothesis=not_entered]')"
+        ".textContent !== '0.00'"
+    )
+    assert float(score.inner_text()) == pytest.approx(2 * 0.64)  # II = 2 points, B2 weight 0.64
+    # Rated against the model's likelihoods: "entered" under II would be a disagreement.
+    page.select_option(f'select.rating[data-item="{item}"][data-hypothesis="entered"]', "II")
+    page.wait_for_selector("td.disagree")
+    page.wait_for_selector("#ach-chart svg")
+    shot(page, "ach")
+    csv = page.request.get(page.url.replace("/ach/", "/api/ach/") + "/csv").text()
+    assert f"{item},indicator" in csv and ",B2," in csv
+
+
+def test_report_opens_from_the_navigation(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}")
+    page.click("nav >> text=Report")
+    page.wait_for_selector("h2:has-text('Key judgements')")
+    shot(page, "report", full=False)
