@@ -8,7 +8,15 @@
     ├── QueryError                   a query names an unknown variable or state
     │   └── ImpossibleEvidenceError  the evidence has probability zero under the model
     ├── SourceTextError              a source text does not contain a claim's locator
-    └── UsageError                   a command was called with arguments that cannot work
+    ├── UsageError                   a command was called with arguments that cannot work
+    └── EvidenceError                something about event data or the event store
+        ├── InputFormatError         a file cannot be read as the format asked for
+        │                            (names the file, line and field)
+        ├── StoreError               the store is from a newer version, locked or damaged
+        └── RulesError               a mapping or timeline file is invalid
+
+A bad *row* of event data is not an error: it goes to quarantine with its reason and
+the ingest goes on. ``InputFormatError`` is for a file that cannot be read at all.
 
 A user error never shows a traceback: the CLI prints ``str(error)`` and exits 2.
 A ``Diagnostic`` prints in the compiler convention ``path:line:col: error: message`` so
@@ -90,3 +98,31 @@ def unknown_name(kind: str, name: str, valid: Iterable[str]) -> QueryError:
     """Build the one-line error for an unknown variable or state, listing the valid names."""
     names = ", ".join(valid)
     return QueryError(f"unknown {kind} {name!r}; valid {kind}s: {names}")
+
+
+class EvidenceError(SecondfrontError):
+    """Base of the evidence layer's errors."""
+
+
+class InputFormatError(EvidenceError):
+    """A file cannot be read as the requested format.
+
+    Attributes:
+        path: the file as the user named it.
+        line: 1-based line (0 when the whole file is concerned).
+        field: the field or part of the file concerned ("" when none).
+    """
+
+    def __init__(self, path: str, line: int, field: str, message: str) -> None:
+        self.path, self.line, self.field = path, line, field
+        where = f"{path}:{line}" if line else path
+        what = f" field {field!r}:" if field else ""
+        super().__init__(f"{where}:{what} {message}")
+
+
+class StoreError(EvidenceError):
+    """The store cannot be used (newer schema, locked by another process, damaged)."""
+
+
+class RulesError(EvidenceError):
+    """A mapping or timeline file is invalid; the message names file, line and field."""

@@ -1,0 +1,281 @@
+"""Commands of the evidence layer: ingest, rejects, indicators, timeline, backtest.
+
+Each parses its options, calls one library function of ``secondfront.evidence`` and
+prints a Rich table or, with ``--json``, JSON. The store is ``--db PATH``, else
+``$SECONDFRONT_DB``, else ``./secondfront.duckdb``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from secondfront.cli.app import JsonOpt, _emit_json, err, out, user_errors
+from secondfront.errors import UsageError
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="The DuckDB store (default: $SECONDFRONT_DB or ./secondfront.duckdb)."
+    ),
+]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Mapping rules (default: the flagship's *.mapping.yaml)."),
+]
+TimelineOpt = Annotated[
+    Path | None,
+    typer.Option("--timeline", help="Time model (default: the flagship's *.timeline.yaml)."),
+]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date YYYY-MM-DD") from None
+
+
+def _statuses(db: Path | None, rules: Path | None, start: str | None, end: str | None):  # type: ignore[no-untyped-def]
+    from secondfront.evidence import store
+    from secondfront.evidence.mapping import load_rules, weekly_statuses
+
+    r = load_rules(rules)
+    con = store.connect(db)
+    return r, con, weekly_statuses(con, r, _date(start, "--from"), _date(end, "--to"))
+
+
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="ACLED CSV, GDELT event files, news text.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="acled, gdelt or text (default: detect).")
+    ] = None,
+    db: DbOpt = None,
+    rules: RulesOpt = None,
+    no_map: Annotated[
+        bool, typer.Option("--no-map", help="Store only; map to indicators later.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read event files into the store; bad rows go to quarantine, never away."""
+    from secondfront.evidence import store
+    from secondfront.evidence.ingest import ingest as run_ingest
+    from secondfront.evidence.mapping import load_rules
+
+    mapping = None if no_map else load_rules(rules)
+    con = store.connect(db)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(
+        *columns, console=err, transient=True, disable=as_json or not err.is_terminal
+    ) as bar:
+
+        def progress(label: str, total: int):  # type: ignore[no-untyped-def]
+            task = bar.add_task(label, total=total)
+            return lambda n: bar.advance(task, n)
+
+        report = run_ingest(con, files, fmt=fmt, rules=mapping, progress=progress)
+    if as_json:
+        data = report.as_json()
+        _emit_json(
+            {k: data[k] for k in ("read", "accepted", "rejected", "duplicates")}
+            | {"files": data["files"]}
+        )
+        return
+    table = Table(title="ingest")
+    for c in ("file", "format", "read", "accepted", "rejected", "duplicates"):
+        table.add_column(c, justify="left" if c in ("file", "format") else "right")
+    for f in report.files:
+        n = f.counts
+        table.add_row(
+            f.path, f.format, str(n.read), str(n.accepted), str(n.rejected), str(n.duplicates)
+        )
+    out.print(table)
+    if report.total.rejected:
+        out.print(
+            f"{report.total.rejected} rejected rows kept in quarantine: secondfront rejects",
+            highlight=False,
+        )
+
+
+def rejects(
+    db: DbOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Show at most N rows.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List quarantined rows: file, line, reason and the raw row."""
+    from secondfront.evidence import store
+    from secondfront.evidence.ingest import rejects as list_rejects
+
+    rows = list_rejects(store.connect(db), limit)
+    if as_json:
+        _emit_json({"rejects": rows})
+        return
+    for r in rows:
+        out.print(
+            f"{r['path']}:{r['line']}: {r['format']}: {r['reason']}", highlight=False, markup=False
+        )
+        out.print(f"    {str(r['raw'])[:200]!r}", highlight=False, markup=False)
+    if not rows:
+        out.print("no rejected rows", highlight=False)
+
+
+def indicators(
+    start: FromOpt = None,
+    end: ToOpt = None,
+    db: DbOpt = None,
+    rules: RulesOpt = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list unknown statuses.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per ISO week and indicator: supporting observations and the status."""
+    _, _, statuses = _statuses(db, rules, start, end)
+    if as_json:
+        _emit_json({"weeks": _by_week(statuses)})
+        return
+    table = Table(title="indicators by ISO week")
+    for c in ("week", "indicator", "count", "support", "status", "gradings"):
+        table.add_column(c, justify="right" if c in ("count", "support") else "left")
+    for s in statuses:
+        if show_all or s.status != "unknown":
+            table.add_row(
+                s.week,
+                s.indicator,
+                str(s.count),
+                f"{s.support:.2f}",
+                s.status,
+                ",".join(s.gradings),
+            )
+    out.print(table)
+
+
+def _by_week(statuses) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    weeks: dict[str, dict[str, object]] = {}
+    for s in statuses:
+        w = weeks.setdefault(s.week, {"week": s.week, "indicators": {}})
+        w["indicators"][s.indicator] = {  # type: ignore[index]
+            "count": s.count,
+            "support": s.support,
+            "status": s.status,
+            "gradings": list(s.gradings),
+        }
+    return list(weeks.values())
+
+
+def timeline(
+    start: FromOpt = None,
+    end: ToOpt = None,
+    db: DbOpt = None,
+    rules: RulesOpt = None,
+    model_file: TimelineOpt = None,
+    smooth: Annotated[
+        bool, typer.Option("--smooth", help="Use all weeks (smoothing), not only the past.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per week, the probability of each outcome; alert lines when a rule fires."""
+    from secondfront.evidence.mapping import evidence_rows
+    from secondfront.evidence.timeline import load_timeline, run_timeline
+
+    _, _, statuses = _statuses(db, rules, start, end)
+    model = load_timeline(model_file)
+    weeks, evidence = evidence_rows(statuses)
+    result = run_timeline(model, weeks, evidence, smooth=smooth)
+    if as_json:
+        _emit_json(result.as_json(model.network))
+        return
+    outcomes = list(result.outcomes)
+    spec = model.network.meta.get("spec")
+    heads = {o.variable: o.state for o in spec.outcomes} if spec is not None else {}
+    table = Table(title="timeline: P(outcome) per ISO week" + (" (smoothed)" if smooth else ""))
+    table.add_column("week")
+    for v in outcomes:
+        table.add_column(
+            f"{v}={heads.get(v) or model.network.variables[v].states[-1]}", justify="right"
+        )
+    table.add_column("observed")
+    for t, w in enumerate(result.weeks):
+        cells = []
+        for v in outcomes:
+            state = heads.get(v) or model.network.variables[v].states[-1]
+            cells.append(f"{result.outcomes[v][t, model.network.variables[v].index(state)]:.3f}")
+        seen = [i for i, s in result.evidence[t].items() if s == "present"]
+        table.add_row(w, *cells, ", ".join(seen))
+    out.print(table)
+    for a in result.alerts:
+        out.print(a.message, highlight=False, markup=False)
+
+
+def backtest(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="Use this store instead of the shipped history (data/belarus-events.csv)."
+        ),
+    ] = None,
+    rules: RulesOpt = None,
+    model_file: TimelineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rolling-origin Brier and log scores against climatology and persistence."""
+    from secondfront.evidence import store
+    from secondfront.evidence.backtest import backtest as run_backtest
+    from secondfront.evidence.backtest import history_store
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.timeline import load_timeline
+
+    con = history_store() if db is None else store.connect(db)
+    scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
+    if as_json:
+        _emit_json({"questions": [s.as_json() for s in scores]})
+        return
+    table = Table(title="backtest (rolling origin; lower is better)")
+    for c in (
+        "question",
+        "origins",
+        "positive",
+        "Brier model",
+        "clim.",
+        "persist.",
+        "log model",
+        "clim.",
+        "persist.",
+    ):
+        table.add_column(c, justify="left" if c == "question" else "right")
+    for s in scores:
+        table.add_row(
+            s.question,
+            str(s.origins),
+            str(s.positives),
+            *(f"{s.brier[k]:.4f}" for k in ("model", "climatology", "persistence")),
+            *(f"{s.log[k]:.4f}" for k in ("model", "climatology", "persistence")),
+        )
+    out.print(table)
+    out.print(
+        "Consecutive origins share most of their window: about origins/12 independent "
+        "windows, and a question with no positive window measures false alarms only.",
+        style="dim",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the evidence commands to the ``secondfront`` app."""
+    for fn in (ingest, rejects, indicators, timeline, backtest):
+        app.command(fn.__name__)(user_errors(fn))
+
+
+__all__ = ["register"]

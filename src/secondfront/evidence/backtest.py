@@ -1,0 +1,165 @@
+"""Rolling-origin backtest of the timeline against two baselines, on stored history.
+
+For each question of the timeline file ("does ``variable = state`` happen within the
+next W weeks?") and each origin week t after a burn-in, with y_t = 1 when an event
+matching the question's ``resolves`` rule falls in weeks t+1 .. t+W:
+
+* **model**: the filtered belief at t (evidence up to week t only) pushed forward
+  through the chain with per-state weekly hazards from the network
+  (``hmm.event_within``, ``timeline.state_hazards``). Its parameters are the spec's;
+  nothing is refitted, so "rolling origin" here means every forecast uses only data up
+  to its origin.
+* **climatology**: the share of positive outcomes among the windows already resolved
+  at t (origins t' with t' + W <= t), with the Krichevsky-Trofimov estimate
+  ``(k + 1/2) / (n + 1)`` so that it is never 0 or 1.
+* **persistence**: "what happened in the last W weeks happens again", kept within
+  ``[floor, 1 - floor]``.
+
+Scores, averaged over origins (lower is better): Brier ``(p - y)^2`` and log score
+``-ln p(y)`` (natural log). Consecutive origins share most of their window, so the
+number of independent windows is about ``origins / W``; with a handful of positive
+windows the differences between forecasters are not statistically meaningful, and a
+question with no positive window can only measure false alarms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from secondfront.evidence import hmm
+from secondfront.evidence.mapping import (
+    MappingRules,
+    _acled_sql,
+    evidence_rows,
+    iso_week,
+    week_start,
+    weekly_statuses,
+)
+from secondfront.evidence.timeline import TimelineModel, state_hazards, state_terms
+
+HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """Scores of one question.
+
+    Attributes:
+        question: its id.
+        label: its wording.
+        origins: number of origin weeks scored.
+        positives: origins whose window held the event.
+        event_weeks: distinct weeks with a resolving event.
+        brier: forecaster -> mean Brier score.
+        log: forecaster -> mean log score (natural log).
+    """
+
+    question: str
+    label: str
+    origins: int
+    positives: int
+    event_weeks: int
+    brier: dict[str, float]
+    log: dict[str, float]
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json``."""
+        return {
+            "question": self.question,
+            "label": self.label,
+            "origins": self.origins,
+            "positives": self.positives,
+            "event_weeks": self.event_weeks,
+            "independent_windows": round(self.origins / max(1, self._w), 1),
+            "brier": self.brier,
+            "log": self.log,
+        }
+
+    _w: int = 12
+
+
+def _scores(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    brier = float(np.mean((p - y) ** 2))
+    log = float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+    return brier, log
+
+
+def backtest(
+    con: duckdb.DuckDBPyConnection, rules: MappingRules, model: TimelineModel
+) -> list[QuestionScore]:
+    """Score every backtest question of ``model`` on the events in the store.
+
+    Returns:
+        one ``QuestionScore`` per question, in file order.
+    """
+    statuses = weekly_statuses(con, rules)
+    weeks, evidence = evidence_rows(statuses)
+    spec = model.spec.backtest
+    W = spec.window_weeks
+    if len(weeks) <= spec.burn_in_weeks + W:
+        return []
+    L, _ = state_terms(model, evidence)
+    beliefs = hmm.forward_filter(model.prior, model.transition, L).beliefs
+    index = {w: i for i, w in enumerate(weeks)}
+    out: list[QuestionScore] = []
+    for q in spec.questions:
+        where, params = _acled_sql(q.resolves)
+        days = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT event_date FROM acled_events WHERE {where}", params
+            ).fetchall()
+        ]
+        hit = np.zeros(len(weeks))
+        for d in days:
+            k = index.get(iso_week(d))
+            if k is not None:
+                hit[k] = 1.0
+        T = len(weeks)
+        origins = np.arange(spec.burn_in_weeks, T - W)
+        y = np.array([hit[t + 1 : t + 1 + W].max() for t in origins])
+        hazard = state_hazards(model, q.variable, q.state)
+        p_model = hmm.event_within(beliefs[origins], model.transition, hazard, W)
+        p_clim = np.empty(len(origins))
+        p_pers = np.empty(len(origins))
+        for n, t in enumerate(origins):
+            resolved = [hit[s + 1 : s + 1 + W].max() for s in range(0, t - W + 1)]
+            p_clim[n] = (sum(resolved) + 0.5) / (len(resolved) + 1)
+            recent = hit[max(0, t - W + 1) : t + 1].max()
+            p_pers[n] = 1 - spec.persistence_floor if recent else spec.persistence_floor
+        brier, log = {}, {}
+        for name, p in (("model", p_model), ("climatology", p_clim), ("persistence", p_pers)):
+            brier[name], log[name] = (round(x, 4) for x in _scores(p, y))
+        out.append(
+            QuestionScore(q.id, q.label, len(origins), int(y.sum()), int(hit.sum()), brier, log, W)
+        )
+    return out
+
+
+def history_store(path: Path = HISTORY) -> duckdb.DuckDBPyConnection:
+    """An in-memory store holding the shipped history (``data/belarus-events.csv``)."""
+    from secondfront.evidence import store
+    from secondfront.evidence.ingest import ingest
+
+    con = store.connect(":memory:")
+    ingest(con, [path], fmt="acled")
+    return con
+
+
+def first_monday(weeks: list[str]) -> dt.date | None:
+    """Monday of the first week label, or None."""
+    return week_start(weeks[0]) if weeks else None
+
+
+__all__ = [
+    "HISTORY",
+    "QuestionScore",
+    "backtest",
+    "history_store",
+]

@@ -1,0 +1,223 @@
+"""The registry of event-source adapters: the extension point for new data sources.
+
+An adapter turns one file into rows of the store. The built-in ones (``acled``,
+``gdelt``, ``text``) register exactly as a third party would, by calling
+:func:`register_adapter` when their module is imported; third-party packages can also
+declare an entry point in the group ``secondfront.evidence_adapters`` whose target is
+a module that registers its adapter, and it is loaded on first use.
+
+The contract of ``Adapter.ingest``: every physical row (line, or item of a feed) read
+from the file is counted exactly once as accepted, rejected or duplicate; each
+rejected row goes to ``quarantine`` (via :func:`quarantine`) with its line, its raw
+text and the reason; and whatever the adapter writes, it writes inside transactions
+of the store, so a killed process leaves whole chunks or nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from secondfront.errors import UsageError
+
+BUILTIN_ADAPTERS: tuple[str, ...] = (
+    "secondfront.evidence.acled",
+    "secondfront.evidence.gdelt",
+    "secondfront.evidence.text",
+)
+ENTRY_POINT_GROUP = "secondfront.evidence_adapters"
+
+Progress = Callable[[int], None]
+"""Called with a number of bytes just processed, to advance a progress display."""
+
+
+@dataclass
+class Counts:
+    """What one ingest did with the rows of one file.
+
+    Invariant (checked by :meth:`check`): ``read == accepted + rejected + duplicates``.
+    An edited ACLED event that replaces an older version counts as accepted.
+    """
+
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.read += other.read
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.duplicates += other.duplicates
+        return self
+
+    def check(self, where: str) -> Counts:
+        """Return self; raise AssertionError when the invariant fails (a bug, not user error)."""
+        assert self.read == self.accepted + self.rejected + self.duplicates, (
+            f"{where}: read {self.read} != accepted {self.accepted} + rejected "
+            f"{self.rejected} + duplicates {self.duplicates}"
+        )
+        return self
+
+    def as_json(self) -> dict[str, int]:
+        """``{"read": n, "accepted": a, "rejected": r, "duplicates": d}``."""
+        return {
+            "read": self.read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+        }
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file being ingested.
+
+    Attributes:
+        path: the file as the user named it (shown in messages and stored as provenance).
+        sha256: hex digest of the file's bytes; identifies the file across paths.
+        ingest_id: the row of ``ingests`` recording this run.
+        size: bytes.
+    """
+
+    path: Path
+    sha256: str
+    ingest_id: int
+    size: int
+
+
+class Adapter(Protocol):
+    """What an event source provides."""
+
+    name: str
+    description: str
+    table: str
+    """The store table its events go to (for ``mapping`` and provenance queries)."""
+    key: str
+    """The column of ``table`` that identifies an event."""
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """True when the file (its name and first bytes) looks like this format."""
+        ...
+
+    def ingest(
+        self, con: duckdb.DuckDBPyConnection, source: SourceFile, progress: Progress
+    ) -> Counts:
+        """Read the file into the store; return the counts (see the module docstring)."""
+        ...
+
+
+_ADAPTERS: dict[str, Adapter] = {}
+_loaded = False
+
+
+def register_adapter(adapter: Adapter, replace: bool = False) -> Adapter:
+    """Make ``adapter`` available under ``adapter.name``.
+
+    Raises:
+        ValueError: when the name is taken and ``replace`` is false.
+    """
+    if adapter.name in _ADAPTERS and not replace and _ADAPTERS[adapter.name] is not adapter:
+        raise ValueError(f"an adapter named {adapter.name!r} is already registered")
+    _ADAPTERS[adapter.name] = adapter
+    return adapter
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in BUILTIN_ADAPTERS:
+        importlib.import_module(module)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        ep.load()
+
+
+def adapters() -> dict[str, Adapter]:
+    """Every registered adapter by name: built-ins first in ``BUILTIN_ADAPTERS`` order (so
+    format detection does not depend on import order), then the others as registered."""
+    _load()
+    builtin = [m.rsplit(".", 1)[-1] for m in BUILTIN_ADAPTERS]
+    order = {name: i for i, name in enumerate(builtin)}
+    names = sorted(_ADAPTERS, key=lambda n: order.get(n, len(order)))
+    return {n: _ADAPTERS[n] for n in names}
+
+
+def get_adapter(name: str) -> Adapter:
+    """The adapter called ``name``; a one-line UsageError listing the known ones."""
+    found = adapters()
+    if name not in found:
+        raise UsageError(f"unknown format {name!r}; known formats: {', '.join(found)}")
+    return found[name]
+
+
+def detect_format(path: Path) -> str:
+    """The name of the first adapter whose ``sniff`` accepts the file.
+
+    Raises:
+        UsageError: when none does; the message says how to name the format.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    for name, adapter in adapters().items():
+        if adapter.sniff(path, head):
+            return name
+    raise UsageError(
+        f"{path}: cannot tell the format from its name or first bytes; "
+        f"give --format ({'|'.join(adapters())})"
+    )
+
+
+def quarantine(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    fmt: str,
+    rejects: Sequence[tuple[int, str, str]],
+) -> None:
+    """Keep rejected rows: ``(line, raw, reason)`` each, once per file and line.
+
+    Re-ingesting a file does not duplicate its quarantine entries: they are keyed by the
+    file's digest and the line.
+    """
+    if not rejects:
+        return
+    con.execute(
+        """
+        INSERT INTO quarantine (file_sha256, path, line, format, raw, reason, ingest_id)
+        SELECT $1, $2, r.line, $3, r.raw, r.reason, $4
+        FROM (SELECT unnest($5) AS line, unnest($6) AS raw, unnest($7) AS reason) r
+        WHERE NOT EXISTS (
+            SELECT 1 FROM quarantine q WHERE q.file_sha256 = $1 AND q.line = r.line)
+        """,
+        [
+            source.sha256,
+            str(source.path),
+            fmt,
+            source.ingest_id,
+            [r[0] for r in rejects],
+            [r[1] for r in rejects],
+            [r[2] for r in rejects],
+        ],
+    )
+
+
+__all__ = [
+    "BUILTIN_ADAPTERS",
+    "ENTRY_POINT_GROUP",
+    "Adapter",
+    "Counts",
+    "Progress",
+    "SourceFile",
+    "adapters",
+    "detect_format",
+    "get_adapter",
+    "quarantine",
+    "register_adapter",
+]

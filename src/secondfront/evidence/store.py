@@ -1,0 +1,306 @@
+"""The evidence store: one embedded DuckDB file with versioned schema migrations.
+
+Where the store lives: ``--db PATH``, else the ``SECONDFRONT_DB`` environment
+variable, else ``./secondfront.duckdb``.
+
+Schema history (each step is one entry of ``MIGRATIONS``, applied in order inside one
+transaction and recorded in ``schema_version``; a store written by a newer version of
+this package is refused rather than guessed at):
+
+1. ingest bookkeeping (``ingests``), the ``quarantine`` of rejected rows, the event
+   tables of the built-in sources (``acled_events`` with ``acled_history`` for edited
+   events, ``gdelt_events``, ``text_items``).
+2. ``observations``: events mapped to indicators by the mapping rules;
+   ``mapped_files`` records which ingested files have been mapped and
+   ``mapping_state`` the digest of the rules used, so a changed rule file triggers a
+   full re-map and a file whose mapping was interrupted is mapped on the next run.
+
+Tables of event sources carry the provenance of each row (``path``, ``line``,
+``file_sha256``). Nothing is ever deleted by an ingest: an edited ACLED event moves its
+previous version to ``acled_history``.
+
+Concurrency: DuckDB lets one process write a file at a time; a second writer gets a
+``StoreError`` naming the file, not a hang.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from secondfront.errors import StoreError
+
+DEFAULT_DB = "secondfront.duckdb"
+ENV_DB = "SECONDFRONT_DB"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step.
+
+    Attributes:
+        version: the schema version after this step (1, 2, ...).
+        description: what the step adds, in one line.
+        sql: statements run in one transaction.
+    """
+
+    version: int
+    description: str
+    sql: str
+
+
+_V1 = """
+CREATE TABLE ingests (
+    ingest_id    BIGINT PRIMARY KEY,
+    path         VARCHAR NOT NULL,
+    file_sha256  VARCHAR NOT NULL,
+    format       VARCHAR NOT NULL,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP,
+    n_read       BIGINT,
+    n_accepted   BIGINT,
+    n_rejected   BIGINT,
+    n_duplicates BIGINT
+);
+CREATE SEQUENCE ingest_ids START 1;
+CREATE TABLE quarantine (
+    file_sha256 VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,
+    line        BIGINT NOT NULL,
+    format      VARCHAR NOT NULL,
+    raw         VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    ingest_id   BIGINT NOT NULL,
+    PRIMARY KEY (file_sha256, line)
+);
+CREATE TABLE acled_events (
+    event_id_cnty VARCHAR PRIMARY KEY,
+    data_id VARCHAR, event_date DATE NOT NULL, year INTEGER, time_precision INTEGER,
+    disorder_type VARCHAR, event_type VARCHAR NOT NULL, sub_event_type VARCHAR,
+    actor1 VARCHAR, assoc_actor_1 VARCHAR, inter1 VARCHAR,
+    actor2 VARCHAR, assoc_actor_2 VARCHAR, inter2 VARCHAR, interaction VARCHAR,
+    civilian_targeting VARCHAR, iso VARCHAR, region VARCHAR, country VARCHAR NOT NULL,
+    admin1 VARCHAR, admin2 VARCHAR, admin3 VARCHAR, location VARCHAR,
+    latitude DOUBLE, longitude DOUBLE, geo_precision INTEGER,
+    source VARCHAR, source_scale VARCHAR, notes VARCHAR, fatalities INTEGER,
+    tags VARCHAR, "timestamp" BIGINT,
+    layout VARCHAR NOT NULL, row_sha256 VARCHAR NOT NULL, version INTEGER NOT NULL,
+    path VARCHAR NOT NULL, line BIGINT NOT NULL, file_sha256 VARCHAR NOT NULL
+);
+CREATE TABLE acled_history (
+    event_id_cnty VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    row_sha256 VARCHAR NOT NULL,
+    "timestamp" BIGINT,
+    record VARCHAR NOT NULL,
+    replaced_by_ingest BIGINT NOT NULL,
+    PRIMARY KEY (event_id_cnty, version)
+);
+CREATE TABLE gdelt_events (
+    globaleventid BIGINT NOT NULL,
+    sqldate DATE NOT NULL,
+    actor1code VARCHAR, actor1name VARCHAR, actor1countrycode VARCHAR, actor1type1code VARCHAR,
+    actor2code VARCHAR, actor2name VARCHAR, actor2countrycode VARCHAR, actor2type1code VARCHAR,
+    isrootevent INTEGER, eventcode VARCHAR NOT NULL, eventbasecode VARCHAR,
+    eventrootcode VARCHAR, quadclass INTEGER, goldsteinscale DOUBLE,
+    nummentions INTEGER, numsources INTEGER, numarticles INTEGER, avgtone DOUBLE,
+    actor1geo_countrycode VARCHAR, actor2geo_countrycode VARCHAR,
+    actiongeo_type INTEGER, actiongeo_fullname VARCHAR, actiongeo_countrycode VARCHAR,
+    actiongeo_adm1code VARCHAR, actiongeo_lat DOUBLE, actiongeo_long DOUBLE,
+    dateadded VARCHAR, sourceurl VARCHAR,
+    gdelt_version VARCHAR NOT NULL,
+    path VARCHAR NOT NULL, line BIGINT NOT NULL, file_sha256 VARCHAR NOT NULL
+);
+CREATE TABLE text_items (
+    item_sha256 VARCHAR PRIMARY KEY,
+    url VARCHAR NOT NULL,
+    published DATE NOT NULL,
+    language VARCHAR NOT NULL,
+    source_name VARCHAR NOT NULL,
+    title VARCHAR,
+    body VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    path VARCHAR NOT NULL, line BIGINT NOT NULL, file_sha256 VARCHAR NOT NULL
+);
+"""
+
+_V2 = """
+CREATE TABLE observations (
+    file_sha256 VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL,
+    ref        VARCHAR NOT NULL,
+    rule       VARCHAR NOT NULL,
+    indicator  VARCHAR NOT NULL,
+    day        DATE NOT NULL,
+    weight     DOUBLE NOT NULL,
+    grading    VARCHAR NOT NULL
+);
+CREATE TABLE mapping_state (
+    rules_sha256 VARCHAR NOT NULL
+);
+CREATE TABLE mapped_files (
+    file_sha256 VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    PRIMARY KEY (file_sha256, source)
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "ingest bookkeeping, quarantine and the built-in event tables", _V1),
+    Migration(2, "observations: events mapped to indicators", _V2),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def default_db_path() -> Path:
+    """``$SECONDFRONT_DB`` when set, else ``./secondfront.duckdb``."""
+    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version (0 for an empty file)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(
+    con: duckdb.DuckDBPyConnection,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+    target: int | None = None,
+    where: str = "store",
+) -> int:
+    """Apply the pending migrations up to ``target`` (default: all); returns the version.
+
+    Raises:
+        StoreError: when the store is newer than this code knows.
+    """
+    current = schema_version(con)
+    known = migrations[-1].version
+    if current > known:
+        raise StoreError(
+            f"{where}: schema version {current} is newer than this secondfront "
+            f"(knows up to {known}); upgrade secondfront or use another --db"
+        )
+    target = known if target is None else target
+    if current == 0:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+            "description VARCHAR NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
+    for m in migrations:
+        if current < m.version <= target:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(m.sql)
+                con.execute(
+                    "INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                    [m.version, m.description],
+                )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            current = m.version
+    return current
+
+
+def connect(
+    path: str | os.PathLike[str] | None = None,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store and bring its schema up to date.
+
+    Args:
+        path: the DuckDB file; ``None`` means ``default_db_path()``.
+        read_only: open without write access (no migration; the file must exist).
+        memory_limit: DuckDB memory limit such as ``"2GB"``; beyond it DuckDB spills to a
+            temporary directory beside the store, which is what keeps a 1 GB ingest from
+            needing 1 GB of memory.
+
+    Raises:
+        StoreError: the file is locked by another writer, damaged, or newer than this code.
+    """
+    db = Path(path) if path is not None else default_db_path()
+    if read_only and not db.exists():
+        raise StoreError(f"{db}: no store here; ingest something first (secondfront ingest)")
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    try:
+        con = duckdb.connect(str(db), read_only=read_only, config=config)
+    except duckdb.Error as e:
+        first = str(e).splitlines()[0]
+        raise StoreError(f"{db}: cannot open the store: {first}") from None
+    # DuckDB's own console progress bar would interleave with ours.
+    con.execute("SET enable_progress_bar = false")
+    if not read_only:
+        if str(db) != ":memory:":
+            # Spill files go beside the store (DuckDB creates the folder only when needed).
+            con.execute(f"SET temp_directory = '{db.parent.resolve() / (db.name + '.tmp')}'")
+        migrate(con, where=str(db))
+    elif schema_version(con) != SCHEMA_VERSION:
+        raise StoreError(
+            f"{db}: schema version {schema_version(con)}, expected {SCHEMA_VERSION}; "
+            "open it once for writing (e.g. secondfront ingest) to migrate it"
+        )
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``BEGIN`` ... ``COMMIT``, or ``ROLLBACK`` on any exception.
+
+    A process killed inside the block leaves nothing of it behind: DuckDB replays only
+    committed transactions from its write-ahead log when the file is next opened.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list]) -> None:
+    """Insert columns of Python values in one statement (lists travel as DuckDB lists).
+
+    Row-by-row ``executemany`` costs a round trip per row; passing each column as one
+    list parameter and unnesting them costs one.
+    """
+    if not columns:
+        return
+    names = list(columns)
+    n = {len(v) for v in columns.values()}
+    assert len(n) == 1, f"columns of unequal length: {n}"
+    if not n.pop():
+        return
+    cols = ", ".join(f'"{c}"' for c in names)
+    unnests = ", ".join(f"unnest(${i + 1})" for i in range(len(names)))
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT {unnests}", [columns[c] for c in names])
+
+
+__all__ = [
+    "DEFAULT_DB",
+    "ENV_DB",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Migration",
+    "bulk_insert",
+    "connect",
+    "default_db_path",
+    "migrate",
+    "schema_version",
+    "transaction",
+]

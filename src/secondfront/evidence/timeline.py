@@ -1,0 +1,434 @@
+"""The early-warning timeline: a weekly escalation chain linked to the flagship network.
+
+The time model (``models/NAME.timeline.yaml``) has a hidden escalation state ``S_t``
+per ISO week (at least: status quo, preparation, imminent entry), an initial
+distribution and a transition matrix. Each state is tied to the static network by
+evidence on its escalation variables (``network:`` in the file; e.g. preparation is
+``offensive_preparation = present, staged_provocation = absent``). Given the state, a
+week's indicators and outcomes behave as in one instance of the network conditioned on
+that state, so, with ``c_k`` the conditioning of state k and ``e_t`` week t's indicator
+statuses (observed -> present, not observed -> absent, unknown -> left out)::
+
+    L[t, k]       = P(e_t | c_k) = exp(log P(e_t, c_k) - log P(c_k))
+    P(o_t | e_1..t) = sum_k P(S_t = k | e_1..t) * P(o | c_k, e_t)
+
+Both factors come from the junction-tree engine in one batched call
+(``posterior_batch`` over T x K rows returns the marginals and log P(e) of every row);
+the chain is then filtered (and smoothed on request) by the pure functions of
+:mod:`secondfront.evidence.hmm`.
+
+Alerts are rules in the same file: a probability crossing a threshold upward, or
+rising by more than ``rises_by`` within ``within_weeks``. An alert line names the
+indicators observed in the weeks that triggered it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from secondfront.evidence import hmm
+from secondfront.evidence.mapping import AcledMatch
+from secondfront.evidence.rulesfile import beside_model, load_model_file, raise_all
+from secondfront.inference.query import posterior_batch
+from secondfront.spec.network import Network
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HiddenState(_Strict):
+    """One escalation state and the network evidence that defines it."""
+
+    name: str = Field(pattern=r"^[a-z_]+$")
+    label: str
+    network: dict[str, str] = Field(min_length=1)
+
+
+class Distribution(_Strict):
+    """Initial distribution over the states, with its basis."""
+
+    p: list[float]
+    assumption: str
+
+
+class Transition(_Strict):
+    """Weekly transition matrix: one row per state, ``P(next | current)``."""
+
+    rows: dict[str, list[float]]
+    assumption: str
+
+
+class Alert(_Strict):
+    """An alert rule on one outcome state's weekly probability."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    variable: str
+    state: str
+    above: float | None = Field(default=None, gt=0, lt=1)
+    rises_by: float | None = Field(default=None, gt=0, lt=1)
+    within_weeks: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _kind(self) -> Alert:
+        if (self.above is None) == (self.rises_by is None):
+            raise ValueError(
+                f"alert {self.id!r}: give either 'above' or 'rises_by' (with within_weeks)"
+            )
+        if self.rises_by is not None and self.within_weeks is None:
+            raise ValueError(f"alert {self.id!r}: 'rises_by' needs 'within_weeks'")
+        return self
+
+
+class Question(_Strict):
+    """A backtest question: does ``variable = state`` happen within the window?"""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    label: str
+    variable: str
+    state: str
+    resolves: AcledMatch
+
+
+class BacktestSpec(_Strict):
+    """Rolling-origin settings."""
+
+    window_weeks: int = Field(ge=1)
+    burn_in_weeks: int = Field(ge=0)
+    persistence_floor: float = Field(gt=0, lt=0.5)
+    questions: list[Question] = Field(min_length=1)
+
+
+class TimelineFile(_Strict):
+    """``models/NAME.timeline.yaml`` (format ``secondfront-timeline/1``)."""
+
+    format: Literal["secondfront-timeline/1"]
+    model: str
+    description: str = ""
+    network_horizon_weeks: int = Field(ge=1)
+    states: list[HiddenState] = Field(min_length=3)
+    initial: Distribution
+    transition: Transition
+    alerts: list[Alert] = Field(default_factory=list)
+    backtest: BacktestSpec
+
+
+@dataclass(frozen=True)
+class TimelineModel:
+    """A validated time model bound to its network.
+
+    Attributes:
+        spec: the file's content.
+        path: where it was read from.
+        network: the static model.
+        prior: [K] initial distribution.
+        transition: [K, K] weekly transition matrix.
+    """
+
+    spec: TimelineFile
+    path: Path
+    network: Network
+    prior: np.ndarray
+    transition: np.ndarray
+
+    @property
+    def state_names(self) -> list[str]:
+        """Hidden state names, in file order."""
+        return [s.name for s in self.spec.states]
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The network's outcome variables (all variables when it has none declared)."""
+        spec = self.network.meta.get("spec")
+        return spec.outcome_variables() if spec is not None else self.network.names
+
+
+def load_timeline(path: str | Path | None = None, network: Network | None = None) -> TimelineModel:
+    """Load and check a timeline file against its network.
+
+    Raises:
+        RulesError: every problem as ``file:line:col: error: message``: unknown
+            variables or states, rows that do not sum to 1, a state whose network
+            evidence has probability zero.
+    """
+    from secondfront.spec.formats import load
+
+    p = Path(path) if path is not None else beside_model("", "timeline")
+    spec, doc, _ = load_model_file(p, TimelineFile)
+    net = network if network is not None else load(spec.model)
+    diags = []
+    names = [s.name for s in spec.states]
+    K = len(names)
+
+    def known(loc: tuple[str | int, ...], var: str, state: str) -> bool:
+        if var not in net.variables:
+            diags.append(doc.diagnostic(loc, f"unknown variable {var!r} of {net.name}"))
+            return False
+        if state not in net.variables[var].states:
+            diags.append(
+                doc.diagnostic(
+                    loc,
+                    f"unknown state {state!r} of {var}; "
+                    f"states: {', '.join(net.variables[var].states)}",
+                )
+            )
+            return False
+        return True
+
+    for i, s in enumerate(spec.states):
+        for var, state in s.network.items():
+            known(("states", i, "network", var), var, state)
+    if len(spec.initial.p) != K or abs(sum(spec.initial.p) - 1) > 1e-9:
+        diags.append(
+            doc.diagnostic(
+                ("initial", "p"),
+                f"initial.p needs {K} probabilities summing to 1; got {spec.initial.p}",
+            )
+        )
+    if set(spec.transition.rows) != set(names):
+        diags.append(
+            doc.diagnostic(
+                ("transition", "rows"),
+                f"transition.rows needs one row per state {names}; "
+                f"got {list(spec.transition.rows)}",
+            )
+        )
+    for name, row in spec.transition.rows.items():
+        if len(row) != K or abs(sum(row) - 1) > 1e-9 or min(row) < 0:
+            diags.append(
+                doc.diagnostic(
+                    ("transition", "rows", name),
+                    f"transition row {name!r} needs {K} non-negative numbers "
+                    f"summing to 1; got {row}",
+                )
+            )
+    for i, a in enumerate(spec.alerts):
+        known(("alerts", i, "variable"), a.variable, a.state)
+    for i, q in enumerate(spec.backtest.questions):
+        known(("backtest", "questions", i, "variable"), q.variable, q.state)
+    raise_all(diags)
+    prior = np.array(spec.initial.p, dtype=np.float64)
+    A = np.array([spec.transition.rows[n] for n in names], dtype=np.float64)
+    return TimelineModel(spec, p, net, prior, A)
+
+
+# -- running the timeline ------------------------------------------------------------
+
+
+@dataclass
+class TimelineResult:
+    """The timeline over a run of weeks.
+
+    Attributes:
+        weeks: ISO week labels [T].
+        states: hidden state names [K].
+        beliefs: [T, K] filtered (or smoothed) P(S_t | evidence).
+        outcomes: variable -> [T, n_states] probabilities, states in model order.
+        evidence: the weekly evidence used, one mapping per week.
+        alerts: alert lines, in week order.
+        log_evidence: log P(all weekly evidence) under the time model.
+    """
+
+    weeks: list[str]
+    states: list[str]
+    beliefs: np.ndarray
+    outcomes: dict[str, np.ndarray]
+    evidence: list[dict[str, str]]
+    alerts: list[AlertEvent] = field(default_factory=list)
+    log_evidence: float = 0.0
+
+    def as_json(self, network: Network) -> dict[str, object]:
+        """``{"weeks": [{"week", "outcomes": {var: {state: p}}, "states", "evidence"}],
+        "alerts": [...]}``."""
+        weeks = []
+        for t, w in enumerate(self.weeks):
+            weeks.append(
+                {
+                    "week": w,
+                    "outcomes": {
+                        v: dict(
+                            zip(network.variables[v].states, (float(x) for x in m[t]), strict=True)
+                        )
+                        for v, m in self.outcomes.items()
+                    },
+                    "states": dict(
+                        zip(self.states, (float(x) for x in self.beliefs[t]), strict=True)
+                    ),
+                    "evidence": self.evidence[t],
+                }
+            )
+        return {"weeks": weeks, "alerts": [a.as_json() for a in self.alerts]}
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """One fired alert.
+
+    Attributes:
+        week: when it fired.
+        rule: the alert's id.
+        message: one line, with the indicators that triggered it.
+        indicators: observed indicators in the triggering weeks.
+    """
+
+    week: str
+    rule: str
+    message: str
+    indicators: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json``."""
+        return {
+            "week": self.week,
+            "rule": self.rule,
+            "message": self.message,
+            "indicators": list(self.indicators),
+        }
+
+
+def state_terms(
+    model: TimelineModel, evidence: Sequence[dict[str, str]]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per week and state: the likelihood of the week's evidence and the outcome posteriors.
+
+    Returns:
+        ``L`` [T, K] with ``L[t, k] = P(e_t | c_k)`` (scaled per week so the largest is 1:
+        the filter only needs ratios), and ``variable -> [T, K, n_states]`` with
+        ``P(variable | c_k, e_t)``.
+    """
+    K = len(model.spec.states)
+    T = len(evidence)
+    conds = [s.network for s in model.spec.states]
+    rows = [{**e, **c} for e in evidence for c in conds] + [dict(c) for c in conds]
+    post = posterior_batch(model.network, rows, on_impossible="nan")
+    logp = post.log_evidence
+    base = logp[T * K :]
+    log_l = logp[: T * K].reshape(T, K) - base[None, :]
+    with np.errstate(invalid="ignore"):
+        log_l = log_l - np.max(np.where(np.isfinite(log_l), log_l, -np.inf), axis=1, keepdims=True)
+    L = np.where(np.isfinite(log_l), np.exp(log_l), 0.0)
+    marg = {
+        v: np.nan_to_num(post.marginals[v][: T * K].reshape(T, K, -1)) for v in model.network.names
+    }
+    return L, marg
+
+
+def run_timeline(
+    model: TimelineModel,
+    weeks: Sequence[str],
+    evidence: Sequence[dict[str, str]],
+    smooth: bool = False,
+    variables: Sequence[str] | None = None,
+) -> TimelineResult:
+    """Filter (or smooth) the escalation chain over the weeks and mix the outcome posteriors.
+
+    Args:
+        model: the time model.
+        weeks: ISO week labels, consecutive.
+        evidence: one ``{indicator: "present"|"absent"}`` per week.
+        smooth: use P(S_t | all weeks) instead of P(S_t | weeks up to t).
+        variables: variables to report (default: the model's outcomes).
+
+    Returns:
+        the timeline, with alerts evaluated.
+    """
+    variables = list(variables or model.outcomes)
+    if not weeks:
+        return TimelineResult([], model.state_names, np.zeros((0, len(model.prior))), {}, [])
+    L, marg = state_terms(model, evidence)
+    res = hmm.forward_filter(model.prior, model.transition, L)
+    beliefs = hmm.backward_smooth(res, model.transition) if smooth else res.beliefs
+    outcomes = {v: np.einsum("tk,tks->ts", beliefs, marg[v]) for v in variables}
+    result = TimelineResult(
+        list(weeks),
+        model.state_names,
+        beliefs,
+        outcomes,
+        list(evidence),
+        log_evidence=float(res.log_evidence),
+    )
+    result.alerts = evaluate_alerts(model, result, marg)
+    return result
+
+
+def evaluate_alerts(
+    model: TimelineModel, result: TimelineResult, marg: dict[str, np.ndarray]
+) -> list[AlertEvent]:
+    """Fire each alert rule on the weekly probabilities (see the module docstring)."""
+    events: list[AlertEvent] = []
+    for rule in model.spec.alerts:
+        v = rule.variable
+        k = model.network.variables[v].index(rule.state)
+        series = (
+            result.outcomes[v][:, k]
+            if v in result.outcomes
+            else np.einsum("tk,tk->t", result.beliefs, marg[v][:, :, k])
+        )
+        was_on = False
+        for t, week in enumerate(result.weeks):
+            p = float(series[t])
+            if rule.above is not None:
+                on = p > rule.above
+                span = range(t, t + 1)
+                what = f"P({v}={rule.state}) = {p:.3f} crossed {rule.above:.2f}"
+            else:
+                assert rule.within_weeks is not None and rule.rises_by is not None
+                lo = max(0, t - rule.within_weeks)
+                base = float(series[lo:t].min()) if t > lo else p
+                on = p - base > rule.rises_by
+                span = range(lo, t + 1)
+                what = (
+                    f"P({v}={rule.state}) rose {p - base:+.3f} to {p:.3f} within "
+                    f"{rule.within_weeks} weeks (threshold {rule.rises_by:.2f})"
+                )
+            if on and not was_on:
+                inds = sorted(
+                    {i for s in span for i, st in result.evidence[s].items() if st == "present"}
+                )
+                cause = (
+                    ", ".join(inds)
+                    if inds
+                    else "none observed; the rise comes from the chain's dynamics"
+                )
+                events.append(
+                    AlertEvent(
+                        week,
+                        rule.id,
+                        f"{week} ALERT {rule.id}: {what}; indicators: {cause}",
+                        tuple(inds),
+                    )
+                )
+            was_on = on
+    events.sort(key=lambda e: (e.week, e.rule))
+    return events
+
+
+def state_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray:
+    """Weekly probability [K] that ``variable = state`` happens, per hidden state.
+
+    The network's probabilities are for its whole horizon (``network_horizon_weeks``);
+    a constant weekly hazard is assumed within it: ``h_k = 1 - (1 - P(v = s | c_k))**(1/H)``.
+    """
+    rows = [dict(s.network) for s in model.spec.states]
+    post = posterior_batch(model.network, rows)
+    p = post.marginals[variable][:, model.network.variables[variable].index(state)]
+    return 1.0 - (1.0 - np.clip(p, 0.0, 1.0 - 1e-12)) ** (1.0 / model.spec.network_horizon_weeks)
+
+
+__all__ = [
+    "AlertEvent",
+    "TimelineFile",
+    "TimelineModel",
+    "TimelineResult",
+    "evaluate_alerts",
+    "load_timeline",
+    "run_timeline",
+    "state_hazards",
+    "state_terms",
+]

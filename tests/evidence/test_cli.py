@@ -1,0 +1,103 @@
+"""The evidence commands: output shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from secondfront.cli.app import app
+from tests.evidence.conftest import FIXTURES
+
+runner = CliRunner()
+HISTORY = Path(__file__).resolve().parents[2] / "data" / "belarus-events.csv"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = runner.invoke(app, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_ingest_json_counts_and_rejects(db: Path) -> None:
+    code, out, _ = run(
+        "ingest",
+        str(FIXTURES / "acled_current.csv"),
+        str(FIXTURES / "uk.rss"),
+        "--db",
+        str(db),
+        "--json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert {k: data[k] for k in ("read", "accepted", "rejected", "duplicates")} == {
+        "read": 9,
+        "accepted": 4,
+        "rejected": 5,
+        "duplicates": 0,
+    }
+    code, out, _ = run("rejects", "--db", str(db), "--json")
+    rows = json.loads(out)["rejects"]
+    assert code == 0 and len(rows) == 5
+    assert {"path", "line", "format", "reason", "raw"} <= set(rows[0])
+    code, out, _ = run("rejects", "--db", str(db))
+    assert code == 0 and "acled_current.csv:5: acled: field 'event_date'" in out
+
+
+def test_db_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECONDFRONT_DB", str(tmp_path / "env.duckdb"))
+    code, _, _ = run("ingest", str(FIXTURES / "ru.html"), "--json")
+    assert code == 0 and (tmp_path / "env.duckdb").exists()
+
+
+def test_indicators_and_timeline_on_the_shipped_history(db: Path) -> None:
+    assert run("ingest", str(HISTORY), "--db", str(db))[0] == 0
+    code, out, _ = run(
+        "indicators", "--db", str(db), "--from", "2022-02-21", "--to", "2022-02-27", "--json"
+    )
+    assert code == 0
+    (week,) = json.loads(out)["weeks"]
+    assert week["week"] == "2022-W08"
+    assert week["indicators"]["russian_air_activity_from_belarus"]["status"] == "observed"
+    code, out, _ = run(
+        "timeline", "--db", str(db), "--from", "2022-01-01", "--to", "2022-03-31", "--json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    weeks = {w["week"]: w for w in data["weeks"]}
+    assert (
+        weeks["2022-W08"]["outcomes"]["belarus_entry"]["entered"]
+        > 5 * weeks["2022-W05"]["outcomes"]["belarus_entry"]["entered"]
+    )
+    assert any(a["week"] == "2022-W08" for a in data["alerts"])
+    code, out, _ = run("timeline", "--db", str(db), "--from", "2022-01-01", "--to", "2022-03-31")
+    assert code == 0 and "2022-W08 ALERT entry-above-5pc" in out
+
+
+def test_backtest_json() -> None:
+    code, out, _ = run("backtest", "--json")
+    assert code == 0
+    qs = {q["question"]: q for q in json.loads(out)["questions"]}
+    assert set(qs) == {
+        "belarus-entry-12w",
+        "russian-operations-from-belarus-12w",
+        "rail-sabotage-12w",
+    }
+    assert qs["belarus-entry-12w"]["positives"] == 0
+    for q in qs.values():
+        assert set(q["brier"]) == set(q["log"]) == {"model", "climatology", "persistence"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "nope.csv"], "nope.csv: no such file"),
+        (["indicators", "--from", "2022-13-01"], "--from '2022-13-01' is not a date"),
+        (["ingest", str(FIXTURES / "uk.rss"), "--format", "icews"], "unknown format 'icews'"),
+    ],
+)
+def test_user_errors_are_one_line_exit_2(args: list[str], message: str, db: Path) -> None:
+    code, _, err = run(*args, "--db", str(db))
+    assert code == 2
+    assert message in err and "Traceback" not in err

@@ -1,0 +1,193 @@
+"""Mapping rules: validation with positions, negation-aware text, GDELT weighting, statuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from secondfront.errors import RulesError
+from secondfront.evidence.ingest import ingest
+from secondfront.evidence.mapping import (
+    gdelt_row_weight,
+    iso_week,
+    load_rules,
+    match_text,
+    weekly_statuses,
+)
+from tests.evidence.conftest import FIXTURES, gdelt_generator
+
+RULES = load_rules()
+
+
+def _groups(rule_id: str, lang: str) -> list[list[str]]:
+    rule = next(r for r in RULES.rules if r.id == rule_id)
+    assert rule.text is not None
+    return rule.text[lang]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "counted"),
+    [
+        ("en", "Belarusian troops were moved to the border near Mazyr.", True),
+        ("en", "No troops were moved to the border.", False),
+        ("en", "Troops were not moved to the southern border.", False),
+        ("en", "Troops weren't moved to the border.", False),
+        ("en", "Minsk denied that troops were moved to the border.", False),
+        ("en", "If troops moved to the border, Kyiv would respond.", False),
+        ("ru", "Белорусские войска перебрасываются к границе с Украиной.", True),
+        ("ru", "Никакие войска к границе не перебрасывались.", False),
+        ("uk", "Білоруські війська перекидають до кордону.", True),
+        ("uk", "Війська не перекидали до кордону.", False),
+        ("be", "Беларускія войскі перакідваюць да мяжы.", True),
+        ("be", "Войскі не перакідвалі да мяжы.", False),
+        ("be-Latn", "Biełaruskija vojski pierakidvajuć da miažy.", True),
+        ("be-Latn", "Nijakich vojskaŭ nie pierakidvali da miažy.", False),
+    ],
+)
+def test_text_rules_are_negation_aware_in_every_language(
+    lang: str, text: str, counted: bool
+) -> None:
+    found = match_text(
+        text,
+        _groups("text-troops-to-border", lang),
+        RULES.spec.negation[lang],
+        RULES.spec.hypothetical[lang],
+    )
+    assert [m.counted for m in found] == [counted]
+
+
+def test_unrelated_sentence_does_not_match() -> None:
+    assert (
+        match_text("The weather in Minsk was cold.", _groups("text-troops-to-border", "en")) == []
+    )
+
+
+def test_rule_errors_name_file_line_and_field(tmp_path: Path) -> None:
+    text = RULES.path.read_text()
+    bad = text.replace("action_geo: [BO]", "action_geo: [BLR]", 1)
+    p = tmp_path / "bad.mapping.yaml"
+    p.write_text(bad)
+    with pytest.raises(RulesError) as info:
+        load_rules(p)
+    msg = str(info.value)
+    assert "FIPS 10-4" in msg and "Belarus = BO" in msg
+    line = next(i for i, s in enumerate(bad.splitlines(), 1) if "action_geo: [BLR]" in s)
+    assert f"bad.mapping.yaml:{line}:" in msg
+    p.write_text(text.replace("indicator: reservist_callups", "indicator: reservist_callup", 1))
+    with pytest.raises(
+        RulesError,
+        match=r"bad.mapping.yaml:\d+:\d+: error: .*'reservist_callup' is not an indicator",
+    ):
+        load_rules(p)
+
+
+def test_threshold_must_exceed_cap(tmp_path: Path) -> None:
+    p = tmp_path / "m.yaml"
+    p.write_text(RULES.path.read_text().replace("threshold: 6.0", "threshold: 1.5"))
+    with pytest.raises(RulesError, match="one GDELT row could make an indicator observed"):
+        load_rules(p)
+
+
+def test_gdelt_row_weight_is_capped() -> None:
+    assert gdelt_row_weight(1, 1, 2.0) == pytest.approx(0.6931471805599453**2)
+    assert gdelt_row_weight(500, 5000, 2.0) == 2.0
+
+
+def _gdelt_file(tmp_path: Path, n_mobilise: int, sources: int, articles: int, name: str) -> Path:
+    """Rows of CAMEO 154 by BLR in one week (ids from 1), plus routine rows."""
+    gen = gdelt_generator()
+    lines = []
+    for i, line in enumerate(gen.rows(n_mobilise + 5, start=dt.date(2022, 2, 14), days=5)):
+        f = line.split("\t")
+        f[0] = str(i + 1)
+        if i < n_mobilise:
+            f[5], f[7], f[26], f[27], f[28], f[29] = "BLRMIL", "BLR", "154", "154", "15", "4"
+            f[32], f[33] = str(sources), str(articles)
+        else:
+            f[26], f[27], f[28], f[29] = "010", "010", "01", "1"
+        lines.append("\t".join(f))
+    p = tmp_path / name
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def _status(statuses: list, indicator: str, week: str) -> str:  # type: ignore[type-arg]
+    return next(s.status for s in statuses if s.indicator == indicator and s.week == week)
+
+
+def test_one_gdelt_row_never_flips_an_indicator(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    ingest(con, [_gdelt_file(tmp_path, 1, 900, 9000, "one.CSV")], rules=RULES)
+    st = weekly_statuses(con, RULES)
+    assert _status(st, "reservist_callups", "2022-W07") == "unknown"
+    assert (
+        next(s for s in st if s.indicator == "reservist_callups" and s.week == "2022-W07").count
+        == 1
+    )
+
+
+def test_many_well_sourced_gdelt_rows_do(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    ingest(con, [_gdelt_file(tmp_path, 4, 10, 40, "many.CSV")], rules=RULES)
+    assert _status(weekly_statuses(con, RULES), "reservist_callups", "2022-W07") == "observed"
+
+
+def test_many_thinly_sourced_gdelt_rows_do_not(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    ingest(con, [_gdelt_file(tmp_path, 4, 1, 1, "thin.CSV")], rules=RULES)
+    assert _status(weekly_statuses(con, RULES), "reservist_callups", "2022-W07") == "unknown"
+
+
+def test_statuses_from_acled_and_text(con: duckdb.DuckDBPyConnection) -> None:
+    files = [
+        FIXTURES / n
+        for n in (
+            "acled_current.csv",
+            "en_2022-02-21.txt",
+            "no_troops_en.txt",
+            "ru.html",
+            "uk.rss",
+            "be.atom",
+        )
+    ]
+    ingest(con, files, rules=RULES)
+    st = weekly_statuses(con, RULES, dt.date(2022, 2, 7), dt.date(2022, 2, 27))
+    assert {s.week for s in st} == {"2022-W06", "2022-W07", "2022-W08"}
+    # ACLED: Russian forces in Gomel region in W06; a relay cabinet set on fire in W06.
+    assert _status(st, "troops_toward_southern_border", "2022-W06") == "observed"
+    assert _status(st, "rail_sabotage_reports", "2022-W06") == "observed"
+    assert _status(st, "anti_war_protest_events", "2022-W06") == "observed"
+    # ACLED coverage runs from its first to its last event: a covered week without a
+    # launch is evidence of none; a week after the last ACLED event is unknown.
+    assert _status(st, "russian_air_activity_from_belarus", "2022-W06") == "not_observed"
+    assert _status(st, "anti_war_protest_events", "2022-W07") == "unknown"
+    # Text: be (W07, Atom), ru (W07, HTML) and en (W08) report movements; the denial does not count.
+    w7 = next(
+        s for s in st if s.indicator == "troops_toward_southern_border" and s.week == "2022-W07"
+    )
+    assert w7.status == "observed" and w7.count == 3 and w7.gradings == ("F3",)
+    w8 = next(
+        s for s in st if s.indicator == "troops_toward_southern_border" and s.week == "2022-W08"
+    )
+    assert w8.count == 1
+    # Ukrainian RSS item on rail sabotage (26 Feb 2022, W08).
+    assert _status(st, "rail_sabotage_reports", "2022-W08") == "observed"
+
+
+def test_changed_rules_remap_everything(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    ingest(con, [FIXTURES / "acled_current.csv"], rules=RULES)
+    n = con.execute("SELECT count(*) FROM observations").fetchone()
+    p = tmp_path / "m.yaml"
+    p.write_text(RULES.path.read_text().replace("admin1: [Gomel, Brest]", "admin1: [Brest]"))
+    weekly_statuses(con, load_rules(p))
+    m = con.execute("SELECT count(*) FROM observations").fetchone()
+    assert n is not None and m is not None and m[0] == n[0] - 1
+
+
+def test_iso_week_labels() -> None:
+    assert iso_week(dt.date(2022, 2, 24)) == "2022-W08"
+    assert iso_week(dt.date(2021, 1, 3)) == "2020-W53"

@@ -1,0 +1,92 @@
+"""The timeline: emissions from the engine, the outcome mixture, alerts, file checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from secondfront.errors import RulesError
+from secondfront.evidence.timeline import load_timeline, run_timeline, state_terms
+from secondfront.inference.query import infer
+
+MODEL = load_timeline()
+QUIET = {"troops_toward_southern_border": "absent", "russian_troop_trains_into_belarus": "absent"}
+BUILDUP = {
+    "troops_toward_southern_border": "present",
+    "russian_troop_trains_into_belarus": "present",
+    "reservist_callups": "present",
+}
+
+
+def test_emissions_are_network_likelihoods() -> None:
+    L, marg = state_terms(MODEL, [BUILDUP])
+    ratios = []
+    for s in MODEL.spec.states:
+        # P(e | c) by the engine directly: P(e, c) / P(c) via single queries.
+        post = infer(MODEL.network, dict(s.network))
+        p = 1.0
+        cond = dict(s.network)
+        for var, state in BUILDUP.items():
+            p *= infer(MODEL.network, cond)[var][state]
+            cond[var] = state
+        ratios.append(p)
+        assert post  # the query ran
+    ratios_arr = np.array(ratios) / max(ratios)
+    np.testing.assert_allclose(L[0], ratios_arr, rtol=1e-9)
+    k = MODEL.network.variables["belarus_entry"].index("entered")
+    for i, s in enumerate(MODEL.spec.states):
+        want = infer(MODEL.network, {**s.network, **BUILDUP})["belarus_entry"]["entered"]
+        assert marg["belarus_entry"][0, i, k] == pytest.approx(want, abs=1e-12)
+
+
+def test_buildup_raises_entry_and_fires_alerts() -> None:
+    ev = [QUIET] * 6 + [BUILDUP] * 3 + [QUIET] * 6
+    weeks = [f"2022-W{i:02d}" for i in range(1, 16)]
+    r = run_timeline(MODEL, weeks, ev)
+    k = MODEL.network.variables["belarus_entry"].index("entered")
+    p = r.outcomes["belarus_entry"][:, k]
+    assert p[8] > 5 * p[5] and p[-1] < p[8]
+    np.testing.assert_allclose(r.beliefs.sum(axis=1), 1.0)
+    fired = {(a.week, a.rule) for a in r.alerts}
+    assert ("2022-W07", "entry-above-5pc") in fired
+    first = next(a for a in r.alerts if a.rule == "entry-above-5pc")
+    assert "troops_toward_southern_border" in first.message and first.message.startswith(
+        "2022-W07 ALERT"
+    )
+    data = r.as_json(MODEL.network)
+    assert data["weeks"][0]["week"] == "2022-W01"  # type: ignore[index]
+    assert set(data["weeks"][0]["outcomes"]) == set(MODEL.outcomes)  # type: ignore[index]
+
+
+def test_smoothing_sees_the_future() -> None:
+    ev = [QUIET] * 4 + [BUILDUP] * 2
+    weeks = [f"w{i}" for i in range(6)]
+    f = run_timeline(MODEL, weeks, ev)
+    s = run_timeline(MODEL, weeks, ev, smooth=True)
+    prep = MODEL.state_names.index("preparation")
+    assert s.beliefs[3, prep] > f.beliefs[3, prep]
+    np.testing.assert_allclose(s.beliefs[-1], f.beliefs[-1])
+
+
+def test_timeline_file_errors_name_line(tmp_path: Path) -> None:
+    text = MODEL.path.read_text()
+    bad = text.replace(
+        "preparation:    [0.060, 0.920, 0.020]", "preparation:    [0.060, 0.920, 0.200]"
+    )
+    bad = bad.replace(
+        "network: {offensive_preparation: present, staged_provocation: absent}",
+        "network: {offensive_preparation: presnt, staged_provocation: absent}",
+    )
+    p = tmp_path / "t.yaml"
+    p.write_text(bad)
+    with pytest.raises(RulesError) as info:
+        load_timeline(p)
+    msg = str(info.value)
+    assert "transition row 'preparation' needs 3 non-negative numbers summing to 1" in msg
+    assert "unknown state 'presnt' of offensive_preparation" in msg
+    assert (
+        f"t.yaml:{bad.splitlines().index(next(s for s in bad.splitlines() if 'presnt' in s)) + 1}:"
+        in msg
+    )
