@@ -1,0 +1,51 @@
+"""The benchmarks still run at small sizes, and their own correctness checks pass."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_benchmark() -> ModuleType:
+    return _load("bench_inference")
+
+
+def test_quick_benchmark_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load_benchmark()
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "alarm" in table and "asia" in table and "scaled to 20 sets" in table
+    report = json.loads(out.read_text())
+    assert [r["network"] for r in report["results"]] == ["asia", "alarm"]
+    for row in report["results"]:
+        assert row["agrees"], row["max_abs_diff"]
+        assert row["sets"] == 20 and row["pgmpy_sets"] == 3
+        assert row["ours_batch_s"] > 0 and row["pyagrum_shafer_s"] > 0
+
+
+def test_rejects_unknown_network() -> None:
+    bench = _load_benchmark()
+    with pytest.raises(SystemExit):
+        bench.main(["--networks", "nope", "--sets", "2"])
+
+
+def test_sensitivity_benchmark_quick_runs_and_agrees() -> None:
+    module = _load("bench_sensitivity")
+    figures = module.main(["--quick"])
+    assert figures["evaluations"] == 256 * (figures["parameters"] + 2)
+    assert figures["max_abs_diff_first_sets"] < 1e-9
