@@ -1,0 +1,178 @@
+"""``secondfront simulate``: agent-based ensembles of the Epstein and Belarus models.
+
+A thin shell over ``secondfront.simulation``: parse, run the ensemble (local
+processes, or a Dask cluster with ``--scheduler``), print. ``--calibrate VAR`` writes a
+copy of the flagship spec with that variable's table simulated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``simulate`` command to ``app``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from secondfront.cli.app import _emit_json, err, out, user_errors
+    from secondfront.errors import UsageError
+
+    @app.command()
+    @user_errors
+    def simulate(
+        model: Annotated[
+            str, typer.Option("--model", "-m", help="epstein or belarus.")
+        ] = "belarus",
+        agents: Annotated[
+            int | None,
+            typer.Option(help="Citizens per run (default: 40x40 Mesa lattice; belarus 100000)."),
+        ] = None,
+        steps: Annotated[
+            int | None, typer.Option(help="Steps per run; days for belarus (default 84 / 200).")
+        ] = None,
+        seed: Annotated[
+            int, typer.Option(help="Ensemble seed; run seeds are spawned from it.")
+        ] = 0,
+        runs: Annotated[int, typer.Option(help="Runs in the ensemble.")] = 8,
+        scenario: Annotated[
+            str, typer.Option(help="belarus: entry, no-entry, 2020 or 2022.")
+        ] = "entry",
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        plot: Annotated[
+            Path | None, typer.Option(help="Write a picture of the bands (needs matplotlib).")
+        ] = None,
+        scheduler: Annotated[
+            str | None, typer.Option(help="Dask scheduler address; default: local processes.")
+        ] = None,
+        workers: Annotated[
+            int | None, typer.Option(help="Local processes (default: the cores).")
+        ] = None,
+        params: Annotated[
+            Path | None, typer.Option(help="Society parameters file (default: shipped).")
+        ] = None,
+        calibrate: Annotated[
+            str | None,
+            typer.Option(help="Simulate this flagship variable's table into a copy of the spec."),
+        ] = None,
+        spec: Annotated[
+            str, typer.Option(help="With --calibrate: the spec to copy (name or path).")
+        ] = "belarus-second-front",
+        output: Annotated[
+            Path | None, typer.Option("-o", "--output", help="With --calibrate: the copy.")
+        ] = None,
+    ) -> None:
+        """Simulate society under a second front: weekly bands over an ensemble of runs."""
+        from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
+        from secondfront.spec.formats import resolve_model
+
+        if runs < 1:
+            raise UsageError(f"--runs must be at least 1, got {runs}")
+        if agents is not None and agents < 100:
+            raise UsageError(f"--agents must be at least 100, got {agents}")
+        params_path = str(params) if params is not None else None
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        if calibrate is not None:
+            from secondfront.simulation.calibrate import calibrate_spec
+
+            if output is None:
+                raise UsageError(
+                    "--calibrate needs -o/--output: the original spec is never changed"
+                )
+            with progress:
+                task = progress.add_task(f"calibrating {calibrate}", total=None)
+                result = calibrate_spec(
+                    resolve_model(spec),
+                    calibrate,
+                    output,
+                    runs=runs,
+                    seed=seed,
+                    agents=agents or 20_000,
+                    steps=steps or 56,
+                    scheduler=scheduler,
+                    workers=workers,
+                    params_path=params_path,
+                    progress=lambda: progress.advance(task),
+                )
+            if as_json:
+                _emit_json(result)
+            else:
+                out.print(
+                    f"wrote {result['output']} (ok: passes secondfront check)", highlight=False
+                )
+                for row in result["rows"]:
+                    out.print(f"  {row['given']}: {row['p']}", highlight=False)
+            return
+        if model not in ("epstein", "belarus"):
+            raise UsageError(f"unknown model {model!r}; models: epstein, belarus")
+        n_agents = agents if agents is not None else (100_000 if model == "belarus" else 0)
+        n_steps = steps if steps is not None else (84 if model == "belarus" else 200)
+        specs = [
+            RunSpec(model, n_agents, n_steps, s, scenario, params_path)
+            for s in spawn_seeds(seed, runs)
+        ]
+        with progress:
+            task = progress.add_task(f"{model} x {runs}", total=runs)
+            ensemble = run_ensemble(
+                specs, scheduler=scheduler, workers=workers, progress=lambda: progress.advance(task)
+            )
+        data = ensemble.as_json()
+        if plot is not None:
+            _plot(data, plot)
+            err.print(f"wrote {plot}", highlight=False)
+        if as_json:
+            _emit_json(data)
+            return
+        unit = "week" if ensemble.period == 7 else "step"
+        table = Table(
+            title=f"{model}"
+            + (f", scenario {scenario}" if model == "belarus" else "")
+            + f": median [5th-95th percentile] over {runs} runs"
+        )
+        table.add_column(unit, justify="right")
+        names = list(data["series"])
+        for name in names:
+            table.add_column(name, justify="right")
+        n_periods = len(data["series"][names[0]])
+        stride = max(1, n_periods // 20)  # at most about 20 lines on screen
+        for i in range(0, n_periods, stride):
+            cells = [_cell(name, data["series"][name][i]) for name in names]
+            table.add_row(str(i + 1), *cells)
+        out.print(table)
+
+    def _cell(name: str, band: list[float]) -> str:
+        lo, mid, hi = band
+        if "share" in name or "capacity" in name:
+            return f"{mid:.2%} [{lo:.2%}-{hi:.2%}]"
+        return f"{mid:,.0f} [{lo:,.0f}-{hi:,.0f}]"
+
+    def _plot(data: dict, path: Path) -> None:  # type: ignore[type-arg]
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise UsageError("--plot needs matplotlib: pip install matplotlib") from None
+        series = data["series"]
+        fig, axes = plt.subplots(len(series), 1, figsize=(7, 2.2 * len(series)), sharex=True)
+        for ax, (name, bands) in zip(axes, series.items(), strict=True):
+            lo, mid, hi = zip(*bands, strict=True)
+            x = range(1, len(mid) + 1)
+            ax.fill_between(x, lo, hi, alpha=0.3)
+            ax.plot(x, mid)
+            ax.set_ylabel(name, fontsize=8)
+        axes[-1].set_xlabel("week" if data["period_steps"] == 7 else "step")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)

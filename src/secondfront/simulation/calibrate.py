@@ -1,0 +1,217 @@
+"""Write simulated conditional tables back into a copy of a scenario spec.
+
+For a variable of the flagship network, each combination of its parents' states is
+mapped to settings of the Belarus simulation (a scenario and parameter overrides); an
+ensemble is run for every combination, each run is classified into one of the
+variable's states, and the shares become that row of an explicit ``table`` with its
+provenance ("simulated, N runs, seed S"). The original spec is never modified: the
+copy is written elsewhere and checked with ``check_spec``.
+
+Calibrators are a registry by variable name; the built-in one (``mass_mobilisation``)
+registers the same way any other would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from secondfront.errors import SpecError, UsageError
+from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
+
+__all__ = ["CALIBRATORS", "Calibrator", "calibrate_spec", "register_calibrator"]
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """How to simulate one variable given its parents.
+
+    Attributes:
+        variable: the spec variable.
+        settings: parent states -> ``(scenario, overrides)`` of the simulation.
+        classify: daily series of a run (weekly, see ``ensemble.run_one``) -> a state.
+        describe: the mapping in words, written into the table's assumption.
+    """
+
+    variable: str
+    settings: Callable[[Mapping[str, str]], tuple[str, dict[str, float]]]
+    classify: Callable[[Mapping[str, list[float]]], str]
+    describe: str
+
+
+CALIBRATORS: dict[str, Calibrator] = {}
+
+
+def register_calibrator(c: Calibrator) -> None:
+    """Make ``secondfront simulate --calibrate VARIABLE`` available for ``c.variable``."""
+    CALIBRATORS[c.variable] = c
+
+
+# -- mass_mobilisation --------------------------------------------------------------
+
+_ADULTS = 7_500_000
+_LIMITED = 10_000  # people expressing on the peak week's average day
+_MASS = 100_000  # the scale of the 2020 marches (reuters-2020-08-16)
+
+
+def _mobilisation_settings(given: Mapping[str, str]) -> tuple[str, dict[str, float]]:
+    scenario = "entry" if given["belarus_entry"] == "entered" else "no-entry"
+    hardship = {"low": 1.0, "medium": 1.25, "high": 1.5}[given["war_hardship"]]
+    # Beta(alpha, 0.9) has mean alpha / (alpha + 0.9): 0.25, 0.5 and 0.69.
+    alpha = {"low": 0.3, "medium": 0.9, "high": 2.0}[given["anti_war_sentiment"]]
+    intact = given["repression_capacity"] == "intact"
+    overrides = {
+        "society.hardship": hardship,
+        "society.attitude_alpha": alpha,
+    }
+    if not intact:
+        overrides["scenarios.severity_now"] = 1.0
+    return scenario, overrides
+
+
+def _mobilisation_state(series: Mapping[str, list[float]]) -> str:
+    peak = max(series["expressing_share"]) * _ADULTS
+    if peak >= _MASS:
+        return "mass"
+    return "limited" if peak >= _LIMITED else "none"
+
+
+register_calibrator(
+    Calibrator(
+        variable="mass_mobilisation",
+        settings=_mobilisation_settings,
+        classify=_mobilisation_state,
+        describe=(
+            "entry -> scenario entry, else no-entry; war_hardship low/medium/high -> "
+            "hardship x1.0/1.25/1.5; anti_war_sentiment low/medium/high -> attitude mean "
+            "0.25/0.5/0.69; repression_capacity weakened -> severity 1 (intact: today's). "
+            "A run is 'mass' when its peak week averages 100,000 or more expressing per "
+            "7.5 M adults, 'limited' from 10,000; shares smoothed by adding 0.5 per state"
+        ),
+    )
+)
+
+
+def _find_variable(data: dict[str, Any], name: str) -> dict[str, Any]:
+    for var in data.get("variables", []):
+        if var.get("name") == name:
+            return var  # type: ignore[no-any-return]
+    raise UsageError(f"variable {name!r} is not in the spec's variables")
+
+
+def calibrate_spec(
+    spec_path: str | os.PathLike[str],
+    variable: str,
+    output: str | os.PathLike[str],
+    *,
+    runs: int,
+    seed: int,
+    agents: int,
+    steps: int,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    params_path: str | None = None,
+    progress: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Simulate a variable's table and write a checked copy of the spec.
+
+    Args:
+        spec_path: the spec to copy (never modified).
+        variable: a variable with a registered calibrator.
+        output: where the copy goes; must differ from ``spec_path``.
+        runs: runs per parent combination.
+        seed: ensemble seed; combination ``i`` uses the seeds spawned for it.
+        agents: simulated citizens per run.
+        steps: days per run.
+        scheduler: Dask scheduler address, or ``None`` for local processes.
+        workers: local processes.
+        params_path: society parameters file.
+        progress: called once per finished run.
+
+    Returns:
+        ``{"variable", "output", "rows": [{"given", "p", "counts"}], "runs", "seed"}``.
+
+    Raises:
+        UsageError: unknown variable, no calibrator, output equal to the input.
+        SpecError: the copy does not pass ``check_spec`` (a bug; nothing is left behind).
+    """
+    from secondfront.spec.scenario import check_spec
+
+    if variable not in CALIBRATORS:
+        raise UsageError(
+            f"no calibrator for {variable!r}; available: {', '.join(sorted(CALIBRATORS))}"
+        )
+    src = Path(spec_path).resolve()
+    dst = Path(output).resolve()
+    if src == dst:
+        raise UsageError(f"{output}: the copy must not overwrite the original spec")
+    if runs < 1:
+        raise UsageError(f"runs must be at least 1, got {runs}")
+    cal = CALIBRATORS[variable]
+    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    var = _find_variable(data, variable)
+    states: list[str] = var["states"]
+    parents: list[str] = var.get("parents", [])
+    parent_states = [_find_variable(data, p)["states"] for p in parents]
+    combos = [dict(zip(parents, c, strict=True)) for c in itertools.product(*parent_states)]
+    specs: list[RunSpec] = []
+    seeds = spawn_seeds(seed, len(combos) * runs)
+    for i, given in enumerate(combos):
+        scenario, overrides = cal.settings(given)
+        for r in range(runs):
+            specs.append(
+                RunSpec(
+                    "belarus",
+                    agents,
+                    steps,
+                    seeds[i * runs + r],
+                    scenario,
+                    params_path,
+                    tuple(sorted(overrides.items())),
+                )
+            )
+    result = run_ensemble(specs, scheduler=scheduler, workers=workers, progress=progress)
+    rows = []
+    for i, given in enumerate(combos):
+        counts = dict.fromkeys(states, 0)
+        for r in range(runs):
+            one = {name: values[i * runs + r].tolist() for name, values in result.runs.items()}
+            counts[cal.classify(one)] += 1
+        raw = np.array([counts[s] + 0.5 for s in states])
+        p = raw / raw.sum()
+        p = np.round(p, 6)
+        p[-1] = round(1.0 - float(p[:-1].sum()), 6)  # rows must sum to 1 after rounding
+        rows.append({"given": given, "p": [float(x) for x in p], "counts": counts})
+    for form in ("table", "noisy_or", "noisy_max", "logistic"):
+        var.pop(form, None)
+    var["table"] = {
+        "assumption": (
+            f"simulated, {runs} runs per row, seed {seed}, {agents} agents, {steps} days "
+            f"(secondfront simulate --calibrate {variable}): {cal.describe}"
+        ),
+        "rows": [{"given": r["given"], "p": r["p"]} for r in rows],
+    }
+    for source in data.get("sources", []):
+        text = source.get("text")
+        if text and not os.path.isabs(text):
+            target = (src.parent / text).resolve()
+            source["text"] = os.path.relpath(target, dst.parent)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text(
+        "# A copy of " + src.name + " with the table of " + variable + " simulated by the\n"
+        "# Belarus agent-based model; see that table's assumption for the provenance.\n"
+        + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
+        encoding="utf-8",
+    )
+    problems = check_spec(dst)
+    if problems:
+        dst.unlink()
+        raise SpecError(problems)
+    return {"variable": variable, "output": str(dst), "runs": runs, "seed": seed, "rows": rows}

@@ -1,0 +1,606 @@
+"""Compiled step kernel shared by the Epstein and the Belarus models.
+
+The state of a run lives in flat arrays (structure of arrays), never in one Python
+object per agent: a lattice of ``H x W`` cells on a torus holds at most one agent per
+cell (``cell_agent``, -1 when empty) and a one-byte code per cell (``code``) that the
+neighbourhood scans read; per-agent arrays hold kind, position, state, jail term,
+grievance and risk aversion.
+
+Update order. Mesa's Epstein example activates every agent once per step in a fresh
+uniformly random order, and each agent sees the effects of those that went before it
+in the same step (an activation raises the local count of actives that the next
+citizen sees, so outbursts cascade within a step). A fully synchronous update breaks
+that cascade and shrinks outbursts. The kernel therefore keeps the sequential,
+random-order semantics:
+
+* the lattice is cut into rectangular tiles; within a tile, agents act one at a time in
+  the order of a random permutation of the tile's cells. An agent acts only from the
+  cell it held when the step began (it moves only on its own turn), and an "acted" bit
+  in the cell code stops an agent that moved into a later cell from acting twice, so
+  the order of agents is a uniformly random permutation;
+* with a single tile this is exactly Mesa's semantics;
+* with many tiles, tiles are coloured like a 2 x 2 checkerboard (even numbers of tile
+  rows and columns, each at least ``2 * vision + 1`` cells wide), and the tiles of one
+  colour are processed in parallel: an agent reads and writes only within ``vision``
+  cells of itself, so two tiles of one colour never touch the same cell. Only the
+  interleaving of agents on different tiles near tile borders differs from one global
+  random order; the tests check that the outcome distributions agree.
+
+Randomness. Each tile draws from its own counter-based stream (SplitMix64) keyed by
+the run's seed, the step and the tile, so results do not depend on how threads are
+scheduled: a seed replays a run exactly on any number of cores.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "ACTIVE",
+    "COP",
+    "EMPTY",
+    "JAILED",
+    "QUIET",
+    "count_codes",
+    "diamond_offsets",
+    "step_tiles",
+    "tile_layout",
+]
+
+# Cell codes. A jailed citizen keeps its cell (as in Mesa's example) but is neither
+# active nor a cop for anyone's count.
+EMPTY = 0
+COP = 1
+QUIET = 2
+ACTIVE = 3
+JAILED = 4
+# Bit 3 of a cell's code says whether its agent has acted in the current step: it is
+# set to the step's tag (8 on even steps, 0 on odd ones) when the agent acts, so it
+# needs no clearing between steps and lives in the same cache lines as the codes.
+ACTED = 8
+KIND = 7
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@nb.njit(inline="always")
+def _mix(z: np.uint64) -> np.uint64:
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@nb.njit(inline="always")
+def _uniform(s: np.uint64) -> tuple[np.uint64, float]:
+    """Advance a SplitMix64 state; return it and a float in [0, 1)."""
+    s = s + _GOLDEN
+    return s, float(_mix(s) >> _S11) * _INV53
+
+
+@nb.njit(inline="always")
+def _below(s: np.uint64, n: int) -> tuple[np.uint64, int]:
+    """A uniform integer in [0, n) (bias below 2**-40 for n < 2**13)."""
+    s, u = _uniform(s)
+    i = int(u * n)
+    return s, min(i, n - 1)
+
+
+def diamond_offsets(radius: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Cells within Manhattan distance ``radius``, centre excluded (Mesa's von Neumann
+    neighbourhood of that radius).
+
+    Returns:
+        ``(dy, dx)``, each of shape ``(2 * radius * (radius + 1),)``.
+    """
+    dy, dx = [], []
+    for y in range(-radius, radius + 1):
+        for x in range(-radius, radius + 1):
+            if 0 < abs(y) + abs(x) <= radius:
+                dy.append(y)
+                dx.append(x)
+    return np.asarray(dy, dtype=np.int64), np.asarray(dx, dtype=np.int64)
+
+
+def _bounds(n: int, target: int, minimum: int) -> list[int]:
+    """Cut ``n`` cells into an even number of strips of about ``target`` cells."""
+    k = max(2, round(n / target))
+    k += k % 2
+    while k > 2 and n // k < minimum:
+        k -= 2
+    if n // k < minimum:
+        raise ValueError(f"a side of {n} cells cannot hold 2 strips of {minimum} cells")
+    return [round(i * n / k) for i in range(k + 1)]
+
+
+def tile_layout(
+    height: int, width: int, vision: int, tile: int | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Tiles of the lattice and their processing order.
+
+    Args:
+        height: lattice rows.
+        width: lattice columns.
+        vision: the largest vision radius of any agent, in cells.
+        tile: target tile side in cells; ``None`` for one tile (exact Mesa order,
+            sequential on one core).
+
+    Returns:
+        ``(tiles, colour_start)``: ``tiles`` of shape ``(n_tiles, 4)`` holding
+        ``y0, y1, x0, x1`` (half-open), sorted by colour; tiles of colour ``c`` are
+        ``tiles[colour_start[c]:colour_start[c + 1]]`` (``colour_start`` has 5 entries,
+        or 2 for a single tile).
+    """
+    if tile is None:
+        return (np.array([[0, height, 0, width]], dtype=np.int64), np.array([0, 1], dtype=np.int64))
+    # 2 * vision + 1 keeps same-coloured tiles out of each other's reach (see module doc).
+    ys = _bounds(height, tile, 2 * vision + 1)
+    xs = _bounds(width, tile, 2 * vision + 1)
+    by_colour: list[list[list[int]]] = [[], [], [], []]
+    for iy in range(len(ys) - 1):
+        for ix in range(len(xs) - 1):
+            by_colour[(iy % 2) * 2 + ix % 2].append([ys[iy], ys[iy + 1], xs[ix], xs[ix + 1]])
+    tiles = [t for group in by_colour for t in group]
+    start = np.cumsum([0] + [len(g) for g in by_colour])
+    return np.asarray(tiles, dtype=np.int64), start.astype(np.int64)
+
+
+@nb.njit(inline="always")
+def _advance(s: np.uint64) -> np.uint64:
+    """Move a stream past the draws ``_pick`` made from a substream of it."""
+    return _mix(s + _GOLDEN)
+
+
+@nb.njit(inline="always")
+def _neighbour(
+    o: int,
+    cell: int,
+    y: int,
+    x: int,
+    inner: bool,
+    flat: NDArray[np.int64],
+    dy: NDArray[np.int64],
+    dx: NDArray[np.int64],
+    wrap_y: NDArray[np.int64],
+    wrap_x: NDArray[np.int64],
+    radius: int,
+    width: int,
+) -> int:
+    """Cell index of neighbour ``o``: a fixed offset away from the torus seam, else wrapped."""
+    if inner:
+        return cell + flat[o]
+    return wrap_y[y + dy[o] + radius] * width + wrap_x[x + dx[o] + radius]
+
+
+@nb.njit(inline="always")
+def _pick(
+    s: np.uint64,
+    want: int,
+    count: int,
+    code: NDArray[np.uint8],
+    cell: int,
+    y: int,
+    x: int,
+    inner: bool,
+    flat: NDArray[np.int64],
+    dy: NDArray[np.int64],
+    dx: NDArray[np.int64],
+    wrap_y: NDArray[np.int64],
+    wrap_x: NDArray[np.int64],
+    radius: int,
+    width: int,
+) -> int:
+    """A uniformly chosen neighbour whose code is ``want``, or -1 when there is none.
+
+    ``count`` is the number of matches when known, or -1. Rejection sampling (draw a
+    neighbour, keep it if it matches) is exact; when matches are rare or the draws keep
+    failing, a scan for the u-th match takes over, which is exact as well.
+    """
+    n = flat.shape[0]
+    s = _mix(s ^ _GOLDEN)  # a substream: the caller advances its own stream once
+    if count < 0 or count * 8 >= n:
+        for _ in range(4 * n if count < 0 else 1 << 30):
+            s, o = _below(s, n)
+            c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+            if (code[c] & KIND) == want:
+                return c
+        count = 0
+        for o in range(n):
+            c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+            if (code[c] & KIND) == want:
+                count += 1
+        if count == 0:
+            return -1
+    s, u = _below(s, count)
+    for o in range(n):
+        c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+        if (code[c] & KIND) == want:
+            if u == 0:
+                return c
+            u -= 1
+    return -1  # unreachable: count matches exist
+
+
+@nb.njit(cache=True)
+def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """Cells per code, the acted bit ignored; shape ``(ACTED,)``."""
+    counts = np.zeros(2 * ACTED, dtype=np.int64)
+    for i in range(code.shape[0]):
+        counts[code[i]] += 1
+    return counts[:ACTED] + counts[ACTED:]
+
+
+@nb.njit(cache=True)
+def _run_tile(
+    t: int,
+    width: int,
+    dy: NDArray[np.int64],
+    dx: NDArray[np.int64],
+    flat: NDArray[np.int64],
+    wrap_y: NDArray[np.int64],
+    wrap_x: NDArray[np.int64],
+    radius: int,
+    cell_agent: NDArray[np.int32],
+    code: NDArray[np.uint8],
+    code_seen: NDArray[np.uint8],
+    pos: NDArray[np.int64],
+    jail: NDArray[np.int32],
+    grievance: NDArray[np.float32],
+    risk: NDArray[np.float32],
+    tiles: NDArray[np.int64],
+    step_no: int,
+    seed: np.uint64,
+    k: float,
+    threshold: float,
+    social_weight: float,
+    severity: float,
+    max_jail: int,
+    long_jail_p: float,
+    long_jail: int,
+    movement: bool,
+    synchronous: bool,
+    perceived_police: float,
+    arrest_p: float,
+    round_ratio: bool,
+) -> int:
+    """Let every agent of tile ``t`` act once, in random order; return its arrests."""
+    height = wrap_y.shape[0] - 2 * radius
+    n_off = dy.shape[0]
+    y0, y1, x0, x1 = tiles[t, 0], tiles[t, 1], tiles[t, 2], tiles[t, 3]
+    tw = x1 - x0
+    n = (y1 - y0) * tw
+    tag = ACTED if step_no % 2 == 0 else 0
+    s = _mix(seed ^ _mix(np.uint64(step_no) * _GOLDEN + np.uint64(t)))
+    # The tile's cells in random order, as flat cell indices (no division per visit).
+    perm = np.empty(n, dtype=np.int64)
+    i = 0
+    for yy in range(y0, y1):
+        for xx in range(x0, x1):
+            perm[i] = yy * width + xx
+            i += 1
+    for i in range(n - 1, 0, -1):
+        s, j = _below(s, i + 1)
+        perm[i], perm[j] = perm[j], perm[i]
+    tile_inner = y0 >= radius and y1 <= height - radius and x0 >= radius and x1 <= width - radius
+    # Neighbour counts are packed into one integer per cell code (cops, actives,
+    # citizens and empty cells in 8-bit fields; a neighbourhood has at most 112 cells
+    # of radius 7 and 255 of radius 10), so the scan is one table look-up and one add
+    # per cell, without data-dependent branches.
+    packed = np.zeros(2 * ACTED, dtype=np.int64)
+    for flag in (0, ACTED):
+        packed[COP | flag] = 1
+        packed[ACTIVE | flag] = (1 << 8) | (1 << 16)
+        packed[QUIET | flag] = 1 << 16
+        packed[EMPTY | flag] = 1 << 24
+    made = 0
+    y = 0
+    x = 0
+    for q in range(n):
+        cell = perm[q]
+        here = code[cell]
+        kind = here & KIND
+        # An agent that moved in during this step has acted already.
+        if kind == EMPTY or (here & ACTED) == tag:
+            continue
+        a = cell_agent[cell]
+        if kind == JAILED and jail[a] > 0:
+            jail[a] -= 1
+            code[cell] = JAILED | tag
+            continue
+        if tile_inner:
+            inner = True
+        else:
+            y = cell // width
+            x = cell % width
+            inner = radius <= y < height - radius and radius <= x < width - radius
+        if kind != COP and grievance[a] + max(social_weight, 0.0) <= threshold:
+            # This citizen cannot be active whatever it sees (its net is at most its
+            # grievance plus the social term), so it skips the scan; the result is the
+            # same, and at low grievance most citizens are such.
+            code[cell] = QUIET | tag
+            empties = -1
+        else:
+            acc = 0
+            for o in range(n_off):
+                c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+                acc += packed[code_seen[c]]
+            if synchronous:
+                live = 0
+                for o in range(n_off):
+                    c = _neighbour(
+                        o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width
+                    )
+                    live += packed[code[c]]
+            else:
+                live = acc
+            cops = acc & 255
+            actives = (acc >> 8) & 255
+            citizens = (acc >> 16) & 255
+            empties = (live >> 24) & 255
+            live_actives = (live >> 8) & 255
+            if kind == COP:
+                code[cell] = COP | tag
+                # Cops act on the live lattice in both update modes. A cop that sees
+                # active citizens detains one with probability arrest_p (1 in
+                # Epstein's model; below 1 where detention capacity is the limit).
+                detain = live_actives > 0
+                if detain and arrest_p < 1.0:
+                    s, w = _uniform(s)
+                    detain = w < arrest_p
+                if detain:
+                    c = _pick(
+                        s,
+                        ACTIVE,
+                        live_actives,
+                        code,
+                        cell,
+                        y,
+                        x,
+                        inner,
+                        flat,
+                        dy,
+                        dx,
+                        wrap_y,
+                        wrap_x,
+                        radius,
+                        width,
+                    )
+                    s = _advance(s)
+                    b = cell_agent[c]
+                    s, v = _uniform(s)
+                    if v < long_jail_p:
+                        jail[b] = long_jail
+                    else:
+                        s, jt = _below(s, max_jail + 1)
+                        jail[b] = jt
+                    # The arrested keeps its acted flag: if its turn is still to come,
+                    # it will serve its first day then.
+                    code[c] = JAILED | (code[c] & ACTED)
+                    made += 1
+            else:
+                ratio = (cops + perceived_police) / (actives + 1.0)
+                p_arrest = 1.0 - np.exp(-k * (np.rint(ratio) if round_ratio else ratio))
+                share = actives / citizens if citizens > 0 else 0.0
+                net = grievance[a] + social_weight * share - risk[a] * severity * p_arrest
+                code[cell] = (ACTIVE if net > threshold else QUIET) | tag
+        if movement and empties != 0:
+            c = _pick(
+                s,
+                EMPTY,
+                empties,
+                code,
+                cell,
+                y,
+                x,
+                inner,
+                flat,
+                dy,
+                dx,
+                wrap_y,
+                wrap_x,
+                radius,
+                width,
+            )
+            s = _advance(s)
+            if c >= 0:
+                cell_agent[c] = a
+                cell_agent[cell] = -1
+                code[c] = code[cell]
+                code[cell] = EMPTY
+                pos[a] = c
+    return made
+
+
+def _make_driver(parallel: bool):  # type: ignore[no-untyped-def]
+    @nb.njit(cache=True, parallel=parallel)
+    def drive(
+        width,
+        dy,
+        dx,
+        flat,
+        wrap_y,
+        wrap_x,
+        radius,
+        cell_agent,
+        code,
+        code_seen,
+        pos,
+        jail,
+        grievance,
+        risk,
+        tiles,
+        colour_start,
+        step_no,
+        seed,
+        k,
+        threshold,
+        social_weight,
+        severity,
+        max_jail,
+        long_jail_p,
+        long_jail,
+        movement,
+        synchronous,
+        perceived_police,
+        arrest_p,
+        round_ratio,
+    ):
+        total = 0
+        for colour in range(colour_start.shape[0] - 1):
+            lo = colour_start[colour]
+            hi = colour_start[colour + 1]
+            made = np.zeros(hi - lo, dtype=np.int64)
+            for ti in nb.prange(hi - lo):
+                made[ti] = _run_tile(
+                    lo + ti,
+                    width,
+                    dy,
+                    dx,
+                    flat,
+                    wrap_y,
+                    wrap_x,
+                    radius,
+                    cell_agent,
+                    code,
+                    code_seen,
+                    pos,
+                    jail,
+                    grievance,
+                    risk,
+                    tiles,
+                    step_no,
+                    seed,
+                    k,
+                    threshold,
+                    social_weight,
+                    severity,
+                    max_jail,
+                    long_jail_p,
+                    long_jail,
+                    movement,
+                    synchronous,
+                    perceived_police,
+                    arrest_p,
+                    round_ratio,
+                )
+            total += made.sum()
+        return total
+
+    return drive
+
+
+# One tile runs on the calling thread (no thread-pool launch per step, which costs
+# more than a 40 x 40 lattice's whole step); many tiles run on numba's thread pool.
+_drive_serial = _make_driver(False)
+_drive_parallel = _make_driver(True)
+
+
+def step_tiles(
+    height: int,
+    width: int,
+    dy: NDArray[np.int64],
+    dx: NDArray[np.int64],
+    cell_agent: NDArray[np.int32],
+    code: NDArray[np.uint8],
+    code_seen: NDArray[np.uint8],
+    pos: NDArray[np.int64],
+    jail: NDArray[np.int32],
+    grievance: NDArray[np.float32],
+    risk: NDArray[np.float32],
+    tiles: NDArray[np.int64],
+    colour_start: NDArray[np.int64],
+    step_no: int,
+    seed: int,
+    k: float,
+    threshold: float,
+    social_weight: float,
+    severity: float,
+    max_jail: int,
+    long_jail_p: float,
+    long_jail: int,
+    movement: bool,
+    perceived_police: float = 0.0,
+    arrest_p: float = 1.0,
+    round_ratio: bool = True,
+) -> int:
+    """Advance the lattice by one step in place; return the number of arrests.
+
+    Citizen rule (Epstein 2002, as in Mesa): with ``C`` cops and ``A`` active citizens
+    in vision (``A`` counts the citizen itself), the estimated arrest probability is
+    ``P = 1 - exp(-k * round((C + c0) / A))`` (round half to even, like Python's
+    ``round``; ``c0``, the police a citizen presumes present beyond those in view, is 0
+    in Epstein's model; ``round_ratio=False`` drops the rounding, so that risk fades
+    smoothly with crowd size instead of vanishing at once);
+    the citizen is active when ``G + w * S - R * s * P > T``, where ``G`` is its
+    grievance, ``R`` its risk aversion, ``S`` the share of visible citizens who are
+    active, ``w`` the social weight and ``s`` the severity (``w = 0``, ``s = 1`` give
+    Epstein's rule). A jailed citizen only serves a day. A cop arrests one active
+    citizen in vision, chosen uniformly (with probability ``arrest_p``, 1 in
+    Epstein's model), for ``U{0..max_jail}`` steps, or with
+    probability ``long_jail_p`` for ``long_jail`` steps. Then the agent moves to a
+    uniformly chosen empty cell in vision.
+
+    Args:
+        height: rows of the torus.
+        width: columns of the torus.
+        dy: row offsets of the neighbourhood (``diamond_offsets``).
+        dx: column offsets, same shape.
+        code: live cell codes; moves and arrests write here.
+        code_seen: the codes citizens count actives and cops in: ``code`` itself for
+            the sequential update, a copy taken at the start of the step for the
+            synchronous-activation twin.
+        step_no: the step's number; its parity is the tag of the acted bit.
+        tiles: from ``tile_layout``; one tile runs serially, several in parallel.
+        seed: the run's kernel seed; each tile's stream is keyed by it, the step and
+            the tile index.
+
+    Returns:
+        arrests made during the step.
+    """
+    radius = int(np.max(np.abs(dy) + np.abs(dx)))
+    flat = dy * width + dx
+    wrap_y = np.arange(-radius, height + radius, dtype=np.int64) % height
+    wrap_x = np.arange(-radius, width + radius, dtype=np.int64) % width
+    drive = _drive_serial if tiles.shape[0] == 1 else _drive_parallel
+    return int(
+        drive(
+            width,
+            dy,
+            dx,
+            flat,
+            wrap_y,
+            wrap_x,
+            radius,
+            cell_agent,
+            code,
+            code_seen,
+            pos,
+            jail,
+            grievance,
+            risk,
+            tiles,
+            colour_start,
+            step_no,
+            np.uint64(seed),
+            k,
+            threshold,
+            social_weight,
+            severity,
+            max_jail,
+            long_jail_p,
+            long_jail,
+            movement,
+            code_seen is not code,
+            float(perceived_police),
+            float(arrest_p),
+            bool(round_ratio),
+        )
+    )

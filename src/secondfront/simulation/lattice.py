@@ -1,0 +1,211 @@
+"""The lattice state of a civil-violence run: arrays, not agent objects.
+
+``Lattice`` is the small mutable state object of one run; the rules live in
+``kernel.step_tiles``. Everything random at set-up comes from one
+``numpy.random.Generator``; the kernel's streams are keyed by a seed drawn from it, so a
+run is replayed exactly from its seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from secondfront.simulation.kernel import (
+    ACTIVE,
+    COP,
+    EMPTY,
+    JAILED,
+    QUIET,
+    count_codes,
+    diamond_offsets,
+    step_tiles,
+    tile_layout,
+)
+
+__all__ = ["Lattice", "populate"]
+
+
+@dataclass
+class Lattice:
+    """One run's lattice and agents (structure of arrays).
+
+    Attributes:
+        height: rows of the torus, in cells.
+        width: columns of the torus, in cells.
+        vision: vision radius of every agent, in cells (von Neumann, Manhattan).
+        cell_agent: agent index per cell, -1 when empty; shape ``(height * width,)``.
+        code: cell code per cell (``kernel.EMPTY`` ... ``kernel.JAILED``); same shape.
+        pos: cell index per agent; shape ``(n_agents,)``.
+        is_cop: whether each agent is a cop (police); shape ``(n_agents,)``.
+        jail: remaining jail term per agent, in steps; shape ``(n_agents,)``.
+        grievance: per agent, in [0, 1] (0 for cops); shape ``(n_agents,)``.
+        risk: risk aversion per agent, in [0, 1]; shape ``(n_agents,)``.
+        kernel_seed: the key of the kernel's random streams.
+        tile: target tile side in cells, or ``None`` for Mesa's exact global order.
+        synchronous: citizens decide on a snapshot of the step's start (the naive twin).
+        steps_done: steps taken so far.
+    """
+
+    height: int
+    width: int
+    vision: int
+    cell_agent: NDArray[np.int32]
+    code: NDArray[np.uint8]
+    pos: NDArray[np.int64]
+    is_cop: NDArray[np.bool_]
+    jail: NDArray[np.int32]
+    grievance: NDArray[np.float32]
+    risk: NDArray[np.float32]
+    kernel_seed: int
+    tile: int | None = None
+    synchronous: bool = False
+    steps_done: int = 0
+    _tiles: NDArray[np.int64] = field(init=False)
+    _colours: NDArray[np.int64] = field(init=False)
+    _dy: NDArray[np.int64] = field(init=False)
+    _dx: NDArray[np.int64] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._tiles, self._colours = tile_layout(self.height, self.width, self.vision, self.tile)
+        self._dy, self._dx = diamond_offsets(self.vision)
+        if 2 * self.vision + 1 > min(self.height, self.width):
+            raise ValueError(
+                f"vision {self.vision} wraps around a {self.height}x{self.width} torus; "
+                f"each side needs at least {2 * self.vision + 1} cells"
+            )
+
+    @property
+    def n_citizens(self) -> int:
+        """Number of citizens (agents that are not cops)."""
+        return int(self.pos.shape[0] - np.count_nonzero(self.is_cop))
+
+    def step(
+        self,
+        *,
+        k: float,
+        threshold: float,
+        max_jail: int,
+        social_weight: float = 0.0,
+        severity: float = 1.0,
+        long_jail_p: float = 0.0,
+        long_jail: int = 0,
+        movement: bool = True,
+        perceived_police: float = 0.0,
+        arrest_p: float = 1.0,
+        round_ratio: bool = True,
+    ) -> int:
+        """Advance one step (see ``kernel.step_tiles`` for the rules); return arrests."""
+        seen = self.code.copy() if self.synchronous else self.code
+        arrests = step_tiles(
+            self.height,
+            self.width,
+            self._dy,
+            self._dx,
+            self.cell_agent,
+            self.code,
+            seen,
+            self.pos,
+            self.jail,
+            self.grievance,
+            self.risk,
+            self._tiles,
+            self._colours,
+            self.steps_done,
+            self.kernel_seed,
+            float(k),
+            float(threshold),
+            float(social_weight),
+            float(severity),
+            int(max_jail),
+            float(long_jail_p),
+            int(long_jail),
+            bool(movement),
+            perceived_police,
+            arrest_p,
+            round_ratio,
+        )
+        self.steps_done += 1
+        return int(arrests)
+
+    def counts(self) -> dict[str, int]:
+        """Citizens by state: ``{"active", "quiet", "jailed"}``."""
+        c = count_codes(self.code)
+        return {"active": int(c[ACTIVE]), "quiet": int(c[QUIET]), "jailed": int(c[JAILED])}
+
+    def nbytes(self) -> int:
+        """Bytes held by the state arrays."""
+        arrays: tuple[np.ndarray, ...] = (self.cell_agent, self.code, self.pos, self.is_cop)
+        arrays += (self.jail, self.grievance, self.risk)
+        return sum(a.nbytes for a in arrays)
+
+
+def populate(
+    height: int,
+    width: int,
+    citizen_density: float,
+    cop_density: float,
+    rng: np.random.Generator,
+    *,
+    vision: int = 7,
+    tile: int | None = None,
+    synchronous: bool = False,
+) -> tuple[Lattice, NDArray[np.float64], NDArray[np.float64]]:
+    """Place citizens and cops on an empty torus, each cell independently.
+
+    As in Mesa's example, each cell holds a citizen with probability
+    ``citizen_density``, a cop with probability ``cop_density``, else nothing.
+
+    Args:
+        height: rows, in cells.
+        width: columns, in cells.
+        citizen_density: probability that a cell holds a citizen.
+        cop_density: probability that a cell holds a cop.
+        rng: the run's generator; draws the layout and the kernel seed.
+        vision: vision radius, in cells.
+        tile: target tile side for the parallel kernel, ``None`` for one tile.
+        synchronous: build the synchronous-activation twin.
+
+    Returns:
+        ``(lattice, u1, u2)``: the lattice with zero grievance and risk, and two
+        uniform draws in [0, 1) per agent (shape ``(n_agents,)``; zero for cops) that
+        the model turns into grievance and risk aversion.
+    """
+    if citizen_density < 0 or cop_density < 0 or citizen_density + cop_density > 1:
+        raise ValueError(
+            f"citizen density {citizen_density} + cop density {cop_density} must lie in [0, 1]"
+        )
+    n_cells = height * width
+    u = rng.random(n_cells, dtype=np.float32)
+    kind = np.where(
+        u < citizen_density, QUIET, np.where(u < citizen_density + cop_density, COP, EMPTY)
+    )
+    del u
+    occupied = np.flatnonzero(kind != EMPTY)
+    n = occupied.shape[0]
+    cell_agent = np.full(n_cells, -1, dtype=np.int32)
+    cell_agent[occupied] = np.arange(n, dtype=np.int32)
+    code = kind.astype(np.uint8)
+    is_cop = code[occupied] == COP
+    u1 = rng.random(n)
+    u2 = rng.random(n)
+    u1[is_cop] = 0.0
+    u2[is_cop] = 0.0
+    lattice = Lattice(
+        height=height,
+        width=width,
+        vision=vision,
+        cell_agent=cell_agent,
+        code=code,
+        pos=occupied.astype(np.int64),
+        is_cop=is_cop,
+        jail=np.zeros(n, dtype=np.int32),
+        grievance=np.zeros(n, dtype=np.float32),
+        risk=u2.astype(np.float32),
+        kernel_seed=int(rng.integers(0, 2**63 - 1)),
+        tile=tile,
+        synchronous=synchronous,
+    )
+    return lattice, u1, u2
