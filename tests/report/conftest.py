@@ -6,8 +6,11 @@ import ctypes.util
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+
+HISTORY = Path(__file__).resolve().parents[2] / "data" / "belarus-events.csv"
 
 
 def _apt_install(*packages: str) -> str | None:
@@ -32,3 +35,24 @@ def pango() -> None:
         why = _apt_install("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core")
         if why is not None:
             pytest.skip(f"Pango is missing and could not be installed: {why}")
+
+
+@pytest.fixture(scope="session")
+def events_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB events store holding the shipped history (data/belarus-events.csv)."""
+    from secondfront.evidence import connect, ingest
+    from secondfront.evidence.mapping import load_rules
+
+    path = tmp_path_factory.mktemp("events") / "secondfront.duckdb"
+    con = connect(path)
+    try:
+        ingest(con, [HISTORY], fmt="acled", rules=load_rules())
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def no_events_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where an events store would be, but is not."""
+    return tmp_path_factory.mktemp("none") / "absent.duckdb"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -19,8 +20,13 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "report"
 
 
 @pytest.fixture(scope="module")
-def html() -> str:
-    return render_html(build_report(load(FLAGSHIP)))
+def html(no_events_store: Path) -> str:
+    return render_html(build_report(load(FLAGSHIP), events_db=no_events_store))
+
+
+@pytest.fixture(scope="module")
+def html_with_timeline(events_store: Path) -> str:
+    return render_html(build_report(load(FLAGSHIP), events_db=events_store))
 
 
 def test_html_report_is_self_contained(html: str) -> None:
@@ -48,9 +54,35 @@ def test_html_report_has_every_section_in_icd203_words(html: str) -> None:
     )
     assert "not an authoritative prediction" in html
     # An optional analysis is shown, or its empty state says why not.
-    for section in ("Top drivers", "Watchlist", "Timeline"):
+    for section in ("Top drivers", "Watchlist"):
         body = html.split(f"<h2>{section}")[1].split("<h2>")[0]
         assert "<table>" in body or "not available yet" in body, section
+
+
+def test_timeline_section_without_events_says_it_is_absent(html: str) -> None:
+    body = html.split("<h2>Timeline")[1].split("<h2>")[0]
+    assert "Timeline absent: no events store absent.duckdb yet" in body
+    assert "secondfront ingest data/belarus-events.csv --db absent.duckdb" in body
+    assert "<img" not in body
+
+
+def test_timeline_section_with_events_has_the_chart_alerts_and_evidence(
+    html_with_timeline: str,
+) -> None:
+    html = html_with_timeline
+    assert html.count('src="data:image/svg+xml;base64,') == 3  # outcomes, timeline, network
+    body = html.split("<h2>Timeline")[1].split("<h2>")[0]
+    assert (
+        'id="timeline-figure"' in body and "61 events in the store <code>secondfront.duckdb" in body
+    )
+    figure = re.search(r'id="timeline-figure"[^>]*src="data:image/svg\+xml;base64,([^"]+)"', body)
+    assert figure is not None
+    svg = base64.b64decode(figure.group(1)).decode()
+    assert svg.count("<polyline") == 6 and 'class="alert"' in svg
+    assert "2022-W08 ALERT entry-above-5pc" in body
+    weeks = body.split('id="timeline-weeks"')[1]
+    assert "2022-W08" in weeks and "SFBLR0019" in weeks and "troops_toward_southern_border" in weeks
+    assert not re.search(r"<script\b", html)  # still self-contained
 
 
 def test_report_with_evidence_shows_it_and_moves(tmp_path: Path) -> None:
@@ -75,13 +107,23 @@ def test_pdf_first_page_is_not_blank(html: str, pango: None) -> None:
     assert 0.01 < ink < 0.6, f"page 1 has {ink:.1%} ink: blank or solid"
 
 
-def test_report_command_writes_html(tmp_path: Path) -> None:
+def test_report_command_writes_html(tmp_path: Path, events_store: Path) -> None:
     out = tmp_path / "r.html"
     result = CliRunner().invoke(
-        app, ["report", "--out", str(out), "-e", "reservist_callups=present"]
+        app,
+        [
+            "report",
+            "--out",
+            str(out),
+            "-e",
+            "reservist_callups=present",
+            "--events-db",
+            str(events_store),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("<!doctype html>")
+    assert 'id="timeline-figure"' in out.read_text()
     bad = CliRunner().invoke(app, ["report", "--out", str(tmp_path / "r.docx")])
     assert bad.exit_code == 2 and "written as .html or .pdf" in bad.output
 

@@ -1,4 +1,10 @@
-"""Fixtures of the workbench tests: an app on a temporary store, a live server, Chromium."""
+"""Fixtures of the workbench tests: an app on a temporary store, a live server, Chromium.
+
+Two events stores: by default the app points at a store that does not exist (the
+Timeline's empty state), and ``events_store`` is a DuckDB file filled once per session
+from the shipped history, ``data/belarus-events.csv``, with the evidence package's own
+ingest (under a second).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from fastapi.testclient import TestClient
 from secondfront.service import Settings, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
+HISTORY = ROOT / "data" / "belarus-events.csv"
 ARTIFACTS = ROOT / "artifacts" / "workbench"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,10 +52,26 @@ def apt_install(*packages: str) -> str | None:
     return None
 
 
+@pytest.fixture(scope="session")
+def events_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB events store holding the shipped history, mapped to the flagship's indicators."""
+    from secondfront.evidence import connect, ingest
+    from secondfront.evidence.mapping import load_rules
+
+    path = tmp_path_factory.mktemp("events") / "secondfront.duckdb"
+    con = connect(path)
+    try:
+        report = ingest(con, [HISTORY], fmt="acled", rules=load_rules())
+    finally:
+        con.close()  # the app opens the file itself, per request
+    assert report.total.accepted > 50
+    return path
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Loopback settings with the ACH store in a temporary folder."""
-    return Settings(db=tmp_path / "workbench.sqlite3")
+    """Loopback settings with both stores in a temporary folder (no events store yet)."""
+    return Settings(db=tmp_path / "workbench.sqlite3", events_db=tmp_path / "events.duckdb")
 
 
 @pytest.fixture
@@ -65,12 +88,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The workbench served by uvicorn on a free loopback port, for the browser."""
+def live_server(tmp_path_factory: pytest.TempPathFactory, events_store: Path) -> Iterator[str]:
+    """The workbench served by uvicorn on a free loopback port, for the browser.
+
+    It reads the shipped history, so the Timeline page has data to draw.
+    """
     import uvicorn
 
     port = _free_port()
-    settings = Settings(port=port, db=tmp_path_factory.mktemp("live") / "workbench.sqlite3")
+    settings = Settings(
+        port=port,
+        db=tmp_path_factory.mktemp("live") / "workbench.sqlite3",
+        events_db=events_store,
+    )
     # No websockets or lifespan: the workbench uses neither, and skipping them keeps
     # optional libraries (and their warnings) out of the test run.
     config = uvicorn.Config(

@@ -172,6 +172,130 @@ def test_optional_capabilities_say_whether_they_are_available(
         assert r["reason"].startswith("not available yet:") and r["data"] is None
 
 
+# -- timeline -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def history_client(events_store: Path, tmp_path: Path) -> TestClient:
+    """The app reading the shipped history (data/belarus-events.csv) as its events store."""
+    settings = Settings(db=tmp_path / "w.sqlite3", events_db=events_store)
+    return TestClient(create_app(settings), base_url="http://127.0.0.1")
+
+
+def test_timeline_reads_the_events_store(history_client: TestClient) -> None:
+    r = history_client.get(
+        f"/api/models/{MODEL}/timeline", params={"from": "2022-01-01", "to": "2022-06-30"}
+    )
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["capability"] == "timeline" and out["available"] is True
+    data = out["data"]
+    assert data["status"] == "ok" and data["reason"] is None
+    assert data["store"] == "secondfront.duckdb" and data["events"] == 61  # a name, never a path
+    assert (data["from"], data["to"]) == ("2021-12-27", "2022-07-03")  # whole ISO weeks
+    weeks = {w["week"]: w for w in data["weeks"]}
+    assert len(weeks) == 27 and data["series"][0] == {
+        "variable": "belarus_entry",
+        "label": data["series"][0]["label"],
+        "state": "entered",
+    }
+    for w in weeks.values():
+        assert all(0.0 <= p <= 1.0 for p in w["p"].values())
+        assert sum(w["states"].values()) == pytest.approx(1.0, abs=1e-5)
+    # The week of 24 February 2022: alerts, the indicators behind them and their events.
+    w08 = weeks["2022-W08"]
+    assert w08["p"]["belarus_entry"] > 0.05 > weeks["2022-W06"]["p"]["belarus_entry"]
+    assert w08["indicators"]["troops_toward_southern_border"] == "observed"
+    assert "troops_toward_southern_border" in w08["observed"]
+    ids = {e["id"] for e in w08["events"]}
+    assert "SFBLR0019" in ids and w08["more_events"] == 0
+    event = next(e for e in w08["events"] if e["id"] == "SFBLR0019")
+    assert event["date"] == "2022-02-24" and "troops_toward_southern_border" in event["indicators"]
+    rules = {(a["week"], a["rule"]) for a in data["alerts"]}
+    assert ("2022-W08", "entry-above-5pc") in rules
+    first = next(a for a in data["alerts"] if a["rule"] == "entry-above-5pc")
+    assert first["p"] == pytest.approx(w08["p"]["belarus_entry"])
+    assert "troops_toward_southern_border" in first["indicators"]
+    # Smoothing knows what came after, so the weeks before the invasion rise.
+    smooth = history_client.get(
+        f"/api/models/{MODEL}/timeline",
+        params={"from": "2022-01-01", "to": "2022-06-30", "smooth": "true"},
+    ).json()["data"]
+    assert smooth["smooth"] is True
+    before = {w["week"]: w["p"]["belarus_entry"] for w in smooth["weeks"]}
+    assert before["2022-W06"] > weeks["2022-W06"]["p"]["belarus_entry"]
+
+
+def test_timeline_without_a_range_shows_the_whole_record(history_client: TestClient) -> None:
+    data = history_client.get(f"/api/models/{MODEL}/timeline").json()["data"]
+    assert data["span"] == ["2020-08-09", "2025-12-17"] and not data["clipped"]
+    assert data["weeks"][0]["week"] == "2020-W32" and data["weeks"][-1]["week"] == "2025-W51"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": "2022-06-30", "to": "2022-01-01"}, "from 2022-06-30 is after to 2022-01-01"),
+        ({"from": "1990-01-01", "to": "2022-01-01"}, "at most 522 weeks"),
+        ({"from": "0001-01-01", "to": "2022-01-01"}, "outside 1900-01-01 .. 2100-12-31"),
+        ({"from": "last week"}, "query.from"),
+        ({"to": "2022-02-30"}, "query.to"),
+    ],
+)
+def test_timeline_refuses_bad_date_ranges_in_the_one_error_shape(
+    history_client: TestClient, params: dict[str, str], message: str
+) -> None:
+    r = history_client.get(f"/api/models/{MODEL}/timeline", params=params)
+    assert_error_shape(r, 422)
+    assert message in r.json()["error"]
+
+
+def test_timeline_empty_states_say_how_to_ingest(client: TestClient, settings: Settings) -> None:
+    data = client.get(f"/api/models/{MODEL}/timeline").json()["data"]
+    assert data["status"] == "no_store" and data["weeks"] == []
+    assert "secondfront ingest data/belarus-events.csv --db events.duckdb" in data["reason"]
+    assert not settings.events_db.exists()  # looking never creates a store
+    page = client.get(f"/models/{MODEL}/timeline").text
+    assert 'id="timeline-empty"' in page and 'id="timeline-chart"' not in page
+    assert "secondfront ingest data/belarus-events.csv --db events.duckdb" in page
+    # A store that exists but holds no events says so.
+    from secondfront.evidence import connect
+
+    connect(settings.events_db).close()
+    data = client.get(f"/api/models/{MODEL}/timeline").json()["data"]
+    assert data["status"] == "no_events" and "holds no events" in data["reason"]
+
+
+def test_timeline_store_that_cannot_be_opened_is_a_503(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"this is not a DuckDB file" * 200)
+    app = create_app(Settings(db=tmp_path / "w.sqlite3", events_db=broken))
+    r = TestClient(app, base_url="http://127.0.0.1").get(f"/api/models/{MODEL}/timeline")
+    assert_error_shape(r, 503)
+    assert "broken.duckdb" in r.json()["error"] and str(tmp_path) not in r.json()["error"]
+
+
+def test_timeline_page_shows_the_chart_data_and_a_bad_range_inline(
+    history_client: TestClient,
+) -> None:
+    page = history_client.get(f"/models/{MODEL}/timeline", params={"from": "2022-01-01"}).text
+    assert 'id="timeline-chart"' in page and 'id="week-2022-W08"' in page
+    assert "SFBLR0019" in page
+    bad = history_client.get(
+        f"/models/{MODEL}/timeline", params={"from": "2022-06-30", "to": "2022-01-01"}
+    )
+    assert bad.status_code == 200 and 'id="timeline-problem"' in bad.text
+    assert "is after" in bad.text
+
+
+def test_json_in_pages_cannot_end_its_script_element() -> None:
+    text = pages.script_json({"summary": "</script><script>alert(1)</script> & more"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    import json
+
+    assert json.loads(text)["summary"].startswith("</script>")
+
+
 def test_models_are_chosen_by_name_never_by_path(client: TestClient) -> None:
     for attempt in (
         "..%2F..%2Fetc%2Fpasswd",
@@ -339,9 +463,12 @@ def test_every_setting_is_documented_and_reaches_settings() -> None:
         "SECONDFRONT_PORT": "9001",
         "SECONDFRONT_MAX_BATCH": "7",
         "SECONDFRONT_WORKBENCH_DB": "/tmp/x.sqlite3",
+        "SECONDFRONT_DB": "/tmp/events.duckdb",  # the same variable as the evidence commands
     }
     got = Settings.from_env(env=env)
     assert (got.port, got.max_batch, str(got.db)) == (9001, 7, "/tmp/x.sqlite3")
+    assert str(got.events_db) == "/tmp/events.duckdb"
+    assert str(Settings.from_env(env={}).events_db) == "secondfront.duckdb"
     with pytest.raises(UsageError, match="SECONDFRONT_PORT='x' is not an integer"):
         Settings.from_env(env={"SECONDFRONT_PORT": "x"})
 

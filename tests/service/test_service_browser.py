@@ -78,13 +78,43 @@ def test_sources_page_lists_claims_with_locators_and_gradings(page, live_server:
     shot(page, "sources")
 
 
-def test_timeline_page_shows_data_or_a_clear_empty_state(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+def test_timeline_page_draws_the_history_with_alerts(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/models/{MODEL}/timeline")
-    if page.locator("#timeline-empty").count():
-        assert "not available yet" in page.inner_text("#timeline-empty")
-    else:
-        page.wait_for_selector("#timeline-chart svg")
+    assert page.locator("#timeline-empty").count() == 0
+    page.wait_for_selector("#timeline-chart[data-drawn] svg")
+    box = page.locator("#timeline-chart svg").first.bounding_box()
+    assert box["width"] > 800 and box["height"] > 300, box
+    # One line per outcome, and the alert markers drawn as red triangles.
+    assert page.locator("#timeline-chart svg g.mark-line path").count() == 6
+    markers = page.locator("#timeline-chart svg g.alert_markers_marks path")
+    assert markers.count() >= 1
+    assert page.locator("#timeline-chart .role-legend").count() == 1
+    alerts = page.inner_text("#timeline-alerts")
+    assert "2022-W08" in alerts and "entry-above-5pc" in alerts
+    # The alert week lists the indicators observed and the events behind them.
+    week = page.locator("#week-2022-W08")
+    assert "Troop and equipment movements toward the southern border" in week.inner_text()
+    assert re.search(r"SFBLR00\d\d", week.inner_text())
     shot(page, "timeline")
+    page.click("#timeline-alerts a[href='#week-2022-W08']")
+    assert page.url.endswith("#week-2022-W08")
+
+
+def test_timeline_range_form_narrows_the_weeks(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}/timeline")
+    page.fill("#timeline-range input[name=from]", "2022-01-01")
+    page.fill("#timeline-range input[name=to]", "2022-06-30")
+    page.click("#timeline-range button[type=submit]")
+    page.wait_for_url(re.compile(r".*from=2022-01-01.*"))
+    page.wait_for_selector("#timeline-chart[data-drawn] svg")
+    assert (
+        page.get_attribute("#timeline-chart", "data-drawn") == "27"
+    )  # ISO weeks 2021-W52..2022-W26
+    page.fill("#timeline-range input[name=from]", "2022-06-30")
+    page.fill("#timeline-range input[name=to]", "2022-01-01")
+    page.click("#timeline-range button[type=submit]")
+    page.wait_for_selector("#timeline-problem")
+    assert "is after" in page.inner_text("#timeline-problem")
 
 
 def test_ach_rating_changes_the_scores(page, live_server: str) -> None:  # type: ignore[no-untyped-def]

@@ -18,9 +18,11 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 from secondfront.service import Settings, create_app  # noqa: E402
 
-# The schema is loaded when the module is collected, before fixtures exist.
-DB = Path(tempfile.mkdtemp(prefix="secondfront-fuzz-")) / "workbench.sqlite3"
-APP = create_app(Settings(db=DB))
+# The schema is loaded when the module is collected, before fixtures exist. The events
+# store is left absent: the fuzzer exercises the timeline's parameters and empty state
+# quickly, and the API tests cover it with data.
+TMP = Path(tempfile.mkdtemp(prefix="secondfront-fuzz-"))
+APP = create_app(Settings(db=TMP / "workbench.sqlite3", events_db=TMP / "events.duckdb"))
 # The app answers only requests addressed to a loopback name (see guard.py).
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, headers={"host": "127.0.0.1"})
 

@@ -39,15 +39,28 @@ def register(app: typer.Typer) -> None:
         models_dir: Annotated[
             Path | None, typer.Option("--models-dir", help="Serve only the models in this folder.")
         ] = None,
+        events_db: Annotated[
+            Path | None,
+            typer.Option(
+                "--events-db",
+                help="DuckDB events store for the Timeline "
+                "(default: $SECONDFRONT_DB or ./secondfront.duckdb; fill it with `secondfront "
+                "ingest`).",
+            ),
+        ] = None,
     ) -> None:
         """Start the workbench web app (pages and JSON API) on localhost."""
         from secondfront.service.app import serve as run_server
         from secondfront.service.settings import Settings
 
-        settings = Settings.from_env(host=host, port=port, db=db, models_dir=models_dir)
+        settings = Settings.from_env(
+            host=host, port=port, db=db, models_dir=models_dir, events_db=events_db
+        )
         err.print(
             f"secondfront workbench on http://{settings.host}:{settings.port}/ "
-            f"(ACH store {settings.db}; token {'required' if settings.token else 'off'})",
+            f"(ACH store {settings.db}; events store {settings.events_db}"
+            f"{'' if settings.events_db.is_file() else ' (not there yet)'}; "
+            f"token {'required' if settings.token else 'off'})",
             highlight=False,
         )
         run_server(settings)
@@ -70,12 +83,25 @@ def register(app: typer.Typer) -> None:
         do: Annotated[
             list[str] | None, typer.Option("--do", help="Intervention, VAR=STATE. Repeatable.")
         ] = None,
+        events_db: Annotated[
+            Path | None,
+            typer.Option(
+                "--events-db",
+                help="DuckDB events store for the timeline section "
+                "(default: $SECONDFRONT_DB or ./secondfront.duckdb).",
+            ),
+        ] = None,
     ) -> None:
         """Write a self-contained report (HTML, or PDF by the suffix of --out)."""
         from secondfront.report import build_report, write_report
 
         ev: dict[str, object] = dict(parse_assignments(evidence, "evidence"))
         ev.update(parse_soft(soft))
-        data = build_report(load(model), ev, parse_assignments(do, "intervention"))  # type: ignore[arg-type]
+        data = build_report(
+            load(model),
+            ev,  # type: ignore[arg-type]
+            parse_assignments(do, "intervention"),
+            events_db=events_db,
+        )
         path = write_report(data, output)
         out.print(f"wrote {path}", highlight=False)

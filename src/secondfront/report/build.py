@@ -4,8 +4,8 @@
 interventions: the key judgements in ICD 203 words, the outcome table (with
 intervals when the uncertainty capability is installed), the indicators' likelihood
 ratios for the headline outcome, the optional analyses (top drivers, watchlist,
-timeline) as available or as an explicit empty state, the network picture, every
-stated assumption and every source and claim. Rendering is separate
+timeline from the events store) as available or as an explicit empty state, the
+network picture, every stated assumption and every source and claim. Rendering is separate
 (:mod:`secondfront.report.render`), so pages and tests can use the data directly.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from secondfront.analysis.ach import indicator_items, model_view
@@ -21,8 +22,12 @@ from secondfront.analysis.forecast import Forecast, forecast, outcomes_of
 from secondfront.analysis.language import icd203
 from secondfront.inference.query import Evidence, infer
 from secondfront.report import capabilities
-from secondfront.report.graphics import bars_svg, network_svg
+from secondfront.report.graphics import bars_svg, network_svg, timeline_svg
 from secondfront.spec.network import Network
+
+# The report lists the weeks that moved the headline outcome most, not all of them:
+# years of weekly rows would bury the few that matter.
+TIMELINE_WEEKS_LISTED = 12
 
 
 def headline_states(network: Network) -> dict[str, str]:
@@ -109,6 +114,10 @@ class ReportData:
         claims: the spec's claims as dicts, with the variables citing each.
         network_svg: the graph picture.
         bars_svg: the outcome chart.
+        timeline_svg: the weekly timeline chart, or ``""`` when the events store has
+            no data for it (the section then says why).
+        timeline_moves: the weeks that moved the headline outcome most (see
+            :func:`timeline_moves`).
     """
 
     model: str
@@ -127,6 +136,8 @@ class ReportData:
     claims: list[dict[str, Any]] = field(default_factory=list)
     network_svg: str = ""
     bars_svg: str = ""
+    timeline_svg: str = ""
+    timeline_moves: list[dict[str, Any]] = field(default_factory=list)
 
 
 def assumption_rows(network: Network) -> list[tuple[str, str, str, str]]:
@@ -209,17 +220,62 @@ def _log(x: float) -> float:
     return math.log(x) if 0 < x < float("inf") else 50.0
 
 
+def timeline_moves(data: Mapping[str, Any], n: int = TIMELINE_WEEKS_LISTED) -> list[dict[str, Any]]:
+    """The ``n`` weeks whose events moved the first series most, in week order.
+
+    A week qualifies when it has an observed indicator or an alert; its move is the
+    change of the first series (the headline outcome) from the week before.
+
+    Args:
+        data: the timeline adapter's result with ``status == "ok"``.
+        n: how many weeks to keep.
+
+    Returns:
+        the week dicts of ``data`` with ``change`` (float) and ``alerts`` (rule ids) added.
+    """
+    weeks = data.get("weeks") or []
+    series = data.get("series") or []
+    if not weeks or not series:
+        return []
+    head = series[0]["variable"]
+    fired: dict[str, list[str]] = {}
+    for a in data.get("alerts") or []:
+        fired.setdefault(a["week"], []).append(a["rule"])
+    rows = []
+    for t, w in enumerate(weeks):
+        if not (w["observed"] or w["week"] in fired):
+            continue
+        before = weeks[t - 1]["p"][head] if t else w["p"][head]
+        rows.append({**w, "change": w["p"][head] - before, "alerts": fired.get(w["week"], [])})
+    rows.sort(key=lambda r: (-bool(r["alerts"]), -abs(r["change"])))
+    return sorted(rows[:n], key=lambda r: r["week"])
+
+
 def build_report(
     network: Network,
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
+    events_db: str | Path | None = None,
 ) -> ReportData:
-    """Gather the content of a report on ``network`` under ``evidence`` and ``do``."""
+    """Gather the content of a report on ``network`` under ``evidence`` and ``do``.
+
+    Args:
+        network: the model.
+        evidence: observed states or likelihood vectors.
+        do: interventions.
+        events_db: the DuckDB events store for the timeline section; ``None`` means the
+            evidence commands' default (``$SECONDFRONT_DB`` or ``./secondfront.duckdb``).
+            The timeline comes from the events alone: evidence and interventions do not
+            change it.
+    """
     spec = network.meta.get("spec")
     fc = forecast(network, evidence, do)
+    params: dict[str, Any] = {"evidence": dict(evidence or {}), "do": dict(do or {})}
     optional = {
         name: capabilities.run(
-            name, network, {"evidence": dict(evidence or {}), "do": dict(do or {})}
+            name,
+            network,
+            {**params, "events_db": events_db} if name == "timeline" else params,
         )
         for name in ("uncertainty", "sensitivity", "watchlist", "timeline")
     }
@@ -250,6 +306,8 @@ def build_report(
     marginals = infer(network, evidence, do=do)
     probs = {v: marginals[v][heads[v]] for v in marginals}
     sources, claims = source_rows(network)
+    line = optional["timeline"]
+    has_timeline = bool(line["available"] and line["data"] and line["data"]["status"] == "ok")
     return ReportData(
         model=spec.model.name if spec is not None else network.name,
         title=spec.model.title if spec is not None else network.name,
@@ -271,6 +329,8 @@ def build_report(
         bars_svg=bars_svg(
             [(o.label, o.probability, icd203(o.probability).words) for o in fc.outcomes]
         ),
+        timeline_svg=timeline_svg(line["data"]) if has_timeline else "",
+        timeline_moves=timeline_moves(line["data"]) if has_timeline else [],
     )
 
 
@@ -285,4 +345,5 @@ __all__ = [
     "indicator_names",
     "indicator_ratios",
     "source_rows",
+    "timeline_moves",
 ]

@@ -174,6 +174,7 @@ for _cap in (
         "Timeline",
         "secondfront.evidence",
         "weekly probabilities from ingested events, with alerts",
+        "secondfront.report.adapters:timeline",
     ),
     Capability(
         "simulation",

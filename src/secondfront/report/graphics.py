@@ -223,9 +223,163 @@ def bars_svg(rows: Sequence[tuple[str, float, str]], width: int = 720) -> str:
     return "".join(parts)
 
 
+# Tableau 10: distinguishable lines for up to ten outcomes, also in greyscale print.
+SERIES_COLOURS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#b07aa1",
+    "#76b7b2",
+    "#edc948",
+    "#9c755f",
+    "#ff9da7",
+    "#bab0ac",
+    "#e15759",
+)
+ALERT_COLOUR = "#c00000"
+
+
+# Probability ticks of the timeline's square-root axis (see timeline_svg).
+TIMELINE_TICKS = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0)
+
+
+def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300) -> str:
+    """Weekly outcome probabilities as lines, alerts as red markers, in SVG.
+
+    The same picture the workbench draws with Vega-Lite, drawn here without a browser
+    so that the HTML report and the PDF carry it. The y axis is on a square-root
+    scale: the headline outcomes live between 1% and 15%, and on a linear axis their
+    weekly moves would vanish under an outcome near 75%. The first series (the
+    headline outcome) is drawn last and thickest.
+
+    Args:
+        data: the timeline adapter's result with ``status == "ok"``
+            (:func:`secondfront.report.adapters.timeline`).
+        width: picture width.
+        height: plot height (the legend adds rows below it).
+
+    Returns:
+        an ``<svg>`` element.
+    """
+    import datetime as dt
+
+    weeks: list[dict] = list(data.get("weeks") or [])  # type: ignore[call-overload]
+    series: list[dict] = list(data.get("series") or [])  # type: ignore[call-overload]
+    alerts: list[dict] = list(data.get("alerts") or [])  # type: ignore[call-overload]
+    left, right, top, bottom = 52, 16, 14, 28
+    legend_rows = (len(series) + 1) // 2 + (1 if alerts else 0)
+    total_h = height + 10 + legend_rows * 18
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_h}" '
+        f'width="{width}" height="{total_h}" font-family="DejaVu Sans, Arial, sans-serif" '
+        'role="img" class="timeline"><title>Weekly outcome probabilities from ingested '
+        "events, with alert markers</title>"
+    ]
+    if not weeks or not series:
+        parts.append("</svg>")
+        return "".join(parts)
+    days = [dt.date.fromisoformat(w["start"]) for w in weeks]
+    d0, d1 = days[0], days[-1]
+    span = max(1, (d1 - d0).days)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(day: dt.date) -> float:
+        return left + (day - d0).days / span * plot_w
+
+    def y(p: float) -> float:
+        return top + (1 - min(1.0, max(0.0, p)) ** 0.5) * plot_h
+
+    parts.append(
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+        'stroke="#bbb" stroke-width="0.8"/>'
+    )
+    for p in TIMELINE_TICKS:  # horizontal grid with % labels
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(p):.1f}" y2="{y(p):.1f}" '
+            'stroke="#e6e6e6"/>'
+            f'<text x="{left - 6}" y="{y(p) + 4:.1f}" font-size="10" text-anchor="end" '
+            f'fill="#555">{p * 100:g}%</text>'
+        )
+    parts.append(
+        f'<text transform="translate(12,{top + plot_h / 2:.0f}) rotate(-90)" font-size="10" '
+        'text-anchor="middle" fill="#555">probability (square-root scale)</text>'
+    )
+    # Year ticks; for a range within a year or two, quarter ticks read better.
+    step = 1 if span > 2 * 365 else 3
+    tick = dt.date(d0.year, 1, 1)
+    while tick <= d1:
+        if tick >= d0:
+            label = str(tick.year) if tick.month == 1 else tick.strftime("%b")
+            parts.append(
+                f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{top + plot_h}" '
+                'stroke="#eee"/>'
+                f'<text x="{x(tick):.1f}" y="{top + plot_h + 16}" font-size="10" '
+                f'text-anchor="middle" fill="#555">{label}</text>'
+            )
+        month = tick.month - 1 + (12 if step == 1 else step)
+        tick = dt.date(tick.year + month // 12, month % 12 + 1, 1)
+    for a in alerts:  # behind the lines: a dashed rule per alert week
+        ax = x(dt.date.fromisoformat(a["start"]))
+        parts.append(
+            f'<line x1="{ax:.1f}" x2="{ax:.1f}" y1="{top}" y2="{top + plot_h}" '
+            f'stroke="{ALERT_COLOUR}" stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+    for k in reversed(range(len(series))):
+        s = series[k]
+        col = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        pts = " ".join(
+            f"{x(d):.1f},{y(w['p'][s['variable']]):.1f}" for d, w in zip(days, weeks, strict=True)
+        )
+        parts.append(
+            f'<polyline points="{pts}" fill="none" stroke="{col}" '
+            f'stroke-width="{2.6 if k == 0 else 1.3}" stroke-linejoin="round" '
+            f'data-variable="{html.escape(s["variable"])}"/>'
+        )
+    for a in alerts:
+        if a.get("p") is None:
+            continue
+        ax, ay = x(dt.date.fromisoformat(a["start"])), y(float(a["p"]))
+        parts.append(
+            f'<path class="alert" d="M{ax:.1f},{ay - 7:.1f} L{ax + 6:.1f},{ay + 4:.1f} '
+            f'L{ax - 6:.1f},{ay + 4:.1f} z" fill="{ALERT_COLOUR}" stroke="#fff" '
+            f'stroke-width="0.8"><title>{html.escape(a["message"])}</title></path>'
+        )
+    ly = height + 10
+    for k, s in enumerate(series):
+        col = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        lx = left + (k % 2) * (plot_w / 2)
+        row = ly + (k // 2) * 18
+        text = f"{s['label']} ({s['state']})"
+        parts.append(
+            f'<line x1="{lx:.1f}" x2="{lx + 18:.1f}" y1="{row + 5}" y2="{row + 5}" '
+            f'stroke="{col}" stroke-width="{3 if k == 0 else 2}"/>'
+            f'<text x="{lx + 24:.1f}" y="{row + 9}" font-size="10.5">'
+            f"{html.escape(_short(text, 58))}</text>"
+        )
+    if alerts:
+        row = ly + ((len(series) + 1) // 2) * 18
+        parts.append(
+            f'<path d="M{left + 9},{row} L{left + 15},{row + 11} L{left + 3},{row + 11} z" '
+            f'fill="{ALERT_COLOUR}"/><text x="{left + 24}" y="{row + 9}" font-size="10.5">'
+            f"alert (a rule of the time model fired that week; {len(alerts)} in this range)"
+            "</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def data_uri(svg: str) -> str:
     """``svg`` as a base64 ``data:image/svg+xml`` URI, for self-contained documents."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-__all__ = ["Layout", "bars_svg", "colour", "data_uri", "layout", "network_svg", "text_colour"]
+__all__ = [
+    "Layout",
+    "bars_svg",
+    "colour",
+    "data_uri",
+    "layout",
+    "network_svg",
+    "text_colour",
+    "timeline_svg",
+]

@@ -8,6 +8,7 @@ unbounded work; batches are further bounded by ``Settings.max_batch``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 from dataclasses import asdict
@@ -25,6 +26,7 @@ from secondfront.analysis.language import icd203
 from secondfront.errors import QueryError, SecondfrontError, SpecError, unknown_name
 from secondfront.inference.query import infer, posterior_batch
 from secondfront.report import capabilities
+from secondfront.report.adapters import TIMELINE_MAX_WEEKS
 from secondfront.report.build import (
     build_report,
     declared_outcomes,
@@ -34,7 +36,12 @@ from secondfront.report.build import (
 )
 from secondfront.report.render import render_html, render_pdf
 from secondfront.service.catalog import ModelCatalog
-from secondfront.service.errors import NotFoundError, ServiceError, messages_for
+from secondfront.service.errors import (
+    NotFoundError,
+    ServiceError,
+    UnavailableError,
+    messages_for,
+)
 from secondfront.service.settings import Settings
 from secondfront.service.store import AchStore, Matrix, matrix_csv
 from secondfront.spec.grading import parse_grading
@@ -137,6 +144,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "request body too large"),
         (415, "request body is not JSON"),
         (422, "the request names something the model does not have, or is invalid"),
+        (503, "the events store is busy (another process is writing it); try again"),
     )
 }
 
@@ -153,6 +161,81 @@ class CapabilityOut(BaseModel):
     available: bool
     reason: str | None
     data: Any = None
+
+
+class TimelineSeries(BaseModel):
+    """One outcome drawn on the timeline, in its headlined state."""
+
+    variable: str
+    label: str
+    state: str
+
+
+class TimelineEvent(BaseModel):
+    """A stored event mapped to one or more indicators in its week."""
+
+    id: str
+    source: Literal["acled", "gdelt", "text"]
+    date: str
+    weight: float
+    indicators: list[str]
+    gradings: list[str]
+    kind: str
+    summary: str
+    origin: str
+
+
+class TimelineWeek(BaseModel):
+    """One ISO week: outcome probabilities, hidden-state beliefs and what moved them."""
+
+    week: str = Field(description="ISO week, e.g. 2022-W08.")
+    start: str = Field(description="Its Monday, YYYY-MM-DD.")
+    p: dict[str, float] = Field(description="Outcome variable -> P(headlined state).")
+    states: dict[str, float] = Field(description="Hidden escalation state -> belief.")
+    indicators: dict[str, Literal["observed", "not_observed"]] = Field(
+        description="Indicator statuses of the week; indicators not listed are unknown."
+    )
+    observed: list[str]
+    events: list[TimelineEvent] = Field(description="The events behind the statuses.")
+    more_events: int = Field(description="Events of the week beyond those listed.")
+
+
+class TimelineAlert(BaseModel):
+    """A fired alert rule of the time model."""
+
+    week: str
+    start: str
+    rule: str
+    variable: str
+    state: str
+    p: float | None
+    message: str
+    indicators: list[str]
+
+
+class TimelineData(BaseModel):
+    """The timeline from the events store, or the reason there is none."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    status: Literal["ok", "no_store", "no_events", "no_timeline", "unavailable"]
+    reason: str | None
+    store: str | None = Field(description="The events store's file name.")
+    events: int = Field(description="Events in the store, all sources.")
+    span: list[str] | None = Field(description="First and last stored event day.")
+    from_: str | None = Field(alias="from", description="Monday of the first week shown.")
+    to: str | None = Field(description="Sunday of the last week shown.")
+    clipped: bool = Field(description="True when the record was cut to its last weeks.")
+    smooth: bool
+    series: list[TimelineSeries]
+    hidden_states: list[dict[str, str]]
+    indicator_labels: dict[str, str]
+    weeks: list[TimelineWeek]
+    alerts: list[TimelineAlert]
+
+
+class TimelineOut(CapabilityOut):
+    data: TimelineData | None = None
 
 
 class ModelSummary(BaseModel):
@@ -443,6 +526,26 @@ class Workbench:
             else None,
         )
 
+    def timeline(
+        self,
+        name: str,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        smooth: bool = False,
+    ) -> dict[str, Any]:
+        """The timeline capability's result for model ``name`` on the configured store.
+
+        Raises:
+            QueryError: a reversed, out-of-bounds or too long date range (422).
+        """
+        net = self.network(name)
+        params = {"events_db": self.settings.events_db, "from": start, "to": end, "smooth": smooth}
+        # The timeline runs the network's plans like any query, and holding the lock
+        # for the store's few hundred milliseconds also keeps two requests from
+        # mapping new events into it at the same time.
+        with self.lock:
+            return capabilities.run("timeline", net, params)
+
     # -- ACH ---------------------------------------------------------------------------
 
     def matrix_out(self, m: Matrix) -> MatrixOut:
@@ -632,8 +735,40 @@ def router(bench: Workbench) -> APIRouter:
             name=name,
         )
 
-    for name in ("timeline", "sensitivity", "watchlist", "simulation"):
+    for name in ("sensitivity", "watchlist", "simulation"):
         optional_route(name)
+
+    @api.get(
+        "/models/{model}/timeline",
+        response_model=TimelineOut,
+        tags=["optional"],
+        description="Weekly outcome probabilities from the events store (`serve "
+        "--events-db`), with alerts and, per week, the indicator statuses and the events "
+        f"behind them. At most {TIMELINE_MAX_WEEKS} weeks per request; without `from` and "
+        f"`to`, the last {TIMELINE_MAX_WEEKS} weeks of the stored record. A store that is "
+        "missing or empty, or a model without a time model, is an empty state "
+        "(`data.status` and `data.reason` say which).",
+    )
+    def timeline(
+        model: ModelName,
+        start: Annotated[
+            dt.date | None,
+            Query(alias="from", description="First day, YYYY-MM-DD (default: the first event)."),
+        ] = None,
+        end: Annotated[
+            dt.date | None,
+            Query(alias="to", description="Last day, YYYY-MM-DD (default: the last event)."),
+        ] = None,
+        smooth: Annotated[
+            bool, Query(description="Use every week of the range, not only the past.")
+        ] = False,
+    ) -> TimelineOut:
+        """The timeline of ``model`` over a bounded range (see the route's description)."""
+        out = bench.timeline(model, start, end, smooth)
+        data = out["data"]
+        if data is not None and data["status"] == "unavailable":
+            raise UnavailableError(data["reason"])
+        return TimelineOut(**out)
 
     @api.get(
         "/models/{model}/report",
@@ -646,7 +781,7 @@ def router(bench: Workbench) -> APIRouter:
         """The model's report as self-contained HTML or as PDF (baseline, no evidence)."""
         net = bench.network(model)
         with bench.lock:
-            html = render_html(build_report(net))
+            html = render_html(build_report(net, events_db=bench.settings.events_db))
         if format == "pdf":
             return Response(
                 render_pdf(html),
@@ -771,4 +906,4 @@ def router(bench: Workbench) -> APIRouter:
     return api
 
 
-__all__ = ["ERROR_RESPONSES", "ErrorOut", "Workbench", "router"]
+__all__ = ["ERROR_RESPONSES", "ErrorOut", "TimelineOut", "Workbench", "router"]

@@ -8,7 +8,9 @@
         ├── UnauthorizedError       401: a token is configured and the request lacks it
         ├── ForbiddenHostError      403: a Host or Origin this instance does not serve
         ├── PayloadTooLargeError    413: the body is larger than ``max_body_bytes``
-        └── UnsupportedMediaError   415: a body that is not JSON where JSON is expected
+        ├── UnsupportedMediaError   415: a body that is not JSON where JSON is expected
+        └── UnavailableError        503: a resource is busy now (the events store, while
+                                    another process writes it); retrying later can work
 
 Library errors keep their own classes and are mapped to a status in
 :func:`status_for`: a ``SpecError`` or ``QueryError`` is the client's request
@@ -73,6 +75,12 @@ class UnsupportedMediaError(ServiceError):
     status = 415
 
 
+class UnavailableError(ServiceError):
+    """A resource the request needs is busy now (e.g. another process writes the events store)."""
+
+    status = 503
+
+
 def status_for(error: SecondfrontError) -> int:
     """The HTTP status for a library or service error."""
     if isinstance(error, ServiceError):
@@ -109,6 +117,7 @@ __all__ = [
     "PayloadTooLargeError",
     "ServiceError",
     "UnauthorizedError",
+    "UnavailableError",
     "UnsupportedMediaError",
     "error_body",
     "messages_for",

@@ -11,16 +11,18 @@ programs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from secondfront.analysis.ach import RATING_WORDS, RATINGS
 from secondfront.analysis.language import ICD203
+from secondfront.errors import QueryError
 from secondfront.inference.query import infer
 from secondfront.report import capabilities
 from secondfront.report.build import (
@@ -28,6 +30,7 @@ from secondfront.report.build import (
     headline_states,
     indicator_names,
     source_rows,
+    timeline_moves,
 )
 from secondfront.report.graphics import colour, network_svg
 from secondfront.service.api import Query_, Workbench
@@ -49,6 +52,17 @@ _ENV.globals["RATING_WORDS"] = RATING_WORDS
 _ENV.globals["ICD203"] = ICD203
 
 ModelName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
+
+
+def script_json(data: object) -> str:
+    """``data`` as JSON that is safe inside ``<script type="application/json">``.
+
+    Event summaries come from ingested files, which anyone may have written: a
+    ``</script>`` in one must not end the element, so ``<``, ``>`` and ``&`` are escaped
+    as JSON unicode escapes (the parsed value is unchanged).
+    """
+    text = json.dumps(data)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def render(template: str, **context: Any) -> str:
@@ -134,13 +148,32 @@ def router(bench: Workbench) -> APIRouter:
         )
 
     @pages.get("/models/{model}/timeline")
-    def timeline_page(model: ModelName) -> str:
-        result = capabilities.run("timeline", bench.network(model))
+    def timeline_page(
+        model: ModelName,
+        start: Annotated[dt.date | None, Query(alias="from")] = None,
+        end: Annotated[dt.date | None, Query(alias="to")] = None,
+        smooth: Annotated[bool, Query()] = False,
+    ) -> str:
+        problem = None
+        try:
+            result = bench.timeline(model, start, end, smooth)
+        except QueryError as e:
+            # A bad range is shown on the page, beside the form that can fix it, over the
+            # whole record (a 200: the page is useful; the JSON API answers 422).
+            problem = str(e)
+            result = bench.timeline(model, smooth=smooth)
+        data = result["data"] or {}
+        ok = data.get("status") == "ok"
         return render(
             "timeline.html",
             **base(model, "timeline"),
             result=result,
-            data_json=json.dumps(result["data"]),
+            data=data,
+            ok=ok,
+            problem=problem,
+            asked={"from": start, "to": end, "smooth": smooth},
+            moves=timeline_moves(data, n=len(data.get("weeks") or [])) if ok else [],
+            data_json=script_json(data) if ok else "null",
         )
 
     @pages.get("/models/{model}/ach")

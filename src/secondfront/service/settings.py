@@ -53,6 +53,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "SQLite file holding saved ACH matrices (created when missing).",
     ),
     SettingSpec(
+        "events_db",
+        "SECONDFRONT_DB",
+        "--events-db",
+        "DuckDB events store the Timeline reads (the evidence commands' --db); never created.",
+    ),
+    SettingSpec(
         "models_dir",
         "SECONDFRONT_WORKBENCH_MODELS",
         "--models-dir",
@@ -84,6 +90,11 @@ class Settings:
         host: address uvicorn binds.
         port: TCP port.
         db: the SQLite file of the ACH store.
+        events_db: the DuckDB file of ingested events that the Timeline page, its API
+            and the report read. The same variable and default as the evidence
+            commands (``secondfront ingest --db``), so a store filled there shows here
+            without a flag. The workbench opens it only while answering a request and
+            never creates it.
         models_dir: serve only models from this folder; ``None`` means the package's
             model folders (``$SECONDFRONT_MODELS``, ``./models``, the checkout's ``models/``).
         token: shared secret required on every request when set.
@@ -94,6 +105,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     db: Path = Path("secondfront-workbench.sqlite3")
+    events_db: Path = Path("secondfront.duckdb")
     models_dir: Path | None = None
     token: str | None = None
     max_body_bytes: int = 1_048_576

@@ -21,8 +21,8 @@ async function request(method, url, body, accept) {
 }
 
 function chart(el, spec) {
-  if (!el || typeof vegaEmbed === "undefined") return;
-  vegaEmbed(el, spec, {actions: false, renderer: "svg"}).catch(err => { el.textContent = "chart: " + err; });
+  if (!el || typeof vegaEmbed === "undefined") return Promise.resolve(null);
+  return vegaEmbed(el, spec, {actions: false, renderer: "svg"}).catch(err => { el.textContent = "chart: " + err; return null; });
 }
 
 // -- Model page: click a node to see its table, parents, claims and sources ------------
@@ -158,19 +158,63 @@ function initAch() {
   drawChart();
 }
 
-// -- Timeline (drawn only when the evidence capability provides data) ------------------
+// -- Timeline: weekly probabilities, alert markers, click a week for its evidence ------
+const TIMELINE_TICKS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1];
+
 function initTimeline() {
   const el = $("#timeline-data");
   if (!el) return;
-  const data = JSON.parse(el.textContent) || {};
+  const data = JSON.parse(el.textContent);
+  if (!data || !data.weeks) return;
+  const order = data.series.map(s => `${s.label} (${s.state})`);
+  const head = data.series.length ? data.series[0].variable : null;
   const values = [];
-  (data.weeks || []).forEach(w => Object.entries(w.outcomes || {}).forEach(([v, dist]) => {
-    const states = Object.keys(dist); values.push({week: w.week, outcome: v, p: dist[states[states.length - 1]]});
+  data.weeks.forEach(w => data.series.forEach((s, k) => values.push({
+    week: w.week, start: w.start, variable: s.variable, outcome: order[k], p: w.p[s.variable],
+    observed: w.observed.length ? w.observed.join(", ") : "none"
+  })));
+  const alerts = data.alerts.map(a => ({
+    week: a.week, start: a.start, rule: a.rule, p: a.p, message: a.message
   }));
-  chart($("#timeline-chart"), {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 900, height: 320,
-    data: {values}, mark: {type: "line", point: true},
-    encoding: {x: {field: "week", type: "ordinal"}, y: {field: "p", type: "quantitative", axis: {format: "%"}}, color: {field: "outcome"}}
+  // Over more than two years, month ticks crowd the axis; years read better.
+  const years = data.weeks.length > 104;
+  const x = {field: "start", type: "temporal", title: null,
+             axis: years ? {tickCount: "year", format: "%Y"} : {}};
+  // Square-root scale: the headline outcomes move between 1% and 15%, which a linear
+  // axis shared with an outcome near 75% would flatten (the report's chart does the same).
+  const y = {field: "p", type: "quantitative", title: "probability (square-root scale)",
+             scale: {type: "sqrt", domain: [0, 1]}, axis: {format: "%", values: TIMELINE_TICKS}};
+  const layers = [
+    {data: {values: alerts}, mark: {type: "rule", color: "#c00000", strokeDash: [4, 3]}, encoding: {x}},
+    {mark: {type: "line", interpolate: "linear"},
+     encoding: {x, y,
+       color: {field: "outcome", type: "nominal", title: null, sort: order,
+               scale: {range: ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7", "#bab0ac", "#e15759"]},
+               legend: {orient: "bottom", columns: 2, labelLimit: 420}},
+       strokeWidth: {condition: {test: `datum.variable === ${JSON.stringify(head)}`, value: 3}, value: 1.3}}},
+    // Invisible points pick the nearest week for the tooltip and for clicks.
+    {params: [{name: "hover", select: {type: "point", fields: ["week"], nearest: true, on: "pointerover", clear: "pointerout"}}],
+     mark: {type: "point", opacity: 0, size: 60},
+     encoding: {x, y, tooltip: [{field: "week"}, {field: "outcome"}, {field: "p", format: ".1%"}, {field: "observed", title: "observed"}]}},
+    {data: {values: alerts.filter(a => a.p !== null)}, name: "alert_markers",
+     mark: {type: "point", shape: "triangle-up", filled: true, color: "#c00000", size: 160, stroke: "#fff", strokeWidth: 1, opacity: 1},
+     encoding: {x, y, tooltip: [{field: "message", title: "alert"}]}}
+  ];
+  const box = $("#timeline-chart");
+  // A fixed width from the box (less the axis' room): "container" sizing collapses
+  // when the legend below the plot is wider than the first measurement.
+  chart(box, {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: Math.max(480, box.clientWidth - 110), height: 340,
+    data: {values}, layer: layers
+  }).then(result => {
+    if (!result) return;
+    box.dataset.drawn = String(data.weeks.length);
+    result.view.addEventListener("click", (_, item) => {
+      const week = item && item.datum && item.datum.week;
+      const row = week && document.getElementById("week-" + week);
+      if (row) { row.scrollIntoView({block: "center"}); row.classList.add("flash"); setTimeout(() => row.classList.remove("flash"), 1500); }
+    });
   });
 }
 
