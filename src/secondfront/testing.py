@@ -106,6 +106,22 @@ def example_network_path(name: str) -> Path:
     return path
 
 
+def example_network_text(name: str) -> str:
+    """The BIF text of a shipped network (the file is gzipped)."""
+    with gzip.open(example_network_path(name), "rt", encoding="utf-8") as handle:
+        return handle.read()
+
+
+def assert_same_network(a: Network, b: Network) -> None:
+    """Same name, variables, states, parents and order, and bit-identical float64 CPTs."""
+    assert a.name == b.name
+    assert a.variables == b.variables
+    assert list(a.variables) == list(b.variables)
+    for name in a.variables:
+        assert a.cpts[name].dtype == np.float64
+        np.testing.assert_array_equal(a.cpts[name], b.cpts[name], err_msg=name)
+
+
 def load_pgmpy_model(name: str) -> DiscreteBayesianNetwork:
     """Parse a shipped network with pgmpy's BIF reader (offline; the file is gzipped).
 
@@ -114,9 +130,7 @@ def load_pgmpy_model(name: str) -> DiscreteBayesianNetwork:
     """
     from pgmpy.readwrite import BIFReader
 
-    with gzip.open(example_network_path(name), "rt", encoding="utf-8") as handle:
-        text = handle.read()
-    return BIFReader(string=text).get_model()
+    return BIFReader(string=example_network_text(name)).get_model()
 
 
 @cache

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import importlib.resources
 import os
 import time
 from pathlib import Path
@@ -11,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from secondfront import testing as T
 from secondfront.errors import SpecError
 from secondfront.spec.bif import dump_bif, parse_bif, read_bif, write_bif
 from secondfront.spec.network import Network, Variable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bif"
-EXAMPLES = importlib.resources.files("pgmpy") / "utils" / "example_models"
 
 # pgmpy's BIFReader needs ~0.7 s even on tiny networks (building its pyparsing grammar)
 # and 1-10 s on these; our own reader parses every one of them in well under a second.
@@ -55,24 +53,6 @@ LARGE = [
     "diabetes",
 ]
 ALL = SMALL + LARGE
-
-
-def example_text(name: str) -> str:
-    return gzip.decompress((EXAMPLES / f"{name}.bif.gz").read_bytes()).decode("utf-8")
-
-
-def example_path(name: str) -> Path:
-    return Path(str(EXAMPLES / f"{name}.bif.gz"))
-
-
-def assert_same(a: Network, b: Network) -> None:
-    """Same variables, states, parents, order and bit-identical CPTs."""
-    assert a.name == b.name
-    assert a.variables == b.variables
-    assert list(a.variables) == list(b.variables)
-    for name in a.variables:
-        assert a.cpts[name].dtype == np.float64
-        np.testing.assert_array_equal(a.cpts[name], b.cpts[name], err_msg=name)
 
 
 def diagnostics(path: Path) -> list[str]:
@@ -168,7 +148,7 @@ def test_writer_quotes_only_names_that_need_it() -> None:
     text = write_bif(net)
     assert 'variable "odd name" {' in text
     assert '{ Asy/Patch, "say \\"hi\\"", <5 }' in text
-    assert_same(parse_bif(text), net)
+    T.assert_same_network(parse_bif(text), net)
 
 
 def test_dump_and_read_gzip(tmp_path: Path) -> None:
@@ -176,8 +156,8 @@ def test_dump_and_read_gzip(tmp_path: Path) -> None:
     dump_bif(net, tmp_path / "net.bif.gz")
     dump_bif(net, tmp_path / "net.bif")
     assert (tmp_path / "net.bif.gz").read_bytes()[:2] == b"\x1f\x8b"
-    assert_same(read_bif(tmp_path / "net.bif.gz"), net)
-    assert_same(read_bif(tmp_path / "net.bif"), net)
+    T.assert_same_network(read_bif(tmp_path / "net.bif.gz"), net)
+    T.assert_same_network(read_bif(tmp_path / "net.bif"), net)
 
 
 # -- one fixture per kind of error, with exact positions ------------------------------
@@ -337,7 +317,7 @@ def pgmpy_cpt(cpd: object, net: Network) -> np.ndarray:
 def test_matches_pgmpy(name: str) -> None:
     from pgmpy.readwrite import BIFReader
 
-    text = example_text(name)
+    text = T.example_network_text(name)
     net = parse_bif(text, name)
     model = BIFReader(string=text).get_model()
     assert set(model.nodes()) == set(net.names)
@@ -366,30 +346,30 @@ _SKIP_BIG = pytest.mark.skipif(
     [n if n not in _BIG else pytest.param(n, marks=[pytest.mark.slow, _SKIP_BIG]) for n in ALL],
 )
 def test_standard_network_round_trip(name: str) -> None:
-    net = read_bif(example_path(name))
-    assert net.meta == {"format": "bif", "path": str(example_path(name))}
+    net = read_bif(T.example_network_path(name))
+    assert net.meta == {"format": "bif", "path": str(T.example_network_path(name))}
     for var in net:
         cpt = net.cpts[var.name]
         np.testing.assert_allclose(cpt.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
-    assert_same(parse_bif(write_bif(net)), net)
+    T.assert_same_network(parse_bif(write_bif(net)), net)
 
 
 def test_child_state_with_slash() -> None:
-    net = read_bif(example_path("child"))
+    net = read_bif(T.example_network_path("child"))
     assert "Asy/Patch" in net.variables["ChestXray"].states
     assert net.variables["LowerBodyO2"].states == ("<5", "5-12", "12+")
 
 
 @pytest.mark.parametrize("name", ["hepar2", "win95pts"])
 def test_parsing_is_fast(name: str) -> None:
-    text = example_text(name)
+    text = T.example_network_text(name)
     best = min(_timed(lambda: parse_bif(text)) for _ in range(3))
     assert best < 0.1, f"{name}: {best * 1000:.0f} ms"
 
 
 def test_all_standard_networks_parse_quickly() -> None:
     # Parsing alone (no pgmpy, no writing) for all 24 networks, ~3 s on a laptop core.
-    texts = {n: example_text(n) for n in ALL}
+    texts = {n: T.example_network_text(n) for n in ALL}
     t0 = time.perf_counter()
     sizes = {n: len(parse_bif(t, n)) for n, t in texts.items()}
     elapsed = time.perf_counter() - t0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import importlib.resources
 import os
 import warnings
 from pathlib import Path
@@ -12,12 +10,12 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from secondfront import testing as T
 from secondfront.errors import SpecError
 from secondfront.spec.bif import parse_bif
 from secondfront.spec.network import Network, Variable
 from secondfront.spec.xmlbif import dump_xmlbif, parse_xmlbif, read_xmlbif, write_xmlbif
 
-EXAMPLES = importlib.resources.files("pgmpy") / "utils" / "example_models"
 FULL = bool(os.environ.get("SECONDFRONT_FULL_CROSSCHECK"))
 _SKIP_BIG = pytest.mark.skipif(
     not FULL,
@@ -91,16 +89,7 @@ def import_pyagrum() -> ModuleType:
 
 
 def example(name: str) -> Network:
-    text = gzip.decompress((EXAMPLES / f"{name}.bif.gz").read_bytes()).decode("utf-8")
-    return parse_bif(text, name)
-
-
-def assert_same(a: Network, b: Network) -> None:
-    assert a.name == b.name
-    assert a.variables == b.variables
-    assert list(a.variables) == list(b.variables)
-    for name in a.variables:
-        np.testing.assert_array_equal(a.cpts[name], b.cpts[name], err_msg=name)
+    return parse_bif(T.example_network_text(name), name)
 
 
 def messages(text: str) -> list[str]:
@@ -150,9 +139,9 @@ def test_writer_escapes_and_round_trips(tmp_path: Path) -> None:
     net = Network("n & m", {"a<&>": a, "b": b}, cpts)
     text = write_xmlbif(net)
     assert "<NAME>a&lt;&amp;&gt;</NAME>" in text
-    assert_same(parse_xmlbif(text), net)
+    T.assert_same_network(parse_xmlbif(text), net)
     dump_xmlbif(net, tmp_path / "n.xml")
-    assert_same(read_xmlbif(tmp_path / "n.xml"), net)
+    T.assert_same_network(read_xmlbif(tmp_path / "n.xml"), net)
 
 
 def test_declared_encoding_is_honoured(tmp_path: Path) -> None:
@@ -284,7 +273,7 @@ def test_round_trip_and_exact_pyagrum_load(name: str, tmp_path: Path) -> None:
     text = write_xmlbif(net)
     back = parse_xmlbif(text, "x")
     assert back.meta == {"format": "xmlbif", "path": "x"}
-    assert_same(back, net)
+    T.assert_same_network(back, net)
     # pyAgrum picks its reader by extension; BIFXML must be called .bifxml.
     path = tmp_path / f"{name}.bifxml"
     path.write_text(text, encoding="utf-8")
@@ -309,7 +298,7 @@ def test_child_loads_into_pyagrum_only_through_bifxml(tmp_path: Path) -> None:
 
     net = example("child")
     bif = tmp_path / "child.bif"
-    bif.write_bytes(gzip.decompress((EXAMPLES / "child.bif.gz").read_bytes()))
+    bif.write_bytes(T.example_network_text("child").encode("utf-8"))
     with pytest.raises(pyagrum.FatalError):
         pyagrum.loadBN(str(bif))
     xml = tmp_path / "child.bifxml"

@@ -16,14 +16,25 @@ from secondfront.errors import UsageError
 from secondfront.report.build import ReportData
 from secondfront.report.graphics import data_uri
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("secondfront.report", "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.filters["pct"] = lambda p: f"{p * 100:.1f}%"
+
+def environment(package: str) -> jinja2.Environment:
+    """A Jinja2 environment over ``package``'s ``templates`` folder.
+
+    HTML is escaped by default and an undefined name is an error, not an empty string:
+    a template that silently renders nothing would hide a broken page or report.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(package, "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pct"] = lambda p: f"{p * 100:.1f}%"
+    return env
+
+
+_ENV = environment("secondfront.report")
 _ENV.filters["data_uri"] = data_uri
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import secondfront
 from secondfront.analysis import ach
 from secondfront.analysis.explain import explain
-from secondfront.analysis.forecast import forecast
+from secondfront.analysis.forecast import Basis, forecast
 from secondfront.analysis.language import icd203
 from secondfront.errors import QueryError, SecondfrontError, SpecError, unknown_name
 from secondfront.inference.query import infer, posterior_batch
@@ -265,16 +265,6 @@ class ModelDetail(ModelSummary):
     nodes: list[VariableOut]
 
 
-class BasisOut(BaseModel):
-    claim: str
-    locator: str
-    source: str
-    grading: str
-    says: str
-    variable: str
-    direct: bool
-
-
 class OutcomeOut(BaseModel):
     variable: str
     label: str
@@ -283,7 +273,7 @@ class OutcomeOut(BaseModel):
     words: str
     term: str
     distribution: dict[str, float]
-    basis: list[BasisOut]
+    basis: list[Basis]
     assumptions: int
 
 
@@ -507,7 +497,7 @@ class Workbench:
                 words=icd203(o.probability).words,
                 term=str(icd203(o.probability)),
                 distribution=o.distribution,
-                basis=[BasisOut(**asdict(b)) for b in o.basis],
+                basis=list(o.basis),
                 assumptions=o.assumptions,
             )
             for o in fc.outcomes

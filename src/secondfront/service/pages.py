@@ -16,7 +16,6 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import jinja2
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -33,18 +32,12 @@ from secondfront.report.build import (
     timeline_moves,
 )
 from secondfront.report.graphics import colour, network_svg
+from secondfront.report.render import environment
 from secondfront.service.api import Query_, Workbench
 from secondfront.spec.formats import FLAGSHIP
 from secondfront.spec.grading import CREDIBILITY, RELIABILITY
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("secondfront.service", "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.filters["pct"] = lambda p: f"{p * 100:.1f}%"
+_ENV = environment("secondfront.service")
 _ENV.filters["colour"] = colour
 _ENV.globals["GRADINGS"] = [f"{r}{c}" for r in RELIABILITY for c in CREDIBILITY]
 _ENV.globals["RATINGS"] = RATINGS
