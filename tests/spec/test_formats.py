@@ -53,3 +53,13 @@ def test_models_by_name_skip_companion_files(
     assert len(sf.load("tiny")) == 1
     with pytest.raises(UsageError, match=r"models available: .*tiny"):
         resolve_model("nothing-here")
+
+
+def test_flagship_claims_say_why_they_are_graded_and_sources_have_urls() -> None:
+    from tests.conftest import FLAGSHIP
+
+    spec = sf.load(FLAGSHIP).meta["spec"]
+    assert all(c.note for c in spec.claims)
+    external = [s for s in spec.sources if s.id != "kazakov-column"]
+    assert sum(1 for s in external if s.url) >= len(external) // 2
+    assert all("(" not in (s.url or "") for s in spec.sources)

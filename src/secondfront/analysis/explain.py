@@ -19,6 +19,7 @@ class SourceRef:
     date: str
     kind: str
     grading: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class ClaimRef:
     grading: str
     says: str
     source: SourceRef
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,10 @@ def explain(network: Network, name: str) -> Explanation:
                     locator=str(c.locator),
                     grading=str(c.grading),
                     says=c.says,
-                    source=SourceRef(s.id, s.author, s.title, str(s.date), s.kind, str(s.grading)),
+                    source=SourceRef(
+                        s.id, s.author, s.title, str(s.date), s.kind, str(s.grading), s.url or ""
+                    ),
+                    note=c.note or "",
                 )
             )
         assumptions = spec.assumptions_for_variable(name)

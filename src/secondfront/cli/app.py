@@ -375,9 +375,11 @@ def explain(
             out.print(
                 f"  {c.id} {c.locator} [{c.grading}]: {c.says}\n"
                 f"      source {s.id}: {s.author}, {s.title} "
-                f"({s.date}, {s.kind}, graded {s.grading})",
+                f"({s.date}, {s.kind}, graded {s.grading})" + (f" {s.url}" if s.url else ""),
                 highlight=False,
             )
+            if c.note:
+                out.print(f"      grading: {c.note}", highlight=False)
     if ex.assumptions:
         out.print("[bold]assumptions[/bold]")
         for a in ex.assumptions:

@@ -168,6 +168,7 @@ def source_rows(network: Network) -> tuple[list[dict[str, str]], list[dict[str, 
             "kind": s.kind,
             "grading": str(s.grading),
             "grading_words": s.grading.describe(),
+            "url": s.url or "",
         }
         for s in spec.sources
     ]
@@ -179,6 +180,7 @@ def source_rows(network: Network) -> tuple[list[dict[str, str]], list[dict[str, 
             "grading": str(c.grading),
             "grading_words": c.grading.describe(),
             "says": c.says,
+            "note": c.note or "",
             "variables": spec.citing(c.id),
         }
         for c in spec.claims

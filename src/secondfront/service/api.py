@@ -327,6 +327,7 @@ class SourceOut(BaseModel):
     kind: str
     grading: str
     grading_words: str
+    url: str = ""
 
 
 class ClaimOut(BaseModel):
@@ -336,6 +337,7 @@ class ClaimOut(BaseModel):
     grading: str
     grading_words: str
     says: str
+    note: str = ""
     variables: list[str]
 
 

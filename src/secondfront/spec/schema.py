@@ -366,6 +366,7 @@ class Source(SpecModel):
     kind: Text
     grading: GradingField
     text: str | None = None
+    url: Text | None = None
 
 
 class Claim(SpecModel):
@@ -376,6 +377,7 @@ class Claim(SpecModel):
     locator: LocatorField
     says: Text
     grading: GradingField
+    note: Text | None = None
 
 
 class NotModelled(SpecModel):
