@@ -9,18 +9,30 @@ FIPS 10-4 (``BO``, ``RS``, ``UP``).
 
 How a file is read (streaming; a 1 GB file is never held in Python memory):
 
-1. A ``.zip`` is unpacked, member by member in 1 MiB blocks, to a temporary file.
-2. DuckDB's CSV reader scans the file as one text column per line, numbering lines in
-   file order (DuckDB spills to disk beyond its memory limit). When that reader
-   refuses the file (bytes that are not UTF-8, a line over its size limit, mixed line
-   endings), or returns a number of rows other than the file's number of lines, a
-   Python line reader stages it instead, line by line, keeping the undecodable lines
-   as rejects: slower, never lossy.
-3. Lines are split on tabs and type-checked in the same pipeline (one pass), and the
-   file is stored in one transaction: bad rows to quarantine (first failing field
-   named), new events to ``gdelt_events``, ids already stored (or repeated earlier in
-   the file) counted as duplicates. A process killed mid-file leaves none of the
-   file's rows; the rerun stores all of them.
+1. A ``.zip`` is unpacked in 4 MiB blocks to a temporary file; a plain file is read
+   once in blocks. Either pass counts the lines and samples the id of the first line
+   of each block.
+2. The fast path, for a file with no bad rows: one parallel ``INSERT ... SELECT`` from
+   DuckDB's CSV reader with one typed column per field (the reader parses the numbers
+   and dates; strict mode refuses a line with another number of fields, text that
+   does not parse, bytes that are not UTF-8), filtered by the same checks as below.
+   Rows are numbered from their position afterwards, checked against the sampled ids;
+   ids repeated in the file or already stored are removed again as duplicates. If the
+   reader refuses the file, a row fails a check, or the row count differs from the
+   line count (an empty line), the transaction is rolled back and step 3 runs.
+3. The general path: DuckDB's CSV reader scans the file as one text column per line,
+   numbering lines in file order (DuckDB spills to disk beyond its memory limit). When
+   that reader refuses the file (bytes that are not UTF-8, a line over its size limit,
+   mixed line endings), or returns a number of rows other than the file's number of
+   lines, a Python line reader stages it instead, line by line, keeping the
+   undecodable lines as rejects: slower, never lossy. Lines are split on tabs and
+   type-checked in the same pipeline (one pass), and the file is stored in one
+   transaction: bad rows to quarantine (first failing field named), new events to
+   ``gdelt_events``, ids already stored (or repeated earlier in the file) counted as
+   duplicates.
+
+Either way a process killed mid-file leaves none of the file's rows (one transaction),
+and the rerun stores all of them.
 
 Only the columns the mapping and provenance need are stored (see ``gdelt_events`` in
 ``store.py``); the quarantine keeps whole raw lines.
@@ -28,12 +40,14 @@ Only the columns the mapping and provenance need are stored (see ``gdelt_events`
 
 from __future__ import annotations
 
+import codecs
 import os
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -137,14 +151,49 @@ def _q(v: str) -> str:
     return f"coalesce('''' || {v} || '''', 'missing')"
 
 
+def _field_check(col: str, typ: str, pattern: str | None, t: str, cast_failed: str) -> str:
+    """SQL that is true when field ``col`` fails its check ("" when it has none).
+
+    Shared by both readers so they judge a row alike: ``t`` is the field's text ('' when
+    empty), ``col`` its typed value, ``cast_failed`` the SQL for "text that did not cast"
+    (``""``: no check, where the reader itself refuses such text). Digit checks are
+    ``regexp_full_match`` on an ASCII class: measured on a million rows, about a third of
+    the cost of ``ltrim(v, digits) = ''`` and a tenth of an anchored ``regexp_matches``;
+    a cast to an integer would be cheaper still but accepts signs, spaces and ``_``.
+    """
+    if typ == "DATE":
+        return f"{col} IS NULL"
+    if typ == "VARCHAR":
+        if pattern == "code":
+            return f"NOT regexp_full_match({t}, '[0-9]{{2,4}}')"
+        if pattern == "root":
+            return f"NOT regexp_full_match({t}, '[0-9]{{2}}')"
+        if pattern == "dateadded":
+            return f"NOT regexp_full_match({t}, '[0-9]{{8}}|[0-9]{{14}}')"
+        return ""
+    if pattern == "required":
+        return f"{col} IS NULL"
+    if pattern == "count":
+        return f"({col} IS NULL OR {col} < 0)"
+    if pattern and pattern.startswith("in:"):
+        return f"({col} IS NULL OR {col} NOT IN ({pattern[3:]}))"
+    return cast_failed
+
+
+def _row_checks(eventcode: str, rootcode: str, goldstein: str) -> tuple[str, str]:
+    """The checks across fields: the root code prefixes the event code; Goldstein in range."""
+    return (
+        f"NOT starts_with({eventcode}, {rootcode})",
+        f"{goldstein} NOT BETWEEN -10 AND 10",
+    )
+
+
 def _typed_select(n_fields: int, source: str) -> str:
     """SQL over ``source(line, raw, pre_reason)`` giving typed columns and ``reason``.
 
     ``reason`` is NULL for a good row, else the first failing check, naming the field
     with its GDELT name and the offending value; ``raw`` is kept for bad rows only.
-    Casts are done once, in the inner query; the outer one reads their NULLs. Digit
-    checks use ``ltrim(v, digits) = ''`` rather than a regular expression: the same
-    test at a fraction of the cost on a million rows.
+    Casts are done once, in the inner query; the outer one reads their NULLs.
     """
     version, names = LAYOUTS[n_fields]
     pos = {name: i + 1 for i, name in enumerate(names)}
@@ -156,7 +205,6 @@ def _typed_select(n_fields: int, source: str) -> str:
         f"WHEN nf <> {n_fields} THEN nf::VARCHAR || ' tab-separated fields; this "
         f"file is GDELT {version} with {n_fields} (57, 58 or 61 per file)'",
     ]
-    digits = "'0123456789'"
     for col, gname, typ, pattern in _FIELDS:
         if gname not in pos:
             outer.append(f"NULL::{typ} AS {col}")
@@ -166,37 +214,24 @@ def _typed_select(n_fields: int, source: str) -> str:
         t = f"_t_{col}"
         if typ == "DATE":
             inner.append(f"try_strptime({v}, '%Y%m%d')::DATE AS {col}")
-            bad = f"{col} IS NULL"
         elif typ == "VARCHAR":
             inner.append(f"nullif({v}, '') AS {col}")
-            bad = ""
-            if pattern == "code":
-                bad = f"NOT (length({t}) BETWEEN 2 AND 4 AND ltrim({t}, {digits}) = '')"
-            elif pattern == "root":
-                bad = f"NOT (length({t}) = 2 AND ltrim({t}, {digits}) = '')"
-            elif pattern == "dateadded":
-                bad = f"NOT (length({t}) IN (8, 14) AND ltrim({t}, {digits}) = '')"
         else:
             inner.append(f"TRY_CAST(nullif({v}, '') AS {typ}) AS {col}")
-            bad = f"({t} <> '' AND {col} IS NULL)"
-            if pattern == "required":
-                bad = f"{col} IS NULL"
-            elif pattern == "count":
-                bad = f"({col} IS NULL OR {col} < 0)"
-            elif pattern and pattern.startswith("in:"):
-                bad = f"({col} IS NULL OR {col} NOT IN ({pattern[3:]}))"
         outer.append(col)
+        bad = _field_check(col, typ, pattern, t, cast_failed=f"({t} <> '' AND {col} IS NULL)")
         if bad:
             checks.append(
                 f"WHEN {bad} THEN 'field {gname}: ' || {_q(t)} || "
                 f"{_sql_literal(' is not ' + _EXPECT.get(gname, _EXPECT[typ]))}"
             )
+    prefix, goldstein = _row_checks("_t_eventcode", "_t_eventrootcode", "goldsteinscale")
     checks.append(
-        "WHEN NOT starts_with(_t_eventcode, _t_eventrootcode) THEN 'field EventRootCode: ' || "
+        f"WHEN {prefix} THEN 'field EventRootCode: ' || "
         f"{_q('_t_eventrootcode')} || ' is not the prefix of EventCode ' || {_q('_t_eventcode')}"
     )
     checks.append(
-        "WHEN goldsteinscale NOT BETWEEN -10 AND 10 THEN 'field GoldsteinScale: ' || "
+        f"WHEN {goldstein} THEN 'field GoldsteinScale: ' || "
         f"{_q('_t_goldsteinscale')} || ' is outside -10..10'"
     )
     reason = "CASE " + " ".join(checks) + " ELSE NULL END"
@@ -208,11 +243,83 @@ def _typed_select(n_fields: int, source: str) -> str:
     )
 
 
+_BLOCK = 1 << 22
+
+
+@dataclass
+class _Shape:
+    """What one pass over the bytes tells: line count, line ending, encoding, sampled ids.
+
+    Attributes:
+        lines: physical lines (newline bytes, plus one for a last line without one).
+        crlf: the first 64 KiB hold a CRLF line ending.
+        samples: ``(line, GLOBALEVENTID text)`` of the first line starting in each
+            4 MiB block; the fast path checks its line numbers against them.
+    """
+
+    lines: int = 0
+    crlf: bool = False
+    samples: list[tuple[int, bytes]] = field(default_factory=list)
+    _newlines: int = 0
+    _last: bytes = b"\n"
+    _offset: int = 0
+    _bad_utf8: bool = False
+    _decoder: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")()
+    )
+
+    @property
+    def utf8(self) -> bool:
+        """Every byte so far is UTF-8 (a sequence cut off at the end is not)."""
+        return not self._bad_utf8 and self._decoder.getstate()[0] == b""
+
+    def feed(self, block: bytes) -> None:
+        """Account for the next block of the file."""
+        if not block:
+            return
+        if self._offset < 1 << 16 and b"\r\n" in block[: (1 << 16) - self._offset]:
+            self.crlf = True
+        # Checked here rather than by the fast path's reader, which decodes only the
+        # columns a query uses: ``isascii`` is nearly free, and only blocks with other
+        # bytes pay for a decode.
+        if not self._bad_utf8 and not (block.isascii() and self.utf8):
+            try:
+                self._decoder.decode(block)
+            except UnicodeDecodeError:
+                self._bad_utf8 = True
+        # The first line that starts inside this block, and its number.
+        start = 0 if self._last == b"\n" else block.find(b"\n") + 1
+        if start > 0 or self._last == b"\n":
+            tab = block.find(b"\t", start)
+            if tab > start and start < len(block):
+                line = self._newlines + 1 + (start > 0)
+                self.samples.append((line, block[start:tab]))
+        self._newlines += block.count(b"\n")
+        self._last = block[-1:]
+        self._offset += len(block)
+        self.lines = self._newlines + (self._last != b"\n")
+
+
+def _shape(path: Path) -> _Shape:
+    """Scan a plain file in 4 MiB blocks (never whole in memory)."""
+    shape = _Shape()
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            shape.feed(block)
+    return shape
+
+
 @contextmanager
-def _plain_file(path: Path, where: str) -> Iterator[Path]:
-    """The path itself, or a temporary unpacked copy of a zip's single member."""
+def _plain_file(path: Path, where: str) -> Iterator[tuple[Path, Future[_Shape]]]:
+    """The path itself, or a temporary unpacked copy of a zip's single member; its shape.
+
+    A zip member's shape is taken while it is unpacked, so its bytes are read once; a
+    plain file's is taken in a thread, beside DuckDB's work on the same file (both
+    release the interpreter lock for most of it).
+    """
     if not zipfile.is_zipfile(path):
-        yield path
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdelt-shape") as pool:
+            yield path, pool.submit(_shape, path)
         return
     try:
         with zipfile.ZipFile(path) as zf:
@@ -223,9 +330,14 @@ def _plain_file(path: Path, where: str) -> Iterator[Path]:
                 )
             fd, tmp = tempfile.mkstemp(prefix="secondfront-gdelt-", suffix=".CSV")
             try:
+                shape = _Shape()
                 with os.fdopen(fd, "wb") as out, zf.open(members[0]) as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-                yield Path(tmp)
+                    while block := src.read(_BLOCK):
+                        shape.feed(block)
+                        out.write(block)
+                done: Future[_Shape] = Future()
+                done.set_result(shape)
+                yield Path(tmp), done
             finally:
                 os.unlink(tmp)
     except zipfile.BadZipFile as e:
@@ -301,15 +413,56 @@ def _stage_slow(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     return "_gdelt_stage"
 
 
-def _physical_lines(path: Path) -> int:
-    """Lines in the file: newline bytes, plus one for a last line without a newline."""
-    n = 0
-    last = b"\n"
-    with path.open("rb") as fh:
-        while block := fh.read(16 << 20):
-            n += block.count(b"\n")
-            last = block[-1:]
-    return n + (last != b"\n")
+def _clean_source(path: Path, n_fields: int) -> str:
+    """DuckDB's CSV reader over the file, one typed column per GDELT field.
+
+    The stored numeric and date fields are parsed by the reader itself (the cheapest
+    place to do it); every other field is text. Strict mode makes any line with another
+    number of fields, or text that does not parse, an error, which sends the file to the
+    general path. Empty lines are skipped by the reader, which the caller detects by
+    comparing row and line counts. The line ending is left to the reader (LF or CRLF):
+    DuckDB 2.0 with ``new_line = '\\r\\n'`` and strict mode refuses the last line of a
+    CRLF file, and a stray CR that it took for a line break would show in the row count.
+    """
+    _, names = LAYOUTS[n_fields]
+    types = {gname: typ for _, gname, typ, _ in _FIELDS}
+    columns = ", ".join(
+        f"'c{i}': '{types.get(name, 'VARCHAR')}'" for i, name in enumerate(names, 1)
+    )
+    return (
+        f"read_csv({_sql_literal(str(path))}, columns = {{{columns}}}, delim = '\t', "
+        "quote = '', escape = '', header = false, auto_detect = false, strict_mode = true, "
+        "dateformat = '%Y%m%d')"
+    )
+
+
+def _clean_select(n_fields: int, source: str) -> str:
+    """SQL over ``_clean_source`` giving the stored columns of the rows that pass every check.
+
+    The checks are those of ``_typed_select`` (same SQL, built by the same helpers), on
+    the reader's typed values. The reader decodes only the fields used here; that the
+    other fields are UTF-8 too is checked on the raw bytes (``_Shape.utf8``).
+    """
+    _, names = LAYOUTS[n_fields]
+    pos = {name: i for i, name in enumerate(names, 1)}
+    select: list[str] = []
+    bad: list[str] = []
+    for col, gname, typ, pattern in _FIELDS:
+        if gname not in pos:
+            select.append(f"NULL::{typ} AS {col}")
+            continue
+        c = f"c{pos[gname]}"
+        select.append(f"{c} AS {col}")
+        check = _field_check(c, typ, pattern, f"coalesce({c}, '')", cast_failed="")
+        if check:
+            bad.append(check)
+    bad += _row_checks(
+        f"c{pos['EventCode']}", f"c{pos['EventRootCode']}", f"c{pos['GoldsteinScale']}"
+    )
+    return (
+        f"SELECT {', '.join(select)} FROM {source} "
+        f"WHERE NOT coalesce({' OR '.join(f'({b})' for b in bad)}, false)"
+    )
 
 
 class GdeltAdapter:
@@ -332,16 +485,18 @@ class GdeltAdapter:
     ) -> Counts:
         """Validate and store the whole file in one transaction; see the module docstring."""
         where = str(source.path)
-        with _plain_file(source.path, where) as plain:
+        with _plain_file(source.path, where) as (plain, scan):
             n_fields = _field_count(plain, where)
-            with plain.open("rb") as fh:
-                crlf = b"\r\n" in fh.read(1 << 16)
-            expected = _physical_lines(plain)
+            counts = self._store_clean(con, source, plain, n_fields, scan, progress)
+            if counts is not None:
+                progress(source.size - source.size // 2)
+                return counts.check(where)
+            shape = scan.result()
             typed = "CREATE OR REPLACE TEMP TABLE _gdelt_typed AS "
             try:
-                con.execute(typed + _typed_select(n_fields, _fast_source(plain, crlf)))
+                con.execute(typed + _typed_select(n_fields, _fast_source(plain, shape.crlf)))
                 row = con.execute("SELECT count(*) FROM _gdelt_typed").fetchone()
-                fast_ok = row is not None and int(row[0]) == expected
+                fast_ok = row is not None and int(row[0]) == shape.lines
             except duckdb.Error:
                 fast_ok = False
             if not fast_ok:
@@ -356,6 +511,126 @@ class GdeltAdapter:
             con.execute("DROP TABLE IF EXISTS _gdelt_typed")
         progress(source.size - source.size // 2)
         return counts.check(where)
+
+    def _store_clean(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: SourceFile,
+        plain: Path,
+        n_fields: int,
+        scan: Future[_Shape],
+        progress: Progress,
+    ) -> Counts | None:
+        """The fast path: one parallel ``INSERT ... SELECT`` for a file with no bad rows.
+
+        Returns the counts, or ``None`` (having stored nothing) when the file is not for
+        this path: a line the reader refuses, a row that fails a check, an empty line, or
+        a file whose bytes were stored before (then every row is a duplicate or a reject
+        and the general path, which quarantines, counts them).
+
+        Line numbers: DuckDB's CSV reader has no row-number column, and numbering rows
+        with ``row_number() OVER ()`` forces the whole scan, conversion and storage onto
+        one thread. So the rows go in first with ``line = 0`` through a parallel insert
+        that keeps the file's order (DuckDB preserves insertion order), and are then
+        numbered from their position (``rowid``) in this transaction's appended rows.
+        That order is checked, not trusted: the positions must be contiguous and the ids
+        sampled from the raw bytes at each 4 MiB block must sit on their lines, or the
+        transaction is rolled back and the general path runs.
+        """
+        sha = source.sha256
+        seen = con.execute(
+            "SELECT EXISTS (SELECT 1 FROM gdelt_events WHERE file_sha256 = $1) "
+            "OR EXISTS (SELECT 1 FROM quarantine WHERE file_sha256 = $1)",
+            [sha],
+        ).fetchone()
+        if seen is None or seen[0]:
+            return None
+        version = LAYOUTS[n_fields][0]
+        col_list = ", ".join(c for c, *_ in _FIELDS)
+        insert = (
+            f"INSERT INTO gdelt_events ({col_list}, gdelt_version, path, line, file_sha256) "
+            f"SELECT {col_list}, $1, $2, 0, $3 FROM ("
+            f"{_clean_select(n_fields, _clean_source(plain, n_fields))})"
+        )
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = self._insert_clean(con, insert, [version, str(source.path), sha], scan, sha)
+            if counts is not None:
+                progress(source.size // 2)
+                con.execute("COMMIT")
+                return counts
+        except duckdb.Error:
+            pass  # a line the reader refuses: the general path will say which and why
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("ROLLBACK")
+        return None
+
+    @staticmethod
+    def _insert_clean(
+        con: duckdb.DuckDBPyConnection,
+        insert: str,
+        params: list[object],
+        scan: Future[_Shape],
+        sha: str,
+    ) -> Counts | None:
+        """Run the fast path's statements inside the caller's transaction; see ``_store_clean``."""
+        stored_before = con.execute("SELECT count(*) FROM gdelt_events").fetchone()
+        row = con.execute(insert, params).fetchone()
+        shape = scan.result()
+        if not shape.utf8:
+            return None  # the general path names the lines that are not UTF-8
+        if row is None or int(row[0]) != shape.lines or not shape.lines:
+            return None  # a bad row or an empty line: the general path quarantines it
+        n = int(row[0])
+        row = con.execute(
+            "SELECT count(*), min(rowid), max(rowid) FROM gdelt_events WHERE file_sha256 = $1",
+            [sha],
+        ).fetchone()
+        if row is None or int(row[0]) != n or int(row[2]) - int(row[1]) + 1 != n:
+            return None
+        # The update makes the commit log the appended rows (measured: ~0.3 s and ~230 MB
+        # of WAL per million rows, checkpointed at once), still far cheaper than numbering
+        # them in a single-threaded scan.
+        con.execute(
+            "UPDATE gdelt_events SET line = rowid - $1 + 1 WHERE file_sha256 = $2", [row[1], sha]
+        )
+        samples = [(line, int(ident)) for line, ident in shape.samples if ident.isdigit()]
+        if samples:
+            hit = con.execute(
+                "SELECT count(*) FROM gdelt_events g JOIN (SELECT unnest($1) AS line, "
+                "unnest($2) AS id) s ON g.line = s.line AND g.globaleventid = s.id "
+                "WHERE g.file_sha256 = $3",
+                [[x[0] for x in samples], [x[1] for x in samples], sha],
+            ).fetchone()
+            if hit is None or int(hit[0]) != len(samples):
+                return None
+        duplicates = 0
+        # Ids repeated in the file: the first line keeps the event (a hash aggregate, cheap
+        # next to the sort a window over the whole file would cost when nothing repeats).
+        repeats = con.execute(
+            "SELECT count(*) - count(DISTINCT globaleventid) FROM gdelt_events "
+            "WHERE file_sha256 = $1",
+            [sha],
+        ).fetchone()
+        if repeats and repeats[0]:
+            gone = con.execute(
+                "DELETE FROM gdelt_events WHERE file_sha256 = $1 AND line IN (SELECT line FROM "
+                "(SELECT line, row_number() OVER (PARTITION BY globaleventid ORDER BY line) AS k "
+                "FROM gdelt_events WHERE file_sha256 = $1) WHERE k > 1)",
+                [sha],
+            ).fetchone()
+            duplicates += int(gone[0]) if gone else 0
+        # Ids stored by earlier files are duplicates; only looked for when there are any.
+        if stored_before and stored_before[0]:
+            gone = con.execute(
+                "DELETE FROM gdelt_events WHERE file_sha256 = $1 AND globaleventid IN "
+                "(SELECT globaleventid FROM gdelt_events WHERE file_sha256 <> $1)",
+                [sha],
+            ).fetchone()
+            duplicates += int(gone[0]) if gone else 0
+        return Counts(n, n - duplicates, 0, duplicates)
 
     def _store(self, con: duckdb.DuckDBPyConnection, source: SourceFile, n_fields: int) -> Counts:
         version = LAYOUTS[n_fields][0]
