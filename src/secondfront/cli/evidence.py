@@ -188,12 +188,12 @@ def timeline(
 ) -> None:
     """Per week, the probability of each outcome; alert lines when a rule fires."""
     from secondfront.evidence.mapping import evidence_rows
-    from secondfront.evidence.timeline import load_timeline, run_timeline
+    from secondfront.evidence.timeline import load_timeline, report_weights, run_timeline
 
     _, _, statuses = _statuses(db, rules, start, end)
     model = load_timeline(model_file)
     weeks, evidence = evidence_rows(statuses)
-    result = run_timeline(model, weeks, evidence, smooth=smooth)
+    result = run_timeline(model, weeks, evidence, smooth=smooth, weights=report_weights(statuses))
     if as_json:
         _emit_json(result.as_json(model.network))
         return

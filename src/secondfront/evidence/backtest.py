@@ -40,7 +40,13 @@ from secondfront.evidence.mapping import (
     week_start,
     weekly_statuses,
 )
-from secondfront.evidence.timeline import TimelineModel, state_hazards, state_terms
+from secondfront.evidence.timeline import (
+    TimelineModel,
+    engine_evidence,
+    report_weights,
+    state_hazards,
+    state_terms,
+)
 
 HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
 
@@ -104,7 +110,7 @@ def backtest(
     W = spec.window_weeks
     if len(weeks) <= spec.burn_in_weeks + W:
         return []
-    L, _ = state_terms(model, evidence)
+    L, _ = state_terms(model, engine_evidence(model, evidence, report_weights(statuses)))
     beliefs = hmm.forward_filter(model.prior, model.transition, L).beliefs
     index = {w: i for i, w in enumerate(weeks)}
     out: list[QuestionScore] = []

@@ -33,9 +33,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from secondfront.evidence import hmm
-from secondfront.evidence.mapping import AcledMatch
+from secondfront.evidence.mapping import AcledMatch, IndicatorWeek
 from secondfront.evidence.rulesfile import beside_model, load_model_file, raise_all
 from secondfront.inference.query import posterior_batch
+from secondfront.spec.grading import parse_grading
 from secondfront.spec.network import Network
 
 
@@ -105,6 +106,23 @@ class BacktestSpec(_Strict):
     questions: list[Question] = Field(min_length=1)
 
 
+class EvidenceWeighting(_Strict):
+    """How a week's indicator statuses become evidence for the network.
+
+    With ``graded``, an indicator observed that week is *soft* evidence
+    whose strength is the Admiralty weight w of its best-graded supporting source
+    (``Grading.weight``: A1 = 1, C3 = 0.36, F6 = 0.25): the likelihood over the
+    indicator's states is ``P(report | present) = 1`` and ``P(report | other) = 1 - w``.
+    An A1 report is conclusive; a report that only an unjudgeable source carries moves
+    the model a little. Without ``graded`` (the default, so that a file that says nothing
+    keeps the earlier behaviour), every observed indicator is hard evidence.
+    A week where an indicator was not observed although its sources cover the week is
+    hard evidence of absence either way.
+    """
+
+    graded: bool = False
+
+
 class TimelineFile(_Strict):
     """``models/NAME.timeline.yaml`` (format ``secondfront-timeline/1``)."""
 
@@ -112,6 +130,7 @@ class TimelineFile(_Strict):
     model: str
     description: str = ""
     network_horizon_weeks: int = Field(ge=1)
+    evidence: EvidenceWeighting = EvidenceWeighting()
     states: list[HiddenState] = Field(min_length=3)
     initial: Distribution
     transition: Transition
@@ -292,8 +311,41 @@ class AlertEvent:
         }
 
 
+def report_weights(statuses: Sequence[IndicatorWeek]) -> list[dict[str, float]]:
+    """Per week (in order of first appearance): observed indicator -> weight of its
+    best-graded supporting source (see :class:`EvidenceWeighting`)."""
+    weeks: dict[str, dict[str, float]] = {}
+    for s in statuses:
+        row = weeks.setdefault(s.week, {})
+        if s.status == "observed":
+            row[s.indicator] = max((parse_grading(g).weight() for g in s.gradings), default=1.0)
+    return list(weeks.values())
+
+
+def engine_evidence(
+    model: TimelineModel,
+    evidence: Sequence[dict[str, str]],
+    weights: Sequence[dict[str, float]] | None,
+) -> list[dict[str, str | list[float]]]:
+    """The rows handed to the engine: statuses, softened by source weight when graded."""
+    if weights is None or not model.spec.evidence.graded:
+        return [dict(e) for e in evidence]
+    rows: list[dict[str, str | list[float]]] = []
+    for e, w in zip(evidence, weights, strict=True):
+        row: dict[str, str | list[float]] = {}
+        for ind, status in e.items():
+            weight = w.get(ind, 1.0)
+            if status != "present" or weight >= 1.0:
+                row[ind] = status
+                continue
+            states = model.network.variables[ind].states
+            row[ind] = [1.0 if st == "present" else 1.0 - weight for st in states]
+        rows.append(row)
+    return rows
+
+
 def state_terms(
-    model: TimelineModel, evidence: Sequence[dict[str, str]]
+    model: TimelineModel, evidence: Sequence[dict[str, str | list[float]]]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Per week and state: the likelihood of the week's evidence and the outcome posteriors.
 
@@ -325,6 +377,7 @@ def run_timeline(
     evidence: Sequence[dict[str, str]],
     smooth: bool = False,
     variables: Sequence[str] | None = None,
+    weights: Sequence[dict[str, float]] | None = None,
 ) -> TimelineResult:
     """Filter (or smooth) the escalation chain over the weeks and mix the outcome posteriors.
 
@@ -334,6 +387,8 @@ def run_timeline(
         evidence: one ``{indicator: "present"|"absent"}`` per week.
         smooth: use P(S_t | all weeks) instead of P(S_t | weeks up to t).
         variables: variables to report (default: the model's outcomes).
+        weights: per week, observed indicator -> source weight (:func:`report_weights`);
+            used when the time model's evidence is ``graded``; None means hard evidence.
 
     Returns:
         the timeline, with alerts evaluated.
@@ -341,7 +396,7 @@ def run_timeline(
     variables = list(variables or model.outcomes)
     if not weeks:
         return TimelineResult([], model.state_names, np.zeros((0, len(model.prior))), {}, [])
-    L, marg = state_terms(model, evidence)
+    L, marg = state_terms(model, engine_evidence(model, evidence, weights))
     res = hmm.forward_filter(model.prior, model.transition, L)
     beliefs = hmm.backward_smooth(res, model.transition) if smooth else res.beliefs
     outcomes = {v: np.einsum("tk,tks->ts", beliefs, marg[v]) for v in variables}
@@ -423,11 +478,14 @@ def state_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray
 
 __all__ = [
     "AlertEvent",
+    "EvidenceWeighting",
     "TimelineFile",
     "TimelineModel",
     "TimelineResult",
+    "engine_evidence",
     "evaluate_alerts",
     "load_timeline",
+    "report_weights",
     "run_timeline",
     "state_hazards",
     "state_terms",
