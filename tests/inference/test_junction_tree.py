@@ -107,9 +107,7 @@ def test_log_evidence_is_probability_of_evidence() -> None:
     p = joint(net)
     names = net.names
     for b, ev in enumerate(evidence):
-        idx = tuple(
-            net.variables[n].index(ev[n]) if n in ev else slice(None) for n in names
-        )
+        idx = tuple(net.variables[n].index(ev[n]) if n in ev else slice(None) for n in names)
         assert post.log_evidence[b] == pytest.approx(math.log(p[idx].sum()), abs=1e-12)
 
 
