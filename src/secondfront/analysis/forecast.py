@@ -86,7 +86,7 @@ def ancestors(network: Network, name: str) -> list[str]:
     seen: list[str] = []
     frontier = list(network.variables[name].parents)
     while frontier:
-        nxt = []
+        nxt: list[str] = []
         for p in frontier:
             if p not in seen:
                 seen.append(p)

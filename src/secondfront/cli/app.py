@@ -371,11 +371,12 @@ def explain(
     if ex.claims:
         out.print("[bold]claims[/bold]")
         for c in ex.claims:
-            s = c.source
+            src = c.source
             out.print(
                 f"  {c.id} {c.locator} [{c.grading}]: {c.says}\n"
-                f"      source {s.id}: {s.author}, {s.title} "
-                f"({s.date}, {s.kind}, graded {s.grading})" + (f" {s.url}" if s.url else ""),
+                f"      source {src.id}: {src.author}, {src.title} "
+                f"({src.date}, {src.kind}, graded {src.grading})"
+                + (f" {src.url}" if src.url else ""),
                 highlight=False,
             )
             if c.note:

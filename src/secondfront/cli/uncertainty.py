@@ -169,8 +169,8 @@ def watchlist(
             w.indicators[0],
             f"{w.mutual_information:.4f}",
             _fmt(w.expected_change),
-            _fmt(w.if_seen()),
-            _fmt(w.if_not_seen()),
+            _fmt(w.outcomes[-1][2]),  # a single indicator: its last state ("present")
+            _fmt(w.outcomes[0][2]),
         )
     out.print(table)
     if wl.pairs:

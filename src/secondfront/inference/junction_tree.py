@@ -197,11 +197,11 @@ def build_junction_tree(parents: Sequence[Sequence[int]], card: Sequence[int]) -
         parent[start] = -1
         stack, visit = [start], []
         while stack:
-            c = stack.pop()
-            visit.append(c)
-            for d in nbrs[c]:
+            node = stack.pop()
+            visit.append(node)
+            for d in nbrs[node]:
                 if parent[d] == -2:
-                    parent[d] = c
+                    parent[d] = node
                     stack.append(d)
         postorder.extend(reversed(visit))  # DFS preorder reversed: children before parents
 
@@ -442,8 +442,8 @@ def compile_plan(
         A :class:`Plan`; planning cost is dominated by triangulation, O(n * d^2) for n
         variables of moral degree d.
     """
-    parents = tuple(tuple(ps) for ps in parents)
-    tree = tree or build_junction_tree(parents, card)
+    family = tuple(tuple(ps) for ps in parents)
+    tree = tree or build_junction_tree(family, card)
     evidence_vars = frozenset(evidence_vars)
     n_cliques = len(tree.cliques)
 
@@ -472,6 +472,6 @@ def compile_plan(
         trivial=tuple(trivial),
         bytes_per_row=8 * (2 * sum(sizes) + 2 * sum(sep_sizes)),
         largest_clique=max(sizes, default=1),
-        parents=parents,
+        parents=family,
         homed=tuple(tuple(h) for h in homed),
     )

@@ -156,7 +156,7 @@ def _likelihoods(network: Network, rows: Sequence[Evidence], batch: int) -> dict
             if isinstance(value, str):
                 k = states.get(value) if states else None
                 if k is None:
-                    state_index(network, name, value)  # raises the one-line error
+                    k = state_index(network, name, value)  # raises the one-line error
                 rs, ks = hard.setdefault(name, ([], []))
                 rs.append(r)
                 ks.append(k)

@@ -94,12 +94,12 @@ class Network:
             for p in var.parents:
                 if p not in seen:
                     raise ValueError(f"{name}: parent {p!r} is unknown or not before it")
-            cpt = self.cpts.get(name)
-            if cpt is None:
+            table = self.cpts.get(name)
+            if table is None:
                 raise ValueError(f"{name}: no CPT")
             expected = (*(self.variables[p].card for p in var.parents), var.card)
-            if cpt.shape != expected:
-                raise ValueError(f"{name}: CPT shape {cpt.shape} != {expected}")
+            if table.shape != expected:
+                raise ValueError(f"{name}: CPT shape {table.shape} != {expected}")
             seen.add(name)
 
     # -- convenience -----------------------------------------------------------------

@@ -88,9 +88,11 @@ class Prior:
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` independent draws, shape ``(n,)`` or ``(n, k)``."""
         if self.family == "beta":
-            return rng.beta(*self.args, size=n)
+            a, b = self.args
+            return rng.beta(a, b, size=n)
         if self.family == "normal":
-            return rng.normal(*self.args, size=n)
+            mu, sd = self.args
+            return rng.normal(mu, sd, size=n)
         return rng.dirichlet(np.asarray(self.args), size=n)
 
     def interval(self, confidence: float = 0.9) -> tuple[float, float]:
@@ -233,8 +235,8 @@ class ParameterSpace:
         if var.logistic is not None:
             lg = var.logistic
             self._add(f"{name}.logistic.intercept", name, "real", lg.intercept.value, lg.intercept)
-            for parent, param in lg.weights.items():
-                self._add(f"{name}.logistic.weights.{parent}", name, "real", param.value, param)
+            for parent, weight in lg.weights.items():
+                self._add(f"{name}.logistic.weights.{parent}", name, "real", weight.value, weight)
 
     @property
     def uncertain(self) -> list[Parameter]:
@@ -329,8 +331,11 @@ class ParameterSpace:
                 return self._value(f"{name}.table", values, batch)
             out = np.array(np.broadcast_to(net.cpts[name], (batch, *net.cpts[name].shape)))
             for j, row in enumerate(entry.table.rows or []):
-                idx = tuple(pstates[i].index(row.given[p]) for i, p in enumerate(var.parents))
-                out[(slice(None), *idx)] = self._value(f"{name}.table.rows.{j}", values, batch)
+                idx: tuple[int, ...] = tuple(
+                    pstates[i].index(row.given[p]) for i, p in enumerate(var.parents)
+                )
+                where = (slice(None), *idx)
+                out[where] = self._value(f"{name}.table.rows.{j}", values, batch)  # type: ignore[index]
             return out
         if entry.noisy_or is not None:
             links = [

@@ -280,8 +280,8 @@ class _Reader:
                 self.at(extra, f"a second <TABLE> for {child!r}")
                 usable = False
             if usable:
-                states = {n: d[1] for n, d in decls.items()}
-                cpt = self.table(tables[0], child, tuple(parents), states)
+                declared = {n: d[1] for n, d in decls.items()}
+                cpt = self.table(tables[0], child, tuple(parents), declared)
                 if cpt is not None:
                     cpts[child] = cpt
 
