@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "models" / "belarus-second-front.yaml"
 SEEDS = ROOT.parent / "shared" / "seeds"
+HISTORY = ROOT / "data" / "belarus-events.csv"
 
 ASIA_BIF = """\
 network asia { }
@@ -50,3 +54,38 @@ def seed_text() -> Path:
     if not files:
         pytest.skip(f"no source text in {SEEDS}")
     return files[0]
+
+
+def apt_install(*packages: str) -> str | None:
+    """Install Debian packages as root; None on success, else why it could not.
+
+    The browser and PDF tests need system packages (Chromium, Pango) that pip cannot
+    provide; the test run installs them where it can and the tests skip, saying why,
+    where it cannot.
+    """
+    if shutil.which("apt-get") is None:
+        return "apt-get is not available"
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        return "not running as root, so apt-get cannot install packages"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+        if done.returncode != 0:
+            return f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def events_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB events store holding the shipped history, mapped to the flagship's indicators."""
+    from secondfront.evidence import connect, ingest
+    from secondfront.evidence.mapping import load_rules
+
+    path = tmp_path_factory.mktemp("events") / "secondfront.duckdb"
+    con = connect(path)
+    try:
+        report = ingest(con, [HISTORY], fmt="acled", rules=load_rules())
+    finally:
+        con.close()  # the workbench opens the file itself, per request
+    assert report.total.accepted > 50
+    return path

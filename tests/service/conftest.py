@@ -8,10 +8,7 @@ ingest (under a second).
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from secondfront.service import Settings, create_app
+from tests.conftest import apt_install
 
 ROOT = Path(__file__).resolve().parents[2]
-HISTORY = ROOT / "data" / "belarus-events.csv"
 ARTIFACTS = ROOT / "artifacts" / "workbench"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,36 +33,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL = "http://127.0.0.1"
-
-
-def apt_install(*packages: str) -> str | None:
-    """Install Debian packages as root; None on success, else why it could not."""
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available"
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        return "not running as root, so apt-get cannot install packages"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
-        if done.returncode != 0:
-            return f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}"
-    return None
-
-
-@pytest.fixture(scope="session")
-def events_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DuckDB events store holding the shipped history, mapped to the flagship's indicators."""
-    from secondfront.evidence import connect, ingest
-    from secondfront.evidence.mapping import load_rules
-
-    path = tmp_path_factory.mktemp("events") / "secondfront.duckdb"
-    con = connect(path)
-    try:
-        report = ingest(con, [HISTORY], fmt="acled", rules=load_rules())
-    finally:
-        con.close()  # the app opens the file itself, per request
-    assert report.total.accepted > 50
-    return path
 
 
 @pytest.fixture
