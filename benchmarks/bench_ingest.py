@@ -29,6 +29,7 @@ import argparse
 import importlib.util
 import json
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -177,11 +178,15 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         gen_s = time.perf_counter() - t0
         ours_runs: list[float] = []
         base_runs: list[float] = []
+        # The machine may be shared: the 1-minute load average before and after the runs
+        # says how far the medians can be trusted (2 cores: a load near 2 is busy).
+        load_before = os.getloadavg()[0]
         for k in range(max(1, args.repeat)):
             s, counts, obs = run_secondfront(path, Path(tmp) / f"bench-{k}.duckdb")
             ours_runs.append(s)
             b, base_obs = run_pandas(path)
             base_runs.append(b)
+        load_after = os.getloadavg()[0]
         ours_s = statistics.median(ours_runs)
         base_s = statistics.median(base_runs)
         size = path.stat().st_size
@@ -197,13 +202,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             "secondfront_s": [round(x, 2) for x in ours_runs],
             "pandas_baseline_s": [round(x, 2) for x in base_runs],
         },
+        "load_average_1min": [round(load_before, 2), round(load_after, 2)],
         "counts": counts,
         "observations": obs,
         "baseline_observations": base_obs,
         **filt,
     }
     runs = f"median of {len(ours_runs)} runs" if len(ours_runs) > 1 else "one run"
-    print(f"GDELT 2.0 rows: {rows:,} ({result['file_mb']} MiB); {runs}")
+    print(
+        f"GDELT 2.0 rows: {rows:,} ({result['file_mb']} MiB); {runs}; "
+        f"load average {load_before:.2f} before, {load_after:.2f} after"
+    )
     print(f"  secondfront ingest + mapping + weekly statuses: {ours_s:8.2f} s  {counts}")
     print(f"  pandas read_csv + Python-loop mapping:          {base_s:8.2f} s")
     print(

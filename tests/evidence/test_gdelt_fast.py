@@ -118,8 +118,8 @@ def test_fast_path_counts_repeated_and_stored_ids_as_duplicates(
     assert (b.read, b.accepted, b.rejected, b.duplicates) == (251, 200, 0, 51)
     got = dict(
         con.execute(
-            "SELECT globaleventid, line FROM gdelt_events WHERE file_sha256 = "
-            "(SELECT file_sha256 FROM ingests ORDER BY ingest_id DESC LIMIT 1)"
+            "SELECT globaleventid, line FROM gdelt_events JOIN gdelt_files USING (file_id) "
+            "WHERE file_sha256 = (SELECT file_sha256 FROM ingests ORDER BY ingest_id DESC LIMIT 1)"
         ).fetchall()
     )
     assert len(got) == 200 and got[FIRST_ID + 150] == 51  # the first occurrence is kept
@@ -167,6 +167,11 @@ def test_files_with_faults_go_to_the_general_path_whole(
     assert bad["line"] == 10
     assert con.execute("SELECT count(*) FROM gdelt_events WHERE line = 0").fetchone() == (0,)
     _lines_match_ids(con)
+    # The general path records the file once, as the fast path does.
+    assert con.execute(
+        "SELECT path, gdelt_version, count(*) FROM gdelt_files JOIN gdelt_events USING (file_id) "
+        "GROUP BY ALL"
+    ).fetchall() == [(str(path), "2.0", 49)]
 
 
 def test_shape_samples_the_first_line_of_each_block() -> None:

@@ -117,8 +117,10 @@ def test_gdelt_layouts_plain_and_zipped(
     c = ingest(con, [path]).total
     _inv(c)
     assert (c.read, c.accepted) == (500, 500)
-    row = con.execute("SELECT DISTINCT gdelt_version FROM gdelt_events").fetchall()
-    assert row == [(version,)]
+    row = con.execute(
+        "SELECT DISTINCT gdelt_version, path FROM gdelt_events JOIN gdelt_files USING (file_id)"
+    ).fetchall()
+    assert row == [(version, str(path))]
     # CAMEO codes keep their leading zeros.
     assert (
         con.execute("SELECT count(*) FROM gdelt_events WHERE eventcode LIKE '0%'").fetchone()[0] > 0

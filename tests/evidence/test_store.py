@@ -52,3 +52,103 @@ def test_default_path_follows_the_environment(
 def test_read_only_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no store here"):
         store.connect(tmp_path / "absent.duckdb", read_only=True)
+
+
+def _v2_store_with_gdelt(db: Path, path: Path) -> int:
+    """A store at schema version 2 holding ``path``'s events as version 2 stored them.
+
+    Returns the number of events. The rows are written with SQL in the layout of
+    version 2 (34 columns, per-file facts on every row), since the code that wrote
+    them is gone.
+    """
+    from secondfront.evidence.gdelt import COLUMNS_2
+    from secondfront.evidence.ingest import file_digest
+
+    c = duckdb.connect(str(db))
+    assert store.migrate(c, target=2) == 2
+    sha = file_digest(path)
+    c.execute(
+        "INSERT INTO ingests VALUES (7, ?, ?, 'gdelt', now(), now(), 300, 300, 0, 0)",
+        [str(path), sha],
+    )
+    pos = {name: i for i, name in enumerate(COLUMNS_2, 1)}
+    v2 = {
+        "globaleventid": "GLOBALEVENTID::BIGINT",
+        "sqldate": "strptime(SQLDATE, '%Y%m%d')::DATE",
+        "actor1code": "Actor1Code",
+        "actor1name": "Actor1Name",
+        "actor1countrycode": "Actor1CountryCode",
+        "actor1type1code": "Actor1Type1Code",
+        "actor2code": "Actor2Code",
+        "actor2name": "Actor2Name",
+        "actor2countrycode": "Actor2CountryCode",
+        "eventcode": "EventCode",
+        "eventrootcode": "EventRootCode",
+        "quadclass": "QuadClass::INTEGER",
+        "goldsteinscale": "GoldsteinScale::DOUBLE",
+        "numsources": "NumSources::INTEGER",
+        "numarticles": "NumArticles::INTEGER",
+        "actiongeo_fullname": "ActionGeo_FullName",
+        "actiongeo_countrycode": "ActionGeo_CountryCode",
+        "actiongeo_adm1code": "ActionGeo_ADM1Code",
+        "dateadded": "DATEADDED",
+        "sourceurl": "SOURCEURL",
+    }
+    columns = ", ".join(f"'{name}': 'VARCHAR'" for name in pos)
+    c.execute(
+        f"INSERT INTO gdelt_events ({', '.join(v2)}, gdelt_version, path, line, file_sha256) "
+        f"SELECT {', '.join(v2.values())}, '2.0', ?, row_number() OVER (), ? "
+        f"FROM read_csv(?, columns = {{{columns}}}, delim = '\t', quote = '', header = false, "
+        "auto_detect = false)",
+        [str(path), sha, str(path)],
+    )
+    n = c.execute("SELECT count(*) FROM gdelt_events").fetchone()
+    c.close()
+    assert n is not None
+    return int(n[0])
+
+
+def test_v2_gdelt_store_migrates_to_a_file_table(db: Path, tmp_path: Path) -> None:
+    from secondfront.evidence.ingest import file_digest, ingest
+    from tests.evidence.conftest import gdelt_generator
+
+    gen = gdelt_generator()
+    path = gen.write(tmp_path / "old.export.CSV", 300)
+    n = _v2_store_with_gdelt(db, path)
+    assert n == 300
+    before = duckdb.connect(str(db))
+    old = before.execute(
+        "SELECT globaleventid, line, eventcode, actor1name, sourceurl, numsources "
+        "FROM gdelt_events ORDER BY ALL"
+    ).fetchall()
+    before.close()
+
+    c = store.connect(db)
+    assert store.schema_version(c) == store.SCHEMA_VERSION >= 3
+    # Per-file facts live once in gdelt_files; the events keep their values and lines.
+    assert c.execute(
+        "SELECT file_id, file_sha256, path, gdelt_version, ingest_id FROM gdelt_files"
+    ).fetchall() == [(1, file_digest(path), str(path), "2.0", 7)]
+    columns = {r[0] for r in c.execute("DESCRIBE gdelt_events").fetchall()}
+    assert {"file_id", "line", "eventcode", "sourceurl"} <= columns
+    assert not {"file_sha256", "path", "gdelt_version", "actiongeo_fullname"} & columns
+    assert (
+        c.execute(
+            "SELECT globaleventid, line, eventcode, actor1name, sourceurl, numsources "
+            "FROM gdelt_events ORDER BY ALL"
+        ).fetchall()
+        == old
+    )
+    # Idempotence carries over: the same bytes again are all duplicates...
+    again = ingest(c, [path]).total
+    assert (again.read, again.accepted, again.duplicates) == (300, 0, 300)
+    # ...and a new file gets a new id (ids are not dense: a fast-path attempt that is
+    # rolled back still uses one), its rows stored beside the migrated ones.
+    new = gen.write(tmp_path / "new.export.CSV", 50, seed=11, first_id=800_000_000)
+    added = ingest(c, [new]).total
+    assert (added.read, added.accepted, added.duplicates) == (50, 50, 0)
+    assert c.execute(
+        "SELECT count(*), count(*) FILTER (WHERE file_id > 1) FROM gdelt_files"
+    ).fetchone() == (2, 1)
+    assert c.execute("SELECT count(*) FROM gdelt_events").fetchone() == (350,)
+    c.close()

@@ -366,9 +366,11 @@ def _gdelt_sql(m: GdeltMatch) -> tuple[str, list[object]]:
     return " AND ".join(conds), params
 
 
+# What each source's events are read from, and their key. A GDELT event names its file
+# by ``file_id``; the file's digest lives in ``gdelt_files`` (schema version 3).
 _TABLES = {
     "acled": ("acled_events", "event_id_cnty"),
-    "gdelt": ("gdelt_events", "globaleventid"),
+    "gdelt": ("gdelt_events JOIN gdelt_files USING (file_id)", "globaleventid"),
     "text": ("text_items", "item_sha256"),
 }
 
@@ -443,7 +445,7 @@ def _apply(
             "INSERT INTO observations SELECT file_sha256, 'gdelt', globaleventid::VARCHAR, ?, ?, "
             "sqldate, ? * least(?, ln(1 + coalesce(numsources, 0)) "
             "* ln(1 + coalesce(numarticles, 0))), "
-            f"? FROM gdelt_events WHERE file_sha256 IN (SELECT unnest(?)) AND {where}",
+            f"? FROM {_TABLES['gdelt'][0]} WHERE file_sha256 IN (SELECT unnest(?)) AND {where}",
             [rule.id, rule.indicator, rule.weight, agg.cap, rule.grading, files, *params],
         ).fetchone()
         return int(res[0]) if res else 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -81,15 +82,26 @@ class SourceFile:
 
     Attributes:
         path: the file as the user named it (shown in messages and stored as provenance).
-        sha256: hex digest of the file's bytes; identifies the file across paths.
+        digest: hex sha256 of the file's bytes, or a future of it while it is being
+            computed beside the adapter's work (read it through :attr:`sha256`).
         ingest_id: the row of ``ingests`` recording this run.
         size: bytes.
     """
 
     path: Path
-    sha256: str
+    digest: str | Future[str]
     ingest_id: int
     size: int
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the file's bytes; identifies the file across paths.
+
+        Hashing a large file takes as long as a good part of storing it, so the caller
+        may compute it in a thread; an adapter that needs it early simply waits here,
+        one that can do its reading first asks for it afterwards.
+        """
+        return self.digest if isinstance(self.digest, str) else self.digest.result()
 
 
 class Adapter(Protocol):

@@ -14,10 +14,17 @@ this package is refused rather than guessed at):
    ``mapped_files`` records which ingested files have been mapped and
    ``mapping_state`` the digest of the rules used, so a changed rule file triggers a
    full re-map and a file whose mapping was interrupted is mapped on the next run.
+3. ``gdelt_files``: the per-file facts of GDELT files (``file_sha256``, ``path``,
+   ``gdelt_version``, the ingest that stored them) move out of ``gdelt_events``, which
+   keeps a ``file_id`` and only the columns the store uses (listed in ``gdelt.py``).
+   Existing stores are migrated: one ``gdelt_files`` row per stored file, every event
+   kept with its line. ``ingests.file_sha256`` may be NULL: a run's digest is computed
+   beside its work and recorded when the file is done (a killed run has none).
 
-Tables of event sources carry the provenance of each row (``path``, ``line``,
-``file_sha256``). Nothing is ever deleted by an ingest: an edited ACLED event moves its
-previous version to ``acled_history``.
+Tables of event sources carry the provenance of each row (ACLED and text: ``path``,
+``line``, ``file_sha256``; GDELT: ``line`` and ``file_id``, whose ``gdelt_files`` row
+holds the path and digest). Nothing is ever deleted by an ingest: an edited ACLED event
+moves its previous version to ``acled_history``.
 
 Concurrency: DuckDB lets one process write a file at a time; a second writer gets a
 ``StoreError`` naming the file, not a hang.
@@ -150,9 +157,57 @@ CREATE TABLE mapped_files (
 );
 """
 
+# GDELT rows are many (a million per benchmark file) and their per-file facts were
+# repeated on each of them; writing fewer, narrower columns is most of an ingest's cost.
+# DuckDB cannot drop columns of a table that others depend on cheaply in place, so the
+# events are copied into the new layout (file order kept) and the old table dropped.
+_V3 = """
+ALTER TABLE ingests ALTER COLUMN file_sha256 DROP NOT NULL;
+CREATE SEQUENCE gdelt_file_ids START 1;
+CREATE TABLE gdelt_files (
+    file_id       INTEGER PRIMARY KEY,
+    file_sha256   VARCHAR NOT NULL UNIQUE,
+    path          VARCHAR NOT NULL,
+    gdelt_version VARCHAR NOT NULL,
+    ingest_id     BIGINT
+);
+INSERT INTO gdelt_files (file_id, file_sha256, path, gdelt_version, ingest_id)
+SELECT nextval('gdelt_file_ids'), e.file_sha256, e.path, e.gdelt_version, i.ingest_id
+FROM (
+    SELECT file_sha256, min(path) AS path, min(gdelt_version) AS gdelt_version,
+           min(rowid) AS first_row
+    FROM gdelt_events GROUP BY file_sha256
+) e
+LEFT JOIN (
+    SELECT file_sha256, min(ingest_id) AS ingest_id FROM ingests
+    WHERE format = 'gdelt' GROUP BY file_sha256
+) i USING (file_sha256)
+ORDER BY e.first_row;
+CREATE TABLE gdelt_events_v3 (
+    globaleventid BIGINT NOT NULL,
+    sqldate DATE NOT NULL,
+    actor1code VARCHAR, actor1name VARCHAR, actor1countrycode VARCHAR,
+    actor2code VARCHAR, actor2name VARCHAR, actor2countrycode VARCHAR,
+    eventcode VARCHAR NOT NULL, quadclass INTEGER, goldsteinscale DOUBLE,
+    nummentions INTEGER, numsources INTEGER, numarticles INTEGER, avgtone DOUBLE,
+    actiongeo_countrycode VARCHAR, actiongeo_adm1code VARCHAR, sourceurl VARCHAR,
+    file_id INTEGER NOT NULL, line BIGINT NOT NULL
+);
+INSERT INTO gdelt_events_v3
+SELECT e.globaleventid, e.sqldate, e.actor1code, e.actor1name, e.actor1countrycode,
+       e.actor2code, e.actor2name, e.actor2countrycode, e.eventcode, e.quadclass,
+       e.goldsteinscale, e.nummentions, e.numsources, e.numarticles, e.avgtone,
+       e.actiongeo_countrycode, e.actiongeo_adm1code, e.sourceurl, f.file_id, e.line
+FROM gdelt_events e JOIN gdelt_files f USING (file_sha256)
+ORDER BY f.file_id, e.line;
+DROP TABLE gdelt_events;
+ALTER TABLE gdelt_events_v3 RENAME TO gdelt_events;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest bookkeeping, quarantine and the built-in event tables", _V1),
     Migration(2, "observations: events mapped to indicators", _V2),
+    Migration(3, "gdelt_files: per-file facts out of gdelt_events, which keeps fewer columns", _V3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
