@@ -7,7 +7,14 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from secondfront.simulation.epstein import EpsteinParams, init_epstein, run_epstein
-from secondfront.simulation.kernel import COP, EMPTY, KIND, diamond_offsets, tile_layout
+from secondfront.simulation.kernel import (
+    COP,
+    EMPTY,
+    JAILED,
+    KIND,
+    diamond_offsets,
+    tile_layout,
+)
 
 
 @pytest.mark.parametrize(("radius", "cells"), [(1, 4), (2, 12), (7, 112)])
@@ -63,6 +70,24 @@ def test_a_seed_replays_a_run_exactly(tile: int | None) -> None:
 
 
 REBELLION = EpsteinParams(legitimacy=0.82, cop_density=0.04, max_jail_term=30)
+
+
+def test_jail_terms_include_the_maximum() -> None:
+    """Terms are U{0..J} with J included, as Mesa's ``random.randint(0, J)``.
+
+    The same-state comparison with Mesa runs too few steps to see an off-by-one in the
+    term (an exclusive upper bound), so it is checked here: a citizen arrested after
+    its own turn keeps its whole term until the step ends, so J shows up, and J + 1
+    never does.
+    """
+    params = EpsteinParams(width=60, height=60, legitimacy=0.7, max_jail_term=3)
+    lattice = init_epstein(params, np.random.default_rng(5))
+    seen: set[int] = set()
+    for _ in range(10):
+        lattice.step(k=2.3, threshold=0.1, max_jail=3)
+        jailed = (lattice.code[lattice.pos] & KIND) == JAILED
+        seen |= set(lattice.jail[jailed].tolist())
+    assert seen == {0, 1, 2, 3}
 
 
 @pytest.mark.slow

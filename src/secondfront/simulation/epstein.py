@@ -27,7 +27,14 @@ from numpy.typing import NDArray
 
 from secondfront.simulation.lattice import Lattice, populate
 
-__all__ = ["EpsteinParams", "EpsteinRun", "init_epstein", "run_epstein", "side_for_agents"]
+__all__ = [
+    "EpsteinParams",
+    "EpsteinRun",
+    "continue_epstein",
+    "init_epstein",
+    "run_epstein",
+    "side_for_agents",
+]
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,22 @@ def run_epstein(
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     lattice = init_epstein(params, rng, tile=tile, synchronous=synchronous)
+    return continue_epstein(lattice, params, steps)
+
+
+def continue_epstein(lattice: Lattice, params: EpsteinParams, steps: int) -> EpsteinRun:
+    """Advance an existing lattice by ``steps`` steps under Epstein's rules.
+
+    Args:
+        lattice: the state to start from (changed in place); for instance a ``fork`` of
+            another run, or a state taken over from Mesa's model.
+        params: model parameters (the rule constants; the lattice's own size, agents
+            and vision are used as they are).
+        steps: number of steps.
+
+    Returns:
+        the run's series, the lattice's current state first.
+    """
     series = np.zeros((4, steps + 1), dtype=np.int64)
     c = lattice.counts()
     series[:3, 0] = c["active"], c["quiet"], c["jailed"]

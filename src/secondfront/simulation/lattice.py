@@ -130,6 +130,37 @@ class Lattice:
         self.steps_done += 1
         return int(arrests)
 
+    def fork(self, kernel_seed: int, *, synchronous: bool | None = None) -> Lattice:
+        """An independent copy of this state whose future draws come from ``kernel_seed``.
+
+        The copy keeps ``steps_done`` (the parity of the acted bit in ``code`` depends on
+        it), so it continues exactly where this lattice stands; only the random streams
+        differ. The validation against Mesa runs many such continuations of one state.
+
+        Args:
+            kernel_seed: key of the copy's random streams.
+            synchronous: the copy's update mode; ``None`` keeps this lattice's.
+
+        Returns:
+            the copy, sharing no array with this lattice.
+        """
+        return Lattice(
+            height=self.height,
+            width=self.width,
+            vision=self.vision,
+            cell_agent=self.cell_agent.copy(),
+            code=self.code.copy(),
+            pos=self.pos.copy(),
+            is_cop=self.is_cop.copy(),
+            jail=self.jail.copy(),
+            grievance=self.grievance.copy(),
+            risk=self.risk.copy(),
+            kernel_seed=int(kernel_seed),
+            tile=self.tile,
+            synchronous=self.synchronous if synchronous is None else synchronous,
+            steps_done=self.steps_done,
+        )
+
     def counts(self) -> dict[str, int]:
         """Citizens by state: ``{"active", "quiet", "jailed"}``."""
         c = count_codes(self.code)
