@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -663,6 +663,69 @@ def evidence_rows(statuses: Iterable[IndicatorWeek]) -> tuple[list[str], list[di
     return weeks, [rows[w] for w in weeks]
 
 
+def week_events(
+    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, per_week: int = 25
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """The stored events mapped to indicators, per ISO week, strongest first.
+
+    Returns:
+        ISO week -> up to ``per_week`` events, and ISO week -> how many events it
+        has in all. One row per event (an event can support several indicators).
+    """
+
+    rows = con.execute(
+        """
+        WITH per_event AS (
+            SELECT o.source, o.ref, min(o.day) AS day, max(o.weight) AS weight,
+                   list(DISTINCT o.indicator ORDER BY o.indicator) AS indicators,
+                   list(DISTINCT o.grading ORDER BY o.grading) AS gradings
+            FROM observations o WHERE o.day BETWEEN ? AND ?
+            GROUP BY o.source, o.ref
+        ), ranked AS (
+            SELECT *, row_number() OVER w AS rank, count(*) OVER (PARTITION BY monday) AS total
+            FROM (SELECT *, day - CAST(isodow(day) - 1 AS INTEGER) AS monday FROM per_event)
+            WINDOW w AS (PARTITION BY monday ORDER BY weight DESC, day, ref)
+        ), picked AS (
+            SELECT * FROM ranked WHERE rank <= ?
+        ), gdelt AS (
+            -- Only the picked rows: a GDELT store can hold millions.
+            SELECT DISTINCT ON (globaleventid) * FROM gdelt_events
+            WHERE globaleventid IN (
+                SELECT TRY_CAST(ref AS BIGINT) FROM picked WHERE source = 'gdelt')
+        )
+        SELECT r.source, r.ref, r.day, r.weight, r.indicators, r.gradings, r.total,
+               coalesce(a.notes, t.title, g.actor1name || ' / ' || g.actor2name || ' (CAMEO '
+                        || g.eventcode || ')', '') AS summary,
+               coalesce(a.source, t.source_name, g.sourceurl, '') AS origin,
+               coalesce(a.event_type, t.kind, 'CAMEO ' || g.eventcode, '') AS kind
+        FROM picked r
+        LEFT JOIN acled_events a ON r.source = 'acled' AND a.event_id_cnty = r.ref
+        LEFT JOIN text_items t ON r.source = 'text' AND t.item_sha256 = r.ref
+        LEFT JOIN gdelt g ON r.source = 'gdelt' AND g.globaleventid::VARCHAR = r.ref
+        ORDER BY r.day, r.weight DESC, r.ref
+        """,
+        [start, end, per_week],
+    ).fetchall()
+    out: dict[str, list[dict[str, Any]]] = {}
+    totals: dict[str, int] = {}
+    for source, ref, day, weight, inds, grades, total, summary, origin, kind in rows:
+        totals[iso_week(day)] = int(total)
+        out.setdefault(iso_week(day), []).append(
+            {
+                "id": str(ref),
+                "source": source,
+                "date": day.isoformat(),
+                "weight": float(weight),
+                "indicators": list(inds),
+                "gradings": list(grades),
+                "kind": kind,
+                "summary": summary,
+                "origin": origin,
+            }
+        )
+    return out, totals
+
+
 def gdelt_row_weight(num_sources: int, num_articles: int, cap: float) -> float:
     """``min(cap, ln(1 + NumSources) * ln(1 + NumArticles))``: one row's GDELT support."""
     return min(cap, math.log1p(num_sources) * math.log1p(num_articles))
@@ -685,6 +748,7 @@ __all__ = [
     "iso_week",
     "load_rules",
     "match_text",
+    "week_events",
     "week_start",
     "weekly_statuses",
     "weeks_between",

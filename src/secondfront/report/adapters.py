@@ -182,74 +182,6 @@ def _empty(status: str, reason: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _week_events(
-    con: Any, start: dt.date, end: dt.date
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
-    """The stored events mapped to indicators, per ISO week, strongest first.
-
-    Returns:
-        ISO week -> up to ``EVENTS_PER_WEEK`` events, and ISO week -> how many events it
-        has in all. One row per event (an event can support several indicators).
-
-    Reads the store's ``observations`` table (schema version 2) joined to the event
-    tables, because the evidence package offers no function that lists the events
-    behind a week.
-    """
-    from secondfront.evidence.mapping import iso_week
-
-    rows = con.execute(
-        """
-        WITH per_event AS (
-            SELECT o.source, o.ref, min(o.day) AS day, max(o.weight) AS weight,
-                   list(DISTINCT o.indicator ORDER BY o.indicator) AS indicators,
-                   list(DISTINCT o.grading ORDER BY o.grading) AS gradings
-            FROM observations o WHERE o.day BETWEEN ? AND ?
-            GROUP BY o.source, o.ref
-        ), ranked AS (
-            SELECT *, row_number() OVER w AS rank, count(*) OVER (PARTITION BY monday) AS total
-            FROM (SELECT *, day - CAST(isodow(day) - 1 AS INTEGER) AS monday FROM per_event)
-            WINDOW w AS (PARTITION BY monday ORDER BY weight DESC, day, ref)
-        ), picked AS (
-            SELECT * FROM ranked WHERE rank <= ?
-        ), gdelt AS (
-            -- Only the picked rows: a GDELT store can hold millions.
-            SELECT DISTINCT ON (globaleventid) * FROM gdelt_events
-            WHERE globaleventid IN (
-                SELECT TRY_CAST(ref AS BIGINT) FROM picked WHERE source = 'gdelt')
-        )
-        SELECT r.source, r.ref, r.day, r.weight, r.indicators, r.gradings, r.total,
-               coalesce(a.notes, t.title, g.actor1name || ' / ' || g.actor2name || ' (CAMEO '
-                        || g.eventcode || ')', '') AS summary,
-               coalesce(a.source, t.source_name, g.sourceurl, '') AS origin,
-               coalesce(a.event_type, t.kind, 'CAMEO ' || g.eventcode, '') AS kind
-        FROM picked r
-        LEFT JOIN acled_events a ON r.source = 'acled' AND a.event_id_cnty = r.ref
-        LEFT JOIN text_items t ON r.source = 'text' AND t.item_sha256 = r.ref
-        LEFT JOIN gdelt g ON r.source = 'gdelt' AND g.globaleventid::VARCHAR = r.ref
-        ORDER BY r.day, r.weight DESC, r.ref
-        """,
-        [start, end, EVENTS_PER_WEEK],
-    ).fetchall()
-    out: dict[str, list[dict[str, Any]]] = {}
-    totals: dict[str, int] = {}
-    for source, ref, day, weight, inds, grades, total, summary, origin, kind in rows:
-        totals[iso_week(day)] = int(total)
-        out.setdefault(iso_week(day), []).append(
-            {
-                "id": str(ref),
-                "source": source,
-                "date": day.isoformat(),
-                "weight": float(weight),
-                "indicators": list(inds),
-                "gradings": list(grades),
-                "kind": kind,
-                "summary": summary,
-                "origin": origin,
-            }
-        )
-    return out, totals
-
-
 def timeline(network: Network, params: Mapping[str, Any]) -> dict[str, Any]:
     """Weekly outcome probabilities from the events store, with alerts and their evidence.
 
@@ -277,6 +209,7 @@ def timeline(network: Network, params: Mapping[str, Any]) -> dict[str, Any]:
         data_span,
         evidence_rows,
         load_rules,
+        week_events,
         week_start,
         weekly_statuses,
     )
@@ -344,7 +277,7 @@ def timeline(network: Network, params: Mapping[str, Any]) -> dict[str, Any]:
         weeks, evidence = evidence_rows(statuses)
         first = week_start(weeks[0]) if weeks else start
         last = week_start(weeks[-1]) + dt.timedelta(days=6) if weeks else end
-        events, totals = _week_events(con, first, last)
+        events, totals = week_events(con, first, last, EVENTS_PER_WEEK)
     finally:
         con.close()
     result = run_timeline(model, weeks, evidence, smooth=smooth)
