@@ -37,21 +37,8 @@ SMALL = [
     "hepar2",
     "win95pts",
 ]
-LARGE = [
-    "andes",
-    "water",
-    "pigs",
-    "link",
-    "munin1",
-    "mildew",
-    "barley",
-    "pathfinder",
-    "munin",
-    "munin2",
-    "munin3",
-    "munin4",
-    "diabetes",
-]
+# Everything else pgmpy ships.
+LARGE = [n for n in T.EXAMPLE_NETWORKS if n not in SMALL]
 ALL = SMALL + LARGE
 
 

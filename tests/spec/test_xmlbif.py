@@ -39,7 +39,7 @@ EVERY = [
     "pigs",
     "munin1",
 ]
-BIG = ["link", "mildew", "barley", "pathfinder", "munin", "munin2", "munin3", "munin4", "diabetes"]
+BIG = [n for n in T.EXAMPLE_NETWORKS if n not in EVERY]
 NETWORKS = [*EVERY, *(pytest.param(n, marks=[pytest.mark.slow, _SKIP_BIG]) for n in BIG)]
 
 SMALL_DOC = """<?xml version="1.0" encoding="UTF-8"?>

@@ -69,6 +69,14 @@ class AcledMatch(_Strict):
     tags_any: list[str] = Field(default_factory=list)
 
 
+def _codes(codes: list[str], pattern: str, message: str) -> list[str]:
+    """Check every country code against ``pattern``; ``message`` names the first misfit."""
+    for code in codes:
+        if not re.fullmatch(pattern, code):
+            raise ValueError(message.format(code))
+    return codes
+
+
 class GdeltMatch(_Strict):
     """Conditions on GDELT columns; all given conditions must hold (lists are any-of)."""
 
@@ -92,24 +100,22 @@ class GdeltMatch(_Strict):
     @field_validator("actor1_country", "actor2_country", "any_actor_country")
     @classmethod
     def _iso(cls, v: list[str]) -> list[str]:
-        for code in v:
-            if not re.fullmatch(r"[A-Z]{3}", code):
-                raise ValueError(
-                    f"actor country {code!r} must be a 3-letter CAMEO/ISO code such as BLR; "
-                    "FIPS codes (BO) are for geography fields"
-                )
-        return v
+        return _codes(
+            v,
+            r"[A-Z]{3}",
+            "actor country {!r} must be a 3-letter CAMEO/ISO code such as "
+            "BLR; FIPS codes (BO) are for geography fields",
+        )
 
     @field_validator("action_geo")
     @classmethod
     def _fips(cls, v: list[str]) -> list[str]:
-        for code in v:
-            if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(
-                    f"action_geo {code!r} must be a 2-letter FIPS 10-4 code (Belarus = BO, "
-                    "Russia = RS, Ukraine = UP); ISO-3 codes (BLR) are for actors"
-                )
-        return v
+        return _codes(
+            v,
+            r"[A-Z]{2}",
+            "action_geo {!r} must be a 2-letter FIPS 10-4 code (Belarus = BO, "
+            "Russia = RS, Ukraine = UP); ISO-3 codes (BLR) are for actors",
+        )
 
 
 class Rule(_Strict):

@@ -68,6 +68,7 @@ from secondfront.spec.network import (
     ROW_SUM_TOLERANCE,
     Network,
     Variable,
+    normalise_rows,
     topological_order,
 )
 
@@ -101,7 +102,6 @@ _TOP_KEYWORDS = frozenset({"network", "variable", "probability"})
 # Rows this close to 1 are already normalised as far as float64 goes and are kept as
 # written; dividing them by their sum would move values by an ulp on every reading, and
 # writing then re-reading a network would not give it back exactly.
-_NORMALISED = 1e-12
 # How many missing parent configurations one diagnostic spells out.
 _MAX_LISTED = 5
 
@@ -683,21 +683,7 @@ def _fill_cpt(
         ok = False
     if not ok:
         return None
-    return _renormalise(table).reshape((*cards, n_child))
-
-
-def _renormalise(rows: np.ndarray) -> np.ndarray:
-    """Divide the rows of a ``(n_rows, card)`` float64 array by their sums, in place.
-
-    Only rows further than ``_NORMALISED`` from 1 change (they were accepted within
-    ``ROW_SUM_TOLERANCE``); the others are kept bit for bit, so renormalising is
-    idempotent and write-then-read round trips are exact.
-    """
-    sums = rows.sum(axis=1)
-    off = np.abs(sums - 1.0) > _NORMALISED
-    if off.any():
-        rows[off] /= sums[off, None]
-    return rows
+    return normalise_rows(table).reshape((*cards, n_child))
 
 
 def parse_bif(text: str, path: str = "<string>") -> Network:

@@ -140,10 +140,21 @@ class Network:
         )
 
 
+# Rows this close to 1 are kept bit for bit: dividing them by their sum would only add
+# rounding, and write-then-read round trips of a file must be exact.
+NORMALISED = 1e-12
+
+
 def normalise_rows(cpt: np.ndarray) -> np.ndarray:
-    """Divide every row (last axis) by its sum; rows summing to 0 are left as they are."""
-    sums = cpt.sum(axis=-1, keepdims=True)
-    return np.divide(cpt, sums, out=np.array(cpt, dtype=np.float64), where=sums > 0)
+    """A float64 copy with every row (last axis) divided by its sum.
+
+    Rows within ``NORMALISED`` of 1 are copied unchanged (so normalising is idempotent),
+    and rows summing to 0 are left as they are.
+    """
+    out = np.array(cpt, dtype=np.float64)
+    sums = out.sum(axis=-1, keepdims=True)
+    off = (np.abs(sums - 1.0) > NORMALISED) & (sums > 0)
+    return np.divide(out, sums, out=out, where=off)
 
 
 def topological_order(parents: Mapping[str, tuple[str, ...]]) -> list[str] | list[list[str]]:

@@ -59,12 +59,12 @@ from secondfront.spec.bif import (
     _did_you_mean,
     _fmt_config,
     _fmt_values,
-    _renormalise,
 )
 from secondfront.spec.network import (
     ROW_SUM_TOLERANCE,
     Network,
     Variable,
+    normalise_rows,
     topological_order,
 )
 
@@ -370,7 +370,7 @@ class _Reader:
                     f"each row must sum to 1 within {ROW_SUM_TOLERANCE:g}",
                 )
             return None
-        return _renormalise(rows).reshape((*cards, n_child))
+        return normalise_rows(rows).reshape((*cards, n_child))
 
     def table_slow(self, elem: _Elem) -> np.ndarray | None:
         """Token-by-token reading of a ``<TABLE>`` that reports every bad value."""
