@@ -101,3 +101,29 @@ def test_user_errors_are_one_line_exit_2(args: list[str], message: str, db: Path
     code, _, err = run(*args, "--db", str(db))
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "fixture"),
+    [
+        (["indicators", "--rules"], "onepass-bad.mapping.yaml"),
+        (["timeline", "--timeline"], "onepass-bad.timeline.yaml"),
+    ],
+)
+def test_every_problem_of_a_rules_file_printed_exit_2(
+    args: list[str], fixture: str, db: Path
+) -> None:
+    from secondfront.errors import RulesError
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.timeline import load_timeline
+
+    path = FIXTURES / fixture
+    loader = load_rules if "mapping" in fixture else load_timeline
+    with pytest.raises(RulesError) as info:
+        loader(path)
+    problems = str(info.value).splitlines()
+    assert len(problems) >= 7
+    code, _, err = run(*args, str(path), "--db", str(db))
+    assert code == 2 and "Traceback" not in err
+    # Each problem on a line of its own, in the compiler form, with no prefix added.
+    assert [line for line in err.splitlines() if line.strip()] == problems

@@ -191,3 +191,59 @@ def test_changed_rules_remap_everything(tmp_path: Path, con: duckdb.DuckDBPyConn
 def test_iso_week_labels() -> None:
     assert iso_week(dt.date(2022, 2, 24)) == "2022-W08"
     assert iso_week(dt.date(2021, 1, 3)) == "2020-W53"
+
+
+# -- every problem of a file in one run ----------------------------------------------
+
+ONEPASS = FIXTURES / "onepass-bad.mapping.yaml"
+
+# (line, col, message start) of every problem in ONEPASS, in the order they print.
+ONEPASS_PROBLEMS = [
+    (7, 1, "gdelt_aggregation: Value error, threshold 1.5 must exceed cap 2.0"),
+    (15, 1, "colour: unknown field 'colour'"),
+    (20, 14, "rules.0.grading: Value error, invalid grading 'Z9'"),
+    (25, 16, "rules.1.indicator: 'reservist_callup' is not an indicator of belarus-second-front"),
+    (31, 9, "rules.2.id: duplicate id 'forces-south' (first at line 18)"),
+    (32, 16, "rules.2.indicator: 'rail_sabotage_report' is not an indicator"),
+    (36, 19, "rules.2.gdelt.action_geo: Value error, action_geo 'BLR' must be a 2-letter FIPS"),
+]
+
+
+def test_schema_and_reference_errors_come_in_one_run() -> None:
+    # Rule 0 fails the schema (grading) and is still the first of a duplicate id; rule 2
+    # fails it too (action_geo) and still has its indicator and id checked.
+    with pytest.raises(RulesError) as info:
+        load_rules(ONEPASS)
+    lines = str(info.value).splitlines()
+    assert len(lines) == len(ONEPASS_PROBLEMS), lines
+    for (line, col, message), got in zip(ONEPASS_PROBLEMS, lines, strict=True):
+        assert got.startswith(f"{ONEPASS}:{line}:{col}: error: {message}"), got
+
+
+def test_unknown_model_is_reported_with_the_other_problems(tmp_path: Path) -> None:
+    p = tmp_path / "m.yaml"
+    p.write_text(ONEPASS.read_text().replace("model: belarus-second-front", "model: nowhere"))
+    with pytest.raises(RulesError) as info:
+        load_rules(p)
+    msg = str(info.value)
+    assert f"{p}:4:8: error: model: no model file or model named 'nowhere'" in msg
+    # Without a network the indicators cannot be checked; everything else still is.
+    assert "is not an indicator" not in msg
+    assert f"{p}:31:9: error: rules.2.id: duplicate id 'forces-south'" in msg
+    assert f"{p}:20:14: error: rules.0.grading" in msg
+
+
+def test_yaml_syntax_error_is_reported_alone(tmp_path: Path) -> None:
+    p = tmp_path / "m.yaml"
+    p.write_text(ONEPASS.read_text().replace("negation: {en: [no, not]}", "negation: {en: [no"))
+    with pytest.raises(RulesError) as info:
+        load_rules(p)
+    (line,) = str(info.value).splitlines()
+    assert line.startswith(f"{p}:") and "invalid YAML" in line
+
+
+def test_shipped_rules_load_cleanly() -> None:
+    rules = load_rules(RULES.path)
+    assert rules.path.name == "belarus-second-front.mapping.yaml"
+    assert len(rules.rules) > 10 and "reservist_callups" in rules.indicators
+    assert {r.indicator for r in rules.rules} <= set(rules.indicators)

@@ -90,3 +90,78 @@ def test_timeline_file_errors_name_line(tmp_path: Path) -> None:
         f"t.yaml:{bad.splitlines().index(next(s for s in bad.splitlines() if 'presnt' in s)) + 1}:"
         in msg
     )
+
+
+# -- every problem of a file in one run ----------------------------------------------
+
+ONEPASS = Path(__file__).parent / "fixtures" / "onepass-bad.timeline.yaml"
+
+# (line, col, message start) of every problem in ONEPASS, in the order they print.
+ONEPASS_PROBLEMS = [
+    (11, 5, "states.1.label: Field required"),
+    (12, 38, "unknown state 'presnt' of offensive_preparation; states: absent, present"),
+    (15, 15, "unknown variable 'offensive_preperation' of belarus-second-front"),
+    (17, 1, "initial.assumption: Field required"),
+    (18, 6, "initial.p needs 3 probabilities summing to 1; got [0.96, 0.04]"),
+    (
+        22,
+        3,
+        "transition.rows needs one row per state ['status_quo', 'preparation', "
+        "'imminent_entry']; got ['status_quo', 'preparation', 'imminent']",
+    ),
+    (24, 21, "transition row 'preparation' needs 3 non-negative numbers summing to 1"),
+    (30, 12, "unknown state 'entred' of belarus_entry; states: not_entered, entered"),
+    (32, 5, "alerts.1: Value error, alert 'entry-both': give either 'above' or 'rises_by'"),
+    (41, 22, "backtest.persistence_floor: Input should be less than 0.5"),
+    (45, 17, "unknown variable 'belarus_entri' of belarus-second-front"),
+]
+
+
+def test_schema_and_reference_errors_come_in_one_run() -> None:
+    # State 1 fails the schema (no label) and still has its network evidence checked; the
+    # initial distribution fails it (no assumption) and still has its size checked.
+    with pytest.raises(RulesError) as info:
+        load_timeline(ONEPASS)
+    lines = str(info.value).splitlines()
+    assert len(lines) == len(ONEPASS_PROBLEMS), lines
+    for (line, col, message), got in zip(ONEPASS_PROBLEMS, lines, strict=True):
+        assert got.startswith(f"{ONEPASS}:{line}:{col}: error: {message}"), got
+
+
+def test_duplicate_state_names(tmp_path: Path) -> None:
+    text = MODEL.path.read_text()
+    bad = text.replace("- name: imminent_entry", "- name: preparation")
+    p = tmp_path / "t.yaml"
+    p.write_text(bad)
+    with pytest.raises(RulesError) as info:
+        load_timeline(p)
+    lines = bad.splitlines()
+    first = lines.index("  - name: preparation") + 1
+    second = lines.index("  - name: preparation", first) + 1
+    assert (
+        f"t.yaml:{second}:11: error: states.2.name: duplicate state 'preparation' "
+        f"(first at line {first})" in str(info.value)
+    )
+
+
+def test_a_state_the_network_rules_out_is_an_error() -> None:
+    # A network where a staged provocation never happens: no week can be imminent_entry.
+    net = MODEL.network
+    cpt = np.zeros_like(net.cpts["staged_provocation"])
+    cpt[..., net.variables["staged_provocation"].index("absent")] = 1.0
+    with pytest.raises(RulesError) as info:
+        load_timeline(MODEL.path, net.with_cpts({"staged_provocation": cpt}))
+    line = next(
+        i
+        for i, s in enumerate(MODEL.path.read_text().splitlines(), 1)
+        if "staged_provocation: present}" in s
+    )
+    assert f":{line}:" in str(info.value)
+    assert "state 'imminent_entry' is impossible" in str(info.value)
+
+
+def test_shipped_timeline_loads_cleanly() -> None:
+    model = load_timeline(MODEL.path)
+    assert model.path.name == "belarus-second-front.timeline.yaml"
+    assert model.state_names == ["status_quo", "preparation", "imminent_entry"]
+    np.testing.assert_allclose(model.transition.sum(axis=1), 1.0)

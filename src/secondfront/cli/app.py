@@ -71,7 +71,11 @@ def user_errors(fn: F) -> F:
                 err.print(str(d), markup=False, highlight=False)
             raise typer.Exit(2) from None
         except SecondfrontError as e:
-            err.print(f"error: {e}", markup=False, highlight=False)
+            # Messages already in the compiler form (``path:line:col: error: ...``, one
+            # per line, as rules and timeline files report) keep it unprefixed.
+            msg = str(e)
+            located = ": error: " in msg.split("\n", 1)[0]
+            err.print(msg if located else f"error: {msg}", markup=False, highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

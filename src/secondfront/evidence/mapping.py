@@ -45,10 +45,19 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from secondfront.evidence.rulesfile import beside_model, load_model_file, raise_all
+from secondfront.errors import Diagnostic
+from secondfront.evidence.rulesfile import (
+    beside_model,
+    items_at,
+    network_for,
+    raise_all,
+    validate_model_file,
+    value_at,
+)
 from secondfront.evidence.store import bulk_insert, transaction
 from secondfront.spec.grading import parse_grading
 from secondfront.spec.network import Network
+from secondfront.spec.yamlsource import YamlDocument
 
 STATUSES = ("observed", "not_observed", "unknown")
 
@@ -221,39 +230,72 @@ class MappingRules:
 def load_rules(path: str | Path | None = None, network: Network | None = None) -> MappingRules:
     """Load and check a mapping file against its model.
 
+    Every problem of the file is reported in one run: schema errors (unknown fields, bad
+    gradings, country codes, a missing source...) together with the cross-reference
+    checks of :func:`_rule_references`, which run on the raw data of every rule, also
+    of the rules that failed the schema check.
+
     Args:
         path: the YAML file; ``None`` means the flagship's ``*.mapping.yaml``.
         network: the model; ``None`` loads the one the file names.
 
     Raises:
-        RulesError: every problem, as ``file:line:col: error: message``.
+        RulesError: every problem, as ``file:line:col: error: message``; a YAML syntax
+            error alone, since nothing after it can be read.
     """
-    from secondfront.spec.formats import load
-
     p = Path(path) if path is not None else beside_model("", "mapping")
-    spec, doc, digest = load_model_file(p, MappingFile)
-    net = network if network is not None else load(spec.model)
+    spec, doc, digest, diags = validate_model_file(p, MappingFile)
+    model: str | None = value_at(doc.data, ("model",), str)
+    net = network if network is not None else network_for(doc, model, diags)
+    indicators = _indicators(net) if net is not None else None
+    diags += _rule_references(doc, model or "the model", indicators)
+    raise_all(diags)
+    if spec is None or indicators is None:
+        raise AssertionError("a failed check without a diagnostic")
+    return MappingRules(spec, p, digest, indicators)
+
+
+def _indicators(net: Network) -> tuple[str, ...]:
+    """The model's indicator names in model order (every variable for a model without a spec)."""
     model_spec = net.meta.get("spec")
-    indicators = tuple(i.name for i in model_spec.indicators) if model_spec else tuple(net.names)
-    diags = []
-    for i, rule in enumerate(spec.rules):
-        if rule.indicator not in indicators:
+    return tuple(i.name for i in model_spec.indicators) if model_spec else tuple(net.names)
+
+
+def _rule_references(
+    doc: YamlDocument, model: str, indicators: tuple[str, ...] | None
+) -> list[Diagnostic]:
+    """Cross-reference checks of the rules, on the raw data, one rule at a time.
+
+    Checked: each rule's ``indicator`` is an indicator of the model (skipped when the
+    model could not be loaded), and no two rules share an ``id``. A field that is missing
+    or not a string is left to the schema errors.
+    """
+    diags: list[Diagnostic] = []
+    first: dict[str, int] = {}
+    for i, _ in items_at(doc.data, ("rules",)):
+        indicator: str | None = value_at(doc.data, ("rules", i, "indicator"), str)
+        if indicators is not None and indicator is not None and indicator not in indicators:
             diags.append(
                 doc.diagnostic(
                     ("rules", i, "indicator"),
-                    f"rules.{i}.indicator: {rule.indicator!r} is not an indicator of "
-                    f"{spec.model}; indicators: {', '.join(indicators)}",
+                    f"rules.{i}.indicator: {indicator!r} is not an indicator of "
+                    f"{model}; indicators: {', '.join(indicators)}",
                 )
             )
-    seen: set[str] = set()
-    for i, rule in enumerate(spec.rules):
-        if rule.id in seen:
+        rule_id: str | None = value_at(doc.data, ("rules", i, "id"), str)
+        if rule_id is None:
+            continue
+        if rule_id in first:
+            line = doc.position(("rules", first[rule_id], "id"))[0]
             diags.append(
-                doc.diagnostic(("rules", i, "id"), f"rules.{i}.id: duplicate id {rule.id!r}")
+                doc.diagnostic(
+                    ("rules", i, "id"),
+                    f"rules.{i}.id: duplicate id {rule_id!r} (first at line {line})",
+                )
             )
-        seen.add(rule.id)
-    raise_all(diags)
-    return MappingRules(spec, p, digest, indicators)
+        else:
+            first[rule_id] = i
+    return diags
 
 
 # -- text matching -------------------------------------------------------------------

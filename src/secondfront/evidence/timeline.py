@@ -27,17 +27,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from secondfront.errors import Diagnostic
 from secondfront.evidence import hmm
 from secondfront.evidence.mapping import AcledMatch, IndicatorWeek
-from secondfront.evidence.rulesfile import beside_model, load_model_file, raise_all
+from secondfront.evidence.rulesfile import (
+    beside_model,
+    items_at,
+    network_for,
+    raise_all,
+    validate_model_file,
+    value_at,
+)
 from secondfront.inference.query import posterior_batch
 from secondfront.spec.grading import parse_grading
 from secondfront.spec.network import Network
+from secondfront.spec.yamlsource import YamlDocument
 
 
 class _Strict(BaseModel):
@@ -171,70 +180,182 @@ class TimelineModel:
 def load_timeline(path: str | Path | None = None, network: Network | None = None) -> TimelineModel:
     """Load and check a timeline file against its network.
 
+    Every problem of the file is reported in one run: schema errors together with the
+    cross-reference checks of :func:`_timeline_references`, which run on the raw data,
+    so that a state, row, alert or question that failed the schema check still has its
+    other fields checked.
+
+    Args:
+        path: the YAML file; ``None`` means the flagship's ``*.timeline.yaml``.
+        network: the model; ``None`` loads the one the file names.
+
     Raises:
-        RulesError: every problem as ``file:line:col: error: message``: unknown
-            variables or states, rows that do not sum to 1, a state whose network
-            evidence has probability zero.
+        RulesError: every problem as ``file:line:col: error: message``: schema errors,
+            unknown variables or states, duplicate state names, an initial distribution
+            or transition rows of the wrong size or not summing to 1, a state whose
+            network evidence has probability zero; a YAML syntax error alone, since
+            nothing after it can be read.
     """
-    from secondfront.spec.formats import load
-
     p = Path(path) if path is not None else beside_model("", "timeline")
-    spec, doc, _ = load_model_file(p, TimelineFile)
-    net = network if network is not None else load(spec.model)
-    diags = []
-    names = [s.name for s in spec.states]
-    K = len(names)
-
-    def known(loc: tuple[str | int, ...], var: str, state: str) -> bool:
-        if var not in net.variables:
-            diags.append(doc.diagnostic(loc, f"unknown variable {var!r} of {net.name}"))
-            return False
-        if state not in net.variables[var].states:
-            diags.append(
-                doc.diagnostic(
-                    loc,
-                    f"unknown state {state!r} of {var}; "
-                    f"states: {', '.join(net.variables[var].states)}",
-                )
-            )
-            return False
-        return True
-
-    for i, s in enumerate(spec.states):
-        for var, state in s.network.items():
-            known(("states", i, "network", var), var, state)
-    if len(spec.initial.p) != K or abs(sum(spec.initial.p) - 1) > 1e-9:
-        diags.append(
-            doc.diagnostic(
-                ("initial", "p"),
-                f"initial.p needs {K} probabilities summing to 1; got {spec.initial.p}",
-            )
-        )
-    if set(spec.transition.rows) != set(names):
-        diags.append(
-            doc.diagnostic(
-                ("transition", "rows"),
-                f"transition.rows needs one row per state {names}; "
-                f"got {list(spec.transition.rows)}",
-            )
-        )
-    for name, row in spec.transition.rows.items():
-        if len(row) != K or abs(sum(row) - 1) > 1e-9 or min(row) < 0:
-            diags.append(
-                doc.diagnostic(
-                    ("transition", "rows", name),
-                    f"transition row {name!r} needs {K} non-negative numbers "
-                    f"summing to 1; got {row}",
-                )
-            )
-    for i, a in enumerate(spec.alerts):
-        known(("alerts", i, "variable"), a.variable, a.state)
-    for i, q in enumerate(spec.backtest.questions):
-        known(("backtest", "questions", i, "variable"), q.variable, q.state)
+    spec, doc, _, diags = validate_model_file(p, TimelineFile)
+    model: str | None = value_at(doc.data, ("model",), str)
+    net = network if network is not None else network_for(doc, model, diags)
+    diags += _timeline_references(doc, net)
     raise_all(diags)
+    if spec is None or net is None:
+        raise AssertionError("a failed check without a diagnostic")
+    names = [s.name for s in spec.states]
     prior = np.array(spec.initial.p, dtype=np.float64)
     A = np.array([spec.transition.rows[n] for n in names], dtype=np.float64)
     return TimelineModel(spec, p, net, prior, A)
+
+
+def _known(
+    doc: YamlDocument,
+    net: Network,
+    var: str,
+    state: str,
+    var_at: tuple[str | int, ...],
+    state_at: tuple[str | int, ...],
+    *,
+    var_is_key: bool = False,
+) -> list[Diagnostic]:
+    """``var`` is a variable of ``net`` and ``state`` one of its states; else one diagnostic.
+
+    ``var_is_key`` points an unknown variable at the mapping key (``var: state``
+    entries, where the key is what is misspelt) rather than at the value.
+    """
+    if var not in net.variables:
+        return [doc.diagnostic(var_at, f"unknown variable {var!r} of {net.name}", key=var_is_key)]
+    if state not in net.variables[var].states:
+        return [
+            doc.diagnostic(
+                state_at,
+                f"unknown state {state!r} of {var}; states: {', '.join(net.variables[var].states)}",
+            )
+        ]
+    return []
+
+
+def _timeline_references(doc: YamlDocument, net: Network | None) -> list[Diagnostic]:
+    """Cross-reference checks of a timeline file, on the raw data, item by item.
+
+    Checked, each wherever the values it needs are valid (a missing or ill-typed value
+    is left to the schema errors):
+
+    * each state's ``network`` evidence names variables and states of the network, no
+      two states share a name, and the evidence of each state has non-zero probability
+      (else no week could be in that state, and its likelihoods would divide by zero);
+    * ``initial.p`` has one probability per state and sums to 1;
+    * ``transition.rows`` has exactly one row per state (checked when every state has a
+      name), each with one non-negative number per state summing to 1;
+    * each alert's and each backtest question's ``variable``/``state`` exist.
+
+    The checks against the network are skipped when it could not be loaded.
+    """
+    data = doc.data
+    diags: list[Diagnostic] = []
+    states = items_at(data, ("states",))
+    # The number of states is known from the list even where some states are invalid.
+    K = len(states) if value_at(data, ("states",), list) is not None else None
+    names: dict[int, str] = {}
+    first: dict[str, int] = {}
+    conditions: dict[int, dict[str, str]] = {}
+    for i, _ in states:
+        name: str | None = value_at(data, ("states", i, "name"), str)
+        if name is not None:
+            names[i] = name
+            if name in first:
+                line = doc.position(("states", first[name], "name"))[0]
+                diags.append(
+                    doc.diagnostic(
+                        ("states", i, "name"),
+                        f"states.{i}.name: duplicate state {name!r} (first at line {line})",
+                    )
+                )
+            else:
+                first[name] = i
+        evidence = value_at(data, ("states", i, "network"), dict[Any, Any]) or {}
+        condition: dict[str, str] = {}
+        # Only a state whose evidence is all valid and known can be put to the network.
+        complete = bool(evidence)
+        for key in evidence:
+            at = ("states", i, "network", key)
+            value: str | None = value_at(data, at, str)
+            if not isinstance(key, str) or value is None:
+                complete = False  # a schema error, reported already
+                continue
+            condition[key] = value
+            if net is not None:
+                unknown = _known(doc, net, key, value, at, at, var_is_key=True)
+                diags += unknown
+                complete = complete and not unknown
+        if complete:
+            conditions[i] = condition
+    if net is not None and conditions:
+        diags += _impossible_states(doc, net, conditions, names)
+
+    p: list[float] | None = value_at(data, ("initial", "p"), list[float])
+    if p is not None and K is not None and (len(p) != K or abs(sum(p) - 1) > 1e-9):
+        diags.append(
+            doc.diagnostic(
+                ("initial", "p"), f"initial.p needs {K} probabilities summing to 1; got {p}"
+            )
+        )
+
+    rows = value_at(data, ("transition", "rows"), dict[Any, Any])
+    if rows is not None and K is not None:
+        order = [names[i] for i in sorted(names)]
+        if len(order) == K and set(rows) != set(order):
+            diags.append(
+                doc.diagnostic(
+                    ("transition", "rows"),
+                    f"transition.rows needs one row per state {order}; got {list(rows)}",
+                    key=True,  # the whole mapping is concerned, not its first row
+                )
+            )
+        for row_name in rows:
+            row: list[float] | None = value_at(data, ("transition", "rows", row_name), list[float])
+            if row is not None and (
+                len(row) != K or abs(sum(row) - 1) > 1e-9 or any(x < 0 for x in row)
+            ):
+                diags.append(
+                    doc.diagnostic(
+                        ("transition", "rows", row_name),
+                        f"transition row {row_name!r} needs {K} non-negative numbers "
+                        f"summing to 1; got {row}",
+                    )
+                )
+
+    if net is not None:
+        for base in (("alerts",), ("backtest", "questions")):
+            for i, _ in items_at(data, base):
+                var: str | None = value_at(data, (*base, i, "variable"), str)
+                state = value_at(data, (*base, i, "state"), str)
+                if var is not None and state is not None:
+                    diags += _known(
+                        doc, net, var, state, (*base, i, "variable"), (*base, i, "state")
+                    )
+    return diags
+
+
+def _impossible_states(
+    doc: YamlDocument, net: Network, conditions: dict[int, dict[str, str]], names: dict[int, str]
+) -> list[Diagnostic]:
+    """A diagnostic for each state whose network evidence has probability zero."""
+    order = sorted(conditions)
+    post = posterior_batch(net, [conditions[i] for i in order], on_impossible="nan")
+    diags = []
+    for i, logp in zip(order, post.log_evidence, strict=True):
+        if not np.isfinite(logp):
+            diags.append(
+                doc.diagnostic(
+                    ("states", i, "network"),
+                    f"states.{i}.network: state {names.get(i, i)!r} is impossible: the "
+                    f"network gives {conditions[i]} probability zero",
+                )
+            )
+    return diags
 
 
 # -- running the timeline ------------------------------------------------------------
