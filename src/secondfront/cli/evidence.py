@@ -57,7 +57,8 @@ def _statuses(db: Path | None, rules: Path | None, start: str | None, end: str |
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="ACLED CSV, GDELT event files, news text.")],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="acled, gdelt or text (default: detect).")
+        str | None,
+        typer.Option("--format", help="acled, acled-deletions, gdelt or text (default: detect)."),
     ] = None,
     db: DbOpt = None,
     rules: RulesOpt = None,

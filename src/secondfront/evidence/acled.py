@@ -17,9 +17,35 @@ ACLED is a living database: events are edited and deleted after publication, and
 changed replaces the current row and moves the previous one to ``acled_history``
 (with its version number); a re-import of an identical row, or of a version already in
 the history, is a duplicate. An older version (smaller ``timestamp``) arriving after a
-newer one goes to the history without replacing the current row. Deletions cannot be
-seen in an export (an absent event may simply be outside the query) and are not
-inferred.
+newer one goes to the history without replacing the current row.
+
+Deletions are never inferred from an export: an event absent from one may simply be
+outside its query. They are read only from ACLED's own deletions list (the API's
+``deleted`` endpoint, acledR's ``acled_deletions_api``): a CSV whose header names
+``event_id_cnty`` and ``deleted_timestamp`` (Unix seconds; other columns are ignored),
+ingested by the ``acled-deletions`` adapter, which format detection picks for a header
+with those two columns and no ``event_date`` (an export always has ``event_date``).
+Each row of such a list is counted once:
+
+* accepted: a new deletion (an ``(event_id_cnty, deleted_timestamp)`` pair not yet in
+  ``acled_deletions``), recorded there with what it did. If the event is stored and its
+  current version is not newer than the deletion (its ``timestamp`` is at most
+  ``deleted_timestamp``, or unknown), that version moves to ``acled_history`` with
+  ``deleted_at`` and the list's digest, leaves ``acled_events``, and its indicator
+  observations are removed (``outcome`` 'removed'). If the stored version is newer, it
+  was re-published after the deletion and stays ('kept-newer'). An id that was never
+  stored is recorded all the same ('not-stored'), so that a later import of an export
+  still carrying the event cannot bring it in.
+* duplicate: the same pair already recorded, by an earlier list or this one.
+* rejected to quarantine (file, line, raw row, reason): a blank id, a timestamp that is
+  not a whole number of seconds in 0..253402300799, a wrong number of fields, bad UTF-8.
+
+A whole list is one transaction, so a killed process leaves all of it or none.
+
+After a deletion at time T, an export row of that event whose ``timestamp`` is at most T,
+or blank, is a version the deletion withdrew: it counts as a duplicate and is not stored.
+A row with a later ``timestamp`` is a genuine re-publication and is accepted, compared
+only with the versions stored after T (a re-publication may repeat the deleted content).
 
 Each row is validated field by field; a row that fails goes to quarantine with the
 first failing field named in the reason.
@@ -88,6 +114,12 @@ TAXONOMY: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 DISORDER_TYPES = ("Political violence", "Demonstrations", "Strategic developments")
 CHUNK = 5000  # rows per transaction: a kill loses at most one chunk of work, never half
+# A deletions list: the columns it must have, and the column whose presence marks an
+# event export instead (every export layout has it; a deletions list never does).
+DELETION_COLUMNS: tuple[str, ...] = ("event_id_cnty", "deleted_timestamp")
+_EXPORT_MARK = "event_date"
+# 9999-12-31T23:59:59Z: the last second a TIMESTAMP (and Python's datetime) can hold.
+MAX_EPOCH = 253_402_300_799
 
 
 def _layout(header: list[str], path: str) -> tuple[str, tuple[str, ...]]:
@@ -97,13 +129,17 @@ def _layout(header: list[str], path: str) -> tuple[str, tuple[str, ...]]:
     )
     missing = [c for c in expected if c not in cols]
     if missing:
+        hint = (
+            "This is an ACLED deletions list: give --format acled-deletions."
+            if "deleted_timestamp" in cols
+            else "Export with all columns, or give another --format."
+        )
         raise InputFormatError(
             path,
             1,
             missing[0],
             f"ACLED {layout} layout needs column(s) {', '.join(missing)} in the header; "
-            f"found {', '.join(cols[:8])}{'...' if len(cols) > 8 else ''}. "
-            "Export with all columns, or give another --format.",
+            f"found {', '.join(cols[:8])}{'...' if len(cols) > 8 else ''}. {hint}",
         )
     return layout, tuple(cols)
 
@@ -256,6 +292,18 @@ def _safe(raw: str) -> str:
     return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def _malformed(raw: str, fields: list[str] | None, n_cols: int) -> str | None:
+    """Why a CSV record cannot be read as a row of a file with ``n_cols`` columns, or
+    None when it can (``fields`` is then a list of exactly ``n_cols`` strings)."""
+    if fields is None or "\udcff" in raw or _has_surrogate(raw):
+        return "not valid UTF-8 text"
+    if not fields or (len(fields) == 1 and not fields[0].strip()):
+        return "empty or malformed CSV record"
+    if len(fields) != n_cols:
+        return f"{len(fields)} fields where the header has {n_cols}"
+    return None
+
+
 class AcledAdapter:
     """ACLED CSV exports (both layouts); events keyed by ``event_id_cnty``."""
 
@@ -308,16 +356,9 @@ class AcledAdapter:
         rejects: list[tuple[int, str, str]] = []
         parsed: list[tuple[int, dict[str, object], str]] = []
         for line, raw, fields in batch:
-            if fields is None or "\udcff" in raw or _has_surrogate(raw):
-                rejects.append((line, _safe(raw), "not valid UTF-8 text"))
-                continue
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                rejects.append((line, _safe(raw), "empty or malformed CSV record"))
-                continue
-            if len(fields) != len(cols):
-                rejects.append(
-                    (line, _safe(raw), f"{len(fields)} fields where the header has {len(cols)}")
-                )
+            problem = _malformed(raw, fields, len(cols))
+            if problem is not None or fields is None:
+                rejects.append((line, _safe(raw), problem or "not valid UTF-8 text"))
                 continue
             try:
                 row = parse_row(dict(zip(cols, fields, strict=True)), layout)
@@ -351,15 +392,29 @@ class AcledAdapter:
                 [ids],
             ).fetchall()
         }
+        # The latest deletion of each id: ACLED withdrew every version up to that time.
+        deleted_upto: dict[str, int] = {
+            r[0]: int(r[1])
+            for r in con.execute(
+                "SELECT event_id_cnty, max(deleted_timestamp) FROM acled_deletions "
+                "WHERE event_id_cnty IN (SELECT unnest(?)) GROUP BY event_id_cnty",
+                [ids],
+            ).fetchall()
+        }
         history: dict[str, set[str]] = {}
         max_version: dict[str, int] = {}
-        for eid, digest, version in con.execute(
-            "SELECT event_id_cnty, row_sha256, version FROM acled_history "
+        for eid, digest, version, hist_ts in con.execute(
+            'SELECT event_id_cnty, row_sha256, version, "timestamp" FROM acled_history '
             "WHERE event_id_cnty IN (SELECT unnest(?))",
             [ids],
         ).fetchall():
-            history.setdefault(eid, set()).add(digest)
+            # Version numbers stay unique per id across deletions, so every row counts
+            # here; but a version from before the latest deletion does not make a
+            # re-publication (which may repeat the deleted content) a duplicate.
             max_version[eid] = max(max_version.get(eid, 0), version)
+            cut = deleted_upto.get(eid)
+            if cut is None or (hist_ts is not None and hist_ts > cut):
+                history.setdefault(eid, set()).add(digest)
         accepted = duplicates = 0
         to_history: list[tuple[str, int, str, int | None, str]] = []  # from the file
         move_current: list[str] = []  # current rows to move into history
@@ -367,6 +422,12 @@ class AcledAdapter:
         for line, row, digest in parsed:
             eid = str(row["event_id_cnty"])
             ts = _opt_int(row["timestamp"])
+            cut = deleted_upto.get(eid)
+            if cut is not None and (ts is None or ts <= cut):
+                # A version ACLED deleted (or one that cannot be shown to be newer than
+                # the deletion): storing it would resurrect a withdrawn event.
+                duplicates += 1
+                continue
             if eid in new_rows:
                 cur_digest, cur_ts, cur_version = (
                     new_rows[eid][2],
@@ -382,7 +443,9 @@ class AcledAdapter:
                 continue
             accepted += 1
             if cur_digest is None:
-                new_rows[eid] = (line, row, digest, 1)
+                # 1 for a new event; after the versions of a deleted one for a
+                # re-publication, so that (id, version) stays unique in acled_history.
+                new_rows[eid] = (line, row, digest, max_version.get(eid, 0) + 1)
                 continue
             version = max(cur_version, max_version.get(eid, 0)) + 1
             if ts is not None and cur_ts is not None and ts < _opt_int(cur_ts):  # type: ignore[operator]
@@ -403,7 +466,8 @@ class AcledAdapter:
         if move_current:
             con.execute(
                 """
-                INSERT INTO acled_history
+                INSERT INTO acled_history (event_id_cnty, version, row_sha256, "timestamp",
+                                           record, replaced_by_ingest)
                 SELECT event_id_cnty, version, row_sha256, "timestamp",
                        to_json(e)::VARCHAR, ?
                 FROM acled_events e WHERE event_id_cnty IN (SELECT unnest(?))
@@ -459,13 +523,232 @@ def _has_surrogate(s: str) -> bool:
     return False
 
 
+def _header_names(head: bytes) -> list[str]:
+    """The column names on a CSV's first line, stripped and lower-cased ([] if none)."""
+    first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    try:
+        names = next(csv.reader([first]), [])
+    except csv.Error:
+        return []
+    return [n.strip().lower() for n in names]
+
+
+def _deletion_header(header: list[str], path: str) -> tuple[str, ...]:
+    """The header of a deletions list, lower-cased; an InputFormatError naming the first
+    missing column (and pointing to ``--format acled`` for an event export) otherwise."""
+    cols = tuple(h.strip().lower() for h in header)
+    missing = [c for c in DELETION_COLUMNS if c not in cols]
+    if missing:
+        hint = (
+            "This is an ACLED event export: give --format acled."
+            if _EXPORT_MARK in cols
+            else "Export the deletions with both columns, or give another --format."
+        )
+        raise InputFormatError(
+            path,
+            1,
+            missing[0],
+            f"an ACLED deletions list needs column(s) {', '.join(missing)} in the header; "
+            f"found {', '.join(cols[:8])}{'...' if len(cols) > 8 else ''}. {hint}",
+        )
+    return cols
+
+
+def parse_deletion(rec: dict[str, str]) -> tuple[str, int]:
+    """Validate one row of a deletions list into ``(event_id_cnty, deleted_timestamp)``.
+
+    The timestamp is whole Unix seconds in ``0..MAX_EPOCH`` (``"1700000000.0"`` is read
+    as 1700000000, as ACLED's exports sometimes write integers as floats).
+
+    Raises:
+        ValueError: naming the failing field, as ``field 'x': reason``.
+    """
+    eid = rec.get("event_id_cnty", "").strip()
+    if not eid:
+        raise _RowError("event_id_cnty", "is empty; a deletion names the event it removes")
+    ts = _int(rec, "deleted_timestamp", 0, MAX_EPOCH)
+    assert ts is not None  # not blank_ok: a blank value raised above
+    return eid, ts
+
+
+def _utc(epoch: int) -> dt.datetime:
+    """Unix seconds as a naive UTC datetime (what a DuckDB TIMESTAMP holds)."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
+
+
+class AcledDeletionsAdapter:
+    """ACLED deletions lists (``event_id_cnty``, ``deleted_timestamp``), keyed by the
+    event id; what a deletion does is described in the module docstring."""
+
+    name = "acled-deletions"
+    description = "ACLED deletions list (event_id_cnty, deleted_timestamp; the API's deleted)"
+    table = "acled_deletions"
+    key = "event_id_cnty"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """A CSV whose header names ``event_id_cnty`` and ``deleted_timestamp`` and has no
+        ``event_date``; the ``acled`` adapter requires ``event_date``, so the two never
+        both claim a file."""
+        if _EXPORT_MARK.encode() in head.split(b"\n", 1)[0].lower():
+            return False
+        names = _header_names(head)
+        return all(c in names for c in DELETION_COLUMNS)
+
+    def ingest(
+        self, con: duckdb.DuckDBPyConnection, source: SourceFile, progress: Progress
+    ) -> Counts:
+        """Validate every row, then quarantine the bad ones and record and apply the new
+        deletions in one transaction (a killed process leaves all of the file or none).
+
+        Each row after the header is counted once: accepted (a new deletion), duplicate
+        (its id and timestamp already recorded) or rejected.
+
+        Raises:
+            InputFormatError: an empty file or a header without the two columns.
+        """
+        where = str(source.path)
+        records = _records(source.path)
+        try:
+            first = next(records)
+        except StopIteration:
+            raise InputFormatError(
+                where, 0, "", "empty file; expected a header with event_id_cnty,deleted_timestamp"
+            ) from None
+        if not first[2]:
+            raise InputFormatError(where, 1, "", "the first line is not a CSV header")
+        cols = _deletion_header(first[2], where)
+        progress(len(first[1]))
+        counts = Counts()
+        rejects: list[tuple[int, str, str]] = []
+        rows: list[tuple[int, str, int]] = []
+        pending = 0  # bytes read since the last progress call
+        for line, raw, fields in records:
+            counts.read += 1
+            problem = _malformed(raw, fields, len(cols))
+            if problem is None and fields is not None:
+                try:
+                    eid, ts = parse_deletion(dict(zip(cols, fields, strict=True)))
+                except ValueError as e:
+                    problem = str(e)
+                else:
+                    rows.append((line, eid, ts))
+            if problem is not None:
+                rejects.append((line, _safe(raw), problem))
+            pending += len(raw)
+            if counts.read % CHUNK == 0:
+                progress(pending)
+                pending = 0
+        counts.rejected = len(rejects)
+        with transaction(con):
+            quarantine(con, source, self.name, rejects)
+            counts.accepted, counts.duplicates = self._apply(con, source, rows)
+        progress(pending)
+        return counts.check(where)
+
+    def _apply(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: SourceFile,
+        rows: list[tuple[int, str, int]],
+    ) -> tuple[int, int]:
+        """Record the new deletions among ``rows`` (line, id, timestamp) and remove the
+        current versions they withdraw; returns (accepted, duplicates). Runs inside the
+        caller's transaction."""
+        if not rows:
+            return 0, 0
+        ids = sorted({eid for _, eid, _ in rows})
+        recorded: set[tuple[str, int]] = {
+            (r[0], int(r[1]))
+            for r in con.execute(
+                "SELECT event_id_cnty, deleted_timestamp FROM acled_deletions "
+                "WHERE event_id_cnty IN (SELECT unnest(?))",
+                [ids],
+            ).fetchall()
+        }
+        current: dict[str, int | None] = {
+            r[0]: _opt_int(r[1])
+            for r in con.execute(
+                'SELECT event_id_cnty, "timestamp" FROM acled_events '
+                "WHERE event_id_cnty IN (SELECT unnest(?))",
+                [ids],
+            ).fetchall()
+        }
+        new: list[tuple[int, str, int, str]] = []  # line, id, deleted_timestamp, outcome
+        removed: dict[str, int] = {}  # id -> deleted_timestamp of the deletion removing it
+        duplicates = 0
+        for line, eid, ts in rows:
+            if (eid, ts) in recorded:
+                duplicates += 1
+                continue
+            recorded.add((eid, ts))
+            stored = eid in current
+            cur_ts = current.get(eid)
+            if not stored:
+                # Never stored (or already gone): kept so that a later import of an
+                # export that still carries this version cannot bring the event in.
+                outcome = "not-stored"
+            elif cur_ts is None or cur_ts <= ts:
+                # An unknown upload time cannot show the version outlived the deletion.
+                outcome = "removed"
+                removed[eid] = ts
+                del current[eid]
+            else:
+                # Re-published after this deletion (a deletions list read late).
+                outcome = "kept-newer"
+            new.append((line, eid, ts, outcome))
+        if removed:
+            gone = list(removed)
+            con.execute(
+                """
+                INSERT INTO acled_history (event_id_cnty, version, row_sha256, "timestamp",
+                                           record, replaced_by_ingest, deleted_at,
+                                           deleted_by_sha256)
+                SELECT e.event_id_cnty, e.version, e.row_sha256, e."timestamp",
+                       to_json(e)::VARCHAR, $1, d.deleted_at, $2
+                FROM acled_events e
+                JOIN (SELECT unnest($3) AS event_id_cnty, unnest($4) AS deleted_at) d
+                  ON e.event_id_cnty = d.event_id_cnty
+                """,
+                [source.ingest_id, source.sha256, gone, [_utc(removed[i]) for i in gone]],
+            )
+            con.execute(
+                "DELETE FROM acled_events WHERE event_id_cnty IN (SELECT unnest(?))", [gone]
+            )
+            # The mapping never re-adds them: it reads only events still in acled_events.
+            con.execute(
+                "DELETE FROM observations WHERE source = 'acled' AND ref IN (SELECT unnest(?))",
+                [gone],
+            )
+        bulk_insert(
+            con,
+            "acled_deletions",
+            {
+                "event_id_cnty": [n[1] for n in new],
+                "deleted_timestamp": [n[2] for n in new],
+                "deleted_at": [_utc(n[2]) for n in new],
+                "outcome": [n[3] for n in new],
+                "path": [str(source.path)] * len(new),
+                "line": [n[0] for n in new],
+                "file_sha256": [source.sha256] * len(new),
+                "ingest_id": [source.ingest_id] * len(new),
+            },
+        )
+        return len(new), duplicates
+
+
 ADAPTER = register_adapter(AcledAdapter())
+DELETIONS_ADAPTER = register_adapter(AcledDeletionsAdapter())
 
 __all__ = [
     "ADAPTER",
     "CURRENT_COLUMNS",
+    "DELETIONS_ADAPTER",
+    "DELETION_COLUMNS",
     "LEGACY_COLUMNS",
+    "MAX_EPOCH",
     "TAXONOMY",
     "AcledAdapter",
+    "AcledDeletionsAdapter",
+    "parse_deletion",
     "parse_row",
 ]

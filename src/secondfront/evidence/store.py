@@ -20,11 +20,17 @@ this package is refused rather than guessed at):
    Existing stores are migrated: one ``gdelt_files`` row per stored file, every event
    kept with its line. ``ingests.file_sha256`` may be NULL: a run's digest is computed
    beside its work and recorded when the file is done (a killed run has none).
+4. ACLED deletions: ``acled_deletions`` records each deletion read from an ACLED
+   deletions list (id, ``deleted_timestamp`` and the same instant as ``deleted_at``,
+   what it did, and its file, line and digest); ``acled_history`` gains ``deleted_at``
+   and ``deleted_by_sha256``, set on a version that a deletion removed and NULL on one
+   that an edit replaced. Existing stores keep every row; their history rows get NULLs.
 
 Tables of event sources carry the provenance of each row (ACLED and text: ``path``,
 ``line``, ``file_sha256``; GDELT: ``line`` and ``file_id``, whose ``gdelt_files`` row
-holds the path and digest). Nothing is ever deleted by an ingest: an edited ACLED event
-moves its previous version to ``acled_history``.
+holds the path and digest). No event row is ever lost: an edited ACLED event moves its
+previous version to ``acled_history``, and so does one that ACLED's deletions list
+names (marked with ``deleted_at``); only that event's indicator observations go.
 
 Concurrency: DuckDB lets one process write a file at a time; a second writer gets a
 ``StoreError`` naming the file, not a hang.
@@ -204,10 +210,34 @@ DROP TABLE gdelt_events;
 ALTER TABLE gdelt_events_v3 RENAME TO gdelt_events;
 """
 
+# ACLED publishes deletions as (event_id_cnty, deleted_timestamp) lists. A deletion is kept
+# even when nothing stored matched it, since it must stop a later import of an export
+# that still carries the event; it is keyed by id and timestamp because an event can be
+# re-published after a deletion and deleted again. ``outcome`` says what it did when
+# read: 'removed' (the current row moved to acled_history), 'kept-newer' (the stored
+# version is newer than the deletion and stays) or 'not-stored' (no current row).
+# ADD COLUMN leaves the rows of acled_history as they are, with NULLs in the new columns.
+_V4 = """
+CREATE TABLE acled_deletions (
+    event_id_cnty     VARCHAR NOT NULL,
+    deleted_timestamp BIGINT NOT NULL,
+    deleted_at        TIMESTAMP NOT NULL,
+    outcome           VARCHAR NOT NULL,
+    path              VARCHAR NOT NULL,
+    line              BIGINT NOT NULL,
+    file_sha256       VARCHAR NOT NULL,
+    ingest_id         BIGINT NOT NULL,
+    PRIMARY KEY (event_id_cnty, deleted_timestamp)
+);
+ALTER TABLE acled_history ADD COLUMN deleted_at TIMESTAMP;
+ALTER TABLE acled_history ADD COLUMN deleted_by_sha256 VARCHAR;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest bookkeeping, quarantine and the built-in event tables", _V1),
     Migration(2, "observations: events mapped to indicators", _V2),
     Migration(3, "gdelt_files: per-file facts out of gdelt_events, which keeps fewer columns", _V3),
+    Migration(4, "acled_deletions, and deleted_at/deleted_by_sha256 on acled_history", _V4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
