@@ -29,6 +29,17 @@ def gdelt_generator() -> ModuleType:
     return module
 
 
+def repeated_gdelt_file(path: Path, n: int) -> Path:
+    """``n`` GDELT 2.0 lines with ids 900,000,000 and up: 20,000 generated lines repeated
+    under new ids (generating every line takes ~2 s per 100,000; tests that need a file
+    big enough for DuckDB to report progress before it commits only need its size)."""
+    base = [line.split("\t", 1)[1] for line in gdelt_generator().rows(20_000)]
+    with path.open("w") as fh:
+        for i in range(n):
+            fh.write(f"{900_000_000 + i}\t{base[i % len(base)]}\n")
+    return path
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """Path of a store file in a temporary folder (not yet created)."""

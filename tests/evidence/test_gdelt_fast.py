@@ -6,12 +6,13 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from secondfront.evidence import gdelt
 from secondfront.evidence.ingest import ingest, rejects
 from secondfront.evidence.registry import Counts
-from tests.evidence.conftest import gdelt_generator
+from tests.evidence.conftest import gdelt_generator, repeated_gdelt_file
 
 FIRST_ID = 900_000_000  # the generator's first GLOBALEVENTID; ids then increase by one
 
@@ -57,7 +58,7 @@ def test_fast_path_numbers_lines_in_file_order(
     monkeypatch: pytest.MonkeyPatch,
     layout: str,
 ) -> None:
-    # ~11 MB: several 4 MiB blocks, so several sampled ids are checked.
+    # ~11 MB: several 4 MiB blocks, so lines cut between blocks are numbered too.
     n = 30_000
     gen = gdelt_generator()
     if layout == "zip":
@@ -98,24 +99,32 @@ def test_fast_path_takes_gdelt_1_layouts(
     assert (row[1] == 0) == (n_fields == 57)
 
 
-def test_fast_path_counts_repeated_and_stored_ids_as_duplicates(
-    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("repeat_in_file", [False, True])
+def test_repeated_and_stored_ids_are_duplicates(
+    tmp_path: Path,
+    con: duckdb.DuckDBPyConnection,
+    monkeypatch: pytest.MonkeyPatch,
+    repeat_in_file: bool,
 ) -> None:
     gen = gdelt_generator()
     lines = list(gen.rows(300))
     first = tmp_path / "a.CSV"
     first.write_text("\n".join(lines[:100]) + "\n")
-    # Lines 1-200 are ids 100-299; line 201 repeats line 51 (id 150); lines 202-251
-    # repeat ids 50-99, which the first file stored.
+    # Lines 1-200 are ids 100-299; then, when repeating in the file, line 201 repeats
+    # line 51 (id 150); the last 50 lines repeat ids 50-99, which the first file stored.
+    again = [lines[150]] if repeat_in_file else []
     second = tmp_path / "b.CSV"
-    second.write_text("\n".join([*lines[100:300], lines[150], *lines[50:100]]) + "\n")
+    second.write_text("\n".join([*lines[100:300], *again, *lines[50:100]]) + "\n")
     used = _spy(monkeypatch)
     a = ingest(con, [first]).total
     b = ingest(con, [second]).total
-    assert used == ["fast", "fast"]
+    # Stored ids are found by the fast path; an id repeated within the file cannot name
+    # its line, so the general path stores that file.
+    assert used == ["fast", "general" if repeat_in_file else "fast"]
     _inv(a)
     _inv(b)
-    assert (b.read, b.accepted, b.rejected, b.duplicates) == (251, 200, 0, 51)
+    n = 250 + repeat_in_file
+    assert (b.read, b.accepted, b.rejected, b.duplicates) == (n, 200, 0, n - 200)
     got = dict(
         con.execute(
             "SELECT globaleventid, line FROM gdelt_events JOIN gdelt_files USING (file_id) "
@@ -174,24 +183,52 @@ def test_files_with_faults_go_to_the_general_path_whole(
     ).fetchall() == [(str(path), "2.0", 49)]
 
 
-def test_shape_samples_the_first_line_of_each_block() -> None:
+def test_shape_reads_every_line_id_across_blocks() -> None:
     lines = [f"{100 + i}\tx\ty" for i in range(40)]
     data = ("\n".join(lines) + "\n").encode()
-    for size in (1, 7, 13, 64, len(data)):
+    for size in (1, 2, 7, 13, 64, len(data)):
         shape = gdelt._Shape()
         for k in range(0, len(data), size):
             shape.feed(data[k : k + size])
-        assert shape.lines == 40 and not shape.crlf
-        # A sample needs the id and its tab inside one block.
-        assert bool(shape.samples) == (size > 1), size
-        for line, ident in shape.samples:
-            assert ident == str(99 + line).encode(), (size, line, ident)
+        shape.finish()
+        assert shape.lines == 40 and not shape.crlf, size
+        assert shape.ids.tolist() == list(range(100, 140)) and shape.unique, size
 
 
 def test_shape_counts_a_last_line_without_newline_and_crlf() -> None:
     shape = gdelt._Shape()
     shape.feed(b"1\ta\r\n2\tb")
-    assert (shape.lines, shape.crlf, shape.samples) == (2, True, [(1, b"1")])
+    shape.finish()
+    assert (shape.lines, shape.crlf, shape.ids.tolist(), shape.unique) == (2, True, [1, 2], True)
+
+
+@pytest.mark.parametrize(
+    ("data", "ids", "unique"),
+    [
+        (b"7\ta\n7\tb\n", [7, 7], False),  # a repeated id
+        (b"7\ta\n\n8\tb\n", [7, -1, 8], False),  # an empty line
+        (b"x7\ta\n8\tb\n", [-1, 8], False),  # not digits
+        (b"7 \ta\n8\tb\n", [-1, 8], False),  # a space before the tab
+        (b"1234567890123456789\ta\n8\tb\n", [-1, 8], False),  # 19 digits: too long
+        (b"123456789012345678\ta\n0008\tb", [123456789012345678, 8], True),
+    ],
+)
+def test_shape_gives_minus_one_to_lines_without_an_id(
+    data: bytes, ids: list[int], unique: bool
+) -> None:
+    shape = gdelt._Shape()
+    shape.feed(data)
+    shape.finish()
+    assert (shape.ids.tolist(), shape.unique) == (ids, unique)
+
+
+def test_shape_keeps_only_the_head_of_an_overlong_line() -> None:
+    shape = gdelt._Shape()
+    shape.feed(b"5\t" + b"x" * 100_000)  # no newline yet: a cut line
+    assert len(shape._carry) <= 64
+    shape.feed(b"y" * 100_000 + b"\n6\tz")
+    shape.finish()
+    assert (shape.lines, shape.ids.tolist()) == (2, [5, 6])
 
 
 def test_zip_member_is_unpacked_with_its_shape(tmp_path: Path) -> None:
@@ -236,3 +273,49 @@ def test_fast_path_keeps_non_ascii_names(
     assert con.execute("SELECT actor1name FROM gdelt_events WHERE line = 5").fetchone() == (
         "МІНСК",
     )
+
+
+def test_progress_moves_while_duckdb_works(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    # ~74 MB: DuckDB works on it for a few tenths of a second, long enough to be polled.
+    path = repeated_gdelt_file(tmp_path / "g.CSV", 200_000)
+    size = path.stat().st_size
+    steps: list[int] = []
+    totals: list[int] = []
+
+    def progress(label: str, total: int):  # type: ignore[no-untyped-def]
+        totals.append(total)
+        return steps.append
+
+    c = ingest(con, [path], fmt="gdelt", progress=progress).total
+    assert c.accepted == 200_000 and totals == [size]
+    assert sum(steps) == size and all(s > 0 for s in steps)
+    # More than the final step: the bar moved while the insert ran, not only at the end.
+    assert len(steps) >= 2 and steps[0] < size, steps
+
+
+def test_rows_left_unnumbered_by_a_kill_are_numbered_by_the_next_ingest(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    # The fast path stores rows, commits, then numbers them in a second transaction; a
+    # kill between the two leaves them at line 0, which is what this recreates.
+    path = gdelt_generator().write(tmp_path / "g.CSV", 3_000)
+    ingest(con, [path])
+    con.execute("UPDATE gdelt_events SET line = 0 WHERE globaleventid % 3 = 0")
+    again = ingest(con, [path]).total
+    assert (again.read, again.accepted, again.duplicates) == (3_000, 0, 3_000)
+    _lines_match_ids(con)
+
+
+def test_lines_in_any_id_order_are_numbered_by_their_ids(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GDELT lists events by increasing id, but nothing here relies on it.
+    lines = list(gdelt_generator().rows(5_000))
+    order = np.random.default_rng(3).permutation(len(lines))
+    path = tmp_path / "g.CSV"
+    path.write_text("\n".join(lines[i] for i in order) + "\n")
+    used = _spy(monkeypatch)
+    c = ingest(con, [path], fmt="gdelt").total
+    assert used == ["fast"] and (c.read, c.accepted) == (5_000, 5_000)
+    got = dict(con.execute("SELECT line, globaleventid FROM gdelt_events").fetchall())
+    assert all(got[k + 1] == FIRST_ID + int(i) for k, i in enumerate(order))

@@ -15,10 +15,11 @@ import pytest
 from secondfront.evidence import store
 from secondfront.evidence.acled import CHUNK
 from secondfront.evidence.ingest import ingest
-from tests.evidence.conftest import FIXTURES, gdelt_generator
+from tests.evidence.conftest import FIXTURES, repeated_gdelt_file
 
 # Runs an ingest that prints a line each time the adapter reports progress (after each
-# committed ACLED chunk; after staging for GDELT), so the test can kill it mid-file.
+# committed ACLED chunk; for GDELT, while DuckDB works through the file, before the
+# commit), so the test can kill it mid-file.
 CHILD = """
 import sys
 from secondfront.evidence import store
@@ -91,9 +92,9 @@ def test_sigkill_mid_file_then_rerun(tmp_path: Path, fmt: str) -> None:
         )
         kill_at = 2
     else:
-        n = 40_000
+        n = 200_000
         path, table, key = (
-            gdelt_generator().write(tmp_path / "g.CSV", n),
+            repeated_gdelt_file(tmp_path / "g.CSV", n),
             "gdelt_events",
             "globaleventid, line",
         )
@@ -108,6 +109,8 @@ def test_sigkill_mid_file_then_rerun(tmp_path: Path, fmt: str) -> None:
     assert partial is not None
     if fmt == "acled":
         assert 0 < partial[0] < n  # some chunks committed, not all
+    else:
+        assert partial[0] == 0  # killed inside the file's one transaction: nothing of it
     report = ingest(con, [path], fmt=fmt).total
     con.close()
     assert report.read == report.accepted + report.rejected + report.duplicates == n
