@@ -21,13 +21,18 @@ def _inv(c: Counts) -> None:
     assert c.read == c.accepted + c.rejected + c.duplicates
 
 
+# Each stored event with the line it was read from.
+LINES = "gdelt_events e JOIN gdelt_lines l USING (file_id, globaleventid)"
+
+
 def _lines_match_ids(con: duckdb.DuckDBPyConnection, first_id: int = FIRST_ID) -> None:
-    """Every stored row sits on the line its id was written to."""
+    """Every stored row has exactly one line, the one its id was written to."""
     row = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE line <> globaleventid - ? + 1) FROM gdelt_events",
+        "SELECT count(*), count(*) FILTER (WHERE line <> globaleventid - ? + 1), "
+        f"(SELECT count(*) FROM gdelt_events) FROM {LINES}",
         [first_id],
     ).fetchone()
-    assert row is not None and row[0] > 0 and row[1] == 0
+    assert row is not None and row[0] > 0 and row[1] == 0 and row[0] == row[2]
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -127,11 +132,18 @@ def test_repeated_and_stored_ids_are_duplicates(
     assert (b.read, b.accepted, b.rejected, b.duplicates) == (n, 200, 0, n - 200)
     got = dict(
         con.execute(
-            "SELECT globaleventid, line FROM gdelt_events JOIN gdelt_files USING (file_id) "
-            "WHERE file_sha256 = (SELECT file_sha256 FROM ingests ORDER BY ingest_id DESC LIMIT 1)"
+            f"SELECT globaleventid, min(line) FROM {LINES} JOIN gdelt_files USING (file_id) "
+            "WHERE file_sha256 = (SELECT file_sha256 FROM ingests ORDER BY ingest_id DESC LIMIT 1) "
+            "GROUP BY ALL"
         ).fetchall()
     )
     assert len(got) == 200 and got[FIRST_ID + 150] == 51  # the first occurrence is kept
+    # The index has every line that held a valid event, the repeat's too.
+    assert con.execute(
+        "SELECT list(line ORDER BY line) FROM gdelt_lines WHERE globaleventid = ? AND file_id = "
+        "(SELECT max(file_id) FROM gdelt_files)",
+        [FIRST_ID + 150],
+    ).fetchone() == ([51, 201] if repeat_in_file else [51],)
     assert con.execute("SELECT count(*) FROM gdelt_events").fetchone() == (300,)
 
 
@@ -174,7 +186,6 @@ def test_files_with_faults_go_to_the_general_path_whole(
     assert (c.read, c.accepted, c.rejected, c.duplicates) == (50, 49, 1, 0)
     (bad,) = rejects(con)
     assert bad["line"] == 10
-    assert con.execute("SELECT count(*) FROM gdelt_events WHERE line = 0").fetchone() == (0,)
     _lines_match_ids(con)
     # The general path records the file once, as the fast path does.
     assert con.execute(
@@ -270,9 +281,7 @@ def test_fast_path_keeps_non_ascii_names(
     used = _spy(monkeypatch)
     c = ingest(con, [path], fmt="gdelt").total
     assert used == ["fast"] and (c.read, c.accepted) == (20, 20)
-    assert con.execute("SELECT actor1name FROM gdelt_events WHERE line = 5").fetchone() == (
-        "МІНСК",
-    )
+    assert con.execute(f"SELECT actor1name FROM {LINES} WHERE line = 5").fetchone() == ("МІНСК",)
 
 
 def test_progress_moves_while_duckdb_works(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
@@ -293,17 +302,26 @@ def test_progress_moves_while_duckdb_works(tmp_path: Path, con: duckdb.DuckDBPyC
     assert len(steps) >= 2 and steps[0] < size, steps
 
 
-def test_rows_left_unnumbered_by_a_kill_are_numbered_by_the_next_ingest(
+def test_the_line_index_keeps_where_duplicates_were_read(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
-    # The fast path stores rows, commits, then numbers them in a second transaction; a
-    # kill between the two leaves them at line 0, which is what this recreates.
-    path = gdelt_generator().write(tmp_path / "g.CSV", 3_000)
-    ingest(con, [path])
-    con.execute("UPDATE gdelt_events SET line = 0 WHERE globaleventid % 3 = 0")
-    again = ingest(con, [path]).total
-    assert (again.read, again.accepted, again.duplicates) == (3_000, 0, 3_000)
-    _lines_match_ids(con)
+    # A second file repeating ids stored by the first: the events stay with the first
+    # file, and the index says where the second file carried them too.
+    lines = list(gdelt_generator().rows(300))
+    a, b = tmp_path / "a.CSV", tmp_path / "b.CSV"
+    a.write_text("\n".join(lines[:200]) + "\n")
+    b.write_text("\n".join(lines[150:300]) + "\n")
+    ingest(con, [a, b])
+    got = con.execute(
+        "SELECT f.path, l.line FROM gdelt_lines l JOIN gdelt_files f USING (file_id) "
+        "WHERE l.globaleventid = ? ORDER BY f.path",
+        [FIRST_ID + 160],
+    ).fetchall()
+    assert got == [(str(a), 161), (str(b), 11)]
+    assert con.execute("SELECT count(*) FROM gdelt_lines").fetchone() == (350,)
+    # Each stored event joins to the one line it was stored from.
+    got = dict(con.execute(f"SELECT globaleventid, line FROM {LINES}").fetchall())
+    assert len(got) == 300 and got[FIRST_ID + 199] == 200 and got[FIRST_ID + 250] == 101
 
 
 def test_lines_in_any_id_order_are_numbered_by_their_ids(
@@ -317,5 +335,5 @@ def test_lines_in_any_id_order_are_numbered_by_their_ids(
     used = _spy(monkeypatch)
     c = ingest(con, [path], fmt="gdelt").total
     assert used == ["fast"] and (c.read, c.accepted) == (5_000, 5_000)
-    got = dict(con.execute("SELECT line, globaleventid FROM gdelt_events").fetchall())
+    got = dict(con.execute(f"SELECT line, globaleventid FROM {LINES}").fetchall())
     assert all(got[k + 1] == FIRST_ID + int(i) for k, i in enumerate(order))

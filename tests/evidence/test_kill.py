@@ -95,7 +95,7 @@ def test_sigkill_mid_file_then_rerun(tmp_path: Path, fmt: str) -> None:
         n = 200_000
         path, table, key = (
             repeated_gdelt_file(tmp_path / "g.CSV", n),
-            "gdelt_events",
+            "gdelt_events JOIN gdelt_lines USING (file_id, globaleventid)",
             "globaleventid, line",
         )
         kill_at = 1

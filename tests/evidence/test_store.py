@@ -130,12 +130,13 @@ def test_v2_gdelt_store_migrates_to_a_file_table(db: Path, tmp_path: Path) -> No
         "SELECT file_id, file_sha256, path, gdelt_version, ingest_id FROM gdelt_files"
     ).fetchall() == [(1, file_digest(path), str(path), "2.0", 7)]
     columns = {r[0] for r in c.execute("DESCRIBE gdelt_events").fetchall()}
-    assert {"file_id", "line", "eventcode", "sourceurl"} <= columns
-    assert not {"file_sha256", "path", "gdelt_version", "actiongeo_fullname"} & columns
+    assert {"file_id", "eventcode", "sourceurl"} <= columns
+    assert not {"file_sha256", "path", "gdelt_version", "actiongeo_fullname", "line"} & columns
+    # Lines moved to gdelt_lines (schema version 5), one per event.
     assert (
         c.execute(
             "SELECT globaleventid, line, eventcode, actor1name, sourceurl, numsources "
-            "FROM gdelt_events ORDER BY ALL"
+            "FROM gdelt_events JOIN gdelt_lines USING (file_id, globaleventid) ORDER BY ALL"
         ).fetchall()
         == old
     )

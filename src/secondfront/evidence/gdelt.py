@@ -16,12 +16,10 @@ How a file is read (streaming; a 1 GB file is never held in Python memory):
    ``INSERT ... SELECT`` from DuckDB's CSV reader with one typed column per field (the
    reader parses the numbers and dates; strict mode refuses a line with another number
    of fields or text that does not parse), filtered by the same checks as below, with
-   no order kept. Ids already stored by earlier files are removed again as duplicates,
-   and the transaction commits. A second transaction then numbers the rows by their
-   ids (each id names one line); until it commits they hold ``line = 0``, and a
-   process killed in between leaves whole, counted events that the next ingest of the
-   file numbers. If the reader refuses the file, a row fails a check, the row count
-   differs from the line count (an empty line), or an id repeats, the first
+   no order kept. Where each event sits is written from the line scan's ids to
+   ``gdelt_lines`` (each id names one line); ids already stored by earlier files are
+   removed again as duplicates. If the reader refuses the file, a row fails a check,
+   the row count differs from the line count (an empty line), or an id repeats, the
    transaction is rolled back and step 3 runs.
 3. The general path: DuckDB's CSV reader scans the file as one text column per line,
    numbering lines in file order (DuckDB spills to disk beyond its memory limit). When
@@ -38,7 +36,7 @@ Either way a process killed while the rows are written leaves none of them (one
 transaction), and the rerun stores all of them. The progress callback follows DuckDB's
 own progress through the long statements, so a bar moves while the file is read.
 
-What is stored, and why (``gdelt_events``, schema version 3). Every stored column costs
+What is stored, and why (``gdelt_events``, schema version 5). Every stored column costs
 time on every row (measured on a million rows: storing the 34 columns of schema 2 took
 ~2.8 CPU-s beyond reading and checking the file, these 20 take ~1.3), so each event
 keeps only what the store's readers use or an analyst filters by, and what is stored is
@@ -57,8 +55,9 @@ what is validated, plus every line's field count (57, 58 or 61):
 * ``actiongeo_countrycode``/``actiongeo_adm1code``: where it happened (FIPS), for the
   mapping's geography conditions and a finer regional filter.
 * ``sourceurl``: the article, shown by the workbench (empty in 1.0 backfiles).
-* ``file_id`` and ``line``: provenance; ``gdelt_files`` holds the file's path, digest
-  and GDELT version once instead of on every row.
+* ``file_id``: provenance; ``gdelt_files`` holds the file's path, digest and GDELT
+  version once instead of on every row, and ``gdelt_lines`` each event's line (schema
+  version 5: the line of every valid line of the file, duplicates' included).
 
 Not stored: ``MonthYear``, ``Year``, ``FractionDate`` (restatements of ``SQLDATE``);
 ``EventBaseCode`` and ``EventRootCode`` (prefixes of ``EventCode``); ``IsRootEvent``; the
@@ -86,7 +85,13 @@ import duckdb
 import numpy as np
 
 from secondfront.errors import InputFormatError
-from secondfront.evidence.registry import Counts, Progress, SourceFile, register_adapter
+from secondfront.evidence.registry import (
+    Counts,
+    Progress,
+    SourceFile,
+    background_priority,
+    register_adapter,
+)
 from secondfront.evidence.store import transaction
 
 _ACTOR = (
@@ -144,7 +149,7 @@ _FIELDS: tuple[tuple[str, str, str, str | None], ...] = (
     ("sourceurl", "SOURCEURL", "VARCHAR", None),
 )
 STORED_COLUMNS: tuple[str, ...] = tuple(c for c, *_ in _FIELDS)
-"""The columns of ``gdelt_events`` taken from the file (besides ``file_id`` and ``line``)."""
+"""The columns of ``gdelt_events`` taken from the file (besides ``file_id``)."""
 
 
 def _sql_literal(s: str) -> str:
@@ -302,7 +307,7 @@ class _Shape:
         ids: after :meth:`finish`, the GLOBALEVENTID text of each line parsed as an
             integer, shape (lines,), int64; -1 for a line that does not start with one.
         unique: after :meth:`finish`, every line starts with an id and no id repeats,
-            so each id names one line (the fast path numbers stored rows by it).
+            so each id names one line (the fast path indexes the lines by it).
     """
 
     lines: int = 0
@@ -394,7 +399,9 @@ def _plain_file(path: Path, where: str) -> Iterator[tuple[Path, Future[_Shape]]]
     release the interpreter lock for most of it).
     """
     if not zipfile.is_zipfile(path):
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdelt-shape") as pool:
+        with ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="gdelt-shape", initializer=background_priority
+        ) as pool:
             yield path, pool.submit(_shape, path)
         return
     try:
@@ -632,7 +639,6 @@ class GdeltAdapter:
                 bar.to(1.0)
                 return counts.check(where)
             shape = scan.result()
-            _number_pending(con, source, shape)
             typed = "CREATE OR REPLACE TEMP TABLE _gdelt_typed AS "
             middle = bar.fraction + (1.0 - bar.fraction) * 0.7
             with _watch(con, bar, bar.fraction, middle):
@@ -678,22 +684,17 @@ class GdeltAdapter:
         Line numbers: DuckDB's CSV reader has no row-number column, numbering rows with
         ``row_number() OVER ()`` forces the whole scan onto one thread, and an insert
         that keeps the file's order costs ~0.3 s more per million rows than one that
-        does not (measured, DuckDB 2.0, 2 cores). So the rows go in unordered with
-        ``line = 0`` and are numbered afterwards by their id: the shape pass reads the
-        GLOBALEVENTID at the start of every line from the raw bytes, and when every line
-        has one and none repeats (``_Shape.unique``), each id names exactly one line.
-
-        The numbering is a second transaction (``_number_lines``): updating rows in the
-        transaction that appended them makes DuckDB log all of them to its write-ahead
-        log at commit (measured per million rows: 147 MB and ~0.2 s, against 16 MB and
-        ~0.09 s for the separate update). ``line = 0`` therefore means "stored, not yet
-        numbered" (lines count from 1): a process killed between the two leaves whole,
-        counted events with that mark, and ingesting the file again numbers them
-        (``_number_pending``).
+        does not (measured, DuckDB 2.0, 2 cores). So the rows go in unordered, and
+        ``gdelt_lines`` gets each line's id from the shape pass, which reads the
+        GLOBALEVENTID at the start of every line from the raw bytes: when every line has
+        one and none repeats (``_Shape.unique``), each id names exactly one line.
+        Writing that index costs ~0.05 s per million lines; updating a ``line`` column
+        of the stored rows instead cost ~0.14 s (the update goes to DuckDB's write-ahead
+        log, and a checkpoint follows).
         """
         cols = ", ".join(STORED_COLUMNS)
         insert = (
-            f"INSERT INTO gdelt_events ({cols}, file_id, line) SELECT {cols}, $1, 0 FROM ("
+            f"INSERT INTO gdelt_events ({cols}, file_id) SELECT {cols}, $1 FROM ("
             f"{_clean_select(n_fields, _clean_source(plain, n_fields))})"
         )
         setting = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
@@ -708,7 +709,6 @@ class GdeltAdapter:
                     counts = self._insert_clean(con, insert, file_id, scan, source, n_fields)
                 if counts is not None:
                     con.execute("COMMIT")
-                    _number_lines(con, file_id, scan.result().ids, counts.accepted)
                     return counts
             except duckdb.Error:
                 pass  # a line the reader refuses: the general path will say which and why
@@ -743,6 +743,15 @@ class GdeltAdapter:
         n = int(row[0])
         if not _new_file(con, source, n_fields, file_id):
             return None
+        # Where each event sits: line k holds ids[k - 1]. Each stored row holds the id
+        # its line starts with (both readers take the same digits) and no id repeats,
+        # so (file_id, globaleventid) finds exactly one line.
+        view = f"_gdelt_lines_{file_id}"
+        con.register(view, {"line": np.arange(1, n + 1, dtype=np.int64), "id": shape.ids})
+        try:
+            con.execute(f"INSERT INTO gdelt_lines SELECT $1, line, id FROM {view}", [file_id])
+        finally:
+            con.unregister(view)
         # Ids stored by earlier files are duplicates; only looked for when there are any.
         duplicates = 0
         if stored_before and stored_before[0]:
@@ -785,17 +794,23 @@ class GdeltAdapter:
                 if stored and stored[0]
                 else ""
             )
-            file_id = _file_id(con, source, n_fields)
+            file_id, new = _file_id(con, source, n_fields)
             ins = con.execute(
                 f"""
-                INSERT INTO gdelt_events ({cols}, file_id, line)
-                SELECT {cols}, $1, line
+                INSERT INTO gdelt_events ({cols}, file_id)
+                SELECT {cols}, $1
                 FROM _gdelt_typed c
                 WHERE reason IS NULL {not_stored}
                 {first_only}
                 """,
                 [file_id],
             ).fetchone()
+            if new:  # the same bytes again: their lines are indexed already
+                con.execute(
+                    "INSERT INTO gdelt_lines SELECT $1, line, globaleventid FROM _gdelt_typed "
+                    "WHERE reason IS NULL",
+                    [file_id],
+                )
             got = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM _gdelt_typed"
             ).fetchone()
@@ -803,51 +818,6 @@ class GdeltAdapter:
         read, rejected, accepted = int(got[0]), int(got[1]), int(ins[0])
         # Ids already stored (by an earlier run, or earlier in this file) are duplicates.
         return Counts(read, accepted, rejected, read - rejected - accepted)
-
-
-def _number_lines(
-    con: duckdb.DuckDBPyConnection, file_id: int, ids: np.ndarray, expected: int
-) -> None:
-    """Number the file's unnumbered rows (``line = 0``) by their ids, in one transaction.
-
-    Args:
-        con: the store.
-        file_id: the file in ``gdelt_files``.
-        ids: the GLOBALEVENTID of each line of the file, shape (lines,), int64, all
-            different (``_Shape.unique``); line k (from 1) holds ``ids[k - 1]``.
-        expected: how many rows are waiting; any other count is a bug, not bad input.
-    """
-    view = f"_gdelt_lines_{file_id}"
-    con.register(view, {"line": np.arange(1, ids.size + 1, dtype=np.int64), "id": ids})
-    try:
-        with transaction(con):
-            numbered = con.execute(
-                f"UPDATE gdelt_events g SET line = m.line FROM {view} m "
-                "WHERE g.file_id = $1 AND g.line = 0 AND g.globaleventid = m.id",
-                [file_id],
-            ).fetchone()
-            # Each stored row holds the id its line starts with (both readers take the
-            # same digits), and the ids are unique, so each row matches exactly once.
-            assert numbered is not None and int(numbered[0]) == expected, (
-                f"gdelt file {file_id}: numbered {numbered}, expected {expected}"
-            )
-    finally:
-        con.unregister(view)
-
-
-def _number_pending(con: duckdb.DuckDBPyConnection, source: SourceFile, shape: _Shape) -> None:
-    """Finish the numbering of a file whose ingest was killed between its two transactions.
-
-    The same bytes were stored before with some rows still at ``line = 0``; this run has
-    read their ids again, so it numbers them. Nothing to do otherwise.
-    """
-    rows = con.execute(
-        "SELECT f.file_id, count(*) FROM gdelt_files f JOIN gdelt_events g USING (file_id) "
-        "WHERE f.file_sha256 = $1 AND g.line = 0 GROUP BY f.file_id",
-        [source.sha256],
-    ).fetchall()
-    if rows and shape.unique:
-        _number_lines(con, int(rows[0][0]), shape.ids, int(rows[0][1]))
 
 
 def _new_file(
@@ -870,23 +840,24 @@ def _new_file(
     return True
 
 
-def _file_id(con: duckdb.DuckDBPyConnection, source: SourceFile, n_fields: int) -> int:
-    """The ``gdelt_files`` id of this file's bytes, adding the row when they are new.
+def _file_id(con: duckdb.DuckDBPyConnection, source: SourceFile, n_fields: int) -> tuple[int, bool]:
+    """The ``gdelt_files`` id of this file's bytes, and whether this call added the row.
 
     Called inside the transaction that stores the file's rows, so a killed ingest leaves
     neither; the same bytes under another name keep the first name, as their events do.
     """
-    con.execute(
-        "INSERT INTO gdelt_files (file_id, file_sha256, path, gdelt_version, ingest_id) "
-        "SELECT nextval('gdelt_file_ids'), $1, $2, $3, $4 "
-        "WHERE NOT EXISTS (SELECT 1 FROM gdelt_files WHERE file_sha256 = $1)",
-        [source.sha256, str(source.path), LAYOUTS[n_fields][0], source.ingest_id],
-    )
     row = con.execute(
         "SELECT file_id FROM gdelt_files WHERE file_sha256 = $1", [source.sha256]
     ).fetchone()
+    if row is not None:
+        return int(row[0]), False
+    row = con.execute(
+        "INSERT INTO gdelt_files (file_id, file_sha256, path, gdelt_version, ingest_id) "
+        "VALUES (nextval('gdelt_file_ids'), $1, $2, $3, $4) RETURNING file_id",
+        [source.sha256, str(source.path), LAYOUTS[n_fields][0], source.ingest_id],
+    ).fetchone()
     assert row is not None
-    return int(row[0])
+    return int(row[0]), True
 
 
 ADAPTER = register_adapter(GdeltAdapter())

@@ -19,7 +19,14 @@ from pathlib import Path
 import duckdb
 
 from secondfront.errors import UsageError
-from secondfront.evidence.registry import Counts, Progress, SourceFile, detect_format, get_adapter
+from secondfront.evidence.registry import (
+    Counts,
+    Progress,
+    SourceFile,
+    background_priority,
+    detect_format,
+    get_adapter,
+)
 from secondfront.evidence.store import transaction
 
 
@@ -104,7 +111,9 @@ def ingest(
     # interpreter lock): on a million GDELT rows it is ~0.3 s that would otherwise come
     # first. The run's row in ``ingests`` gets it when the file is done, so a killed run
     # leaves its row with no digest and no finish time.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest") as hasher:
+    with ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="digest", initializer=background_priority
+    ) as hasher:
         for path in files:
             name = fmt or detect_format(path)
             adapter = get_adapter(name)

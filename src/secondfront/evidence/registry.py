@@ -15,7 +15,11 @@ of the store, so a killed process leaves whole chunks or nothing.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -36,6 +40,21 @@ ENTRY_POINT_GROUP = "secondfront.evidence_adapters"
 
 Progress = Callable[[int], None]
 """Called with a number of bytes just processed, to advance a progress display."""
+
+
+def background_priority() -> None:
+    """Lower the calling thread's scheduling priority (Linux; elsewhere do nothing).
+
+    For the passes an ingest runs in threads beside DuckDB (the file's digest, GDELT's
+    line scan): they finish well within DuckDB's insert, so giving DuckDB's worker
+    threads the cores first shortens the whole (measured on 2 cores, a million GDELT
+    rows: the insert ~0.15 s sooner, the passes done about when it ends). Used as a
+    ``ThreadPoolExecutor`` initializer; Linux schedules threads as tasks with their own
+    nice value.
+    """
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 @dataclass

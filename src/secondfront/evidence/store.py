@@ -25,12 +25,20 @@ this package is refused rather than guessed at):
    what it did, and its file, line and digest); ``acled_history`` gains ``deleted_at``
    and ``deleted_by_sha256``, set on a version that a deletion removed and NULL on one
    that an edit replaced. Existing stores keep every row; their history rows get NULLs.
+5. ``gdelt_lines``: where each event sits in its GDELT file, ``(file_id, line,
+   globaleventid)`` for every line of a stored file that holds a valid event, a
+   duplicate's included (it says where else an event was reported). The ``line`` column
+   leaves ``gdelt_events``: the fast path stores rows in no particular order and writes
+   this index from its own pass over the bytes, in the same transaction, instead of
+   updating a million stored rows (which cost ~0.14 s per million in write-ahead log
+   and checkpoint). Existing stores are migrated with the line of every stored event.
 
 Tables of event sources carry the provenance of each row (ACLED and text: ``path``,
-``line``, ``file_sha256``; GDELT: ``line`` and ``file_id``, whose ``gdelt_files`` row
-holds the path and digest). No event row is ever lost: an edited ACLED event moves its
-previous version to ``acled_history``, and so does one that ACLED's deletions list
-names (marked with ``deleted_at``); only that event's indicator observations go.
+``line``, ``file_sha256``; GDELT: ``file_id``, whose ``gdelt_files`` row holds the
+path and digest, and whose ``gdelt_lines`` rows the line). No event row is ever lost:
+an edited ACLED event moves its previous version to ``acled_history``, and so does one
+that ACLED's deletions list names (marked with ``deleted_at``); only that event's
+indicator observations go.
 
 Concurrency: DuckDB lets one process write a file at a time; a second writer gets a
 ``StoreError`` naming the file, not a hang.
@@ -233,11 +241,22 @@ ALTER TABLE acled_history ADD COLUMN deleted_at TIMESTAMP;
 ALTER TABLE acled_history ADD COLUMN deleted_by_sha256 VARCHAR;
 """
 
+_V5 = """
+CREATE TABLE gdelt_lines (
+    file_id       INTEGER NOT NULL,
+    line          BIGINT NOT NULL,
+    globaleventid BIGINT NOT NULL
+);
+INSERT INTO gdelt_lines SELECT file_id, line, globaleventid FROM gdelt_events;
+ALTER TABLE gdelt_events DROP COLUMN line;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest bookkeeping, quarantine and the built-in event tables", _V1),
     Migration(2, "observations: events mapped to indicators", _V2),
     Migration(3, "gdelt_files: per-file facts out of gdelt_events, which keeps fewer columns", _V3),
     Migration(4, "acled_deletions, and deleted_at/deleted_by_sha256 on acled_history", _V4),
+    Migration(5, "gdelt_lines: the line of each event in its file, out of gdelt_events", _V5),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
