@@ -292,6 +292,23 @@ def _safe(raw: str) -> str:
     return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def _header(
+    records: Iterator[tuple[int, str, list[str] | None]], where: str, expected: str
+) -> tuple[str, list[str]]:
+    """The first record of a CSV file as its header: (raw text, field names).
+
+    Raises:
+        InputFormatError: an empty file, or a first line that is not CSV text.
+    """
+    try:
+        _, raw, fields = next(records)
+    except StopIteration:
+        raise InputFormatError(where, 0, "", f"empty file; expected {expected}") from None
+    if not fields:
+        raise InputFormatError(where, 1, "", "the first line is not a CSV header")
+    return raw, fields
+
+
 def _malformed(raw: str, fields: list[str] | None, n_cols: int) -> str | None:
     """Why a CSV record cannot be read as a row of a file with ``n_cols`` columns, or
     None when it can (``fields`` is then a list of exactly ``n_cols`` strings)."""
@@ -323,16 +340,9 @@ class AcledAdapter:
         """Validate and store every record; see the module docstring for edits."""
         where = str(source.path)
         records = _records(source.path)
-        try:
-            first = next(records)
-        except StopIteration:
-            raise InputFormatError(
-                where, 0, "", "empty file; expected an ACLED CSV header"
-            ) from None
-        if not first[2]:
-            raise InputFormatError(where, 1, "", "the first line is not a CSV header")
-        layout, cols = _layout(first[2], where)
-        progress(len(first[1]))
+        raw, header = _header(records, where, "an ACLED CSV header")
+        layout, cols = _layout(header, where)
+        progress(len(raw))
         counts = Counts()
         batch: list[tuple[int, str, list[str] | None]] = []
         for rec in records:
@@ -608,16 +618,9 @@ class AcledDeletionsAdapter:
         """
         where = str(source.path)
         records = _records(source.path)
-        try:
-            first = next(records)
-        except StopIteration:
-            raise InputFormatError(
-                where, 0, "", "empty file; expected a header with event_id_cnty,deleted_timestamp"
-            ) from None
-        if not first[2]:
-            raise InputFormatError(where, 1, "", "the first line is not a CSV header")
-        cols = _deletion_header(first[2], where)
-        progress(len(first[1]))
+        raw, header = _header(records, where, "a header with event_id_cnty,deleted_timestamp")
+        cols = _deletion_header(header, where)
+        progress(len(raw))
         counts = Counts()
         rejects: list[tuple[int, str, str]] = []
         rows: list[tuple[int, str, int]] = []

@@ -51,6 +51,7 @@ from secondfront.evidence.rulesfile import (
     items_at,
     network_for,
     raise_all,
+    repeated,
     validate_model_file,
     value_at,
 )
@@ -285,16 +286,8 @@ def _rule_references(
         rule_id: str | None = value_at(doc.data, ("rules", i, "id"), str)
         if rule_id is None:
             continue
-        if rule_id in first:
-            line = doc.position(("rules", first[rule_id], "id"))[0]
-            diags.append(
-                doc.diagnostic(
-                    ("rules", i, "id"),
-                    f"rules.{i}.id: duplicate id {rule_id!r} (first at line {line})",
-                )
-            )
-        else:
-            first[rule_id] = i
+        if (d := repeated(doc, first, "rules", i, "id", rule_id, "id")) is not None:
+            diags.append(d)
     return diags
 
 

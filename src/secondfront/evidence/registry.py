@@ -247,6 +247,7 @@ __all__ = [
     "Progress",
     "SourceFile",
     "adapters",
+    "background_priority",
     "detect_format",
     "get_adapter",
     "quarantine",

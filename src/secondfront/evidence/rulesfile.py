@@ -41,6 +41,24 @@ def beside_model(model: str, suffix: str) -> Path:
     return path.with_name(f"{stem}.{suffix}.yaml")
 
 
+def repeated(
+    doc: YamlDocument, first: dict[str, int], section: str, i: int, key: str, value: str, noun: str
+) -> Diagnostic | None:
+    """Where ``value`` (item ``i`` of ``section``, field ``key``) repeats an earlier item.
+
+    ``first`` maps each value seen so far to its item; a new value is added to it and
+    gives None, a repeat gives a diagnostic naming the line of the first.
+    """
+    if value not in first:
+        first[value] = i
+        return None
+    line = doc.position((section, first[value], key))[0]
+    return doc.diagnostic(
+        (section, i, key),
+        f"{section}.{i}.{key}: duplicate {noun} {value!r} (first at line {line})",
+    )
+
+
 def raise_all(diags: Iterable[Diagnostic]) -> None:
     """Raise one RulesError listing every diagnostic, sorted; do nothing when there are none."""
     found = sorted(set(diags))
@@ -186,6 +204,7 @@ __all__ = [
     "load_model_file",
     "network_for",
     "raise_all",
+    "repeated",
     "validate_model_file",
     "value_at",
 ]

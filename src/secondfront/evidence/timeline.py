@@ -40,6 +40,7 @@ from secondfront.evidence.rulesfile import (
     items_at,
     network_for,
     raise_all,
+    repeated,
     validate_model_file,
     value_at,
 )
@@ -265,16 +266,8 @@ def _timeline_references(doc: YamlDocument, net: Network | None) -> list[Diagnos
         name: str | None = value_at(data, ("states", i, "name"), str)
         if name is not None:
             names[i] = name
-            if name in first:
-                line = doc.position(("states", first[name], "name"))[0]
-                diags.append(
-                    doc.diagnostic(
-                        ("states", i, "name"),
-                        f"states.{i}.name: duplicate state {name!r} (first at line {line})",
-                    )
-                )
-            else:
-                first[name] = i
+            if (d := repeated(doc, first, "states", i, "name", name, "state")) is not None:
+                diags.append(d)
         evidence = value_at(data, ("states", i, "network"), dict[Any, Any]) or {}
         condition: dict[str, str] = {}
         # Only a state whose evidence is all valid and known can be put to the network.
