@@ -117,6 +117,54 @@ def test_forecast_moves_with_evidence_and_uses_icd203_words(client: TestClient) 
     assert do["outcomes"][0]["probability"] == pytest.approx(1.0)
 
 
+def test_report_for_a_scenario_shows_it_and_its_numbers(client: TestClient) -> None:
+    evidence = {"troops_toward_southern_border": "present", "reservist_callups": "present"}
+    scenario = client.get(
+        f"/api/models/{MODEL}/report",
+        params=[("format", "html"), *(("evidence", f"{k}={v}") for k, v in evidence.items())],
+    )
+    assert scenario.status_code == 200, scenario.text
+    html = scenario.text
+    for k, v in evidence.items():
+        assert f"<code>{k}={v}</code>" in html
+    # The key judgement carries the scenario's probability, as the forecast gives it.
+    p = client.post(f"/api/models/{MODEL}/forecast", json={"evidence": evidence}).json()
+    entry = p["outcomes"][0]
+    assert f"belarus_entry = entered: {entry['probability'] * 100:.1f}%" in html
+    baseline = client.get(f"/api/models/{MODEL}/report").text
+    assert re.search(r"none \(the model(&#39;|')s baseline\)", baseline)
+    assert f"belarus_entry = entered: {entry['probability'] * 100:.1f}%" not in baseline
+    forced = client.get(
+        f"/api/models/{MODEL}/report", params={"do": "belarus_entry=entered", "format": "pdf"}
+    )
+    assert forced.status_code == 200 and forced.content.startswith(b"%PDF-")
+    assert "belarus-second-front-scenario.pdf" in forced.headers["content-disposition"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "needle"),
+    [
+        ({"evidence": "no_such_variable=present"}, 422, "no_such_variable"),
+        ({"evidence": "troops_toward_southern_border=maybe"}, 422, "maybe"),
+        ({"evidence": "troops_toward_southern_border"}, 422, "evidence"),
+        (
+            [
+                ("evidence", "troops_toward_southern_border=present"),
+                ("evidence", "troops_toward_southern_border=absent"),
+            ],
+            422,
+            "given twice",
+        ),
+    ],
+)
+def test_report_refuses_a_bad_scenario_in_the_one_error_shape(
+    client: TestClient, params: object, status: int, needle: str
+) -> None:
+    r = client.get(f"/api/models/{MODEL}/report", params=params)  # type: ignore[arg-type]
+    assert_error_shape(r, status)
+    assert needle in r.text
+
+
 def test_forecast_with_uncertainty_is_an_interval_or_an_empty_state(client: TestClient) -> None:
     u = client.post(f"/api/models/{MODEL}/forecast", json={"uncertainty": True}).json()[
         "uncertainty"

@@ -69,6 +69,28 @@ def test_whatif_updates_outcomes_in_place(page, live_server: str) -> None:  # ty
     shot(page, "whatif")
 
 
+def test_whatif_links_a_report_for_its_scenario(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}/whatif")
+    link = page.locator("#scenario-html")
+    assert "evidence=" not in (link.get_attribute("href") or "")
+    page.select_option('select[data-var="troops_toward_southern_border"]', "present")
+    page.wait_for_function(
+        "() => document.querySelector('#scenario-html').href.includes('evidence=')"
+    )
+    href = link.get_attribute("href") or ""
+    assert "evidence=troops_toward_southern_border%3Dpresent" in href
+    assert "evidence=" in (page.locator("#scenario-pdf").get_attribute("href") or "")
+    link.click()
+    page.wait_for_selector("h2:has-text('Key judgements')")
+    assert "troops_toward_southern_border=present" in page.inner_text("p.meta >> nth=1")
+    # Clearing the form takes the scenario off the link again.
+    page.go_back()
+    page.click("#whatif-reset")
+    page.wait_for_function(
+        "() => !document.querySelector('#scenario-html').href.includes('evidence=')"
+    )
+
+
 def test_sources_page_lists_claims_with_locators_and_gradings(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/models/{MODEL}/sources")
     rows = page.locator("#claims tbody tr")

@@ -49,6 +49,11 @@ from secondfront.spec.network import Network
 
 # -- request models ------------------------------------------------------------------
 
+Assignment = Annotated[
+    str, Field(max_length=201, pattern=r"^[A-Za-z0-9_.:-]{1,100}=[A-Za-z0-9_.:-]{1,100}$")
+]
+"""``VAR=STATE`` in a query string (the report's scenario)."""
+
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ModelName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
 Likelihood = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
@@ -57,6 +62,21 @@ EvidenceMap = Annotated[dict[Name, EvidenceValue], Field(max_length=500)]
 DoMap = Annotated[dict[Name, Name], Field(max_length=500)]
 MatrixId = Annotated[int, Path(ge=1, le=2**62)]
 ItemId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+def _assignments(items: list[str] | None, what: str) -> dict[str, str]:
+    """``["A=x", "B=y"]`` -> ``{"A": "x", "B": "y"}``; a variable given twice is an error.
+
+    The items are already checked against ``Assignment``; unknown names and states are
+    left to the forecast, which names the valid ones.
+    """
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, _, value = item.partition("=")
+        if name in out and out[name] != value:
+            raise QueryError(f"{what}: {name} given twice ({out[name]!r} and {value!r})")
+        out[name] = value
+    return out
 
 
 class Strict(BaseModel):
@@ -768,17 +788,33 @@ def router(bench: Workbench) -> APIRouter:
         responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
     )
     def report(
-        model: ModelName, format: Annotated[Literal["html", "pdf"], Query()] = "html"
+        model: ModelName,
+        format: Annotated[Literal["html", "pdf"], Query()] = "html",
+        evidence: Annotated[
+            list[Assignment] | None,
+            Query(max_length=500, description="VAR=STATE, repeatable: an observed state."),
+        ] = None,
+        do: Annotated[
+            list[Assignment] | None,
+            Query(max_length=500, description="VAR=STATE, repeatable: an intervention."),
+        ] = None,
     ) -> Response:
-        """The model's report as self-contained HTML or as PDF (baseline, no evidence)."""
+        """The model's report as self-contained HTML or as PDF, at baseline or for a
+        scenario (the What-if page links here with its evidence and interventions)."""
         net = bench.network(model)
+        observed = _assignments(evidence, "evidence")
+        forced = _assignments(do, "do")
         with bench.lock:
-            html = render_html(build_report(net, events_db=bench.settings.events_db))
+            data = build_report(
+                net, evidence=observed, do=forced, events_db=bench.settings.events_db
+            )
+            html = render_html(data)
         if format == "pdf":
+            name = f"{model}-scenario" if observed or forced else model
             return Response(
                 render_pdf(html),
                 media_type="application/pdf",
-                headers={"content-disposition": f'attachment; filename="{model}.pdf"'},
+                headers={"content-disposition": f'attachment; filename="{name}.pdf"'},
             )
         return HTMLResponse(html)
 

@@ -77,9 +77,20 @@ function initWhatif(model) {
       }
     });
   }
+  // The report links carry the scenario as VAR=STATE query items, as the API reads them.
+  function linkReport(body) {
+    for (const format of ["html", "pdf"]) {
+      const q = new URLSearchParams({format});
+      for (const kind of ["evidence", "do"]) {
+        for (const [v, s] of Object.entries(body[kind])) q.append(kind, `${v}=${s}`);
+      }
+      $(`#scenario-${format}`).href = `/api/models/${encodeURIComponent(model)}/report?${q}`;
+    }
+  }
   async function update() {
     const body = {evidence: {}, do: {}};
     $all("select", form).forEach(sel => { if (sel.value) body[sel.dataset.kind][sel.dataset.var] = sel.value; });
+    linkReport(body);
     const iv = $("#with-intervals");
     if (iv && iv.checked) body.uncertainty = true;
     try {
