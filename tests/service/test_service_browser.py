@@ -172,3 +172,11 @@ def test_report_opens_from_the_navigation(page, live_server: str) -> None:  # ty
     page.click("nav >> text=Report")
     page.wait_for_selector("h2:has-text('Key judgements')")
     shot(page, "report", full=False)
+    # The server reads the shipped history, so the report has its timeline chart.
+    figure = page.locator("#timeline-figure")
+    figure.scroll_into_view_if_needed()
+    box = figure.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    assert "61 events" in page.inner_text("h2:has-text('Timeline') + p")
+    page.locator("h2:has-text('Timeline')").scroll_into_view_if_needed()
+    shot(page, "report-timeline", full=False)
