@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
@@ -110,3 +115,36 @@ def test_synchronous_twin_shrinks_outbursts() -> None:
     syn = [run_epstein(REBELLION, 30, s, synchronous=True).active.max() for s in range(30)]
     assert np.median(syn) < np.median(seq)
     assert mannwhitneyu(seq, syn, alternative="greater").pvalue < 0.01
+
+
+# Run in fresh interpreters that share one numba cache: the first fills it with the
+# parallel driver (a run with tiles), the second runs the serial driver and then forks
+# a process pool, which dies if the serial run started OpenMP's threads.
+_PARALLEL_FIRST = """
+from secondfront.simulation.belarus import run_belarus
+from secondfront.simulation.params import load_society
+run_belarus(load_society(), "entry", 3000, 3, 1, tile=16)
+"""
+_SERIAL_THEN_FORK = """
+import numba
+from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
+specs = [RunSpec("belarus", 2000, 3, s, "entry") for s in spawn_seeds(7, 2)]
+run_ensemble(specs, workers=1)
+try:
+    numba.threading_layer()
+    print("thread pool started")
+except ValueError:
+    pass
+run_ensemble(specs, workers=2)
+print("forked fine")
+"""
+
+
+def test_serial_driver_never_loads_the_parallel_code(tmp_path: Path) -> None:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    for code in (_PARALLEL_FIRST, _SERIAL_THEN_FORK):
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["forked", "fine"]

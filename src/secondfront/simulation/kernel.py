@@ -420,7 +420,6 @@ def _run_tile(
 
 
 def _make_driver(parallel: bool):  # type: ignore[no-untyped-def]
-    @nb.njit(cache=True, parallel=parallel)
     def drive(
         width,
         dy,
@@ -494,7 +493,14 @@ def _make_driver(parallel: bool):  # type: ignore[no-untyped-def]
             total += made.sum()
         return total
 
-    return drive
+    # numba names a cache file after the function's qualified name and first line, and
+    # does not key its entries by ``parallel``: both variants of this closure would share
+    # one file, and a process could load the parallel code for the serial driver. That
+    # starts OpenMP's threads in the calling process, and a process pool forked after it
+    # dies ("fork() called from a process already using GNU OpenMP"). Distinct names
+    # give each variant its own cache.
+    drive.__qualname__ = f"drive_{'parallel' if parallel else 'serial'}"
+    return nb.njit(cache=True, parallel=parallel)(drive)
 
 
 # One tile runs on the calling thread (no thread-pool launch per step, which costs
