@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from secondfront.cli.app import app
 from secondfront.simulation import __all__ as public
+from secondfront.simulation.calibrate import calibrate_spec
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 from secondfront.spec.scenario import check_spec, load_spec
 
@@ -168,6 +169,32 @@ def test_calibrate_writes_a_checked_copy_and_leaves_the_original(tmp_path: Path)
     assert ok.exit_code == 0 and ok.stdout.startswith("ok")
 
 
+def test_calibrate_logistics_from_partisans_and_rail(tmp_path: Path) -> None:
+    out = tmp_path / "logistics.yaml"
+    result = calibrate_spec(
+        FLAGSHIP, "logistics_disruption", out, runs=4, seed=2, agents=1500, steps=84, workers=2
+    )
+    assert check_spec(out) == []
+    rows = {
+        (r["given"]["partisan_capacity"], r["given"]["belarus_entry"],
+         r["given"]["russian_military_presence"]): r
+        for r in result["rows"]
+    }  # fmt: skip
+    assert len(rows) == 8
+    # Without entry and without a heavy Russian presence no military traffic runs, so
+    # partisans do not act: the row keeps only the smoothing floor, 0.5 / (runs + 1).
+    for capacity in ("low", "high"):
+        quiet = rows[(capacity, "not_entered", "low")]
+        assert quiet["counts"] == {"absent": 4, "present": 0}
+        assert quiet["p"] == pytest.approx([0.9, 0.1])
+    # Forty groups against the war traffic disrupt it in every run.
+    assert rows[("high", "entered", "high")]["counts"]["present"] == 4
+    assert rows[("high", "not_entered", "high")]["counts"]["present"] == 4
+    spec = load_spec(out).meta["spec"]
+    var = next(v for v in spec.variables if v.name == "logistics_disruption")
+    assert var.table is not None and "4/40 partisan groups" in str(var.table.assumption)
+
+
 def test_calibrate_refuses_to_overwrite_the_original() -> None:
     result = runner.invoke(
         app,
@@ -188,7 +215,10 @@ def test_calibrate_refuses_to_overwrite_the_original() -> None:
 def test_calibrate_unknown_variable_lists_the_available() -> None:
     result = runner.invoke(app, ["simulate", "--calibrate", "belarus_entry", "-o", "x.yaml"])
     assert result.exit_code == 2
-    assert "no calibrator for 'belarus_entry'; available: mass_mobilisation" in result.stderr
+    assert (
+        "no calibrator for 'belarus_entry'; available: logistics_disruption, mass_mobilisation"
+        in result.stderr
+    )
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

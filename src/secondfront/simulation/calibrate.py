@@ -7,8 +7,9 @@ variable's states, and the shares become that row of an explicit ``table`` with 
 provenance ("simulated, N runs, seed S"). The original spec is never modified: the
 copy is written elsewhere and checked with ``check_spec``.
 
-Calibrators are a registry by variable name; the built-in one (``mass_mobilisation``)
-registers the same way any other would.
+Calibrators are a registry by variable name; the built-in ones (``mass_mobilisation``
+from the society layer, ``logistics_disruption`` from the partisans and the rail
+network) register the same way any other would.
 """
 
 from __future__ import annotations
@@ -94,6 +95,51 @@ register_calibrator(
             "0.25/0.5/0.69; repression_capacity weakened -> severity 1 (intact: today's). "
             "A run is 'mass' when its peak week averages 100,000 or more expressing per "
             "7.5 M adults, 'limited' from 10,000; shares smoothed by adding 0.5 per state"
+        ),
+    )
+)
+
+
+# -- logistics_disruption -----------------------------------------------------------
+
+# Partisan groups at large: "high" is the model's 2022 calibration (partisans.groups),
+# "low" a tenth of it, a network mostly detained (as the 2022 groups were within
+# months). Both are assumptions, stated in the table.
+_GROUPS = {"low": 4.0, "high": 40.0}
+_CUT = 0.9  # a week whose mean intact rail capacity is below this share is disrupted
+_CUT_WEEKS = 2  # "for days or longer": at least two such weeks in a run
+
+
+def _logistics_settings(given: Mapping[str, str]) -> tuple[str, dict[str, float]]:
+    # Groups act only while military traffic runs through Belarus: after Belarus's entry
+    # (scenario entry, acts twice as often), or with a heavy Russian presence and no
+    # entry (scenario 2022, the invasion of February 2022 launched from Belarus).
+    if given["belarus_entry"] == "entered":
+        scenario = "entry"
+    elif given["russian_military_presence"] == "high":
+        scenario = "2022"
+    else:
+        scenario = "no-entry"
+    return scenario, {"partisans.groups": _GROUPS[given["partisan_capacity"]]}
+
+
+def _logistics_state(series: Mapping[str, list[float]]) -> str:
+    weeks = sum(1 for c in series["rail_capacity"] if c < _CUT)
+    return "present" if weeks >= _CUT_WEEKS else "absent"
+
+
+register_calibrator(
+    Calibrator(
+        variable="logistics_disruption",
+        settings=_logistics_settings,
+        classify=_logistics_state,
+        describe=(
+            "belarus_entry entered -> scenario entry; not entered with "
+            "russian_military_presence high -> scenario 2022 (military traffic runs), "
+            "low -> no-entry (no military traffic, so no acts); partisan_capacity "
+            "low/high -> 4/40 partisan groups. A run is 'present' when at least 2 of its "
+            "weeks average under 90% of intact rail capacity toward the southern border; "
+            "shares smoothed by adding 0.5 per state"
         ),
     )
 )
