@@ -56,7 +56,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         calibrate: Annotated[
             str | None,
-            typer.Option(help="Simulate this flagship variable's table into a copy of the spec."),
+            typer.Option(
+                help="Simulate this flagship variable's table into a copy of the spec "
+                "(mass_mobilisation or logistics_disruption)."
+            ),
         ] = None,
         spec: Annotated[
             str, typer.Option(help="With --calibrate: the spec to copy (name or path).")
