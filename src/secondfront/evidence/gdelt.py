@@ -697,6 +697,8 @@ class GdeltAdapter:
             f"INSERT INTO gdelt_events ({cols}, file_id) SELECT {cols}, $1 FROM ("
             f"{_clean_select(n_fields, _clean_source(plain, n_fields))})"
         )
+        # A database-wide setting in DuckDB: switched off for this insert only, and put
+        # back whatever happens (nothing else here relies on row order without ORDER BY).
         setting = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
         con.execute("SET preserve_insertion_order = false")
         try:
