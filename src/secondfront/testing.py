@@ -74,6 +74,21 @@ EXAMPLE_NETWORKS: tuple[str, ...] = (
     "munin3",
     "munin4",
 )
+# The ones every reader and cross-check handles in about a second, the default set of
+# the format tests; the rest run with SECONDFRONT_FULL_CROSSCHECK=1.
+QUICK_NETWORKS: tuple[str, ...] = (
+    "asia",
+    "cancer",
+    "earthquake",
+    "sachs",
+    "survey",
+    "alarm",
+    "child",
+    "insurance",
+    "hailfinder",
+    "hepar2",
+    "win95pts",
+)
 
 
 # -- where the networks are -------------------------------------------------------------

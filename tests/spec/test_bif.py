@@ -24,19 +24,7 @@ _SKIP_LARGE = pytest.mark.skipif(
     reason="pgmpy's pyparsing BIF reader takes 1-10 s on this network; "
     "set SECONDFRONT_FULL_CROSSCHECK=1 to cross-check it",
 )
-SMALL = [
-    "asia",
-    "cancer",
-    "earthquake",
-    "sachs",
-    "survey",
-    "alarm",
-    "child",
-    "insurance",
-    "hailfinder",
-    "hepar2",
-    "win95pts",
-]
+SMALL = list(T.QUICK_NETWORKS)
 # Everything else pgmpy ships.
 LARGE = [n for n in T.EXAMPLE_NETWORKS if n not in SMALL]
 ALL = SMALL + LARGE

@@ -362,18 +362,29 @@ def _like(pattern: str) -> str:
     return pattern.replace("%", r"\%").replace("_", r"\_").replace("*", "%")
 
 
-def _acled_sql(m: AcledMatch) -> tuple[str, list[object]]:
-    conds: list[str] = []
-    params: list[object] = []
-    for col, values in (
-        ("event_type", m.event_type),
-        ("sub_event_type", m.sub_event_type),
-        ("country", m.country),
-        ("admin1", m.admin1),
-    ):
+def _one_of(
+    columns: Sequence[tuple[str, list[str]]], conds: list[str], params: list[object]
+) -> None:
+    """Add ``col IN (values)`` for each column with values (an empty list: any value)."""
+    for col, values in columns:
         if values:
             conds.append(f"{col} IN (SELECT unnest(?))")
             params.append(values)
+
+
+def _acled_sql(m: AcledMatch) -> tuple[str, list[object]]:
+    conds: list[str] = []
+    params: list[object] = []
+    _one_of(
+        (
+            ("event_type", m.event_type),
+            ("sub_event_type", m.sub_event_type),
+            ("country", m.country),
+            ("admin1", m.admin1),
+        ),
+        conds,
+        params,
+    )
     if m.actor:
         ors = []
         for pat in m.actor:
@@ -391,14 +402,15 @@ def _acled_sql(m: AcledMatch) -> tuple[str, list[object]]:
 def _gdelt_sql(m: GdeltMatch) -> tuple[str, list[object]]:
     conds = ["(" + " OR ".join("starts_with(eventcode, ?)" for _ in m.cameo) + ")"]
     params: list[object] = list(m.cameo)
-    for col, values in (
-        ("actor1countrycode", m.actor1_country),
-        ("actor2countrycode", m.actor2_country),
-        ("actiongeo_countrycode", m.action_geo),
-    ):
-        if values:
-            conds.append(f"{col} IN (SELECT unnest(?))")
-            params.append(values)
+    _one_of(
+        (
+            ("actor1countrycode", m.actor1_country),
+            ("actor2countrycode", m.actor2_country),
+            ("actiongeo_countrycode", m.action_geo),
+        ),
+        conds,
+        params,
+    )
     if m.any_actor_country:
         conds.append(
             "(actor1countrycode IN (SELECT unnest(?)) OR actor2countrycode IN (SELECT unnest(?)))"

@@ -376,6 +376,11 @@ class MatrixSummary(BaseModel):
     created: str
     updated: str
 
+    @staticmethod
+    def fields_of(m: Matrix) -> dict[str, Any]:
+        """The summary's fields, read from a stored matrix."""
+        return {k: getattr(m, k) for k in MatrixSummary.model_fields}
+
 
 class ItemOut(BaseModel):
     id: str
@@ -588,12 +593,7 @@ class Workbench:
             for i in m.items
         ]
         return MatrixOut(
-            id=m.id,
-            model=m.model,
-            hypothesis=m.hypothesis,
-            title=m.title,
-            created=m.created,
-            updated=m.updated,
+            **MatrixSummary.fields_of(m),
             hypotheses=hyps,
             ratings_allowed=list(ach.RATINGS),
             items=items,
@@ -823,10 +823,7 @@ def router(bench: Workbench) -> APIRouter:
     @api.get("/ach", response_model=list[MatrixSummary], tags=["ach"])
     def ach_list(model: Annotated[str | None, Query(max_length=100)] = None) -> list[MatrixSummary]:
         """Saved matrices, newest first."""
-        return [
-            MatrixSummary(**{k: getattr(m, k) for k in MatrixSummary.model_fields})
-            for m in bench.store.list(model)
-        ]
+        return [MatrixSummary(**MatrixSummary.fields_of(m)) for m in bench.store.list(model)]
 
     @api.post("/ach", response_model=MatrixOut, status_code=201, tags=["ach"])
     def ach_create(body: NewMatrix) -> MatrixOut:
