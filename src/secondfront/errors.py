@@ -125,4 +125,19 @@ class StoreError(EvidenceError):
 
 
 class RulesError(EvidenceError):
-    """A mapping or timeline file is invalid; the message names file, line and field."""
+    """A mapping or timeline file is invalid; the message names file, line and field.
+
+    Attributes:
+        diagnostics: every located problem, sorted (empty when the message is about the
+            file as a whole, e.g. that it does not exist).
+    """
+
+    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics: list[Diagnostic] = sorted(diagnostics)
+
+    @classmethod
+    def located(cls, diagnostics: Iterable[Diagnostic]) -> RulesError:
+        """One error listing every diagnostic, one per line."""
+        found = sorted(set(diagnostics))
+        return cls("\n".join(str(d) for d in found), found)

@@ -19,7 +19,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from secondfront.errors import SecondfrontError, SourceTextError, SpecError, UsageError
+from secondfront.errors import (
+    RulesError,
+    SecondfrontError,
+    SourceTextError,
+    SpecError,
+    UsageError,
+)
 from secondfront.spec.formats import FLAGSHIP, available_models, load, resolve_model
 
 app = typer.Typer(
@@ -66,16 +72,14 @@ def user_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except SpecError as e:
-            for d in e.diagnostics:
+        except (SpecError, RulesError) as e:
+            if not e.diagnostics:  # a RulesError about the file as a whole
+                err.print(f"error: {e}", markup=False, highlight=False)
+            for d in e.diagnostics:  # each already reads "path:line:col: error: ..."
                 err.print(str(d), markup=False, highlight=False)
             raise typer.Exit(2) from None
         except SecondfrontError as e:
-            # Messages already in the compiler form (``path:line:col: error: ...``, one
-            # per line, as rules and timeline files report) keep it unprefixed.
-            msg = str(e)
-            located = ": error: " in msg.split("\n", 1)[0]
-            err.print(msg if located else f"error: {msg}", markup=False, highlight=False)
+            err.print(f"error: {e}", markup=False, highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -61,9 +61,9 @@ def repeated(
 
 def raise_all(diags: Iterable[Diagnostic]) -> None:
     """Raise one RulesError listing every diagnostic, sorted; do nothing when there are none."""
-    found = sorted(set(diags))
+    found = list(diags)
     if found:
-        raise RulesError("\n".join(str(d) for d in found))
+        raise RulesError.located(found)
 
 
 def validate_model_file(
@@ -89,7 +89,9 @@ def validate_model_file(
         # A syntax error stops the parser: there is no data to check any further.
         raise_all(diags)
     if not isinstance(doc.data, dict):
-        raise RulesError(f"{path}:1:1: error: expected a mapping at the top level")
+        raise RulesError.located(
+            [Diagnostic(str(path), 1, 1, "expected a mapping at the top level")]
+        )
     # Duplicate keys are not fatal: the first value is kept, so checking goes on.
     out = list(diags)
     try:
