@@ -43,8 +43,8 @@ import numpy as np
 
 import secondfront
 from secondfront import testing as T
-from secondfront.spec.bif import read_bif
-from secondfront.spec.network import Network
+from secondfront.model.bif import read_bif
+from secondfront.model.network import Network
 
 TOLERANCE = 1e-9
 N_OBSERVED = 5

@@ -22,7 +22,7 @@ def _ruf022(name: str) -> tuple[int, str]:
     "module",
     [
         "secondfront",
-        "secondfront.spec",
+        "secondfront.model",
         "secondfront.inference",
         "secondfront.analysis",
         "secondfront.evidence",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from secondfront.spec.sourcetext import split_source, unresolved_locators
+from secondfront.model.sourcetext import split_source, unresolved_locators
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "belarus-second-front.yaml"
@@ -233,7 +233,7 @@ def _marginal(network: Any, target: str, evidence: dict[str, str] | None = None)
 
 
 def test_loads_with_the_spec_loader():
-    scenario = pytest.importorskip("secondfront.spec.scenario")
+    scenario = pytest.importorskip("secondfront.model.scenario")
     assert scenario.check_spec(MODEL) == []
     network = scenario.load_spec(MODEL)
     for variable, state in OUTCOMES.items():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from secondfront import testing as T
-from secondfront.spec.network import Network, Variable
+from secondfront.model.network import Network, Variable
 
 
 def _random_network(seed: int = 0) -> Network:

@@ -15,8 +15,8 @@ from secondfront.errors import (
     SpecError,
 )
 from secondfront.inference import infer, infer_batch, posterior_batch
-from secondfront.spec.formats import load
-from secondfront.spec.network import Network, Variable
+from secondfront.model.formats import load
+from secondfront.model.network import Network, Variable
 
 __version__ = "0.1.0"
 

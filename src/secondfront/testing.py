@@ -9,7 +9,7 @@ pgmpy and pyAgrum are test and benchmark dependencies only, so they are imported
 the functions that need them: importing this module costs nothing without them.
 
 Loading path. ``network_from_pgmpy`` turns a model that pgmpy's own BIF parser read into
-a ``Network``. It shares no code with ``secondfront.spec.bif``, so comparing the two
+a ``Network``. It shares no code with ``secondfront.model.bif``, so comparing the two
 loaders is meaningful. ``to_pyagrum`` builds the pyAgrum network through its API in
 float64, never through pyAgrum's BIF reader, which rounds probabilities to float32 and
 cannot read the state name ``Asy/Patch`` of ``child``.
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from secondfront.spec.network import (
+from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
     Variable,

@@ -9,7 +9,7 @@ import pytest
 from secondfront.analysis import ach
 from secondfront.errors import QueryError
 from secondfront.inference.enumeration import enumerate_marginals
-from secondfront.spec.formats import load
+from secondfront.model.formats import load
 from tests.conftest import FLAGSHIP
 
 H = ("h1", "h2", "h3")

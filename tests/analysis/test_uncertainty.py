@@ -46,7 +46,7 @@ def test_samples_agree_with_one_at_a_time_inference() -> None:
     model = sf.load(FIXTURES / "chain.yaml")
     result = forecast_uncertainty(model, n_samples=8, seed=5, evidence={"report": "present"})
     # Redraw the same parameters and evaluate each set on its own through the engine.
-    from secondfront.spec.parameters import ParameterSpace
+    from secondfront.model.parameters import ParameterSpace
 
     space = ParameterSpace(model)
     draws = space.sample(np.random.default_rng(5), 8)

@@ -18,7 +18,7 @@ from secondfront.inference import (
     posterior_batch,
 )
 from secondfront.inference.junction_tree import build_junction_tree
-from secondfront.spec.network import Network, Variable
+from secondfront.model.network import Network, Variable
 
 
 def random_network(

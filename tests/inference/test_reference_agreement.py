@@ -29,8 +29,8 @@ import pytest
 import secondfront
 from secondfront import testing as T
 from secondfront.inference.enumeration import enumerate_marginals
-from secondfront.spec.bif import read_bif
-from secondfront.spec.network import Network
+from secondfront.model.bif import read_bif
+from secondfront.model.network import Network
 
 TOLERANCE = 1e-9
 N_SETS = 3  # random evidence sets per network, plus the empty set (the prior)

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from secondfront.cli.app import app
+from secondfront.model.formats import load
 from secondfront.report import build_report, render_html, render_pdf
 from secondfront.report.graphics import colour, layout, text_colour
-from secondfront.spec.formats import load
 from tests.conftest import FLAGSHIP
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "report"

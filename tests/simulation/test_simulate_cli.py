@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from secondfront.cli.app import app
+from secondfront.model.scenario import check_spec, load_spec
 from secondfront.simulation import __all__ as public
 from secondfront.simulation.calibrate import calibrate_spec
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
-from secondfront.spec.scenario import check_spec, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "models" / "belarus-second-front.yaml"

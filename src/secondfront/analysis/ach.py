@@ -21,7 +21,7 @@ Scores (Heuer's method works by refutation, so only inconsistency counts):
 
 * **weighted inconsistency** of hypothesis h:
   ``WI(h) = sum_e w(e) * points(rating(e, h))``, where ``w(e)`` is the item's
-  Admiralty weight (:meth:`secondfront.spec.grading.Grading.weight`, an assumption of
+  Admiralty weight (:meth:`secondfront.model.grading.Grading.weight`, an assumption of
   this package: A1 = 1.0, C3 = 0.36, F6 = 0.25). The hypothesis with the lowest WI is
   the one the evidence refutes least.
 * **diagnosticity** of item e: the population standard deviation of its scores over
@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 
 from secondfront.errors import QueryError, unknown_name
 from secondfront.inference.query import check_variable, infer, posterior_batch
-from secondfront.spec.grading import Grading, parse_grading
-from secondfront.spec.network import Network
+from secondfront.model.grading import Grading, parse_grading
+from secondfront.model.network import Network
 
 RATINGS: tuple[str, ...] = ("CC", "C", "N", "I", "II", "NA")
 """Every valid cell rating, most consistent first; NA means not applicable."""

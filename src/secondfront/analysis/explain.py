@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from secondfront.inference.query import check_variable
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from secondfront.analysis.language import describe
 from secondfront.inference.query import Evidence, infer
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Which assumption drives a target probability? One-at-a-time sweeps and Sobol indices.
 
 Both methods vary the parameters that carry a prior (see
-``secondfront.spec.parameters``) and watch P(target = state):
+``secondfront.model.parameters``) and watch P(target = state):
 
 * **one at a time** (a tornado): each parameter moves to the ends of its central
   interval while the others stay at their stated values; the swing is the difference
@@ -30,8 +30,8 @@ import numpy as np
 from secondfront.errors import UsageError
 from secondfront.inference.contraction import TargetMarginal, ancestral_set
 from secondfront.inference.query import Evidence, infer, posterior_batch, state_index
-from secondfront.spec.network import Network
-from secondfront.spec.parameters import Parameter, ParameterSpace
+from secondfront.model.network import Network
+from secondfront.model.parameters import Parameter, ParameterSpace
 
 # Parameter sets evaluated per vectorised call: bounds memory for large designs.
 CHUNK = 32_768

@@ -1,6 +1,6 @@
 """Second-order uncertainty: how sure is each outcome probability?
 
-Every parameter with a prior (see ``secondfront.spec.parameters``) is sampled N times
+Every parameter with a prior (see ``secondfront.model.parameters``) is sampled N times
 from one seeded generator; the N parameter sets are compiled into batched tables and
 evaluated by the engine in one vectorised call. Each outcome's probability then has
 N values: their mean, median and central interval are reported. Parameters without a
@@ -16,8 +16,8 @@ import numpy as np
 
 from secondfront.analysis.forecast import outcomes_of
 from secondfront.inference.query import Evidence, infer, posterior_batch
-from secondfront.spec.network import Network
-from secondfront.spec.parameters import ParameterSpace
+from secondfront.model.network import Network
+from secondfront.model.parameters import ParameterSpace
 
 DEFAULT_SAMPLES = 10_000
 

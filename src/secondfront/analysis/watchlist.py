@@ -23,7 +23,7 @@ import numpy as np
 
 from secondfront.analysis.sensitivity import Target
 from secondfront.inference.query import Evidence, posterior_batch
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 
 @dataclass(frozen=True)

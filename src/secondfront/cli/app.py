@@ -26,7 +26,7 @@ from secondfront.errors import (
     SpecError,
     UsageError,
 )
-from secondfront.spec.formats import FLAGSHIP, available_models, load, resolve_model
+from secondfront.model.formats import FLAGSHIP, available_models, load, resolve_model
 
 app = typer.Typer(
     help="Sourced, runnable Bayesian scenario models: forecast, question and export them.",
@@ -406,7 +406,7 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
 ) -> None:
     """Export a model as BIF, JSON or Graphviz DOT."""
-    from secondfront.spec.export import export as run_export
+    from secondfront.model.export import export as run_export
 
     text = run_export(load(path), fmt)
     if output is None:
@@ -446,7 +446,7 @@ def sources_verify(
     ] = None,
 ) -> None:
     """Check that every locator citing a source resolves to a sentence of TEXT."""
-    from secondfront.spec.sourcetext import split_source, unresolved_locators
+    from secondfront.model.sourcetext import split_source, unresolved_locators
 
     if not text.exists():
         raise UsageError(f"{text}: no such file")

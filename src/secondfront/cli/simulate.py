@@ -69,8 +69,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Simulate society under a second front: weekly bands over an ensemble of runs."""
+        from secondfront.model.formats import resolve_model
         from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
-        from secondfront.spec.formats import resolve_model
 
         if runs < 1:
             raise UsageError(f"--runs must be at least 1, got {runs}")

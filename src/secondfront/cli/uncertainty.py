@@ -25,7 +25,7 @@ from secondfront.cli.app import (
     user_errors,
 )
 from secondfront.errors import UsageError
-from secondfront.spec.formats import FLAGSHIP, load
+from secondfront.model.formats import FLAGSHIP, load
 
 TargetOpt = Annotated[
     str, typer.Option("--target", "-t", help="VAR=STATE whose probability is explained.")

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from secondfront.cli.app import err, out, parse_assignments, parse_soft, user_errors
-from secondfront.spec.formats import FLAGSHIP, load
+from secondfront.model.formats import FLAGSHIP, load
 
 
 def register(app: typer.Typer) -> None:

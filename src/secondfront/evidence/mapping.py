@@ -56,9 +56,9 @@ from secondfront.evidence.rulesfile import (
     value_at,
 )
 from secondfront.evidence.store import bulk_insert, transaction
-from secondfront.spec.grading import parse_grading
-from secondfront.spec.network import Network
-from secondfront.spec.yamlsource import YamlDocument
+from secondfront.model.grading import parse_grading
+from secondfront.model.network import Network
+from secondfront.model.yamlsource import YamlDocument
 
 STATUSES = ("observed", "not_observed", "unknown")
 

@@ -24,10 +24,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from secondfront.errors import Diagnostic, RulesError, UsageError
-from secondfront.spec.formats import FLAGSHIP, load, resolve_model
-from secondfront.spec.network import Network
-from secondfront.spec.yamlsource import Path as DataPath
-from secondfront.spec.yamlsource import YamlDocument, load_yaml
+from secondfront.model.formats import FLAGSHIP, load, resolve_model
+from secondfront.model.network import Network
+from secondfront.model.yamlsource import Path as DataPath
+from secondfront.model.yamlsource import YamlDocument, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 

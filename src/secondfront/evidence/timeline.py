@@ -45,9 +45,9 @@ from secondfront.evidence.rulesfile import (
     value_at,
 )
 from secondfront.inference.query import posterior_batch
-from secondfront.spec.grading import parse_grading
-from secondfront.spec.network import Network
-from secondfront.spec.yamlsource import YamlDocument
+from secondfront.model.grading import parse_grading
+from secondfront.model.network import Network
+from secondfront.model.yamlsource import YamlDocument
 
 
 class _Strict(BaseModel):

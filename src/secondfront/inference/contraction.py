@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import opt_einsum
 
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 
 def ancestral_set(network: Network, names: set[str] | list[str]) -> list[str]:

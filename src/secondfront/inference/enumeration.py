@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from secondfront.errors import ImpossibleEvidenceError
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 # Joint tables larger than this (entries) are refused: 2^22 float64 entries is 32 MiB.
 MAX_JOINT_ENTRIES = 1 << 22

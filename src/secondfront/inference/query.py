@@ -26,7 +26,7 @@ from secondfront.inference.junction_tree import (
     build_junction_tree,
     compile_plan,
 )
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 EvidenceValue = str | Sequence[float] | np.ndarray
 Evidence = Mapping[str, EvidenceValue]

@@ -25,7 +25,7 @@ from typing import Any
 
 from secondfront.analysis.forecast import outcomes_of
 from secondfront.errors import QueryError
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 # Interactive use: 2,000 parameter sets keep a what-if update well under a second on
 # the flagship; the command line's default (10,000) is for the record.

@@ -21,9 +21,9 @@ from secondfront.analysis.ach import indicator_items, model_view
 from secondfront.analysis.forecast import Forecast, forecast, outcomes_of
 from secondfront.analysis.language import icd203
 from secondfront.inference.query import Evidence, infer
+from secondfront.model.network import Network
 from secondfront.report import capabilities
 from secondfront.report.graphics import bars_svg, network_svg, timeline_svg
-from secondfront.spec.network import Network
 
 # The report lists the weeks that moved the headline outcome most, not all of them:
 # years of weekly rows would bury the few that matter.

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from secondfront.errors import unknown_name
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 Adapter = Callable[[Network, Mapping[str, Any]], dict[str, Any]]
 """``adapter(network, {"evidence": ..., "do": ...}) -> JSON-able dict``."""

@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 NODE_W = 176
 NODE_H = 46

@@ -25,6 +25,8 @@ from secondfront.analysis.forecast import Basis, forecast
 from secondfront.analysis.language import icd203
 from secondfront.errors import QueryError, SecondfrontError, SpecError, unknown_name
 from secondfront.inference.query import infer, posterior_batch
+from secondfront.model.grading import parse_grading
+from secondfront.model.network import Network
 from secondfront.report import capabilities
 from secondfront.report.adapters import TIMELINE_MAX_WEEKS
 from secondfront.report.build import (
@@ -44,8 +46,6 @@ from secondfront.service.errors import (
 )
 from secondfront.service.settings import Settings
 from secondfront.service.store import AchStore, Matrix, matrix_csv
-from secondfront.spec.grading import parse_grading
-from secondfront.spec.network import Network
 
 # -- request models ------------------------------------------------------------------
 

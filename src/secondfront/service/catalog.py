@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secondfront.errors import UsageError
+from secondfront.model.formats import available_models, format_for
+from secondfront.model.network import Network
 from secondfront.service.errors import NotFoundError
-from secondfront.spec.formats import available_models, format_for
-from secondfront.spec.network import Network
 
 MODEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
@@ -42,7 +42,7 @@ class ModelCatalog:
 
     Args:
         folder: serve only the models of this folder; ``None`` uses the package's
-            model folders (see :func:`secondfront.spec.formats.model_dirs`).
+            model folders (see :func:`secondfront.model.formats.model_dirs`).
     """
 
     def __init__(self, folder: Path | None = None) -> None:

@@ -23,6 +23,8 @@ from secondfront.analysis.ach import RATING_WORDS, RATINGS
 from secondfront.analysis.language import ICD203
 from secondfront.errors import QueryError
 from secondfront.inference.query import infer
+from secondfront.model.formats import FLAGSHIP
+from secondfront.model.grading import CREDIBILITY, RELIABILITY
 from secondfront.report import capabilities
 from secondfront.report.build import (
     declared_outcomes,
@@ -34,8 +36,6 @@ from secondfront.report.build import (
 from secondfront.report.graphics import colour, network_svg
 from secondfront.report.render import environment
 from secondfront.service.api import Query_, Workbench
-from secondfront.spec.formats import FLAGSHIP
-from secondfront.spec.grading import CREDIBILITY, RELIABILITY
 
 _ENV = environment("secondfront.service")
 _ENV.filters["colour"] = colour

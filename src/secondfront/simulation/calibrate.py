@@ -188,7 +188,7 @@ def calibrate_spec(
         UsageError: unknown variable, no calibrator, output equal to the input.
         SpecError: the copy does not pass ``check_spec`` (a bug; nothing is left behind).
     """
-    from secondfront.spec.scenario import check_spec
+    from secondfront.model.scenario import check_spec
 
     if variable not in CALIBRATORS:
         raise UsageError(

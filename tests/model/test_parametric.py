@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from secondfront.spec.parametric import (
+from secondfront.model.parametric import (
     default_scores,
     logistic_cpt,
     noisy_max_cpt,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secondfront.errors import UsageError
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 FLAGSHIP = "belarus-second-front"
 
@@ -58,10 +58,10 @@ def formats() -> list[Format]:
     return list(_FORMATS.values())
 
 
-register_format(Format("spec", (".yaml", ".yml"), "secondfront.spec.scenario:load_spec"))
-register_format(Format("bif", (".bif", ".bif.gz"), "secondfront.spec.bif:read_bif"))
+register_format(Format("spec", (".yaml", ".yml"), "secondfront.model.scenario:load_spec"))
+register_format(Format("bif", (".bif", ".bif.gz"), "secondfront.model.bif:read_bif"))
 register_format(
-    Format("xmlbif", (".xml", ".xmlbif", ".bifxml"), "secondfront.spec.xmlbif:read_xmlbif")
+    Format("xmlbif", (".xml", ".xmlbif", ".bifxml"), "secondfront.model.xmlbif:read_xmlbif")
 )
 
 
@@ -83,7 +83,7 @@ def model_dirs() -> list[Path]:
     """Folders searched for models given by name, in order."""
     dirs = [Path(p) for p in os.environ.get("SECONDFRONT_MODELS", "").split(os.pathsep) if p]
     dirs.append(Path.cwd() / "models")
-    # src/secondfront/spec/formats.py -> the checkout's models/ (editable installs).
+    # src/secondfront/model/formats.py -> the checkout's models/ (editable installs).
     dirs.append(Path(__file__).resolve().parents[3] / "models")
     seen: list[Path] = []
     for d in dirs:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from secondfront.errors import SourceTextError
-from secondfront.spec.sourcetext import resolve, split_source, unresolved_locators
+from secondfront.model.sourcetext import resolve, split_source, unresolved_locators
 
 SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
 SEED = SEEDS / "000_3c03e1123873c0b4.txt"

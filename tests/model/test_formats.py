@@ -8,7 +8,7 @@ import pytest
 
 import secondfront as sf
 from secondfront.errors import UsageError
-from secondfront.spec.formats import available_models, format_for, resolve_model
+from secondfront.model.formats import available_models, format_for, resolve_model
 from tests.conftest import ASIA_BIF
 
 SPEC = """\

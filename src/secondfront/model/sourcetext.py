@@ -16,7 +16,7 @@ followed directly by a closing quote (``war.” Then``) does not end a sentence 
 this rule; that is deliberate, so every tool counts the same way.
 
 Everything here is a pure function of its arguments. Locators are parsed by
-``secondfront.spec.locator.parse_locator``.
+``secondfront.model.locator.parse_locator``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from secondfront.errors import SourceTextError
-from secondfront.spec.locator import Locator, parse_locator
+from secondfront.model.locator import Locator, parse_locator
 
 __all__ = ["OPENING_QUOTES", "resolve", "split_source", "unresolved_locators"]
 

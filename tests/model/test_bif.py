@@ -11,8 +11,8 @@ import pytest
 
 from secondfront import testing as T
 from secondfront.errors import SpecError
-from secondfront.spec.bif import dump_bif, parse_bif, read_bif, write_bif
-from secondfront.spec.network import Network, Variable
+from secondfront.model.bif import dump_bif, parse_bif, read_bif, write_bif
+from secondfront.model.network import Network, Variable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bif"
 

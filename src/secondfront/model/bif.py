@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 
 from secondfront.errors import Diagnostic, SpecError
-from secondfront.spec.network import (
+from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
     Variable,

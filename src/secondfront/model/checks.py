@@ -22,16 +22,16 @@ from typing import Any
 import numpy as np
 
 from secondfront.errors import Diagnostic
-from secondfront.spec.network import (
+from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
     Variable,
     normalise_rows,
     topological_order,
 )
-from secondfront.spec.parametric import default_scores, logistic_cpt, noisy_max_cpt, noisy_or_cpt
-from secondfront.spec.schema import Indicator, VariableSpec
-from secondfront.spec.yamlsource import Path, YamlDocument
+from secondfront.model.parametric import default_scores, logistic_cpt, noisy_max_cpt, noisy_or_cpt
+from secondfront.model.schema import Indicator, VariableSpec
+from secondfront.model.yamlsource import Path, YamlDocument
 
 _MAX_MISSING_ROWS = 10  # more missing table rows are summarised in one line
 

@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-from secondfront.spec.grading import Grading, parse_grading
-from secondfront.spec.locator import Locator, parse_locator
+from secondfront.model.grading import Grading, parse_grading
+from secondfront.model.locator import Locator, parse_locator
 
 MODEL_NAME_PATTERN = r"^[a-z0-9-]+$"
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"

@@ -31,14 +31,14 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, stats
 
-from secondfront.spec.network import Network
-from secondfront.spec.parametric import (
+from secondfront.model.network import Network
+from secondfront.model.parametric import (
     default_scores,
     logistic_batch,
     noisy_max_batch,
     noisy_or_batch,
 )
-from secondfront.spec.schema import (
+from secondfront.model.schema import (
     Basis,
     DefaultUncertainty,
     Indicator,

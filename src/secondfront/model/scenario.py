@@ -22,11 +22,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from secondfront.errors import Diagnostic, SpecError
-from secondfront.spec.checks import Checker
-from secondfront.spec.network import (
+from secondfront.model.checks import Checker
+from secondfront.model.network import (
     Network,
 )
-from secondfront.spec.schema import (
+from secondfront.model.schema import (
     ID_PATTERN,
     MODEL_NAME_PATTERN,
     VARIABLE_NAME_PATTERN,
@@ -38,7 +38,7 @@ from secondfront.spec.schema import (
     Source,
     VariableSpec,
 )
-from secondfront.spec.yamlsource import YamlDocument, load_yaml, parse_yaml
+from secondfront.model.yamlsource import YamlDocument, load_yaml, parse_yaml
 
 __all__ = ["check_spec", "check_spec_text", "load_spec", "load_spec_text"]
 

@@ -30,7 +30,7 @@ Positions: ``xml.etree`` forgets where elements are, so the file is parsed with
 ``xml.parsers.expat`` into a small tree that keeps each element's line and column (and
 where its text starts, to point at a single bad number). Malformed XML is reported at
 expat's error position; other problems at the offending element or value. As in
-:mod:`secondfront.spec.bif`, all problems are collected into one ``SpecError``, and rows
+:mod:`secondfront.model.bif`, all problems are collected into one ``SpecError``, and rows
 within ``ROW_SUM_TOLERANCE`` of 1 are accepted and renormalised in float64 (rows within
 1e-12 of 1 kept as written, so write-then-read is exact).
 
@@ -54,13 +54,13 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from secondfront.errors import Diagnostic, SpecError
-from secondfront.spec.bif import (
+from secondfront.model.bif import (
     _configurations,
     _did_you_mean,
     _fmt_config,
     _fmt_values,
 )
-from secondfront.spec.network import (
+from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
     Variable,

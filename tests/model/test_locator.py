@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secondfront.spec.locator import Locator, parse_locator
+from secondfront.model.locator import Locator, parse_locator
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 from secondfront.errors import UsageError
-from secondfront.spec.network import Network
+from secondfront.model.network import Network
 
 
 def to_json_dict(network: Network) -> dict[str, object]:
@@ -64,7 +64,7 @@ def to_dot(network: Network) -> str:
 
 
 def _to_bif(network: Network) -> str:
-    from secondfront.spec.bif import write_bif
+    from secondfront.model.bif import write_bif
 
     return write_bif(network)
 

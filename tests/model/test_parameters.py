@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 import secondfront as sf
-from secondfront.spec.parameters import ParameterSpace, beta_from_interval
-from secondfront.spec.scenario import check_spec_text
+from secondfront.model.parameters import ParameterSpace, beta_from_interval
+from secondfront.model.scenario import check_spec_text
 from tests.conftest import FLAGSHIP
 
 FIXTURES = Path(__file__).parent / "fixtures" / "uncertainty"

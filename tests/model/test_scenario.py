@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from secondfront.errors import Diagnostic, SpecError
-from secondfront.spec.network import Network
-from secondfront.spec.scenario import check_spec, check_spec_text, load_spec, load_spec_text
-from secondfront.spec.schema import ScenarioSpec
-from secondfront.spec.yamlsource import parse_yaml
+from secondfront.model.network import Network
+from secondfront.model.scenario import check_spec, check_spec_text, load_spec, load_spec_text
+from secondfront.model.schema import ScenarioSpec
+from secondfront.model.yamlsource import parse_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "valid_small.yaml"

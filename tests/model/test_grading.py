@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secondfront.spec.grading import Grading, parse_grading
+from secondfront.model.grading import Grading, parse_grading
 
 
 @pytest.mark.parametrize(

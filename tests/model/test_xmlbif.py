@@ -12,9 +12,9 @@ import pytest
 
 from secondfront import testing as T
 from secondfront.errors import SpecError
-from secondfront.spec.bif import parse_bif
-from secondfront.spec.network import Network, Variable
-from secondfront.spec.xmlbif import dump_xmlbif, parse_xmlbif, read_xmlbif, write_xmlbif
+from secondfront.model.bif import parse_bif
+from secondfront.model.network import Network, Variable
+from secondfront.model.xmlbif import dump_xmlbif, parse_xmlbif, read_xmlbif, write_xmlbif
 
 FULL = bool(os.environ.get("SECONDFRONT_FULL_CROSSCHECK"))
 _SKIP_BIG = pytest.mark.skipif(
