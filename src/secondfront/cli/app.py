@@ -402,7 +402,9 @@ def explain(
 @user_errors
 def export(
     path: Annotated[str, typer.Argument(help="Model file or name.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="bif, json or dot.")] = "json",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="bif, net (Hugin), xdsl (GeNIe), json or dot.")
+    ] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
 ) -> None:
     """Export a model as BIF, JSON or Graphviz DOT."""

@@ -1,4 +1,5 @@
-"""Export a network: BIF (interchange), JSON (for programs) and Graphviz DOT (for pictures)."""
+"""Export a network: BIF, Hugin NET and GeNIe XDSL (interchange), JSON (for programs) and
+Graphviz DOT (for pictures)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,25 @@ def _to_bif(network: Network) -> str:
     return write_bif(network)
 
 
-EXPORTERS: dict[str, Callable[[Network], str]] = {"bif": _to_bif, "json": to_json, "dot": to_dot}
+def _to_net(network: Network) -> str:
+    from secondfront.model.hugin import write_net
+
+    return write_net(network)
+
+
+def _to_xdsl(network: Network) -> str:
+    from secondfront.model.xdsl import write_xdsl
+
+    return write_xdsl(network)
+
+
+EXPORTERS: dict[str, Callable[[Network], str]] = {
+    "bif": _to_bif,
+    "json": to_json,
+    "dot": to_dot,
+    "net": _to_net,
+    "xdsl": _to_xdsl,
+}
 
 
 def export(network: Network, fmt: str) -> str:

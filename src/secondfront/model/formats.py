@@ -63,6 +63,8 @@ register_format(Format("bif", (".bif", ".bif.gz"), "secondfront.model.bif:read_b
 register_format(
     Format("xmlbif", (".xml", ".xmlbif", ".bifxml"), "secondfront.model.xmlbif:read_xmlbif")
 )
+register_format(Format("net", (".net",), "secondfront.model.hugin:read_net"))
+register_format(Format("xdsl", (".xdsl",), "secondfront.model.xdsl:read_xdsl"))
 
 
 def format_for(path: Path) -> Format:
