@@ -25,6 +25,7 @@ editors and CI logs can jump to the line.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -95,9 +96,27 @@ class UsageError(SecondfrontError):
 
 
 def unknown_name(kind: str, name: str, valid: Iterable[str]) -> QueryError:
-    """Build the one-line error for an unknown variable or state, listing the valid names."""
-    names = ", ".join(valid)
-    return QueryError(f"unknown {kind} {name!r}; valid {kind}s: {names}")
+    """Build the one-line error for an unknown variable or state.
+
+    The closest valid name comes first ("did you mean ...?"); the valid names are listed
+    when there is no close match or when there are few of them, so that a typo in one of
+    40 variables gets one suggestion rather than 40 names.
+    """
+    names = list(valid)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    noun, _, owner = kind.partition(" of ")
+    plural = f"{noun}s of {owner}" if owner else f"{noun}s"
+    message = f"unknown {kind} {name!r}"
+    if not close:
+        return QueryError(f"{message}; valid {plural}: {', '.join(names)}")
+    message += f"; did you mean {close[0]!r}?"
+    if len(names) <= _LIST_AT_MOST:
+        return QueryError(f"{message} Valid {plural}: {', '.join(names)}")
+    return QueryError(f"{message} ({len(names)} valid {plural})")
+
+
+# With a suggestion, longer lists of valid names are left out of the message.
+_LIST_AT_MOST = 12
 
 
 class EvidenceError(SecondfrontError):

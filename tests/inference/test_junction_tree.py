@@ -157,7 +157,8 @@ def test_impossible_evidence_names_the_evidence() -> None:
     ("evidence", "message"),
     [
         ({"Z": "yes"}, r"unknown variable 'Z'; valid variables: A, B"),
-        ({"A": "maybe"}, r"unknown state of A 'maybe'; valid state of As: no, yes"),
+        ({"A": "maybe"}, r"unknown state of A 'maybe'; valid states of A: no, yes"),
+        ({"A": "yse"}, r"state of A 'yse'; did you mean 'yes'\? Valid states of A: no, yes"),
         ({"A": [1.0]}, r"soft evidence on A needs 2 non-negative numbers"),
         ({"A": [-1.0, 1.0]}, r"soft evidence on A needs 2"),
     ],
