@@ -180,3 +180,15 @@ def test_report_opens_from_the_navigation(page, live_server: str) -> None:  # ty
     assert "61 events" in page.inner_text("h2:has-text('Timeline') + p")
     page.locator("h2:has-text('Timeline')").scroll_into_view_if_needed()
     shot(page, "report-timeline", full=False)
+
+
+def test_api_docs_work_offline_under_the_pages_policy(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(f"{live_server}/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=15000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/models/{model}/forecast" in p.replace("\u200b", "") for p in paths)
+    assert not failed, failed  # nothing from elsewhere, nothing refused by the policy
+    shot(page, "api-docs")

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 import secondfront
 from secondfront.errors import SecondfrontError
-from secondfront.service import pages
+from secondfront.service import apidocs, pages
 from secondfront.service.api import Workbench, router
 from secondfront.service.errors import error_body, messages_for, status_for
 from secondfront.service.guard import Guard
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check()
     bench = Workbench(settings)
     app = FastAPI(
+        docs_url=None,  # served from the package by service.apidocs, offline
+        redoc_url=None,
         title="secondfront workbench",
         version=secondfront.__version__,
         description="Models, forecasts, explanations, sources and ACH matrices of "
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(router(bench))
     app.include_router(pages.router(bench))
+    app.include_router(apidocs.router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, settings=settings)  # type: ignore[arg-type]
     return app
