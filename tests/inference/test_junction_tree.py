@@ -17,7 +17,13 @@ from secondfront.inference import (
     plan,
     posterior_batch,
 )
-from secondfront.inference.junction_tree import build_junction_tree
+from secondfront.inference.junction_tree import (
+    HEURISTICS,
+    build_junction_tree,
+    compile_plan,
+    total_size,
+    triangulate,
+)
 from secondfront.model.network import Network, Variable
 
 
@@ -183,13 +189,14 @@ def test_disconnected_network_and_isolated_variable() -> None:
         np.testing.assert_allclose(got[name][0], want[name], atol=1e-14)
 
 
+@pytest.mark.parametrize("heuristic", [None, *HEURISTICS])
 @pytest.mark.parametrize("seed", range(5))
-def test_junction_tree_properties(seed: int) -> None:
+def test_junction_tree_properties(seed: int, heuristic: str | None) -> None:
     """Every family sits in a clique, and cliques holding a variable form a connected subtree."""
     net = random_network(seed, 14, max_parents=4)
     index = {n: i for i, n in enumerate(net.names)}
     parents = [tuple(index[p] for p in v.parents) for v in net]
-    tree = build_junction_tree(parents, [v.card for v in net])
+    tree = build_junction_tree(parents, [v.card for v in net], heuristic)
     for v, ps in enumerate(parents):
         assert {v, *ps} <= set(tree.cliques[tree.family_home[v]])
     for v in range(len(parents)):
@@ -211,3 +218,35 @@ def test_trivial_messages_are_skipped_only_without_evidence_below() -> None:
     loud = plan(net, {leaf})
     assert sum(quiet.trivial) >= sum(loud.trivial)
     assert sum(quiet.trivial) > 0
+
+
+@pytest.mark.parametrize("heuristic", HEURISTICS)
+@pytest.mark.parametrize("seed", range(4))
+def test_every_heuristic_gives_the_enumerated_marginals(seed: int, heuristic: str) -> None:
+    net = random_network(100 + seed, 11, max_parents=3, max_card=3)
+    index = {n: i for i, n in enumerate(net.names)}
+    parents = [tuple(index[p] for p in v.parents) for v in net]
+    card = [v.card for v in net]
+    tree = build_junction_tree(parents, card, heuristic)
+    leaf = net.names[-1]
+    p = compile_plan(parents, card, {index[leaf]}, tree=tree)
+    pots = p.potentials([net.cpts[n] for n in net.names])
+    lik = np.zeros((1, net.variables[leaf].card))
+    lik[0, 0] = 1.0
+    got = p.run(pots, {index[leaf]: lik})
+    want = enumerate_marginals(net, {leaf: net.variables[leaf].states[0]})
+    for name, i in index.items():
+        np.testing.assert_allclose(got.marginals[i][0], want[name], atol=1e-12)
+
+
+def test_default_triangulation_keeps_the_smallest_total_of_a_large_network() -> None:
+    # A grid of 5-state variables: large enough that every heuristic is tried.
+    n = 6
+    parents = [
+        tuple(p for p in (i - 1 if i % n else None, i - n if i >= n else None) if p is not None)
+        for i in range(n * n)
+    ]
+    card = [5] * (n * n)
+    totals = {h: total_size(triangulate(parents, card, h), card) for h in HEURISTICS}
+    chosen = total_size(triangulate(parents, card), card)
+    assert chosen > (1 << 16) and chosen == min(totals.values())

@@ -106,20 +106,43 @@ def _moral_graph(parents: Sequence[Sequence[int]]) -> list[set[int]]:
     return adj
 
 
-def _eliminate(adj: list[set[int]], card: Sequence[int]) -> list[tuple[int, ...]]:
-    """Greedy triangulation; returns the maximal elimination cliques.
+# Elimination heuristics: each scores a variable by what eliminating it next would cost.
+#   min-fill           edges added (ties: the clique's number of states)
+#   weighted-min-fill  sum over added edges of card(a) * card(b) (ties: clique states)
+#   min-weight         the clique's number of states (ties: edges added)
+# No one of them is best on every network: on the standard repository min-fill gives
+# the smallest total table size on mildew, insurance and link, weighted min-fill on
+# barley, alarm and munin1 (largest clique 78 M entries against 274 M), min-weight on
+# diabetes. So a large network is triangulated by each and the smallest total kept.
+HEURISTICS = ("min-fill", "weighted-min-fill", "min-weight")
 
-    Heuristic: minimum fill-in (edges added), ties broken by the clique's number of
-    states. Min-fill keeps cliques small on the standard networks; the weight tie-break
-    prefers eliminating variables with few states first.
-    """
+# Below this total table size (entries per batch row) of the min-fill triangulation,
+# propagation is so cheap that trying other heuristics would cost more than it saves.
+TRY_OTHERS_ABOVE = 1 << 16
+
+
+def _eliminate(
+    adj: list[set[int]], card: Sequence[int], heuristic: str = "min-fill"
+) -> list[tuple[int, ...]]:
+    """Greedy triangulation by ``heuristic`` (see ``HEURISTICS``); the maximal cliques."""
+    if heuristic not in HEURISTICS:
+        raise ValueError(f"unknown heuristic {heuristic!r}; choose one of {HEURISTICS}")
     adj = [set(a) for a in adj]
     alive = set(range(len(adj)))
 
     def score(v: int) -> tuple[int, int]:
         nb = adj[v]
+        weight = card[v] * math.prod(card[u] for u in nb)
+        if heuristic == "min-weight":
+            fill = sum(1 for a, b in itertools.combinations(nb, 2) if b not in adj[a])
+            return weight, fill
+        if heuristic == "weighted-min-fill":
+            added = sum(
+                card[a] * card[b] for a, b in itertools.combinations(nb, 2) if b not in adj[a]
+            )
+            return added, weight
         fill = sum(1 for a, b in itertools.combinations(nb, 2) if b not in adj[a])
-        return fill, card[v] * math.prod(card[u] for u in nb)
+        return fill, weight
 
     scores = {v: score(v) for v in alive}
     kept: list[frozenset[int]] = []
@@ -147,19 +170,52 @@ def _eliminate(adj: list[set[int]], card: Sequence[int]) -> list[tuple[int, ...]
     return [tuple(sorted(c)) for c in kept]
 
 
-def build_junction_tree(parents: Sequence[Sequence[int]], card: Sequence[int]) -> JunctionTree:
+def total_size(cliques: Sequence[Sequence[int]], card: Sequence[int]) -> int:
+    """Sum of the cliques' table sizes (entries per batch row)."""
+    return sum(math.prod(card[v] for v in c) for c in cliques)
+
+
+def triangulate(
+    parents: Sequence[Sequence[int]], card: Sequence[int], heuristic: str | None = None
+) -> list[tuple[int, ...]]:
+    """The maximal cliques of a triangulation of the moral graph.
+
+    Args:
+        parents: parent indices of each variable.
+        card: number of states of each variable.
+        heuristic: one of ``HEURISTICS``; None chooses: min-fill, and for a network whose
+            min-fill tables exceed ``TRY_OTHERS_ABOVE`` entries, whichever heuristic
+            gives the smallest total table size (ties keep the earlier one).
+    """
+    moral = _moral_graph(parents)
+    if heuristic is not None:
+        return _eliminate(moral, card, heuristic)
+    best = _eliminate(moral, card, HEURISTICS[0])
+    if total_size(best, card) <= TRY_OTHERS_ABOVE:
+        return best
+    for other in HEURISTICS[1:]:
+        cliques = _eliminate(moral, card, other)
+        if total_size(cliques, card) < total_size(best, card):
+            best = cliques
+    return best
+
+
+def build_junction_tree(
+    parents: Sequence[Sequence[int]], card: Sequence[int], heuristic: str | None = None
+) -> JunctionTree:
     """Moralise, triangulate and connect the cliques into a junction forest.
 
     Args:
         parents: parent indices of each variable (index order need not be topological).
         card: number of states of each variable.
+        heuristic: the triangulation heuristic (see :func:`triangulate`).
 
     The maximal cliques are joined by a maximum-weight spanning forest on separator
     size (Kruskal); for the cliques of a chordal graph this satisfies the running
     intersection property. Each component is rooted at its largest clique.
     """
     n = len(parents)
-    cliques = _eliminate(_moral_graph(parents), card)
+    cliques = triangulate(parents, card, heuristic)
     sizes = [math.prod(card[v] for v in c) for c in cliques]
 
     holders: dict[int, list[int]] = {}
