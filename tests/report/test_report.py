@@ -135,3 +135,17 @@ def test_colours_and_layout() -> None:
     pos = layout(net).positions
     for v in net:  # every arrow points down the page
         assert all(pos[p][1] < pos[v.name][1] for p in v.parents)
+
+
+def test_pdf_draws_no_text_outside_its_pages(html: str, pango: None) -> None:
+    pdfium = pytest.importorskip("pypdfium2")
+    doc = pdfium.PdfDocument(render_pdf(html))
+    outside: list[str] = []
+    for number, page in enumerate(doc, start=1):
+        width, height = page.get_size()
+        text = page.get_textpage()
+        for i in range(text.count_chars()):
+            left, bottom, right, top = text.get_charbox(i)
+            if left < -0.5 or right > width + 0.5 or bottom < -0.5 or top > height + 0.5:
+                outside.append(f"page {number}: {text.get_text_range(i, 1)!r} at x={right:.0f}")
+    assert not outside, f"{len(outside)} characters outside the page, e.g. {outside[:5]}"
