@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import yaml
 
@@ -27,5 +28,5 @@ def test_coverage_periods_name_model_indicators_and_do_not_overlap() -> None:
         spans.setdefault(p["indicator"], []).append((start, end))
     for ind, periods in spans.items():
         periods.sort()
-        for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(periods):
             assert end < start, f"{ind}: periods overlap"

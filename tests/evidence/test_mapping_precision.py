@@ -33,50 +33,159 @@ SD = "Strategic developments"
 # (history id or "", event_type, sub_event_type, actor1, country, admin1, notes, expected)
 CASES = [
     # Ground forces crossing the border are force movements, not air launches.
-    ("SFBLR0020", SD, "Change to group/activity", RUSSIA, "Ukraine", "Kyiv",
-     "A Russian column was seen by CNN crossing from Belarus into Ukraine at Vesialouka.", set()),
-    ("SFBLR0023", "Battles", "Non-state actor overtakes territory", RUSSIA, "Ukraine", "Kyiv",
-     "The Chornobyl nuclear power plant was captured by Russian forces advancing from "
-     "Belarusian territory.", set()),
-    ("SFBLR0022", "Explosions/Remote violence", "Shelling/artillery/missile attack", RUSSIA,
-     "Ukraine", "", "Ukraine's commander-in-chief reported four ballistic missiles launched from "
-     "Belarus toward Ukraine.", {"russian_air_activity_from_belarus"}),
-    ("SFBLR0206", "Explosions/Remote violence", "Air/drone strike", RUSSIA, "Ukraine", "Kyiv",
-     "Russian forces launched about ten Shahed attack drones from Belarusian territory toward "
-     "the Kyiv region.", {"russian_air_activity_from_belarus"}),
+    (
+        "SFBLR0020",
+        SD,
+        "Change to group/activity",
+        RUSSIA,
+        "Ukraine",
+        "Kyiv",
+        "A Russian column was seen by CNN crossing from Belarus into Ukraine at Vesialouka.",
+        set(),
+    ),
+    (
+        "SFBLR0023",
+        "Battles",
+        "Non-state actor overtakes territory",
+        RUSSIA,
+        "Ukraine",
+        "Kyiv",
+        "The Chornobyl nuclear power plant was captured by Russian forces advancing from "
+        "Belarusian territory.",
+        set(),
+    ),
+    (
+        "SFBLR0022",
+        "Explosions/Remote violence",
+        "Shelling/artillery/missile attack",
+        RUSSIA,
+        "Ukraine",
+        "",
+        "Ukraine's commander-in-chief reported four ballistic missiles launched from "
+        "Belarus toward Ukraine.",
+        {"russian_air_activity_from_belarus"},
+    ),
+    (
+        "SFBLR0206",
+        "Explosions/Remote violence",
+        "Air/drone strike",
+        RUSSIA,
+        "Ukraine",
+        "Kyiv",
+        "Russian forces launched about ten Shahed attack drones from Belarusian territory toward "
+        "the Kyiv region.",
+        {"russian_air_activity_from_belarus"},
+    ),
     # A patrol over Belarus is not a launch from it.
-    ("SFBLR0129", SD, "Other", RUSSIA, "Belarus", "",
-     "Two Russian Tu-22M3 long-range bombers patrolled Belarusian airspace and returned to "
-     "their home base in Russia.", set()),
+    (
+        "SFBLR0129",
+        SD,
+        "Other",
+        RUSSIA,
+        "Belarus",
+        "",
+        "Two Russian Tu-22M3 long-range bombers patrolled Belarusian airspace and returned to "
+        "their home base in Russia.",
+        set(),
+    ),
     # The 2020 post-election protests are not anti-war protests; referendum day 2022 was.
-    ("SFBLR0005", "Protests", "Peaceful protest", "Protesters (Belarus)", "Belarus", "Minsk",
-     "March for Freedom in Minsk: about 200,000 people by a Reuters reporter's estimate.", set()),
-    ("SFBLR0008", "Protests", "Protest with intervention", "Protesters (Belarus)", "Belarus",
-     "Minsk", "Sunday protests: about 100,000 in Minsk per AP; 633 detained.",
-     {"political_arrests_sustained"}),
-    ("SFBLR0164", "Protests", "Protest with intervention", "Protesters (Belarus)", "Belarus",
-     "Minsk", "Anti-war protests against Russia's invasion of Ukraine broke out in Minsk; "
-     "Viasna listed more than 300 people detained.",
-     {"anti_war_protest_events", "political_arrests_sustained"}),
+    (
+        "SFBLR0005",
+        "Protests",
+        "Peaceful protest",
+        "Protesters (Belarus)",
+        "Belarus",
+        "Minsk",
+        "March for Freedom in Minsk: about 200,000 people by a Reuters reporter's estimate.",
+        set(),
+    ),
+    (
+        "SFBLR0008",
+        "Protests",
+        "Protest with intervention",
+        "Protesters (Belarus)",
+        "Belarus",
+        "Minsk",
+        "Sunday protests: about 100,000 in Minsk per AP; 633 detained.",
+        {"political_arrests_sustained"},
+    ),
+    (
+        "SFBLR0164",
+        "Protests",
+        "Protest with intervention",
+        "Protesters (Belarus)",
+        "Belarus",
+        "Minsk",
+        "Anti-war protests against Russia's invasion of Ukraine broke out in Minsk; "
+        "Viasna listed more than 300 people detained.",
+        {"anti_war_protest_events", "political_arrests_sustained"},
+    ),
     # A cyber attack that forced manual operation is sabotage, not traffic halted for days.
-    ("SFBLR0026", SD, "Other", "Cyber Partisans (Belarus)", "Belarus", "Minsk",
-     "Cyber Partisans attacked the IT systems of Belarusian Railways: traffic control was "
-     "forced to manual operation.", {"rail_sabotage_reports"}),
-    ("SFBLR0035", SD, "Other", "Government of Ukraine (2019-)", "Ukraine", "",
-     "The head of Ukrainian Railways said there was no longer any rail connection between "
-     "Ukraine and Belarus.", {"military_rail_traffic_halted"}),
+    (
+        "SFBLR0026",
+        SD,
+        "Other",
+        "Cyber Partisans (Belarus)",
+        "Belarus",
+        "Minsk",
+        "Cyber Partisans attacked the IT systems of Belarusian Railways: traffic control was "
+        "forced to manual operation.",
+        {"rail_sabotage_reports"},
+    ),
+    (
+        "SFBLR0035",
+        SD,
+        "Other",
+        "Government of Ukraine (2019-)",
+        "Ukraine",
+        "",
+        "The head of Ukrainian Railways said there was no longer any rail connection between "
+        "Ukraine and Belarus.",
+        {"military_rail_traffic_halted"},
+    ),
     # Russian troops arriving in the south are both a movement south and an arrival.
-    ("SFBLR0017", SD, "Change to group/activity", RUSSIA, "Belarus", "Gomel",
-     "Russian military equipment unloaded from trains at Khoiniki.",
-     {"troops_toward_southern_border", "russian_troop_trains_into_belarus"}),
+    (
+        "SFBLR0017",
+        SD,
+        "Change to group/activity",
+        RUSSIA,
+        "Belarus",
+        "Gomel",
+        "Russian military equipment unloaded from trains at Khoiniki.",
+        {"troops_toward_southern_border", "russian_troop_trains_into_belarus"},
+    ),
     # Belarusian units moved to the western border are not moving toward Ukraine.
-    ("SFBLR0065", SD, "Change to group/activity", "Military Forces of Belarus (1994-)", "Belarus",
-     "Grodno", "Armed units were deployed on the western borders and put on full alert.", set()),
-    ("SFBLR0213", SD, "Agreement", "Government of Russia (2000-)", "Belarus", "Minsk",
-     "The leaders agreed to train crews of Belarusian aircraft re-equipped for nuclear "
-     "munitions.", {"integration_rhetoric"}),
-    ("", SD, "Arrests", POLICE, "Belarus", "", "Viasna's monthly review: at least 445 people "
-     "detained in March.", {"political_arrests_sustained"}),
+    (
+        "SFBLR0065",
+        SD,
+        "Change to group/activity",
+        "Military Forces of Belarus (1994-)",
+        "Belarus",
+        "Grodno",
+        "Armed units were deployed on the western borders and put on full alert.",
+        set(),
+    ),
+    (
+        "SFBLR0213",
+        SD,
+        "Agreement",
+        "Government of Russia (2000-)",
+        "Belarus",
+        "Minsk",
+        "The leaders agreed to train crews of Belarusian aircraft re-equipped for nuclear "
+        "munitions.",
+        {"integration_rhetoric"},
+    ),
+    (
+        "",
+        SD,
+        "Arrests",
+        POLICE,
+        "Belarus",
+        "",
+        "Viasna's monthly review: at least 445 people detained in March.",
+        {"political_arrests_sustained"},
+    ),
 ]
 
 
@@ -85,11 +194,23 @@ def _row(i: int, case: tuple) -> dict[str, str]:
     row = dict.fromkeys(CURRENT_COLUMNS, "")
     disorder = {"Protests": "Demonstrations", SD: SD}.get(event_type, "Political violence")
     row |= {
-        "event_id_cnty": f"TBL{i:04d}", "event_date": "2022-03-01", "year": "2022",
-        "time_precision": "1", "disorder_type": disorder, "event_type": event_type,
-        "sub_event_type": sub, "actor1": actor1, "inter1": "State forces", "country": country,
-        "admin1": admin1, "iso": "112", "region": "Europe", "notes": notes, "fatalities": "0",
-        "source": "table", "timestamp": "1767225600",
+        "event_id_cnty": f"TBL{i:04d}",
+        "event_date": "2022-03-01",
+        "year": "2022",
+        "time_precision": "1",
+        "disorder_type": disorder,
+        "event_type": event_type,
+        "sub_event_type": sub,
+        "actor1": actor1,
+        "inter1": "State forces",
+        "country": country,
+        "admin1": admin1,
+        "iso": "112",
+        "region": "Europe",
+        "notes": notes,
+        "fatalities": "0",
+        "source": "table",
+        "timestamp": "1767225600",
     }
     return row
 
@@ -202,11 +323,11 @@ def test_precision_and_recall_of_the_shipped_rules(
     mapped = {(e, i) for e, i in history_mapped if e in labelled}
     table = scores(mapped, labels)
     with capsys.disabled():
-        print(f"\n{'indicator':40s} {'tp':>4s} {'fp':>4s} {'fn':>4s} {'precision':>9s} {'recall':>7s}")
+        head = ("indicator", "tp", "fp", "fn", "precision", "recall")
+        print("\n{:40s} {:>4s} {:>4s} {:>4s} {:>9s} {:>7s}".format(*head))
         for s in table:
-            print(
-                f"{s.indicator:40s} {s.tp:4d} {s.fp:4d} {s.fn:4d} {s.precision:9.2f} {s.recall:7.2f}"
-            )
+            cells = (s.indicator, s.tp, s.fp, s.fn, s.precision, s.recall)
+            print("{:40s} {:4d} {:4d} {:4d} {:9.2f} {:7.2f}".format(*cells))
     by = {s.indicator: s for s in table}
     # Nothing is predicted for an indicator no ACLED rule maps to.
     for s in table:
