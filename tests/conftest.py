@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "models" / "belarus-second-front.yaml"
 SEEDS = ROOT.parent / "shared" / "seeds"
 HISTORY = ROOT / "data" / "belarus-events.csv"
+# The number of events in the shipped history (a property of the file, which grows).
+HISTORY_EVENTS = sum(1 for line in HISTORY.read_text(encoding="utf-8").splitlines()[1:] if line)
 
 ASIA_BIF = """\
 network asia { }

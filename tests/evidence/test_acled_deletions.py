@@ -23,6 +23,7 @@ from secondfront.evidence.backtest import HISTORY
 from secondfront.evidence.ingest import file_digest, ingest, rejects
 from secondfront.evidence.mapping import ensure_mapped, load_rules
 from secondfront.evidence.registry import Counts, adapters, detect_format
+from tests.conftest import HISTORY_EVENTS as N
 from tests.evidence.conftest import FIXTURES
 
 RULES = load_rules()
@@ -30,7 +31,7 @@ DELETIONS = FIXTURES / "acled-deleted-list.csv"
 BAD = FIXTURES / "acled-deleted-bad.csv"
 UPLOADED = 1767225600  # the history's timestamp
 DELETED = 1767312000  # the fixture's deleted_timestamp, a day later
-GONE = ("SFBLR0005", "SFBLR0008")
+GONE = ("SFBLR0008", "SFBLR0009")
 
 
 def _inv(c: Counts) -> None:
@@ -75,7 +76,7 @@ def _history_row(eid: str, **changes: str) -> dict[str, str]:
 def mapped(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A store holding the shipped history, mapped to indicators."""
     c = ingest(con, [HISTORY], rules=RULES).total
-    assert _counts(c) == (61, 61, 0, 0)
+    assert _counts(c) == (N, N, 0, 0)
     for eid in GONE:
         assert _observations(con, eid) > 0
     return con
@@ -94,7 +95,7 @@ def test_deletion_removes_the_event_and_its_observations(
     assert _counts(report.total) == (4, 3, 0, 1)
     assert _one(con, "SELECT count(*) FROM acled_events") == events - 2
     assert con.execute(
-        "SELECT count(*) FROM acled_events WHERE event_id_cnty IN ('SFBLR0005', 'SFBLR0008')"
+        "SELECT count(*) FROM acled_events WHERE event_id_cnty IN ('SFBLR0009', 'SFBLR0008')"
     ).fetchone() == (0,)
     assert all(_observations(con, eid) == 0 for eid in GONE)
     # Only those observations went.
@@ -122,7 +123,7 @@ def test_history_keeps_the_deleted_version_and_the_deletions_are_recorded(
         "FROM acled_deletions ORDER BY line"
     ).fetchall() == [
         ("SFBLR0008", DELETED, when, "removed", 2),
-        ("SFBLR0005", DELETED, when, "removed", 3),
+        ("SFBLR0009", DELETED, when, "removed", 3),
         ("ZZZ9999", DELETED, when, "not-stored", 4),
     ]
 
@@ -152,7 +153,7 @@ def test_an_older_reimport_does_not_resurrect_a_deleted_event(
     con = mapped
     ingest(con, [DELETIONS], rules=RULES)
     # The export the events came from: every row is now a duplicate.
-    assert _counts(ingest(con, [HISTORY], rules=RULES).total) == (61, 0, 0, 61)
+    assert _counts(ingest(con, [HISTORY], rules=RULES).total) == (N, 0, 0, N)
     # Versions not newer than the deletion, even edited, or with no upload time, and an
     # event known only from the deletions list: all withdrawn, none stored.
     stale = _export(
@@ -160,13 +161,13 @@ def test_an_older_reimport_does_not_resurrect_a_deleted_event(
         "stale.csv",
         [
             _history_row("SFBLR0008", notes="Edited before the deletion.", timestamp=str(DELETED)),
-            _history_row("SFBLR0005", notes="No upload time.", timestamp=""),
+            _history_row("SFBLR0009", notes="No upload time.", timestamp=""),
             _history_row("SFBLR0001", event_id_cnty="ZZZ9999", timestamp=str(UPLOADED)),
         ],
     )
     assert _counts(ingest(con, [stale], rules=RULES).total) == (3, 0, 0, 3)
     assert con.execute(
-        "SELECT count(*) FROM acled_events WHERE event_id_cnty IN ('SFBLR0005', 'SFBLR0008', "
+        "SELECT count(*) FROM acled_events WHERE event_id_cnty IN ('SFBLR0009', 'SFBLR0008', "
         "'ZZZ9999')"
     ).fetchone() == (0,)
     assert all(_observations(con, eid) == 0 for eid in GONE)
@@ -211,7 +212,7 @@ def test_a_deletion_older_than_the_stored_version_keeps_it(
     assert _one(con, "SELECT count(*) FROM acled_events WHERE event_id_cnty = 'SFBLR0008'") == 1
     assert _observations(con, "SFBLR0008") > 0
     # The stored version itself is not withdrawn by the older deletion.
-    assert _counts(ingest(con, [HISTORY], rules=RULES).total) == (61, 0, 0, 61)
+    assert _counts(ingest(con, [HISTORY], rules=RULES).total) == (N, 0, 0, N)
 
 
 def test_bad_rows_go_to_quarantine_with_their_lines(mapped: duckdb.DuckDBPyConnection) -> None:
@@ -280,7 +281,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing(
     monkeypatch.setattr(acled, "bulk_insert", boom)
     with pytest.raises(RuntimeError, match="killed"):
         ingest(con, [BAD], rules=RULES)
-    assert _one(con, "SELECT count(*) FROM acled_events") == 61
+    assert _one(con, "SELECT count(*) FROM acled_events") == N
     assert _one(con, "SELECT count(*) FROM acled_history") == 0
     assert _one(con, "SELECT count(*) FROM acled_deletions") == 0
     assert _one(con, "SELECT count(*) FROM quarantine") == 0

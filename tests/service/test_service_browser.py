@@ -14,6 +14,7 @@ import shutil
 
 import pytest
 
+from tests.conftest import HISTORY_EVENTS
 from tests.service.conftest import ARTIFACTS, ROOT
 
 DOCS = ROOT / "docs" / "screenshots"
@@ -177,7 +178,7 @@ def test_report_opens_from_the_navigation(page, live_server: str) -> None:  # ty
     figure.scroll_into_view_if_needed()
     box = figure.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 150
-    assert "61 events" in page.inner_text("h2:has-text('Timeline') + p")
+    assert f"{HISTORY_EVENTS} events" in page.inner_text("h2:has-text('Timeline') + p")
     page.locator("h2:has-text('Timeline')").scroll_into_view_if_needed()
     shot(page, "report-timeline", full=False)
 
