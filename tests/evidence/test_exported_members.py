@@ -18,6 +18,9 @@ MODULES = [
     "timeline",
     "backtest",
     "rulesfile",
+    "baumwelch",
+    "fit",
+    "fitted",
 ]
 
 
