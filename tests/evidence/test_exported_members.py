@@ -21,6 +21,8 @@ MODULES = [
     "baumwelch",
     "fit",
     "fitted",
+    "conflict",
+    "leadtime",
 ]
 
 
