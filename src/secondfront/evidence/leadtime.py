@@ -129,8 +129,7 @@ def lead_times(
     T = len(a)
     scored: list[EventLead] = []
     last_event = -(10**9)
-    for t in np.flatnonzero(e):
-        t = int(t)
+    for t in (int(i) for i in np.flatnonzero(e)):
         if t - last_event <= merge_gap:
             last_event = t
             continue
@@ -141,10 +140,10 @@ def lead_times(
         scored.append(EventLead(t, first, None if first is None else t - first))
     onsets = [int(t) for t in np.flatnonzero(a) if t == 0 or not a[t - 1]]
     false_alarms = pending = 0
-    for t in onsets:
-        if e[t : t + window + 1].any():
+    for o in onsets:
+        if e[o : o + window + 1].any():
             continue
-        if t + window >= T:
+        if o + window >= T:
             pending += 1
         else:
             false_alarms += 1
