@@ -23,6 +23,7 @@ MODULES = [
     "fitted",
     "conflict",
     "leadtime",
+    "update",
 ]
 
 
