@@ -66,3 +66,24 @@ def test_json_with_week_labels_and_errors() -> None:
         lead_times([True], [True, False], window=2)
     with pytest.raises(ValueError, match="window"):
         lead_times([True], [True], window=0)
+
+
+def test_record_for_week_labels_on_the_shipped_timeline() -> None:
+    from secondfront.evidence.backtest import history_store
+    from secondfront.evidence.leadtime import record_for
+    from secondfront.evidence.mapping import evidence_rows, load_rules, weekly_statuses
+    from secondfront.evidence.timeline import load_timeline, run_timeline
+
+    con = history_store()
+    weeks, evidence = evidence_rows(weekly_statuses(con, load_rules()))
+    result = run_timeline(load_timeline(), weeks, evidence)
+    fired = {a.week for a in result.alerts if a.rule == "entry-above-5pc"}
+    r = record_for(weeks, fired, ["2022-W08"], window=12)
+    # The record reads the same flags the timeline raised, whatever they are.
+    (ev,) = r.events
+    assert ev.event == weeks.index("2022-W08")
+    in_window = sorted(w for w in fired if weeks.index(w) in range(ev.event - 12, ev.event + 1))
+    assert (ev.first_alert is None) == (not in_window)
+    if in_window:
+        assert ev.lead_weeks == ev.event - weeks.index(in_window[0])
+    assert len(r.onsets) <= len(fired)

@@ -45,6 +45,10 @@ def fit(
         str | None,
         typer.Option("--until", help="Use only events dated up to this day, YYYY-MM-DD."),
     ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Mapping rules (default: the model's *.mapping.yaml)."),
+    ] = None,
     ess_initial: Annotated[
         float | None, typer.Option("--ess-initial", help="Prior weight of the initial p.")
     ] = None,
@@ -63,6 +67,7 @@ def fit(
     from secondfront.evidence import store
     from secondfront.evidence.fit import DEFAULT_ESS, fit_as_of, write_fitted
     from secondfront.evidence.fitted import FitEss
+    from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
 
     if max_iter < 1:

@@ -21,7 +21,7 @@ event to warn of, not twenty).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,4 +165,26 @@ def flags_for(weeks: Sequence[str], marked: Sequence[str] | set[str]) -> np.ndar
     return np.array([w in chosen for w in weeks], dtype=bool)
 
 
-__all__ = ["WEEKS_PER_YEAR", "EventLead", "WarningRecord", "flags_for", "lead_times"]
+def record_for(
+    weeks: Sequence[str],
+    alert_weeks: Iterable[str],
+    event_weeks: Iterable[str],
+    window: int,
+    merge_gap: int = 0,
+) -> WarningRecord:
+    """:func:`lead_times` from week labels: the weeks [T] of a run, the weeks an alert
+    fired (e.g. ``{a.week for a in result.alerts if a.rule == "entry-above-5pc"}``) and
+    the weeks a resolving event happened; labels outside ``weeks`` are ignored."""
+    alerts = set(alert_weeks)
+    events = set(event_weeks)
+    return lead_times(flags_for(weeks, alerts), flags_for(weeks, events), window, merge_gap)
+
+
+__all__ = [
+    "WEEKS_PER_YEAR",
+    "EventLead",
+    "WarningRecord",
+    "flags_for",
+    "lead_times",
+    "record_for",
+]
