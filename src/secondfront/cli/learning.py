@@ -80,8 +80,9 @@ def fit(
     if min(ess.initial, ess.transition, ess.emission) < 0:
         raise UsageError("equivalent sample sizes must be >= 0")
     model = load_timeline(timeline_file)
+    mapping = load_rules(rules, model.network) if rules is not None else None
     result = fit_as_of(
-        model, store.connect(db), _date(until, "--until"), ess=ess, max_iter=max_iter
+        model, store.connect(db), _date(until, "--until"), mapping, ess=ess, max_iter=max_iter
     )
     write_fitted(result, output)
     if as_json:
