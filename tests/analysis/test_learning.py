@@ -155,3 +155,12 @@ def test_fit_cases_command(tmp_path: Path) -> None:
     cases.write_text("smoke\nperhaps\n")
     r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(out)])
     assert r.exit_code == 2 and "cases.csv:2: field 'smoke': unknown state 'perhaps'" in r.stderr
+
+
+def test_impossible_case_names_its_line(tmp_path: Path) -> None:
+    net = example_network("asia")
+    path = tmp_path / "c.csv"
+    # "either" is lung OR tub: lung without "either" cannot happen.
+    path.write_text("either,lung\nyes,yes\nno,yes\n")
+    with pytest.raises(InputFormatError, match=r"c.csv:3: the model gives this case probability"):
+        L.em_fit(net, L.read_cases(path, net), L.ess_counts(net, 1.0))

@@ -153,7 +153,7 @@ def expected_counts(network: Network, cases: Cases) -> FamilyCounts:
     """E-step through the junction-tree engine (module docstring).
 
     Raises:
-        ImpossibleEvidenceError: a case has probability zero under the network.
+        InputFormatError: a case has probability zero under the network (its line named).
     """
     patterns, mult = _patterns(cases)
     col = {n: i for i, n in enumerate(cases.variables)}
@@ -196,9 +196,14 @@ def expected_counts(network: Network, cases: Cases) -> FamilyCounts:
     P = len(base)
     bad = np.flatnonzero(~np.isfinite(logp[:P]))
     if bad.size:
-        from secondfront.errors import ImpossibleEvidenceError
-
-        raise ImpossibleEvidenceError(base[int(bad[0])], rows=bad.tolist())
+        first = int(np.flatnonzero((cases.values == patterns[bad[0]]).all(axis=1))[0])
+        raise InputFormatError(
+            cases.source or "cases",
+            first + 2 if cases.source else 0,  # the header is line 1
+            "",
+            f"the model gives this case probability zero: {base[int(bad[0])]}; EM cannot "
+            "move a table entry away from 0, so remove the case or make the entry positive",
+        )
     for n, name, u in direct:
         counts[name][u] += mult[n] * post.marginals[name][n]
     for r, (n, name, u) in enumerate(jobs, start=P):
