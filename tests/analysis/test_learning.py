@@ -83,8 +83,8 @@ def test_large_sample_without_prior_recovers_the_tables() -> None:
 pyagrum = pytest.importorskip("pyagrum")
 
 
-@pytest.mark.parametrize("weight", [0.0, 1.0])
-def test_matches_pyagrums_em(tmp_path: Path, weight: float) -> None:
+@pytest.mark.parametrize(("prior", "weight"), [("none", 0.0), ("smoothing", 1.0), ("joint", 20.0)])
+def test_matches_pyagrums_em(tmp_path: Path, prior: str, weight: float) -> None:
     from secondfront.testing import pyagrum_cpt, to_pyagrum
 
     truth = example_network("asia")
@@ -93,11 +93,18 @@ def test_matches_pyagrums_em(tmp_path: Path, weight: float) -> None:
     # The same number of EM steps on both sides, from the same start: the iterates of
     # the two implementations must agree to rounding, step for step.
     steps = 5
-    ours = L.em_fit(start, cases, L.smoothing_counts(truth, weight), max_iter=steps, tol=0.0)
+    # The Dirichlet prior's network differs from the start and from the truth.
+    centre = truth.with_cpts({v.name: 0.7 * truth.cpts[v.name] + 0.3 / v.card for v in truth})
+    counts = (
+        L.joint_counts(centre, weight) if prior == "joint" else L.smoothing_counts(truth, weight)
+    )
+    ours = L.em_fit(start, cases, counts, max_iter=steps, tol=0.0)
     path = L.write_cases(cases, truth, tmp_path / "asia.csv", missing="?")
     bn0 = to_pyagrum(start)
     learner = pyagrum.BNLearner(str(path), bn0, ["?"])
-    if weight:
+    if prior == "joint":
+        learner.useDirichletPrior(to_pyagrum(centre), weight)
+    elif prior == "smoothing":
         learner.useSmoothingPrior(weight)
     else:
         learner.useNoPrior()

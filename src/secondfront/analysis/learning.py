@@ -20,7 +20,8 @@ EM for discrete networks (Lauritzen 1995; what GeNIe, Netica and pyAgrum do):
 
 Pseudo-counts: with ``ess`` (equivalent sample size) ``a(x, u) = ess * theta0(x | u)``
 from the model's own tables, so every row is worth ``ess`` cases (GeNIe's "confidence",
-Netica's "experience"); :func:`smoothing_counts` gives a constant per cell (pyAgrum's
+Netica's "experience"); :func:`joint_counts` gives ``weight * P(x, u)`` (pyAgrum's
+``useDirichletPrior``) and :func:`smoothing_counts` a constant per cell (pyAgrum's
 ``useSmoothingPrior``). EM maximises ``log P(data) + sum a log theta`` and never lowers
 it from one iteration to the next.
 """
@@ -121,6 +122,28 @@ def ess_counts(network: Network, ess: float) -> dict[str, np.ndarray]:
     if not (ess >= 0 and np.isfinite(ess)):
         raise UsageError(f"ess must be a finite number >= 0; got {ess}")
     return {v.name: ess * np.asarray(network.cpts[v.name]) for v in network}
+
+
+def joint_counts(network: Network, weight: float) -> dict[str, np.ndarray]:
+    """Pseudo-counts ``weight * P(x, u)`` from the network's joint distribution (the BDe
+    form: a virtual sample of ``weight`` cases drawn from the network; pyAgrum's
+    ``useDirichletPrior(bn, weight)``). ``P(u)`` comes from the engine, one row per
+    parent configuration."""
+    if not (weight >= 0 and np.isfinite(weight)):
+        raise UsageError(f"weight must be a finite number >= 0; got {weight}")
+    out = {}
+    for v in network:
+        table = np.asarray(network.cpts[v.name])
+        if not v.parents:
+            out[v.name] = weight * table
+            continue
+        rows = [
+            dict(zip(v.parents, u, strict=True))
+            for u in itertools.product(*(network.variables[q].states for q in v.parents))
+        ]
+        p_u = np.exp(posterior_batch(network, rows, on_impossible="nan").log_evidence)
+        out[v.name] = weight * p_u.reshape(table.shape[:-1])[..., None] * table
+    return out
 
 
 def smoothing_counts(network: Network, weight: float) -> dict[str, np.ndarray]:
@@ -410,6 +433,7 @@ __all__ = [
     "em_fit",
     "ess_counts",
     "expected_counts",
+    "joint_counts",
     "log_prior",
     "maximise",
     "naive_expected_counts",
