@@ -134,3 +134,32 @@ def test_fit_command(tmp_path: Path) -> None:
     assert r.exit_code == 2 and r.stderr.strip() == "error: --until 'June' is not a date YYYY-MM-DD"
     r = runner.invoke(app, ["fit", "--db", str(db), "--until", "1990-01-01", "-o", str(out)])
     assert r.exit_code == 2 and "no weeks of data to fit up to 1990-01-01" in r.stderr
+
+
+def test_store_as_of_hides_later_rows_of_every_event_table(tmp_path: Path) -> None:
+    con = store.connect(":memory:")
+    ingest(con, [HISTORY], fmt="acled")
+    gdelt = tmp_path / "g.CSV"
+    from tests.evidence.conftest import gdelt_generator
+
+    gdelt_generator().write(gdelt, 200, start=dt.date(2021, 1, 1), days=730)
+    ingest(con, [gdelt], fmt="gdelt")
+    tables = {"acled_events": "event_date", "gdelt_events": "sqldate"}
+
+    def counts(day: dt.date | None = None) -> dict[str, int]:
+        out = {}
+        for t, col in tables.items():
+            where = "" if day is None else f" WHERE {col} <= DATE '{day}'"
+            row = con.execute(f"SELECT count(*) FROM {t}{where}").fetchone()
+            assert row is not None
+            out[t] = int(row[0])
+        return out
+
+    full = counts()
+    day = dt.date(2022, 1, 1)
+    with fit.store_as_of(con, day):
+        inside = counts()
+    assert inside == counts(day) and all(0 < inside[t] < full[t] for t in tables)
+    with pytest.raises(RuntimeError), fit.store_as_of(con, day):
+        raise RuntimeError("inside the block")
+    assert counts() == full  # the views are gone even after an error
