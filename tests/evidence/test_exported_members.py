@@ -18,6 +18,12 @@ MODULES = [
     "timeline",
     "backtest",
     "rulesfile",
+    "baumwelch",
+    "fit",
+    "fitted",
+    "conflict",
+    "leadtime",
+    "update",
 ]
 
 

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from secondfront.errors import Diagnostic
 from secondfront.evidence import hmm
+from secondfront.evidence.fitted import FittedParameters
 from secondfront.evidence.mapping import AcledMatch, IndicatorWeek
 from secondfront.evidence.rulesfile import (
     beside_model,
@@ -146,6 +147,7 @@ class TimelineFile(_Strict):
     transition: Transition
     alerts: list[Alert] = Field(default_factory=list)
     backtest: BacktestSpec
+    fitted: FittedParameters | None = None  # written by `secondfront fit`
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,445 @@
+"""Learning a network's tables from a case file by EM, with the model's tables as priors.
+
+A case file is CSV with a header row of variable names (any subset of the network's
+variables, any order) and one case per line; a cell holds a state name, or nothing when
+the value is missing. Variables without a column are never observed (latent).
+
+EM for discrete networks (Lauritzen 1995; what GeNIe, Netica and pyAgrum do):
+
+* **E-step**: for each case e and each family (X, U = parents of X), the expected count
+  ``P(X = x, U = u | e)``, summed over cases. The junction-tree engine returns single-
+  variable posteriors and ``log P(e)``; a family marginal is read from them by fixing the
+  parents: for each parent configuration u consistent with the case, one more row with
+  evidence ``e + {U = u}`` gives ``P(u | e) = exp(log P(e, u) - log P(e))`` and
+  ``P(x | e, u)`` (its posterior of X). Families the case observes fully are counted
+  directly, families whose parents it observes need no extra row, and identical cases
+  are run once with their multiplicity, so the batch stays small. All rows of an
+  iteration go to the engine in one batched call.
+* **M-step**: ``theta(x | u) = (n(x, u) + a(x, u)) / sum_x (n(x, u) + a(x, u))`` with
+  pseudo-counts ``a``; a row with neither counts nor pseudo-counts keeps its value.
+
+Pseudo-counts: with ``ess`` (equivalent sample size) ``a(x, u) = ess * theta0(x | u)``
+from the model's own tables, so every row is worth ``ess`` cases (GeNIe's "confidence",
+Netica's "experience"); :func:`joint_counts` gives ``weight * P(x, u)`` (pyAgrum's
+``useDirichletPrior``) and :func:`smoothing_counts` a constant per cell (pyAgrum's
+``useSmoothingPrior``). EM maximises ``log P(data) + sum a log theta`` and never lowers
+it from one iteration to the next.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from secondfront.errors import InputFormatError, UsageError
+from secondfront.inference.query import posterior_batch
+from secondfront.model.network import Network
+
+MISSING = -1
+
+
+@dataclass(frozen=True)
+class Cases:
+    """Cases as state indices.
+
+    Attributes:
+        variables: the columns, network variable names.
+        values: [N, V] state indices, ``MISSING`` (-1) where a value is missing.
+        source: where they were read from ("" when built in memory).
+    """
+
+    variables: tuple[str, ...]
+    values: np.ndarray
+    source: str = ""
+
+    @property
+    def missing_share(self) -> float:
+        """Share of missing cells."""
+        return float(np.mean(self.values == MISSING)) if self.values.size else 0.0
+
+
+def read_cases(path: str | Path, network: Network) -> Cases:
+    """Read a case file (see the module docstring).
+
+    Raises:
+        UsageError: no such file.
+        InputFormatError: an unknown or repeated column, a row of the wrong length, or a
+            state the variable does not have (file, line and column named).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{p}: no such file")
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if not header:
+            raise InputFormatError(str(p), 1, "", "no header row of variable names")
+        names = [h.strip() for h in header]
+        for n in names:
+            if n not in network.variables:
+                raise InputFormatError(
+                    str(p), 1, n, f"not a variable of {network.name or 'the model'}"
+                )
+        if len(set(names)) != len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            raise InputFormatError(str(p), 1, dup, "column repeated")
+        lookup = [{s: i for i, s in enumerate(network.variables[n].states)} for n in names]
+        rows: list[list[int]] = []
+        for line_no, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != len(names):
+                raise InputFormatError(
+                    str(p), line_no, "", f"{len(row)} fields; the header has {len(names)}"
+                )
+            coded = []
+            for n, states, cell in zip(names, lookup, row, strict=True):
+                v = cell.strip()
+                if not v:
+                    coded.append(MISSING)
+                elif v in states:
+                    coded.append(states[v])
+                else:
+                    raise InputFormatError(
+                        str(p),
+                        line_no,
+                        n,
+                        f"unknown state {v!r}; states: {', '.join(network.variables[n].states)}"
+                        " (leave the cell empty for a missing value)",
+                    )
+            rows.append(coded)
+    values = np.array(rows, dtype=np.int64).reshape(len(rows), len(names))
+    return Cases(tuple(names), values, str(p))
+
+
+def ess_counts(network: Network, ess: float) -> dict[str, np.ndarray]:
+    """Pseudo-counts ``ess * theta0(x | u)`` from the model's own tables."""
+    if not (ess >= 0 and np.isfinite(ess)):
+        raise UsageError(f"ess must be a finite number >= 0; got {ess}")
+    return {v.name: ess * np.asarray(network.cpts[v.name]) for v in network}
+
+
+def joint_counts(network: Network, weight: float) -> dict[str, np.ndarray]:
+    """Pseudo-counts ``weight * P(x, u)`` from the network's joint distribution (the BDe
+    form: a virtual sample of ``weight`` cases drawn from the network; pyAgrum's
+    ``useDirichletPrior(bn, weight)``). ``P(u)`` comes from the engine, one row per
+    parent configuration."""
+    if not (weight >= 0 and np.isfinite(weight)):
+        raise UsageError(f"weight must be a finite number >= 0; got {weight}")
+    out = {}
+    for v in network:
+        table = np.asarray(network.cpts[v.name])
+        if not v.parents:
+            out[v.name] = weight * table
+            continue
+        rows = [
+            dict(zip(v.parents, u, strict=True))
+            for u in itertools.product(*(network.variables[q].states for q in v.parents))
+        ]
+        p_u = np.exp(posterior_batch(network, rows, on_impossible="nan").log_evidence)
+        out[v.name] = weight * p_u.reshape(table.shape[:-1])[..., None] * table
+    return out
+
+
+def smoothing_counts(network: Network, weight: float) -> dict[str, np.ndarray]:
+    """A constant pseudo-count ``weight`` in every cell (Laplace smoothing)."""
+    return {v.name: np.full(network.cpts[v.name].shape, float(weight)) for v in network}
+
+
+@dataclass(frozen=True)
+class FamilyCounts:
+    """Expected counts of one E-step.
+
+    Attributes:
+        counts: variable -> array of its table's shape, expected n(u, x).
+        log_likelihood: sum over cases of log P(case), natural log.
+    """
+
+    counts: dict[str, np.ndarray]
+    log_likelihood: float
+
+
+def _patterns(cases: Cases) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct cases [P, V] and their multiplicities [P]."""
+    if not len(cases.values):
+        return cases.values, np.zeros(0)
+    uniq, counts = np.unique(cases.values, axis=0, return_counts=True)
+    return uniq, counts.astype(np.float64)
+
+
+def expected_counts(network: Network, cases: Cases) -> FamilyCounts:
+    """E-step through the junction-tree engine (module docstring).
+
+    Raises:
+        InputFormatError: a case has probability zero under the network (its line named).
+    """
+    patterns, mult = _patterns(cases)
+    col = {n: i for i, n in enumerate(cases.variables)}
+    variables = list(network)
+
+    def observed(p: np.ndarray, name: str) -> int:
+        i = col.get(name)
+        return MISSING if i is None else int(p[i])
+
+    base = [
+        {n: network.variables[n].states[int(p[i])] for n, i in col.items() if p[i] != MISSING}
+        for p in patterns
+    ]
+    counts = {v.name: np.zeros(network.cpts[v.name].shape) for v in variables}
+    # (case, variable, parent configuration) of each extra row, after the base rows.
+    extra: list[dict[str, str]] = []
+    jobs: list[tuple[int, str, tuple[int, ...]]] = []
+    direct: list[tuple[int, str, tuple[int, ...]]] = []
+    for n, p in enumerate(patterns):
+        for v in variables:
+            seen_x = observed(p, v.name)
+            seen_u = [observed(p, q) for q in v.parents]
+            if seen_x != MISSING and all(u != MISSING for u in seen_u):
+                counts[v.name][(*seen_u, seen_x)] += mult[n]
+            elif all(u != MISSING for u in seen_u):
+                direct.append((n, v.name, tuple(seen_u)))  # X's posterior in the base row
+            else:
+                choices = [
+                    range(network.variables[q].card) if u == MISSING else (u,)
+                    for q, u in zip(v.parents, seen_u, strict=True)
+                ]
+                for u in itertools.product(*choices):
+                    row = dict(base[n])
+                    for q, s in zip(v.parents, u, strict=True):
+                        row[q] = network.variables[q].states[s]
+                    extra.append(row)
+                    jobs.append((n, v.name, u))
+    post = posterior_batch(network, base + extra, on_impossible="nan")
+    logp = post.log_evidence
+    P = len(base)
+    bad = np.flatnonzero(~np.isfinite(logp[:P]))
+    if bad.size:
+        first = int(np.flatnonzero((cases.values == patterns[bad[0]]).all(axis=1))[0])
+        raise InputFormatError(
+            cases.source or "cases",
+            first + 2 if cases.source else 0,  # the header is line 1
+            "",
+            f"the model gives this case probability zero: {base[int(bad[0])]}; EM cannot "
+            "move a table entry away from 0, so remove the case or make the entry positive",
+        )
+    for n, name, u in direct:
+        counts[name][u] += mult[n] * post.marginals[name][n]
+    for r, (n, name, u) in enumerate(jobs, start=P):
+        w = np.exp(logp[r] - logp[n])
+        if w > 0:
+            counts[name][u] += mult[n] * w * post.marginals[name][r]
+    return FamilyCounts(counts, float(np.dot(mult, logp[:P])))
+
+
+def naive_expected_counts(network: Network, cases: Cases) -> FamilyCounts:
+    """The E-step by enumerating the joint distribution (small networks; tests only)."""
+    from secondfront.inference.enumeration import joint
+
+    J = joint(network)
+    names = network.names
+    axis = {n: i for i, n in enumerate(names)}
+    counts = {v.name: np.zeros(network.cpts[v.name].shape) for v in network}
+    total = 0.0
+    for case in cases.values:
+        index: list[int | slice] = [slice(None)] * len(names)
+        for n, s in zip(cases.variables, case, strict=True):
+            if s != MISSING:
+                index[axis[n]] = slice(int(s), int(s) + 1)
+        mask = np.zeros_like(J)
+        mask[tuple(index)] = 1.0
+        post = J * mask
+        pe = post.sum()
+        total += np.log(pe)
+        post = post / pe
+        for v in network:
+            fam = [axis[q] for q in (*v.parents, v.name)]
+            other = tuple(i for i in range(len(names)) if i not in fam)
+            m = post.sum(axis=other)  # axes in network order of the family
+            order = np.argsort(np.argsort(fam))  # network order -> family order
+            counts[v.name] += np.transpose(m, order)
+    return FamilyCounts(counts, float(total))
+
+
+def maximise(
+    counts: Mapping[str, np.ndarray], prior: Mapping[str, np.ndarray], network: Network
+) -> dict[str, np.ndarray]:
+    """M-step: counts plus pseudo-counts, normalised per row; empty rows keep their value."""
+    out = {}
+    for v in network:
+        c = counts[v.name] + prior[v.name]
+        total = c.sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[v.name] = np.where(
+                total > 0, c / np.where(total > 0, total, 1.0), network.cpts[v.name]
+            )
+    return out
+
+
+def log_prior(network: Network, prior: Mapping[str, np.ndarray]) -> float:
+    """``sum a log theta`` (0 * log 0 counts as 0)."""
+    total = 0.0
+    for v in network:
+        a = prior[v.name]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total += float(np.sum(np.where(a > 0, a * np.log(network.cpts[v.name]), 0.0)))
+    return total
+
+
+@dataclass(frozen=True)
+class CaseFit:
+    """Result of :func:`em_fit`.
+
+    Attributes:
+        network: the network with the fitted tables.
+        iterations: EM iterations run.
+        converged: whether the log posterior rose by less than ``tol`` at the end.
+        log_likelihood: log P(cases | fitted tables).
+        log_posterior: log-likelihood + ``sum a log theta``.
+        trace: the log posterior before each iteration and after the last.
+        cases: number of cases.
+        missing_share: share of missing cells in the case file.
+        prior: how the pseudo-counts were made, in words.
+    """
+
+    network: Network
+    iterations: int
+    converged: bool
+    log_likelihood: float
+    log_posterior: float
+    trace: list[float] = field(repr=False)
+    cases: int
+    missing_share: float
+    prior: str
+
+
+def em_fit(
+    network: Network,
+    cases: Cases,
+    prior: Mapping[str, np.ndarray],
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    prior_label: str = "",
+) -> CaseFit:
+    """MAP tables by EM, starting from the network's own tables.
+
+    Args:
+        network: the structure and the starting tables.
+        cases: the data.
+        prior: variable -> pseudo-counts of its table's shape (:func:`ess_counts`,
+            :func:`smoothing_counts`).
+        max_iter: iteration limit.
+        tol: stop when the log posterior rises by less than this (nats).
+        prior_label: the prior in words, for the provenance.
+    """
+    if not len(cases.values):
+        raise UsageError(f"{cases.source or 'cases'}: no cases to learn from")
+    current = network
+    stats = expected_counts(current, cases)
+    trace = [stats.log_likelihood + log_prior(current, prior)]
+    converged = False
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
+        current = current.with_cpts(maximise(stats.counts, prior, current))
+        stats = expected_counts(current, cases)
+        trace.append(stats.log_likelihood + log_prior(current, prior))
+        if abs(trace[-1] - trace[-2]) < tol:
+            converged = True
+            break
+    return CaseFit(
+        current,
+        iterations,
+        converged,
+        stats.log_likelihood,
+        trace[-1],
+        trace,
+        len(cases.values),
+        cases.missing_share,
+        prior_label,
+    )
+
+
+def provenance(fit: CaseFit, model: str, cases_source: str) -> dict[str, str]:
+    """Key -> value lines describing the fit (written as BIF ``property`` lines)."""
+    return {
+        "fitted_from": model,
+        "fitted_cases": f"{fit.cases} cases from {cases_source}",
+        "fitted_missing_share": f"{fit.missing_share:.4f}",
+        "fitted_method": "EM (MAP): expected family counts by the junction-tree engine",
+        "fitted_prior": fit.prior,
+        "fitted_iterations": f"{fit.iterations} ({'converged' if fit.converged else 'limit'})",
+        "fitted_log_likelihood": f"{fit.log_likelihood:.6f}",
+    }
+
+
+def write_fitted(fit: CaseFit, model: str, out: Path, cases_source: str) -> Path:
+    """Write the fitted network as BIF with its provenance as network properties.
+
+    Raises:
+        UsageError: ``out`` does not end in ``.bif`` (or ``.bif.gz``), or is the model.
+    """
+    from secondfront.model.bif import write_bif
+
+    name = out.name.lower()
+    if not (name.endswith(".bif") or name.endswith(".bif.gz")):
+        raise UsageError(f"{out}: write the fitted model as .bif (the tables with provenance)")
+    from secondfront.model.formats import resolve_model
+
+    if out.resolve() == resolve_model(model).resolve():
+        raise UsageError(f"{out}: is the model being fitted; write the copy elsewhere (-o)")
+    props = provenance(fit, model, cases_source)
+    text = write_bif(fit.network)
+    head, sep, rest = text.partition("{\n}\n")
+    lines = "".join(f"  property {k} = {_bif_string(v)} ;\n" for k, v in props.items())
+    body = head + "{\n" + lines + "}\n" + rest if sep else text
+    data = body.encode("utf-8")
+    if name.endswith(".gz"):
+        import gzip
+
+        data = gzip.compress(data)
+    out.write_bytes(data)
+    return out
+
+
+def _bif_string(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_cases(cases: Cases, network: Network, path: Path, missing: str = "") -> Path:
+    """Write cases as a case file (blank, or ``missing``, for a missing value)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(cases.variables)
+        for row in cases.values:
+            w.writerow(
+                [
+                    missing if s == MISSING else network.variables[n].states[int(s)]
+                    for n, s in zip(cases.variables, row, strict=True)
+                ]
+            )
+    return path
+
+
+__all__ = [
+    "MISSING",
+    "CaseFit",
+    "Cases",
+    "FamilyCounts",
+    "em_fit",
+    "ess_counts",
+    "expected_counts",
+    "joint_counts",
+    "log_prior",
+    "maximise",
+    "naive_expected_counts",
+    "provenance",
+    "read_cases",
+    "smoothing_counts",
+    "write_cases",
+    "write_fitted",
+]

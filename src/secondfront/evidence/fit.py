@@ -1,0 +1,360 @@
+"""Fitting the time model's numbers to the stored weekly series (Baum-Welch, MAP).
+
+The analyst's timeline file gives the initial distribution and the weekly transition
+matrix; the network gives, per hidden state, the probability that each indicator is
+observed in a week (``P(indicator = present | state's conditioning)``). These are the
+centres of Dirichlet/Beta priors, weighted by equivalent sample sizes (:class:`FitEss`),
+and :func:`secondfront.evidence.baumwelch.baum_welch` moves them toward what the
+weekly series says. The result is a MAP estimate: with little data the numbers stay
+near the analyst's, and no probability is driven to 0 or 1.
+
+Without peeking: :func:`fit_as_of` fits on the weeks up to a date, using only events
+dated up to that day, so that a forecast made "as of" that date uses parameters it
+could have had then.
+
+The emission model of the fit treats a week's indicators as independent given the
+hidden state (the network, by contrast, lets them share causes within a state); the
+fitted emission probabilities are written to the copy's ``fitted:`` block and
+:func:`secondfront.evidence.fitted.emission_likelihood` evaluates them. The fit uses
+hard statuses (observed / not observed / unknown), not the Admiralty-graded soft
+evidence a ``graded`` timeline applies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import yaml
+
+from secondfront.errors import UsageError
+from secondfront.evidence import baumwelch as bw
+from secondfront.evidence.fitted import FitEss, FittedParameters, FitWindow
+from secondfront.evidence.mapping import (
+    MappingRules,
+    ensure_mapped,
+    evidence_rows,
+    load_rules,
+    weekly_statuses,
+)
+from secondfront.evidence.rulesfile import beside_model
+from secondfront.evidence.timeline import TimelineModel
+from secondfront.inference.query import posterior_batch
+from secondfront.model.yamlsource import load_yaml
+
+# Default prior weights. One sequence for the initial distribution (the data hold one
+# start); a year of weeks behind each transition row and each emission probability,
+# so that a few years of weekly data move the numbers without overruling them.
+DEFAULT_ESS = FitEss(initial=1.0, transition=52.0, emission=52.0)
+
+METHOD = (
+    "Baum-Welch (EM) MAP fit: Dirichlet priors centred on the analyst's numbers and the "
+    "network's per-state indicator probabilities, weighted by the equivalent sample sizes"
+)
+
+
+def network_emission(model: TimelineModel, indicators: Sequence[str]) -> np.ndarray:
+    """``B0`` [K, I]: P(indicator = present | state's network conditioning), from the engine.
+
+    Raises:
+        UsageError: an indicator the network lacks, or one without a ``present`` state.
+    """
+    net = model.network
+    for ind in indicators:
+        if ind not in net.variables or "present" not in net.variables[ind].states:
+            raise UsageError(
+                f"indicator {ind!r} is not a variable of {model.spec.model} with a state 'present'"
+            )
+    post = posterior_batch(net, [dict(s.network) for s in model.spec.states])
+    return np.stack(
+        [post.marginals[i][:, net.variables[i].index("present")] for i in indicators], axis=1
+    )
+
+
+def series(evidence: Sequence[dict[str, str]], indicators: Sequence[str]) -> np.ndarray:
+    """``X`` [T, I]: 1 for ``present``, 0 for ``absent``, NaN where the week leaves it out."""
+    X = np.full((len(evidence), len(indicators)), np.nan)
+    for t, week in enumerate(evidence):
+        for i, ind in enumerate(indicators):
+            status = week.get(ind)
+            if status == "present":
+                X[t, i] = 1.0
+            elif status == "absent":
+                X[t, i] = 0.0
+    return X
+
+
+@dataclass(frozen=True)
+class TimelineFit:
+    """A fitted time model.
+
+    Attributes:
+        model: the analyst's model the fit started from.
+        indicators: the indicators fitted, in column order.
+        weeks: the ISO weeks used.
+        until: the last day of data admitted, when the data were cut.
+        elicited: the prior's centres (analyst's initial/transition, network emissions).
+        ess: the prior's weights.
+        result: the EM result (``result.params`` are the fitted numbers).
+    """
+
+    model: TimelineModel
+    indicators: tuple[str, ...]
+    weeks: tuple[str, ...]
+    until: dt.date | None
+    elicited: bw.HmmParameters
+    ess: FitEss
+    result: bw.FitResult
+
+    @property
+    def params(self) -> bw.HmmParameters:
+        """The fitted numbers."""
+        return self.result.params
+
+    def provenance(self) -> FittedParameters:
+        """The ``fitted:`` block for the copy of the timeline file."""
+        states = self.model.state_names
+
+        def table(B: np.ndarray) -> dict[str, dict[str, float]]:
+            return {
+                s: {ind: _round(float(B[k, i])) for i, ind in enumerate(self.indicators)}
+                for k, s in enumerate(states)
+            }
+
+        return FittedParameters(
+            method=METHOD,
+            source=str(self.model.path),
+            data=FitWindow(
+                first_week=self.weeks[0],
+                last_week=self.weeks[-1],
+                weeks=len(self.weeks),
+                until=self.until.isoformat() if self.until else None,
+            ),
+            iterations=self.result.iterations,
+            converged=self.result.converged,
+            ess=self.ess,
+            log_likelihood=round(self.result.log_likelihood, 6),
+            log_posterior=round(self.result.log_posterior, 6),
+            emission=table(self.params.emission),
+            prior_emission=table(self.elicited.emission),
+        )
+
+    def fitted_model(self) -> TimelineModel:
+        """The model with the fitted initial distribution, transitions and ``fitted:`` block
+        (the network is unchanged)."""
+        pi = _simplex(self.params.initial)
+        A = np.stack([_simplex(r) for r in self.params.transition])
+        spec = self.model.spec.model_copy(update={"fitted": self.provenance()})
+        return dataclasses.replace(self.model, spec=spec, prior=pi, transition=A)
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data: the provenance plus the fitted initial and transition numbers."""
+        states = self.model.state_names
+        pi = _simplex(self.params.initial)
+        return {
+            **self.provenance().model_dump(),
+            "initial": dict(zip(states, map(float, pi), strict=True)),
+            "transition": {
+                s: [float(x) for x in _simplex(r)]
+                for s, r in zip(states, self.params.transition, strict=True)
+            },
+        }
+
+
+def _round(x: float, digits: int = 8) -> float:
+    return round(x, digits)
+
+
+def _simplex(p: np.ndarray, digits: int = 8) -> np.ndarray:
+    """Round to ``digits`` decimals keeping the sum exactly 1 (the loader checks it to
+    1e-9): the rounding error goes to the largest entry."""
+    scale = 10**digits
+    q = np.round(np.asarray(p, dtype=np.float64) * scale).astype(np.int64)
+    q[int(np.argmax(q))] += scale - int(q.sum())
+    out: np.ndarray = q / scale
+    return out
+
+
+def fit_timeline(
+    model: TimelineModel,
+    weeks: Sequence[str],
+    evidence: Sequence[dict[str, str]],
+    indicators: Sequence[str],
+    ess: FitEss = DEFAULT_ESS,
+    until: dt.date | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-6,
+) -> TimelineFit:
+    """MAP fit of the time model to a weekly series.
+
+    Args:
+        model: the analyst's model (its numbers are the prior's centres and the start).
+        weeks: ISO week labels [T], consecutive.
+        evidence: one ``{indicator: "present"|"absent"}`` per week (unknown: left out).
+        indicators: the indicators to fit emissions for.
+        ess: the prior's weights.
+        until: the last day of data admitted (recorded in the provenance).
+        max_iter, tol: EM's limits (tol in nats of log posterior).
+
+    Raises:
+        UsageError: no weeks to fit.
+    """
+    if not weeks:
+        raise UsageError("no weeks of data to fit" + (f" up to {until}" if until else ""))
+    inds = tuple(indicators)
+    elicited = bw.HmmParameters(model.prior, model.transition, network_emission(model, inds))
+    prior = bw.dirichlet_prior(elicited, ess.initial, ess.transition, ess.emission)
+    result = bw.baum_welch(series(evidence, inds), elicited, prior, max_iter=max_iter, tol=tol)
+    return TimelineFit(model, inds, tuple(weeks), until, elicited, ess, result)
+
+
+def _rules_for(model: TimelineModel) -> MappingRules:
+    return load_rules(beside_model(model.spec.model, "mapping"), model.network)
+
+
+def fit_as_of(
+    model: TimelineModel,
+    store: duckdb.DuckDBPyConnection,
+    date: dt.date | None,
+    rules: MappingRules | None = None,
+    ess: FitEss = DEFAULT_ESS,
+    max_iter: int = 200,
+) -> TimelineFit:
+    """Fit on the stored weeks up to ``date``, with events dated up to that day only.
+
+    The week holding ``date`` enters with the days up to ``date``; nothing later is read.
+
+    Args:
+        model: the analyst's time model.
+        store: an open store.
+        date: the last day admitted; ``None`` uses everything stored.
+        rules: mapping rules (default: the ``*.mapping.yaml`` beside the model).
+        ess: the prior's weights.
+        max_iter: EM's iteration limit.
+
+    Raises:
+        UsageError: no stored weeks up to ``date``.
+    """
+    r = rules or _rules_for(model)
+    if date is None:
+        statuses = weekly_statuses(store, r)
+    else:
+        ensure_mapped(store, r)  # writes; the dated views below are read-only
+        with store_as_of(store, date):
+            statuses = weekly_statuses(store, r, end=date)
+        statuses = [s for s in statuses if s.week <= _week_of(date)]
+    weeks, evidence = evidence_rows(statuses)
+    return fit_timeline(model, weeks, evidence, r.indicators, ess, date, max_iter)
+
+
+# Event tables and the column that dates their rows; the mapping reads only these.
+_DATED = {
+    "acled_events": "event_date",
+    "gdelt_events": "sqldate",
+    "text_items": "published",
+    "observations": "day",
+}
+
+
+@contextmanager
+def store_as_of(con: duckdb.DuckDBPyConnection, date: dt.date) -> Iterator[None]:
+    """Within the block, the store's event tables show only rows dated up to ``date``.
+
+    Temporary views of the same names shadow the tables (DuckDB resolves the ``temp``
+    schema first), so code that reads the store by table name (coverage spans, weekly
+    statuses, GDELT baselines) sees the store as it could have been on that day; a source's
+    coverage then ends with its last row up to ``date``, not with its last row today.
+    Only reads are possible inside the block.
+    """
+    if not isinstance(date, dt.date):
+        raise TypeError(f"date must be a datetime.date; got {date!r}")
+    catalog = con.execute("SELECT current_database()").fetchone()
+    assert catalog is not None
+    quoted = '"' + str(catalog[0]).replace('"', '""') + '"'
+    # A view cannot take a parameter; the literal comes from a date object, not from text.
+    day = f"DATE '{date.isoformat()}'"
+    made = []
+    try:
+        for table, col in _DATED.items():
+            con.execute(
+                f"CREATE TEMP VIEW {table} AS SELECT * FROM {quoted}.main.{table} "
+                f"WHERE CAST({col} AS DATE) <= {day}"
+            )
+            made.append(table)
+        yield
+    finally:
+        for table in made:
+            con.execute(f"DROP VIEW temp.main.{table}")
+
+
+def _week_of(day: dt.date) -> str:
+    y, w, _ = day.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def fitted_document(fit: TimelineFit) -> dict[str, Any]:
+    """The copy's content: the source file's data with the fitted numbers and provenance."""
+    doc, diags = load_yaml(str(fit.model.path))
+    if diags:  # the model loaded from this file a moment ago
+        raise UsageError(f"{fit.model.path}: changed while fitting; run again")
+    data: dict[str, Any] = dict(doc.data)
+    states = fit.model.state_names
+    when = f"{fit.weeks[0]} to {fit.weeks[-1]} ({len(fit.weeks)} weeks)"
+    data["description"] = (
+        f"Fitted copy of {fit.model.path.name} (data {when}); the analyst's file is unchanged. "
+        + str(data.get("description", ""))
+    ).strip()
+    data["initial"] = {
+        "p": [float(x) for x in _simplex(fit.params.initial)],
+        "assumption": f"Fitted on {when} (MAP, ess {fit.ess.initial:g}); analyst's "
+        f"numbers {[float(x) for x in fit.elicited.initial]}: "
+        + str(data["initial"].get("assumption", "")),
+    }
+    data["transition"] = {
+        "assumption": f"Fitted on {when} (MAP, ess {fit.ess.transition:g} weeks per row); "
+        "analyst's reasoning: " + str(data["transition"].get("assumption", "")),
+        "rows": {
+            s: [float(x) for x in _simplex(r)]
+            for s, r in zip(states, fit.params.transition, strict=True)
+        },
+    }
+    data["fitted"] = fit.provenance().model_dump()
+    return data
+
+
+def write_fitted(fit: TimelineFit, out: Path) -> Path:
+    """Write the fitted copy to ``out`` (never over the source file).
+
+    Raises:
+        UsageError: ``out`` is the source file.
+    """
+    if out.resolve() == Path(fit.model.path).resolve():
+        raise UsageError(f"{out}: is the file being fitted; write the copy elsewhere (-o)")
+    text = (
+        f"# Written by `secondfront fit` from {fit.model.path.name}; the fitted numbers and\n"
+        "# their provenance are in `initial`, `transition` and `fitted`.\n"
+        + yaml.safe_dump(fitted_document(fit), sort_keys=False, allow_unicode=True, width=88)
+    )
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+__all__ = [
+    "DEFAULT_ESS",
+    "METHOD",
+    "TimelineFit",
+    "fit_as_of",
+    "fit_timeline",
+    "fitted_document",
+    "network_emission",
+    "series",
+    "store_as_of",
+    "write_fitted",
+]

@@ -1,0 +1,173 @@
+"""EM for network tables: the E-step against enumeration, EM's ascent, pyAgrum's EM, the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from secondfront.analysis import learning as L
+from secondfront.cli.app import app
+from secondfront.errors import InputFormatError
+from secondfront.model.formats import load
+from secondfront.model.network import Network
+from secondfront.testing import example_network, forward_sample
+
+
+def _cases(net: Network, n: int, seed: int, missing: float, drop: tuple[str, ...] = ()) -> L.Cases:
+    rng = np.random.default_rng(seed)
+    s = forward_sample(net, n, rng)
+    names = tuple(v for v in net.names if v not in drop)
+    values = np.stack([s[v] for v in names], axis=1)
+    values[rng.random(values.shape) < missing] = L.MISSING
+    return L.Cases(names, values)
+
+
+def _start(net: Network) -> Network:
+    """Halfway between the true tables and uniform: EM has something to do."""
+    return net.with_cpts({v.name: 0.5 * net.cpts[v.name] + 0.5 / v.card for v in net})
+
+
+@pytest.mark.parametrize(("name", "drop"), [("asia", ()), ("asia", ("lung",)), ("cancer", ())])
+def test_e_step_matches_enumeration(name: str, drop: tuple[str, ...]) -> None:
+    net = _start(example_network(name))
+    cases = _cases(example_network(name), 60, seed=3, missing=0.3, drop=drop)
+    fast = L.expected_counts(net, cases)
+    slow = L.naive_expected_counts(net, cases)
+    assert fast.log_likelihood == pytest.approx(slow.log_likelihood, abs=1e-9)
+    for v in net.names:
+        np.testing.assert_allclose(fast.counts[v], slow.counts[v], atol=1e-10, err_msg=v)
+    assert sum(c.sum() for c in fast.counts.values()) == pytest.approx(60 * len(net))
+
+
+def test_log_posterior_never_decreases_and_prior_keeps_rows_off_zero() -> None:
+    truth = example_network("asia")
+    cases = _cases(truth, 300, seed=5, missing=0.25)
+    net = _start(truth)
+    fit = L.em_fit(net, cases, L.ess_counts(net, 5.0), max_iter=40, tol=0.0)
+    assert np.all(np.diff(fit.trace) >= -1e-8)
+    # "either" is a logical OR: its zeros are structural and stay 0 under EM; every other
+    # entry of the start is positive and the pseudo-counts keep it so.
+    for v in fit.network:
+        start = net.cpts[v.name]
+        assert np.all(fit.network.cpts[v.name][start > 0] > 0), v.name
+        np.testing.assert_allclose(fit.network.cpts[v.name].sum(axis=-1), 1.0)
+
+
+def test_large_sample_without_prior_recovers_the_tables() -> None:
+    truth = example_network("cancer")
+    cases = _cases(truth, 20_000, seed=11, missing=0.1)
+    fit = L.em_fit(_start(truth), cases, L.smoothing_counts(truth, 0.0), max_iter=200)
+    assert fit.converged
+    from secondfront.inference.query import posterior_batch
+
+    for v in truth:
+        # Rows reached by few cases (rare parent configurations) are noisy, so each row's
+        # error is weighed by how often its parent configuration occurs, P(u).
+        err = np.abs(fit.network.cpts[v.name] - truth.cpts[v.name]).max(axis=-1)
+        if v.parents:
+            rows = [
+                dict(zip(v.parents, u, strict=True))
+                for u in itertools.product(*(truth.variables[q].states for q in v.parents))
+            ]
+            p_u = np.exp(posterior_batch(truth, rows).log_evidence).reshape(err.shape)
+        else:
+            p_u = np.ones(())
+        assert float((p_u * err).max()) < 0.01, v.name
+
+
+pyagrum = pytest.importorskip("pyagrum")
+
+
+@pytest.mark.parametrize(("prior", "weight"), [("none", 0.0), ("smoothing", 1.0), ("joint", 20.0)])
+def test_matches_pyagrums_em(tmp_path: Path, prior: str, weight: float) -> None:
+    from secondfront.testing import pyagrum_cpt, to_pyagrum
+
+    truth = example_network("asia")
+    cases = _cases(truth, 200, seed=1, missing=0.2)
+    start = _start(truth)
+    # The same number of EM steps on both sides, from the same start: the iterates of
+    # the two implementations must agree to rounding, step for step.
+    steps = 5
+    # The Dirichlet prior's network differs from the start and from the truth.
+    centre = truth.with_cpts({v.name: 0.7 * truth.cpts[v.name] + 0.3 / v.card for v in truth})
+    counts = (
+        L.joint_counts(centre, weight) if prior == "joint" else L.smoothing_counts(truth, weight)
+    )
+    ours = L.em_fit(start, cases, counts, max_iter=steps, tol=0.0)
+    path = L.write_cases(cases, truth, tmp_path / "asia.csv", missing="?")
+    bn0 = to_pyagrum(start)
+    learner = pyagrum.BNLearner(str(path), bn0, ["?"])
+    if prior == "joint":
+        learner.useDirichletPrior(to_pyagrum(centre), weight)
+    elif prior == "smoothing":
+        learner.useSmoothingPrior(weight)
+    else:
+        learner.useNoPrior()
+    # No random perturbation of the start (noise 0); a tolerance that never stops it.
+    learner.useEMWithDiffCriterion(1e-15, 0.0)
+    learner.EMsetMaxIter(steps)
+    theirs = learner.learnParameters(bn0)
+    assert learner.EMnbrIterations() == ours.iterations == steps
+    for v in truth:
+        np.testing.assert_allclose(
+            ours.network.cpts[v.name], pyagrum_cpt(theirs, truth, v.name), rtol=0, atol=1e-12
+        )
+
+
+def test_read_cases_errors(tmp_path: Path) -> None:
+    net = example_network("asia")
+    bad = tmp_path / "c.csv"
+    bad.write_text("smoke,lung\nyes,\nmaybe,no\n")
+    with pytest.raises(InputFormatError, match=r"c.csv:3: field 'smoke': unknown state 'maybe'"):
+        L.read_cases(bad, net)
+    bad.write_text("smoke,height\nyes,1\n")
+    with pytest.raises(InputFormatError, match=r"c.csv:1: field 'height': not a variable"):
+        L.read_cases(bad, net)
+    bad.write_text("smoke,lung\nyes\n")
+    with pytest.raises(InputFormatError, match=r"c.csv:2: 1 fields; the header has 2"):
+        L.read_cases(bad, net)
+    bad.write_text("lung,smoke\n,yes\nno,\n")
+    cases = L.read_cases(bad, net)
+    assert cases.variables == ("lung", "smoke")
+    assert cases.values.tolist() == [[-1, 0], [1, -1]]
+
+
+def test_fit_cases_command(tmp_path: Path) -> None:
+    truth = example_network("asia")
+    model = tmp_path / "asia.bif"
+    from secondfront.model.bif import write_bif
+
+    model.write_text(write_bif(truth))
+    before = model.read_bytes()
+    cases = L.write_cases(_cases(truth, 150, seed=2, missing=0.3), truth, tmp_path / "cases.csv")
+    out = tmp_path / "fitted.bif"
+    runner = CliRunner()
+    r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["cases"] == 150 and data["out"] == str(out)
+    assert 0.25 < data["missing_share"] < 0.35
+    assert model.read_bytes() == before
+    fitted = load(out)
+    assert fitted.names == truth.names
+    text = out.read_text()
+    assert "property fitted_prior" in text and "ess 10 cases per row" in text
+    r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(model)])
+    assert r.exit_code == 2 and "is the model being fitted" in r.stderr
+    cases.write_text("smoke\nperhaps\n")
+    r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(out)])
+    assert r.exit_code == 2 and "cases.csv:2: field 'smoke': unknown state 'perhaps'" in r.stderr
+
+
+def test_impossible_case_names_its_line(tmp_path: Path) -> None:
+    net = example_network("asia")
+    path = tmp_path / "c.csv"
+    # "either" is lung OR tub: lung without "either" cannot happen.
+    path.write_text("either,lung\nyes,yes\nno,yes\n")
+    with pytest.raises(InputFormatError, match=r"c.csv:3: the model gives this case probability"):
+        L.em_fit(net, L.read_cases(path, net), L.ess_counts(net, 1.0))
