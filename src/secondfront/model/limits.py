@@ -20,12 +20,25 @@ compresses 21 times, and its largest table has 7 x 21^3 = 64,827 entries.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from secondfront.errors import UsageError
+from secondfront.errors import Diagnostic, SpecError, UsageError
 
-__all__ = ["LIMITS", "Limit", "limit", "table_entries"]
+__all__ = [
+    "GZIP_MAGIC",
+    "LIMITS",
+    "Limit",
+    "gunzip_limited",
+    "limit",
+    "read_limited",
+    "table_entries",
+]
+
+GZIP_MAGIC = b"\x1f\x8b"
+# Output is produced in pieces of this size, so a limit is noticed within one piece.
+_CHUNK = 2**20
 
 
 @dataclass(frozen=True)
@@ -137,3 +150,120 @@ def table_entries(cards: tuple[int, ...] | list[int], child: int) -> int:
     for c in cards:
         n *= c
     return n
+
+
+def _located(path: str, text: bytes | bytearray, offset: int, message: str) -> SpecError:
+    """A one-diagnostic SpecError at the line (and byte in it) of ``offset`` in ``text``."""
+    line = text.count(b"\n", 0, offset) + 1
+    col = offset - (text.rfind(b"\n", 0, offset) + 1) + 1
+    return SpecError([Diagnostic(path, line, col, message)])
+
+
+def read_limited(path: str | os.PathLike[str], row: str = "max_model_bytes") -> bytes:
+    """The bytes of a file, refusing one over the limit called ``row`` without reading it all.
+
+    Raises:
+        SpecError: the file cannot be read, or is over the limit (located at the line
+            where the limit falls).
+    """
+    name = os.fspath(path)
+    cap = limit(row)
+    max_bytes = cap.value()
+    try:
+        with open(name, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise SpecError([Diagnostic(name, 0, 0, f"cannot read file: {exc}")]) from None
+    if len(data) > max_bytes:
+        raise _located(
+            name,
+            data,
+            max_bytes,
+            f"file of {max(size, len(data)):,} bytes is over the limit of {max_bytes:,} bytes "
+            f"(the position is where the limit falls; {cap.hint()})",
+        )
+    return data
+
+
+def gunzip_limited(data: bytes, path: str) -> bytes:
+    """Decompress gzip ``data`` (one member or several), refusing a bomb as it expands.
+
+    The output grows a MiB at a time; decompression stops, with the numbers, as soon as
+    it passes ``SECONDFRONT_MAX_MODEL_BYTES`` or, beyond its first MiB, expands more
+    than ``SECONDFRONT_MAX_EXPANSION_RATIO`` times the compressed bytes read so far.
+    A truncated or corrupt stream is one located error (at the end of the text
+    recovered so far), not a zlib or EOF exception.
+
+    Args:
+        data: the compressed file.
+        path: the file name for diagnostics.
+
+    Returns:
+        the decompressed bytes.
+
+    Raises:
+        SpecError: one diagnostic saying what is wrong and where the text stops.
+    """
+    size_cap, ratio_cap = limit("max_model_bytes"), limit("max_expansion_ratio")
+    max_out, max_ratio = size_cap.value(), ratio_cap.value()
+    out = bytearray()
+    rest = data
+    done = 0  # compressed bytes of the members already finished
+    while True:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header and trailer
+        pending = rest
+        while True:
+            try:
+                got = inflater.decompress(pending, _CHUNK)
+            except zlib.error as exc:
+                raise _located(
+                    path,
+                    out,
+                    len(out),
+                    f"corrupt gzip data after {len(out):,} bytes of text ({exc}); "
+                    "download or compress the file again",
+                ) from None
+            out += got
+            pending = inflater.unconsumed_tail
+            read = done + len(rest) - len(pending) - len(inflater.unused_data)
+            if len(out) > max_out:
+                raise _located(
+                    path,
+                    out,
+                    max_out,
+                    f"gzip data expands past {max_out:,} bytes (from {read:,} compressed "
+                    f"bytes read so far of {len(data):,}); refused before decompressing the "
+                    f"rest ({size_cap.hint()})",
+                )
+            if len(out) > _CHUNK and len(out) > max_ratio * max(read, 1):
+                raise _located(
+                    path,
+                    out,
+                    len(out),
+                    f"gzip data expands {len(out) / max(read, 1):,.0f} times ({len(out):,} bytes "
+                    f"from {read:,} compressed bytes), over the limit of {max_ratio} times; "
+                    f"refused as a likely decompression bomb ({ratio_cap.hint()})",
+                )
+            # Output held back by the piece size may remain once all input is consumed.
+            if inflater.eof or (not pending and len(got) < _CHUNK):
+                break
+        if not inflater.eof:
+            raise _located(
+                path,
+                out,
+                len(out),
+                f"gzip data ends early after {len(out):,} bytes of text (truncated: "
+                f"{len(data):,} compressed bytes); download or compress the file again",
+            )
+        done += len(rest) - len(inflater.unused_data)
+        rest = inflater.unused_data.lstrip(b"\x00")
+        if not rest:
+            return bytes(out)
+        if not rest.startswith(GZIP_MAGIC):
+            raise _located(
+                path,
+                out,
+                len(out),
+                f"{len(rest):,} bytes of data that is not gzip after the compressed text",
+            )
