@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 
 from secondfront.errors import Diagnostic, SpecError
-from secondfront.model.limits import GZIP_MAGIC, gunzip_limited, limit, read_limited, table_entries
+from secondfront.model.limits import GZIP_MAGIC, gunzip_limited, read_limited, table_size_problem
 from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
@@ -470,16 +470,6 @@ def _configurations(n: int) -> str:
     return f"{n:,} parent configuration{'' if n == 1 else 's'}"
 
 
-def _human_bytes(n: int) -> str:
-    """``n`` bytes in the largest binary unit that keeps the number at least 1."""
-    value = float(n)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if value < 1024 or unit == "PiB":
-            return f"{n:,} bytes" if unit == "bytes" else f"{value:,.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
 def _fmt_config(names: tuple[str, ...], states: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"{n}={s}" for n, s in zip(names, states, strict=True)) + ")"
 
@@ -592,15 +582,9 @@ def _fill_cpt(
     cards = tuple(len(states[p]) for p in parents)
     # A few lines of BIF with a 'default' can declare a table of any size: estimate it
     # before allocating.
-    entries = table_entries(cards, n_child)
-    cap = limit("max_table_entries")
-    if entries > cap.value():
-        parser.error(
-            block.pos,
-            f"the table of {child!r} would have {entries:,} entries "
-            f"({_configurations(math.prod(cards))} x {n_child} states, "
-            f"{_human_bytes(8 * entries)}), over the limit of {cap.value():,} ({cap.hint()})",
-        )
+    too_large = table_size_problem(cards, n_child)
+    if too_large is not None:
+        parser.error(block.pos, f"probability block of {child!r}: {too_large}")
         return None
     n_configs = math.prod(cards)
     strides = [math.prod(cards[i + 1 :]) for i in range(len(cards))]

@@ -152,6 +152,35 @@ def table_entries(cards: tuple[int, ...] | list[int], child: int) -> int:
     return n
 
 
+def human_bytes(n: int) -> str:
+    """``n`` bytes in the largest binary unit that keeps the number at least 1."""
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        value /= 1024
+        if value < 1024:
+            return f"{value:,.1f} {unit}" if n >= 1024 else f"{n} bytes"
+    return f"{value:,.0f} EiB"
+
+
+def table_size_problem(cards: tuple[int, ...] | list[int], child: int) -> str | None:
+    """Why a table with these parent cardinalities and ``child`` states is too large to
+    build, or None when it is within ``SECONDFRONT_MAX_TABLE_ENTRIES``.
+
+    Checked before a table is allocated: a noisy-OR over 40 binary parents is a few
+    lines of a spec but 2^41 float64 entries (16 TiB).
+    """
+    entries = table_entries(cards, child)
+    cap = limit("max_table_entries")
+    if entries <= cap.value():
+        return None
+    configs = entries // child if child else 0
+    return (
+        f"its table would have {entries:,} entries ({configs:,} parent configurations x "
+        f"{child} states, {human_bytes(8 * entries)}), over the limit of {cap.value():,} "
+        f"entries; use fewer parents or states ({cap.hint()})"
+    )
+
+
 def _located(path: str, text: bytes | bytearray, offset: int, message: str) -> SpecError:
     """A one-diagnostic SpecError at the line (and byte in it) of ``offset`` in ``text``."""
     line = text.count(b"\n", 0, offset) + 1
