@@ -214,6 +214,11 @@ class _Builder:
             return None
         self._active.add(id(node))
         try:
+            if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+                # SafeLoader would refuse the tag; building a plain list or mapping would
+                # silently drop what it asks for (!!python/object/apply:..., !!set, ...).
+                self._error(node, f"unsupported tag {node.tag!r}; remove it")
+                return None
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path)
             if isinstance(node, yaml.SequenceNode):
@@ -284,6 +289,7 @@ class _Builder:
 
 
 _FAILED = object()
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 _TAG_WORDS = {
     "tag:yaml.org,2002:timestamp": "date or time",
     "tag:yaml.org,2002:int": "integer",
