@@ -37,7 +37,6 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit
 
@@ -116,12 +115,11 @@ class Guard:
         if token:
             raw_query = scope.get("query_string", b"")
             query = dict(parse_qsl(raw_query.decode("latin-1")))
-            cookie = SimpleCookie(headers.get("cookie", ""))
             auth = headers.get("authorization", "")
             from_query = query.get("token", "")
             given = [
                 auth[7:] if auth.lower().startswith("bearer ") else "",
-                cookie[COOKIE].value if COOKIE in cookie else "",
+                *_cookies(headers.get("cookie", ""), COOKIE),
                 from_query,
             ]
             if not any(_same_secret(g, token) for g in given):
@@ -179,6 +177,23 @@ class Guard:
             return message
 
         return wrapped
+
+
+def _cookies(header: str, name: str) -> list[str]:
+    """The values of every cookie called ``name`` in a ``Cookie`` header.
+
+    Read by hand: ``http.cookies.SimpleCookie`` raises on some malformed headers (a
+    500 for a request any client can send) and drops every cookie after a bad one.
+    A browser may send two cookies of one name (set for different paths), so all are
+    returned. The token's characters need no quoting (see
+    :mod:`secondfront.service.token`).
+    """
+    found = []
+    for part in header.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep and key.strip() == name:
+            found.append(value.strip())
+    return found
 
 
 def _same_secret(given: str, token: str) -> bool:
