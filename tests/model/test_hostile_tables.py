@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from secondfront.errors import SpecError, UsageError
-from secondfront.model.limits import human_bytes, table_entries, table_size_problem
+from secondfront.model.limits import LIMITS, human_bytes, table_entries, table_size_problem
 from secondfront.model.parametric import logistic_cpt, noisy_max_cpt, noisy_or_cpt
 from secondfront.model.scenario import load_spec_text
 from tests.hostile import assert_located, run_limited, wide_spec
@@ -72,3 +72,14 @@ def test_entries_are_exact_integers_whatever_the_size() -> None:
     assert "1,267,650,600,228,229,401,496,703,205,376 entries" in str(
         table_size_problem([2] * 100, 1)
     )
+
+
+def test_every_limit_is_documented_and_overridable() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for row in LIMITS:
+        assert row.env.startswith("SECONDFRONT_") and row.help.endswith("."), row
+        assert f"`{row.env}`" in readme, f"{row.env} is not in the README's table of limits"
+        assert row.value({row.env: "12_345"}) == 12345
+        assert row.value({}) == row.default
+        with pytest.raises(UsageError, match=rf"{row.env}='-1' must be a positive integer"):
+            row.value({row.env: "-1"})

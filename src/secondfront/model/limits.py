@@ -8,8 +8,8 @@ paying it and refuses, with the estimate, the limit and the environment variable
 raises it, when the cost is over a limit.
 
 Each limit is a row of :data:`LIMITS`: a name, the environment variable that
-overrides it, the default and one line of help. The README's table of limits and the
-messages are built from these rows; a test fails when a row lacks help text.
+overrides it, the default and one line of help. Messages are built from these rows;
+a test fails when a row lacks help text or is missing from the README's table.
 
 The defaults leave a wide margin over every real model known to the project: the
 flagship spec is 40 KB with about 3,000 YAML values and 6 levels of nesting; the
