@@ -227,17 +227,9 @@ def forecast(
 
 def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, evidence) for each non-blank line of a JSON-lines file."""
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UsageError(f"{path}:{n}:{e.colno}: not JSON: {e.msg}") from None
-            if not isinstance(row, dict):
-                raise UsageError(f"{path}:{n}:1: each line must be a JSON object {{var: state}}")
-            yield n, row
+    from secondfront.inference.evidencefile import read_evidence_lines
+
+    yield from read_evidence_lines(path)
 
 
 BATCH_CHUNK = 4096  # evidence sets per vectorised call: bounds memory for long files

@@ -83,11 +83,12 @@ def validate_model_file(
     """
     if not path.is_file():
         raise RulesError(f"{path}: no such file")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     doc, diags = load_yaml(str(path))
     if doc.data is None:
         # A syntax error stops the parser: there is no data to check any further.
         raise_all(diags)
+    # Hashed after parsing: a file over the size limit is refused without being read whole.
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if not isinstance(doc.data, dict):
         raise RulesError.located(
             [Diagnostic(str(path), 1, 1, "expected a mapping at the top level")]

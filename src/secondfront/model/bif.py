@@ -64,6 +64,7 @@ from pathlib import Path
 import numpy as np
 
 from secondfront.errors import Diagnostic, SpecError
+from secondfront.model.limits import GZIP_MAGIC, gunzip_limited, read_limited, table_size_problem
 from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
@@ -95,6 +96,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # whitespace (a comment, a word, a brace from a missing ';') takes the slow path.
 _NOT_PLAIN_NUMBERS = re.compile(r"[^\s,0-9.eE+\-]")
 _LABEL = re.compile(r"\s*label\s*=\s*(.*?)\s*", re.DOTALL)
+_COUNT = re.compile(r"[0-9]{1,18}")
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 _PUNCT, _STRING, _WORD, _EOF = 1, 2, 3, 4
@@ -200,7 +202,9 @@ class _Parser:
         self.pos = m.end()
 
     def _describe(self) -> str:
-        return "end of file" if self.kind == _EOF else repr(self.value)
+        if self.kind == _EOF:
+            return "end of file"
+        return repr(self.value) if len(self.value) <= 60 else _short(self.value)
 
     def _expect(self, punct: str) -> int:
         if self.kind != _PUNCT or self.value != punct:
@@ -332,7 +336,9 @@ class _Parser:
         self._advance()
         self._keyword("discrete")
         self._expect("[")
-        if self.kind != _WORD or not self.value.isdigit():
+        # ASCII digits only (str.isdigit also accepts '²', which int() refuses), and few
+        # enough of them that int() is cheap.
+        if self.kind != _WORD or not _COUNT.fullmatch(self.value):
             raise _Syntax(self.start, f"expected the number of states, got {self._describe()}")
         declared, declared_pos = int(self.value), self.start
         self._advance()
@@ -438,11 +444,13 @@ class _Parser:
                 if _NUMBER.fullmatch(self.value):
                     v = float(self.value)
                     if not 0.0 <= v <= 1.0:
-                        self.error(self.start, f"probability {self.value} is outside [0, 1]")
+                        self.error(
+                            self.start, f"probability {_short(self.value)} is outside [0, 1]"
+                        )
                         ok = False
                     values.append(v)
                 else:
-                    self.error(self.start, f"expected a number, got {self.value!r}")
+                    self.error(self.start, f"expected a number, got {self._describe()}")
                     ok = False
                 self._advance()
             else:
@@ -451,8 +459,15 @@ class _Parser:
         return values if ok else None
 
 
+def _short(token: str) -> str:
+    """A token as shown in a message: whole when short, else its start and its length."""
+    if len(token) <= 60:
+        return token
+    return f"{token[:40]!r}... ({len(token):,} characters)"
+
+
 def _configurations(n: int) -> str:
-    return f"{n} parent configuration{'' if n == 1 else 's'}"
+    return f"{n:,} parent configuration{'' if n == 1 else 's'}"
 
 
 def _fmt_config(names: tuple[str, ...], states: tuple[str, ...]) -> str:
@@ -565,6 +580,12 @@ def _fill_cpt(
     child = block.child
     n_child = len(states[child])
     cards = tuple(len(states[p]) for p in parents)
+    # A few lines of BIF with a 'default' can declare a table of any size: estimate it
+    # before allocating.
+    too_large = table_size_problem(cards, n_child)
+    if too_large is not None:
+        parser.error(block.pos, f"probability block of {child!r}: {too_large}")
+        return None
     n_configs = math.prod(cards)
     strides = [math.prod(cards[i + 1 :]) for i in range(len(cards))]
     table = np.full((n_configs, n_child), np.nan)
@@ -713,19 +734,24 @@ def read_bif(path: str | PathLike[str]) -> Network:
     """Read a ``.bif`` file, gzip-compressed or not (detected by content, not by name).
 
     The text is decoded as UTF-8, or as Latin-1 when it is not valid UTF-8 (older files).
+    The file, and a compressed file's text, may be at most ``SECONDFRONT_MAX_MODEL_BYTES``
+    long; a compressed file is refused as it expands past that, or past
+    ``SECONDFRONT_MAX_EXPANSION_RATIO`` times its compressed size (see
+    :mod:`secondfront.model.limits`), before it is decompressed whole.
 
     Raises:
-        SpecError: as :func:`parse_bif`.
-        OSError: when the file cannot be read.
+        SpecError: as :func:`parse_bif`; also, with one diagnostic, when the file cannot
+            be read, is over a limit, or is truncated or corrupt gzip data.
     """
-    data = Path(path).read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+    name = str(path)
+    data = read_limited(path)
+    if data[:2] == GZIP_MAGIC:
+        data = gunzip_limited(data, name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-    return parse_bif(text, str(path))
+    return parse_bif(text, name)
 
 
 def _quote(name: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from secondfront.errors import Diagnostic
+from secondfront.model.limits import table_size_problem
 from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
@@ -261,6 +262,12 @@ class Checker:
         own = self.states.get(var.name)
         if pstates is None or own is None:
             return None  # the cause is reported elsewhere; its consequences would be noise
+        # Estimated before any form allocates: a noisy-OR over 40 parents is a few lines
+        # of YAML but terabytes of table.
+        too_large = table_size_problem([len(s) for s in pstates], len(own))
+        if too_large is not None:
+            self.error((*base, "parents"), f"{var.name}: {too_large}")
+            return None
         form = var.form
         if form == "table":
             return self.table_cpt(base, var, own, pstates)

@@ -10,6 +10,13 @@ each parent contributes an array along its own axis, and the full table is their
 broadcast combination. Every result is a float64 array laid out as everywhere in the
 package: one axis per parent in the given order, the child's states on the last axis,
 shape ``(card_1, ..., card_n, k)``; every row (last axis) sums to 1.
+
+Size: a table has ``card_1 * ... * card_n * k`` entries, so a form with a few dozen
+parents cannot be built at all. Each function estimates the entries of one table
+before allocating and raises a ``UsageError`` stating the estimate when it is over
+``SECONDFRONT_MAX_TABLE_ENTRIES`` (:mod:`secondfront.model.limits`); a spec names the
+variable and line instead (``checks``). The batch functions bound one table; the
+number of parameter sets ``B`` is the caller's to bound.
 """
 
 from __future__ import annotations
@@ -18,6 +25,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from secondfront.errors import UsageError
+from secondfront.model.limits import table_size_problem
+
+
+def _check_size(cards: Sequence[int], k: int) -> None:
+    """Refuse, before allocating, a table over the entry limit (see the module docstring)."""
+    problem = table_size_problem(list(cards), k)
+    if problem is not None:
+        raise UsageError(f"a parametric table with {len(cards)} parents: {problem}")
 
 
 def _along(values: ArrayLike, axis: int, ndim: int) -> np.ndarray:
@@ -45,7 +62,11 @@ def noisy_or_batch(leak: ArrayLike, links: Sequence[ArrayLike]) -> np.ndarray:
 
     Returns:
         float64 array of shape ``(B, card_1, ..., card_n, 2)``.
+
+    Raises:
+        UsageError: one table would have more entries than the limit allows.
     """
+    _check_size([np.shape(link)[1] for link in links], 2)
     leak_arr = np.asarray(leak, dtype=np.float64)
     n = len(links)
     absent = (1.0 - leak_arr).reshape((-1,) + (1,) * n)
@@ -86,8 +107,12 @@ def noisy_max_batch(leak: ArrayLike, links: Sequence[ArrayLike]) -> np.ndarray:
 
     Returns:
         float64 array of shape ``(B, card_1, ..., card_n, k)``.
+
+    Raises:
+        UsageError: one table would have more entries than the limit allows.
     """
     leak_arr = np.asarray(leak, dtype=np.float64)
+    _check_size([np.shape(link)[1] for link in links], leak_arr.shape[-1])
     n = len(links)
     batch, k = leak_arr.shape
     cum = np.cumsum(leak_arr, axis=-1).reshape((batch,) + (1,) * n + (k,))
@@ -156,8 +181,13 @@ def logistic_batch(
 
     Returns:
         float64 array of shape ``(B, card_1, ..., card_n, k)``.
+
+    Raises:
+        UsageError: one table would have more entries than the limit allows.
     """
     n = len(scores)
+    theta_k = np.shape(cutpoints)[-1] + 1 if np.ndim(cutpoints) else 2
+    _check_size([np.shape(sc)[0] for sc in scores], theta_k)
     b0 = np.asarray(intercept, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64).reshape(b0.shape[0], -1)
     if w.shape[1] != n:

@@ -27,9 +27,11 @@ BIFXML writer use the same order. ``<PROBABILITY>`` (XMLBIF 0.2) is accepted for
 names and outcomes is stripped.
 
 Positions: ``xml.etree`` forgets where elements are, so the file is parsed with
-``xml.parsers.expat`` into a small tree that keeps each element's line and column (and
-where its text starts, to point at a single bad number). Malformed XML is reported at
-expat's error position; other problems at the offending element or value. As in
+defusedxml's expat SAX driver into a small tree that keeps each element's line and
+column (and where its text starts, to point at a single bad number). Entity
+declarations, external entities and external DTDs are refused (a "billion laughs" file
+or one that reads ``/etc/passwd`` is an error at the declaration). Malformed XML is
+reported at expat's error position; other problems at the offending element or value. As in
 :mod:`secondfront.model.bif`, all problems are collected into one ``SpecError``, and rows
 within ``ROW_SUM_TOLERANCE`` of 1 are accepted and renormalised in float64 (rows within
 1e-12 of 1 kept as written, so write-then-read is exact).
@@ -45,13 +47,17 @@ from __future__ import annotations
 
 import math
 import re
-import xml.parsers.expat
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import Any
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler
 from xml.sax.saxutils import escape
 
 import numpy as np
+from defusedxml import DefusedXmlException, DTDForbidden, ExternalReferenceForbidden
+from defusedxml.expatreader import DefusedExpatParser
 
 from secondfront.errors import Diagnostic, SpecError
 from secondfront.model.bif import (
@@ -60,6 +66,7 @@ from secondfront.model.bif import (
     _fmt_config,
     _fmt_values,
 )
+from secondfront.model.limits import read_limited
 from secondfront.model.network import (
     ROW_SUM_TOLERANCE,
     Network,
@@ -100,6 +107,40 @@ class _Elem:
         return [c for c in self.children if c.tag in tags]
 
 
+class _TreeBuilder(ContentHandler):
+    """SAX events -> a tree of ``_Elem`` that keeps each element's line and column."""
+
+    def __init__(self, parser: DefusedExpatParser) -> None:
+        super().__init__()
+        self.parser = parser
+        self.stack: list[_Elem] = []
+        self.root: list[_Elem] = []
+
+    def startElement(self, name: str, attrs: Any) -> None:
+        elem = _Elem(
+            name.upper(),
+            {k.upper(): v for k, v in attrs.items()},
+            self.parser.getLineNumber(),
+            self.parser.getColumnNumber() + 1,
+        )
+        if self.stack:
+            self.stack[-1].children.append(elem)
+        else:
+            self.root.append(elem)
+        self.stack.append(elem)
+
+    def endElement(self, name: str) -> None:
+        self.stack.pop()
+
+    def characters(self, content: str) -> None:
+        if self.stack:
+            elem = self.stack[-1]
+            if not elem.parts:
+                elem.text_line = self.parser.getLineNumber()
+                elem.text_col = self.parser.getColumnNumber() + 1
+            elem.parts.append(content)
+
+
 class _Reader:
     """Builds the position-keeping tree with expat and checks it; collects diagnostics."""
 
@@ -117,44 +158,37 @@ class _Reader:
     # -- XML -> tree ---------------------------------------------------------------------
 
     def tree(self) -> _Elem | None:
-        parser = xml.parsers.expat.ParserCreate()
-        stack: list[_Elem] = []
-        root: list[_Elem] = []
-
-        def start(tag: str, attrs: dict[str, str]) -> None:
-            elem = _Elem(
-                tag.upper(),
-                {k.upper(): v for k, v in attrs.items()},
-                parser.CurrentLineNumber,
-                parser.CurrentColumnNumber + 1,
-            )
-            if stack:
-                stack[-1].children.append(elem)
-            else:
-                root.append(elem)
-            stack.append(elem)
-
-        def end(tag: str) -> None:
-            stack.pop()
-
-        def chars(data: str) -> None:
-            if stack:
-                elem = stack[-1]
-                if not elem.parts:
-                    elem.text_line = parser.CurrentLineNumber
-                    elem.text_col = parser.CurrentColumnNumber + 1
-                elem.parts.append(data)
-
-        parser.StartElementHandler = start
-        parser.EndElementHandler = end
-        parser.CharacterDataHandler = chars
+        # defusedxml's expat driver refuses entity declarations (so no "billion laughs"
+        # expansion) and external entities and DTDs (so no file or network reads).
+        # XMLBIF needs neither; an internal DTD of <!ELEMENT>/<!ATTLIST> lines, common in
+        # JavaBayes files, is still read.
+        parser = DefusedExpatParser()
+        handler = _TreeBuilder(parser)
+        parser.setContentHandler(handler)
         try:
-            parser.Parse(self.text, True)
-        except xml.parsers.expat.ExpatError as e:
-            message = xml.parsers.expat.ErrorString(e.code)
-            self.error(e.lineno, e.offset + 1, f"malformed XML: {message}")
+            parser.feed(self.text)
+            parser.close()
+        except SAXParseException as e:
+            self.error(
+                e.getLineNumber() or 1,
+                (e.getColumnNumber() or 0) + 1,
+                f"malformed XML: {e.getMessage()}",
+            )
             return None
-        return root[0] if root else None
+        except DefusedXmlException as e:
+            what = (
+                "external entity or DTD"
+                if isinstance(e, ExternalReferenceForbidden | DTDForbidden)
+                else "entity declaration"
+            )
+            self.error(
+                parser.getLineNumber(),
+                parser.getColumnNumber() + 1,
+                f"refused XML {what} ({e}): XMLBIF needs none, and entities can expand "
+                "a small file into gigabytes or read other files; remove it",
+            )
+            return None
+        return handler.root[0] if handler.root else None
 
     # -- tree -> Network -------------------------------------------------------------------
 
@@ -427,11 +461,11 @@ def read_xmlbif(path: str | PathLike[str]) -> Network:
     The XML declaration's encoding is honoured (UTF-8 when there is none).
 
     Raises:
-        SpecError: as :func:`parse_xmlbif`.
-        OSError: when the file cannot be read.
+        SpecError: as :func:`parse_xmlbif`; also, with one diagnostic, when the file
+            cannot be read or is over ``SECONDFRONT_MAX_MODEL_BYTES``.
     """
     # Bytes go to expat as they are, so the document's own encoding declaration holds.
-    return _parse(Path(path).read_bytes(), str(path))
+    return _parse(read_limited(path), str(path))
 
 
 def write_xmlbif(network: Network) -> str:

@@ -14,11 +14,30 @@ Two deliberate departures from PyYAML's defaults:
 * Only ``true``/``false`` are booleans, as in YAML 1.2. PyYAML follows YAML 1.1, where
   ``yes``, ``no``, ``on``, ``off``, ``y`` and ``n`` are booleans too; state names such as
   ``yes``/``no`` are common in scenario models and must stay strings.
+
+Hostile input. The files come from anywhere, so reading one is bounded and every
+failure is a located ``Diagnostic``, never an exception:
+
+* size: a file over ``SECONDFRONT_MAX_YAML_BYTES`` is refused before it is parsed;
+* nesting: PyYAML composes nodes recursively, so thousands of nested ``[`` would end in
+  a ``RecursionError``; more than ``SECONDFRONT_YAML_MAX_DEPTH`` levels are refused
+  while composing, counting the levels an alias brings in where it is used;
+* aliases and merge keys: an alias is a reference, but the plain data built from the
+  document holds a copy of what it names for every use, so ten lines can stand for
+  billions of values (an "alias bomb"). While composing, each node's expanded size is
+  known from its children's, and the document is refused at the alias or merge key
+  that takes it past ``SECONDFRONT_YAML_MAX_NODES`` values, before any copy is made;
+* values PyYAML cannot build (an unquoted impossible date such as ``2024-02-30``, an
+  hour of 25, an integer of thousands of digits, an unknown ``!tag``), control
+  characters and bytes that are not UTF-8 are reported at their line and column (for
+  bytes that are not UTF-8: the line and the byte within it).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +45,7 @@ from typing import Any
 import yaml
 
 from secondfront.errors import Diagnostic
+from secondfront.model.limits import limit
 
 Path = tuple[str | int, ...]
 """Keys and list indices from the document root to a value."""
@@ -34,8 +54,79 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+class _Refused(Exception):
+    """Internal: the document goes past a limit at ``mark``; reported as one diagnostic."""
+
+    def __init__(self, mark: yaml.Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
 class _SpecLoader(yaml.SafeLoader):
-    """A SafeLoader whose only booleans are true/false (YAML 1.2 core schema)."""
+    """A SafeLoader whose only booleans are true/false (YAML 1.2 core schema), and whose
+    composer bounds nesting depth and the expanded size of the document (see the module
+    docstring)."""
+
+    def __init__(self, stream: str, *, max_depth: int, max_nodes: int) -> None:
+        super().__init__(stream)
+        self.max_depth = max_depth
+        self.max_nodes = max_nodes
+        # Values the built document will hold, each alias counted as a copy of its node.
+        self.expanded = 0
+        # id(node) -> (expanded size, nesting height) of every composed node; nodes stay
+        # alive in the tree while composing, so their ids are stable.
+        self.measure: dict[int, tuple[int, int]] = {}
+        # One entry per open collection: the largest height of its children so far.
+        self.heights: list[int] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node: yaml.Node = super().compose_node(parent, index)
+            # An anchor used inside itself is still being composed (no measure yet); the
+            # builder reports the cycle.
+            size, height = self.measure.get(id(node), (1, 0))
+            if len(self.heights) + height > self.max_depth:
+                raise _Refused(
+                    event.start_mark,
+                    f"alias *{event.anchor} nests the document {len(self.heights) + height} "
+                    f"levels deep, over the limit of {self.max_depth} "
+                    f"({limit('yaml_max_depth').hint()})",
+                )
+            self._count(size, event.start_mark, f"alias *{event.anchor}")
+            self._report(height)
+            return node
+        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
+        if collection and len(self.heights) >= self.max_depth:
+            raise _Refused(
+                event.start_mark,
+                f"lists and mappings are nested more than {self.max_depth} levels deep "
+                f"({limit('yaml_max_depth').hint()})",
+            )
+        before = self.expanded
+        self._count(1, event.start_mark, "this value")
+        if collection:
+            self.heights.append(0)
+        node = super().compose_node(parent, index)
+        height = 1 + self.heights.pop() if collection else 0
+        self.measure[id(node)] = (self.expanded - before, height)
+        self._report(height)
+        return node
+
+    def _count(self, size: int, mark: yaml.Mark, what: str) -> None:
+        self.expanded += size
+        if self.expanded > self.max_nodes:
+            raise _Refused(
+                mark,
+                f"{what} takes the document past {self.max_nodes:,} values (aliases and "
+                f"merge keys count once per use); an alias bomb? "
+                f"({limit('yaml_max_nodes').hint()})",
+            )
+
+    def _report(self, height: int) -> None:
+        if self.heights and height > self.heights[-1]:
+            self.heights[-1] = height
 
 
 _SpecLoader.yaml_implicit_resolvers = {
@@ -113,6 +204,8 @@ class _Builder:
         # Anchored nodes can be reached twice through aliases; a cycle (an anchor used
         # inside itself) would otherwise recurse forever.
         self._active: set[int] = set()
+        # Scalars that failed to build, so a second use through an alias is not reported twice.
+        self._failed: set[int] = set()
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.doc.positions.setdefault(path, _pos(node))
@@ -121,11 +214,17 @@ class _Builder:
             return None
         self._active.add(id(node))
         try:
+            if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+                # SafeLoader would refuse the tag; building a plain list or mapping would
+                # silently drop what it asks for (!!python/object/apply:..., !!set, ...).
+                self._error(node, f"unsupported tag {node.tag!r}; remove it")
+                return None
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path)
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            return self.loader.construct_object(node, deep=True)
+            value = self._scalar(node)
+            return None if value is _FAILED else value
         finally:
             self._active.discard(id(node))
 
@@ -149,7 +248,9 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._error(key_node, "mapping keys must be plain scalars, not lists or mappings")
                 continue
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self._scalar(key_node)
+            if key is _FAILED:
+                continue
             if key in first_seen:
                 self._error(
                     key_node,
@@ -165,9 +266,54 @@ class _Builder:
                 result.setdefault(key, value)
         return result
 
+    def _scalar(self, node: yaml.Node) -> Any:
+        """The value of a scalar node, or ``_FAILED`` after reporting why it has none."""
+        if id(node) in self._failed:
+            return _FAILED
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            problem = exc.problem or "cannot build this value"
+            self._error(node, f"{problem}; quote the value to keep it as text")
+        except (ValueError, OverflowError, TypeError) as exc:
+            self._error(node, _scalar_problem(node, exc))
+        # PyYAML leaves a node that failed in its "being built" table, which would make a
+        # second use of it (through an alias) look like a cycle.
+        self.loader.recursive_objects.pop(node, None)
+        self._failed.add(id(node))
+        return _FAILED
+
     def _error(self, node: yaml.Node, message: str) -> None:
         line, col = _pos(node)
         self.diagnostics.append(Diagnostic(self.doc.path, line, col, message))
+
+
+_FAILED = object()
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_TAG_WORDS = {
+    "tag:yaml.org,2002:timestamp": "date or time",
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+}
+
+
+def _scalar_problem(node: yaml.Node, exc: Exception) -> str:
+    """Why a plain scalar that PyYAML recognised (a date, an integer) cannot be built."""
+    text = str(node.value)
+    shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}...({len(text)} characters)"
+    what = _TAG_WORDS.get(node.tag, "value")
+    if node.tag == "tag:yaml.org,2002:int" and len(text) > 100:
+        digits = sum(ch.isdigit() for ch in text)
+        return (
+            f"integer of {digits} digits is too long (at most {sys.get_int_max_str_digits()}); "
+            "quote it to keep it as text"
+        )
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return (
+            f"invalid date or time {shown}: {exc}; write a real date (YYYY-MM-DD, "
+            "hours 0-23), or quote the value to keep it as text"
+        )
+    return f"invalid {what} {shown}: {exc}; quote the value to keep it as text"
 
 
 def parse_yaml(text: str, path: str = "<string>") -> tuple[YamlDocument, list[Diagnostic]]:
@@ -180,35 +326,110 @@ def parse_yaml(text: str, path: str = "<string>") -> tuple[YamlDocument, list[Di
     Returns:
         the document (``data`` is ``None`` when the text is empty or does not parse) and
         the problems found: a syntax error (one diagnostic at the point PyYAML gave up),
-        duplicate keys, non-scalar keys, recursive aliases.
+        a character YAML does not allow, a limit of :mod:`secondfront.model.limits`
+        passed (size, nesting, values with aliases expanded), duplicate keys,
+        non-scalar keys, recursive aliases, and scalars that cannot be built (an
+        impossible date, an over-long integer, an unknown tag).
     """
     doc = YamlDocument(path, None)
-    loader = _SpecLoader(text)
+    max_chars = limit("max_yaml_bytes").value()
+    if len(text) > max_chars:
+        line, col = _line_col(text, max_chars)
+        return doc, [Diagnostic(path, line, col, _too_large(len(text), max_chars, "characters"))]
+    loader: _SpecLoader | None = None
     try:
+        # The reader checks every character when it is created, so creating it is
+        # inside the try too.
+        loader = _SpecLoader(
+            text,
+            max_depth=limit("yaml_max_depth").value(),
+            max_nodes=limit("yaml_max_nodes").value(),
+        )
         node = loader.get_single_node()
         if node is None:
             return doc, []
         builder = _Builder(loader, doc)
         doc.data = builder.build(node, ())
         return doc, builder.diagnostics
+    except _Refused as exc:
+        doc.data = None
+        line, col = exc.mark.line + 1, exc.mark.column + 1
+        return doc, [Diagnostic(path, line, col, exc.message)]
     except yaml.MarkedYAMLError as exc:
+        doc.data = None
         return doc, [_syntax_diagnostic(path, exc)]
-    except yaml.YAMLError as exc:  # unmarked: e.g. a reader error on bad characters
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else 0
+        return doc, [
+            Diagnostic(
+                path,
+                line,
+                col,
+                f"character U+{char:04X} is not allowed in YAML (control characters and "
+                "NUL are not); remove it or write it as an escape in a double-quoted string",
+            )
+        ]
+    except yaml.YAMLError as exc:  # any other unmarked error
         return doc, [Diagnostic(path, 1, 1, f"invalid YAML: {exc}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml(path: str) -> tuple[YamlDocument, list[Diagnostic]]:
-    """Read and parse a YAML file (see ``parse_yaml``); an unreadable file is a diagnostic."""
+    """Read and parse a YAML file (see ``parse_yaml``).
+
+    A file that cannot be read, is over the size limit or is not UTF-8 is one
+    diagnostic: not UTF-8 at the line of the first bad byte and the byte's position
+    in that line (1-based).
+    """
+    max_bytes = limit("max_yaml_bytes").value()
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(max_bytes + 1)
     except OSError as exc:
         return YamlDocument(path, None), [Diagnostic(path, 0, 0, f"cannot read file: {exc}")]
+    if len(data) > max_bytes:
+        line, col = _line_col_bytes(data, max_bytes)
+        message = _too_large(max(size, len(data)), max_bytes, "bytes")
+        return YamlDocument(path, None), [Diagnostic(path, line, col, message)]
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return YamlDocument(path, None), [Diagnostic(path, 0, 0, f"file is not valid UTF-8: {exc}")]
+        line, col = _line_col_bytes(data, exc.start)
+        bad = data[exc.start : exc.end].hex(" ")
+        message = (
+            f"file is not valid UTF-8: byte(s) {bad} at byte {col} of line {line} "
+            f"({exc.reason}); save the file as UTF-8"
+        )
+        return YamlDocument(path, None), [Diagnostic(path, line, col, message)]
     return parse_yaml(text, path)
+
+
+def _too_large(size: int, max_size: int, unit: str) -> str:
+    return (
+        f"file of {size:,} {unit} is over the limit of {max_size:,} {unit} for YAML files "
+        f"(the position is where the limit falls; {limit('max_yaml_bytes').hint()})"
+    )
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset (line breaks as PyYAML counts them)."""
+    line, start = 1, 0
+    for m in _LINE_BREAK.finditer(text, 0, offset):
+        line, start = line + 1, m.end()
+    return line, offset - start + 1
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_col_bytes(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and byte within the line of a byte offset."""
+    line = data.count(b"\n", 0, offset) + 1
+    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
 def _syntax_diagnostic(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:

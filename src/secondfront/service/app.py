@@ -21,7 +21,7 @@ import secondfront
 from secondfront.errors import SecondfrontError
 from secondfront.service import apidocs, pages
 from secondfront.service.api import Workbench, router
-from secondfront.service.errors import error_body, messages_for, status_for
+from secondfront.service.errors import error_body, messages_for, status_for, wants_html
 from secondfront.service.guard import Guard
 from secondfront.service.settings import Settings
 
@@ -29,10 +29,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _wants_html(request: Request) -> bool:
-    if request.url.path.startswith("/api/"):
-        return False
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept
+    return wants_html(request.url.path, request.headers.get("accept", ""))
 
 
 def _error(request: Request, status: int, errors: list[str]) -> Response:

@@ -21,6 +21,11 @@ naming something the model does not have (422), a ``UsageError`` is a bad reques
 
 ``errors`` lists every problem (one per diagnostic or validation failure) and
 ``error`` is the first of them or a summary; a test over every route pins this.
+
+Pages are for people: an error on a page's address (anything outside ``/api/``, the
+static files and the OpenAPI documents) is rendered as a page with the same message,
+unless the client asks for JSON alone (:func:`wants_html`). The API always answers
+JSON.
 """
 
 from __future__ import annotations
@@ -101,6 +106,30 @@ def messages_for(error: SecondfrontError) -> list[str]:
     return [str(error)]
 
 
+# Addresses whose errors are always JSON: the API, static files, the OpenAPI documents.
+_MACHINE_PREFIXES = ("/api/", "/static/", "/openapi.json", "/docs", "/redoc")
+
+
+def wants_html(path: str, accept: str) -> bool:
+    """Whether an error for a request to ``path`` is rendered as a page.
+
+    Args:
+        path: the request path.
+        accept: its ``Accept`` header ("" when absent).
+
+    Returns:
+        False for machine addresses (``/api/``, ``/static/``, the OpenAPI documents) and
+        for clients that ask for JSON but not HTML; True otherwise, so a browser, or a
+        client that accepts anything, sees the page's error.
+    """
+    if path == "/api" or path.startswith(_MACHINE_PREFIXES):
+        return False
+    accept = accept.lower()
+    if "text/html" in accept:
+        return True
+    return "json" not in accept
+
+
 def error_body(status: int, error: str, errors: Sequence[str] | None = None) -> dict[str, object]:
     """The one JSON shape of every error response."""
     return {
@@ -122,4 +151,5 @@ __all__ = [
     "error_body",
     "messages_for",
     "status_for",
+    "wants_html",
 ]

@@ -6,14 +6,23 @@ What it enforces, and why:
   machine, but a web page in the user's browser could still reach it through DNS
   rebinding (a hostile name that resolves to 127.0.0.1). Requests whose ``Host``
   header is not a loopback name are refused (403).
-* **Token** (when configured, which binding beyond loopback requires): every
-  request must carry it, as ``Authorization: Bearer TOKEN``, the cookie set after a
-  first visit with ``?token=TOKEN``, or that query parameter itself; compared in
-  constant time. Otherwise 401.
+* **Token** (when configured, which binding beyond loopback requires; what makes an
+  acceptable one is in :mod:`secondfront.service.token`): every request must carry
+  it, as ``Authorization: Bearer TOKEN``, the cookie set after a first visit with
+  ``?token=TOKEN``, or that query parameter itself; compared in constant time.
+  Otherwise 401.
+* **Redirects stay on this site**: a GET with ``?token=`` is answered with a redirect
+  to the same address without the token (the cookie set when the token was the right
+  one). The target is the request's path *normalised*: backslashes read as slashes,
+  empty, ``.`` and ``..`` segments removed, every segment percent-encoded. So it is
+  always one ``/`` followed by a path on this site: ``//evil.example/x`` or
+  ``/%5Cevil.example`` (which browsers read as another site) become
+  ``/evil.example/x`` and ``/evil.example``, and a path of any characters can be
+  written in a ``Location`` header.
 * **Cross-site writes**: a request that changes state (POST, PUT, PATCH, DELETE)
-  with an ``Origin`` header from another site is refused (403), and its body must
-  be ``application/json`` (415); a plain HTML form on another site can send
-  neither, so it cannot act on the user's behalf.
+  with an ``Origin`` header from another origin (scheme, host or port) is refused
+  (403), and its body must be ``application/json`` (415); a plain HTML form on
+  another site can send neither, so it cannot act on the user's behalf.
 * **Body size**: a declared ``Content-Length`` above the limit is refused before
   reading (413); a body without one is counted as it streams and cut at the limit.
 * **Headers**: a Content-Security-Policy that allows only this origin (the pages
@@ -28,9 +37,8 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit
 
 from starlette.exceptions import HTTPException
 
@@ -92,42 +100,43 @@ class Guard:
             return
         await self.app(scope, self._limited(receive), _with_headers(send))
 
-    def _check(self, scope: Scope, headers: dict[str, str]) -> tuple[str, str] | None:
+    def _check(self, scope: Scope, headers: dict[str, str]) -> tuple[str, str | None] | None:
         """Raise a ServiceError for a refused request; a (location, cookie) to redirect."""
         method = scope["method"]
         host = headers.get("host", "")
         token = self.settings.token
         if not token:
-            hostname = urlsplit(f"//{host}").hostname or ""
-            if not is_loopback(hostname):
+            if not is_loopback(_hostname(host)):
                 raise ForbiddenHostError(
                     f"host {host!r} is not served: without a token this workbench answers "
                     "only requests addressed to localhost"
                 )
         redirect = None
         if token:
-            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-            cookie = SimpleCookie(headers.get("cookie", ""))
+            raw_query = scope.get("query_string", b"")
+            query = dict(parse_qsl(raw_query.decode("latin-1")))
             auth = headers.get("authorization", "")
+            from_query = query.get("token", "")
             given = [
                 auth[7:] if auth.lower().startswith("bearer ") else "",
-                cookie[COOKIE].value if COOKIE in cookie else "",
-                query.get("token", ""),
+                *_cookies(headers.get("cookie", ""), COOKIE),
+                from_query,
             ]
-            if not any(g and hmac.compare_digest(g.encode(), token.encode()) for g in given):
+            if not any(_same_secret(g, token) for g in given):
                 raise UnauthorizedError(
                     "this workbench needs its token: send 'Authorization: Bearer TOKEN', "
                     "or open any page once with ?token=TOKEN"
                 )
             if method == "GET" and "token" in query:
-                # Move the secret out of the address bar (and history) into a cookie.
-                rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
-                location = scope["path"] + (f"?{rest}" if rest else "")
-                cookie_value = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
-                redirect = (location, cookie_value)
+                # Move the secret out of the address bar (and history) into a cookie; a
+                # wrong one beside a valid cookie or header is only removed.
+                cookie_value = None
+                if _same_secret(from_query, token):
+                    cookie_value = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
+                redirect = (same_site_location(scope["path"], raw_query), cookie_value)
         if method in UNSAFE_METHODS:
             origin = headers.get("origin")
-            if origin is not None and urlsplit(origin).netloc != host:
+            if origin is not None and not same_origin(origin, scope.get("scheme", "http"), host):
                 raise ForbiddenHostError(
                     f"cross-site request refused: origin {origin!r} is not this workbench"
                 )
@@ -170,6 +179,108 @@ class Guard:
         return wrapped
 
 
+def _cookies(header: str, name: str) -> list[str]:
+    """The values of every cookie called ``name`` in a ``Cookie`` header.
+
+    Read by hand: ``http.cookies.SimpleCookie`` raises on some malformed headers (a
+    500 for a request any client can send) and drops every cookie after a bad one.
+    A browser may send two cookies of one name (set for different paths), so all are
+    returned. The token's characters need no quoting (see
+    :mod:`secondfront.service.token`).
+    """
+    found = []
+    for part in header.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep and key.strip() == name:
+            found.append(value.strip())
+    return found
+
+
+def _same_secret(given: str, token: str) -> bool:
+    """Whether ``given`` is the token, compared in constant time."""
+    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+
+
+def _hostname(host: str) -> str:
+    """The name in a ``Host`` header (no port, no brackets); "" when it does not parse."""
+    try:
+        return urlsplit(f"//{host}").hostname or ""
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return ""
+
+
+# RFC 3986 ``pchar`` without "%": what may stay as it is in a path segment.
+_SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
+# In a query: the same, with the separators and "%", so existing escapes are kept.
+_QUERY_SAFE = _SEGMENT_SAFE + "/?%"
+
+
+def same_site_location(path: str, raw_query: bytes = b"") -> str:
+    """A redirect target on this site: ``path`` normalised, and ``raw_query`` without
+    its ``token`` parameters (see the module docstring).
+
+    Args:
+        path: the request path as the server decoded it (``scope["path"]``).
+        raw_query: the query string as received, without ``?``.
+
+    Returns:
+        an absolute path beginning with exactly one ``/``, in ASCII.
+    """
+    segments: list[str] = []
+    for seg in path.replace("\\", "/").split("/"):
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(quote(seg, safe=_SEGMENT_SAFE))
+    location = "/" + "/".join(segments)
+    if segments and path.endswith(("/", "\\")):
+        location += "/"
+    kept = [
+        quote(part.decode("latin-1"), safe=_QUERY_SAFE, encoding="latin-1")
+        for part in raw_query.split(b"&")
+        if part and unquote_plus(part.split(b"=", 1)[0].decode("latin-1")) != "token"
+    ]
+    return location + ("?" + "&".join(kept) if kept else "")
+
+
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+def _origin_key(scheme: str, netloc: str) -> tuple[str, str, str] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None if unparsable."""
+    scheme = scheme.lower()
+    try:
+        parts = urlsplit(f"//{netloc}")
+        name = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    if not name:
+        return None
+    return scheme, name, str(port) if port is not None else _DEFAULT_PORTS.get(scheme, "")
+
+
+def same_origin(origin: str, scheme: str, host: str) -> bool:
+    """Whether an ``Origin`` header names this server: same scheme, host and port.
+
+    Args:
+        origin: the header, e.g. ``"https://127.0.0.1:8000"`` (``"null"`` never matches).
+        scheme: the scheme the request came in on (``scope["scheme"]``).
+        host: the request's ``Host`` header.
+    """
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in _DEFAULT_PORTS or parts.path not in ("", "/"):
+        return False
+    mine = _origin_key(scheme, host)
+    return mine is not None and _origin_key(parts.scheme, parts.netloc) == mine
+
+
 def _with_headers(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -196,20 +307,18 @@ async def _send_error(send: Send, error: ServiceError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _send_redirect(send: Send, location: str, cookie: str) -> None:
+async def _send_redirect(send: Send, location: str, cookie: str | None) -> None:
+    headers = [(b"location", location.encode("ascii")), (b"content-length", b"0")]
+    if cookie is not None:
+        headers.append((b"set-cookie", cookie.encode("ascii")))
     await send(
         {
             "type": "http.response.start",
             "status": 303,
-            "headers": [
-                (b"location", location.encode("latin-1")),
-                (b"set-cookie", cookie.encode("latin-1")),
-                (b"content-length", b"0"),
-                *SECURITY_HEADERS,
-            ],
+            "headers": [*headers, *SECURITY_HEADERS],
         }
     )
     await send({"type": "http.response.body", "body": b""})
 
 
-__all__ = ["COOKIE", "Guard"]
+__all__ = ["COOKIE", "Guard", "same_origin", "same_site_location"]

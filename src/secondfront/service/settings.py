@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from secondfront.errors import UsageError
+from secondfront.service.token import GENERATE, TOKEN_RULE, token_problem
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "token",
         "SECONDFRONT_TOKEN",
         "",
-        "Shared secret; when set, every request must carry it (header, cookie or ?token= once).",
+        "Shared secret; when set, every request must carry it (header, cookie or ?token= once); "
+        "16+ visible ASCII characters, 8+ of them different.",
     ),
     SettingSpec(
         "max_body_bytes",
@@ -139,8 +141,11 @@ class Settings:
                 "could use the workbench. Set SECONDFRONT_TOKEN to a long random secret, "
                 "or bind 127.0.0.1."
             )
-        if self.token is not None and len(self.token) < 16:
-            raise UsageError("SECONDFRONT_TOKEN must be at least 16 characters long")
+        problem = token_problem(self.token) if self.token is not None else None
+        if problem is not None:
+            raise UsageError(
+                f"SECONDFRONT_TOKEN must be {TOKEN_RULE}; {problem}. Make one with {GENERATE}"
+            )
         if self.max_body_bytes < 1024 or self.max_batch < 1:
             raise UsageError("max_body_bytes must be >= 1024 and max_batch >= 1")
 
