@@ -338,10 +338,28 @@ def plan_info(
 @user_errors
 def check(
     path: Annotated[str, typer.Argument(help="A spec, BIF or XMLBIF file, or a model name.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 while a draft has work left.")
+    ] = False,
 ) -> None:
-    """Validate a model file: print `ok`, or every problem as path:line:col and exit 2."""
+    """Validate a model file: print `ok`, or every problem as path:line:col and exit 2.
+
+    A valid spec that is still a draft also gets what is left as warnings."""
     network = load(path)
-    out.print(f"ok: {network.name}: {len(network)} variables", highlight=False)
+    left = _draft_leftovers(network)
+    for item in left:
+        err.print(str(item), markup=False, highlight=False)
+    note = f" (draft: {len(left)} items left)" if left else ""
+    out.print(f"ok: {network.name}: {len(network)} variables{note}", highlight=False)
+    if left and strict:
+        raise typer.Exit(1)
+
+
+def _draft_leftovers(network: Any) -> list[Any]:
+    from secondfront.model.draft import leftovers
+
+    path = network.meta.get("path")
+    return leftovers(path) if network.meta.get("spec") is not None and path else []
 
 
 # -- explain -------------------------------------------------------------------------
@@ -481,7 +499,13 @@ def sources_verify(
 # Commands of other capabilities live in modules of their own under secondfront.cli;
 # each defines ``register(app)``. Listed explicitly: a missing module is an error, not
 # a silently absent command.
-COMMAND_MODULES: tuple[str, ...] = ("evidence", "uncertainty", "workbench", "simulate")
+COMMAND_MODULES: tuple[str, ...] = (
+    "evidence",
+    "uncertainty",
+    "workbench",
+    "simulate",
+    "argument",
+)
 
 
 def _register_commands() -> None:
