@@ -141,11 +141,19 @@ def forecast(
         int, typer.Option("--samples", min=1, help="Parameter sets to sample.")
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
+    overlay: Annotated[
+        list[Path] | None,
+        typer.Option("--overlay", help="An analyst's numbers (overlay file). Repeatable."),
+    ] = None,
 ) -> None:
     """Forecast a model's outcomes, with the claims each one rests on."""
     from secondfront.analysis.forecast import forecast as run_forecast
 
     network = load(model)
+    for path in overlay or []:
+        from secondfront.analysis.overlay import apply_overlay, load_overlay
+
+        network = apply_overlay(network, load_overlay(path, network))
     ev: dict[str, Any] = {**parse_assignments(evidence, "evidence"), **parse_soft(soft)}
     interventions = parse_assignments(do, "intervention")
     result = run_forecast(network, ev, interventions)

@@ -40,6 +40,14 @@ def _pct(p: float) -> str:
     return f"{p:.3f}"
 
 
+def _value(v: object) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(f"{x:.3g}" for x in v) + "]"
+    return f"{v:.3g}" if isinstance(v, float | int) else str(v)
+
+
 def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -188,5 +196,61 @@ def register(app: typer.Typer) -> None:
         out.print(
             "at risk = (1 - grading weight) x influence; gradings enter no parameter of "
             "the model, only this column (re-grade a source to move it).",
+            style="dim",
+        )
+
+    @app.command("pool")
+    @user_errors
+    def pool_command(
+        model: Annotated[str, typer.Argument(help="Model name or file.")],
+        overlays: Annotated[list[Path], typer.Argument(help="Overlay files, one per analyst.")],
+        evidence: EvidenceOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Pool several analysts' overlays (linear and logarithmic) and show where they differ."""
+        from secondfront.analysis.overlay import load_overlay, pool
+
+        network = load(model)
+        for path in overlays:
+            if not path.exists():
+                raise UsageError(f"{path}: no such file")
+        loaded = [load_overlay(path, network) for path in overlays]
+        result = pool(network, loaded, parse_assignments(evidence, "evidence"))
+        if as_json:
+            _emit_json(result.as_json())
+            return
+        table = Table(title=f"{result.model}: {len(result.analysts)} analysts pooled")
+        table.add_column("outcome")
+        table.add_column("model", justify="right")
+        for a, w in zip(result.analysts, result.weights, strict=True):
+            table.add_column(f"{a} (w {w:.2f})", justify="right")
+        table.add_column("linear pool", justify="right")
+        table.add_column("log pool", justify="right")
+        table.add_column("spread", justify="right")
+        for o in result.outcomes:
+            table.add_row(
+                f"{o.outcome}={o.state}",
+                _pct(o.model),
+                *[_pct(p) for p in o.analysts],
+                _pct(o.linear),
+                _pct(o.logarithmic),
+                _pct(o.spread),
+            )
+        out.print(table)
+        disputed = Table(title="parameters the analysts set")
+        disputed.add_column("parameter")
+        disputed.add_column("model", justify="right")
+        for a in result.analysts:
+            disputed.add_column(a, justify="right")
+        for path, row in result.disputed.items():
+            disputed.add_row(
+                path,
+                _value(row["model"]),
+                *[_value(row["analysts"][a]) for a in result.analysts],
+            )
+        out.print(disputed)
+        out.print(
+            "linear pool: sum_i w_i P_i; logarithmic pool: prod_i P_i^w_i renormalised "
+            "(externally Bayesian; confident analysts weigh more).",
             style="dim",
         )
