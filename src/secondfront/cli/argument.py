@@ -254,3 +254,87 @@ def register(app: typer.Typer) -> None:
             "(externally Bayesian; confident analysts weigh more).",
             style="dim",
         )
+
+    @app.command("compare")
+    @user_errors
+    def compare_command(
+        model_a: Annotated[str, typer.Argument(help="Model A (name or file).")],
+        model_b: Annotated[str, typer.Argument(help="Model B (name or file).")],
+        evidence: EvidenceOpt = None,
+        top: Annotated[int, typer.Option("--top", min=1, help="Rows per section.")] = 10,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Two arguments on one question: forecasts, where they differ, what would decide."""
+        from secondfront.analysis.compare import compare
+
+        result = compare(load(model_a), load(model_b), parse_assignments(evidence, "evidence"))
+        if as_json:
+            _emit_json(result.as_json())
+            return
+        a, b = result.model_a, result.model_b
+        out.print(f"A = {a}   B = {b}", highlight=False)
+        table = Table(title="shared outcomes")
+        table.add_column("outcome")
+        table.add_column("A", justify="right")
+        table.add_column("B", justify="right")
+        table.add_column("A - B", justify="right")
+        for o in result.outcomes:
+            table.add_row(
+                f"{o.outcome}={o.state}", _pct(o.p_a), _pct(o.p_b), f"{o.difference:+.3f}"
+            )
+        out.print(table)
+        if result.only_a or result.only_b:
+            out.print(
+                f"outcomes of A only: {', '.join(result.only_a) or '-'}; "
+                f"of B only: {', '.join(result.only_b) or '-'}",
+                highlight=False,
+            )
+        ind = Table(title="indicators that decide between them (expected log Bayes factor, nats)")
+        ind.add_column("indicator")
+        ind.add_column("P seen A / B", justify="right")
+        ind.add_column("BF A:B if seen", justify="right")
+        ind.add_column("if not seen", justify="right")
+        ind.add_column("E[log BF] A / B", justify="right")
+        ind.add_column("outcome if seen A / B", justify="right")
+        for d in result.indicators[:top]:
+            ind.add_row(
+                d.indicator,
+                f"{_pct(d.p_a)} / {_pct(d.p_b)}",
+                f"{d.bf_if_seen:.2f}",
+                f"{d.bf_if_not_seen:.2f}",
+                f"{d.expected_log_bf_a:.3f} / {d.expected_log_bf_b:.3f}",
+                f"{d.outcome}: {_pct(d.a_if_seen)} / {_pct(d.b_if_seen)}",
+            )
+        out.print(ind)
+        var = Table(title="shared variables whose marginals differ most (total variation)")
+        var.add_column("variable")
+        var.add_column("A")
+        var.add_column("B")
+        var.add_column("distance", justify="right")
+        for v in result.variables[:top]:
+            var.add_row(
+                v.variable,
+                " ".join(f"{s}={x:.2f}" for s, x in zip(v.states, v.a, strict=True)),
+                " ".join(f"{s}={x:.2f}" for s, x in zip(v.states, v.b, strict=True)),
+                f"{v.distance:.3f}",
+            )
+        out.print(var)
+        if result.parameters:
+            par = Table(title="shared parameters that differ most")
+            par.add_column("parameter")
+            par.add_column("A", justify="right")
+            par.add_column("B", justify="right")
+            par.add_column("distance", justify="right")
+            for p in result.parameters[:top]:
+                par.add_row(p.path, _value(p.a), _value(p.b), f"{p.distance:.3f}")
+            out.print(par)
+        wiring = [d for d in result.links if d.ends_shared]
+        if wiring:
+            out.print("[bold]links drawn by one argument only[/bold] (both have the variables)")
+            for d in wiring[:top]:
+                out.print(f"  {d.in_model} only: {d.parent} -> {d.child}", highlight=False)
+        out.print(
+            f"{sum(not d.ends_shared for d in result.links)} further links involve variables "
+            "only one model has (--json lists them).",
+            style="dim",
+        )
