@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -74,6 +75,4 @@ def test_flagship_and_second_argument_disagree_where_expected() -> None:
     # The regime-security argument reads troop movements as signalling, so they are
     # seen more often under it and a sighting favours it.
     assert top.indicator == "troops_toward_southern_border" and top.favours_if_seen == "B"
-    assert all(
-        x.jeffreys >= y.jeffreys for x, y in zip(result.indicators, result.indicators[1:])
-    )
+    assert all(x.jeffreys >= y.jeffreys for x, y in itertools.pairwise(result.indicators))
