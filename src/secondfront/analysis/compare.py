@@ -343,16 +343,16 @@ def compare(a: Network, b: Network, evidence: Evidence | None = None) -> Compari
         # Indicator states: first "absent", last "present" (spec convention).
         absent, present = r, r + 1
         r += 2
-        pa, pb = float(np.exp(log_a[present])), float(np.exp(log_b[present]))
+        qa, qb = float(np.exp(log_a[present])), float(np.exp(log_b[present]))
         found.append(
             DiscriminatingIndicator(
                 n,
-                pa,
-                pb,
-                max(pa, _EPS) / max(pb, _EPS),
-                max(1 - pa, _EPS) / max(1 - pb, _EPS),
-                _kl(pa, pb),
-                _kl(pb, pa),
+                qa,
+                qb,
+                max(qa, _EPS) / max(qb, _EPS),
+                max(1 - qa, _EPS) / max(1 - qb, _EPS),
+                _kl(qa, qb),
+                _kl(qb, qa),
                 first,
                 float(post_a.marginals[first][present, k_a]),
                 float(post_b.marginals[first][present, k_b]),

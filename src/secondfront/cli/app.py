@@ -429,14 +429,22 @@ def explain(
 def export(
     path: Annotated[str, typer.Argument(help="Model file or name.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="bif, net (Hugin), xdsl (GeNIe), json or dot.")
+        str,
+        typer.Option(
+            "--format", "-f", help="bif, net (Hugin), xdsl (GeNIe), json, dot or argdown."
+        ),
     ] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
 ) -> None:
     """Export a model as BIF, JSON or Graphviz DOT."""
     from secondfront.model.export import export as run_export
 
-    text = run_export(load(path), fmt)
+    if fmt == "argdown":  # an argument map needs the model evaluated (analysis layer)
+        from secondfront.analysis.argmap import argument_map, render_argdown
+
+        text = render_argdown(argument_map(load(path)))
+    else:
+        text = run_export(load(path), fmt)
     if output is None:
         sys.stdout.write(text)
     else:

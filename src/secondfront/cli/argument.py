@@ -242,9 +242,9 @@ def register(app: typer.Typer) -> None:
         disputed.add_column("model", justify="right")
         for a in result.analysts:
             disputed.add_column(a, justify="right")
-        for path, row in result.disputed.items():
+        for key, row in result.disputed.items():
             disputed.add_row(
-                path,
+                key,
                 _value(row["model"]),
                 *[_value(row["analysts"][a]) for a in result.analysts],
             )
@@ -328,13 +328,14 @@ def register(app: typer.Typer) -> None:
             for p in result.parameters[:top]:
                 par.add_row(p.path, _value(p.a), _value(p.b), f"{p.distance:.3f}")
             out.print(par)
-        wiring = [d for d in result.links if d.ends_shared]
+        wiring = [link for link in result.links if link.ends_shared]
         if wiring:
             out.print("[bold]links drawn by one argument only[/bold] (both have the variables)")
-            for d in wiring[:top]:
-                out.print(f"  {d.in_model} only: {d.parent} -> {d.child}", highlight=False)
+            for link in wiring[:top]:
+                out.print(f"  {link.in_model} only: {link.parent} -> {link.child}", highlight=False)
         out.print(
-            f"{sum(not d.ends_shared for d in result.links)} further links involve variables "
+            f"{sum(not link.ends_shared for link in result.links)} further links involve "
+            "variables "
             "only one model has (--json lists them).",
             style="dim",
         )
