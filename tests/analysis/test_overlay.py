@@ -91,3 +91,23 @@ parameters:
         assert line.startswith(where) and what in line, line
     assert any("unknown field 'value'" in ln and ln.startswith("mine.yaml:8:") for ln in lines)
     assert all(": error: " in ln for ln in lines)
+
+
+def test_rendered_overlay_reads_back(tiny) -> None:
+    from secondfront.analysis.overlay import render_overlay
+
+    text = render_overlay(
+        "tiny",
+        "what-if session",
+        {
+            "entry.noisy_or.leak": (0.2, 'edited: "higher"'),
+            "pressure.table": ([0.3, 0.7], "more pressure"),
+        },
+    )
+    overlay = parse_overlay(text, tiny)
+    assert {v.path: v.value for v in overlay.values} == {
+        "entry.noisy_or.leak": 0.2,
+        "pressure.table": (0.3, 0.7),
+    }
+    assert overlay.values[0].reason == 'edited: "higher"'
+    assert overlay.analyst == "what-if session"

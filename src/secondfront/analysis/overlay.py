@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ __all__ = [
     "load_overlay",
     "parse_overlay",
     "pool",
+    "render_overlay",
 ]
 
 OVERLAY_FORMAT = "secondfront-overlay/1"
@@ -228,6 +230,44 @@ def load_overlay(path: str | os.PathLike[str], network: Network) -> Overlay:
 def parse_overlay(text: str, network: Network, path: str = "<string>") -> Overlay:
     """``load_overlay`` for YAML given as a string."""
     return _checked(*parse_yaml(text, path), network)
+
+
+def render_overlay(
+    model: str,
+    analyst: str,
+    values: Mapping[str, tuple[float | Sequence[float], str]],
+    weight: float = 1.0,
+) -> str:
+    """An overlay file (YAML) from parameter edits, e.g. those of a what-if session.
+
+    Args:
+        model: the model's name.
+        analyst: who made the edits.
+        values: parameter path -> (value, reason); a distribution as a sequence.
+        weight: pooling weight.
+
+    Returns:
+        text that ``parse_overlay`` reads back to the same values (it checks the paths
+        and numbers against the model, so save what it accepts).
+    """
+    lines = [
+        f"overlay: {OVERLAY_FORMAT}",
+        f"model: {model}",
+        f"analyst: {json.dumps(analyst, ensure_ascii=False)}",
+        f"weight: {weight!r}",
+        "parameters:",
+    ]
+    for path, (value, reason) in values.items():
+        number = (
+            "[" + ", ".join(repr(float(x)) for x in value) + "]"
+            if isinstance(value, Sequence)
+            else repr(float(value))
+        )
+        key = "p" if isinstance(value, Sequence) or ".logistic." not in path else "value"
+        lines.append(
+            f"  {path}: {{{key}: {number}, reason: {json.dumps(reason, ensure_ascii=False)}}}"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _values(network: Network, overlays: Sequence[Overlay]) -> dict[str, np.ndarray]:

@@ -354,7 +354,7 @@ def check(
 
     A valid spec that is still a draft also gets what is left as warnings."""
     network = load(path)
-    left = _draft_leftovers(network)
+    left = _draft_leftovers(path)
     for item in left:
         err.print(str(item), markup=False, highlight=False)
     note = f" (draft: {len(left)} items left)" if left else ""
@@ -363,11 +363,12 @@ def check(
         raise typer.Exit(1)
 
 
-def _draft_leftovers(network: Any) -> list[Any]:
+def _draft_leftovers(name_or_path: str) -> list[Any]:
     from secondfront.model.draft import leftovers
+    from secondfront.model.formats import format_for
 
-    path = network.meta.get("path")
-    return leftovers(path) if network.meta.get("spec") is not None and path else []
+    file = resolve_model(name_or_path)
+    return leftovers(file) if format_for(file).name == "spec" else []
 
 
 # -- explain -------------------------------------------------------------------------
