@@ -10,7 +10,8 @@ check; ICD 203's standard that assumptions be identified and their effect stated
   machinery of ``sensitivity``: the same sweep ends, all rows in one batched
   evaluation). For each group it names the indicator that would best expose the
   assumption if it were wrong: the watchlist indicator with the most mutual
-  information with the variable whose table the parameters shape.
+  information with the variable whose table the parameters shape (for an indicator's
+  own likelihood, the indicator itself: how often it shows).
 * **What if a source were false?** ``source_influence`` resets, for each source, every
   parameter that rests on it to an uninformative value and reports the change of each
   outcome. A parameter rests on a source when it cites one of the source's claims, or
@@ -245,7 +246,8 @@ def _indicator_information(network: Network, spec: ScenarioSpec) -> dict[str, tu
                 continue
             nz = (q > 0) & (prior > 0)
             scores[n] = scores.get(n, 0.0) + pi * float(np.sum(q[nz] * np.log2(q[nz] / prior[nz])))
-        scores.pop(var, None)  # an indicator does not "expose" itself
+        # An indicator's own likelihood is best checked by watching the indicator
+        # itself (how often it shows): its information with itself is its entropy.
         if scores:
             name = max(scores, key=lambda k: scores[k])
             best[var] = (name, max(scores[name], 0.0))
