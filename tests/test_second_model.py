@@ -14,7 +14,7 @@ import pytest
 
 from secondfront.model.draft import leftovers
 from secondfront.model.formats import load, resolve_model
-from secondfront.model.sourcetext import resolve, unresolved_locators
+from secondfront.model.sourcetext import resolve, split_source, unresolved_locators
 
 NAME = "isw-belarus-restraint"
 
@@ -63,6 +63,13 @@ def test_locators_resolve_and_claims_are_paraphrased(spec, source: str) -> None:
     text = (folder / f"{source}.txt").read_text(encoding="utf-8")
     locators = [str(c.locator) for c in spec.claims if c.source == source]
     assert locators and unresolved_locators(locators, text) == []
+    left_out = [str(n.locator) for n in spec.not_modelled if n.source == source]
+    assert unresolved_locators(left_out, text) == []
+    items = [c for c in spec.claims if c.source == source]
+    items += [n for n in spec.not_modelled if n.source == source]
+    covered = {ps for item in items for ps in item.locator.sentences()}
+    every = {(p, s) for p, par in enumerate(split_source(text), 1) for s in range(1, len(par) + 1)}
+    assert covered == every, sorted(every - covered)
     for claim in (c for c in spec.claims if c.source == source):
         cited = " ".join(resolve(text, str(claim.locator)))
         assert not _ngrams(_words(claim.says), 6) & _ngrams(_words(cited), 6), claim.id

@@ -130,3 +130,25 @@ def test_compare_and_argdown_export(tmp_path: Path) -> None:
     assert code == 0, stderr
     code, stdout, _ = run("check", str(draft))
     assert code == 0 and "items left" in stdout
+
+
+def test_sources_verify_counts_only_the_passages_of_that_source(tmp_path: Path) -> None:
+    source = tmp_path / "en.txt"
+    shutil.copy(HELDOUT / "en.txt", source)
+    draft = tmp_path / "draft.yaml"
+    assert run("new", "--source", str(source), "--id", "note", "-o", str(draft))[0] == 0
+    text = draft.read_text(encoding="utf-8")
+    text = text.replace(
+        "not_modelled: []",
+        'not_modelled:\n  - {locator: P40.S1, source: other, reason: "another text"}',
+    )
+    text = text.replace(
+        "sources:\n",
+        'sources:\n  - {id: other, author: B, title: T, date: "2024", kind: report, grading: B2}\n',
+    )
+    draft.write_text(text, encoding="utf-8")
+    code, stdout, stderr = run(
+        "sources", "verify", str(source), "--model", str(draft), "--source", "note"
+    )
+    assert code == 0, stderr
+    assert "6 locators" in stdout  # P40.S1 belongs to the other source

@@ -202,3 +202,15 @@ def test_bad_arguments_are_explained(kwargs: dict[str, str], match: str) -> None
 def test_empty_text_is_an_error() -> None:
     with pytest.raises(UsageError, match="empty"):
         new_draft("\n  \n", "src")
+
+
+def test_not_modelled_may_name_its_source_and_an_unknown_one_is_an_error() -> None:
+    from secondfront.model.scenario import check_spec_text
+
+    text = _finish(_draft_text("en"), "en").replace(
+        "not_modelled: []",
+        'not_modelled:\n  - {locator: P9.S9, source: elsewhere, reason: "other text"}',
+    )
+    (diag,) = check_spec_text(text, "m.yaml")
+    assert "not_modelled P9.S9 names unknown source 'elsewhere'" in diag.message
+    assert diag.line > 0

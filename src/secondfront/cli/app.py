@@ -498,7 +498,7 @@ def sources_verify(
         raise UsageError(f"unknown source {source!r}; sources: {', '.join(spec.sources_by_id)}")
     body = text.read_text(encoding="utf-8")
     locators = [str(c.locator) for c in spec.claims if c.source == source]
-    locators += [str(n.locator) for n in spec.not_modelled]
+    locators += [str(n.locator) for n in spec.not_modelled if n.source in (None, source)]
     missing = unresolved_locators(locators, body)
     if missing:
         for loc in missing:
