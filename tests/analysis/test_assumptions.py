@@ -56,6 +56,8 @@ def test_key_assumptions_group_by_text_and_claim_with_fallback_sweep() -> None:
     assert len(check.fallback) == 5  # the tiny model states no uncertainty
     assert keys[("claim", "cb1")].max_swing == 0.0  # an indicator likelihood
     assert keys[("claim", "cb1")].indicator == "troops"  # checked by watching it
+    # A tie between the variables a claim shapes goes to the first in the file.
+    assert keys[("claim", "ca1")].exposes == "pressure"
     assert check.items[0].max_swing >= check.items[-1].max_swing
     # The one indicator exposes what shapes entry.
     assert keys[("assumption", "base rate (rep)")].indicator == "troops"

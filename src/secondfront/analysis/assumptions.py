@@ -254,6 +254,16 @@ def _indicator_information(network: Network, spec: ScenarioSpec) -> dict[str, tu
     return best
 
 
+def _exposed_variable(variables: Sequence[str], indicators: set[str]) -> str:
+    """The variable a group of parameters is mostly about, deterministically.
+
+    A mechanism (a variable) is preferred to an indicator's own likelihood; among
+    equals, the most frequent, then the first in file order.
+    """
+    pool = [v for v in variables if v not in indicators] or list(variables)
+    return max(dict.fromkeys(pool), key=lambda v: (pool.count(v), -pool.index(v)))
+
+
 def key_assumptions(
     network: Network, confidence: float = 0.9, evidence: Evidence | None = None
 ) -> AssumptionsCheck:
@@ -300,11 +310,11 @@ def key_assumptions(
         for cid in p.claims:
             groups.setdefault(("claim", cid), []).append(i)
     best = _indicator_information(network, spec)
+    indicator_names = {i.name for i in spec.indicators}
     claims = spec.claims_by_id
     items: list[KeyAssumption] = []
     for (kind, key), indices in groups.items():
-        variables = [params[i].variable for i in indices]
-        exposes = max(set(variables), key=variables.count)
+        exposes = _exposed_variable([params[i].variable for i in indices], indicator_names)
         indicator, info = best.get(exposes, (None, 0.0))
         if kind == "claim":
             c = claims[key]
