@@ -158,3 +158,80 @@ def test_seed_locators_resolve_and_a_broken_one_is_reported():
         "P8.S1",
         "P5.S4-S6",
     ]
+
+
+# -- Russian, Ukrainian and Belarusian texts ----------------------------------------
+
+CYRILLIC_CASES = [
+    # (language, paragraph, expected sentences)
+    (
+        "ru",
+        "В 2022 г. войска вошли с территории РБ, т. е. Минск соучаствовал. "
+        "Затем А. Г. Лукашенко заявил: «Мы не вступим. Никогда». Ему мало кто верит!",
+        [
+            "В 2022 г. войска вошли с территории РБ, т. е. Минск соучаствовал.",
+            "Затем А. Г. Лукашенко заявил: «Мы не вступим. Никогда».",
+            "Ему мало кто верит!",
+        ],
+    ),
+    (
+        "ru",
+        "«Нет войне!» Такой плакат видели на ул. Ленина и в парке им. Горького. Всё.",
+        [
+            "«Нет войне!»",
+            "Такой плакат видели на ул. Ленина и в парке им. Горького.",
+            "Всё.",
+        ],
+    ),
+    (
+        "uk",
+        "У 2023 р. Білорусь прийняла ядерну зброю, т. зв. «стримування». "
+        "Як писав О. Ю. Коваль, це «погроза. Не більше». Чи так це?",
+        [
+            "У 2023 р. Білорусь прийняла ядерну зброю, т. зв. «стримування».",
+            "Як писав О. Ю. Коваль, це «погроза. Не більше».",
+            "Чи так це?",
+        ],
+    ),
+    (
+        "be",
+        "У 2020 г. на вул. Кальварыйскай сабраліся тысячы людзей. "
+        "С. Ціханоўская сказала: «Мы разам!» Улада адказала рэпрэсіямі.",
+        [
+            "У 2020 г. на вул. Кальварыйскай сабраліся тысячы людзей.",
+            "С. Ціханоўская сказала: «Мы разам!»",
+            "Улада адказала рэпрэсіямі.",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "paragraph", "expected"), CYRILLIC_CASES)
+def test_cyrillic_abbreviations_initials_and_quotes(lang, paragraph, expected):
+    assert split_source(paragraph)[0] == expected, lang
+
+
+def test_unbalanced_guillemet_does_not_swallow_the_paragraph():
+    assert split_source("Он начал: «Цитата. Без конца. Следующее.")[0] == [
+        "Он начал: «Цитата.",
+        "Без конца.",
+        "Следующее.",
+    ]
+
+
+def test_ellipsis_ends_a_sentence():
+    assert split_source("Ждали долго… Потом ушли.")[0] == ["Ждали долго…", "Потом ушли."]
+
+
+def test_initials_in_latin_text_stay_in_the_sentence():
+    assert split_source("As J. R. Smith wrote. Next.")[0] == ["As J. R. Smith wrote.", "Next."]
+
+
+def test_sentences_with_locators_resolve_to_themselves():
+    from secondfront.model.sourcetext import sentences_with_locators
+
+    text = CYRILLIC_CASES[0][1] + "\n\n" + CYRILLIC_CASES[3][1]
+    located = sentences_with_locators(text)
+    assert [loc for loc, _ in located] == ["P1.S1", "P1.S2", "P1.S3", "P2.S1", "P2.S2", "P2.S3"]
+    for loc, sentence in located:
+        assert resolve(text, loc) == [sentence]

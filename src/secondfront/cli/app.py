@@ -141,11 +141,19 @@ def forecast(
         int, typer.Option("--samples", min=1, help="Parameter sets to sample.")
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
+    overlay: Annotated[
+        list[Path] | None,
+        typer.Option("--overlay", help="An analyst's numbers (overlay file). Repeatable."),
+    ] = None,
 ) -> None:
     """Forecast a model's outcomes, with the claims each one rests on."""
     from secondfront.analysis.forecast import forecast as run_forecast
 
     network = load(model)
+    for path in overlay or []:
+        from secondfront.analysis.overlay import apply_overlay, load_overlay
+
+        network = apply_overlay(network, load_overlay(path, network))
     ev: dict[str, Any] = {**parse_assignments(evidence, "evidence"), **parse_soft(soft)}
     interventions = parse_assignments(do, "intervention")
     result = run_forecast(network, ev, interventions)
@@ -330,10 +338,29 @@ def plan_info(
 @user_errors
 def check(
     path: Annotated[str, typer.Argument(help="A spec, BIF or XMLBIF file, or a model name.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 while a draft has work left.")
+    ] = False,
 ) -> None:
-    """Validate a model file: print `ok`, or every problem as path:line:col and exit 2."""
+    """Validate a model file: print `ok`, or every problem as path:line:col and exit 2.
+
+    A valid spec that is still a draft also gets what is left as warnings."""
     network = load(path)
-    out.print(f"ok: {network.name}: {len(network)} variables", highlight=False)
+    left = _draft_leftovers(path)
+    for item in left:
+        err.print(str(item), markup=False, highlight=False)
+    note = f" (draft: {len(left)} items left)" if left else ""
+    out.print(f"ok: {network.name}: {len(network)} variables{note}", highlight=False)
+    if left and strict:
+        raise typer.Exit(1)
+
+
+def _draft_leftovers(name_or_path: str) -> list[Any]:
+    from secondfront.model.draft import leftovers
+    from secondfront.model.formats import format_for
+
+    file = resolve_model(name_or_path)
+    return leftovers(file) if format_for(file).name == "spec" else []
 
 
 # -- explain -------------------------------------------------------------------------
@@ -395,14 +422,22 @@ def explain(
 def export(
     path: Annotated[str, typer.Argument(help="Model file or name.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="bif, net (Hugin), xdsl (GeNIe), json or dot.")
+        str,
+        typer.Option(
+            "--format", "-f", help="bif, net (Hugin), xdsl (GeNIe), json, dot or argdown."
+        ),
     ] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
 ) -> None:
     """Export a model as BIF, JSON or Graphviz DOT."""
     from secondfront.model.export import export as run_export
 
-    text = run_export(load(path), fmt)
+    if fmt == "argdown":  # an argument map needs the model evaluated (analysis layer)
+        from secondfront.analysis.argmap import argument_map, render_argdown
+
+        text = render_argdown(argument_map(load(path)))
+    else:
+        text = run_export(load(path), fmt)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -455,7 +490,7 @@ def sources_verify(
         raise UsageError(f"unknown source {source!r}; sources: {', '.join(spec.sources_by_id)}")
     body = text.read_text(encoding="utf-8")
     locators = [str(c.locator) for c in spec.claims if c.source == source]
-    locators += [str(n.locator) for n in spec.not_modelled]
+    locators += [str(n.locator) for n in spec.not_modelled if n.source in (None, source)]
     missing = unresolved_locators(locators, body)
     if missing:
         for loc in missing:
@@ -480,6 +515,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "simulate",
     "learning",
     "update",
+    "argument",
 )
 
 

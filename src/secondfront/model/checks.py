@@ -133,6 +133,13 @@ class Checker:
                     f"claim {claim.id!r} cites unknown source {claim.source!r}; "
                     f"known sources: {_names(known)}",
                 )
+        for i, left in self.entries["not_modelled"]:
+            if left.source is not None and left.source not in self.declared["sources"]:
+                self.error(
+                    ("not_modelled", i, "source"),
+                    f"not_modelled {left.locator} names unknown source {left.source!r}; "
+                    f"known sources: {_names(known)}",
+                )
 
     def check_claim_references(self) -> None:
         known = [c.id for _, c in self.entries["claims"]]

@@ -381,10 +381,15 @@ class Claim(SpecModel):
 
 
 class NotModelled(SpecModel):
-    """A passage of a source deliberately left out of the model, with the reason."""
+    """A passage of a source deliberately left out of the model, with the reason.
+
+    ``source`` names the source when a model cites several; without it the passage
+    belongs to every source (the rule for single-source models).
+    """
 
     locator: LocatorField
     reason: Text
+    source: Identifier | None = None
 
 
 class VariableSpec(SpecModel):

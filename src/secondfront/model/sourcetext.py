@@ -15,6 +15,22 @@ straight quotes ``"`` and ``'`` and the typographic ones ``“ ‘ „ ‚ « �
 followed directly by a closing quote (``war.” Then``) does not end a sentence under
 this rule; that is deliberate, so every tool counts the same way.
 
+Three exceptions make the rule work for Russian, Ukrainian and Belarusian texts
+(they change nothing in a text without Cyrillic abbreviations, initials or ``«»``):
+
+* a mark inside balanced guillemets ``«...»`` does not end a sentence: a quotation is
+  part of the sentence that quotes it (``Он сказал: «Нет. Никогда». Затем...`` is one
+  sentence, then another); a mark followed by ``»`` and then whitespace and a capital
+  ends the sentence after the ``»`` (``«Нет войне!» Затем...``), because in these
+  languages no full stop follows ``!»`` or ``?»``;
+* a full stop after a single letter does not end a sentence: initials and one-letter
+  abbreviations (``А. Г. Лукашенко``, ``т. е.``, ``J. Smith``);
+* a full stop after a Cyrillic abbreviation listed in ``ABBREVIATIONS`` (``г.``,
+  ``им.``, ``ул.``, ``р.``, ``тыс.`` ...) does not end a sentence, whatever follows.
+  So ``в 2022 г. Россия`` is one sentence: a year abbreviation at the very end of a
+  sentence is read as inside it. The rule stays mechanical, so every tool counts the
+  same way; ``secondfront new`` shows the sentences it found.
+
 Everything here is a pure function of its arguments. Locators are parsed by
 ``secondfront.model.locator.parse_locator``.
 """
@@ -26,12 +42,35 @@ from collections.abc import Iterable
 from secondfront.errors import SourceTextError
 from secondfront.model.locator import Locator, parse_locator
 
-__all__ = ["OPENING_QUOTES", "resolve", "split_source", "unresolved_locators"]
+__all__ = [
+    "ABBREVIATIONS",
+    "OPENING_QUOTES",
+    "resolve",
+    "sentences_with_locators",
+    "split_source",
+    "unresolved_locators",
+]
 
 #: Characters that, after a sentence mark and whitespace, start a new sentence.
 OPENING_QUOTES = "\"'“‘„‚«‹"
 
-_TERMINALS = ".!?"
+_TERMINALS = ".!?…"
+
+#: Cyrillic abbreviations (lower case, without the full stop) after which a full stop
+#: never ends a sentence: Russian, Ukrainian and Belarusian forms of year(s), city,
+#: named after, street, region, thousand, million, billion, century, see, page,
+#: so-called, professor, general, for example, and similar. One-letter ones (``г``,
+#: ``м``, ``р``, ``т``, ``е``) are covered by the single-letter rule.
+ABBREVIATIONS = frozenset(
+    {
+        "гг", "рр", "им", "ім", "імя", "ул", "вул", "пр", "просп", "пл", "обл", "вобл",
+        "р-н", "тыс", "тис", "млн", "млрд", "руб", "грн", "долл", "дол", "коп", "вв",
+        "ст", "см", "див", "гл", "стр", "зв", "напр", "нпр", "проф", "праф", "акад",
+        "ген", "полк", "подп", "ср", "др", "пр-т", "корп", "кв", "зам", "нач", "тт",
+    }
+)  # fmt: skip
+
+_OPEN_GUILLEMET, _CLOSE_GUILLEMET = "«", "»"
 
 
 def _parse(locator: str) -> Locator:
@@ -46,19 +85,68 @@ def _starts_sentence(ch: str) -> bool:
     return ch.isupper() or ch in OPENING_QUOTES
 
 
+def _word_before(paragraph: str, i: int) -> str:
+    """The word that ends just before position ``i`` (letters, digits and '-')."""
+    j = i
+    while j > 0 and (paragraph[j - 1].isalnum() or paragraph[j - 1] == "-"):
+        j -= 1
+    return paragraph[j:i]
+
+
+def _abbreviation_stop(paragraph: str, i: int) -> bool:
+    """True when the full stop at ``i`` closes an initial or a listed abbreviation."""
+    if paragraph[i] != ".":
+        return False
+    word = _word_before(paragraph, i)
+    if len(word) == 1 and word.isalpha():
+        return True
+    return word.lower() in ABBREVIATIONS
+
+
+def _guillemet_depths(paragraph: str) -> list[int]:
+    """Nesting depth of ``«»`` at each position; all zero when they do not balance.
+
+    Unbalanced guillemets (a quotation that runs over several paragraphs) are ignored,
+    so one stray ``«`` cannot swallow the rest of a paragraph into one sentence.
+    """
+    depths = []
+    depth = 0
+    for ch in paragraph:
+        if ch == _OPEN_GUILLEMET:
+            depth += 1
+        elif ch == _CLOSE_GUILLEMET and depth > 0:
+            depth -= 1
+        depths.append(depth)
+    if depth != 0 or paragraph.count(_OPEN_GUILLEMET) != paragraph.count(_CLOSE_GUILLEMET):
+        return [0] * len(paragraph)
+    return depths
+
+
 def _split_paragraph(paragraph: str) -> list[str]:
     """Split one paragraph (a single line, already stripped) into sentences."""
     sentences: list[str] = []
+    depths = _guillemet_depths(paragraph)
     start = 0
     i = 0
     n = len(paragraph)
     while i < n:
         if paragraph[i] in _TERMINALS:
-            j = i + 1
+            end = i + 1
+            # "!»" ends the sentence after the guillemet (no full stop follows it).
+            while end < n and paragraph[end] == _CLOSE_GUILLEMET:
+                end += 1
+            j = end
             while j < n and paragraph[j].isspace():
                 j += 1
-            if j > i + 1 and j < n and _starts_sentence(paragraph[j]):
-                sentences.append(paragraph[start : i + 1].strip())
+            inside = depths[end - 1] > 0 if end > i + 1 else depths[i] > 0
+            if (
+                j > end
+                and j < n
+                and _starts_sentence(paragraph[j])
+                and not inside
+                and not _abbreviation_stop(paragraph, i)
+            ):
+                sentences.append(paragraph[start:end].strip())
                 start = j
                 i = j
                 continue
@@ -86,6 +174,20 @@ def split_source(text: str) -> list[list[str]]:
         if stripped:
             paragraphs.append(_split_paragraph(stripped))
     return paragraphs
+
+
+def sentences_with_locators(text: str) -> list[tuple[str, str]]:
+    """Every sentence of ``text`` with its locator, in reading order.
+
+    Returns:
+        ``[("P1.S1", sentence), ("P1.S2", sentence), ...]``; the locator of each entry
+        resolves (``resolve``) to exactly that sentence.
+    """
+    return [
+        (f"P{p}.S{s}", sentence)
+        for p, paragraph in enumerate(split_source(text), 1)
+        for s, sentence in enumerate(paragraph, 1)
+    ]
 
 
 def resolve(text: str, locator: str) -> list[str]:

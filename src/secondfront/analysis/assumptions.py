@@ -1,0 +1,470 @@
+"""Key assumptions and the sources they rest on.
+
+Two questions an analyst asks of a model before trusting it (Heuer's key assumptions
+check; ICD 203's standard that assumptions be identified and their effect stated):
+
+* **Which assumptions carry the forecast?** ``key_assumptions`` groups every parameter
+  by what it rests on (each distinct assumption text, and each claim it cites), and
+  gives the group's swing on each outcome: the largest one-at-a-time swing among its
+  parameters, each moved to the ends of its central prior interval (the sensitivity
+  machinery of ``sensitivity``: the same sweep ends, all rows in one batched
+  evaluation). For each group it names the indicator that would best expose the
+  assumption if it were wrong: the watchlist indicator with the most mutual
+  information with the variable whose table the parameters shape (for an indicator's
+  own likelihood, the indicator itself: how often it shows).
+* **What if a source were false?** ``source_influence`` resets, for each source, every
+  parameter that rests on it to an uninformative value and reports the change of each
+  outcome. A parameter rests on a source when it cites one of the source's claims, or
+  when its assumption names the source's id in parentheses (the flagship's convention
+  for figures taken from a listed report). The uninformative values are stated in
+  ``UNINFORMATIVE``: a causal effect (a noisy-OR or noisy-MAX link, a logistic weight)
+  becomes "no effect", anything else (a table row, a leak, an intercept, an indicator
+  likelihood) becomes uniform.
+
+Gradings do not enter the model's numbers; they enter the influence ranking only as
+the *at-risk* figure (1 - weight) x swing, with the package's grading weights
+(``Grading.weight``), so re-grading a source moves it in that column and says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from secondfront.analysis.forecast import outcomes_of
+from secondfront.inference.query import Evidence, posterior_batch
+from secondfront.model.network import Network
+from secondfront.model.parameters import Parameter, ParameterSpace, prior_for
+from secondfront.model.schema import DefaultUncertainty, ScenarioSpec
+
+__all__ = [
+    "FALLBACK_UNCERTAINTY",
+    "UNINFORMATIVE",
+    "AssumptionsCheck",
+    "KeyAssumption",
+    "OutcomeSwing",
+    "SourceInfluence",
+    "SourceInfluenceResult",
+    "key_assumptions",
+    "outcome_probabilities",
+    "source_influence",
+    "spec_of",
+]
+
+#: Uncertainty used to sweep a parameter that states none (and whose model sets no
+#: ``default_uncertainty``): as if estimated from 20 cases, weights give or take 0.75.
+FALLBACK_UNCERTAINTY = DefaultUncertainty(ess=20, sd=0.75)
+
+#: What "uninformative" means for each kind of parameter when a source is dropped.
+UNINFORMATIVE = {
+    "link": "noisy-OR link 0 / noisy-MAX link on the lowest state: the cause has no effect",
+    "weight": "logistic weight 0: the parent has no effect",
+    "intercept": "logistic intercept 0: even odds before the parents act",
+    "other": "uniform: 0.5 for a probability, 1/k for each of k states",
+}
+
+
+def spec_of(network: Network) -> ScenarioSpec:
+    """The scenario spec behind a network (the one place that knows where it is kept).
+
+    Raises:
+        UsageError: the network was not loaded from a scenario spec.
+    """
+    from secondfront.errors import UsageError
+
+    spec = network.meta.get("spec")
+    if not isinstance(spec, ScenarioSpec):
+        raise UsageError(
+            f"{network.name} is not a scenario spec: only specs state claims and assumptions"
+        )
+    return spec
+
+
+@dataclass(frozen=True)
+class OutcomeSwing:
+    """How far one outcome moves.
+
+    Attributes:
+        outcome: outcome variable.
+        state: its headlined state.
+        baseline: P(outcome = state) with the model as written.
+        low: P(outcome = state) at one end (the low sweep end, or the altered model).
+        high: P(outcome = state) at the other end (equal to ``low`` for a single change).
+    """
+
+    outcome: str
+    state: str
+    baseline: float
+    low: float
+    high: float
+
+    @property
+    def swing(self) -> float:
+        """The largest distance from the baseline or between the ends."""
+        return max(
+            abs(self.high - self.low), abs(self.low - self.baseline), abs(self.high - self.baseline)
+        )
+
+
+@dataclass(frozen=True)
+class KeyAssumption:
+    """One assumption, or one claim, and what rests on it.
+
+    Attributes:
+        kind: ``assumption`` (a stated assumption text) or ``claim``.
+        text: the assumption, or the claim's paraphrase.
+        claim: claim id (claims only).
+        locator: the claim's locator (claims only).
+        grading: the claim's grading (claims only).
+        parameters: paths of the parameters resting on it.
+        swings: per outcome, the largest one-at-a-time swing among those parameters.
+        indicator: the indicator that would best expose it if wrong (None: none informs).
+        indicator_information: mutual information (bits) of that indicator with the
+            variable the parameters shape.
+        exposes: that variable.
+    """
+
+    kind: Literal["assumption", "claim"]
+    text: str
+    claim: str | None
+    locator: str | None
+    grading: str | None
+    parameters: tuple[str, ...]
+    swings: tuple[OutcomeSwing, ...]
+    indicator: str | None
+    indicator_information: float
+    exposes: str
+
+    @property
+    def max_swing(self) -> float:
+        """Largest swing over the outcomes."""
+        return max((s.swing for s in self.swings), default=0.0)
+
+
+@dataclass(frozen=True)
+class AssumptionsCheck:
+    """Every assumption and claim of a model, largest swing first.
+
+    Attributes:
+        model: model name.
+        confidence: the central prior interval each parameter is swept over.
+        fallback: parameters swept with ``FALLBACK_UNCERTAINTY`` (they state none).
+        items: the groups.
+    """
+
+    model: str
+    confidence: float
+    fallback: tuple[str, ...]
+    items: tuple[KeyAssumption, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain data for ``--json`` and the API."""
+        return {
+            "model": self.model,
+            "confidence": self.confidence,
+            "fallback_uncertainty": {
+                "ess": FALLBACK_UNCERTAINTY.ess,
+                "sd": FALLBACK_UNCERTAINTY.sd,
+                "parameters": list(self.fallback),
+            },
+            "items": [{**dataclasses.asdict(i), "max_swing": i.max_swing} for i in self.items],
+        }
+
+
+# -- batched outcome evaluation ------------------------------------------------------
+
+
+def outcome_probabilities(
+    network: Network,
+    values: Mapping[str, np.ndarray],
+    batch: int,
+    evidence: Evidence | None = None,
+) -> dict[str, np.ndarray]:
+    """P(outcome = headlined state) for each of ``batch`` parameter sets, in one call.
+
+    Args:
+        network: a model loaded from a spec.
+        values: parameter path -> values, shape ``(batch,)`` or ``(batch, k)``; the rest
+            keep their written values.
+        batch: number of parameter sets.
+        evidence: observations applied to every set.
+
+    Returns:
+        outcome variable -> probabilities, shape ``(batch,)``.
+    """
+    space = ParameterSpace(network)
+    tables = space.tables(values, batch) if values else {}
+    rows = [dict(evidence or {})] * batch
+    if tables:
+        post = posterior_batch(network, rows, cpts=tables, on_impossible="nan")
+    else:
+        post = posterior_batch(network, rows, on_impossible="nan")
+    out: dict[str, np.ndarray] = {}
+    for var, _, state in outcomes_of(network):
+        k = network.variables[var].index(state)
+        out[var] = post.marginals[var][:, k]
+    return out
+
+
+def _sweep_ends(
+    space: ParameterSpace, p: Parameter, confidence: float
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Sweep ends of ``p``; a parameter without a prior gets the fallback one."""
+    if p.prior is not None:
+        lo, hi = space.sweep(p, confidence)
+        return lo, hi, False
+    prior, _ = prior_for(p.kind, p.value, None, FALLBACK_UNCERTAINTY)
+    lo, hi = space.sweep(dataclasses.replace(p, prior=prior), confidence)
+    return lo, hi, True
+
+
+def _indicator_information(network: Network, spec: ScenarioSpec) -> dict[str, tuple[str, float]]:
+    """For every variable, the indicator with most mutual information with it (bits).
+
+    One batched call: one evidence row per indicator state; P(state) and the posterior
+    of every variable come from it.
+    """
+    names = [i.name for i in spec.indicators]
+    if not names:
+        return {}
+    requests = [(n, s) for n in names for s in network.variables[n].states]
+    post = posterior_batch(network, [{}] + [{n: s} for n, s in requests], on_impossible="nan")
+    p_obs = np.exp(post.log_evidence[1:] - post.log_evidence[0])
+    best: dict[str, tuple[str, float]] = {}
+    for var in network.names:
+        prior = post.marginals[var][0]
+        scores: dict[str, float] = {}
+        for r, (n, _) in enumerate(requests, start=1):
+            pi = float(p_obs[r - 1])
+            q = post.marginals[var][r]
+            if pi <= 0 or not np.all(np.isfinite(q)):
+                continue
+            nz = (q > 0) & (prior > 0)
+            scores[n] = scores.get(n, 0.0) + pi * float(np.sum(q[nz] * np.log2(q[nz] / prior[nz])))
+        # An indicator's own likelihood is best checked by watching the indicator
+        # itself (how often it shows): its information with itself is its entropy.
+        if scores:
+            name = max(scores, key=lambda k: scores[k])
+            best[var] = (name, max(scores[name], 0.0))
+    return best
+
+
+def _exposed_variable(variables: Sequence[str], indicators: set[str]) -> str:
+    """The variable a group of parameters is mostly about, deterministically.
+
+    A mechanism (a variable) is preferred to an indicator's own likelihood; among
+    equals, the most frequent, then the first in file order.
+    """
+    pool = [v for v in variables if v not in indicators] or list(variables)
+    return max(dict.fromkeys(pool), key=lambda v: (pool.count(v), -pool.index(v)))
+
+
+def key_assumptions(
+    network: Network, confidence: float = 0.9, evidence: Evidence | None = None
+) -> AssumptionsCheck:
+    """Group every parameter by the assumption or claim it rests on, with its swings.
+
+    Args:
+        network: a model loaded from a spec.
+        confidence: central prior interval each parameter is swept over.
+        evidence: observations applied throughout.
+
+    Returns:
+        the groups, largest swing over the outcomes first.
+    """
+    spec = spec_of(network)
+    space = ParameterSpace(network)
+    params = space.parameters
+    base = outcome_probabilities(network, {}, 1, evidence)
+    batch = 2 * len(params)
+    values: dict[str, np.ndarray] = {}
+    fallback: list[str] = []
+    for i, p in enumerate(params):
+        lo, hi, fell_back = _sweep_ends(space, p, confidence)
+        if fell_back:
+            fallback.append(p.path)
+        col = np.broadcast_to(p.value, (batch, *p.value.shape)).copy()
+        col[2 * i], col[2 * i + 1] = lo, hi
+        values[p.path] = col
+    y = outcome_probabilities(network, values, batch, evidence) if params else {}
+    outcomes = outcomes_of(network)
+
+    def swings(indices: Sequence[int]) -> tuple[OutcomeSwing, ...]:
+        out = []
+        for var, _, state in outcomes:
+            b = float(base[var][0])
+            pairs = [(float(y[var][2 * i]), float(y[var][2 * i + 1])) for i in indices]
+            lo, hi = max(pairs, key=lambda ab: abs(ab[1] - ab[0]), default=(b, b))
+            out.append(OutcomeSwing(var, state, b, lo, hi))
+        return tuple(out)
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(params):
+        if p.assumption is not None:
+            groups.setdefault(("assumption", p.assumption), []).append(i)
+        for cid in p.claims:
+            groups.setdefault(("claim", cid), []).append(i)
+    best = _indicator_information(network, spec)
+    indicator_names = {i.name for i in spec.indicators}
+    claims = spec.claims_by_id
+    items: list[KeyAssumption] = []
+    for (kind, key), indices in groups.items():
+        exposes = _exposed_variable([params[i].variable for i in indices], indicator_names)
+        indicator, info = best.get(exposes, (None, 0.0))
+        if kind == "claim":
+            c = claims[key]
+            items.append(
+                KeyAssumption(
+                    "claim", c.says, c.id, str(c.locator), str(c.grading),
+                    tuple(params[i].path for i in indices), swings(indices),
+                    indicator, info, exposes,
+                )
+            )  # fmt: skip
+        else:
+            items.append(
+                KeyAssumption(
+                    "assumption", key, None, None, None,
+                    tuple(params[i].path for i in indices), swings(indices),
+                    indicator, info, exposes,
+                )
+            )  # fmt: skip
+    items.sort(key=lambda k: (-k.max_swing, k.kind, k.text))
+    return AssumptionsCheck(network.name, confidence, tuple(fallback), tuple(items))
+
+
+# -- if a source were false ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceInfluence:
+    """What a model's outcomes owe to one source.
+
+    Attributes:
+        source: source id.
+        title: its title.
+        grading: its Admiralty grading.
+        weight: the grading's weight (``Grading.weight``, an assumption of the package).
+        claims: ids of its claims.
+        parameters: paths reset to uninformative values, each with the value used.
+        swings: per outcome, P as written (``baseline``) and without the source
+            (``low`` = ``high``).
+    """
+
+    source: str
+    title: str
+    grading: str
+    weight: float
+    claims: tuple[str, ...]
+    parameters: tuple[tuple[str, str], ...]
+    swings: tuple[OutcomeSwing, ...]
+
+    @property
+    def influence(self) -> float:
+        """Largest absolute change of an outcome when the source is dropped."""
+        return max((s.swing for s in self.swings), default=0.0)
+
+    @property
+    def at_risk(self) -> float:
+        """(1 - weight) x influence: how much of the forecast a doubtful grading puts at risk."""
+        return (1.0 - self.weight) * self.influence
+
+
+@dataclass(frozen=True)
+class SourceInfluenceResult:
+    """Sources ranked by influence, and the rule used for "uninformative"."""
+
+    model: str
+    rule: dict[str, str]
+    sources: tuple[SourceInfluence, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain data for ``--json`` and the API."""
+        return {
+            "model": self.model,
+            "uninformative": self.rule,
+            "sources": [
+                {**dataclasses.asdict(s), "influence": s.influence, "at_risk": s.at_risk}
+                for s in self.sources
+            ],
+        }
+
+
+def uninformative_value(p: Parameter) -> tuple[np.ndarray, str]:
+    """The value a parameter takes when the source it rests on is dropped, and its name."""
+    parts = p.path.split(".")
+    if "links" in parts:
+        if p.kind == "distribution":
+            return np.eye(p.value.shape[-1])[0], "link"
+        return np.asarray(0.0), "link"
+    if "weights" in parts:
+        return np.asarray(0.0), "weight"
+    if parts[-1] == "intercept":
+        return np.asarray(0.0), "intercept"
+    if p.kind == "distribution":
+        k = p.value.shape[-1]
+        return np.full(k, 1.0 / k), "other"
+    return np.asarray(0.5), "other"
+
+
+def _mentions(text: str | None, source_id: str) -> bool:
+    if not text:
+        return False
+    return any(
+        re.search(rf"(?<![A-Za-z0-9_-]){re.escape(source_id)}(?![A-Za-z0-9_-])", group)
+        for group in re.findall(r"\(([^()]*)\)", text)
+    )
+
+
+def source_influence(network: Network, evidence: Evidence | None = None) -> SourceInfluenceResult:
+    """Drop each source in turn: its parameters go uninformative; rank by the change.
+
+    All sources are evaluated in one batched call (one parameter set per source).
+    """
+    spec = spec_of(network)
+    space = ParameterSpace(network)
+    sources = spec.sources
+    base = outcome_probabilities(network, {}, 1, evidence)
+    resting: list[list[Parameter]] = []
+    for s in sources:
+        own = {c.id for c in spec.claims if c.source == s.id}
+        resting.append(
+            [p for p in space.parameters if own & set(p.claims) or _mentions(p.assumption, s.id)]
+        )
+    batch = max(len(sources), 1)
+    values: dict[str, np.ndarray] = {}
+    for j, params in enumerate(resting):
+        for p in params:
+            if p.path not in values:
+                values[p.path] = np.broadcast_to(p.value, (batch, *p.value.shape)).copy()
+            values[p.path][j] = uninformative_value(p)[0]
+    y = outcome_probabilities(network, values, batch, evidence) if values else {}
+    results = []
+    for j, s in enumerate(sources):
+        swings = []
+        for var, _, state in outcomes_of(network):
+            b = float(base[var][0])
+            v = float(y[var][j]) if resting[j] else b
+            swings.append(OutcomeSwing(var, state, b, v, v))
+        results.append(
+            SourceInfluence(
+                s.id,
+                s.title,
+                str(s.grading),
+                s.grading.weight(),
+                tuple(c.id for c in spec.claims if c.source == s.id),
+                tuple((p.path, _describe(uninformative_value(p)[0])) for p in resting[j]),
+                tuple(swings),
+            )
+        )
+    results.sort(key=lambda r: (-r.influence, r.source))
+    return SourceInfluenceResult(network.name, dict(UNINFORMATIVE), tuple(results))
+
+
+def _describe(value: np.ndarray) -> str:
+    flat = np.ravel(value)
+    return f"{flat[0]:g}" if flat.size == 1 else "[" + ", ".join(f"{x:.3g}" for x in flat) + "]"

@@ -1,0 +1,295 @@
+"""Read a simple Argdown argument map into a draft scenario.
+
+Argdown (https://argdown.org) writes arguments as plain text. This reader takes the
+subset an analyst needs to start a model, and the maps ``secondfront export --format
+argdown`` writes:
+
+* an optional front matter between ``===`` lines (YAML: ``title``, ``model``,
+  ``horizon``);
+* statements ``[Title]: text`` and arguments ``<Title>: text``, one per line, with an
+  optional ``#tag`` or two and an optional metadata block ``{key: value, ...}`` at the
+  end (YAML flow style: ``source``, ``locator``, ``grading`` for a claim; ``variable``
+  and ``state`` for an outcome);
+* relations indented under a top-level element: ``+ <Reason>`` (supports) and
+  ``- <Reason>`` (attacks), or the same with ``[Statement]``; a relation may define
+  its reason inline (``+ <Reason>: text``);
+* ``//`` comments and ``#`` headings, which are skipped.
+
+The draft: every element that supports or attacks another becomes a claim (its text
+is the ``says``, which is the analyst's own wording in the map); every element that is
+supported or attacked, or tagged ``#outcome``, becomes an outcome. Each outcome is a
+logistic variable with one binary parent per reason ("the reason holds"), weight +1 for
+support and -1 for attack, resting on the reason's claim, and a placeholder intercept.
+What the map does not say (a source, a locator, a grading, the numbers) is left as a
+placeholder, so ``secondfront check`` lists it.
+
+A line the reader cannot place is an error at its line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from secondfront.errors import Diagnostic, SpecError
+from secondfront.model.draft import PLACEHOLDER
+
+__all__ = ["ArgdownElement", "draft_from_argdown", "parse_argdown"]
+
+_ELEMENT = re.compile(r"^(?P<open>[\[<])(?P<title>[^\]>]+)[\]>]:\s*(?P<text>.*)$")
+_RELATION = re.compile(
+    r"^(?P<indent>\s+)(?P<sign>[+-])\s*(?P<open>[\[<])(?P<title>[^\]>]+)[\]>]"
+    r"(?::\s*(?P<text>.*))?$"
+)
+_TAG = re.compile(r"(?<!\S)#([A-Za-z0-9_-]+)")
+
+
+@dataclass
+class ArgdownElement:
+    """A statement or argument of the map.
+
+    Attributes:
+        title: its title (the text in brackets).
+        kind: ``statement`` or ``argument``.
+        text: its text, without tags and metadata.
+        tags: its ``#tags``.
+        meta: its metadata block.
+        line: where it is defined (1-based; 0 when only referenced).
+        supports: titles of the elements that support it.
+        attacks: titles of the elements that attack it.
+    """
+
+    title: str
+    kind: str
+    text: str = ""
+    tags: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+    supports: list[str] = field(default_factory=list)
+    attacks: list[str] = field(default_factory=list)
+
+
+def _split_meta(text: str, path: str, n: int, col: int) -> tuple[str, dict[str, Any]]:
+    text = text.rstrip()
+    if not text.endswith("}") or "{" not in text:
+        return text, {}
+    start = text.index("{")
+    try:
+        meta = yaml.safe_load(text[start:])
+    except yaml.YAMLError as exc:
+        raise SpecError([Diagnostic(path, n, col + start, f"unreadable metadata: {exc}")]) from None
+    if not isinstance(meta, dict):
+        raise SpecError([Diagnostic(path, n, col + start, "metadata must be {key: value, ...}")])
+    return text[:start].rstrip(), meta
+
+
+def parse_argdown(text: str, path: str = "<string>") -> tuple[dict[str, Any], list[ArgdownElement]]:
+    """Parse the Argdown subset described in the module docstring.
+
+    Returns:
+        the front matter and the elements in order of first appearance.
+
+    Raises:
+        SpecError: every line that cannot be read, each at its line.
+    """
+    lines = text.splitlines()
+    front: dict[str, Any] = {}
+    diags: list[Diagnostic] = []
+    start = 0
+    if lines and lines[0].strip() == "===":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "==="), None)
+        if end is None:
+            raise SpecError(
+                [Diagnostic(path, 1, 1, "front matter opened with '===' is not closed")]
+            )
+        loaded = yaml.safe_load("\n".join(lines[1:end])) or {}
+        if not isinstance(loaded, dict):
+            raise SpecError([Diagnostic(path, 2, 1, "front matter must be YAML key: value lines")])
+        front = loaded
+        start = end + 1
+    elements: dict[str, ArgdownElement] = {}
+    current: ArgdownElement | None = None
+
+    def element(title: str, kind: str) -> ArgdownElement:
+        if title not in elements:
+            elements[title] = ArgdownElement(title, kind)
+        return elements[title]
+
+    def define(el: ArgdownElement, body: str, n: int, col: int) -> None:
+        body, meta = _split_meta(body, path, n, col)
+        el.tags += _TAG.findall(body)
+        el.text = " ".join(_TAG.sub("", body).split())
+        el.meta.update(meta)
+        el.line = el.line or n
+
+    for n, raw in enumerate(lines[start:], start + 1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("//") or re.match(r"^#+\s", stripped):
+            if not stripped:
+                current = None if not raw.startswith((" ", "\t")) else current
+            continue
+        try:
+            rel = _RELATION.match(raw)
+            if rel:
+                if current is None:
+                    diags.append(
+                        Diagnostic(
+                            path,
+                            n,
+                            1,
+                            "a relation (+/-) must be indented under a statement or argument",
+                        )
+                    )
+                    continue
+                kind = "statement" if rel["open"] == "[" else "argument"
+                reason = element(rel["title"].strip(), kind)
+                if rel["text"]:
+                    define(reason, rel["text"], n, rel.start("text") + 1)
+                (current.supports if rel["sign"] == "+" else current.attacks).append(reason.title)
+                continue
+            top = _ELEMENT.match(raw)
+            if top:
+                kind = "statement" if top["open"] == "[" else "argument"
+                current = element(top["title"].strip(), kind)
+                define(current, top["text"], n, top.start("text") + 1)
+                continue
+        except SpecError as exc:
+            diags += exc.diagnostics
+            continue
+        diags.append(
+            Diagnostic(
+                path,
+                n,
+                len(raw) - len(raw.lstrip()) + 1,
+                "cannot read this line: expected '[Statement]: text', '<Argument>: text', "
+                "an indented '+ <Reason>' or '- <Reason>', a '// comment' or a '# heading'",
+            )
+        )
+    if diags:
+        raise SpecError(diags)
+    return front, list(elements.values())
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _name(title: str, taken: set[str], prefix: str = "") -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "item"
+    base = prefix + base
+    if base[0].isdigit():
+        base = f"v_{base}"
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def draft_from_argdown(text: str, path: str = "<string>") -> str:
+    """A draft scenario (YAML) from an Argdown map; see the module docstring.
+
+    Raises:
+        SpecError: unreadable lines, or a map with no supported or attacked element.
+    """
+    front, elements = parse_argdown(text, path)
+    reasons = [e for e in elements if any(e.title in (o.supports + o.attacks) for o in elements)]
+    outcomes = [e for e in elements if e.supports or e.attacks or "outcome" in e.tags]
+    if not outcomes:
+        raise SpecError(
+            [
+                Diagnostic(
+                    path,
+                    1,
+                    1,
+                    "no conclusion found: support or attack a statement "
+                    "with '+ <Reason>' / '- <Reason>' lines, or tag it #outcome",
+                )
+            ]
+        )
+    taken: set[str] = set()
+    claim_ids = {r.title: _name(r.title, taken).replace("_", "-") for r in reasons}
+    sources: dict[str, None] = {}
+    for r in reasons:
+        sources.setdefault(str(r.meta.get("source", "argdown-source")), None)
+    model = re.sub(r"[^a-z0-9]+", "-", str(front.get("model", "argdown-draft")).lower()).strip("-")
+    out = [
+        f"# A draft read from the Argdown map {path}. `secondfront check` lists what is left.",
+        "format: secondfront/1",
+        "",
+        "model:",
+        f"  name: {model or 'argdown-draft'}",
+        f"  title: {_q(str(front.get('title') or PLACEHOLDER + ': the question it answers'))}",
+        f"  horizon: {_q(str(front.get('horizon') or PLACEHOLDER + ': the time window'))}",
+        "",
+        "sources:",
+    ]
+    for sid in sources:
+        out += [
+            f"  - id: {sid}",
+            f"    author: {_q(PLACEHOLDER + ': author or issuing body')}",
+            f"    title: {_q(PLACEHOLDER + ': title')}",
+            '    date: "2026"  # TODO: date of publication',
+            f"    kind: {_q(PLACEHOLDER + ': kind of document')}",
+            "    grading: F6  # TODO: grade the source",
+        ]
+    out += ["", "claims:"]
+    for r in reasons:
+        locator = r.meta.get("locator")
+        grading = r.meta.get("grading")
+        out += [
+            f"  - id: {claim_ids[r.title]}",
+            f"    source: {r.meta.get('source', 'argdown-source')}",
+            f"    locator: {locator}"
+            if locator
+            else "    locator: P1.S1  # TODO: locator in the source",
+            f"    says: {_q(r.text or PLACEHOLDER + ': what ' + r.title + ' asserts')}",
+            f"    grading: {grading}" if grading else "    grading: F6  # TODO: grade this claim",
+        ]
+    out += ["", "not_modelled: []", "", "variables:"]
+    holds: dict[str, str] = {}
+    for r in reasons:
+        holds[r.title] = _name(r.title, taken, "holds_")
+        out += [
+            f"  - name: {holds[r.title]}",
+            f"    label: {_q('The reason holds: ' + (r.text or r.title))}",
+            "    states: [no, yes]",
+            f"    table: {{p: [0.5, 0.5], claims: [{claim_ids[r.title]}]}}",
+        ]
+    outcome_vars: dict[str, str] = {}
+    states: dict[str, str] = {}
+    for o in outcomes:
+        var = str(o.meta.get("variable") or _name(o.title, taken))
+        outcome_vars[o.title] = var
+        parents = [holds[t] for t in o.supports + o.attacks]
+        state = str(o.meta.get("state") or "yes")
+        states[o.title] = state
+        out += [
+            f"  - name: {var}",
+            f"    label: {_q(o.text or o.title)}",
+            f"    states: [{'no' if state == 'yes' else 'not_' + state}, {state}]",
+        ]
+        if parents:
+            out.append(f"    parents: [{', '.join(parents)}]")
+        out += [
+            "    logistic:",
+            f"      intercept: {{value: 0.0, assumption: {_q(PLACEHOLDER + ': the base rate')}}}",
+        ]
+        if parents:
+            out.append("      weights:")
+            for t in o.supports:
+                out.append(f"        {holds[t]}: {{value: 1.0, claims: [{claim_ids[t]}]}}")
+            for t in o.attacks:
+                out.append(f"        {holds[t]}: {{value: -1.0, claims: [{claim_ids[t]}]}}")
+    out += ["", "indicators: []", "", "outcomes:"]
+    for o in outcomes:
+        out += [
+            f"  - variable: {outcome_vars[o.title]}",
+            f"    label: {_q(o.text or o.title)}",
+            f"    state: {states[o.title]}",
+        ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,404 @@
+"""A draft scenario from a source text, and the list of what is left to make it a model.
+
+An analyst starts from a text (a column, a report, an official statement) and wants a
+model of its argument. ``new_draft`` splits the text by the locator rule of
+``sourcetext`` (the rule ``secondfront sources verify`` uses, so every locator of a fresh
+draft resolves) and writes a valid scenario file in which everything the analyst still
+has to do is a *placeholder*:
+
+* the source, with author, title, kind and grading to fill in;
+* one claim per sentence, its ``says`` a placeholder (the paraphrase is the analyst's,
+  never the source's wording; the sentence's first words stand in a comment as a
+  reminder);
+* an empty ``not_modelled`` section for sentences deliberately left out;
+* one starter variable per outcome the analyst names, its table resting on a
+  placeholder assumption.
+
+A placeholder is a text value that starts with ``TODO`` or a ``# TODO`` comment. The
+draft is a valid spec (it loads, forecasts and verifies), so ``leftovers`` can list
+what is left as located warnings:
+
+* claims whose ``says`` is still a placeholder;
+* claims cited by no parameter;
+* parameters with neither claims nor a real assumption;
+* any other placeholder value or ``# TODO`` comment.
+
+A draft becomes a model when that list is empty. The same checks run on any spec, so
+a finished model (the flagship) has no leftovers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from secondfront.errors import UsageError
+from secondfront.model.schema import ScenarioSpec
+from secondfront.model.sourcetext import sentences_with_locators
+from secondfront.model.yamlsource import Path, YamlDocument, load_yaml, parse_yaml
+
+__all__ = [
+    "LANGUAGES",
+    "PLACEHOLDER",
+    "Draft",
+    "Leftover",
+    "leftovers",
+    "leftovers_text",
+    "new_draft",
+    "render_draft",
+]
+
+#: A text value starting with this marks work the analyst has still to do.
+PLACEHOLDER = "TODO"
+
+#: Languages a source text may be in: English, Russian, Ukrainian, Belarusian.
+LANGUAGES = {"en": "English", "ru": "Russian", "uk": "Ukrainian", "be": "Belarusian"}
+
+_KINDS = "opinion-column, analysis, news-report, official-statement, ..."
+_BASIS = "the basis of this number (claims or a reason)"
+_REMINDER_WORDS = 6  # first words of a sentence shown as a reminder
+_COMMENT_TODO = re.compile(r"#\s*TODO\b(.*)$")
+
+
+@dataclass(frozen=True, order=True)
+class Leftover:
+    """One thing left to do in a draft, at a 1-based line and column.
+
+    Printed in the compiler convention ``path:line:col: warning: message``.
+
+    Attributes:
+        path: the file as the user named it.
+        line: 1-based line.
+        col: 1-based column.
+        message: what is left and how to finish it.
+    """
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: warning: {self.message}"
+
+
+@dataclass(frozen=True)
+class DraftClaim:
+    """A claim placeholder: the sentence's locator and its first words."""
+
+    id: str
+    locator: str
+    reminder: str
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    """A starter variable for an outcome the analyst named."""
+
+    variable: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft scenario, before it is written as YAML.
+
+    Attributes:
+        source_id: id of the one source.
+        language: ``en``, ``ru``, ``uk`` or ``be``.
+        source_text: path of the text relative to the draft file (``None``: not given).
+        claims: one placeholder per sentence, in reading order.
+        outcomes: one starter variable per named outcome.
+        year: the placeholder publication year.
+    """
+
+    source_id: str
+    language: str
+    source_text: str | None
+    claims: tuple[DraftClaim, ...]
+    outcomes: tuple[DraftOutcome, ...]
+    year: int
+
+    @property
+    def model_name(self) -> str:
+        """The model name derived from the source id (lower case, ``-`` for the rest)."""
+        return re.sub(r"[^a-z0-9]+", "-", self.source_id.lower()).strip("-") or "draft"
+
+
+def _reminder(sentence: str) -> str:
+    words = sentence.split()
+    head = " ".join(words[:_REMINDER_WORDS])
+    return head + (" …" if len(words) > _REMINDER_WORDS else "")
+
+
+def _variable_name(label: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    base = "_".join(base.split("_")[:5]) or "outcome"
+    if base[0].isdigit():
+        base = f"outcome_{base}"
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _script_matches(text: str, language: str) -> bool:
+    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return cyrillic > latin if language != "en" else latin >= cyrillic
+
+
+def new_draft(
+    text: str,
+    source_id: str,
+    *,
+    language: str = "en",
+    outcomes: Sequence[str] = (),
+    source_text: str | None = None,
+    year: int | None = None,
+) -> Draft:
+    """Split ``text`` into located sentences and make a draft of its argument.
+
+    Args:
+        text: the source text (paragraphs are its non-empty lines).
+        source_id: id for the source (letters, digits, ``_`` and ``-``).
+        language: the text's language, one of ``LANGUAGES``; checked against its script.
+        outcomes: the outcomes the analyst wants forecast, in words; one starter
+            variable each (a generic one when none is given: a model needs a variable).
+        source_text: where the draft's ``text`` field points (relative to the draft).
+        year: placeholder publication year (default: this year).
+
+    Raises:
+        UsageError: an invalid id or language, a text in another script, or an empty text.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", source_id):
+        raise UsageError(
+            f"source id {source_id!r}: use letters, digits, '_' and '-', e.g. 'smith-2024'"
+        )
+    if language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
+    located = sentences_with_locators(text)
+    if not located:
+        raise UsageError("the source text is empty: nothing to cite")
+    if not _script_matches(text, language):
+        raise UsageError(
+            f"the text does not look {LANGUAGES[language]} (--lang {language}): "
+            "its letters are mostly in another script; pass the right --lang"
+        )
+    claims = tuple(
+        DraftClaim(f"{source_id}-{loc.lower().replace('.', '-')}", loc, _reminder(sentence))
+        for loc, sentence in located
+    )
+    taken: set[str] = set()
+    labels = [o.strip() for o in outcomes if o.strip()] or [
+        f"{PLACEHOLDER}: the outcome this argument is about"
+    ]
+    starters = tuple(DraftOutcome(_variable_name(label, taken), label) for label in labels)
+    return Draft(
+        source_id,
+        language,
+        source_text,
+        claims,
+        starters,
+        year if year is not None else datetime.date.today().year,
+    )
+
+
+def _q(text: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_draft(draft: Draft) -> str:
+    """The draft as a commented YAML scenario file (``secondfront/1``)."""
+    lang = LANGUAGES[draft.language]
+    out: list[str] = [
+        "# A draft scenario. It is a valid model; `secondfront check` lists, as warnings,",
+        "# what is left to do. Work through that list until it is empty:",
+        "#   1. grade the source and fill in its author, title, date and kind;",
+        "#   2. for each claim: write what the sentence asserts in your own words (never",
+        "#      copy the source), grade it, or move its locator to `not_modelled`;",
+        "#   3. build the network: variables whose parameters cite the claims they rest on",
+        "#      (`claims: [...]`) or state an assumption (`assumption: ...`);",
+        "#   4. add indicators (observable signs) with their likelihoods.",
+        "# The format is described in docs/spec-format.md.",
+        "format: secondfront/1",
+        "",
+        "model:",
+        f"  name: {draft.model_name}",
+        f"  title: {_q(PLACEHOLDER + ': the question this model answers')}",
+        f"  horizon: {_q(PLACEHOLDER + ': the time window, e.g. 12 months')}",
+        "  description: |",
+        f"    A draft of the argument of source {draft.source_id} (a text in {lang}).",
+        "",
+        "sources:",
+        f"  - id: {draft.source_id}",
+        f"    author: {_q(PLACEHOLDER + ': author or issuing body')}",
+        f"    title: {_q(PLACEHOLDER + ': title')}",
+        f'    date: "{draft.year}"  # TODO: date of publication (ISO date or year)',
+        f"    kind: {_q(PLACEHOLDER + ': ' + _KINDS)}",
+        "    grading: F6  # TODO: grade the source: reliability A-F, credibility 1-6",
+    ]
+    if draft.source_text is not None:
+        out.append(f"    text: {_q(draft.source_text)}")
+    out += [
+        "",
+        f"# One claim per sentence of the source ({len(draft.claims)} sentences). Replace each",
+        "# placeholder with a paraphrase and a grading, or delete the claim and list its",
+        "# locator under not_modelled with the reason.",
+        "claims:",
+    ]
+    for c in draft.claims:
+        out += [
+            f"  # {c.locator}: {c.reminder}",
+            f"  - id: {c.id}",
+            f"    source: {draft.source_id}",
+            f"    locator: {c.locator}",
+            f"    says: {_q(f'{PLACEHOLDER}: what {c.locator} asserts, in your own words')}",
+            "    grading: F6",
+        ]
+    out += [
+        "",
+        "# Sentences deliberately left out, each with its reason, e.g.",
+        '#   - {locator: P1.S1, reason: "byline: asserts nothing"}',
+        "not_modelled: []",
+        "",
+        "# Starter variables, one per outcome. Give each its causes (parents) and a table",
+        "# or a parametric form whose numbers cite claims or state assumptions.",
+        "variables:",
+    ]
+    for o in draft.outcomes:
+        out += [
+            f"  - name: {o.variable}",
+            f"    label: {_q(o.label)}",
+            "    states: [no, yes]",
+            "    table:",
+            "      p: [0.5, 0.5]",
+            f"      assumption: {_q(PLACEHOLDER + ': ' + _BASIS)}",
+        ]
+    out += ["", "indicators: []", "", "outcomes:"]
+    for o in draft.outcomes:
+        out += [f"  - variable: {o.variable}", f"    label: {_q(o.label)}", "    state: yes"]
+    return "\n".join(out) + "\n"
+
+
+# -- what is left --------------------------------------------------------------------
+
+
+def _is_placeholder(value: object) -> bool:
+    return isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER)
+
+
+def _strings(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _strings(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _strings(v, (*path, i))
+    elif isinstance(data, str):
+        yield path, data
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for seg in path:
+        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else str(seg))
+    return out
+
+
+def _leftovers(doc: YamlDocument, spec: ScenarioSpec, text: str) -> list[Leftover]:
+    found: list[Leftover] = []
+    reported: set[Path] = set()
+
+    def add(path: Path, message: str) -> None:
+        line, col = doc.position(path)
+        found.append(Leftover(doc.path, line, col, message))
+        reported.add(path)
+
+    cited = {cid for _, p in _all_parameters(spec) for cid in p.claims}
+    for i, claim in enumerate(spec.claims):
+        if _is_placeholder(claim.says):
+            add(
+                ("claims", i, "says"),
+                f"claim {claim.id!r} ({claim.locator}) is not paraphrased yet: say what the "
+                "sentence asserts in your own words and grade it, or move the locator to "
+                "not_modelled",
+            )
+        if claim.id not in cited:
+            add(
+                ("claims", i, "id"),
+                f"claim {claim.id!r} ({claim.locator}) is cited by no parameter: cite it in "
+                "the 'claims' of the parameter it supports, or move it to not_modelled",
+            )
+    for path, param in _all_parameters(spec):
+        if not param.claims and (param.assumption is None or _is_placeholder(param.assumption)):
+            where = path if param.assumption is None else (*path, "assumption")
+            add(
+                where,
+                f"parameter {_dotted(path)} has neither claims nor an assumption: cite the "
+                "claims it rests on or state the assumption in one line",
+            )
+    for path, value in _strings(doc.data):
+        if path not in reported and _is_placeholder(value):
+            add(path, f"placeholder left in {_dotted(path)}: {value.strip()}")
+    for n, line_text in enumerate(text.splitlines(), 1):
+        m = _COMMENT_TODO.search(line_text)
+        if m and not _inside_string(line_text, m.start()):
+            what = m.group(1).strip(" :") or "a TODO comment"
+            found.append(Leftover(doc.path, n, m.start() + 1, f"to do: {what}"))
+    return sorted(found)
+
+
+def _inside_string(line: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a quoted scalar on ``line`` (then '#' is no comment)."""
+    quote: str | None = None
+    for ch in line[:pos]:
+        if quote is None and ch in "\"'":
+            quote = ch
+        elif ch == quote:
+            quote = None
+    return quote is not None
+
+
+def _all_parameters(spec: ScenarioSpec) -> Iterator[tuple[Path, Any]]:
+    """Every number's basis with its path; a table row without its own basis has the
+    table's (the format's rule), and a table with rows is its rows."""
+    for i, var in enumerate(spec.variables):
+        table = var.table
+        for rel, param in var.parameters():
+            if table is not None and rel == ("table",) and table.rows is not None:
+                continue
+            if table is not None and rel[:2] == ("table", "rows") and not param.has_basis:
+                param = table
+            yield ("variables", i, *rel), param
+    for i, ind in enumerate(spec.indicators):
+        for rel, param in ind.parameters():
+            yield ("indicators", i, *rel), param
+
+
+def leftovers(path: str | os.PathLike[str]) -> list[Leftover]:
+    """What is left to do in a valid spec file, sorted by position (empty: a model).
+
+    Call it on a file that passes ``check``; an invalid file gets its errors from the
+    loader first.
+
+    Raises:
+        SpecError: the file is not a valid YAML mapping of the spec format.
+    """
+    doc, _ = load_yaml(os.fspath(path))
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    return _leftovers(doc, ScenarioSpec.model_validate(doc.data), text)
+
+
+def leftovers_text(text: str, path: str = "<string>") -> list[Leftover]:
+    """``leftovers`` for YAML given as a string."""
+    doc, _ = parse_yaml(text, path)
+    return _leftovers(doc, ScenarioSpec.model_validate(doc.data), text)

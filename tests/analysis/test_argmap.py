@@ -1,0 +1,83 @@
+"""The argument map: which claim supports or undermines which outcome, and by how much."""
+
+from __future__ import annotations
+
+import pytest
+
+from secondfront.analysis.argmap import argument_map, render_argdown
+from secondfront.model.argdown import draft_from_argdown, parse_argdown
+from secondfront.model.draft import leftovers_text
+from secondfront.model.formats import load
+from secondfront.model.scenario import load_spec_text
+from tests.analysis.argument_models import TINY
+
+
+def test_moves_match_the_closed_form() -> None:
+    amap = argument_map(load_spec_text(TINY))
+    moves = {c.id: c.moves["entry"] for c in amap.claims}
+    # Without ca1: pressure uniform and its link 0, so P(entry) = leak = 0.1.
+    assert moves["ca1"] == pytest.approx(0.28 - 0.1)
+    assert moves["cb1"] == pytest.approx(0.0)  # an indicator likelihood only
+    (entry,) = amap.outcomes
+    assert entry.probability == pytest.approx(0.28)
+    assert entry.supports == ("ca1",) and entry.undermines == ()
+
+
+def test_argdown_round_trip_keeps_claims_and_relations() -> None:
+    flagship = load("belarus-second-front")
+    amap = argument_map(flagship)
+    text = render_argdown(amap)
+    front, elements = parse_argdown(text, "map.argdown")
+    assert front["model"] == "belarus-second-front"
+    by_title = {e.title: e for e in elements}
+    for c in amap.claims:
+        el = by_title[c.id]
+        assert el.text == " ".join(c.says.split())
+        assert el.meta["locator"] == c.locator and el.meta["grading"] == c.grading
+    for o in amap.outcomes:
+        assert by_title[o.variable].supports == list(o.supports)
+        assert by_title[o.variable].attacks == list(o.undermines)
+    draft = draft_from_argdown(text, "map.argdown")
+    spec = load_spec_text(draft, "draft.yaml").meta["spec"]
+    related = {c for o in amap.outcomes for c in o.supports + o.undermines}
+    assert {c.id for c in spec.claims} == related
+    original = flagship.meta["spec"].claims_by_id
+    for c in spec.claims:
+        assert str(c.locator) == str(original[c.id].locator)
+        assert str(c.grading) == str(original[c.id].grading)
+        assert c.source == original[c.id].source
+    assert spec.outcome_variables() == [o.variable for o in amap.outcomes]
+    left = [i.message for i in leftovers_text(draft, "draft.yaml")]
+    # What a map cannot say: who the source is and the base rates.
+    assert sum("intercept" in m for m in left) == len(amap.outcomes)
+    assert sum("sources[0]" in m for m in left) == 3
+
+
+def test_simple_hand_written_map() -> None:
+    text = """\
+// An analyst's map
+[Entry]: Belarus sends its army into Ukraine.
+  + <Pressure>: Moscow presses hard. {locator: P2.S1, grading: C3, source: note}
+  - <Unrest>: The regime fears unrest at home.
+"""
+    draft = draft_from_argdown(text, "mine.argdown")
+    spec = load_spec_text(draft).meta["spec"]
+    assert [c.id for c in spec.claims] == ["pressure", "unrest"]
+    assert str(spec.claims_by_id["pressure"].locator) == "P2.S1"
+    entry = spec.variable("entry")
+    assert entry.logistic.weights["holds_pressure"].value == 1.0
+    assert entry.logistic.weights["holds_unrest"].value == -1.0
+    left = [str(i) for i in leftovers_text(draft, "d.yaml")]
+    assert any("locator in the source" in m for m in left)  # Unrest has no locator
+    assert any("grade this claim" in m for m in left)
+
+
+def test_unreadable_lines_are_located() -> None:
+    from secondfront.errors import SpecError
+
+    text = "[A]: fine\n  + <B>\nthis is not argdown\n+ <C>\n"
+    with pytest.raises(SpecError) as info:
+        parse_argdown(text, "bad.argdown")
+    lines = [str(d) for d in info.value.diagnostics]
+    assert lines[0].startswith("bad.argdown:3:1: error: cannot read this line")
+    assert lines[1].startswith("bad.argdown:4:1: error: cannot read this line")
