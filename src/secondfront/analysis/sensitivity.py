@@ -30,6 +30,7 @@ import numpy as np
 from secondfront.errors import UsageError
 from secondfront.inference.contraction import TargetMarginal, ancestral_set
 from secondfront.inference.query import Evidence, infer, posterior_batch, state_index
+from secondfront.model.limits import memory_problem
 from secondfront.model.network import Network
 from secondfront.model.parameters import Parameter, ParameterSpace
 
@@ -244,6 +245,12 @@ def sobol_analysis(
         raise UsageError(f"the Sobol base sample size must be a power of 2, got {n_base}")
     names = [f"{f.name}#{j}" for f in factors for j in range(f.width)]
     groups = [f.name for f in factors for _ in range(f.width)]
+    rows = n_base * (len(factors) + 2)
+    too_big = memory_problem(
+        "max_batch_bytes", 3 * 8 * rows * len(names), f"a Sobol design of {rows:,} rows"
+    )
+    if too_big:
+        raise UsageError(too_big)
     problem = {
         "num_vars": len(names),
         "names": names,

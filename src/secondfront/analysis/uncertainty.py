@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from secondfront.analysis.forecast import outcomes_of
+from secondfront.errors import UsageError
 from secondfront.inference.query import Evidence, infer, posterior_batch
+from secondfront.model.limits import memory_problem
 from secondfront.model.network import Network
 from secondfront.model.parameters import ParameterSpace
 
@@ -110,6 +112,10 @@ def forecast_uncertainty(
         raise ValueError(f"confidence {confidence} must be in (0, 1)")
     if n_samples < 1:
         raise ValueError(f"need at least one sample, got {n_samples}")
+    per_sample = 3 * 8 * sum(int(t.size) for t in network.cpts.values())
+    too_big = memory_problem("max_batch_bytes", n_samples * per_sample, f"{n_samples:,} samples")
+    if too_big:
+        raise UsageError(too_big)
     space = ParameterSpace(network)
     rng = np.random.default_rng(seed)
     draws = space.sample(rng, n_samples)

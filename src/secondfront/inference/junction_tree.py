@@ -58,6 +58,9 @@ from dataclasses import dataclass
 import numpy as np
 import opt_einsum
 
+from secondfront.errors import UsageError
+from secondfront.model.limits import memory_problem
+
 # Default cap on the tensors one chunk of a batch may hold at once (bytes).
 DEFAULT_MEMORY_LIMIT = 1 << 30
 
@@ -376,6 +379,14 @@ class Plan:
         unknown = set(likelihoods) - self.evidence_vars
         if unknown:
             raise ValueError(f"plan was not compiled for evidence on {sorted(unknown)}")
+        too_big = memory_problem(
+            "max_plan_bytes",
+            self.bytes_per_row,
+            f"this network's junction tree (largest clique {self.largest_clique:,} entries) "
+            "for one evidence set",
+        )
+        if too_big:
+            raise UsageError(too_big)
         batch = max(
             [1]
             + [np.shape(x)[0] for x in likelihoods.values()]

@@ -32,6 +32,7 @@ __all__ = [
     "Limit",
     "gunzip_limited",
     "limit",
+    "memory_problem",
     "read_limited",
     "table_entries",
 ]
@@ -127,6 +128,22 @@ LIMITS: tuple[Limit, ...] = (
         "8 bytes each).",
     ),
     Limit(
+        "max_plan_bytes",
+        "SECONDFRONT_MAX_PLAN_BYTES",
+        16 * 2**30,
+        "bytes",
+        "Most memory the junction tree of one query may need per evidence set (its clique "
+        "and separator tables); `secondfront plan PATH` shows a network's need.",
+    ),
+    Limit(
+        "max_batch_bytes",
+        "SECONDFRONT_MAX_BATCH_BYTES",
+        8 * 2**30,
+        "bytes",
+        "Most memory the sampled parameter sets of one uncertainty or sensitivity run may "
+        "take (--samples times the model's table entries, 8 bytes each, three copies).",
+    ),
+    Limit(
         "max_json_line_bytes",
         "SECONDFRONT_MAX_JSON_LINE_BYTES",
         2**20,
@@ -178,6 +195,21 @@ def table_size_problem(cards: tuple[int, ...] | list[int], child: int) -> str | 
         f"its table would have {entries:,} entries ({configs:,} parent configurations x "
         f"{child} states, {human_bytes(8 * entries)}), over the limit of {cap.value():,} "
         f"entries; use fewer parents or states ({cap.hint()})"
+    )
+
+
+def memory_problem(row: str, needed: int, what: str) -> str | None:
+    """Why ``needed`` bytes for ``what`` are refused under the limit ``row``, or None.
+
+    Checked before allocating, so that a mistyped size (``--samples 1000000000``) is a
+    one-line refusal with the estimate rather than a MemoryError minutes later.
+    """
+    cap = limit(row)
+    if needed <= cap.value():
+        return None
+    return (
+        f"{what} would need about {human_bytes(needed)}, over the limit of "
+        f"{human_bytes(cap.value())} ({cap.hint()})"
     )
 
 
