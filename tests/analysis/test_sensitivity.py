@@ -20,7 +20,7 @@ from secondfront.analysis.sensitivity import (
 from secondfront.errors import QueryError, UsageError
 from tests.conftest import FLAGSHIP
 
-FIXTURES = Path(__file__).parents[1] / "spec" / "fixtures" / "uncertainty"
+FIXTURES = Path(__file__).parents[1] / "model" / "fixtures" / "uncertainty"
 
 
 def ishigami(u: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:

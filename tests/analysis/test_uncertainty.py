@@ -12,7 +12,7 @@ import secondfront as sf
 from secondfront.analysis.uncertainty import forecast_uncertainty
 from tests.conftest import FLAGSHIP
 
-FIXTURES = Path(__file__).parents[1] / "spec" / "fixtures" / "uncertainty"
+FIXTURES = Path(__file__).parents[1] / "model" / "fixtures" / "uncertainty"
 
 
 def test_beta_bernoulli_interval_matches_beta_quantiles() -> None:
