@@ -14,7 +14,7 @@ from tests.conftest import FLAGSHIP
 
 def test_forecast_matches_inference_and_lists_basis() -> None:
     model = sf.load(FLAGSHIP)
-    spec = model.meta["spec"]
+    spec = model.spec
     result = forecast(model)
     marginals = sf.infer(model)
     assert [o.variable for o in result.outcomes] == spec.outcome_variables()

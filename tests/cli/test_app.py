@@ -30,7 +30,7 @@ def test_forecast_json_shape_and_values() -> None:
     assert data["model"] == "belarus-second-front"
     model = sf.load(FLAGSHIP)
     want = sf.infer(model)
-    spec = model.meta["spec"]
+    spec = model.spec
     assert set(data["outcomes"]) == set(spec.outcome_variables())
     for var, dist in data["outcomes"].items():
         assert dist == pytest.approx(want[var], abs=1e-12)
@@ -45,7 +45,7 @@ def test_forecast_table_names_claims_and_words() -> None:
 
 def test_forecast_evidence_and_do_move_the_outcome() -> None:
     model = sf.load(FLAGSHIP)
-    entry = model.meta["spec"].outcomes[0]
+    entry = model.spec.outcomes[0]
     var = entry.variable
     state = entry.state or model.variables[var].states[-1]
     _, base, _ = run("forecast", "--json")
