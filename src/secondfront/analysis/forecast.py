@@ -186,12 +186,18 @@ def _assemble(
     evidence: Evidence | None,
     do: Mapping[str, str] | None,
     spread: UncertaintyResult | None = None,
+    like: Forecast | None = None,
 ) -> Forecast:
-    """The typed forecast from one row of batched marginals."""
+    """The typed forecast from one row of batched marginals.
+
+    The basis of each outcome depends on the model alone: ``like`` (another forecast of
+    the same model, e.g. its baseline) lends its own instead of walking the claims again.
+    """
     intervals = {u.variable: u.interval for u in spread.outcomes} if spread is not None else {}
+    lent = {o.variable: (o.basis, o.assumptions) for o in like.outcomes} if like else {}
     outcomes = []
     for o in model.outcomes():
-        basis, n_assumptions = outcome_basis(model, o.variable)
+        basis, n_assumptions = lent.get(o.variable) or outcome_basis(model, o.variable)
         states = model.network.variables[o.variable].states
         outcomes.append(
             OutcomeForecast(
@@ -272,14 +278,12 @@ def whatif(
     m = as_model(model)
     if baseline is not None:
         post = posterior_batch(m, [evidence or {}], do=do)
-        return WhatIf(_assemble(m, post.marginals, 0, evidence, do), baseline)
+        return WhatIf(_assemble(m, post.marginals, 0, evidence, do, like=baseline), baseline)
     cpts = {
         name: np.stack([m.network.cpts[name], table])
         for name, table in intervene(m.network, do or {}).cpts.items()
         if name in (do or {})
     }
     post = posterior_batch(m, [{}, evidence or {}], cpts=cpts or None)
-    return WhatIf(
-        scenario=_assemble(m, post.marginals, 1, evidence, do),
-        baseline=_assemble(m, post.marginals, 0, None, None),
-    )
+    base = _assemble(m, post.marginals, 0, None, None)
+    return WhatIf(scenario=_assemble(m, post.marginals, 1, evidence, do, like=base), baseline=base)
