@@ -528,3 +528,10 @@ def test_static_chart_libraries_are_vendored(client: TestClient) -> None:
         assert r.status_code == 200 and len(r.content) > 50_000
     page = client.get(f"/models/{MODEL}/whatif").text
     assert "https://" not in re.sub(r'"\$schema": "https://vega[^"]*"', "", page).split("<main>")[0]
+
+
+def test_the_model_folder_lists_models_not_their_companion_files(tmp_path: Path) -> None:
+    folder = Path(__file__).resolve().parents[2] / "models"
+    app = create_app(Settings(workbench_db=tmp_path / "x.sqlite3", models_dir=folder))
+    client = TestClient(app, base_url="http://127.0.0.1")
+    assert [m["name"] for m in client.get("/api/models").json()] == [MODEL]
