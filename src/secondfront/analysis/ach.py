@@ -380,6 +380,36 @@ def claim_item(network: ModelLike, claim_id: str) -> EvidenceItem:
     )
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """A matrix assessed against a model: the analyst's scores beside the model's view.
+
+    Attributes:
+        hypotheses: the states of the hypothesis variable, in model order.
+        view: what the model implies for each indicator row and for the hypotheses.
+        scores: inconsistency, diagnosticity, ranking and disagreements with the model.
+    """
+
+    hypotheses: list[str]
+    view: ModelView
+    scores: Scores
+
+
+def assess(
+    model: ModelLike, hypothesis: str, items: Sequence[EvidenceItem], ratings: Ratings
+) -> Assessment:
+    """Score a matrix and set the model's view beside it (one batched engine call).
+
+    Raises:
+        QueryError: an unknown hypothesis variable, state or rating.
+    """
+    m = as_model(model)
+    check_variable(m, hypothesis)
+    hypotheses = list(m.variables[hypothesis].states)
+    view = model_view(m, hypothesis, items)
+    return Assessment(hypotheses, view, score(items, hypotheses, ratings, view))
+
+
 def grading_words(grading: str) -> str:
     """``'F3'`` -> ``'F3: reliability cannot be judged source; possibly true'``."""
     g: Grading = parse_grading(grading)
@@ -392,10 +422,12 @@ __all__ = [
     "RATINGS",
     "RATING_SCORE",
     "RATING_WORDS",
+    "Assessment",
     "EvidenceItem",
     "ModelView",
     "Ratings",
     "Scores",
+    "assess",
     "check_rating",
     "claim_item",
     "diagnosticity",

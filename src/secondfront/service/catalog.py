@@ -74,7 +74,7 @@ class ModelCatalog:
         path = self.path(name)
         mtime = path.stat().st_mtime
         # One lock for loading: two requests for a model not yet loaded would otherwise
-        # both parse it; parsing takes tens of milliseconds, so contention is harmless.
+        # both parse it; loading is short beside a request, so contention is harmless.
         with self._lock:
             cached = self._cache.get(path)
             if cached is not None and cached[0] == mtime:

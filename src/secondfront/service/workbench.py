@@ -177,11 +177,8 @@ class Workbench:
     def matrix_out(self, matrix: Matrix) -> MatrixOut:
         """A saved matrix with its scores and the model's view beside them."""
         m = self.model(matrix.model)
-        if matrix.hypothesis not in m.variables:
-            raise unknown_name("variable", matrix.hypothesis, m.names)
-        hyps = list(m.variables[matrix.hypothesis].states)
-        view = ach.model_view(m, matrix.hypothesis, matrix.items)
-        scores = ach.score(matrix.items, hyps, matrix.ratings, view)
+        result = ach.assess(m, matrix.hypothesis, matrix.items, matrix.ratings)
+        hyps, view, scores = result.hypotheses, result.view, result.scores
         items = [
             ItemOut(
                 id=i.id,
