@@ -116,12 +116,12 @@ def router(bench: Workbench) -> APIRouter:
             others=others,
             optional=optional,
             intervals=intervals,
-            **_outcomes_context(bench, model, Query_(uncertainty=intervals)),
+            **outcomes_context(bench, model, Query_(uncertainty=intervals)),
         )
 
     @pages.post("/models/{model}/whatif/outcomes")
     def whatif_fragment(model: ModelName, query: Annotated[Query_, Body()]) -> str:
-        return render("_outcomes.html", model=model, **_outcomes_context(bench, model, query))
+        return render("_outcomes.html", model=model, **outcomes_context(bench, model, query))
 
     @pages.get("/models/{model}/sources")
     def sources_page(model: ModelName) -> str:
@@ -212,7 +212,7 @@ def router(bench: Workbench) -> APIRouter:
     return pages
 
 
-def _outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, Any]:
+def outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, Any]:
     """The scenario beside the (cached) baseline, for the outcome table and chart."""
     result = bench.whatif(model, query.evidence, query.do, intervals=query.uncertainty)
     now = result.scenario
