@@ -238,4 +238,4 @@ def outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, A
     }
 
 
-__all__ = ["error_page", "render", "router"]
+__all__ = ["error_page", "outcomes_context", "render", "router"]
