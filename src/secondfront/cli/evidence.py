@@ -25,6 +25,7 @@ from secondfront.cli.options import (
     err,
     out,
 )
+from secondfront.evidence.mapping import IndicatorWeek
 
 RulesOpt = Annotated[
     Path | None,
@@ -36,13 +37,17 @@ TimelineOpt = Annotated[
 ]
 
 
-def _statuses(db: Path | None, rules: Path | None, start: str | None, end: str | None):  # type: ignore[no-untyped-def]
+def _statuses(
+    db: Path | None, rules: Path | None, start: str | None, end: str | None
+) -> list[IndicatorWeek]:
+    """The weekly indicator statuses of the store over the dates asked for."""
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules, weekly_statuses
 
-    r = load_rules(rules)
     con = store.connect(db)
-    return r, con, weekly_statuses(con, r, date_option(start, "--from"), date_option(end, "--to"))
+    return weekly_statuses(
+        con, load_rules(rules), date_option(start, "--from"), date_option(end, "--to")
+    )
 
 
 def ingest(
@@ -134,7 +139,7 @@ def indicators(
     as_json: JsonOpt = False,
 ) -> None:
     """Per ISO week and indicator: supporting observations and the status."""
-    _, _, statuses = _statuses(db, rules, start, end)
+    statuses = _statuses(db, rules, start, end)
     if as_json:
         emit_json({"weeks": _by_week(statuses)})
         return
@@ -154,17 +159,16 @@ def indicators(
     out.print(table)
 
 
-def _by_week(statuses) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _by_week(statuses: list[IndicatorWeek]) -> list[dict[str, object]]:
     weeks: dict[str, dict[str, object]] = {}
     for s in statuses:
-        w = weeks.setdefault(s.week, {"week": s.week, "indicators": {}})
-        w["indicators"][s.indicator] = {  # type: ignore[index]
+        weeks.setdefault(s.week, {})[s.indicator] = {
             "count": s.count,
             "support": s.support,
             "status": s.status,
             "gradings": list(s.gradings),
         }
-    return list(weeks.values())
+    return [{"week": w, "indicators": inds} for w, inds in weeks.items()]
 
 
 def timeline(
