@@ -49,3 +49,9 @@ def test_sensitivity_benchmark_quick_runs_and_agrees() -> None:
     figures = module.main(["--quick"])
     assert figures["evaluations"] == 256 * (figures["parameters"] + 2)
     assert figures["max_abs_diff_first_sets"] < 1e-9
+
+
+def test_whatif_benchmark_quick_runs_and_agrees() -> None:
+    figures = _load("bench_whatif").main(["--quick"])
+    assert figures["updates"] == 10 and figures["max_abs_diff"] < 1e-12
+    assert 0 < figures["library_ms"] and 0 < figures["request_ms"]

@@ -6,7 +6,15 @@ The Python API the command line is built on::
     model = sf.load("belarus-second-front")               # a name, or a spec/BIF/XMLBIF path
     sf.infer(model, evidence={"X": "s"}, do={"Y": "t"})    # -> {var: {state: p}}
     sf.infer_batch(model, [{"X": "s"}, {"X": "t"}])        # -> {var: array (batch, n_states)}
+    query = model.compile(observed=["X"])                  # compile once, run many batches
+    query.run([{"X": "s"}, {"X": "t"}])                    # -> BatchPosterior
+
+``load`` returns a :class:`Model`: the network, its scenario spec (or ``None``), the
+file, its content hash and its companion files. The version is the installed
+distribution's (``pyproject.toml`` is the one place it is written).
 """
+
+import importlib.metadata
 
 from secondfront.errors import (
     ImpossibleEvidenceError,
@@ -14,20 +22,27 @@ from secondfront.errors import (
     SecondfrontError,
     SpecError,
 )
-from secondfront.inference import infer, infer_batch, posterior_batch
+from secondfront.inference import Query, compile_query, infer, infer_batch, posterior_batch
 from secondfront.model.formats import load
+from secondfront.model.model import Model
 from secondfront.model.network import Network, Variable
 
-__version__ = "0.1.0"
+try:
+    __version__ = importlib.metadata.version("secondfront")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree, not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ImpossibleEvidenceError",
+    "Model",
     "Network",
+    "Query",
     "QueryError",
     "SecondfrontError",
     "SpecError",
     "Variable",
     "__version__",
+    "compile_query",
     "infer",
     "infer_batch",
     "load",

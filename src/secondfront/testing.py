@@ -142,12 +142,9 @@ def load_pgmpy_model(name: str) -> DiscreteBayesianNetwork:
 def example_network(name: str) -> Network:
     """A shipped network as a ``Network``, loaded through pgmpy and cached per process.
 
-    The object is shared by every caller in the process, engine caches included; build a
-    new ``Network`` from its fields where a test needs one with empty caches.
+    The object is shared by every caller in the process; it holds no engine state.
     """
-    network = network_from_pgmpy(load_pgmpy_model(name))
-    network.meta["source"] = str(example_network_path(name))
-    return network
+    return network_from_pgmpy(load_pgmpy_model(name))
 
 
 # -- pgmpy -> Network --------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_two_items_observing_one_variable_differently_is_an_error(asia_bif) -> N
 
 def test_claim_item_takes_the_claims_grading() -> None:
     net = load(FLAGSHIP)
-    spec = net.meta["spec"]
+    spec = net.spec
     claim = spec.claims[0]
     item = ach.claim_item(net, claim.id)
     assert (item.id, item.grading, item.kind) == (f"claim:{claim.id}", str(claim.grading), "claim")

@@ -9,12 +9,13 @@ import pytest
 import secondfront as sf
 from secondfront.analysis import explain, forecast
 from secondfront.analysis.forecast import ancestors
+from secondfront.analysis.language import icd203
 from tests.conftest import FLAGSHIP
 
 
 def test_forecast_matches_inference_and_lists_basis() -> None:
     model = sf.load(FLAGSHIP)
-    spec = model.meta["spec"]
+    spec = model.spec
     result = forecast(model)
     marginals = sf.infer(model)
     assert [o.variable for o in result.outcomes] == spec.outcome_variables()
@@ -48,3 +49,24 @@ def test_explain_rows_cover_every_parent_configuration(asia_bif: Path) -> None:
     assert ex.parents == ["lung", "tub"]
     assert len(ex.rows) == 4
     assert ex.rows[-1] == ({"lung": "no", "tub": "no"}, {"yes": 0.0, "no": 1.0})
+
+
+def test_whatif_pair_is_the_two_forecasts_from_one_call() -> None:
+    from secondfront.analysis.forecast import whatif
+
+    model = sf.load(FLAGSHIP)
+    evidence = {"reservist_callups": "present"}
+    do = {"staged_provocation": "present"}
+    pair = whatif(model, evidence, do)
+    for got, want in (
+        (pair.scenario, forecast(model, evidence, do)),
+        (pair.baseline, forecast(model)),
+    ):
+        for a, b in zip(got.outcomes, want.outcomes, strict=True):
+            assert a.distribution == pytest.approx(b.distribution, abs=1e-12)
+            assert a.basis == b.basis and a.assumptions == b.assumptions
+    cached = whatif(model, evidence, do, baseline=pair.baseline)
+    assert cached.baseline is pair.baseline
+    assert cached.scenario.headlines == pytest.approx(pair.scenario.headlines, abs=1e-12)
+    first = pair.scenario.outcomes[0]
+    assert first.term == str(icd203(first.probability)) and first.term.endswith("%)")

@@ -62,7 +62,7 @@ def test_asia_watchlist_matches_brute_force(asia_bif: Path) -> None:
 def test_flagship_watchlist_has_every_indicator_and_ten_pairs() -> None:
     model = sf.load(Path(__file__).parents[2] / "models" / "belarus-second-front.yaml")
     wl = watchlist(model, Target("belarus_entry", "entered"))
-    assert len(wl.singles) == len(model.meta["spec"].indicators)
+    assert len(wl.singles) == len(model.spec.indicators)
     assert len(wl.pairs) == 10
     top = wl.singles[0]
     assert top.if_seen() != pytest.approx(top.if_not_seen())

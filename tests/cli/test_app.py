@@ -30,7 +30,7 @@ def test_forecast_json_shape_and_values() -> None:
     assert data["model"] == "belarus-second-front"
     model = sf.load(FLAGSHIP)
     want = sf.infer(model)
-    spec = model.meta["spec"]
+    spec = model.spec
     assert set(data["outcomes"]) == set(spec.outcome_variables())
     for var, dist in data["outcomes"].items():
         assert dist == pytest.approx(want[var], abs=1e-12)
@@ -45,7 +45,7 @@ def test_forecast_table_names_claims_and_words() -> None:
 
 def test_forecast_evidence_and_do_move_the_outcome() -> None:
     model = sf.load(FLAGSHIP)
-    entry = model.meta["spec"].outcomes[0]
+    entry = model.spec.outcomes[0]
     var = entry.variable
     state = entry.state or model.variables[var].states[-1]
     _, base, _ = run("forecast", "--json")
@@ -178,3 +178,21 @@ def test_plan_reports_its_largest_intermediate(asia_bif: Path) -> None:
     # asia triangulates into cliques of at most 3 binary variables.
     assert info["largest_clique_entries"] == 8
     assert info["bytes_per_evidence_set"] > 0
+
+
+def test_a_variable_given_twice_is_refused_as_by_the_api() -> None:
+    from secondfront.analysis.assignments import parse_assignments
+    from secondfront.errors import QueryError
+
+    code, _, stderr = run(
+        "forecast", "-e", "reservist_callups=present", "-e", "reservist_callups=absent"
+    )
+    message = "evidence: reservist_callups given twice ('present' and 'absent')"
+    assert code == 2 and message in stderr
+    with pytest.raises(QueryError) as info:
+        parse_assignments(["reservist_callups=present", "reservist_callups=absent"], "evidence")
+    assert str(info.value) == message
+    code, _, stderr = run(
+        "forecast", "-e", "reservist_callups=present", "--soft", "reservist_callups=0.2,0.8"
+    )
+    assert code == 2 and "reservist_callups given twice" in stderr

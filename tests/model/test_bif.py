@@ -12,6 +12,7 @@ import pytest
 from secondfront import testing as T
 from secondfront.errors import SpecError
 from secondfront.model.bif import dump_bif, parse_bif, read_bif, write_bif
+from secondfront.model.formats import load
 from secondfront.model.network import Network, Variable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bif"
@@ -42,7 +43,9 @@ def diagnostics(path: Path) -> list[str]:
 def test_valid_fixture_uses_every_construct() -> None:
     net = read_bif(FIXTURES / "valid_sprinkler.bif")
     assert net.name == "sprinkler demo"
-    assert net.meta == {"format": "bif", "path": str(FIXTURES / "valid_sprinkler.bif")}
+    model = load(FIXTURES / "valid_sprinkler.bif")
+    assert (model.format, model.path) == ("bif", FIXTURES / "valid_sprinkler.bif")
+    assert model.spec is None and not hasattr(net, "meta")
     # Declared wet, rain, sprinkler; stored parents first.
     assert net.names == ["rain", "sprinkler", "wet"]
     assert net.variables["sprinkler"].states == ("off", "low/flow", "high flow")
@@ -322,7 +325,7 @@ _SKIP_BIG = pytest.mark.skipif(
 )
 def test_standard_network_round_trip(name: str) -> None:
     net = read_bif(T.example_network_path(name))
-    assert net.meta == {"format": "bif", "path": str(T.example_network_path(name))}
+    assert not hasattr(net, "meta")  # provenance lives on the Model, not the network
     for var in net:
         cpt = net.cpts[var.name]
         np.testing.assert_allclose(cpt.sum(axis=-1), 1.0, rtol=0, atol=1e-12)

@@ -58,7 +58,7 @@ def test_models_by_name_skip_companion_files(
 def test_flagship_claims_say_why_they_are_graded_and_sources_have_urls() -> None:
     from tests.conftest import FLAGSHIP
 
-    spec = sf.load(FLAGSHIP).meta["spec"]
+    spec = sf.load(FLAGSHIP).spec
     assert all(c.note for c in spec.claims)
     external = [s for s in spec.sources if s.id != "kazakov-column"]
     assert sum(1 for s in external if s.url) >= len(external) // 2

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from secondfront.errors import Diagnostic, SpecError
+from secondfront.model.model import Model
 from secondfront.model.network import Network
 from secondfront.model.scenario import check_spec, check_spec_text, load_spec, load_spec_text
 from secondfront.model.schema import ScenarioSpec
@@ -37,7 +38,7 @@ variables:
 
 
 @pytest.fixture(scope="module")
-def network() -> Network:
+def network() -> Model:
     return load_spec(VALID)
 
 
@@ -48,7 +49,7 @@ def test_valid_spec_has_no_diagnostics() -> None:
     assert check_spec(VALID) == []
 
 
-def test_network_order_names_and_meta(network: Network) -> None:
+def test_network_order_names_and_meta(network: Model) -> None:
     assert network.name == "small-crisis"
     assert set(network.names) == {
         "pressure",
@@ -62,9 +63,10 @@ def test_network_order_names_and_meta(network: Network) -> None:
     pos = {n: i for i, n in enumerate(network.names)}
     for var in network:
         assert all(pos[p] < pos[var.name] for p in var.parents)
-    assert network.meta["format"] == "spec"
-    assert network.meta["path"] == str(VALID)
-    assert isinstance(network.meta["spec"], ScenarioSpec)
+    assert network.format == "spec"
+    assert network.path == VALID
+    assert network.digest.startswith("sha256:")
+    assert isinstance(network.spec, ScenarioSpec)
     assert network.variables["entry"].label == "Armed forces enter"
 
 
@@ -123,7 +125,7 @@ def test_logistic_uses_scores_and_cutpoints(network: Network) -> None:
 
 
 def test_spec_lookups(network: Network) -> None:
-    spec: ScenarioSpec = network.meta["spec"]
+    spec: ScenarioSpec = network.spec
     assert [c.id for c in spec.claims_for_variable("entry")] == ["pressure-claim", "record-claim"]
     assert [c.id for c in spec.claims_for_variable("protest_reports")] == ["sentiment-claim"]
     assert spec.assumptions_for_variable("unrest") == [

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from secondfront.analysis.report_data import report_data as build_report
 from secondfront.cli.app import app
 from secondfront.model.formats import load
-from secondfront.report import build_report, render_html, render_pdf
+from secondfront.report import render_html, render_pdf
 from secondfront.report.graphics import colour, layout, text_colour
 from tests.conftest import FLAGSHIP, HISTORY_EVENTS
 

@@ -38,7 +38,9 @@ LOCAL = "http://127.0.0.1"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Loopback settings with both stores in a temporary folder (no events store yet)."""
-    return Settings(db=tmp_path / "workbench.sqlite3", events_db=tmp_path / "events.duckdb")
+    return Settings(
+        workbench_db=tmp_path / "workbench.sqlite3", events_db=tmp_path / "events.duckdb"
+    )
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, events_store: Path) ->
     port = _free_port()
     settings = Settings(
         port=port,
-        db=tmp_path_factory.mktemp("live") / "workbench.sqlite3",
+        workbench_db=tmp_path_factory.mktemp("live") / "workbench.sqlite3",
         events_db=events_store,
     )
     # No websockets or lifespan: the workbench uses neither, and skipping them keeps

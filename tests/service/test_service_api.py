@@ -192,7 +192,8 @@ def test_batch_is_bounded_and_matches_single_queries(client: TestClient, tmp_pat
     single = client.post(f"/api/models/{MODEL}/marginals", json={"evidence": rows[1]}).json()
     assert r["rows"][1]["belarus_entry"] == pytest.approx(single["marginals"]["belarus_entry"])
     small = TestClient(
-        create_app(Settings(db=tmp_path / "x.sqlite3", max_batch=3)), base_url="http://127.0.0.1"
+        create_app(Settings(workbench_db=tmp_path / "x.sqlite3", max_batch=3)),
+        base_url="http://127.0.0.1",
     )
     over = small.post(f"/api/models/{MODEL}/marginals/batch", json={"rows": [{}] * 4})
     assert_error_shape(over, 422)
@@ -227,7 +228,7 @@ def test_optional_capabilities_say_whether_they_are_available(
 @pytest.fixture
 def history_client(events_store: Path, tmp_path: Path) -> TestClient:
     """The app reading the shipped history (data/belarus-events.csv) as its events store."""
-    settings = Settings(db=tmp_path / "w.sqlite3", events_db=events_store)
+    settings = Settings(workbench_db=tmp_path / "w.sqlite3", events_db=events_store)
     return TestClient(create_app(settings), base_url="http://127.0.0.1")
 
 
@@ -320,7 +321,7 @@ def test_timeline_empty_states_say_how_to_ingest(client: TestClient, settings: S
 def test_timeline_store_that_cannot_be_opened_is_a_503(tmp_path: Path) -> None:
     broken = tmp_path / "broken.duckdb"
     broken.write_bytes(b"this is not a DuckDB file" * 200)
-    app = create_app(Settings(db=tmp_path / "w.sqlite3", events_db=broken))
+    app = create_app(Settings(workbench_db=tmp_path / "w.sqlite3", events_db=broken))
     r = TestClient(app, base_url="http://127.0.0.1").get(f"/api/models/{MODEL}/timeline")
     assert_error_shape(r, 503)
     assert "broken.duckdb" in r.json()["error"] and str(tmp_path) not in r.json()["error"]
@@ -359,7 +360,7 @@ def test_models_are_chosen_by_name_never_by_path(client: TestClient) -> None:
 
 
 def test_model_folder_setting_limits_what_is_served(tmp_path: Path) -> None:
-    app = create_app(Settings(db=tmp_path / "x.sqlite3", models_dir=tmp_path))
+    app = create_app(Settings(workbench_db=tmp_path / "x.sqlite3", models_dir=tmp_path))
     client = TestClient(app, base_url="http://127.0.0.1")
     assert client.get("/api/models").json() == []
     assert_error_shape(client.get(f"/api/models/{MODEL}"), 404)
@@ -452,7 +453,7 @@ def test_without_a_token_only_localhost_names_are_served(client: TestClient) -> 
 
 
 def test_with_a_token_every_request_needs_it(tmp_path: Path) -> None:
-    app = create_app(Settings(host="0.0.0.0", token=TOKEN, db=tmp_path / "t.sqlite3"))
+    app = create_app(Settings(host="0.0.0.0", token=TOKEN, workbench_db=tmp_path / "t.sqlite3"))
     c = TestClient(app, base_url="http://workbench.example")
     for path in (
         "/api/health",
@@ -475,7 +476,7 @@ def test_with_a_token_every_request_needs_it(tmp_path: Path) -> None:
 
 
 def test_cross_site_writes_and_oversized_bodies_are_refused(tmp_path: Path) -> None:
-    app = create_app(Settings(db=tmp_path / "s.sqlite3", max_body_bytes=2048))
+    app = create_app(Settings(workbench_db=tmp_path / "s.sqlite3", max_body_bytes=2048))
     c = TestClient(app, base_url="http://127.0.0.1")
     body = {"model": MODEL, "hypothesis": "belarus_entry"}
     assert_error_shape(
@@ -517,7 +518,7 @@ def test_every_setting_is_documented_and_reaches_settings() -> None:
         "SECONDFRONT_DB": "/tmp/events.duckdb",  # the same variable as the evidence commands
     }
     got = Settings.from_env(env=env)
-    assert (got.port, got.max_batch, str(got.db)) == (9001, 7, "/tmp/x.sqlite3")
+    assert (got.port, got.max_batch, str(got.workbench_db)) == (9001, 7, "/tmp/x.sqlite3")
     assert str(got.events_db) == "/tmp/events.duckdb"
     assert str(Settings.from_env(env={}).events_db) == "secondfront.duckdb"
     with pytest.raises(UsageError, match="SECONDFRONT_PORT='x' is not an integer"):
@@ -530,3 +531,10 @@ def test_static_chart_libraries_are_vendored(client: TestClient) -> None:
         assert r.status_code == 200 and len(r.content) > 50_000
     page = client.get(f"/models/{MODEL}/whatif").text
     assert "https://" not in re.sub(r'"\$schema": "https://vega[^"]*"', "", page).split("<main>")[0]
+
+
+def test_the_model_folder_lists_models_not_their_companion_files(tmp_path: Path) -> None:
+    folder = Path(__file__).resolve().parents[2] / "models"
+    app = create_app(Settings(workbench_db=tmp_path / "x.sqlite3", models_dir=folder))
+    client = TestClient(app, base_url="http://127.0.0.1")
+    assert [m["name"] for m in client.get("/api/models").json()] == [MODEL]

@@ -22,7 +22,7 @@ from secondfront.service import Settings, create_app  # noqa: E402
 # store is left absent: the fuzzer exercises the timeline's parameters and empty state
 # quickly, and the API tests cover it with data.
 TMP = Path(tempfile.mkdtemp(prefix="secondfront-fuzz-"))
-APP = create_app(Settings(db=TMP / "workbench.sqlite3", events_db=TMP / "events.duckdb"))
+APP = create_app(Settings(workbench_db=TMP / "workbench.sqlite3", events_db=TMP / "events.duckdb"))
 # The app answers only requests addressed to a loopback name (see guard.py).
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, headers={"host": "127.0.0.1"})
 

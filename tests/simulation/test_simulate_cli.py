@@ -161,7 +161,7 @@ def test_calibrate_writes_a_checked_copy_and_leaves_the_original(tmp_path: Path)
     assert check_spec(out) == []
     data = json.loads(result.stdout)
     assert len(data["rows"]) == 2 * 3 * 3 * 2
-    spec = load_spec(out).meta["spec"]
+    spec = load_spec(out).spec
     var = next(v for v in spec.variables if v.name == "mass_mobilisation")
     assert var.table is not None
     assert "simulated, 1 runs per row, seed 4" in str(var.table.assumption)
@@ -190,7 +190,7 @@ def test_calibrate_logistics_from_partisans_and_rail(tmp_path: Path) -> None:
     # Forty groups against the war traffic disrupt it in every run.
     assert rows[("high", "entered", "high")]["counts"]["present"] == 4
     assert rows[("high", "not_entered", "high")]["counts"]["present"] == 4
-    spec = load_spec(out).meta["spec"]
+    spec = load_spec(out).spec
     var = next(v for v in spec.variables if v.name == "logistics_disruption")
     assert var.table is not None and "4/40 partisan groups" in str(var.table.assumption)
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from secondfront.errors import QueryError, unknown_name
 from secondfront.inference.query import check_variable, infer, posterior_batch
 from secondfront.model.grading import Grading, parse_grading
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model
 
 RATINGS: tuple[str, ...] = ("CC", "C", "N", "I", "II", "NA")
 """Every valid cell rating, most consistent first; NA means not applicable."""
@@ -279,7 +279,7 @@ def score(
     )
 
 
-def model_view(network: Network, hypothesis: str, items: Sequence[EvidenceItem]) -> ModelView:
+def model_view(network: ModelLike, hypothesis: str, items: Sequence[EvidenceItem]) -> ModelView:
     """What ``network`` implies for each indicator item and for the hypotheses.
 
     The likelihoods ``P(item.variable = item.state | hypothesis = h)`` for every item
@@ -294,6 +294,8 @@ def model_view(network: Network, hypothesis: str, items: Sequence[EvidenceItem])
         QueryError: an unknown variable or state, or two items observing one variable
             in different states.
     """
+    model = as_model(network)
+    network = model.network
     check_variable(network, hypothesis)
     states = network.variables[hypothesis].states
     observed: dict[str, str] = {}
@@ -310,7 +312,7 @@ def model_view(network: Network, hypothesis: str, items: Sequence[EvidenceItem])
                 f"two items observe {item.variable} in different states "
                 f"({observed[item.variable]!r} and {item.state!r}); keep one"
             )
-    post = posterior_batch(network, [{hypothesis: h} for h in states], on_impossible="nan")
+    post = posterior_batch(model, [{hypothesis: h} for h in states], on_impossible="nan")
     likelihoods: dict[str, dict[str, float]] = {}
     ratings: dict[str, dict[str, str]] = {}
     for item in items:
@@ -323,10 +325,10 @@ def model_view(network: Network, hypothesis: str, items: Sequence[EvidenceItem])
         }
         likelihoods[item.id] = lik
         ratings[item.id] = ratings_from_likelihoods(lik)
-    prior = infer(network)[hypothesis]
+    prior = infer(model)[hypothesis]
     posterior: dict[str, float] | None = None
     if observed and hypothesis not in observed:
-        joint = posterior_batch(network, [observed], on_impossible="nan")
+        joint = posterior_batch(model, [observed], on_impossible="nan")
         row = joint.marginals[hypothesis][0]
         if all(math.isfinite(x) for x in row):
             posterior = {h: float(row[i]) for i, h in enumerate(states)}
@@ -335,21 +337,21 @@ def model_view(network: Network, hypothesis: str, items: Sequence[EvidenceItem])
     return ModelView(likelihoods=likelihoods, ratings=ratings, prior=prior, posterior=posterior)
 
 
-def indicator_items(network: Network, hypothesis: str, grading: str = "F6") -> list[EvidenceItem]:
+def indicator_items(network: ModelLike, hypothesis: str, grading: str = "F6") -> list[EvidenceItem]:
     """Default rows for a new matrix: every indicator of the model, observed as seen.
 
-    An indicator is a variable of the spec's ``indicators`` list; its observed state
-    is its last one (``present`` by the spec convention). The grading starts at
+    An indicator is one of :meth:`Model.indicators` (a bare network's leaves); its
+    observed state is its headline (last) state, ``present`` by the spec convention.
+    The grading starts at
     ``F6`` (neither the source nor the information judged yet) until the analyst
     grades the report in hand.
     """
-    check_variable(network, hypothesis)
+    model = as_model(network)
+    check_variable(model, hypothesis)
     parse_grading(grading)
-    spec = network.meta.get("spec")
-    names = [i.name for i in spec.indicators] if spec is not None else []
     items = []
-    for name in names:
-        var = network.variables[name]
+    for name in model.indicators():
+        var = model.variables[name]
         items.append(
             EvidenceItem(
                 id=f"ind:{name}",
@@ -357,15 +359,15 @@ def indicator_items(network: Network, hypothesis: str, grading: str = "F6") -> l
                 kind="indicator",
                 grading=grading,
                 variable=name,
-                state=var.states[-1],
+                state=model.headline(name),
             )
         )
     return items
 
 
-def claim_item(network: Network, claim_id: str) -> EvidenceItem:
+def claim_item(network: ModelLike, claim_id: str) -> EvidenceItem:
     """A matrix row for claim ``claim_id`` of the model's spec, with the claim's grading."""
-    spec = network.meta.get("spec")
+    spec = as_model(network).spec
     claims = spec.claims_by_id if spec is not None else {}
     if claim_id not in claims:
         raise unknown_name("claim", claim_id, claims)
@@ -376,6 +378,36 @@ def claim_item(network: Network, claim_id: str) -> EvidenceItem:
         kind="claim",
         grading=str(c.grading),
     )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A matrix assessed against a model: the analyst's scores beside the model's view.
+
+    Attributes:
+        hypotheses: the states of the hypothesis variable, in model order.
+        view: what the model implies for each indicator row and for the hypotheses.
+        scores: inconsistency, diagnosticity, ranking and disagreements with the model.
+    """
+
+    hypotheses: list[str]
+    view: ModelView
+    scores: Scores
+
+
+def assess(
+    model: ModelLike, hypothesis: str, items: Sequence[EvidenceItem], ratings: Ratings
+) -> Assessment:
+    """Score a matrix and set the model's view beside it (one batched engine call).
+
+    Raises:
+        QueryError: an unknown hypothesis variable, state or rating.
+    """
+    m = as_model(model)
+    check_variable(m, hypothesis)
+    hypotheses = list(m.variables[hypothesis].states)
+    view = model_view(m, hypothesis, items)
+    return Assessment(hypotheses, view, score(items, hypotheses, ratings, view))
 
 
 def grading_words(grading: str) -> str:
@@ -390,10 +422,12 @@ __all__ = [
     "RATINGS",
     "RATING_SCORE",
     "RATING_WORDS",
+    "Assessment",
     "EvidenceItem",
     "ModelView",
     "Ratings",
     "Scores",
+    "assess",
     "check_rating",
     "claim_item",
     "diagnosticity",

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from secondfront.inference.query import check_variable
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,14 @@ class Explanation:
     children: list[str] = field(default_factory=list)
 
 
-def explain(network: Network, name: str) -> Explanation:
-    """Explain variable ``name`` of ``network``."""
+def explain(model: ModelLike, name: str) -> Explanation:
+    """Explain variable ``name`` of ``model``.
+
+    ``form`` is how the spec gives the table (``table``, ``noisy_or``, ...,
+    ``indicator``), or the file format of a bare network (``bif``, ``xmlbif``).
+    """
+    m = as_model(model)
+    network = m.network
     check_variable(network, name)
     var = network.variables[name]
     cpt = network.cpts[name]
@@ -74,10 +80,10 @@ def explain(network: Network, name: str) -> Explanation:
         }
         dist = {s: float(x) for s, x in zip(var.states, cpt[combo], strict=True)}
         rows.append((given, dist))
-    spec = network.meta.get("spec")
+    spec = m.spec
     claims: list[ClaimRef] = []
     assumptions: list[str] = []
-    form = str(network.meta.get("format", "unknown"))
+    form = m.format
     if spec is not None:
         sources = spec.sources_by_id
         for c in spec.claims_for_variable(name):

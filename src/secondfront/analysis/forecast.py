@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from secondfront.analysis.language import describe
-from secondfront.inference.query import Evidence, infer
-from secondfront.model.network import Network
+import numpy as np
+
+from secondfront.analysis.language import describe, icd203
+from secondfront.inference.query import Evidence, intervene, posterior_batch
+from secondfront.model.model import Model, ModelLike, as_model, network_of
+
+if TYPE_CHECKING:
+    from secondfront.analysis.uncertainty import UncertaintyResult
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,17 @@ class Basis:
 
 @dataclass(frozen=True)
 class OutcomeForecast:
-    """One outcome: its distribution, the headlined state, and its basis."""
+    """One outcome: its distribution, the headlined state, its basis and wording.
+
+    Attributes:
+        variable: the outcome variable.
+        label: the outcome in words.
+        state: the headline state (:meth:`Model.headline`).
+        distribution: state -> probability.
+        basis: the claims it rests on (see the module docstring).
+        assumptions: stated assumptions upstream.
+        interval: central interval of P(state) over sampled parameters, when asked for.
+    """
 
     variable: str
     label: str
@@ -48,6 +64,7 @@ class OutcomeForecast:
     distribution: dict[str, float]
     basis: list[Basis] = field(default_factory=list)
     assumptions: int = 0
+    interval: tuple[float, float] | None = None
 
     @property
     def probability(self) -> float:
@@ -59,57 +76,89 @@ class OutcomeForecast:
         """ICD 203 wording with the number beside it."""
         return describe(self.probability)
 
+    @property
+    def term(self) -> str:
+        """The ICD 203 term with its range, e.g. ``"very unlikely (5–20%)"``."""
+        return str(icd203(self.probability))
+
 
 @dataclass(frozen=True)
 class Forecast:
-    """A forecast of a model's outcomes under some evidence and interventions."""
+    """A forecast of a model's outcomes under some evidence and interventions.
+
+    Attributes:
+        model: the model's name.
+        horizon: its horizon in words.
+        outcomes: one per outcome, in the model's order.
+        evidence: the evidence applied (soft evidence as lists).
+        do: the interventions applied.
+        headlines: every variable -> probability of its headline state (what the
+            network picture shades).
+        uncertainty: the parameter sampling behind the intervals, when asked for.
+    """
 
     model: str
     horizon: str
     outcomes: list[OutcomeForecast]
     evidence: dict[str, object]
     do: dict[str, str]
+    headlines: dict[str, float] = field(default_factory=dict)
+    uncertainty: UncertaintyResult | None = None
 
     def as_json(self) -> dict[str, object]:
         """``{"model": str, "outcomes": {var: {state: p}}}`` plus context keys."""
-        return {
+        data: dict[str, object] = {
             "model": self.model,
             "horizon": self.horizon,
             "evidence": self.evidence,
             "do": self.do,
             "outcomes": {o.variable: o.distribution for o in self.outcomes},
         }
+        if self.uncertainty is not None:
+            data["uncertainty"] = self.uncertainty.as_json()
+            data["samples"] = self.uncertainty.n_samples
+            data["seed"] = self.uncertainty.seed
+        return data
 
 
-def ancestors(network: Network, name: str) -> list[str]:
+@dataclass(frozen=True)
+class WhatIf:
+    """A scenario beside the baseline, as the What-if page shows them.
+
+    Attributes:
+        scenario: the forecast under the evidence and interventions.
+        baseline: the forecast with neither.
+    """
+
+    scenario: Forecast
+    baseline: Forecast
+
+
+def ancestors(network: ModelLike, name: str) -> list[str]:
     """All ancestors of ``name``, nearest first (breadth-first)."""
+    net = network_of(network)
     seen: list[str] = []
-    frontier = list(network.variables[name].parents)
+    frontier = list(net.variables[name].parents)
     while frontier:
         nxt: list[str] = []
         for p in frontier:
             if p not in seen:
                 seen.append(p)
-                nxt.extend(network.variables[p].parents)
+                nxt.extend(net.variables[p].parents)
         frontier = nxt
     return seen
 
 
-def _default_state(states: tuple[str, ...]) -> str:
-    """Headline the last state: by the spec convention ranked states run lowest first."""
-    return states[-1]
-
-
-def outcome_basis(network: Network, name: str) -> tuple[list[Basis], int]:
+def outcome_basis(model: ModelLike, name: str) -> tuple[list[Basis], int]:
     """Claims behind ``name`` and its ancestors, and the number of assumptions among them."""
-    spec = network.meta.get("spec")
+    spec = as_model(model).spec
     if spec is None:
         return [], 0
     claims = spec.claims_by_id
     basis: list[Basis] = []
     seen: set[str] = set()
     n_assumptions = 0
-    for var in [name, *ancestors(network, name)]:
+    for var in [name, *ancestors(model, name)]:
         n_assumptions += len(spec.assumptions_for_variable(var))
         for claim in spec.claims_for_variable(var):
             if claim.id in seen:
@@ -130,51 +179,111 @@ def outcome_basis(network: Network, name: str) -> tuple[list[Basis], int]:
     return basis, n_assumptions
 
 
-def outcomes_of(network: Network) -> list[tuple[str, str, str]]:
-    """(variable, label, headlined state) for each outcome the model declares.
+def _assemble(
+    model: Model,
+    marginals: Mapping[str, np.ndarray],
+    row: int,
+    evidence: Evidence | None,
+    do: Mapping[str, str] | None,
+    spread: UncertaintyResult | None = None,
+    like: Forecast | None = None,
+) -> Forecast:
+    """The typed forecast from one row of batched marginals.
 
-    A network without a spec (BIF, XMLBIF) declares none; then every variable is one.
+    The basis of each outcome depends on the model alone: ``like`` (another forecast of
+    the same model, e.g. its baseline) lends its own instead of walking the claims again.
     """
-    spec = network.meta.get("spec")
-    if spec is not None and spec.outcomes:
-        return [
-            (o.variable, o.label, o.state or _default_state(network.variables[o.variable].states))
-            for o in spec.outcomes
-        ]
-    return [(v.name, v.label or v.name, _default_state(v.states)) for v in network]
+    intervals = {u.variable: u.interval for u in spread.outcomes} if spread is not None else {}
+    lent = {o.variable: (o.basis, o.assumptions) for o in like.outcomes} if like else {}
+    outcomes = []
+    for o in model.outcomes():
+        basis, n_assumptions = lent.get(o.variable) or outcome_basis(model, o.variable)
+        states = model.network.variables[o.variable].states
+        outcomes.append(
+            OutcomeForecast(
+                variable=o.variable,
+                label=o.label,
+                state=o.state,
+                distribution={
+                    s: float(x) for s, x in zip(states, marginals[o.variable][row], strict=True)
+                },
+                basis=basis,
+                assumptions=n_assumptions,
+                interval=intervals.get(o.variable),
+            )
+        )
+    net = model.network
+    return Forecast(
+        model=model.name,
+        horizon=model.horizon,
+        outcomes=outcomes,
+        evidence={k: v if isinstance(v, str) else list(v) for k, v in (evidence or {}).items()},
+        do=dict(do or {}),
+        headlines={
+            v: float(marginals[v][row][net.variables[v].index(state)])
+            for v, state in model.headlines().items()
+        },
+        uncertainty=spread,
+    )
 
 
 def forecast(
-    network: Network,
+    model: ModelLike,
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
+    samples: int = 0,
+    seed: int = 0,
 ) -> Forecast:
     """Forecast the model's outcomes.
 
     Args:
-        network: the model.
+        model: the model (a bare network forecasts every variable).
         evidence: variable -> state (hard) or likelihood vector (soft).
         do: variable -> state, interventions.
+        samples: when positive, also sample that many parameter sets (seeded by
+            ``seed``) for each outcome's 90% interval; only a scenario spec states
+            priors, so a bare network is a UsageError then.
+        seed: seed of the parameter sampler.
     """
-    marginals = infer(network, evidence, do=do)
-    spec = network.meta.get("spec")
-    outcomes = []
-    for var, label, state in outcomes_of(network):
-        basis, n_assumptions = outcome_basis(network, var)
-        outcomes.append(
-            OutcomeForecast(
-                variable=var,
-                label=label,
-                state=state,
-                distribution=marginals[var],
-                basis=basis,
-                assumptions=n_assumptions,
-            )
-        )
-    return Forecast(
-        model=network.name,
-        horizon=spec.model.horizon if spec is not None else "",
-        outcomes=outcomes,
-        evidence={k: v if isinstance(v, str) else list(v) for k, v in (evidence or {}).items()},
-        do=dict(do or {}),
-    )
+    m = as_model(model)
+    post = posterior_batch(m, [evidence or {}], do=do)
+    spread = None
+    if samples > 0:
+        from secondfront.analysis.uncertainty import forecast_uncertainty
+
+        spread = forecast_uncertainty(m, samples, seed, evidence, do)
+    return _assemble(m, post.marginals, 0, evidence, do, spread)
+
+
+def whatif(
+    model: ModelLike,
+    evidence: Evidence | None = None,
+    do: Mapping[str, str] | None = None,
+    baseline: Forecast | None = None,
+) -> WhatIf:
+    """A scenario and the baseline, from one batched engine call.
+
+    With ``baseline`` given (a caller that keeps the model's baseline), the call has one
+    row, the scenario's. Otherwise it has two: the baseline (no evidence, the model's
+    own tables) and the scenario (its evidence; each intervention enters as a second
+    parameter set of the intervened table, the first set being the table itself), so
+    both come out of one calibration of the junction tree.
+
+    Args:
+        model: the model.
+        evidence: the scenario's evidence.
+        do: the scenario's interventions.
+        baseline: the model's baseline forecast, when the caller has it already.
+    """
+    m = as_model(model)
+    if baseline is not None:
+        post = posterior_batch(m, [evidence or {}], do=do)
+        return WhatIf(_assemble(m, post.marginals, 0, evidence, do, like=baseline), baseline)
+    cpts = {
+        name: np.stack([m.network.cpts[name], table])
+        for name, table in intervene(m.network, do or {}).cpts.items()
+        if name in (do or {})
+    }
+    post = posterior_batch(m, [{}, evidence or {}], cpts=cpts or None)
+    base = _assemble(m, post.marginals, 0, None, None)
+    return WhatIf(scenario=_assemble(m, post.marginals, 1, evidence, do, like=base), baseline=base)

@@ -31,7 +31,7 @@ from secondfront.errors import UsageError
 from secondfront.inference.contraction import TargetMarginal, ancestral_set
 from secondfront.inference.query import Evidence, infer, posterior_batch, state_index
 from secondfront.model.limits import memory_problem
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace
 
 # Parameter sets evaluated per vectorised call: bounds memory for large designs.
@@ -46,7 +46,7 @@ class Target:
     state: str
 
     @classmethod
-    def parse(cls, text: str, network: Network) -> Target:
+    def parse(cls, text: str, network: ModelLike) -> Target:
         """Parse ``VAR=STATE`` and check both names against the network."""
         var, sep, state = text.partition("=")
         if not sep or not var or not state:
@@ -57,18 +57,29 @@ class Target:
     def __str__(self) -> str:
         return f"{self.variable}={self.state}"
 
+    @classmethod
+    def headline(cls, model: ModelLike) -> Target:
+        """The model's first outcome in its headline state (the flagship's
+        ``belarus_entry=entered``): what the workbench and the report explain."""
+        first = as_model(model).outcomes()[0]
+        return cls(first.variable, first.state)
+
 
 class TargetFunction:
     """P(target = state | evidence, do) as a function of batches of parameter values."""
 
     def __init__(
         self,
-        network: Network,
+        network: ModelLike,
         target: Target,
         evidence: Evidence | None = None,
         do: Mapping[str, str] | None = None,
     ) -> None:
-        self.space = ParameterSpace(network)
+        model = as_model(network)
+        model.require_spec("sensitivity")
+        self.space = ParameterSpace(model)
+        self.model = model
+        network = model.network
         self.network = network
         self.target = target
         self.evidence = dict(evidence or {})
@@ -86,9 +97,7 @@ class TargetFunction:
 
     def baseline(self) -> float:
         """P(target) with every parameter at its stated value."""
-        return infer(self.network, self.evidence, do=self.do)[self.target.variable][
-            self.target.state
-        ]
+        return infer(self.model, self.evidence, do=self.do)[self.target.variable][self.target.state]
 
     def __call__(self, values: Mapping[str, np.ndarray], batch: int) -> np.ndarray:
         """P(target) for each of ``batch`` parameter sets, shape ``(batch,)``."""
@@ -101,7 +110,7 @@ class TargetFunction:
                 out[lo:hi] = self._fast(tables)[:, self._k]
             else:
                 post = posterior_batch(
-                    self.network,
+                    self.model,
                     [self.evidence] * (hi - lo),
                     do=self.do,
                     cpts=tables,
@@ -151,7 +160,7 @@ class OneAtATime:
 
 
 def one_at_a_time(
-    network: Network,
+    network: ModelLike,
     target: Target,
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
@@ -277,7 +286,7 @@ def sobol_analysis(
 
 
 def sobol(
-    network: Network,
+    network: ModelLike,
     target: Target,
     n_base: int = 4096,
     seed: int = 0,

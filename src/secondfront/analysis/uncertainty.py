@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from secondfront.analysis.forecast import outcomes_of
 from secondfront.errors import UsageError
 from secondfront.inference.query import Evidence, infer, posterior_batch
 from secondfront.model.limits import memory_problem
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
 
 DEFAULT_SAMPLES = 10_000
+# Interactive use (workbench, report): fewer sets keep a What-if update quick; the
+# command line's default is for the record.
+INTERACTIVE_SAMPLES = 2000
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class UncertaintyResult:
 
 
 def forecast_uncertainty(
-    network: Network,
+    network: ModelLike,
     n_samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     evidence: Evidence | None = None,
@@ -102,6 +104,9 @@ def forecast_uncertainty(
 
     Args:
         network: a model compiled from a scenario spec.
+
+    Raises:
+        UsageError: a model without a scenario spec (only specs state priors).
         n_samples: number of parameter sets N (evaluated in one batched call).
         seed: seed of the ``numpy.random.Generator`` that draws them.
         evidence: evidence applied to every sample.
@@ -112,18 +117,20 @@ def forecast_uncertainty(
         raise ValueError(f"confidence {confidence} must be in (0, 1)")
     if n_samples < 1:
         raise ValueError(f"need at least one sample, got {n_samples}")
-    per_sample = 3 * 8 * sum(int(t.size) for t in network.cpts.values())
+    model = as_model(network)
+    model.require_spec("uncertainty")
+    per_sample = 3 * 8 * sum(int(t.size) for t in model.network.cpts.values())
     too_big = memory_problem("max_batch_bytes", n_samples * per_sample, f"{n_samples:,} samples")
     if too_big:
         raise UsageError(too_big)
-    space = ParameterSpace(network)
+    space = ParameterSpace(model)
     rng = np.random.default_rng(seed)
     draws = space.sample(rng, n_samples)
-    point = infer(network, evidence, do=do)
+    point = infer(model, evidence, do=do)
     tables = space.tables(draws, n_samples) if draws else {}
     if tables:
         post = posterior_batch(
-            network, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
+            model, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
         ).marginals
     else:
         post = {
@@ -133,8 +140,9 @@ def forecast_uncertainty(
     lo_q, hi_q = (1 - confidence) / 2, (1 + confidence) / 2
     outcomes = []
     impossible = 0
-    for var, label, state in outcomes_of(network):
-        k = network.variables[var].index(state)
+    for o in model.outcomes():
+        var, label, state = o.variable, o.label, o.state
+        k = model.variables[var].index(state)
         values = post[var][:, k]
         ok = values[np.isfinite(values)]
         impossible = max(impossible, values.size - ok.size)
@@ -151,7 +159,7 @@ def forecast_uncertainty(
             )
         )
     return UncertaintyResult(
-        model=network.name,
+        model=model.name,
         n_samples=n_samples,
         seed=seed,
         confidence=confidence,

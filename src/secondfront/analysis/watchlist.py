@@ -23,6 +23,7 @@ import numpy as np
 
 from secondfront.analysis.sensitivity import Target
 from secondfront.inference.query import Evidence, posterior_batch
+from secondfront.model.model import ModelLike, as_model
 from secondfront.model.network import Network
 
 
@@ -61,14 +62,6 @@ class Watchlist:
     pairs: list[Watch]
 
 
-def indicator_names(network: Network) -> list[str]:
-    """The model's indicators; for a network without a spec, its leaves."""
-    spec = network.meta.get("spec")
-    if spec is not None and spec.indicators:
-        return [i.name for i in spec.indicators]
-    return [v.name for v in network if not network.children(v.name)]
-
-
 def _score(
     network: Network,
     target: Target,
@@ -92,7 +85,7 @@ def _score(
 
 
 def watchlist(
-    network: Network,
+    network: ModelLike,
     target: Target,
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
@@ -106,11 +99,12 @@ def watchlist(
         target: the probability of interest.
         evidence: what is already known (indicators in it are not ranked).
         do: interventions.
-        indicators: candidates (default: the model's indicators).
+        indicators: candidates (default: the model's indicators, :meth:`Model.indicators`).
         top_pairs: how many pairs to return, ranked by mutual information.
     """
+    model = as_model(network)
     base_ev = dict(evidence or {})
-    names = [n for n in (indicators or indicator_names(network)) if n not in base_ev]
+    names = [n for n in (indicators or model.indicators()) if n not in base_ev]
     names = [n for n in names if n != target.variable]
     requests: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for n in names:
@@ -120,20 +114,20 @@ def watchlist(
         for sa, sb in itertools.product(network.variables[a].states, network.variables[b].states):
             requests.append(((a, b), (sa, sb)))
     rows = [base_ev] + [{**base_ev, **dict(zip(ns, ss, strict=True))} for ns, ss in requests]
-    post = posterior_batch(network, rows, do=do, on_impossible="nan")
+    post = posterior_batch(model, rows, do=do, on_impossible="nan")
     marg = post.marginals[target.variable]
     log_p = post.log_evidence - post.log_evidence[0]  # P(obs | existing evidence)
     prior = marg[0]
     grouped: dict[tuple[str, ...], list[tuple[tuple[str, ...], float, np.ndarray]]] = {}
     for r, (ns, ss) in enumerate(requests, start=1):
         grouped.setdefault(ns, []).append((ss, float(np.exp(log_p[r])), marg[r]))
-    singles = [_score(network, target, (n,), prior, grouped[(n,)]) for n in names]
+    singles = [_score(model.network, target, (n,), prior, grouped[(n,)]) for n in names]
     pairs = [
-        _score(network, target, pair, prior, rows_)
+        _score(model.network, target, pair, prior, rows_)
         for pair, rows_ in grouped.items()
         if len(pair) == 2
     ]
     singles.sort(key=lambda w: -w.mutual_information)
     pairs.sort(key=lambda w: -w.mutual_information)
-    k = network.variables[target.variable].index(target.state)
+    k = model.variables[target.variable].index(target.state)
     return Watchlist(target, float(prior[k]), singles, pairs[:top_pairs])

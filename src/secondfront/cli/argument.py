@@ -17,15 +17,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from secondfront.cli.app import (
+from secondfront.cli.models import sources_app
+from secondfront.cli.options import (
     JsonOpt,
     ModelOpt,
-    _emit_json,
     err,
     out,
     parse_assignments,
-    sources_app,
     user_errors,
+)
+from secondfront.cli.options import (
+    emit_json as _emit_json,
 )
 from secondfront.errors import UsageError
 from secondfront.model.formats import FLAGSHIP, load

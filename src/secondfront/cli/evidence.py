@@ -7,7 +7,6 @@ prints a Rich table or, with ``--json``, JSON. The store is ``--db PATH``, else
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -15,15 +14,19 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from secondfront.cli.app import JsonOpt, _emit_json, err, out, user_errors
-from secondfront.errors import UsageError
+from secondfront.cli.options import (
+    DbOpt,
+    FromOpt,
+    JsonOpt,
+    ToOpt,
+    command,
+    date_option,
+    emit_json,
+    err,
+    out,
+)
+from secondfront.evidence.mapping import IndicatorWeek
 
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="The DuckDB store (default: $SECONDFRONT_DB or ./secondfront.duckdb)."
-    ),
-]
 RulesOpt = Annotated[
     Path | None,
     typer.Option("--rules", help="Mapping rules (default: the flagship's *.mapping.yaml)."),
@@ -32,26 +35,19 @@ TimelineOpt = Annotated[
     Path | None,
     typer.Option("--timeline", help="Time model (default: the flagship's *.timeline.yaml)."),
 ]
-FromOpt = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
 
 
-def _date(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{flag} {value!r} is not a date YYYY-MM-DD") from None
-
-
-def _statuses(db: Path | None, rules: Path | None, start: str | None, end: str | None):  # type: ignore[no-untyped-def]
+def _statuses(
+    db: Path | None, rules: Path | None, start: str | None, end: str | None
+) -> list[IndicatorWeek]:
+    """The weekly indicator statuses of the store over the dates asked for."""
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules, weekly_statuses
 
-    r = load_rules(rules)
     con = store.connect(db)
-    return r, con, weekly_statuses(con, r, _date(start, "--from"), _date(end, "--to"))
+    return weekly_statuses(
+        con, load_rules(rules), date_option(start, "--from"), date_option(end, "--to")
+    )
 
 
 def ingest(
@@ -91,7 +87,7 @@ def ingest(
         report = run_ingest(con, files, fmt=fmt, rules=mapping, progress=progress)
     if as_json:
         data = report.as_json()
-        _emit_json(
+        emit_json(
             {k: data[k] for k in ("read", "accepted", "rejected", "duplicates")}
             | {"files": data["files"]}
         )
@@ -123,7 +119,7 @@ def rejects(
 
     rows = list_rejects(store.connect(db), limit)
     if as_json:
-        _emit_json({"rejects": rows})
+        emit_json({"rejects": rows})
         return
     for r in rows:
         out.print(
@@ -143,9 +139,9 @@ def indicators(
     as_json: JsonOpt = False,
 ) -> None:
     """Per ISO week and indicator: supporting observations and the status."""
-    _, _, statuses = _statuses(db, rules, start, end)
+    statuses = _statuses(db, rules, start, end)
     if as_json:
-        _emit_json({"weeks": _by_week(statuses)})
+        emit_json({"weeks": _by_week(statuses)})
         return
     table = Table(title="indicators by ISO week")
     for c in ("week", "indicator", "count", "support", "status", "gradings"):
@@ -163,17 +159,16 @@ def indicators(
     out.print(table)
 
 
-def _by_week(statuses) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _by_week(statuses: list[IndicatorWeek]) -> list[dict[str, object]]:
     weeks: dict[str, dict[str, object]] = {}
     for s in statuses:
-        w = weeks.setdefault(s.week, {"week": s.week, "indicators": {}})
-        w["indicators"][s.indicator] = {  # type: ignore[index]
+        weeks.setdefault(s.week, {})[s.indicator] = {
             "count": s.count,
             "support": s.support,
             "status": s.status,
             "gradings": list(s.gradings),
         }
-    return list(weeks.values())
+    return [{"week": w, "indicators": inds} for w, inds in weeks.items()]
 
 
 def timeline(
@@ -187,36 +182,61 @@ def timeline(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per week, the probability of each outcome; alert lines when a rule fires."""
-    from secondfront.evidence.mapping import evidence_rows
-    from secondfront.evidence.timeline import load_timeline, report_weights, run_timeline
+    """Per week, the probability of each outcome; alert lines when a rule fires.
 
-    _, _, statuses = _statuses(db, rules, start, end)
-    model = load_timeline(model_file)
-    weeks, evidence = evidence_rows(statuses)
-    result = run_timeline(model, weeks, evidence, smooth=smooth, weights=report_weights(statuses))
+    The chain runs over every stored week; --from and --to only choose the weeks shown.
+    """
+    from secondfront.evidence import store
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.timeline import load_timeline
+    from secondfront.evidence.timeline_view import timeline_view
+
+    time_model = load_timeline(model_file)
+    view = timeline_view(
+        time_model.model,
+        store.connect(db),
+        date_option(start, "--from"),
+        date_option(end, "--to"),
+        smooth,
+        rules=load_rules(rules, time_model.model),
+        time_model=time_model,
+        events_per_week=0,
+        max_weeks=None,
+    )
     if as_json:
-        _emit_json(result.as_json(model.network))
+        emit_json(
+            {
+                "weeks": [
+                    {
+                        "week": w.week,
+                        "outcomes": w.outcomes,
+                        "states": w.states,
+                        "evidence": w.evidence,
+                    }
+                    for w in view.weeks
+                ],
+                "alerts": [
+                    {
+                        "week": a.week,
+                        "rule": a.rule,
+                        "message": a.message,
+                        "indicators": a.indicators,
+                    }
+                    for a in view.alerts
+                ],
+            }
+        )
         return
-    outcomes = list(result.outcomes)
-    spec = model.network.meta.get("spec")
-    heads = {o.variable: o.state for o in spec.outcomes} if spec is not None else {}
     table = Table(title="timeline: P(outcome) per ISO week" + (" (smoothed)" if smooth else ""))
     table.add_column("week")
-    for v in outcomes:
-        table.add_column(
-            f"{v}={heads.get(v) or model.network.variables[v].states[-1]}", justify="right"
-        )
+    for s in view.series:
+        table.add_column(f"{s.variable}={s.state}", justify="right")
     table.add_column("observed")
-    for t, w in enumerate(result.weeks):
-        cells = []
-        for v in outcomes:
-            state = heads.get(v) or model.network.variables[v].states[-1]
-            cells.append(f"{result.outcomes[v][t, model.network.variables[v].index(state)]:.3f}")
-        seen = [i for i, s in result.evidence[t].items() if s == "present"]
-        table.add_row(w, *cells, ", ".join(seen))
+    for w in view.weeks:
+        seen = [i for i, st in w.evidence.items() if st == "present"]
+        table.add_row(w.week, *(f"{w.p[s.variable]:.3f}" for s in view.series), ", ".join(seen))
     out.print(table)
-    for a in result.alerts:
+    for a in view.alerts:
         out.print(a.message, highlight=False, markup=False)
 
 
@@ -241,7 +261,7 @@ def backtest(
     con = history_store() if db is None else store.connect(db)
     scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
     if as_json:
-        _emit_json({"questions": [s.as_json() for s in scores]})
+        emit_json({"questions": [s.as_json() for s in scores]})
         return
     table = Table(title="backtest (rolling origin; lower is better)")
     for c in (
@@ -276,7 +296,7 @@ def backtest(
 def register(app: typer.Typer) -> None:
     """Add the evidence commands to the ``secondfront`` app."""
     for fn in (ingest, rejects, indicators, timeline, backtest):
-        app.command(fn.__name__)(user_errors(fn))
+        command(app, fn)
 
 
 __all__ = ["register"]

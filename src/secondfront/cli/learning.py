@@ -14,7 +14,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from secondfront.cli.app import JsonOpt, _emit_json, out, user_errors
+from secondfront.cli.options import (
+    JsonOpt,
+    out,
+    user_errors,
+)
+from secondfront.cli.options import (
+    emit_json as _emit_json,
+)
 from secondfront.errors import UsageError
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the fitted copy.")]

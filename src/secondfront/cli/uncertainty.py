@@ -10,22 +10,22 @@ import typer
 from rich.table import Table
 
 from secondfront.analysis.language import describe
-from secondfront.cli.app import (
+from secondfront.cli.options import (
+    FLAGSHIP,
     DoOpt,
     EvidenceOpt,
     JsonOpt,
     ModelOpt,
     SoftOpt,
-    _emit_json,
-    _fmt,
+    command,
+    emit_json,
     err,
+    evidence_options,
+    fmt,
     out,
-    parse_assignments,
-    parse_soft,
-    user_errors,
 )
 from secondfront.errors import UsageError
-from secondfront.model.formats import FLAGSHIP, load
+from secondfront.model.formats import load
 
 TargetOpt = Annotated[
     str, typer.Option("--target", "-t", help="VAR=STATE whose probability is explained.")
@@ -54,15 +54,12 @@ def sensitivity(
     from secondfront.analysis.sensitivity import Target, one_at_a_time, sobol
 
     network = load(model)
-    if network.meta.get("spec") is None:
-        raise UsageError("sensitivity needs a scenario spec: only specs state priors")
     tgt = Target.parse(target, network)
-    ev: dict[str, Any] = {**parse_assignments(evidence, "evidence"), **parse_soft(soft)}
-    interventions = parse_assignments(do, "intervention")
+    ev, interventions = evidence_options(evidence, soft, do)
     if method == "oat":
         res = one_at_a_time(network, tgt, ev, interventions)
         if as_json:
-            _emit_json(
+            emit_json(
                 {
                     "target": str(tgt),
                     "method": "oat",
@@ -80,9 +77,9 @@ def sensitivity(
                     s.parameter,
                     f"{round(s.low, 9):.3g}",
                     f"{round(s.high, 9):.3g}",
-                    _fmt(s.p_low),
-                    _fmt(s.p_high),
-                    _fmt(s.swing),
+                    fmt(s.p_low),
+                    fmt(s.p_high),
+                    fmt(s.swing),
                 )
             out.print(table)
         if plot is not None:
@@ -93,7 +90,7 @@ def sensitivity(
         raise UsageError(f"unknown method {method!r}; choose oat or sobol")
     sob = sobol(network, tgt, n_base=samples, seed=seed, evidence=ev, do=interventions)
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "target": str(tgt),
                 "method": "sobol",
@@ -136,8 +133,8 @@ def watchlist(
 
     network = load(model)
     tgt = Target.parse(target, network)
-    ev: dict[str, Any] = {**parse_assignments(evidence, "evidence"), **parse_soft(soft)}
-    wl = run_watchlist(network, tgt, ev, parse_assignments(do, "intervention"), top_pairs=pairs)
+    ev, interventions = evidence_options(evidence, soft, do)
+    wl = run_watchlist(network, tgt, ev, interventions, top_pairs=pairs)
 
     def row(w: Any) -> dict[str, Any]:
         return {
@@ -152,7 +149,7 @@ def watchlist(
         }
 
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "target": str(tgt),
                 "baseline": wl.baseline,
@@ -168,9 +165,9 @@ def watchlist(
         table.add_row(
             w.indicators[0],
             f"{w.mutual_information:.4f}",
-            _fmt(w.expected_change),
-            _fmt(w.outcomes[-1][2]),  # a single indicator: its last state ("present")
-            _fmt(w.outcomes[0][2]),
+            fmt(w.expected_change),
+            fmt(w.outcomes[-1][2]),  # a single indicator: its last state ("present")
+            fmt(w.outcomes[0][2]),
         )
     out.print(table)
     if wl.pairs:
@@ -179,12 +176,12 @@ def watchlist(
             pt.add_column(col, justify="left" if col == "indicators" else "right")
         for w in wl.pairs:
             pt.add_row(
-                " + ".join(w.indicators), f"{w.mutual_information:.4f}", _fmt(w.expected_change)
+                " + ".join(w.indicators), f"{w.mutual_information:.4f}", fmt(w.expected_change)
             )
         out.print(pt)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``sensitivity`` and ``watchlist`` to the command line."""
-    app.command()(user_errors(sensitivity))
-    app.command()(user_errors(watchlist))
+    command(app, sensitivity)
+    command(app, watchlist)

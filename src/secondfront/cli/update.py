@@ -10,7 +10,15 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from secondfront.cli.app import JsonOpt, _emit_json, err, out, user_errors
+from secondfront.cli.options import (
+    JsonOpt,
+    err,
+    out,
+    user_errors,
+)
+from secondfront.cli.options import (
+    emit_json as _emit_json,
+)
 from secondfront.errors import UsageError
 
 

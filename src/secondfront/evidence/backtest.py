@@ -32,21 +32,9 @@ import duckdb
 import numpy as np
 
 from secondfront.evidence import hmm
-from secondfront.evidence.mapping import (
-    MappingRules,
-    _acled_sql,
-    evidence_rows,
-    iso_week,
-    week_start,
-    weekly_statuses,
-)
-from secondfront.evidence.timeline import (
-    TimelineModel,
-    engine_evidence,
-    report_weights,
-    state_hazards,
-    state_terms,
-)
+from secondfront.evidence.mapping import MappingRules, _acled_sql, iso_week, week_start
+from secondfront.evidence.timeline import TimelineModel, state_hazards
+from secondfront.evidence.timeline_view import filter_record, weekly_evidence
 
 HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
 
@@ -104,14 +92,15 @@ def backtest(
     Returns:
         one ``QuestionScore`` per question, in file order.
     """
-    statuses = weekly_statuses(con, rules)
-    weeks, evidence = evidence_rows(statuses)
+    # The same filtered record as every other view of the timeline (graded weights
+    # included): the belief at origin t uses the stored weeks up to t only.
+    record = weekly_evidence(con, rules)
+    weeks = record.weeks
     spec = model.spec.backtest
     W = spec.window_weeks
     if len(weeks) <= spec.burn_in_weeks + W:
         return []
-    L, _ = state_terms(model, engine_evidence(model, evidence, report_weights(statuses)))
-    beliefs = hmm.forward_filter(model.prior, model.transition, L).beliefs
+    beliefs = filter_record(model, record).beliefs
     index = {w: i for i, w in enumerate(weeks)}
     out: list[QuestionScore] = []
     for q in spec.questions:

@@ -57,7 +57,7 @@ from secondfront.evidence.rulesfile import (
 )
 from secondfront.evidence.store import bulk_insert, transaction
 from secondfront.model.grading import parse_grading
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model
 from secondfront.model.yamlsource import YamlDocument
 
 STATUSES = ("observed", "not_observed", "unknown")
@@ -228,7 +228,7 @@ class MappingRules:
         return self.spec.rules
 
 
-def load_rules(path: str | Path | None = None, network: Network | None = None) -> MappingRules:
+def load_rules(path: str | Path | None = None, network: ModelLike | None = None) -> MappingRules:
     """Load and check a mapping file against its model.
 
     Every problem of the file is reported in one run: schema errors (unknown fields, bad
@@ -256,10 +256,9 @@ def load_rules(path: str | Path | None = None, network: Network | None = None) -
     return MappingRules(spec, p, digest, indicators)
 
 
-def _indicators(net: Network) -> tuple[str, ...]:
-    """The model's indicator names in model order (every variable for a model without a spec)."""
-    model_spec = net.meta.get("spec")
-    return tuple(i.name for i in model_spec.indicators) if model_spec else tuple(net.names)
+def _indicators(net: ModelLike) -> tuple[str, ...]:
+    """The model's indicator names in model order (``Model.indicators``)."""
+    return tuple(as_model(net).indicators())
 
 
 def _rule_references(

@@ -25,7 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from secondfront.errors import Diagnostic, RulesError, UsageError
 from secondfront.model.formats import FLAGSHIP, load, resolve_model
-from secondfront.model.network import Network
+from secondfront.model.model import Model
 from secondfront.model.yamlsource import Path as DataPath
 from secondfront.model.yamlsource import YamlDocument, load_yaml
 
@@ -181,7 +181,7 @@ def items_at(data: Any, path: DataPath) -> list[tuple[int, Any]]:
     return list(enumerate(raw)) if isinstance(raw, list) else []
 
 
-def network_for(doc: YamlDocument, model: str | None, diags: list[Diagnostic]) -> Network | None:
+def network_for(doc: YamlDocument, model: str | None, diags: list[Diagnostic]) -> Model | None:
     """The network that the file's ``model`` field names, or ``None`` when none can be loaded.
 
     A missing or invalid ``model`` is a schema error already reported, and an unknown

@@ -47,6 +47,7 @@ from secondfront.evidence.rulesfile import (
 )
 from secondfront.inference.query import posterior_batch
 from secondfront.model.grading import parse_grading
+from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.network import Network
 from secondfront.model.yamlsource import YamlDocument
 
@@ -157,16 +158,21 @@ class TimelineModel:
     Attributes:
         spec: the file's content.
         path: where it was read from.
-        network: the static model.
+        model: the static model (its network answers every week's queries).
         prior: [K] initial distribution.
         transition: [K, K] weekly transition matrix.
     """
 
     spec: TimelineFile
     path: Path
-    network: Network
+    model: Model
     prior: np.ndarray
     transition: np.ndarray
+
+    @property
+    def network(self) -> Network:
+        """The static model's network."""
+        return self.model.network
 
     @property
     def state_names(self) -> list[str]:
@@ -175,12 +181,13 @@ class TimelineModel:
 
     @property
     def outcomes(self) -> list[str]:
-        """The network's outcome variables (all variables when it has none declared)."""
-        spec = self.network.meta.get("spec")
-        return spec.outcome_variables() if spec is not None else self.network.names
+        """The model's outcome variables (``Model.outcomes``: every variable when bare)."""
+        return [o.variable for o in self.model.outcomes()]
 
 
-def load_timeline(path: str | Path | None = None, network: Network | None = None) -> TimelineModel:
+def load_timeline(
+    path: str | Path | None = None, network: ModelLike | None = None
+) -> TimelineModel:
     """Load and check a timeline file against its network.
 
     Every problem of the file is reported in one run: schema errors together with the
@@ -190,7 +197,7 @@ def load_timeline(path: str | Path | None = None, network: Network | None = None
 
     Args:
         path: the YAML file; ``None`` means the flagship's ``*.timeline.yaml``.
-        network: the model; ``None`` loads the one the file names.
+        network: the model (or a bare network); ``None`` loads the one the file names.
 
     Raises:
         RulesError: every problem as ``file:line:col: error: message``: schema errors,
@@ -202,7 +209,7 @@ def load_timeline(path: str | Path | None = None, network: Network | None = None
     p = Path(path) if path is not None else beside_model("", "timeline")
     spec, doc, _, diags = validate_model_file(p, TimelineFile)
     model: str | None = value_at(doc.data, ("model",), str)
-    net = network if network is not None else network_for(doc, model, diags)
+    net = as_model(network) if network is not None else network_for(doc, model, diags)
     diags += _timeline_references(doc, net)
     raise_all(diags)
     if spec is None or net is None:
@@ -215,7 +222,7 @@ def load_timeline(path: str | Path | None = None, network: Network | None = None
 
 def _known(
     doc: YamlDocument,
-    net: Network,
+    net: Model,
     var: str,
     state: str,
     var_at: tuple[str | int, ...],
@@ -240,7 +247,7 @@ def _known(
     return []
 
 
-def _timeline_references(doc: YamlDocument, net: Network | None) -> list[Diagnostic]:
+def _timeline_references(doc: YamlDocument, net: Model | None) -> list[Diagnostic]:
     """Cross-reference checks of a timeline file, on the raw data, item by item.
 
     Checked, each wherever the values it needs are valid (a missing or ill-typed value
@@ -335,7 +342,7 @@ def _timeline_references(doc: YamlDocument, net: Network | None) -> list[Diagnos
 
 
 def _impossible_states(
-    doc: YamlDocument, net: Network, conditions: dict[int, dict[str, str]], names: dict[int, str]
+    doc: YamlDocument, net: Model, conditions: dict[int, dict[str, str]], names: dict[int, str]
 ) -> list[Diagnostic]:
     """A diagnostic for each state whose network evidence has probability zero."""
     order = sorted(conditions)
@@ -474,7 +481,7 @@ def state_terms(
     T = len(evidence)
     conds = [s.network for s in model.spec.states]
     rows = [{**e, **c} for e in evidence for c in conds] + [dict(c) for c in conds]
-    post = posterior_batch(model.network, rows, on_impossible="nan")
+    post = posterior_batch(model.model, rows, on_impossible="nan")
     logp = post.log_evidence
     base = logp[T * K :]
     log_l = logp[: T * K].reshape(T, K) - base[None, :]
@@ -587,7 +594,7 @@ def state_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray
     a constant weekly hazard is assumed within it: ``h_k = 1 - (1 - P(v = s | c_k))**(1/H)``.
     """
     rows = [dict(s.network) for s in model.spec.states]
-    post = posterior_batch(model.network, rows)
+    post = posterior_batch(model.model, rows)
     p = post.marginals[variable][:, model.network.variables[variable].index(state)]
     return 1.0 - (1.0 - np.clip(p, 0.0, 1.0 - 1e-12)) ** (1.0 / model.spec.network_horizon_weeks)
 

@@ -4,6 +4,8 @@ from secondfront.inference.enumeration import enumerate_marginals, joint
 from secondfront.inference.junction_tree import JunctionTree, Plan, Posterior, compile_plan
 from secondfront.inference.query import (
     BatchPosterior,
+    Query,
+    compile_query,
     infer,
     infer_batch,
     intervene,
@@ -16,7 +18,9 @@ __all__ = [
     "JunctionTree",
     "Plan",
     "Posterior",
+    "Query",
     "compile_plan",
+    "compile_query",
     "enumerate_marginals",
     "infer",
     "infer_batch",

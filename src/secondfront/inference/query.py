@@ -1,19 +1,28 @@
 """Queries by name: evidence, soft evidence and interventions in, named posteriors out.
 
 This is the layer the Python API and the command line call. It turns names into
-indices and likelihood arrays, applies interventions by graph surgery, and reuses
-compiled plans: the junction tree is cached per network structure, a plan per set of
-evidence variables, and clique potentials per set of tables (see ``Network`` caches).
+indices and likelihood arrays and applies interventions by graph surgery.
+
+Compile once, evaluate many: :func:`compile_query` (or ``Model.compile``) turns a
+network and the set of variables that may carry evidence into a :class:`Query`, an
+immutable object holding the junction tree, the plan and the clique potentials; the
+caller keeps it and runs it on batch after batch (as opt_einsum hands back a
+``ContractExpression``). Nothing is cached behind the caller's back: a
+``Network`` holds no engine state, so threads share networks and queries freely. A
+loaded model keeps one query for evidence on any variable (``Model.query``);
+:func:`posterior_batch` on a model uses it, on a bare network it compiles a query for
+the variables the batch observes.
 
 Evidence values: a state name is a hard observation; a sequence of non-negative
 numbers, one per state, is soft (likelihood) evidence, P(report | state).
 Interventions ``do={X: x}`` replace X's table by a point mass on x, which cuts the
-influence of X's parents while keeping the structure (so the same plan serves).
+influence of X's parents while keeping the structure (so the same plan serves; only
+the potentials are rebuilt).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +35,7 @@ from secondfront.inference.junction_tree import (
     build_junction_tree,
     compile_plan,
 )
+from secondfront.model.model import Model, ModelLike, network_of
 from secondfront.model.network import Network
 
 EvidenceValue = str | Sequence[float] | np.ndarray
@@ -45,65 +55,187 @@ class BatchPosterior:
     log_evidence: np.ndarray
 
 
-def _index(network: Network) -> dict[str, int]:
-    cached = network.structure_cache.get("index")
-    if cached is None:
-        cached = {name: i for i, name in enumerate(network.variables)}
-        network.structure_cache["index"] = cached
-    return cached
+def _parents(network: Network, index: Mapping[str, int]) -> list[tuple[int, ...]]:
+    return [tuple(index[p] for p in v.parents) for v in network]
 
 
-def junction_tree(network: Network) -> JunctionTree:
-    """The network's junction tree, built once per structure."""
-    tree = network.structure_cache.get("tree")
-    if tree is None:
-        index = _index(network)
-        parents = [tuple(index[p] for p in v.parents) for v in network]
-        tree = build_junction_tree(parents, [v.card for v in network])
-        network.structure_cache["tree"] = tree
-    return tree
+def junction_tree(network: ModelLike) -> JunctionTree:
+    """The network's junction tree (built on every call; keep a :class:`Query` instead)."""
+    net = network_of(network)
+    index = {name: i for i, name in enumerate(net.variables)}
+    return build_junction_tree(_parents(net, index), [v.card for v in net])
 
 
-def plan(network: Network, evidence_vars: frozenset[str] | set[str] = frozenset()) -> Plan:
-    """The compiled plan for queries with evidence on ``evidence_vars`` (cached)."""
-    index = _index(network)
-    key = frozenset(index[v] for v in evidence_vars)
-    plans: dict[frozenset[int], Plan] = network.structure_cache.setdefault("plans", {})
-    found = plans.get(key)
-    if found is None:
-        parents = [tuple(index[p] for p in v.parents) for v in network]
-        found = compile_plan(parents, [v.card for v in network], key, tree=junction_tree(network))
-        plans[key] = found
-    return found
+def plan(network: ModelLike, evidence_vars: Iterable[str] = frozenset()) -> Plan:
+    """The plan for queries with evidence on ``evidence_vars`` (compiled on every call)."""
+    net = network_of(network)
+    for name in evidence_vars:
+        check_variable(net, name)
+    return compile_query(net, evidence_vars).plan
 
 
-def _potentials(network: Network, p: Plan) -> list[np.ndarray]:
-    pots = network.value_cache.get("potentials")
-    if pots is None:
-        pots = p.potentials([network.cpts[v.name] for v in network])
-        network.value_cache["potentials"] = pots
-    return pots
+@dataclass(frozen=True, eq=False)
+class Query:
+    """A network compiled for queries with evidence on a set of variables.
+
+    Build with :func:`compile_query` or ``Model.compile``; the caller owns it. It is
+    immutable (its arrays are read-only), so one query may serve many threads.
+
+    Attributes:
+        network: the network it was compiled from.
+        observed: the variables that may carry evidence.
+        plan: the junction-tree plan.
+        potentials: initial clique potentials of the network's own tables.
+        index: variable -> position.
+        states: variable -> state -> position.
+    """
+
+    network: Network
+    observed: frozenset[str]
+    plan: Plan
+    potentials: tuple[np.ndarray, ...]
+    index: Mapping[str, int]
+    states: Mapping[str, Mapping[str, int]]
+
+    def run(
+        self,
+        evidence: Sequence[Evidence],
+        do: Mapping[str, str] | None = None,
+        cpts: Mapping[str, np.ndarray] | None = None,
+        on_impossible: str = "raise",
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    ) -> BatchPosterior:
+        """All single-variable posteriors for a batch (see :func:`posterior_batch`).
+
+        Raises:
+            QueryError: evidence on a variable outside ``observed``, unknown names or
+                states, malformed soft evidence or parameter sets.
+            ImpossibleEvidenceError: a row has P(e) = 0 and ``on_impossible="raise"``.
+        """
+        network = self.network
+        if cpts and do:
+            # An intervention fixes its variable whatever the sampled table says.
+            cpts = {k: v for k, v in cpts.items() if k not in do}
+        rows = list(evidence)
+        batch = len(rows)
+        if cpts:
+            sizes = {np.shape(t)[0] for t in cpts.values()}
+            if len(sizes) != 1 or (batch and sizes != {batch}):
+                raise QueryError(
+                    f"parameter sets must all have the batch size {batch}; got {sizes}"
+                )
+            batch = sizes.pop()
+            rows = rows or [{}] * batch
+        likelihoods = _likelihoods(self, rows, batch)  # validates names first
+        outside = sorted(
+            network.names[i] for i in likelihoods if network.names[i] not in self.observed
+        )
+        if outside:
+            raise QueryError(
+                f"this query was compiled for evidence on {sorted(self.observed)}; "
+                f"got evidence on {outside}: compile one that observes them"
+            )
+        tables = dict(network.cpts)
+        tables.update(_surgery(network, do or {}))
+        if cpts:
+            for name, sets in cpts.items():
+                check_variable(network, name)
+                if np.shape(sets)[1:] != network.cpts[name].shape:
+                    raise QueryError(
+                        f"parameter sets for {name} need shape (B, {network.cpts[name].shape})"
+                    )
+            all_tables = [
+                np.asarray(cpts[v.name], dtype=np.float64)
+                if v.name in cpts
+                else tables[v.name][None]
+                for v in network
+            ]
+            pots: Sequence[np.ndarray] = self.plan.potentials(all_tables, batched=True)
+        elif do:
+            pots = self.plan.potentials([tables[v.name] for v in network])
+        else:
+            pots = self.potentials
+        result = self.plan.run(pots, likelihoods, memory_limit=memory_limit)
+        bad = np.flatnonzero(~np.isfinite(result.log_evidence))
+        if bad.size and on_impossible == "raise":
+            raise ImpossibleEvidenceError(dict(rows[bad[0]]) if rows else {}, rows=bad.tolist())
+        names = network.names
+        return BatchPosterior(
+            marginals={names[i]: m for i, m in enumerate(result.marginals)},
+            log_evidence=result.log_evidence,
+        )
+
+    def infer(
+        self, evidence: Evidence | None = None, do: Mapping[str, str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """Posterior marginals of every variable for one evidence set, by state name."""
+        post = self.run([evidence or {}], do=do)
+        return _named(self.network, post, 0)
 
 
-def check_variable(network: Network, name: str) -> None:
+def compile_query(
+    network: ModelLike, observed: Iterable[str] | None = None, tree: JunctionTree | None = None
+) -> Query:
+    """Compile ``network`` for evidence on ``observed`` (default: every variable).
+
+    Args:
+        network: the model or network.
+        observed: the variables that may carry evidence; a plan for fewer variables
+            skips the messages of evidence-free parts of the tree.
+        tree: a junction tree already built for this structure, to share.
+
+    Raises:
+        QueryError: an unknown variable in ``observed``.
+    """
+    net = network_of(network)
+    names = net.names if observed is None else list(observed)
+    for name in names:
+        check_variable(net, name)
+    index = {name: i for i, name in enumerate(net.variables)}
+    parents = _parents(net, index)
+    card = [v.card for v in net]
+    tree = tree or build_junction_tree(parents, card)
+    p = compile_plan(parents, card, frozenset(index[n] for n in names), tree=tree)
+    pots = p.potentials([net.cpts[v.name] for v in net])
+    for arr in pots:
+        arr.flags.writeable = False
+    return Query(
+        network=net,
+        observed=frozenset(names),
+        plan=p,
+        potentials=tuple(pots),
+        index=index,
+        states={v.name: {s: i for i, s in enumerate(v.states)} for v in net},
+    )
+
+
+def _named(network: Network, post: BatchPosterior, row: int) -> dict[str, dict[str, float]]:
+    return {
+        name: dict(zip(network.variables[name].states, (float(x) for x in m[row]), strict=True))
+        for name, m in post.marginals.items()
+    }
+
+
+def check_variable(network: ModelLike, name: str) -> None:
     """Raise a one-line QueryError listing the valid variables when ``name`` is unknown."""
-    if name not in network.variables:
-        raise unknown_name("variable", name, network.names)
+    net = network_of(network)
+    if name not in net.variables:
+        raise unknown_name("variable", name, net.names)
 
 
-def state_index(network: Network, name: str, state: str) -> int:
+def state_index(network: ModelLike, name: str, state: str) -> int:
     """Index of ``state`` of variable ``name``; one-line QueryError listing valid names."""
     check_variable(network, name)
-    var = network.variables[name]
+    var = network_of(network).variables[name]
     if state not in var.states:
         raise unknown_name(f"state of {name}", state, var.states)
     return var.index(state)
 
 
-def likelihood_vector(network: Network, name: str, value: EvidenceValue) -> np.ndarray:
+def likelihood_vector(network: ModelLike, name: str, value: EvidenceValue) -> np.ndarray:
     """The likelihood vector ``(n_states,)`` for one piece of hard or soft evidence."""
     check_variable(network, name)
-    var = network.variables[name]
+    var = network_of(network).variables[name]
     if isinstance(value, str):
         vec = np.zeros(var.card)
         vec[state_index(network, name, value)] = 1.0
@@ -117,35 +249,32 @@ def likelihood_vector(network: Network, name: str, value: EvidenceValue) -> np.n
     return vec
 
 
-def intervene(network: Network, do: Mapping[str, str]) -> Network:
-    """The network after graph surgery: each X in ``do`` is set to its state."""
-    if not do:
-        return network
+def _surgery(network: Network, do: Mapping[str, str]) -> dict[str, np.ndarray]:
+    """The point-mass tables that replace each intervened variable's table."""
     tables = {}
     for name, state in do.items():
         k = state_index(network, name, state)
         table = np.zeros(network.cpts[name].shape)
         table[..., k] = 1.0
         tables[name] = table
-    return network.with_cpts(tables)
+    return tables
 
 
-def _state_lookup(network: Network) -> dict[str, dict[str, int]]:
-    cached = network.structure_cache.get("states")
-    if cached is None:
-        cached = {v.name: {s: i for i, s in enumerate(v.states)} for v in network}
-        network.structure_cache["states"] = cached
-    return cached
+def intervene(network: ModelLike, do: Mapping[str, str]) -> Network:
+    """The network after graph surgery: each X in ``do`` is set to its state."""
+    net = network_of(network)
+    return net.with_cpts(_surgery(net, do)) if do else net
 
 
-def _likelihoods(network: Network, rows: Sequence[Evidence], batch: int) -> dict[int, np.ndarray]:
+def _likelihoods(query: Query, rows: Sequence[Evidence], batch: int) -> dict[int, np.ndarray]:
     """Likelihood arrays ``(B, n_states)`` per observed variable index; ones where unobserved.
 
     Hard evidence is gathered as (row, state) index pairs and scattered in one numpy
     assignment per variable: a per-row vector would dominate the cost of large batches.
     """
-    index = _index(network)
-    lookup = _state_lookup(network)
+    network = query.network
+    index = query.index
+    lookup = query.states
     hard: dict[str, tuple[list[int], list[int]]] = {}
     soft: dict[str, list[tuple[int, np.ndarray]]] = {}
     for r, row in enumerate(rows):
@@ -175,8 +304,20 @@ def _likelihoods(network: Network, rows: Sequence[Evidence], batch: int) -> dict
     return out
 
 
+def _query_for(network: ModelLike | Query, rows: Sequence[Evidence]) -> Query:
+    """The query that answers ``rows``: the given one, the model's own, or a new one."""
+    if isinstance(network, Query):
+        return network
+    if isinstance(network, Model):
+        return network.query
+    for row in rows:
+        for name in row:
+            check_variable(network, name)
+    return compile_query(network, {name for row in rows for name in row})
+
+
 def posterior_batch(
-    network: Network,
+    network: ModelLike | Query,
     evidence: Sequence[Evidence],
     do: Mapping[str, str] | None = None,
     cpts: Mapping[str, np.ndarray] | None = None,
@@ -186,7 +327,8 @@ def posterior_batch(
     """All single-variable posteriors for a batch of evidence sets (and parameter sets).
 
     Args:
-        network: the model.
+        network: a model (its own compiled query answers), a compiled query, or a bare
+            network (compiled for the variables this batch observes, then dropped).
         evidence: one mapping per batch row, variable -> state name or likelihood vector.
         do: interventions applied to every row.
         cpts: parameter sets: variable -> tables of shape ``(B, *table shape)``, one per
@@ -195,48 +337,13 @@ def posterior_batch(
             P(e) = 0, or ``"nan"`` to return NaN marginals for them.
         memory_limit: bytes one chunk may use; bigger batches are split.
     """
-    network = intervene(network, do or {})
-    if cpts and do:
-        # An intervention fixes its variable whatever the sampled table says.
-        cpts = {k: v for k, v in cpts.items() if k not in do}
     rows = list(evidence)
-    batch = len(rows)
-    if cpts:
-        sizes = {np.shape(t)[0] for t in cpts.values()}
-        if len(sizes) != 1 or (batch and sizes != {batch}):
-            raise QueryError(f"parameter sets must all have the batch size {batch}; got {sizes}")
-        batch = sizes.pop()
-        rows = rows or [{}] * batch
-    likelihoods = _likelihoods(network, rows, batch)  # validates names first
-    names = network.names
-    p = plan(network, frozenset(names[i] for i in likelihoods))
-    if cpts:
-        for name, tables in cpts.items():
-            check_variable(network, name)
-            if np.shape(tables)[1:] != network.cpts[name].shape:
-                raise QueryError(
-                    f"parameter sets for {name} need shape (B, {network.cpts[name].shape})"
-                )
-        all_tables = [
-            np.asarray(cpts[v.name], dtype=np.float64)
-            if v.name in cpts
-            else network.cpts[v.name][None]
-            for v in network
-        ]
-        pots = p.potentials(all_tables, batched=True)
-    else:
-        pots = _potentials(network, p)
-    result = p.run(pots, likelihoods, memory_limit=memory_limit)
-    bad = np.flatnonzero(~np.isfinite(result.log_evidence))
-    if bad.size and on_impossible == "raise":
-        raise ImpossibleEvidenceError(dict(rows[bad[0]]) if rows else {}, rows=bad.tolist())
-    return BatchPosterior(
-        marginals={names[i]: m for i, m in enumerate(result.marginals)},
-        log_evidence=result.log_evidence,
+    return _query_for(network, rows).run(
+        rows, do=do, cpts=cpts, on_impossible=on_impossible, memory_limit=memory_limit
     )
 
 
-def infer_batch(network: Network, evidence: Sequence[Evidence]) -> dict[str, np.ndarray]:
+def infer_batch(network: ModelLike | Query, evidence: Sequence[Evidence]) -> dict[str, np.ndarray]:
     """Posterior marginals for a batch of evidence sets in one vectorised call.
 
     Returns:
@@ -246,22 +353,20 @@ def infer_batch(network: Network, evidence: Sequence[Evidence]) -> dict[str, np.
 
 
 def infer(
-    network: Network,
+    network: ModelLike | Query,
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Posterior marginals of every variable for one evidence set.
 
     Args:
-        network: the model.
+        network: the model, a compiled query or a bare network.
         evidence: variable -> state (hard) or likelihood vector (soft).
         do: variable -> state, interventions.
 
     Returns:
         variable -> {state: probability}.
     """
-    post = posterior_batch(network, [evidence or {}], do=do)
-    return {
-        name: dict(zip(network.variables[name].states, (float(x) for x in m[0]), strict=True))
-        for name, m in post.marginals.items()
-    }
+    rows = [evidence or {}]
+    query = _query_for(network, rows)
+    return _named(query.network, query.run(rows, do=do), 0)

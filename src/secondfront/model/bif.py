@@ -565,7 +565,6 @@ def _build(parser: _Parser) -> Network | None:
         name,
         variables,
         {n: cpts[n] for n in variables},
-        {"format": "bif", "path": parser.path},
     )
 
 
@@ -714,7 +713,7 @@ def parse_bif(text: str, path: str = "<string>") -> Network:
 
     Args:
         text: the whole BIF document.
-        path: the name diagnostics and ``meta["path"]`` use.
+        path: the name diagnostics use.
 
     Returns:
         the network; each CPT has shape ``(card(p1), ..., card(pk), card(child))``.

@@ -7,16 +7,17 @@ import json
 from collections.abc import Callable
 
 from secondfront.errors import UsageError
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model, network_of
 
 
-def to_json_dict(network: Network) -> dict[str, object]:
+def to_json_dict(model: ModelLike) -> dict[str, object]:
     """A plain-data rendering: variables with states, parents and nested CPT lists.
 
     ``cpt`` keeps the package's layout: nested by parent states in ``parents`` order,
     innermost list over the variable's own states.
     """
-    spec = network.meta.get("spec")
+    spec = as_model(model).spec
+    network = network_of(model)
     data: dict[str, object] = {
         "name": network.name,
         "variables": [
@@ -35,20 +36,22 @@ def to_json_dict(network: Network) -> dict[str, object]:
     return data
 
 
-def to_json(network: Network) -> str:
+def to_json(model: ModelLike) -> str:
     """:func:`to_json_dict` as indented JSON text."""
-    return json.dumps(to_json_dict(network), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_json_dict(model), indent=2, ensure_ascii=False) + "\n"
 
 
 def _dot_id(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def to_dot(network: Network) -> str:
-    """Graphviz DOT: one node per variable (outcomes doubled, indicators dashed)."""
-    spec = network.meta.get("spec")
-    outcomes = set(spec.outcome_variables()) if spec is not None else set()
-    indicators = {i.name for i in spec.indicators} if spec is not None else set()
+def to_dot(model: ModelLike) -> str:
+    """Graphviz DOT: one node per variable (declared outcomes doubled, declared
+    indicators dashed; a bare network declares neither)."""
+    m = as_model(model)
+    network = m.network
+    outcomes = set(m.declared_outcomes())
+    indicators = set(m.indicators()) if m.spec is not None else set()
     lines = [f"digraph {_dot_id(network.name)} {{", "  rankdir=LR;", "  node [shape=box];"]
     for v in network:
         attrs = [f"label={_dot_id(v.label or v.name)}", f"tooltip={_dot_id(v.name)}"]
@@ -64,25 +67,25 @@ def to_dot(network: Network) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _to_bif(network: Network) -> str:
+def _to_bif(model: ModelLike) -> str:
     from secondfront.model.bif import write_bif
 
-    return write_bif(network)
+    return write_bif(network_of(model))
 
 
-def _to_net(network: Network) -> str:
+def _to_net(model: ModelLike) -> str:
     from secondfront.model.hugin import write_net
 
-    return write_net(network)
+    return write_net(network_of(model))
 
 
-def _to_xdsl(network: Network) -> str:
+def _to_xdsl(model: ModelLike) -> str:
     from secondfront.model.xdsl import write_xdsl
 
-    return write_xdsl(network)
+    return write_xdsl(network_of(model))
 
 
-EXPORTERS: dict[str, Callable[[Network], str]] = {
+EXPORTERS: dict[str, Callable[[ModelLike], str]] = {
     "bif": _to_bif,
     "json": to_json,
     "dot": to_dot,
@@ -91,10 +94,10 @@ EXPORTERS: dict[str, Callable[[Network], str]] = {
 }
 
 
-def export(network: Network, fmt: str) -> str:
-    """Render ``network`` in format ``fmt`` (``bif``, ``json`` or ``dot``)."""
+def export(model: ModelLike, fmt: str) -> str:
+    """Render ``model`` in format ``fmt`` (``bif``, ``json`` or ``dot``)."""
     try:
-        return EXPORTERS[fmt](network)
+        return EXPORTERS[fmt](model)
     except KeyError:
         raise UsageError(
             f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}"

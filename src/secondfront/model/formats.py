@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secondfront.errors import UsageError
+from secondfront.model.model import Model, content_hash
 from secondfront.model.network import Network
 
 FLAGSHIP = "belarus-second-front"
@@ -31,18 +32,23 @@ class Format:
     Attributes:
         name: short name, e.g. ``"bif"``.
         suffixes: file suffixes it claims, lower case, with the dot (``".bif.gz"`` allowed).
-        loader: ``"module:function"`` taking a path and returning a Network.
+        loader: ``"module:function"`` taking a path and returning a Network (a bare
+            network) or a Model (a format that carries more, such as a scenario spec).
     """
 
     name: str
     suffixes: tuple[str, ...]
     loader: str
 
-    def load(self, path: Path) -> Network:
-        """Import the loader on first use and call it."""
+    def load(self, path: Path) -> Model:
+        """Import the loader on first use and call it; the model carries path and hash."""
         module, _, func = self.loader.partition(":")
-        fn: Callable[[Path], Network] = getattr(importlib.import_module(module), func)
-        return fn(path)
+        fn: Callable[[Path], Network | Model] = getattr(importlib.import_module(module), func)
+        loaded = fn(path)
+        network, spec = (
+            (loaded.network, loaded.spec) if isinstance(loaded, Model) else (loaded, None)
+        )
+        return Model(network, spec, path, self.name, content_hash(path))
 
 
 _FORMATS: dict[str, Format] = {}
@@ -108,20 +114,38 @@ def _is_model_file(path: Path, fmt: Format, stem: str) -> bool:
         return any(line.startswith("variables:") for line in fh)
 
 
-def available_models() -> dict[str, Path]:
-    """Model name -> file, for every model file in the model folders (first folder wins)."""
+def model_files(folder: Path) -> dict[str, Path]:
+    """Model name -> file for the models in one folder, sorted by name.
+
+    The one model lister: the command line (``secondfront models``), the workbench
+    (``serve --models-dir``) and the report use it. Companion files (mapping rules,
+    time models, society parameters) are data that travels with a model and are not
+    listed.
+    """
     found: dict[str, Path] = {}
-    for d in model_dirs():
-        if not d.is_dir():
+    if not folder.is_dir():
+        return found
+    for f in sorted(folder.iterdir()):
+        try:
+            fmt = format_for(f)
+        except UsageError:
             continue
-        for f in sorted(d.iterdir()):
-            try:
-                fmt = format_for(f)
-            except UsageError:
-                continue
-            stem = f.name[: -len(next(s for s in fmt.suffixes if f.name.lower().endswith(s)))]
-            if f.is_file() and _is_model_file(f, fmt, stem):
-                found.setdefault(stem, f)
+        stem = f.name[: -len(next(s for s in fmt.suffixes if f.name.lower().endswith(s)))]
+        if f.is_file() and _is_model_file(f, fmt, stem):
+            found.setdefault(stem, f)
+    return found
+
+
+def available_models(folders: list[Path] | None = None) -> dict[str, Path]:
+    """Model name -> file, for every model file in ``folders`` (first folder wins).
+
+    Args:
+        folders: where to look; default :func:`model_dirs`.
+    """
+    found: dict[str, Path] = {}
+    for d in model_dirs() if folders is None else folders:
+        for name, f in model_files(d).items():
+            found.setdefault(name, f)
     return found
 
 
@@ -140,8 +164,12 @@ def resolve_model(name_or_path: str | os.PathLike[str]) -> Path:
     )
 
 
-def load(name_or_path: str | os.PathLike[str] = FLAGSHIP) -> Network:
+def load(name_or_path: str | os.PathLike[str] = FLAGSHIP) -> Model:
     """Load a model: a YAML spec, BIF or XMLBIF file, or a model name.
+
+    Returns:
+        the :class:`Model`: its network, its spec (``None`` for BIF and XMLBIF), the
+        file and the file's content hash.
 
     Raises:
         SpecError: the file has problems (all of them, ``path:line:col: error: ...``).

@@ -16,8 +16,7 @@ loaders establish and ``Network`` checks.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -63,22 +62,17 @@ class Network:
         name: the network's name.
         variables: name -> Variable, in topological order.
         cpts: name -> CPT array, layout as in the module docstring.
-        meta: free-form provenance (source path, format, spec object) that loaders fill in;
-            engines ignore it.
 
-    Tables are stored as read-only float64 copies: engines cache work derived from them
-    (compiled plans, clique potentials), and a table changed in place would make such a
-    cache silently stale. Use :meth:`with_cpts` to change parameters.
+    Tables are stored as read-only float64 copies: a compiled query
+    (:class:`~secondfront.inference.query.Query`) holds potentials derived from them,
+    and a table changed in place would make it silently stale. Use :meth:`with_cpts`
+    to change parameters. Where a network came from, and what a scenario spec says
+    about it, lives on :class:`~secondfront.model.model.Model`, not here.
     """
 
     name: str
     variables: dict[str, Variable]
     cpts: dict[str, np.ndarray]
-    meta: dict[str, Any] = field(default_factory=dict)
-    # Engine caches. The structure cache holds what depends only on variables and parents
-    # and is shared by every copy made with with_cpts; the value cache is this object's own.
-    structure_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    value_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         frozen = {}
@@ -131,13 +125,7 @@ class Network:
                 raise ValueError(
                     f"{name}: new table shape {np.shape(cpt)} != {self.cpts[name].shape}"
                 )
-        return Network(
-            self.name,
-            dict(self.variables),
-            merged,
-            dict(self.meta),
-            structure_cache=self.structure_cache,
-        )
+        return Network(self.name, dict(self.variables), merged)
 
 
 # Rows this close to 1 are kept bit for bit: dividing them by their sum would only add

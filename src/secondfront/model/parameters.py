@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, stats
 
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model, network_of
 from secondfront.model.parametric import (
     default_scores,
     logistic_batch,
@@ -42,7 +42,6 @@ from secondfront.model.schema import (
     Basis,
     DefaultUncertainty,
     Indicator,
-    ScenarioSpec,
     Uncertainty,
     VariableSpec,
 )
@@ -175,13 +174,14 @@ class Parameter:
 class ParameterSpace:
     """The parameters of a compiled scenario and the map from their values to tables."""
 
-    def __init__(self, network: Network) -> None:
-        spec: ScenarioSpec | None = network.meta.get("spec")
-        if spec is None:
-            raise ValueError(
-                f"{network.name} has no scenario spec: only YAML specs state parameters "
-                "and their uncertainty"
-            )
+    def __init__(self, model: ModelLike) -> None:
+        """Collect the parameters of ``model``.
+
+        Raises:
+            UsageError: a bare network (no scenario spec, so no parameters or priors).
+        """
+        network = network_of(model)
+        spec = as_model(model).require_spec("sampling or sweeping parameters")
         self.network = network
         self.spec = spec
         self._default = spec.model.default_uncertainty

@@ -1,8 +1,8 @@
-"""Load and check a scenario spec (``secondfront/1``) and compile it to a ``Network``.
+"""Load and check a scenario spec (``secondfront/1``) and compile it to a ``Model``.
 
 Pipeline: YAML with positions (``yamlsource``) -> pydantic models (``schema``) ->
 whole-file checks (names, cycles, states, tables, parametric forms) -> CPTs
-(``parametric``) -> ``Network``.
+(``parametric``) -> ``Network``, held with its spec in a ``Model``.
 
 Every problem becomes a ``Diagnostic`` at the line it concerns, and all of them are
 collected in one run: an analyst fixing a model should see every problem at once. When
@@ -13,19 +13,19 @@ and references to a name that is defined but invalid are not reported as unknown
 
 from __future__ import annotations
 
+import hashlib
 import os
 import types
 import typing
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from secondfront.errors import Diagnostic, SpecError
 from secondfront.model.checks import Checker
-from secondfront.model.network import (
-    Network,
-)
+from secondfront.model.model import Model, content_hash
 from secondfront.model.schema import (
     ID_PATTERN,
     MODEL_NAME_PATTERN,
@@ -52,24 +52,25 @@ _ENTRY_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def load_spec(path: str | os.PathLike[str]) -> Network:
-    """Load a scenario spec file and compile it to a ``Network``.
+def load_spec(path: str | os.PathLike[str]) -> Model:
+    """Load a scenario spec file and compile it.
 
     Args:
         path: the YAML file.
 
     Returns:
-        the network: variables (indicators included, as two-state variables) in
-        topological order; ``meta`` holds ``{"format": "spec", "path": str(path),
-        "spec": ScenarioSpec}``.
+        the model: its network (indicators included, as two-state variables, in
+        topological order), the validated ``ScenarioSpec``, the path, format ``spec``
+        and the file's content hash.
 
     Raises:
         SpecError: listing every problem found, each at its line.
     """
-    diagnostics, network = _analyse_file(path)
-    if diagnostics or network is None:
+    diagnostics, model = _analyse_file(path)
+    if diagnostics or model is None:
         raise SpecError(diagnostics or [Diagnostic(str(path), 0, 0, "no network")])
-    return network
+    file = Path(os.fspath(path))
+    return Model(model.network, model.spec, file, "spec", content_hash(file))
 
 
 def check_spec(path: str | os.PathLike[str]) -> list[Diagnostic]:
@@ -77,12 +78,16 @@ def check_spec(path: str | os.PathLike[str]) -> list[Diagnostic]:
     return _analyse_file(path)[0]
 
 
-def load_spec_text(text: str, path: str = "<string>") -> Network:
-    """``load_spec`` for YAML given as a string; ``path`` is used in diagnostics and meta."""
-    diagnostics, network = _analyse(*parse_yaml(text, path))
-    if diagnostics or network is None:
+def load_spec_text(text: str, path: str = "<string>") -> Model:
+    """``load_spec`` for YAML given as a string; ``path`` is used in diagnostics.
+
+    The model's ``path`` is ``None`` (no file) and its digest hashes the text.
+    """
+    diagnostics, model = _analyse(*parse_yaml(text, path))
+    if diagnostics or model is None:
         raise SpecError(diagnostics or [Diagnostic(path, 0, 0, "no network")])
-    return network
+    digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Model(model.network, model.spec, None, "spec", digest)
 
 
 def check_spec_text(text: str, path: str = "<string>") -> list[Diagnostic]:
@@ -90,13 +95,13 @@ def check_spec_text(text: str, path: str = "<string>") -> list[Diagnostic]:
     return _analyse(*parse_yaml(text, path))[0]
 
 
-def _analyse_file(path: str | os.PathLike[str]) -> tuple[list[Diagnostic], Network | None]:
+def _analyse_file(path: str | os.PathLike[str]) -> tuple[list[Diagnostic], Model | None]:
     return _analyse(*load_yaml(os.fspath(path)))
 
 
 def _analyse(
     doc: YamlDocument, yaml_diags: list[Diagnostic]
-) -> tuple[list[Diagnostic], Network | None]:
+) -> tuple[list[Diagnostic], Model | None]:
     diags = list(yaml_diags)
     if doc.data is None:
         if not diags:
@@ -124,8 +129,7 @@ def _analyse(
     if diags or spec is None:
         return sorted(set(diags)), None
     network = checker.network(spec.model.name)
-    network.meta.update({"format": "spec", "path": doc.path, "spec": spec})
-    return [], network
+    return [], Model(network, spec, Path(doc.path), "spec")
 
 
 def _salvage(data: Mapping[str, Any]) -> dict[str, list[tuple[int, Any]]]:

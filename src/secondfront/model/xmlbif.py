@@ -341,7 +341,6 @@ class _Reader:
             net_name,
             variables,
             {n: cpts[n] for n in variables},
-            {"format": "xmlbif", "path": self.path},
         )
 
     def value_position(self, elem: _Elem, offset: int) -> tuple[int, int]:
@@ -433,7 +432,7 @@ def parse_xmlbif(text: str, path: str = "<string>") -> Network:
 
     Args:
         text: the whole XML document.
-        path: the name diagnostics and ``meta["path"]`` use.
+        path: the name diagnostics use.
 
     Returns:
         the network; each CPT has shape ``(card(p1), ..., card(pk), card(child))``.

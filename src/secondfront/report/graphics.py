@@ -253,8 +253,8 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
     headline outcome) is drawn last and thickest.
 
     Args:
-        data: the timeline adapter's result with ``status == "ok"``
-            (:func:`secondfront.report.adapters.timeline`).
+        data: ``TimelineView.as_json()`` of a view with ``status == "ok"``
+            (:func:`secondfront.evidence.timeline_view.timeline_view`).
         width: picture width.
         height: plot height (the legend adds rows below it).
 

@@ -1,9 +1,12 @@
 """Render a report as one self-contained HTML file or as PDF.
 
-The HTML carries its style inline and its pictures as ``data:`` URIs, so it can be
-mailed or opened offline with nothing beside it. The PDF is the same HTML laid out
-by WeasyPrint, which needs Pango (Debian: ``libpango-1.0-0 libpangoft2-1.0-0``);
-WeasyPrint is imported only when a PDF is asked for.
+The content is :class:`~secondfront.analysis.report_data.ReportData` (typed results
+of the library's features); this module only draws it. The HTML carries its style
+inline and its pictures (network, outcome bars, timeline; :mod:`.graphics`) as
+``data:`` URIs, so it can be mailed or opened offline with nothing beside it. The PDF
+is the same HTML laid out by WeasyPrint, which needs Pango (Debian:
+``libpango-1.0-0 libpangoft2-1.0-0``); WeasyPrint is imported only when a PDF is
+asked for.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from pathlib import Path
 
 import jinja2
 
+from secondfront.analysis.language import icd203
+from secondfront.analysis.report_data import TOP_ROWS, ReportData
 from secondfront.errors import UsageError
-from secondfront.report.build import ReportData
-from secondfront.report.graphics import data_uri
+from secondfront.report.graphics import bars_svg, data_uri, network_svg, timeline_svg
 
 
 def environment(package: str) -> jinja2.Environment:
@@ -40,7 +44,24 @@ _ENV.filters["data_uri"] = data_uri
 
 def render_html(data: ReportData) -> str:
     """The report as a self-contained HTML document."""
-    return _ENV.get_template("report.html").render(r=data)
+    m = data.model
+    fc = data.forecast
+    pictures = {
+        "network_svg": network_svg(
+            m.network,
+            fc.headlines,
+            m.headlines(),
+            m.declared_outcomes(),
+            m.indicators() if m.spec is not None else [],
+        ),
+        "bars_svg": bars_svg(
+            [(o.label, o.probability, icd203(o.probability).words) for o in fc.outcomes]
+        ),
+        "timeline_svg": timeline_svg(data.timeline.as_json())
+        if data.timeline.status == "ok"
+        else "",
+    }
+    return _ENV.get_template("report.html").render(r=data, top=TOP_ROWS, **pictures)
 
 
 def render_pdf(html: str) -> bytes:

@@ -20,10 +20,11 @@ from starlette.exceptions import HTTPException
 import secondfront
 from secondfront.errors import SecondfrontError
 from secondfront.service import apidocs, pages
-from secondfront.service.api import Workbench, router
+from secondfront.service.api import router
 from secondfront.service.errors import error_body, messages_for, status_for, wants_html
 from secondfront.service.guard import Guard
 from secondfront.service.settings import Settings
+from secondfront.service.workbench import Workbench
 
 STATIC = Path(__file__).parent / "static"
 

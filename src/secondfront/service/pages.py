@@ -21,21 +21,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from secondfront.analysis.ach import RATING_WORDS, RATINGS
 from secondfront.analysis.language import ICD203
+from secondfront.analysis.provenance import source_rows
 from secondfront.errors import QueryError
-from secondfront.inference.query import infer
+from secondfront.evidence.timeline_view import timeline_moves
 from secondfront.model.formats import FLAGSHIP
 from secondfront.model.grading import CREDIBILITY, RELIABILITY
-from secondfront.report import capabilities
-from secondfront.report.build import (
-    declared_outcomes,
-    headline_states,
-    indicator_names,
-    source_rows,
-    timeline_moves,
-)
 from secondfront.report.graphics import colour, network_svg
 from secondfront.report.render import environment
-from secondfront.service.api import Query_, Workbench
+from secondfront.service.api import ANALYSES, analysis_out
+from secondfront.service.schemas import Query_
+from secondfront.service.workbench import Workbench
 
 _ENV = environment("secondfront.service")
 _ENV.filters["colour"] = colour
@@ -91,27 +86,28 @@ def router(bench: Workbench) -> APIRouter:
 
     @pages.get("/models/{model}")
     def model_page(model: ModelName) -> str:
-        net = bench.network(model)
-        heads = headline_states(net)
-        with bench.lock:
-            marg = infer(net)
-        probs = {v: marg[v][heads[v]] for v in marg}
-        svg = network_svg(net, probs, heads, declared_outcomes(net), indicator_names(net))
-        spec = net.meta.get("spec")
-        return render(
-            "model.html",
-            **base(model, "model"),
-            svg=svg,
-            description=spec.model.description if spec is not None else "",
+        m = bench.model(model)
+        svg = network_svg(
+            m.network,
+            bench.baseline(m).headlines,
+            m.headlines(),
+            m.declared_outcomes(),
+            m.indicators() if m.spec is not None else [],
         )
+        return render("model.html", **base(model, "model"), svg=svg, description=m.description)
 
     @pages.get("/models/{model}/whatif")
     def whatif_page(model: ModelName) -> str:
-        net = bench.network(model)
-        inds = indicator_names(net)
-        indicators = [net.variables[n] for n in inds]
-        others = [v for v in net if v.name not in inds]
-        optional = {n: capabilities.status(n) for n in ("uncertainty", "sensitivity", "watchlist")}
+        m = bench.model(model)
+        inds = m.indicators()
+        indicators = [m.variables[n] for n in inds]
+        others = [v for v in m if v.name not in inds]
+        why = None if m.spec is not None else f"not available for {m.name}: no priors"
+        optional = {
+            n: analysis_out(n, reason=why if n != "watchlist" else None)
+            for n in ("uncertainty", "sensitivity", "watchlist")
+            if n in ANALYSES
+        }
         intervals = optional["uncertainty"].available
         return render(
             "whatif.html",
@@ -120,24 +116,23 @@ def router(bench: Workbench) -> APIRouter:
             others=others,
             optional=optional,
             intervals=intervals,
-            **_outcomes_context(bench, model, Query_(uncertainty=intervals)),
+            **outcomes_context(bench, model, Query_(uncertainty=intervals)),
         )
 
     @pages.post("/models/{model}/whatif/outcomes")
     def whatif_fragment(model: ModelName, query: Annotated[Query_, Body()]) -> str:
-        return render("_outcomes.html", model=model, **_outcomes_context(bench, model, query))
+        return render("_outcomes.html", model=model, **outcomes_context(bench, model, query))
 
     @pages.get("/models/{model}/sources")
     def sources_page(model: ModelName) -> str:
-        net = bench.network(model)
-        srcs, claims = source_rows(net)
-        spec = net.meta.get("spec")
+        m = bench.model(model)
+        srcs, claims = source_rows(m)
         return render(
             "sources.html",
             **base(model, "sources"),
             sources=srcs,
             claims=claims,
-            not_modelled=spec.not_modelled if spec is not None else [],
+            not_modelled=m.spec.not_modelled if m.spec is not None else [],
         )
 
     @pages.get("/models/{model}/timeline")
@@ -149,60 +144,59 @@ def router(bench: Workbench) -> APIRouter:
     ) -> str:
         problem = None
         try:
-            result = bench.timeline(model, start, end, smooth)
+            view = bench.timeline(model, start, end, smooth)
         except QueryError as e:
             # A bad range is shown on the page, beside the form that can fix it, over the
             # whole record (a 200: the page is useful; the JSON API answers 422).
             problem = str(e)
-            result = bench.timeline(model, smooth=smooth)
-        data = result["data"] or {}
-        ok = data.get("status") == "ok"
+            view = bench.timeline(model, smooth=smooth)
+        data = view.as_json()
+        ok = view.status == "ok"
         return render(
             "timeline.html",
             **base(model, "timeline"),
-            result=result,
+            result=view,
             data=data,
             ok=ok,
             problem=problem,
             asked={"from": start, "to": end, "smooth": smooth},
-            moves=timeline_moves(data, n=len(data.get("weeks") or [])) if ok else [],
+            moves=timeline_moves(view, n=len(view.weeks)) if ok else [],
             data_json=script_json(data) if ok else "null",
         )
 
     @pages.get("/models/{model}/ach")
     def ach_list_page(model: ModelName) -> str:
-        net = bench.network(model)
-        inds = set(indicator_names(net))
-        candidates = [v for v in net if v.name not in inds]
-        outs = declared_outcomes(net)
+        m = bench.model(model)
+        inds = set(m.indicators())
+        candidates = [v for v in m if v.name not in inds]
+        outs = m.declared_outcomes()
         return render(
             "ach_list.html",
             **base(model, "ach"),
             matrices=bench.store.list(model),
             candidates=candidates,
-            default=outs[0] if outs else net.names[-1],
+            default=outs[0] if outs else m.names[-1],
         )
 
     @pages.get("/ach/{matrix_id}")
     def ach_page(matrix_id: Annotated[int, Path(ge=1, le=2**62)]) -> str:
-        m = bench.store.get(matrix_id)
-        out = bench.matrix_out(m)
-        net = bench.network(m.model)
+        matrix = bench.store.get(matrix_id)
+        out = bench.matrix_out(matrix)
+        m = bench.model(matrix.model)
         present = {i.variable for i in out.items if i.variable}
-        spec = net.meta.get("spec")
         claims_present = {i.id for i in out.items if i.kind == "claim"}
         return render(
             "ach.html",
-            **base(m.model, "ach"),
+            **base(matrix.model, "ach"),
             m=out,
             free_indicators=[
-                net.variables[n]
-                for n in indicator_names(net)
-                if n not in present and n != m.hypothesis
+                m.variables[n]
+                for n in m.indicators()
+                if n not in present and n != matrix.hypothesis
             ],
             free_claims=[
                 c
-                for c in (spec.claims if spec is not None else [])
+                for c in (m.spec.claims if m.spec is not None else [])
                 if f"claim:{c.id}" not in claims_present
             ],
         )
@@ -218,13 +212,16 @@ def router(bench: Workbench) -> APIRouter:
     return pages
 
 
-def _outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, Any]:
-    """Forecast under ``query`` and at baseline, for the outcome table and chart."""
-    now = bench.forecast(model, query)
-    base = bench.forecast(model, Query_()) if (query.evidence or query.do) else now
-    unc = now.uncertainty
-    intervals = unc.data["intervals"] if unc is not None and unc.available and unc.data else None
-    baseline = {o.variable: o.probability for o in base.outcomes}
+def outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, Any]:
+    """The scenario beside the (cached) baseline, for the outcome table and chart."""
+    result = bench.whatif(model, query.evidence, query.do, intervals=query.uncertainty)
+    now = result.scenario
+    intervals = (
+        {o.variable: o.interval for o in now.outcomes if o.interval is not None}
+        if now.uncertainty is not None
+        else None
+    )
+    baseline = {o.variable: o.probability for o in result.baseline.outcomes}
     chart = [
         {"outcome": o.label, "scenario": scenario, "p": p}
         for o in now.outcomes
@@ -241,4 +238,4 @@ def _outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, 
     }
 
 
-__all__ = ["error_page", "render", "router"]
+__all__ = ["error_page", "outcomes_context", "render", "router"]

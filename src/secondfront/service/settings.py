@@ -2,8 +2,11 @@
 
 Every setting has a command-line flag of ``secondfront serve`` (where it makes sense
 to type one), an environment variable and a default; the table below is the single
-place they are written, and the CLI, :meth:`Settings.from_env` and the docs are
-generated from it. A test fails when a setting lacks help text.
+place they are written. :meth:`Settings.from_env` reads the variables from it,
+``secondfront serve`` takes its flag names and help from it (:func:`setting`), and
+``docs/settings.md`` is generated from it (:func:`docs_markdown`). Tests fail when a
+setting lacks help, when ``serve`` has a flag the table does not list (or misses one
+it lists), and when the docs page differs from the table.
 
 The token is read from the environment only: a flag would show it to every user of
 the machine in the process list.
@@ -31,12 +34,14 @@ class SettingSpec:
         env: the environment variable that sets it.
         flag: the ``secondfront serve`` option, or ``""`` for environment-only settings.
         help: one line for ``--help`` and the docs.
+        aliases: older spellings of the flag that still work.
     """
 
     name: str
     env: str
     flag: str
     help: str
+    aliases: tuple[str, ...] = ()
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -48,16 +53,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("port", "SECONDFRONT_PORT", "--port", "TCP port."),
     SettingSpec(
-        "db",
+        "workbench_db",
         "SECONDFRONT_WORKBENCH_DB",
-        "--db",
+        "--workbench-db",
         "SQLite file holding saved ACH matrices (created when missing).",
     ),
     SettingSpec(
         "events_db",
         "SECONDFRONT_DB",
-        "--events-db",
-        "DuckDB events store the Timeline reads (the evidence commands' --db); never created.",
+        "--db",
+        "DuckDB events store the Timeline and reports read (as the evidence commands' "
+        "--db); never created.",
+        aliases=("--events-db",),
     ),
     SettingSpec(
         "models_dir",
@@ -91,9 +98,9 @@ class Settings:
     Attributes:
         host: address uvicorn binds.
         port: TCP port.
-        db: the SQLite file of the ACH store.
+        workbench_db: the SQLite file of the ACH store (the workbench's own file).
         events_db: the DuckDB file of ingested events that the Timeline page, its API
-            and the report read. The same variable and default as the evidence
+            and the report read. The same flag, variable and default as the evidence
             commands (``secondfront ingest --db``), so a store filled there shows here
             without a flag. The workbench opens it only while answering a request and
             never creates it.
@@ -106,7 +113,7 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    db: Path = Path("secondfront-workbench.sqlite3")
+    workbench_db: Path = Path("secondfront-workbench.sqlite3")
     events_db: Path = Path("secondfront.duckdb")
     models_dir: Path | None = None
     token: str | None = None
@@ -150,6 +157,36 @@ class Settings:
             raise UsageError("max_body_bytes must be >= 1024 and max_batch >= 1")
 
 
+def setting(name: str) -> SettingSpec:
+    """The table's row for setting ``name`` (KeyError when there is none)."""
+    for spec in SETTINGS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def docs_markdown() -> str:
+    """``docs/settings.md``: every setting with its flag, variable, default and help."""
+    defaults = Settings()
+    lines = [
+        "# Workbench settings",
+        "",
+        "Generated from `secondfront.service.settings.SETTINGS` by `docs_markdown()`; do not",
+        "edit by hand (a test compares this page with the table).",
+        "A flag of `secondfront serve` wins over the environment variable, which wins over "
+        "the default.",
+        "",
+        "| Setting | Flag | Environment variable | Default | What it does |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in SETTINGS:
+        flag = ", ".join(f"`{f}`" for f in (spec.flag, *spec.aliases) if f) or "(environment only)"
+        default = getattr(defaults, spec.name)
+        shown = "none" if default is None else f"`{default}`"
+        lines.append(f"| `{spec.name}` | {flag} | `{spec.env}` | {shown} | {spec.help} |")
+    return "\n".join(lines) + "\n"
+
+
 def is_loopback(host: str) -> bool:
     """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
     if host.lower() == "localhost":
@@ -171,4 +208,4 @@ def _convert(spec: SettingSpec, type_name: str, raw: str) -> Any:
     return raw
 
 
-__all__ = ["SETTINGS", "SettingSpec", "Settings", "is_loopback"]
+__all__ = ["SETTINGS", "SettingSpec", "Settings", "docs_markdown", "is_loopback", "setting"]

@@ -1,0 +1,248 @@
+"""The content of a report: what a colleague needs to read a forecast and question it.
+
+:func:`report_data` gathers, for one model and one set of evidence and interventions,
+typed results of the library's features: the forecast (with ICD 203 words, its basis
+and 90% intervals), the indicators' likelihood ratios for the headline outcome, the
+top drivers (one-at-a-time sensitivity), the watchlist, the timeline from the events
+store (:func:`secondfront.evidence.timeline_view.timeline_view`, the same one the
+command line and the workbench show), every stated assumption and every source and
+claim. Rendering (HTML, PDF, pictures) is :mod:`secondfront.report`'s; it computes
+nothing.
+
+An analysis that cannot run on a model (a bare network states no priors, so it has
+no intervals and no drivers) is ``None`` with the reason beside it, which the report
+shows as the section's empty state.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secondfront.analysis.ach import indicator_items, model_view
+from secondfront.analysis.forecast import Forecast, forecast
+from secondfront.analysis.provenance import assumption_rows, source_rows
+from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
+from secondfront.analysis.uncertainty import INTERACTIVE_SAMPLES
+from secondfront.analysis.watchlist import Watchlist, watchlist
+from secondfront.evidence.timeline_view import (
+    TimelineMove,
+    TimelineView,
+    timeline_moves,
+    timeline_view,
+)
+from secondfront.inference.query import Evidence, posterior_batch
+from secondfront.model.model import Model, ModelLike, as_model
+
+# The report lists the weeks that moved the headline outcome most, not all of them:
+# years of weekly rows would bury the few that matter.
+TIMELINE_WEEKS_LISTED = 12
+# Rows of the drivers and watchlist tables.
+TOP_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One key judgement: an outcome in ICD 203 words.
+
+    Attributes:
+        variable: outcome variable.
+        label: the outcome in words.
+        state: headlined state.
+        probability: its probability.
+        term: the ICD 203 term with its range, e.g. ``"very unlikely (5–20%)"``.
+        claims: number of claims it rests on.
+        assumptions: number of stated assumptions upstream.
+        interval: (low, high) when the model states priors, else ``None``.
+    """
+
+    variable: str
+    label: str
+    state: str
+    probability: float
+    term: str
+    claims: int
+    assumptions: int
+    interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorRatio:
+    """How observing an indicator bears on the headline outcome, from the model.
+
+    Attributes:
+        indicator: variable name.
+        label: what is observed.
+        state: the observed state.
+        ratio: P(seen | outcome state) / P(seen | any other state, averaged).
+        if_seen: P(outcome state | seen).
+    """
+
+    indicator: str
+    label: str
+    state: str
+    ratio: float
+    if_seen: float
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report shows, as typed results.
+
+    Attributes:
+        model: the model.
+        generated: when, ``YYYY-MM-DD HH:MM UTC``.
+        forecast: the forecast under the evidence and interventions (with intervals
+            when the model states priors).
+        judgements: one per outcome.
+        indicators: likelihood ratios for the first outcome.
+        sensitivity: the top drivers of the headline outcome, or ``None``.
+        watchlist: the indicators worth watching for it, or ``None``.
+        reasons: analysis name (``uncertainty``, ``sensitivity``, ``watchlist``) -> why
+            it is absent.
+        timeline: the timeline from the events store (its ``status`` says when absent).
+        timeline_moves: the weeks that moved the headline outcome most.
+        assumptions: rows (variable, parameter, assumption, claims).
+        sources: the spec's sources as dicts.
+        claims: the spec's claims as dicts, with the variables citing each.
+    """
+
+    model: Model
+    generated: str
+    forecast: Forecast
+    judgements: list[Judgement]
+    indicators: list[IndicatorRatio]
+    sensitivity: OneAtATime | None
+    watchlist: Watchlist | None
+    reasons: dict[str, str]
+    timeline: TimelineView
+    timeline_moves: list[TimelineMove] = field(default_factory=list)
+    assumptions: list[tuple[str, str, str, str]] = field(default_factory=list)
+    sources: list[dict[str, str]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> dict[str, object]:
+        """The evidence applied."""
+        return self.forecast.evidence
+
+    @property
+    def do(self) -> dict[str, str]:
+        """The interventions applied."""
+        return self.forecast.do
+
+
+def indicator_ratios(model: ModelLike, outcome: str, state: str) -> list[IndicatorRatio]:
+    """Each indicator's likelihood ratio for ``outcome = state``, strongest first.
+
+    ``ratio = P(seen | state) / mean_{s' != state} P(seen | s')``, and
+    ``if_seen = P(state | seen)``, both exact from the network (one batched call for
+    all the ``if_seen`` values).
+    """
+    m = as_model(model)
+    items = [i for i in indicator_items(m, outcome) if i.variable != outcome]
+    if not items:
+        return []
+    view = model_view(m, outcome, items)
+    seen = [i for i in items if i.variable is not None and i.state is not None]
+    post = posterior_batch(m, [{i.variable: i.state} for i in seen if i.variable and i.state])
+    k = m.variables[outcome].index(state)
+    if_seen = {i.id: float(post.marginals[outcome][r, k]) for r, i in enumerate(seen)}
+    out = []
+    for item in items:
+        lik = view.likelihoods[item.id]
+        rivals = [v for h, v in lik.items() if h != state]
+        rest = sum(rivals) / len(rivals) if rivals else 0.0
+        ratio = lik[state] / rest if rest > 0 else float("inf")
+        out.append(
+            IndicatorRatio(
+                item.variable or "", item.label, item.state or "", ratio, if_seen[item.id]
+            )
+        )
+    out.sort(key=lambda r: -abs(_log(r.ratio)))
+    return out
+
+
+def _log(x: float) -> float:
+    return math.log(x) if 0 < x < float("inf") else 50.0
+
+
+def report_data(
+    model: ModelLike,
+    evidence: Evidence | None = None,
+    do: Mapping[str, str] | None = None,
+    events_db: str | Path | None = None,
+    samples: int = INTERACTIVE_SAMPLES,
+) -> ReportData:
+    """Gather the content of a report on ``model`` under ``evidence`` and ``do``.
+
+    Args:
+        model: the model.
+        evidence: observed states or likelihood vectors.
+        do: interventions.
+        events_db: the DuckDB events store for the timeline section; ``None`` means the
+            evidence commands' default (``$SECONDFRONT_DB`` or ``./secondfront.duckdb``).
+            The timeline comes from the events alone: evidence and interventions do not
+            change it.
+        samples: parameter sets sampled for the intervals (seed 0).
+    """
+    m = as_model(model)
+    reasons: dict[str, str] = {}
+    if m.spec is None:
+        why = f"not available for {m.name}: a bare {m.format} network states no priors"
+        reasons = {"uncertainty": why, "sensitivity": why}
+    fc = forecast(m, evidence, do, samples=samples if m.spec is not None else 0)
+    target = Target.headline(m)
+    drivers = one_at_a_time(m, target, evidence, do) if m.spec is not None else None
+    watch = watchlist(m, target, evidence, do, top_pairs=0) if m.indicators() else None
+    if watch is None:
+        reasons["watchlist"] = f"not available for {m.name}: it has no indicators"
+    judgements = [
+        Judgement(
+            variable=o.variable,
+            label=o.label,
+            state=o.state,
+            probability=o.probability,
+            term=o.term,
+            claims=len(o.basis),
+            assumptions=o.assumptions,
+            interval=o.interval,
+        )
+        for o in fc.outcomes
+    ]
+    ratios: list[IndicatorRatio] = []
+    if fc.outcomes and m.spec is not None and m.indicators():
+        first = fc.outcomes[0]
+        ratios = indicator_ratios(m, first.variable, first.state)
+    line = timeline_view(m, events_db)
+    sources, claims = source_rows(m)
+    return ReportData(
+        model=m,
+        generated=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        forecast=fc,
+        judgements=judgements,
+        indicators=ratios,
+        sensitivity=drivers,
+        watchlist=watch,
+        reasons=reasons,
+        timeline=line,
+        timeline_moves=timeline_moves(line, TIMELINE_WEEKS_LISTED) if line.status == "ok" else [],
+        assumptions=assumption_rows(m),
+        sources=sources,
+        claims=claims,
+    )
+
+
+__all__ = [
+    "TIMELINE_WEEKS_LISTED",
+    "TOP_ROWS",
+    "IndicatorRatio",
+    "Judgement",
+    "ReportData",
+    "indicator_ratios",
+    "report_data",
+]

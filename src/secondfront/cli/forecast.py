@@ -1,0 +1,230 @@
+"""Commands that query a model: ``forecast``, ``infer`` and ``plan``.
+
+Each parses its options, calls one library function and renders the typed result: a
+Rich table, or JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from secondfront.analysis.forecast import Forecast
+from secondfront.analysis.forecast import forecast as run_forecast
+from secondfront.cli.options import (
+    FLAGSHIP,
+    DoOpt,
+    EvidenceOpt,
+    JsonOpt,
+    ModelOpt,
+    SoftOpt,
+    command,
+    emit_json,
+    evidence_options,
+    fmt,
+    out,
+)
+from secondfront.errors import QueryError, UsageError
+from secondfront.inference.query import compile_query, plan
+from secondfront.model.formats import load
+from secondfront.model.model import Model
+
+
+def forecast(
+    model: ModelOpt = FLAGSHIP,
+    evidence: EvidenceOpt = None,
+    soft: SoftOpt = None,
+    do: DoOpt = None,
+    as_json: JsonOpt = False,
+    claims: Annotated[
+        bool, typer.Option("--claims", help="List every claim each outcome rests on.")
+    ] = False,
+    uncertainty: Annotated[
+        bool,
+        typer.Option(
+            "--uncertainty", help="Sample the parameters' priors: mean, median, 90% interval."
+        ),
+    ] = False,
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, help="Parameter sets to sample.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
+    overlay: Annotated[
+        list[Path] | None,
+        typer.Option("--overlay", help="An analyst's numbers (overlay file). Repeatable."),
+    ] = None,
+) -> None:
+    """Forecast a model's outcomes, with the claims each one rests on."""
+    m = load(model)
+    for path in overlay or []:
+        from secondfront.analysis.overlay import apply_overlay, load_overlay
+
+        m = apply_overlay(m, load_overlay(path, m))
+    ev, interventions = evidence_options(evidence, soft, do)
+    result = run_forecast(m, ev, interventions, samples=samples if uncertainty else 0, seed=seed)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    render_forecast(m, result, claims)
+
+
+def render_forecast(m: Model, result: Forecast, claims: bool = False) -> None:
+    """The forecast as a table, with the sampling summary and the claims when asked."""
+    spread = result.uncertainty
+    title = m.title + (f" — horizon {result.horizon}" if result.horizon else "")
+    table = Table(title=title)
+    table.add_column("outcome")
+    table.add_column("state")
+    table.add_column("P", justify="right")
+    table.add_column("in words (ICD 203)")
+    table.add_column("rests on (claims: locator/grading)")
+    if spread is not None:
+        table.add_column("mean", justify="right")
+        table.add_column("median", justify="right")
+        table.add_column(f"{spread.confidence:.0%} interval", justify="right")
+    spreads = {u.variable: u for u in spread.outcomes} if spread is not None else {}
+    for o in result.outcomes:
+        direct = [f"{b.locator}/{b.grading}" for b in o.basis if b.direct]
+        upstream = sum(1 for b in o.basis if not b.direct)
+        basis = ", ".join(direct) or "—"
+        if upstream:
+            basis += f" (+{upstream} upstream)"
+        if o.assumptions:
+            basis += f"; {o.assumptions} assumptions"
+        row = [o.label, o.state, fmt(o.probability), str(o.words), basis]
+        if o.variable in spreads:
+            u = spreads[o.variable]
+            row += [fmt(u.mean), fmt(u.median), f"{fmt(u.interval[0])}–{fmt(u.interval[1])}"]
+        table.add_row(*row)
+    out.print(table)
+    if spread is not None:
+        out.print(
+            f"{spread.n_samples} parameter sets, seed {spread.seed}: "
+            f"{len(spread.uncertain)} parameters sampled "
+            f"({spread.from_default} with the model's default uncertainty), "
+            f"{len(spread.exact)} treated as exact"
+            + (
+                f"; {spread.impossible} samples made the evidence impossible"
+                if spread.impossible
+                else ""
+            ),
+            highlight=False,
+        )
+    if result.evidence or result.do:
+        out.print(f"evidence: {result.evidence or '-'}   interventions: {result.do or '-'}")
+    if claims:
+        for o in result.outcomes:
+            out.print(f"\n[bold]{o.label}[/bold]")
+            for b in o.basis:
+                mark = "direct" if b.direct else f"via {b.variable}"
+                out.print(
+                    f"  {b.locator} [{b.grading}] {b.source} ({mark}): {b.says}", highlight=False
+                )
+    if m.spec is not None:
+        out.print(
+            "\nA sourced rendering of an argument, with stated assumptions you can change "
+            "(`secondfront explain VAR`); not an authoritative prediction.",
+            style="dim",
+        )
+
+
+def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, evidence) for each non-blank line of a JSON-lines file."""
+    from secondfront.inference.evidencefile import read_evidence_lines
+
+    yield from read_evidence_lines(path)
+
+
+BATCH_CHUNK = 4096  # evidence sets per vectorised call: bounds memory for long files
+
+
+def infer(
+    path: Annotated[str, typer.Argument(help="A spec (.yaml), BIF (.bif) or XMLBIF (.xml) file.")],
+    evidence: EvidenceOpt = None,
+    soft: SoftOpt = None,
+    do: DoOpt = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help="JSON-lines file, one {var: state} object per line."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Posterior marginals of every variable, for one evidence set or a batch of them."""
+    m = load(path)
+    ev, interventions = evidence_options(evidence, soft, do)
+    if batch is not None:
+        if not batch.exists():
+            raise UsageError(f"{batch}: no such file")
+        rows = list(_read_batch(batch))
+        for lo in range(0, len(rows), BATCH_CHUNK):
+            chunk = rows[lo : lo + BATCH_CHUNK]
+            try:
+                query = compile_query(m, {name for _, row in chunk for name in row})
+                post = query.run([r for _, r in chunk], do=interventions)
+            except QueryError as e:
+                # Name the line: find the first row that fails on its own.
+                for n, row in chunk:
+                    try:
+                        compile_query(m, row).run([row], do=interventions)
+                    except QueryError as single:
+                        raise UsageError(f"{batch}:{n}: {single}") from None
+                raise e
+            for b in range(len(chunk)):
+                line = {
+                    name: dict(zip(m.variables[name].states, p[b].tolist(), strict=True))
+                    for name, p in post.marginals.items()
+                }
+                sys.stdout.write(json.dumps(line) + "\n")
+        return
+    marginals = m.query.infer(ev, do=interventions)
+    if as_json:
+        emit_json({"marginals": marginals})
+        return
+    table = Table(title=f"{m.network.name}: posterior marginals")
+    table.add_column("variable")
+    table.add_column("distribution")
+    for name, dist in marginals.items():
+        table.add_row(name, "  ".join(f"{s}={fmt(p)}" for s, p in dist.items()))
+    out.print(table)
+
+
+def plan_info(
+    path: Annotated[str, typer.Argument(help="Model file or name.")],
+    evidence_vars: Annotated[
+        list[str] | None,
+        typer.Option("--observe", help="A variable that will carry evidence. Repeatable."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the compiled plan: cliques, largest intermediate, memory per evidence set."""
+    m = load(path)
+    p = plan(m, evidence_vars or [])
+    info = {
+        "variables": len(m),
+        "cliques": len(p.tree.cliques),
+        "largest_clique_entries": p.largest_clique,
+        "total_clique_entries": sum(p.tree.size(c) for c in range(len(p.tree.cliques))),
+        "bytes_per_evidence_set": p.bytes_per_row,
+        "skipped_messages": sum(p.trivial),
+    }
+    if as_json:
+        emit_json(info)
+        return
+    for key, value in info.items():
+        out.print(f"{key.replace('_', ' ')}: {value}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forecast``, ``infer`` and ``plan`` to the command line."""
+    command(app, forecast)
+    command(app, infer)
+    command(app, plan_info, "plan")
+
+
+__all__ = ["register", "render_forecast"]

@@ -1,0 +1,144 @@
+"""The ACH routes of the workbench API: matrices, ratings, rows, scores and CSV.
+
+Analysis of competing hypotheses (Heuer): the hypotheses are the states of one model
+variable, the rows are indicators or claims, and every answer carries the scores and
+the model's own ratings beside the analyst's (:mod:`secondfront.analysis.ach`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from secondfront.analysis import ach
+from secondfront.errors import QueryError, unknown_name
+from secondfront.service.errors import NotFoundError
+from secondfront.service.schemas import (
+    Deleted,
+    ItemChange,
+    ItemId,
+    MatrixId,
+    MatrixOut,
+    MatrixSummary,
+    NewItem,
+    NewMatrix,
+    Rating,
+)
+from secondfront.service.store import matrix_csv
+from secondfront.service.workbench import Workbench
+
+
+def register(api: APIRouter, bench: Workbench) -> None:
+    """Add the ``/ach`` routes to ``api``, bound to ``bench``."""
+
+    @api.get("/ach", response_model=list[MatrixSummary], tags=["ach"])
+    def ach_list(model: Annotated[str | None, Query(max_length=100)] = None) -> list[MatrixSummary]:
+        """Saved matrices, newest first."""
+        return [MatrixSummary(**MatrixSummary.fields_of(m)) for m in bench.store.list(model)]
+
+    @api.post("/ach", response_model=MatrixOut, status_code=201, tags=["ach"])
+    def ach_create(body: NewMatrix) -> MatrixOut:
+        """Create a matrix whose hypotheses are the states of one variable."""
+        m = bench.model(body.model)
+        if body.hypothesis not in m.variables:
+            raise unknown_name("variable", body.hypothesis, m.names)
+        items = ach.indicator_items(m, body.hypothesis) if body.items == "indicators" else []
+        # An indicator that is the hypothesis itself would be rated against itself.
+        items = [i for i in items if i.variable != body.hypothesis]
+        return bench.matrix_out(bench.store.create(body.model, body.hypothesis, body.title, items))
+
+    @api.get("/ach/{matrix_id}", response_model=MatrixOut, tags=["ach"])
+    def ach_get(matrix_id: MatrixId) -> MatrixOut:
+        """A matrix with weighted inconsistency, diagnosticity and the model's view."""
+        return bench.matrix_out(bench.store.get(matrix_id))
+
+    @api.delete("/ach/{matrix_id}", response_model=Deleted, tags=["ach"])
+    def ach_delete(matrix_id: MatrixId) -> Deleted:
+        """Delete a matrix."""
+        bench.store.delete(matrix_id)
+        return Deleted(ok=True, deleted=matrix_id)
+
+    @api.put("/ach/{matrix_id}/ratings", response_model=MatrixOut, tags=["ach"])
+    def ach_rate(matrix_id: MatrixId, body: Rating) -> MatrixOut:
+        """Rate one cell (CC, C, N, I, II, NA; null clears it); returns the new scores."""
+        m = bench.store.get(matrix_id)
+        if body.item not in {i.id for i in m.items}:
+            raise unknown_name("item", body.item, [i.id for i in m.items])
+        hyps = bench.model(m.model).variables[m.hypothesis].states
+        if body.hypothesis not in hyps:
+            raise unknown_name("hypothesis", body.hypothesis, hyps)
+        bench.store.rate(matrix_id, body.item, body.hypothesis, body.rating or None)
+        return bench.matrix_out(bench.store.get(matrix_id))
+
+    @api.post("/ach/{matrix_id}/items", response_model=MatrixOut, tags=["ach"])
+    def ach_add_item(matrix_id: MatrixId, body: NewItem) -> MatrixOut:
+        """Add an indicator (observed in a state) or a claim as a row."""
+        m = bench.store.get(matrix_id)
+        item = bench.new_item(bench.model(m.model), body)
+        if item.variable == m.hypothesis:
+            raise QueryError(f"{item.variable} is the hypothesis variable; it cannot be evidence")
+        bench.store.add_item(matrix_id, item)
+        return bench.matrix_out(bench.store.get(matrix_id))
+
+    @api.patch("/ach/{matrix_id}/items/{item_id}", response_model=MatrixOut, tags=["ach"])
+    def ach_change_item(matrix_id: MatrixId, item_id: ItemId, body: ItemChange) -> MatrixOut:
+        """Change a row's grading or observed state."""
+        m = bench.store.get(matrix_id)
+        found = {i.id: i for i in m.items}
+        if item_id not in found:
+            raise NotFoundError(f"matrix {matrix_id} has no item {item_id!r}")
+        old = found[item_id]
+        state = body.state or old.state
+        if body.state is not None:
+            if old.variable is None:
+                raise QueryError(f"{item_id} is a claim; only indicators have a state")
+            states = bench.model(m.model).variables[old.variable].states
+            if body.state not in states:
+                raise unknown_name(f"state of {old.variable}", body.state, states)
+        new = ach.EvidenceItem(
+            old.id, old.label, old.kind, body.grading or old.grading, old.variable, state
+        )
+        bench.store.add_item(matrix_id, new)
+        return bench.matrix_out(bench.store.get(matrix_id))
+
+    @api.delete("/ach/{matrix_id}/items/{item_id}", response_model=MatrixOut, tags=["ach"])
+    def ach_remove_item(matrix_id: MatrixId, item_id: ItemId) -> MatrixOut:
+        """Remove a row and its ratings."""
+        bench.store.remove_item(matrix_id, item_id)
+        return bench.matrix_out(bench.store.get(matrix_id))
+
+    @api.get("/ach/{matrix_id}/csv", tags=["ach"], responses={200: {"content": {"text/csv": {}}}})
+    def ach_csv(matrix_id: MatrixId) -> Response:
+        """The matrix as CSV, with diagnosticity and the model's ratings per row."""
+        m = bench.store.get(matrix_id)
+        out = bench.matrix_out(m)
+        extra: dict[str, dict[str, object]] = {}
+        for item in out.items:
+            cols: dict[str, object] = {
+                "diagnosticity": f"{item.diagnosticity:.4f}",
+                "weight": f"{item.weight:.4f}",
+            }
+            for h in out.hypotheses:
+                cols[f"model:{h}"] = (item.model_ratings or {}).get(h, "")
+            extra[item.id] = cols
+        text = matrix_csv(m, out.hypotheses, extra)
+        text += "\n" + ",".join(
+            [
+                "weighted inconsistency",
+                "",
+                "",
+                "",
+                "",
+                *[f"{out.weighted_inconsistency[h]:.4f}" for h in out.hypotheses],
+            ]
+        )
+        return Response(
+            text + "\n",
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="ach-{matrix_id}.csv"'},
+        )
+
+
+__all__ = ["register"]

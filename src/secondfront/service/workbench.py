@@ -1,0 +1,237 @@
+"""The workbench's state and the calls its routes make: one library call each, rendered.
+
+What is shared between request threads, and why nothing else is:
+
+* the **model catalog** (:class:`~secondfront.service.catalog.ModelCatalog`): loaded
+  models, one per file version. A :class:`~secondfront.model.model.Model` is
+  immutable; its compiled query is built on first use and then only read, so requests
+  share models without a lock (two first requests may both compile; one result wins).
+* the **baseline forecasts**, one per model file version: the What-if page compares
+  every scenario with the baseline, which depends on the model alone. A dict
+  assignment is atomic, and two first requests compute the same value.
+* the **events store** file: reading the timeline maps newly ingested events into
+  it (a write), so timeline reads take ``store_lock`` to keep two requests from
+  mapping the same events at once. Nothing else holds a lock.
+* the **ACH store** (SQLite; its module serialises its own writes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from secondfront.analysis import ach
+from secondfront.analysis.forecast import Forecast, WhatIf, forecast, whatif
+from secondfront.analysis.uncertainty import INTERACTIVE_SAMPLES
+from secondfront.errors import SecondfrontError, SpecError, unknown_name
+from secondfront.evidence.timeline_view import TimelineView, timeline_view
+from secondfront.inference.query import Evidence
+from secondfront.model.grading import parse_grading
+from secondfront.model.model import Model
+from secondfront.service.catalog import ModelCatalog
+from secondfront.service.errors import ServiceError, messages_for
+from secondfront.service.schemas import (
+    ItemOut,
+    MatrixOut,
+    MatrixSummary,
+    ModelDetail,
+    ModelSummary,
+    NewItem,
+    VariableOut,
+)
+from secondfront.service.settings import Settings
+from secondfront.service.store import AchStore, Matrix
+
+
+class Workbench:
+    """State shared by the routes: settings, the model catalog, baselines, the ACH store.
+
+    Args:
+        settings: the instance's configuration.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalog = ModelCatalog(settings.models_dir)
+        self.store = AchStore(settings.workbench_db)
+        self._baselines: dict[str, Forecast] = {}
+        self.store_lock = threading.Lock()
+
+    # -- models --------------------------------------------------------------------
+
+    def model(self, name: str) -> Model:
+        """The model called ``name`` (NotFoundError when unknown).
+
+        A file with problems is a 422 whose messages name the file, not its full path:
+        where the server keeps its models is none of the client's business.
+        """
+        try:
+            return self.catalog.load(name)
+        except SpecError as e:
+            path = self.catalog.path(name)
+            lines = [str(d).replace(str(path), path.name) for d in e.diagnostics]
+            raise ServiceError(f"model {name!r} has problems: {lines[0]}", lines) from None
+
+    def summaries(self) -> list[ModelSummary]:
+        """Every model of the folder; one that does not load says why, in ``error``."""
+        out = []
+        for name in self.catalog.entries():
+            try:
+                out.append(self.summary(name))
+            except SecondfrontError as e:
+                out.append(
+                    ModelSummary(
+                        name=name,
+                        title="",
+                        horizon="",
+                        variables=0,
+                        indicators=0,
+                        outcomes=[],
+                        error=messages_for(e)[0],
+                    )
+                )
+        return out
+
+    def summary(self, name: str) -> ModelSummary:
+        """Name, title, horizon and counts of model ``name``."""
+        m = self.model(name)
+        return ModelSummary(
+            name=name,
+            title=m.title,
+            horizon=m.horizon,
+            variables=len(m),
+            indicators=len(m.indicators()),
+            outcomes=m.declared_outcomes(),
+        )
+
+    def detail(self, name: str) -> ModelDetail:
+        """Summary plus every variable of model ``name``."""
+        m = self.model(name)
+        heads = m.headlines()
+        outs = set(m.declared_outcomes())
+        inds = set(m.indicators())
+        return ModelDetail(
+            **self.summary(name).model_dump(),
+            description=m.description,
+            nodes=[
+                VariableOut(
+                    name=v.name,
+                    label=v.label,
+                    states=list(v.states),
+                    parents=list(v.parents),
+                    kind="indicator" if v.name in inds else "variable",
+                    outcome=v.name in outs,
+                    headline=heads[v.name],
+                )
+                for v in m
+            ],
+        )
+
+    # -- forecasts -----------------------------------------------------------------
+
+    def baseline(self, m: Model) -> Forecast:
+        """The model's forecast without evidence, computed once per file version."""
+        key = f"{m.name}@{m.digest}"
+        found = self._baselines.get(key)
+        if found is None:
+            found = self._baselines[key] = forecast(m)
+        return found
+
+    def forecast(
+        self, name: str, evidence: Evidence, do: dict[str, str], intervals: bool = False
+    ) -> Forecast:
+        """The forecast of model ``name``; with ``intervals``, sampled 90% intervals
+        (a UsageError, rendered as the empty state, for a bare network)."""
+        m = self.model(name)
+        samples = INTERACTIVE_SAMPLES if intervals and m.spec is not None else 0
+        return forecast(m, evidence, do, samples=samples)
+
+    def whatif(
+        self, name: str, evidence: Evidence, do: dict[str, str], intervals: bool = False
+    ) -> WhatIf:
+        """A scenario beside the cached baseline: one engine call per update."""
+        m = self.model(name)
+        result = whatif(m, evidence, do, baseline=self.baseline(m))
+        if intervals and m.spec is not None:
+            result = WhatIf(forecast(m, evidence, do, samples=INTERACTIVE_SAMPLES), result.baseline)
+        return result
+
+    def timeline(
+        self,
+        name: str,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        smooth: bool = False,
+    ) -> TimelineView:
+        """The timeline of model ``name`` from the configured events store.
+
+        Raises:
+            QueryError: a reversed, out-of-bounds or too long date range (422).
+        """
+        m = self.model(name)
+        with self.store_lock:
+            return timeline_view(m, self.settings.events_db, start, end, smooth)
+
+    # -- ACH -----------------------------------------------------------------------
+
+    def matrix_out(self, matrix: Matrix) -> MatrixOut:
+        """A saved matrix with its scores and the model's view beside them."""
+        m = self.model(matrix.model)
+        result = ach.assess(m, matrix.hypothesis, matrix.items, matrix.ratings)
+        hyps, view, scores = result.hypotheses, result.view, result.scores
+        items = [
+            ItemOut(
+                id=i.id,
+                label=i.label,
+                kind=i.kind,
+                grading=i.grading,
+                grading_words=parse_grading(i.grading).describe(),
+                weight=i.weight,
+                variable=i.variable,
+                state=i.state,
+                states=list(m.variables[i.variable].states) if i.variable else [],
+                ratings={h: r for h in hyps if (r := matrix.ratings.get((i.id, h)))},
+                diagnosticity=scores.diagnosticity[i.id],
+                model_ratings=view.ratings.get(i.id),
+                likelihoods=view.likelihoods.get(i.id),
+            )
+            for i in matrix.items
+        ]
+        return MatrixOut(
+            **MatrixSummary.fields_of(matrix),
+            hypotheses=hyps,
+            ratings_allowed=list(ach.RATINGS),
+            items=items,
+            inconsistency=scores.inconsistency,
+            weighted_inconsistency=scores.weighted,
+            ranking=scores.ranking,
+            model_prior=view.prior,
+            model_posterior=view.posterior,
+            disagreements=scores.disagreements,
+        )
+
+    def new_item(self, m: Model, body: NewItem) -> ach.EvidenceItem:
+        """The row a NewItem describes, checked against the model."""
+        if body.kind == "claim":
+            item = ach.claim_item(m, body.ref)
+            if body.grading:
+                item = ach.EvidenceItem(item.id, item.label, item.kind, body.grading)
+            return item
+        inds = m.indicators()
+        if body.ref not in inds:
+            raise unknown_name("indicator", body.ref, inds)
+        var = m.variables[body.ref]
+        state = body.state or m.headline(var.name)
+        if state not in var.states:
+            raise unknown_name(f"state of {var.name}", state, var.states)
+        return ach.EvidenceItem(
+            f"ind:{var.name}",
+            var.label or var.name,
+            "indicator",
+            body.grading or "F6",
+            var.name,
+            state,
+        )
+
+
+__all__ = ["Workbench"]
