@@ -57,7 +57,9 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -67,6 +69,8 @@ from secondfront.evidence.registry import (
     Counts,
     Progress,
     SourceFile,
+    event_date_window,
+    implausible_date,
     quarantine,
     register_adapter,
 )
@@ -120,10 +124,35 @@ DELETION_COLUMNS: tuple[str, ...] = ("event_id_cnty", "deleted_timestamp")
 _EXPORT_MARK = "event_date"
 # 9999-12-31T23:59:59Z: the last second a TIMESTAMP (and Python's datetime) can hold.
 MAX_EPOCH = 253_402_300_799
+# The range of a stored INTEGER column: a value outside it would fail the chunk's insert.
+INT32 = (-(2**31), 2**31 - 1)
+_MAX_DIGITS = 19
+
+
+def _unique_columns(header: list[str], path: str) -> list[str]:
+    """The header's names, stripped and lower-cased; an error naming both of two equal ones.
+
+    Columns are matched by name, so a repeated name would silently keep one of the two
+    values of every row.
+    """
+    cols = [h.strip().lower() for h in header]
+    seen: dict[str, int] = {}
+    for i, c in enumerate(cols, 1):
+        if c in seen:
+            raise InputFormatError(
+                path,
+                1,
+                c,
+                f"column {seen[c]} ({header[seen[c] - 1].strip()!r}) and column {i} "
+                f"({header[i - 1].strip()!r}) have the same name; a row would keep only one "
+                "of the two values. Rename or drop one of them.",
+            )
+        seen[c] = i
+    return cols
 
 
 def _layout(header: list[str], path: str) -> tuple[str, tuple[str, ...]]:
-    cols = [h.strip().lower() for h in header]
+    cols = _unique_columns(header, path)
     layout, expected = (
         ("legacy", LEGACY_COLUMNS) if "data_id" in cols else ("current", CURRENT_COLUMNS)
     )
@@ -149,14 +178,23 @@ class _RowError(ValueError):
         super().__init__(f"field {field!r}: {message}")
 
 
-def _date(v: str) -> dt.date:
+def _date(v: str, window: tuple[dt.date, dt.date] | None = None) -> dt.date:
     v = v.strip()
-    for fmt in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(v, fmt).date()
-        except ValueError:
-            continue
-    raise _RowError("event_date", f"{v!r} is not a date (YYYY-MM-DD or '24 February 2022')")
+    day = None
+    if len(v) <= 40:
+        for fmt in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y"):
+            try:
+                day = dt.datetime.strptime(v, fmt).date()
+                break
+            except ValueError:
+                continue
+    if day is None:
+        raise _RowError(
+            "event_date", f"{_short(v)} is not a date (YYYY-MM-DD or '24 February 2022')"
+        )
+    if (why := implausible_date(day, window)) is not None:
+        raise _RowError("event_date", why)
+    return day
 
 
 def _int(
@@ -171,30 +209,55 @@ def _int(
         if blank_ok:
             return None
         raise _RowError(field, "is empty")
+    # Whole numbers written as floats ("12.0") are read as integers; the digit count is
+    # checked first, since int() of thousands of digits is slow and float() overflows.
+    digits = v[:-2] if v.endswith(".0") else v
+    if len(digits.lstrip("+-")) > _MAX_DIGITS:
+        raise _RowError(field, f"{_short(v)} has more than {_MAX_DIGITS} digits")
     try:
-        x = int(float(v)) if v.replace(".", "", 1).isdigit() and v.endswith(".0") else int(v)
+        x = int(digits)
     except ValueError:
-        raise _RowError(field, f"{v!r} is not an integer") from None
-    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        raise _RowError(field, f"{_short(v)} is not an integer") from None
+    lo = INT32[0] if lo is None else lo
+    hi = INT32[1] if hi is None else hi
+    if not lo <= x <= hi:
         raise _RowError(field, f"{x} is outside {lo}..{hi}")
     return x
+
+
+def _short(v: str, n: int = 40) -> str:
+    """``repr(v)``, cut to ``n`` characters: a reason names the value, not a megabyte."""
+    return repr(v) if len(v) <= n else repr(v[:n]) + f"... ({len(v)} characters)"
 
 
 def _float(rec: dict[str, str], field: str, lo: float, hi: float) -> float | None:
     v = rec.get(field, "").strip()
     if not v:
         return None
+    if len(v) > 64:
+        raise _RowError(field, f"{_short(v)} is not a number")
     try:
         x = float(v)
     except ValueError:
-        raise _RowError(field, f"{v!r} is not a number") from None
+        raise _RowError(field, f"{_short(v)} is not a number") from None
     if not lo <= x <= hi:
         raise _RowError(field, f"{x} is outside {lo}..{hi}")
     return x
 
 
-def parse_row(rec: dict[str, str], layout: str) -> dict[str, object]:
+def parse_row(
+    rec: dict[str, str], layout: str, window: tuple[dt.date, dt.date] | None = None
+) -> dict[str, object]:
     """Validate one ACLED record (column -> text) into typed stored values.
+
+    Every value is checked to fit its stored column (an INTEGER's range, a plausible
+    date, coordinates on the globe), so that a row that passes never fails the insert
+    and a row that does not is quarantined alone.
+
+    Args:
+        rec: column name -> text.
+        layout: ``current`` or ``legacy``.
+        window: the plausible event days (default :func:`event_date_window`).
 
     Raises:
         ValueError: naming the first failing field, as ``field 'x': reason``.
@@ -202,7 +265,9 @@ def parse_row(rec: dict[str, str], layout: str) -> dict[str, object]:
     eid = rec.get("event_id_cnty", "").strip()
     if not eid:
         raise _RowError("event_id_cnty", "is empty; every ACLED event has an id")
-    date = _date(rec.get("event_date", ""))
+    if len(eid) > 64 or not eid.isprintable():
+        raise _RowError("event_id_cnty", f"{_short(eid)} is not an ACLED event id")
+    date = _date(rec.get("event_date", ""), window)
     year = _int(rec, "year", blank_ok=True)
     if year is not None and year != date.year:
         raise _RowError("year", f"{year} disagrees with event_date {date.isoformat()}")
@@ -235,11 +300,13 @@ def parse_row(rec: dict[str, str], layout: str) -> dict[str, object]:
         longitude=_float(rec, "longitude", -180, 180),
         geo_precision=_int(rec, "geo_precision", 1, 3, blank_ok=True),
         fatalities=_int(rec, "fatalities", 0),
-        timestamp=_int(rec, "timestamp", 0, blank_ok=True),
+        timestamp=_int(rec, "timestamp", 0, MAX_EPOCH, blank_ok=True),
     )
     if layout == "legacy":
         for f in ("inter1", "inter2"):
             _int(rec, f, 0, 8, blank_ok=True)
+        # A numeric id in the older exports: a negative or zero one is no event's.
+        _int(rec, "data_id", 1, 2**63 - 1, blank_ok=True)
     return out
 
 
@@ -254,70 +321,141 @@ def row_digest(row: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _records(path: Path) -> Iterator[tuple[int, str, list[str] | None]]:
-    """(first line, raw text, fields) per CSV record; fields None when undecodable.
+MAX_RECORD = 1 << 20
+"""Characters of one CSV record read into memory; a longer record is one reject."""
+_PIECE = 1 << 16  # characters read at a time from one physical line
+# A double quote that opens a quoted field: at the start of a line or after a comma.
+_OPENING_QUOTE = re.compile(r'(?:^|(?<=,))"')
 
-    The raw text is captured from the lines the csv module consumed, so a record
-    whose quoted notes span several lines is kept whole in quarantine.
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record of a file.
+
+    Attributes:
+        line: the 1-based line where it starts.
+        raw: its text, as read (cut to ``MAX_RECORD`` characters for an oversized one).
+        fields: its fields, or None when it cannot be read as CSV (see ``problem``).
+        problem: why it cannot be read ("" when it can).
     """
-    consumed: list[str] = []
-    line_no = 0
 
-    def lines(fh: Iterator[str]) -> Iterator[str]:
-        nonlocal line_no
-        for line in fh:
-            line_no += 1
-            consumed.append(line)
-            yield line
+    line: int
+    raw: str
+    fields: list[str] | None
+    problem: str = ""
 
+
+def _still_quoted(text: str, quoted: bool) -> bool:
+    """Whether a record is inside a quoted field after ``text`` (which began ``quoted``).
+
+    The record boundaries of the csv module's default dialect: a double quote opens a
+    quoted field only at a field's start, ``""`` inside one is a quote, and a line break
+    ends the record unless a quoted field is open. Finding the boundaries here, before
+    the csv module parses a record, is what lets an oversized or broken record be one
+    reject: after its own errors the csv module resumes in the middle of a record and
+    reads the rest of a long quoted field as hundreds of bogus rows.
+    """
+    i = 0
+    while True:
+        if quoted:
+            j = text.find('"', i)
+            while j >= 0 and text.startswith('""', j):
+                j = text.find('"', j + 2)
+            if j < 0:
+                return True
+            quoted, i = False, j + 1
+        m = _OPENING_QUOTE.search(text, i)
+        if m is None:
+            return False
+        quoted, i = True, m.end()
+
+
+def _parse_record(line: int, raw: str, size: int) -> Record:
+    """A record's fields, or the one reason it cannot be read."""
+    if size > MAX_RECORD:
+        return Record(
+            line,
+            raw,
+            None,
+            f"a record of {size} characters (over {raw.count(chr(10)) + 1}+ lines) exceeds "
+            f"the limit of {MAX_RECORD}; is a quote left open?",
+        )
+    if "\x00" in raw:
+        return Record(line, raw, None, "a NUL character: binary data, not CSV text")
+    if _has_surrogate(raw):
+        return Record(line, raw, None, "not valid UTF-8 text")
+    try:
+        fields = next(csv.reader(raw.splitlines(keepends=True)), [])
+    except csv.Error as e:
+        return Record(line, raw, None, f"malformed CSV record: {e}")
+    return Record(line, raw, fields)
+
+
+def _records(path: Path) -> Iterator[Record]:
+    """Every CSV record of a file, in order, each whole (see :func:`_still_quoted`).
+
+    Memory is bounded: a physical line is read ``_PIECE`` characters at a time, and at
+    most ``MAX_RECORD`` characters of a record are kept; the rest of an oversized
+    record is read past, up to its end, and the next record is read normally.
+    """
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(lines(fh))
-        while True:
-            start = line_no + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raw = "".join(consumed)
-                consumed.clear()
-                yield start, raw, None if "NUL" in str(e) else []
+        line_no = 0
+        start = 1
+        parts: list[str] = []
+        kept = size = 0
+        quoted = False
+        at_line_start = True
+        while piece := fh.readline(_PIECE):
+            if at_line_start:
+                line_no += 1
+            if not parts and not size:
+                start = line_no
+            if kept < MAX_RECORD + 1:
+                parts.append(piece[: MAX_RECORD + 1 - kept])
+                kept += len(parts[-1])
+            size += len(piece)
+            at_line_start = piece.endswith(("\n", "\r"))
+            quoted = _still_quoted(piece, quoted)
+            if quoted or not at_line_start:
                 continue
-            raw = "".join(consumed)
-            consumed.clear()
-            yield start, raw, fields
+            yield _parse_record(start, "".join(parts), size)
+            parts, kept, size = [], 0, 0
+        if parts:
+            rec = _parse_record(start, "".join(parts), size)
+            if quoted and not rec.problem:
+                rec = Record(start, rec.raw, None, "a quoted field is not closed before the end")
+            yield rec
 
 
 def _safe(raw: str) -> str:
     return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _header(
-    records: Iterator[tuple[int, str, list[str] | None]], where: str, expected: str
-) -> tuple[str, list[str]]:
+def _header(records: Iterator[Record], where: str, expected: str) -> tuple[str, list[str]]:
     """The first record of a CSV file as its header: (raw text, field names).
 
     Raises:
         InputFormatError: an empty file, or a first line that is not CSV text.
     """
     try:
-        _, raw, fields = next(records)
+        rec = next(records)
     except StopIteration:
         raise InputFormatError(where, 0, "", f"empty file; expected {expected}") from None
-    if not fields:
-        raise InputFormatError(where, 1, "", "the first line is not a CSV header")
-    return raw, fields
+    if not rec.fields:
+        why = f": {rec.problem}" if rec.problem else ""
+        raise InputFormatError(where, 1, "", f"the first line is not a CSV header{why}")
+    return rec.raw, rec.fields
 
 
-def _malformed(raw: str, fields: list[str] | None, n_cols: int) -> str | None:
+def _malformed(rec: Record, n_cols: int) -> str | None:
     """Why a CSV record cannot be read as a row of a file with ``n_cols`` columns, or
-    None when it can (``fields`` is then a list of exactly ``n_cols`` strings)."""
-    if fields is None or "\udcff" in raw or _has_surrogate(raw):
-        return "not valid UTF-8 text"
-    if not fields or (len(fields) == 1 and not fields[0].strip()):
+    None when it can (``rec.fields`` is then a list of exactly ``n_cols`` strings)."""
+    if rec.fields is None:
+        return rec.problem or "malformed CSV record"
+    if not rec.fields or (len(rec.fields) == 1 and not rec.fields[0].strip()):
         return "empty or malformed CSV record"
-    if len(fields) != n_cols:
-        return f"{len(fields)} fields where the header has {n_cols}"
+    if len(rec.fields) != n_cols:
+        return f"{len(rec.fields)} fields where the header has {n_cols}"
     return None
 
 
@@ -344,13 +482,14 @@ class AcledAdapter:
         layout, cols = _layout(header, where)
         progress(len(raw))
         counts = Counts()
-        batch: list[tuple[int, str, list[str] | None]] = []
+        window = event_date_window()
+        batch: list[Record] = []
         for rec in records:
             batch.append(rec)
             if len(batch) >= CHUNK:
-                counts += self._chunk(con, source, layout, cols, batch, progress)
+                counts += self._chunk(con, source, layout, cols, batch, progress, window)
                 batch = []
-        counts += self._chunk(con, source, layout, cols, batch, progress)
+        counts += self._chunk(con, source, layout, cols, batch, progress, window)
         return counts.check(where)
 
     def _chunk(
@@ -359,29 +498,30 @@ class AcledAdapter:
         source: SourceFile,
         layout: str,
         cols: tuple[str, ...],
-        batch: list[tuple[int, str, list[str] | None]],
+        batch: list[Record],
         progress: Progress,
+        window: tuple[dt.date, dt.date],
     ) -> Counts:
         counts = Counts(read=len(batch))
         rejects: list[tuple[int, str, str]] = []
         parsed: list[tuple[int, dict[str, object], str]] = []
-        for line, raw, fields in batch:
-            problem = _malformed(raw, fields, len(cols))
-            if problem is not None or fields is None:
-                rejects.append((line, _safe(raw), problem or "not valid UTF-8 text"))
+        for rec in batch:
+            problem = _malformed(rec, len(cols))
+            if problem is not None or rec.fields is None:
+                rejects.append((rec.line, _safe(rec.raw), problem or "malformed CSV record"))
                 continue
             try:
-                row = parse_row(dict(zip(cols, fields, strict=True)), layout)
+                row = parse_row(dict(zip(cols, rec.fields, strict=True)), layout, window)
             except ValueError as e:
-                rejects.append((line, _safe(raw), str(e)))
+                rejects.append((rec.line, _safe(rec.raw), str(e)))
                 continue
-            parsed.append((line, row, row_digest(row)))
+            parsed.append((rec.line, row, row_digest(row)))
         counts.rejected = len(rejects)
         with transaction(con):
             quarantine(con, source, self.name, rejects)
             acc, dup = self._store(con, source, layout, parsed)
         counts.accepted, counts.duplicates = acc, dup
-        progress(sum(len(r[1]) for r in batch))
+        progress(sum(len(r.raw) for r in batch))
         return counts
 
     def _store(
@@ -546,7 +686,7 @@ def _header_names(head: bytes) -> list[str]:
 def _deletion_header(header: list[str], path: str) -> tuple[str, ...]:
     """The header of a deletions list, lower-cased; an InputFormatError naming the first
     missing column (and pointing to ``--format acled`` for an event export) otherwise."""
-    cols = tuple(h.strip().lower() for h in header)
+    cols = tuple(_unique_columns(header, path))
     missing = [c for c in DELETION_COLUMNS if c not in cols]
     if missing:
         hint = (
@@ -576,6 +716,8 @@ def parse_deletion(rec: dict[str, str]) -> tuple[str, int]:
     eid = rec.get("event_id_cnty", "").strip()
     if not eid:
         raise _RowError("event_id_cnty", "is empty; a deletion names the event it removes")
+    if len(eid) > 64 or not eid.isprintable():
+        raise _RowError("event_id_cnty", f"{_short(eid)} is not an ACLED event id")
     ts = _int(rec, "deleted_timestamp", 0, MAX_EPOCH)
     assert ts is not None  # not blank_ok: a blank value raised above
     return eid, ts
@@ -625,19 +767,19 @@ class AcledDeletionsAdapter:
         rejects: list[tuple[int, str, str]] = []
         rows: list[tuple[int, str, int]] = []
         pending = 0  # bytes read since the last progress call
-        for line, raw, fields in records:
+        for rec in records:
             counts.read += 1
-            problem = _malformed(raw, fields, len(cols))
-            if problem is None and fields is not None:
+            problem = _malformed(rec, len(cols))
+            if problem is None and rec.fields is not None:
                 try:
-                    eid, ts = parse_deletion(dict(zip(cols, fields, strict=True)))
+                    eid, ts = parse_deletion(dict(zip(cols, rec.fields, strict=True)))
                 except ValueError as e:
                     problem = str(e)
                 else:
-                    rows.append((line, eid, ts))
+                    rows.append((rec.line, eid, ts))
             if problem is not None:
-                rejects.append((line, _safe(raw), problem))
-            pending += len(raw)
+                rejects.append((rec.line, _safe(rec.raw), problem))
+            pending += len(rec.raw)
             if counts.read % CHUNK == 0:
                 progress(pending)
                 pending = 0

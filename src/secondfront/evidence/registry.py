@@ -16,6 +16,7 @@ of the store, so a killed process leaves whole chunks or nothing.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import os
 import sys
@@ -25,7 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import duckdb
 
@@ -37,6 +38,59 @@ BUILTIN_ADAPTERS: tuple[str, ...] = (
     "secondfront.evidence.text",
 )
 ENTRY_POINT_GROUP = "secondfront.evidence_adapters"
+
+ENV_EVENT_DATES = "SECONDFRONT_EVENT_DATES"
+EARLIEST_EVENT = dt.date(1900, 1, 1)
+"""The first plausible event day by default: no source here reports earlier events."""
+LATEST_AHEAD = dt.timedelta(days=365)
+"""How far after today an event day may lie by default (a scheduled exercise, say)."""
+
+
+def event_date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The plausible days of an event: ``(first, last)``, both included.
+
+    By default 1900-01-01 to one year after today; ``$SECONDFRONT_EVENT_DATES`` set to
+    ``FIRST..LAST`` (ISO dates, either side may be empty for the default) replaces it.
+    An event dated outside the window is quarantined with its field named, so that no
+    stored row can push the weekly layer (ISO weeks, week arithmetic) past the years
+    it handles; the weekly functions clip to the same window.
+
+    Raises:
+        UsageError: a malformed setting, or one whose ends lie outside 1900..9998.
+    """
+    today = today or dt.date.today()
+    first, last = EARLIEST_EVENT, today + LATEST_AHEAD
+    setting = os.environ.get(ENV_EVENT_DATES, "").strip()
+    if setting:
+        lo, sep, hi = setting.partition("..")
+        try:
+            if not sep:
+                raise ValueError
+            first = dt.date.fromisoformat(lo.strip()) if lo.strip() else first
+            last = dt.date.fromisoformat(hi.strip()) if hi.strip() else last
+        except ValueError:
+            raise UsageError(
+                f"{ENV_EVENT_DATES}={setting!r} is not FIRST..LAST with ISO dates, "
+                "e.g. 1900-01-01..2030-12-31"
+            ) from None
+        if not (dt.date(1900, 1, 1) <= first <= last <= dt.date(9998, 12, 31)):
+            raise UsageError(
+                f"{ENV_EVENT_DATES}={setting!r}: give FIRST <= LAST within 1900-01-01..9998-12-31"
+            )
+    return first, last
+
+
+def implausible_date(day: dt.date, window: tuple[dt.date, dt.date] | None = None) -> str | None:
+    """Why ``day`` cannot be an event's day (outside :func:`event_date_window`), or None."""
+    first, last = window or event_date_window()
+    if first <= day <= last:
+        return None
+    return (
+        f"{day.isoformat()} is outside the plausible event dates "
+        f"{first.isoformat()}..{last.isoformat()} (widen them with "
+        f"{ENV_EVENT_DATES}=FIRST..LAST if the date is right)"
+    )
+
 
 Progress = Callable[[int], None]
 """Called with a number of bytes just processed, to advance a progress display."""
@@ -206,50 +260,94 @@ def detect_format(path: Path) -> str:
     )
 
 
+class Reject(NamedTuple):
+    """One rejected record or item, as kept in ``quarantine``.
+
+    Attributes:
+        line: 1-based line where it starts in its file.
+        raw: its source text (cut to ``RAW_LIMIT`` characters, with a note saying so).
+        reason: why it was rejected, naming the field.
+        item: its 1-based ordinal among the file's items where a line can hold several
+            (a feed's items); 0 where the line alone identifies it (CSV, TSV).
+    """
+
+    line: int
+    raw: str
+    reason: str
+    item: int = 0
+
+
+RAW_LIMIT = 1 << 16
+"""Characters of a rejected record kept in quarantine; the file keeps the rest."""
+
+
+def clip_raw(raw: str, limit: int = RAW_LIMIT) -> str:
+    """``raw``, or its first ``limit`` characters and a note of how many were cut."""
+    if len(raw) <= limit:
+        return raw
+    return f"{raw[:limit]}... [{len(raw) - limit} more characters not kept]"
+
+
 def quarantine(
     con: duckdb.DuckDBPyConnection,
     source: SourceFile,
     fmt: str,
-    rejects: Sequence[tuple[int, str, str]],
+    rejects: Sequence[tuple[int, str, str] | tuple[int, str, str, int]],
 ) -> None:
-    """Keep rejected rows: ``(line, raw, reason)`` each, once per file and line.
+    """Keep rejected rows: ``(line, raw, reason)`` or ``(line, raw, reason, item)`` each.
 
     Re-ingesting a file does not duplicate its quarantine entries: they are keyed by the
-    file's digest and the line.
+    file's digest, the line and the item (see :class:`Reject`; 0 when not given), so two
+    rejects of one file never share a key unless they are the same record.
     """
     if not rejects:
         return
+    rows = [Reject(*r) for r in rejects]
+    keys = [(r.line, r.item) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise AssertionError(f"{source.path}: two rejects share a line and item: {keys}")
     con.execute(
         """
-        INSERT INTO quarantine (file_sha256, path, line, format, raw, reason, ingest_id)
-        SELECT $1, $2, r.line, $3, r.raw, r.reason, $4
-        FROM (SELECT unnest($5) AS line, unnest($6) AS raw, unnest($7) AS reason) r
+        INSERT INTO quarantine (file_sha256, path, line, item, format, raw, reason, ingest_id)
+        SELECT $1, $2, r.line, r.item, $3, r.raw, r.reason, $4
+        FROM (SELECT unnest($5) AS line, unnest($6) AS item, unnest($7) AS raw,
+                     unnest($8) AS reason) r
         WHERE NOT EXISTS (
-            SELECT 1 FROM quarantine q WHERE q.file_sha256 = $1 AND q.line = r.line)
+            SELECT 1 FROM quarantine q
+            WHERE q.file_sha256 = $1 AND q.line = r.line AND q.item = r.item)
         """,
         [
             source.sha256,
             str(source.path),
             fmt,
             source.ingest_id,
-            [r[0] for r in rejects],
-            [r[1] for r in rejects],
-            [r[2] for r in rejects],
+            [r.line for r in rows],
+            [r.item for r in rows],
+            [clip_raw(r.raw) for r in rows],
+            [r.reason for r in rows],
         ],
     )
 
 
 __all__ = [
     "BUILTIN_ADAPTERS",
+    "EARLIEST_EVENT",
     "ENTRY_POINT_GROUP",
+    "ENV_EVENT_DATES",
+    "LATEST_AHEAD",
+    "RAW_LIMIT",
     "Adapter",
     "Counts",
     "Progress",
+    "Reject",
     "SourceFile",
     "adapters",
     "background_priority",
+    "clip_raw",
     "detect_format",
+    "event_date_window",
     "get_adapter",
+    "implausible_date",
     "quarantine",
     "register_adapter",
 ]
