@@ -40,6 +40,7 @@ import json
 from pathlib import Path
 
 import duckdb
+from pydantic import BaseModel, ConfigDict, Field
 
 from secondfront.errors import InputFormatError
 from secondfront.evidence.acleddeletions import (
@@ -64,10 +65,13 @@ from secondfront.evidence.csvrecords import (
 )
 from secondfront.evidence.registry import (
     Counts,
+    EventSource,
     Progress,
     SourceFile,
+    any_of,
     event_date_window,
     implausible_date,
+    like_pattern,
     quarantine,
     register_adapter,
 )
@@ -247,6 +251,67 @@ def row_digest(row: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+class AcledMatch(BaseModel):
+    """Conditions of a mapping rule on ACLED columns; all given conditions must hold
+    (lists are any-of). ``actor`` patterns take a ``*`` wildcard and are matched against
+    actor1, actor2 and the associated actors; ``notes_any`` and ``tags_any`` are words
+    that occur in the notes or tags (case-insensitive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: list[str] = Field(default_factory=list)
+    sub_event_type: list[str] = Field(default_factory=list)
+    actor: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    admin1: list[str] = Field(default_factory=list)
+    notes_any: list[str] = Field(default_factory=list)
+    tags_any: list[str] = Field(default_factory=list)
+
+
+def acled_sql(m: AcledMatch) -> tuple[str, list[object]]:
+    """The SQL predicate over ``acled_events`` of a rule's conditions, with its parameters.
+
+    Every value of the rule is a parameter; only column names of this module are text.
+    """
+    conds: list[str] = []
+    params: list[object] = []
+    any_of(
+        (
+            ("event_type", m.event_type),
+            ("sub_event_type", m.sub_event_type),
+            ("country", m.country),
+            ("admin1", m.admin1),
+        ),
+        conds,
+        params,
+    )
+    if m.actor:
+        ors = []
+        for pat in m.actor:
+            for col in ("actor1", "actor2", "assoc_actor_1", "assoc_actor_2"):
+                ors.append(f"{col} ILIKE ? ESCAPE '\\'")
+                params.append(like_pattern(pat))
+        conds.append("(" + " OR ".join(ors) + ")")
+    for col, words in (("notes", m.notes_any), ("tags", m.tags_any)):
+        if words:
+            conds.append("(" + " OR ".join(f"{col} ILIKE ? ESCAPE '\\'" for _ in words) + ")")
+            params.extend(f"%{like_pattern(w)}%" for w in words)
+    return " AND ".join(conds) or "true", params
+
+
+EVENTS = EventSource(
+    match=AcledMatch,
+    relation="acled_events",
+    key="event_id_cnty",
+    day="event_date",
+    summary="coalesce(notes, '')",
+    origin="coalesce(source, '')",
+    kind="coalesce(event_type, '')",
+    where=acled_sql,
+)
+"""ACLED's part in the mapping: rules under ``acled:``, matched in SQL."""
+
+
 class AcledAdapter:
     """ACLED CSV exports (both layouts); events keyed by ``event_id_cnty``."""
 
@@ -254,6 +319,7 @@ class AcledAdapter:
     description = "ACLED CSV export (current 31-column layout or older data_id layout)"
     table = "acled_events"
     key = "event_id_cnty"
+    events = EVENTS
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A CSV whose first line names ``event_id_cnty`` and ``event_date``."""
@@ -457,12 +523,15 @@ __all__ = [
     "CURRENT_COLUMNS",
     "DELETIONS_ADAPTER",
     "DELETION_COLUMNS",
+    "EVENTS",
     "INT32",
     "LEGACY_COLUMNS",
     "MAX_EPOCH",
     "TAXONOMY",
     "AcledAdapter",
     "AcledDeletionsAdapter",
+    "AcledMatch",
+    "acled_sql",
     "parse_deletion",
     "parse_row",
 ]

@@ -70,6 +70,7 @@ event, and a rejected row keeps its whole raw line in ``quarantine``.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -78,6 +79,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from secondfront.evidence.gdeltfile import (
     COLUMNS_1,
@@ -93,8 +95,10 @@ from secondfront.evidence.registry import (
     ENV_EVENT_DATES,
     RAW_LIMIT,
     Counts,
+    EventSource,
     Progress,
     SourceFile,
+    any_of,
     event_date_window,
     register_adapter,
 )
@@ -383,6 +387,98 @@ def _watch(con: duckdb.DuckDBPyConnection, bar: _Bar, start: float, end: float) 
             con.execute(f"SET enable_progress_bar_print = {str(bool(old[1])).lower()}")
 
 
+def _codes(codes: list[str], pattern: str, message: str) -> list[str]:
+    """Check every country code against ``pattern``; ``message`` names the first misfit."""
+    for code in codes:
+        if not re.fullmatch(pattern, code):
+            raise ValueError(message.format(code))
+    return codes
+
+
+class GdeltMatch(BaseModel):
+    """Conditions of a mapping rule on GDELT columns; all given conditions must hold
+    (lists are any-of). CAMEO prefixes are strings (``"15"`` matches ``152`` and
+    ``154``); actor countries are CAMEO/ISO-3 (``BLR``), the action's geography FIPS
+    10-4 (``BO``): mixing the two up is the classic GDELT mistake, so a 3-letter code
+    where FIPS is expected is refused, and the reverse."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cameo: list[str] = Field(min_length=1)
+    actor1_country: list[str] = Field(default_factory=list)
+    actor2_country: list[str] = Field(default_factory=list)
+    any_actor_country: list[str] = Field(default_factory=list)
+    action_geo: list[str] = Field(default_factory=list)
+
+    @field_validator("cameo")
+    @classmethod
+    def _digits(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if not re.fullmatch(r"[0-9]{2,4}", str(code)):
+                raise ValueError(
+                    f"CAMEO prefix {code!r} must be 2-4 digits written as a quoted string "
+                    "('010', not 10: leading zeros matter)"
+                )
+        return [str(c) for c in v]
+
+    @field_validator("actor1_country", "actor2_country", "any_actor_country")
+    @classmethod
+    def _iso(cls, v: list[str]) -> list[str]:
+        return _codes(
+            v,
+            r"[A-Z]{3}",
+            "actor country {!r} must be a 3-letter CAMEO/ISO code such as "
+            "BLR; FIPS codes (BO) are for geography fields",
+        )
+
+    @field_validator("action_geo")
+    @classmethod
+    def _fips(cls, v: list[str]) -> list[str]:
+        return _codes(
+            v,
+            r"[A-Z]{2}",
+            "action_geo {!r} must be a 2-letter FIPS 10-4 code (Belarus = BO, "
+            "Russia = RS, Ukraine = UP); ISO-3 codes (BLR) are for actors",
+        )
+
+
+def gdelt_sql(m: GdeltMatch) -> tuple[str, list[object]]:
+    """The SQL predicate over ``gdelt_events`` of a rule's conditions, with its parameters."""
+    conds = ["(" + " OR ".join("starts_with(eventcode, ?)" for _ in m.cameo) + ")"]
+    params: list[object] = list(m.cameo)
+    any_of(
+        (
+            ("actor1countrycode", m.actor1_country),
+            ("actor2countrycode", m.actor2_country),
+            ("actiongeo_countrycode", m.action_geo),
+        ),
+        conds,
+        params,
+    )
+    if m.any_actor_country:
+        conds.append(
+            "(actor1countrycode IN (SELECT unnest(?)) OR actor2countrycode IN (SELECT unnest(?)))"
+        )
+        params += [m.any_actor_country, m.any_actor_country]
+    return " AND ".join(conds), params
+
+
+EVENTS = EventSource(
+    match=GdeltMatch,
+    # A GDELT event names its file by ``file_id``; the file's digest lives in
+    # ``gdelt_files`` (schema version 3).
+    relation="gdelt_events JOIN gdelt_files USING (file_id)",
+    key="globaleventid",
+    day="sqldate",
+    summary="coalesce(actor1name || ' / ' || actor2name || ' (CAMEO ' || eventcode || ')', '')",
+    origin="coalesce(sourceurl, '')",
+    kind="coalesce('CAMEO ' || eventcode, '')",
+    where=gdelt_sql,
+    row_support="ln(1 + coalesce(numsources, 0)) * ln(1 + coalesce(numarticles, 0))",
+)
+"""GDELT's part in the mapping: rules under ``gdelt:``, rows pooled per week."""
+
+
 class GdeltAdapter:
     """GDELT 1.0/2.0 event files; events keyed by ``GLOBALEVENTID``."""
 
@@ -390,6 +486,7 @@ class GdeltAdapter:
     description = "GDELT event file, 1.0 (57/58 columns) or 2.0 (61), tab-separated, plain or zip"
     table = "gdelt_events"
     key = "globaleventid"
+    events = EVENTS
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A zip, or a first line of 57, 58 or 61 tab-separated fields with a numeric id."""
@@ -661,7 +758,10 @@ __all__ = [
     "COLUMNS_1",
     "COLUMNS_1_BACKFILE",
     "COLUMNS_2",
+    "EVENTS",
     "LAYOUTS",
     "STORED_COLUMNS",
     "GdeltAdapter",
+    "GdeltMatch",
+    "gdelt_sql",
 ]

@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import duckdb
 
@@ -198,6 +198,69 @@ class Adapter(Protocol):
         ...
 
 
+Matches = Callable[..., list[tuple[str, str, dt.date]]]
+"""``matches(con, match, rule, files, spec)``: the ``(file_sha256, ref, day)`` of each
+stored event of ``files`` that satisfies the rule's ``match``, for a source that judges
+its events in Python (news text) instead of by an SQL predicate."""
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """What the mapping needs from a source: its events in the store and their matching.
+
+    An adapter that provides one (as its ``events`` attribute) takes part in mapping,
+    indicators, the timeline and the week detail without any change to those modules:
+    mapping rules name the adapter (``acled: {...}``) with conditions validated by
+    ``match``; observations are made by ``where`` (an SQL predicate) or ``matches``.
+
+    SQL here comes from the adapter's code, never from a file or a flag: a rule's
+    values travel as parameters (``?``) returned by ``where``.
+
+    Attributes:
+        match: the pydantic schema of a rule's conditions on this source.
+        relation: SQL relation of the stored events; has a ``file_sha256`` column.
+        key: SQL expression of an event's id (cast to text where it is referenced).
+        day: SQL expression of an event's day (a DATE).
+        summary: SQL expression of an event's one-line summary ('' when none).
+        origin: SQL expression of where it was reported (outlet, URL; '' when none).
+        kind: SQL expression of the kind of event ('' when none).
+        where: ``where(match) -> (sql, params)``: the predicate over ``relation``.
+        matches: for a source matched in Python instead; see :data:`Matches`.
+        row_support: SQL of one row's support before the cap, for a source whose rows
+            are pooled (GDELT: many machine-coded rows, each weak): such a source's
+            observations weigh ``weight * min(cap, row_support)`` and its weekly status
+            needs the bars of ``gdelt_aggregation``. None: each observation weighs the
+            rule's weight, and a week's weights summing to 1 make it observed.
+    """
+
+    match: type[Any]
+    relation: str
+    key: str
+    day: str
+    summary: str = "''"
+    origin: str = "''"
+    kind: str = "''"
+    where: Callable[[Any], tuple[str, list[object]]] | None = None
+    matches: Matches | None = None
+    row_support: str | None = None
+
+
+def like_pattern(pattern: str) -> str:
+    """A ``*`` wildcard pattern as an SQL LIKE pattern with ``\\`` escapes (use with
+    ``ESCAPE '\\'``): ``%`` and ``_`` in the pattern match themselves."""
+    return pattern.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_").replace("*", "%")
+
+
+def any_of(
+    columns: Sequence[tuple[str, list[str]]], conds: list[str], params: list[object]
+) -> None:
+    """Add ``col IN (values)`` for each column with values (an empty list: any value)."""
+    for col, values in columns:
+        if values:
+            conds.append(f"{col} IN (SELECT unnest(?))")
+            params.append(values)
+
+
 _ADAPTERS: dict[str, Adapter] = {}
 _loaded = False
 
@@ -233,6 +296,22 @@ def adapters() -> dict[str, Adapter]:
     order = {name: i for i, name in enumerate(builtin)}
     names = sorted(_ADAPTERS, key=lambda n: order.get(n, len(order)))
     return {n: _ADAPTERS[n] for n in names}
+
+
+def event_sources() -> dict[str, EventSource]:
+    """The registered adapters that take part in mapping, by name, in registry order."""
+    found: dict[str, EventSource] = {}
+    for name, adapter in adapters().items():
+        events = getattr(adapter, "events", None)
+        if isinstance(events, EventSource):
+            found[name] = events
+    return found
+
+
+def source_names() -> tuple[str, ...]:
+    """Names of the sources rules can name (``acled``, ``gdelt``, ``text``, and any
+    registered third-party source): what an API declares as its source values."""
+    return tuple(event_sources())
 
 
 def get_adapter(name: str) -> Adapter:
@@ -338,16 +417,22 @@ __all__ = [
     "RAW_LIMIT",
     "Adapter",
     "Counts",
+    "EventSource",
+    "Matches",
     "Progress",
     "Reject",
     "SourceFile",
     "adapters",
+    "any_of",
     "background_priority",
     "clip_raw",
     "detect_format",
     "event_date_window",
+    "event_sources",
     "get_adapter",
     "implausible_date",
+    "like_pattern",
     "quarantine",
     "register_adapter",
+    "source_names",
 ]

@@ -34,15 +34,19 @@ import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import duckdb
+from pydantic import ConfigDict, RootModel, model_validator
 
 from secondfront.errors import InputFormatError
 from secondfront.evidence.registry import (
     Counts,
+    EventSource,
     Progress,
     SourceFile,
     event_date_window,
@@ -51,6 +55,7 @@ from secondfront.evidence.registry import (
     register_adapter,
 )
 from secondfront.evidence.store import bulk_insert, transaction
+from secondfront.evidence.textmatch import match_text
 
 LANGUAGES = ("en", "ru", "uk", "be", "be-Latn")
 MAX_TEXT_BYTES = 64 << 20
@@ -409,6 +414,67 @@ def validate(
     }, ""
 
 
+class TextRules(RootModel[dict[str, list[list[str]]]]):
+    """Conditions of a mapping rule on news text: per language, groups of word stems
+    that must all occur in one sentence (see :mod:`secondfront.evidence.textmatch`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _langs(self) -> TextRules:
+        for lang, groups in self.root.items():
+            if lang not in LANGUAGES:
+                raise ValueError(f"language {lang!r}; supported: {', '.join(LANGUAGES)}")
+            if not groups or any(not g for g in groups):
+                raise ValueError(f"{lang}: give one or more non-empty groups of stems")
+        return self
+
+    def __getitem__(self, lang: str) -> list[list[str]]:
+        return self.root[lang]
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        return iter(self.root)
+
+
+def text_matches(
+    con: duckdb.DuckDBPyConnection,
+    match: TextRules,
+    rule: Any,
+    files: list[str],
+    spec: Any,
+) -> list[tuple[str, str, dt.date]]:
+    """``(file_sha256, item_sha256, published)`` of each item of ``files`` in which a
+    sentence matches the rule's stems and is not cancelled by a cue of ``spec`` (the
+    mapping file's ``negation``, used when the rule is ``negation_aware``, and its
+    ``hypothetical``)."""
+    items = con.execute(
+        "SELECT file_sha256, item_sha256, published, language, coalesce(title, '') || '\n' || body "
+        "FROM text_items WHERE file_sha256 IN (SELECT unnest(?)) "
+        "AND language IN (SELECT unnest(?))",
+        [files, list(match.root)],
+    ).fetchall()
+    out: list[tuple[str, str, dt.date]] = []
+    for file_sha, key, day, lang, text in items:
+        negation = spec.negation.get(lang, ()) if rule.negation_aware else ()
+        found = match_text(text, match.root[lang], negation, spec.hypothetical.get(lang, ()))
+        if any(m.counted for m in found):
+            out.append((file_sha, key, day))
+    return out
+
+
+EVENTS = EventSource(
+    match=TextRules,
+    relation="text_items",
+    key="item_sha256",
+    day="published",
+    summary="coalesce(title, '')",
+    origin="coalesce(source_name, '')",
+    kind="coalesce(kind, '')",
+    matches=text_matches,
+)
+"""News text's part in the mapping: rules under ``text:``, matched sentence by sentence."""
+
+
 class TextAdapter:
     """News text: ``.txt``, HTML, RSS and Atom; items keyed by a content digest."""
 
@@ -416,6 +482,7 @@ class TextAdapter:
     description = "news text: plain text, HTML, RSS or Atom (en, ru, uk, be, be-Latn)"
     table = "text_items"
     key = "item_sha256"
+    events = EVENTS
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A known suffix, or markup at the start of the file."""
@@ -488,12 +555,15 @@ ADAPTER = register_adapter(TextAdapter())
 
 __all__ = [
     "ADAPTER",
+    "EVENTS",
     "LANGUAGES",
     "MAX_TEXT_BYTES",
     "Item",
     "TextAdapter",
+    "TextRules",
     "detect_language",
     "parse_date",
     "read_items",
+    "text_matches",
     "validate",
 ]
