@@ -50,7 +50,7 @@ def _statuses(db: Path | None, rules: Path | None, start: str | None, end: str |
     from secondfront.evidence.mapping import load_rules, weekly_statuses
 
     r = load_rules(rules)
-    con = store.connect(db)
+    con = store.connect(db, create=False)
     return r, con, weekly_statuses(con, r, _date(start, "--from"), _date(end, "--to"))
 
 
@@ -121,7 +121,7 @@ def rejects(
     from secondfront.evidence import store
     from secondfront.evidence.ingest import rejects as list_rejects
 
-    rows = list_rejects(store.connect(db), limit)
+    rows = list_rejects(store.connect(db, create=False), limit)
     if as_json:
         _emit_json({"rejects": rows})
         return
@@ -238,7 +238,7 @@ def backtest(
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
 
-    con = history_store() if db is None else store.connect(db)
+    con = history_store() if db is None else store.connect(db, create=False)
     scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
     if as_json:
         _emit_json({"questions": [s.as_json() for s in scores]})

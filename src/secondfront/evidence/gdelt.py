@@ -74,7 +74,7 @@ import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -593,9 +593,9 @@ class GdeltAdapter:
             except duckdb.Error:
                 pass  # a line the reader refuses: the general path will say which and why
             except BaseException:
-                con.execute("ROLLBACK")
+                _rollback(con)
                 raise
-            con.execute("ROLLBACK")
+            _rollback(con)
             return None
         finally:
             keep = bool(setting[0]) if setting is not None else True
@@ -709,6 +709,12 @@ class GdeltAdapter:
         read, rejected, accepted = int(got[0]), int(got[1]), int(ins[0])
         # Ids already stored (by an earlier run, or earlier in this file) are duplicates.
         return Counts(read, accepted, rejected, read - rejected - accepted)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, where a failure (a full disk) has not ended the transaction already."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _new_file(
