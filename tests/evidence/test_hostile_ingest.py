@@ -478,9 +478,7 @@ def test_news_file_over_the_size_limit_is_refused(
 
 
 @pytest.mark.parametrize("name", ["O'Brien", 'a"b; DROP TABLE x; --', "semi;colon -- #c *x"])
-def test_store_folder_with_quotes_semicolons_and_comment_markers(
-    tmp_path: Path, name: str
-) -> None:
+def test_store_folder_with_quotes_semicolons_and_comment_markers(tmp_path: Path, name: str) -> None:
     folder = tmp_path / name
     folder.mkdir()
     db = folder / f"{name}.duckdb"
@@ -510,9 +508,9 @@ def test_rules_with_sql_metacharacters_are_parameters(tmp_path: Path) -> None:
 
     text = (ROOT / "models" / "belarus-second-front.mapping.yaml").read_text()
     text = text.replace(
-        '"Military Forces of Belarus*"', "\"Military Forces of Belarus*' OR 1=1; --\""
+        '"Military Forces of Belarus*"', '"Military Forces of Belarus*\' OR 1=1; --"'
     )
-    text = text.replace("from Belarus, ", "from Belarus, \"'; DROP TABLE acled_events; --\", ")
+    text = text.replace("from Belarus, ", 'from Belarus, "\'; DROP TABLE acled_events; --", ')
     rules_path = tmp_path / "belarus-second-front.mapping.yaml"
     rules_path.write_text(text)
     rules = load_rules(rules_path)
