@@ -40,7 +40,12 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from secondfront.errors import Diagnostic
 from secondfront.evidence.acled import AcledMatch, acled_sql
 from secondfront.evidence.gdelt import GdeltMatch
-from secondfront.evidence.registry import EventSource, event_sources, source_names
+from secondfront.evidence.registry import (
+    EventSource,
+    event_sources,
+    present_sources,
+    source_names,
+)
 from secondfront.evidence.rulesfile import (
     beside_model,
     items_at,
@@ -320,7 +325,7 @@ def _ensure_mapped(con: duckdb.DuckDBPyConnection, rules: MappingRules) -> int:
             con.execute("DELETE FROM mapping_state")
             con.execute("INSERT INTO mapping_state VALUES (?)", [rules.digest])
     added = 0
-    for name, src in event_sources().items():
+    for name, src in present_sources(con).items():
         files = _unmapped(con, name, src)
         if not files:
             continue

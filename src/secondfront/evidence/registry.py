@@ -226,6 +226,10 @@ class EventSource:
         kind: SQL expression of the kind of event ('' when none).
         where: ``where(match) -> (sql, params)``: the predicate over ``relation``.
         matches: for a source matched in Python instead; see :data:`Matches`.
+        tables: the store tables ``relation`` reads, when the adapter creates them itself
+            (a third-party source, whose tables are not in the store's migrations): a
+            store without them simply has no events of this source. Empty for the
+            built-in sources, whose tables every store has.
         row_support: SQL of one row's support before the cap, for a source whose rows
             are pooled (GDELT: many machine-coded rows, each weak): such a source's
             observations weigh ``weight * min(cap, row_support)`` and its weekly status
@@ -243,6 +247,7 @@ class EventSource:
     where: Callable[[Any], tuple[str, list[object]]] | None = None
     matches: Matches | None = None
     row_support: str | None = None
+    tables: tuple[str, ...] = ()
 
 
 def like_pattern(pattern: str) -> str:
@@ -277,6 +282,11 @@ def register_adapter(adapter: Adapter, replace: bool = False) -> Adapter:
     return adapter
 
 
+def unregister_adapter(name: str) -> None:
+    """Remove the adapter called ``name`` (a plug-in unloaded, a test cleaning up)."""
+    _ADAPTERS.pop(name, None)
+
+
 def _load() -> None:
     global _loaded
     if _loaded:
@@ -306,6 +316,23 @@ def event_sources() -> dict[str, EventSource]:
         if isinstance(events, EventSource):
             found[name] = events
     return found
+
+
+def present_sources(con: duckdb.DuckDBPyConnection) -> dict[str, EventSource]:
+    """:func:`event_sources` whose tables exist in this store (see ``EventSource.tables``)."""
+    sources = event_sources()
+    wanted = {t for s in sources.values() for t in s.tables}
+    if not wanted:
+        return sources
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_name IN (SELECT unnest(?))",
+            [sorted(wanted)],
+        ).fetchall()
+    }
+    return {n: s for n, s in sources.items() if set(s.tables) <= have}
 
 
 def source_names() -> tuple[str, ...]:
@@ -432,7 +459,9 @@ __all__ = [
     "get_adapter",
     "implausible_date",
     "like_pattern",
+    "present_sources",
     "quarantine",
     "register_adapter",
     "source_names",
+    "unregister_adapter",
 ]

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from secondfront.errors import UsageError
-from secondfront.evidence.registry import ENV_EVENT_DATES, event_date_window, event_sources
+from secondfront.evidence.registry import ENV_EVENT_DATES, event_date_window, present_sources
 from secondfront.evidence.store import store_errors
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def _spans(con: duckdb.DuckDBPyConnection) -> str:
     given as the parameters ``$first_day`` and ``$last_day``."""
     parts = [
         f"SELECT {s.day} AS d FROM {s.relation} WHERE {s.day} BETWEEN $first_day AND $last_day"
-        for s in event_sources().values()
+        for s in present_sources(con).values()
     ]
     return " UNION ALL ".join(parts) or "SELECT NULL::DATE AS d"
 
@@ -178,7 +178,7 @@ def _statuses(
     con: duckdb.DuckDBPyConnection, rules: MappingRules, weeks: list[str], end: dt.date
 ) -> list[IndicatorWeek]:
     agg = rules.spec.gdelt_aggregation
-    sources = event_sources()
+    sources = present_sources(con)
     pooled = {name for name, s in sources.items() if s.row_support is not None}
     # Baselines need weeks before the range.
     lookback = week_start(weeks[0]) - dt.timedelta(weeks=agg.baseline_weeks)
@@ -250,7 +250,7 @@ def _coverage(
     """Source -> ISO weeks it covers (see the module docstring), within the window."""
     first, last = event_date_window()
     out: dict[str, set[str]] = {}
-    for source, src in event_sources().items():
+    for source, src in present_sources(con).items():
         mode = rules.spec.coverage.get(source, "weekly")
         day = src.day
         if mode == "continuous":
@@ -305,7 +305,7 @@ def week_events(
     start, end = max(start, first), min(end, last)
     params: list[object] = [start, end, per_week]
     described: list[str] = []
-    for name, src in event_sources().items():
+    for name, src in present_sources(con).items():
         # Only the picked events are described: a GDELT store can hold millions.
         described.append(
             f"SELECT ? AS src_name, ({src.key})::VARCHAR AS src_ref, {src.summary} AS summary, "
