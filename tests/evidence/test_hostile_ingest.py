@@ -687,3 +687,17 @@ def test_input_format_errors_keep_their_location(tmp_path: Path) -> None:
     path.write_text("")
     with pytest.raises(InputFormatError):
         ingest(store.connect(tmp_path / "s.duckdb"), [path], fmt="acled")
+
+
+def test_full_temp_disk_while_unpacking_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    _ingest_json(db, FIXTURES / "acled_current.csv")
+    member = b"".join(_gdelt_bytes(20_000))
+    path = _zip(tmp_path / "g.export.CSV.zip", "g.export.CSV", member)
+    limit = max(db.stat().st_size, path.stat().st_size) + (256 << 10)
+    assert len(member) > limit
+    done = _limited(["ingest", str(path), "--db", str(db), "--no-map"], file_size=limit)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "no space left while unpacking" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

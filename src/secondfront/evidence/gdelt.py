@@ -383,8 +383,8 @@ def _watch(con: duckdb.DuckDBPyConnection, bar: _Bar, start: float, end: float) 
         stop.set()
         watcher.join()
         if old is not None:
-            con.execute(f"SET enable_progress_bar = {str(bool(old[0])).lower()}")
-            con.execute(f"SET enable_progress_bar_print = {str(bool(old[1])).lower()}")
+            con.execute("SET enable_progress_bar = ?", [bool(old[0])])
+            con.execute("SET enable_progress_bar_print = ?", [bool(old[1])])
 
 
 def _codes(codes: list[str], pattern: str, message: str) -> list[str]:
@@ -599,7 +599,7 @@ class GdeltAdapter:
             return None
         finally:
             keep = bool(setting[0]) if setting is not None else True
-            con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+            con.execute("SET preserve_insertion_order = ?", [keep])
 
     @staticmethod
     def _insert_clean(
