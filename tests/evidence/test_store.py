@@ -185,7 +185,7 @@ def test_v5_store_migrates_quarantine_keys_and_text_identity(db: Path, tmp_path:
     assert c.execute("SELECT file_sha256, line, item, reason FROM quarantine").fetchall() == [
         ("f1", 4, 0, "no date")
     ]
-    content = hashlib.sha256("\x00T\x00The troops moved.".encode()).hexdigest()
+    content = hashlib.sha256(b"\x00T\x00The troops moved.").hexdigest()
     keys = [r[0] for r in c.execute("SELECT item_sha256 FROM text_items ORDER BY path").fetchall()]
     assert keys[0] == content and keys[1] != content  # the first copy re-keyed, none lost
     assert c.execute("SELECT count(*) FROM observations").fetchone() == (0,)

@@ -50,8 +50,9 @@ def _statuses(db: Path | None, rules: Path | None, start: str | None, end: str |
     from secondfront.evidence.mapping import load_rules, weekly_statuses
 
     r = load_rules(rules)
+    first, last = _date(start, "--from"), _date(end, "--to")
     con = store.connect(db, create=False)
-    return r, con, weekly_statuses(con, r, _date(start, "--from"), _date(end, "--to"))
+    return r, con, weekly_statuses(con, r, first, last)
 
 
 def ingest(
@@ -191,8 +192,8 @@ def timeline(
     from secondfront.evidence.mapping import evidence_rows
     from secondfront.evidence.timeline import load_timeline, report_weights, run_timeline
 
-    _, _, statuses = _statuses(db, rules, start, end)
     model = load_timeline(model_file)
+    _, _, statuses = _statuses(db, rules, start, end)
     weeks, evidence = evidence_rows(statuses)
     result = run_timeline(model, weeks, evidence, smooth=smooth, weights=report_weights(statuses))
     if as_json:
