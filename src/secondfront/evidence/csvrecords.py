@@ -11,7 +11,6 @@ it is stored in, so a row that passes never fails its chunk's insert.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +109,6 @@ def header_names(head: bytes) -> list[str]:
 MAX_RECORD = 1 << 20
 """Characters of one CSV record read into memory; a longer record is one reject."""
 _PIECE = 1 << 16  # characters read at a time from one physical line
-# A double quote that opens a quoted field: at the start of a line or after a comma.
-_OPENING_QUOTE = re.compile(r'(?:^|(?<=,))"')
 
 
 @dataclass(frozen=True)
@@ -150,10 +147,15 @@ def still_quoted(text: str, quoted: bool) -> bool:
             if j < 0:
                 return True
             quoted, i = False, j + 1
-        m = _OPENING_QUOTE.search(text, i)
-        if m is None:
+        # A quote opens a field at the start of the text or right after a comma (the
+        # character before ``i`` is never a comma: ``i`` follows a closing quote).
+        if i == 0 and text.startswith('"'):
+            quoted, i = True, 1
+            continue
+        j = text.find(',"', i)
+        if j < 0:
             return False
-        quoted, i = True, m.end()
+        quoted, i = True, j + 2
 
 
 def parse_record(line: int, raw: str, size: int) -> Record:
