@@ -18,6 +18,11 @@ MODULES = [
     "timeline",
     "backtest",
     "rulesfile",
+    "acleddeletions",
+    "csvrecords",
+    "gdeltfile",
+    "textmatch",
+    "weeks",
 ]
 
 
