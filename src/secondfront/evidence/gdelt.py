@@ -470,6 +470,7 @@ EVENTS = EventSource(
     relation="gdelt_events JOIN gdelt_files USING (file_id)",
     key="globaleventid",
     day="sqldate",
+    key_type="BIGINT",
     summary="coalesce(actor1name || ' / ' || actor2name || ' (CAMEO ' || eventcode || ')', '')",
     origin="coalesce(sourceurl, '')",
     kind="coalesce('CAMEO ' || eventcode, '')",

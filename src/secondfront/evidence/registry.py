@@ -220,6 +220,9 @@ class EventSource:
         match: the pydantic schema of a rule's conditions on this source.
         relation: SQL relation of the stored events; has a ``file_sha256`` column.
         key: SQL expression of an event's id (cast to text where it is referenced).
+        key_type: the SQL type ``key`` is stored as: the week detail compares in that
+            type, so that a store of millions of GDELT rows is searched by its integer
+            ids instead of casting every one to text.
         day: SQL expression of an event's day (a DATE).
         summary: SQL expression of an event's one-line summary ('' when none).
         origin: SQL expression of where it was reported (outlet, URL; '' when none).
@@ -241,6 +244,7 @@ class EventSource:
     relation: str
     key: str
     day: str
+    key_type: str = "VARCHAR"
     summary: str = "''"
     origin: str = "''"
     kind: str = "''"

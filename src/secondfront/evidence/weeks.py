@@ -310,7 +310,8 @@ def week_events(
         described.append(
             f"SELECT ? AS src_name, ({src.key})::VARCHAR AS src_ref, {src.summary} AS summary, "
             f"{src.origin} AS origin, {src.kind} AS kind FROM {src.relation} "
-            f"WHERE ({src.key})::VARCHAR IN (SELECT ref FROM picked WHERE source = ?)"
+            f"WHERE ({src.key}) IN "
+            f"(SELECT TRY_CAST(ref AS {src.key_type}) FROM picked WHERE source = ?)"
         )
         params += [name, name]
     union = " UNION ALL ".join(described) or (
