@@ -8,9 +8,16 @@ a module that registers its adapter, and it is loaded on first use.
 
 The contract of ``Adapter.ingest``: every physical row (line, or item of a feed) read
 from the file is counted exactly once as accepted, rejected or duplicate; each
-rejected row goes to ``quarantine`` (via :func:`quarantine`) with its line, its raw
-text and the reason; and whatever the adapter writes, it writes inside transactions
-of the store, so a killed process leaves whole chunks or nothing.
+rejected row goes to ``quarantine`` (via :func:`quarantine`) with its line (and its
+item index where a line can hold several), its raw text and the reason; a value is
+checked against the column it is stored in before the insert, so that one bad value
+quarantines its row and never fails a transaction of good ones; event days outside
+:func:`event_date_window` are rejected; and whatever the adapter writes, it writes
+inside transactions of the store, so a killed process leaves whole chunks or nothing.
+
+An adapter that also provides ``events`` (an :class:`EventSource`) takes part in the
+mapping: rules name it, and its events reach the weekly indicators, the timeline and
+the week detail. :func:`source_names` lists such sources for an API to declare.
 """
 
 from __future__ import annotations
