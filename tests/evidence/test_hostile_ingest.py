@@ -701,3 +701,16 @@ def test_full_temp_disk_while_unpacking_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "no space left while unpacking" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_gdelt_overlong_line_is_one_reject(tmp_path: Path) -> None:
+    lines = _gdelt_bytes(4)
+    lines.insert(2, b"7\t" + b"x" * (3 << 20) + b"\n")
+    path = tmp_path / "long.export.CSV"
+    path.write_bytes(b"".join(lines))
+    db = tmp_path / "s.duckdb"
+    data = _ingest_json(db, path, fmt="gdelt")
+    assert (data["read"], data["accepted"], data["rejected"]) == (5, 4, 1)
+    (bad,) = _rejects(db)
+    assert bad["line"] == 3 and "over the limit of 1,048,576" in bad["reason"]
+    assert len(bad["raw"]) < 70_000

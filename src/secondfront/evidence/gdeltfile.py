@@ -29,6 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import numpy as np
@@ -353,11 +354,29 @@ def plain_file(path: Path, where: str) -> Iterator[tuple[Path, Future[Shape]]]:
             os.unlink(tmp)
 
 
+MAX_LINE = 1 << 20
+"""Bytes of one line read into memory (a GDELT line is under 2 KB); a longer one is one
+reject, and reading resumes at the next line."""
+_BATCH = 50_000  # lines staged per insert
+
+
+def _lines(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """Each line of a binary file, cut to ``MAX_LINE`` bytes, and its whole length."""
+    while piece := fh.readline(MAX_LINE):
+        size = len(piece)
+        if len(piece) == MAX_LINE and not piece.endswith(b"\n"):
+            while more := fh.readline(MAX_LINE):  # read past the rest, keeping none of it
+                size += len(more)
+                if more.endswith(b"\n"):
+                    break
+        yield piece, size
+
+
 def field_count(path: Path, where: str) -> int:
     """The layout's field count: the most common among the first 200 non-blank lines."""
     counts: dict[int, int] = {}
     with path.open("rb") as fh:
-        for i, line in enumerate(fh):
+        for i, (line, _) in enumerate(_lines(fh)):
             if i >= 200:
                 break
             if line.strip():
@@ -378,33 +397,49 @@ def field_count(path: Path, where: str) -> int:
 
 
 def stage_slow(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Stage the file through Python, line by line; returns the staging table's name."""
+    """Stage the file through Python, line by line; returns the staging table's name.
+
+    Memory is bounded: a line is read ``MAX_LINE`` bytes at most, and a longer one is
+    staged with its reason (and its first bytes) so that it becomes one reject.
+    """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _gdelt_stage (line BIGINT, raw VARCHAR, pre_reason VARCHAR)"
     )
     n = 0
+    raws: list[str] = []
+    reasons: list[str | None] = []
+
+    def flush() -> None:
+        con.execute(
+            "INSERT INTO _gdelt_stage SELECT $1 + generate_subscripts($2, 1), unnest($2), "
+            "unnest($3) FROM (SELECT 1)",
+            [n - len(raws), raws, reasons],
+        )
+        raws.clear()
+        reasons.clear()
+
     with path.open("rb") as fh:
-        while True:
-            lines = fh.readlines(16 << 20)
-            if not lines:
-                break
-            raws: list[str] = []
-            reasons: list[str | None] = []
-            for i, b in enumerate(lines):
-                b = b.rstrip(b"\r\n")
+        for b, size in _lines(fh):
+            n += 1
+            b = b.rstrip(b"\r\n")
+            if size > MAX_LINE:
+                raws.append(b[:RAW_KEPT].decode("utf-8", "backslashreplace"))
+                reasons.append(f"a line of {size:,} bytes, over the limit of {MAX_LINE:,}")
+            else:
                 try:
                     raws.append(b.decode("utf-8"))
                     reasons.append(None)
                 except UnicodeDecodeError as e:
                     raws.append(b.decode("utf-8", "backslashreplace"))
-                    reasons.append(f"not valid UTF-8 at byte {e.start} of line {n + i + 1}")
-            con.execute(
-                "INSERT INTO _gdelt_stage SELECT $1 + generate_subscripts($2, 1), unnest($2), "
-                "unnest($3) FROM (SELECT 1)",
-                [n, raws, reasons],
-            )
-            n += len(lines)
+                    reasons.append(f"not valid UTF-8 at byte {e.start} of line {n}")
+            if len(raws) >= _BATCH:
+                flush()
+    if raws:
+        flush()
     return "_gdelt_stage"
+
+
+RAW_KEPT = 1 << 16  # bytes of an oversized line kept in quarantine
 
 
 __all__ = [
@@ -414,6 +449,7 @@ __all__ = [
     "ENV_UNZIP_LIMIT",
     "ENV_UNZIP_RATIO",
     "LAYOUTS",
+    "MAX_LINE",
     "RATIO_FLOOR",
     "UNZIP_LIMIT",
     "UNZIP_RATIO",
