@@ -714,3 +714,14 @@ def test_gdelt_overlong_line_is_one_reject(tmp_path: Path) -> None:
     (bad,) = _rejects(db)
     assert bad["line"] == 3 and "over the limit of 1,048,576" in bad["reason"]
     assert len(bad["raw"]) < 70_000
+
+
+def test_feed_with_entity_declarations_is_refused(tmp_path: Path) -> None:
+    lol = "".join(f'<!ENTITY l{k} "{f"&l{k - 1};" * 10}">' for k in range(1, 10))
+    path = tmp_path / "lol.rss"
+    path.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY l0 "lol">\n{lol}]>\n'
+        '<rss version="2.0"><channel><title>&l9;</title></channel></rss>\n'
+    )
+    msg = _refused(tmp_path / "s.duckdb", path)
+    assert f"{path}:2:" in msg and "<!ENTITY>" in msg

@@ -233,6 +233,17 @@ def _child_text(el: ET.Element, *names: str) -> str:
 
 def _feed_items(path: Path, raw: str) -> list[Item]:
     where = str(path)
+    entity = raw.find("<!ENTITY")
+    if entity >= 0:
+        # Entities can expand without bound (the "billion laughs"); news feeds need none.
+        line = raw.count("\n", 0, entity) + 1
+        raise InputFormatError(
+            where,
+            line,
+            "",
+            "an <!ENTITY> declaration: feeds with entity declarations are "
+            "not read (entities can expand without bound)",
+        )
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as e:
