@@ -650,7 +650,7 @@ def _limited(args: list[str], memory: int | None = None, file_size: int | None =
 
 
 def test_memory_bombs_are_refused_under_a_memory_limit(tmp_path: Path) -> None:
-    bomb = _zip(tmp_path / "bomb.export.CSV.zip", "bomb.export.CSV", b"\0" * (512 << 20))
+    bomb = _zip(tmp_path / "bomb.export.CSV.zip", "bomb.export.CSV", b"\0" * (200 << 20))
     big_field = _acled_file(
         tmp_path / "field.csv", _acled_row("BIG", notes=("z" * 1023 + "\n") * (64 << 10))
     )
