@@ -12,6 +12,8 @@ How a file is read (streaming; a 1 GB file is never held in Python memory):
 1. A ``.zip`` is unpacked in 4 MiB blocks to a temporary file; a plain file is read
    once in blocks, in a thread beside DuckDB's work. Either pass counts the lines,
    checks the bytes are UTF-8, and reads the GLOBALEVENTID at the start of every line.
+   Unpacking is bounded (expanded size, ratio, free temporary space) and a damaged or
+   truncated archive is a located error: see :mod:`~secondfront.evidence.gdeltfile`.
 2. The fast path, for a file with no bad rows and no repeated id: one parallel
    ``INSERT ... SELECT`` from DuckDB's CSV reader with one typed column per field (the
    reader parses the numbers and dates; strict mode refuses a line with another number
@@ -40,7 +42,10 @@ What is stored, and why (``gdelt_events``, schema version 5). Every stored colum
 time on every row (measured on a million rows: storing the 34 columns of schema 2 took
 ~2.8 CPU-s beyond reading and checking the file, these 20 take ~1.3), so each event
 keeps only what the store's readers use or an analyst filters by, and what is stored is
-what is validated, plus every line's field count (57, 58 or 61):
+what is validated, plus every line's field count (57, 58 or 61). A GLOBALEVENTID must
+be a positive integer and a SQLDATE a day within the plausible event dates
+(:func:`~secondfront.evidence.registry.event_date_window`); a line over
+``gdeltfile.MAX_LINE`` bytes is one reject:
 
 * ``globaleventid``: the event's key; a re-ingest counts stored ids as duplicates.
 * ``sqldate``: the day the mapping's observations and the timeline's weeks fall on.
