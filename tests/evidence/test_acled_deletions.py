@@ -270,7 +270,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing(
     mapped: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     con = mapped
-    import secondfront.evidence.acled as acled
+    import secondfront.evidence.acleddeletions as acled
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("killed")

@@ -24,6 +24,11 @@ MODULES = [
     "conflict",
     "leadtime",
     "update",
+    "acleddeletions",
+    "csvrecords",
+    "gdeltfile",
+    "textmatch",
+    "weeks",
 ]
 
 

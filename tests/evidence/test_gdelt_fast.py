@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from secondfront.evidence import gdelt
+from secondfront.evidence import gdelt, gdeltfile
 from secondfront.evidence.ingest import ingest, rejects
 from secondfront.evidence.registry import Counts
 from tests.evidence.conftest import gdelt_generator, repeated_gdelt_file
@@ -200,7 +200,7 @@ def test_shape_reads_every_line_id_across_blocks() -> None:
     lines = [f"{100 + i}\tx\ty" for i in range(40)]
     data = ("\n".join(lines) + "\n").encode()
     for size in (1, 2, 7, 13, 64, len(data)):
-        shape = gdelt._Shape()
+        shape = gdeltfile.Shape()
         for k in range(0, len(data), size):
             shape.feed(data[k : k + size])
         shape.finish()
@@ -209,7 +209,7 @@ def test_shape_reads_every_line_id_across_blocks() -> None:
 
 
 def test_shape_counts_a_last_line_without_newline_and_crlf() -> None:
-    shape = gdelt._Shape()
+    shape = gdeltfile.Shape()
     shape.feed(b"1\ta\r\n2\tb")
     shape.finish()
     assert (shape.lines, shape.crlf, shape.ids.tolist(), shape.unique) == (2, True, [1, 2], True)
@@ -229,14 +229,14 @@ def test_shape_counts_a_last_line_without_newline_and_crlf() -> None:
 def test_shape_gives_minus_one_to_lines_without_an_id(
     data: bytes, ids: list[int], unique: bool
 ) -> None:
-    shape = gdelt._Shape()
+    shape = gdeltfile.Shape()
     shape.feed(data)
     shape.finish()
     assert (shape.ids.tolist(), shape.unique) == (ids, unique)
 
 
 def test_shape_keeps_only_the_head_of_an_overlong_line() -> None:
-    shape = gdelt._Shape()
+    shape = gdeltfile.Shape()
     shape.feed(b"5\t" + b"x" * 100_000)  # no newline yet: a cut line
     assert len(shape._carry) <= 64
     shape.feed(b"y" * 100_000 + b"\n6\tz")
@@ -248,7 +248,7 @@ def test_zip_member_is_unpacked_with_its_shape(tmp_path: Path) -> None:
     path = tmp_path / "g.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("g.CSV", "1\ta\n2\tb\n")
-    with gdelt._plain_file(path, str(path)) as (plain, scan):
+    with gdeltfile.plain_file(path, str(path)) as (plain, scan):
         assert plain.read_bytes() == b"1\ta\n2\tb\n"
         assert scan.result().lines == 2
     assert not plain.exists()
@@ -257,14 +257,14 @@ def test_zip_member_is_unpacked_with_its_shape(tmp_path: Path) -> None:
 def test_shape_checks_utf8_across_blocks() -> None:
     text = "1\tМІНСК\tŁacinka\n".encode()
     for size in (1, 2, 3, len(text)):
-        shape = gdelt._Shape()
+        shape = gdeltfile.Shape()
         for k in range(0, len(text), size):
             shape.feed(text[k : k + size])
         assert shape.utf8, size
-    cut = gdelt._Shape()
+    cut = gdeltfile.Shape()
     cut.feed(text[:3])  # the first byte of a two-byte letter, then the end of the file
     assert not cut.utf8
-    bad = gdelt._Shape()
+    bad = gdeltfile.Shape()
     bad.feed(b"1\tBEL\xffRUS\n")
     bad.feed(b"2\tok\n")
     assert not bad.utf8

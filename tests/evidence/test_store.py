@@ -153,3 +153,68 @@ def test_v2_gdelt_store_migrates_to_a_file_table(db: Path, tmp_path: Path) -> No
     ).fetchone() == (2, 1)
     assert c.execute("SELECT count(*) FROM gdelt_events").fetchone() == (350,)
     c.close()
+
+
+def test_v5_store_migrates_quarantine_keys_and_text_identity(db: Path, tmp_path: Path) -> None:
+    # A store at schema version 5: quarantine keyed by (file, line), and a news item
+    # without a URL stored twice from two copies of its file (keyed by their paths).
+    import hashlib
+
+    from secondfront.evidence.ingest import ingest, rejects
+
+    c = duckdb.connect(str(db))
+    assert store.migrate(c, target=5) == 5
+    c.execute(
+        "INSERT INTO quarantine VALUES ('f1', 'feed.rss', 4, 'text', '<item/>', 'no date', 1)"
+    )
+    for path in ("/a/note.txt", "/b/note.txt"):
+        url = Path(path).as_uri()
+        key = hashlib.sha256(f"{url}\x00T\x00The troops moved.".encode()).hexdigest()
+        c.execute(
+            "INSERT INTO text_items VALUES (?, ?, DATE '2022-02-21', 'en', 'note', 'T', "
+            "'The troops moved.', 'text', ?, 1, ?)",
+            [key, url, path, "sha-" + path],
+        )
+    c.execute(
+        "INSERT INTO observations VALUES ('x', 'text', 'k', 'r', 'i', DATE '2022-02-21', 1, 'F3')"
+    )
+    c.close()
+
+    c = store.connect(db)
+    assert store.schema_version(c) == store.SCHEMA_VERSION >= 7
+    assert c.execute("SELECT file_sha256, line, item, reason FROM quarantine").fetchall() == [
+        ("f1", 4, 0, "no date")
+    ]
+    content = hashlib.sha256(b"\x00T\x00The troops moved.").hexdigest()
+    keys = [r[0] for r in c.execute("SELECT item_sha256 FROM text_items ORDER BY path").fetchall()]
+    assert keys[0] == content and keys[1] != content  # the first copy re-keyed, none lost
+    assert c.execute("SELECT count(*) FROM observations").fetchone() == (0,)
+    # Two rejects on one line of one file now keep their own entries.
+    feed = tmp_path / "min.rss"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<language>en</language><item><title>a</title><description>The a.</description></item>"
+        "<item><title>b</title><description>The b.</description></item></channel></rss>"
+    )
+    got = ingest(c, [feed]).total
+    assert got.rejected == 2
+    assert [(r["line"], r["item"]) for r in rejects(c) if r["path"] == str(feed)] == [
+        (1, 1),
+        (1, 2),
+    ]
+    # Re-ingesting the migrated item's content from a new copy adds nothing.
+    note = tmp_path / "note.txt"
+    note.write_text("Title: T\nDate: 2022-02-21\nLanguage: en\n\nThe troops moved.\n")
+    again = ingest(c, [note]).total
+    assert (again.accepted, again.duplicates) == (0, 1)
+    c.close()
+
+
+def test_foreign_and_missing_stores_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store here"):
+        store.connect(tmp_path / "absent.duckdb", create=False)
+    assert not (tmp_path / "absent.duckdb").exists()
+    junk = tmp_path / "junk.duckdb"
+    junk.write_bytes(b"PK\x03\x04 this is a zip, not a store")
+    with pytest.raises(StoreError, match="not a secondfront store"):
+        store.connect(junk)

@@ -44,10 +44,10 @@ def _statuses(
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules, weekly_statuses
 
-    con = store.connect(db)
-    return weekly_statuses(
-        con, load_rules(rules), date_option(start, "--from"), date_option(end, "--to")
-    )
+    r = load_rules(rules)
+    first, last = date_option(start, "--from"), date_option(end, "--to")
+    con = store.connect(db, create=False)
+    return weekly_statuses(con, r, first, last)
 
 
 def ingest(
@@ -117,7 +117,7 @@ def rejects(
     from secondfront.evidence import store
     from secondfront.evidence.ingest import rejects as list_rejects
 
-    rows = list_rejects(store.connect(db), limit)
+    rows = list_rejects(store.connect(db, create=False), limit)
     if as_json:
         emit_json({"rejects": rows})
         return
@@ -192,11 +192,12 @@ def timeline(
     from secondfront.evidence.timeline_view import timeline_view
 
     time_model = load_timeline(model_file)
+    first, last = date_option(start, "--from"), date_option(end, "--to")
     view = timeline_view(
         time_model.model,
-        store.connect(db),
-        date_option(start, "--from"),
-        date_option(end, "--to"),
+        store.connect(db, create=False),
+        first,
+        last,
         smooth,
         rules=load_rules(rules, time_model.model),
         time_model=time_model,
@@ -258,7 +259,7 @@ def backtest(
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
 
-    con = history_store() if db is None else store.connect(db)
+    con = history_store() if db is None else store.connect(db, create=False)
     scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
     if as_json:
         emit_json({"questions": [s.as_json() for s in scores]})

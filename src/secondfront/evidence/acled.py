@@ -19,28 +19,9 @@ changed replaces the current row and moves the previous one to ``acled_history``
 the history, is a duplicate. An older version (smaller ``timestamp``) arriving after a
 newer one goes to the history without replacing the current row.
 
-Deletions are never inferred from an export: an event absent from one may simply be
-outside its query. They are read only from ACLED's own deletions list (the API's
-``deleted`` endpoint, acledR's ``acled_deletions_api``): a CSV whose header names
-``event_id_cnty`` and ``deleted_timestamp`` (Unix seconds; other columns are ignored),
-ingested by the ``acled-deletions`` adapter, which format detection picks for a header
-with those two columns and no ``event_date`` (an export always has ``event_date``).
-Each row of such a list is counted once:
-
-* accepted: a new deletion (an ``(event_id_cnty, deleted_timestamp)`` pair not yet in
-  ``acled_deletions``), recorded there with what it did. If the event is stored and its
-  current version is not newer than the deletion (its ``timestamp`` is at most
-  ``deleted_timestamp``, or unknown), that version moves to ``acled_history`` with
-  ``deleted_at`` and the list's digest, leaves ``acled_events``, and its indicator
-  observations are removed (``outcome`` 'removed'). If the stored version is newer, it
-  was re-published after the deletion and stays ('kept-newer'). An id that was never
-  stored is recorded all the same ('not-stored'), so that a later import of an export
-  still carrying the event cannot bring it in.
-* duplicate: the same pair already recorded, by an earlier list or this one.
-* rejected to quarantine (file, line, raw row, reason): a blank id, a timestamp that is
-  not a whole number of seconds in 0..253402300799, a wrong number of fields, bad UTF-8.
-
-A whole list is one transaction, so a killed process leaves all of it or none.
+Deletions are never inferred from an export; they are read from ACLED's own deletions
+list by the ``acled-deletions`` adapter (``acleddeletions``), which also says what a
+deletion does to the stored versions.
 
 After a deletion at time T, an export row of that event whose ``timestamp`` is at most T,
 or blank, is a version the deletion withdrew: it counts as a duplicate and is not stored.
@@ -53,20 +34,44 @@ first failing field named in the reason.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+from pydantic import BaseModel, ConfigDict, Field
 
 from secondfront.errors import InputFormatError
+from secondfront.evidence.acleddeletions import (
+    DELETION_COLUMNS,
+    DELETIONS_ADAPTER,
+    AcledDeletionsAdapter,
+    parse_deletion,
+)
+from secondfront.evidence.csvrecords import (
+    INT32,
+    MAX_EPOCH,
+    Record,
+    RowError,
+    header_record,
+    int_field,
+    malformed,
+    opt_int,
+    printable,
+    read_records,
+    short,
+    unique_columns,
+)
 from secondfront.evidence.registry import (
     Counts,
+    EventSource,
     Progress,
     SourceFile,
+    any_of,
+    event_date_window,
+    implausible_date,
+    like_pattern,
     quarantine,
     register_adapter,
 )
@@ -114,16 +119,10 @@ TAXONOMY: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 DISORDER_TYPES = ("Political violence", "Demonstrations", "Strategic developments")
 CHUNK = 5000  # rows per transaction: a kill loses at most one chunk of work, never half
-# A deletions list: the columns it must have, and the column whose presence marks an
-# event export instead (every export layout has it; a deletions list never does).
-DELETION_COLUMNS: tuple[str, ...] = ("event_id_cnty", "deleted_timestamp")
-_EXPORT_MARK = "event_date"
-# 9999-12-31T23:59:59Z: the last second a TIMESTAMP (and Python's datetime) can hold.
-MAX_EPOCH = 253_402_300_799
 
 
 def _layout(header: list[str], path: str) -> tuple[str, tuple[str, ...]]:
-    cols = [h.strip().lower() for h in header]
+    cols = unique_columns(header, path)
     layout, expected = (
         ("legacy", LEGACY_COLUMNS) if "data_id" in cols else ("current", CURRENT_COLUMNS)
     )
@@ -144,102 +143,100 @@ def _layout(header: list[str], path: str) -> tuple[str, tuple[str, ...]]:
     return layout, tuple(cols)
 
 
-class _RowError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"field {field!r}: {message}")
-
-
-def _date(v: str) -> dt.date:
+def _date(v: str, window: tuple[dt.date, dt.date] | None = None) -> dt.date:
     v = v.strip()
-    for fmt in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(v, fmt).date()
-        except ValueError:
-            continue
-    raise _RowError("event_date", f"{v!r} is not a date (YYYY-MM-DD or '24 February 2022')")
-
-
-def _int(
-    rec: dict[str, str],
-    field: str,
-    lo: int | None = None,
-    hi: int | None = None,
-    blank_ok: bool = False,
-) -> int | None:
-    v = rec.get(field, "").strip()
-    if not v:
-        if blank_ok:
-            return None
-        raise _RowError(field, "is empty")
-    try:
-        x = int(float(v)) if v.replace(".", "", 1).isdigit() and v.endswith(".0") else int(v)
-    except ValueError:
-        raise _RowError(field, f"{v!r} is not an integer") from None
-    if (lo is not None and x < lo) or (hi is not None and x > hi):
-        raise _RowError(field, f"{x} is outside {lo}..{hi}")
-    return x
+    day = None
+    if len(v) <= 40:
+        for fmt in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y"):
+            try:
+                day = dt.datetime.strptime(v, fmt).date()
+                break
+            except ValueError:
+                continue
+    if day is None:
+        raise RowError("event_date", f"{short(v)} is not a date (YYYY-MM-DD or '24 February 2022')")
+    if (why := implausible_date(day, window)) is not None:
+        raise RowError("event_date", why)
+    return day
 
 
 def _float(rec: dict[str, str], field: str, lo: float, hi: float) -> float | None:
     v = rec.get(field, "").strip()
     if not v:
         return None
+    if len(v) > 64:
+        raise RowError(field, f"{short(v)} is not a number")
     try:
         x = float(v)
     except ValueError:
-        raise _RowError(field, f"{v!r} is not a number") from None
+        raise RowError(field, f"{short(v)} is not a number") from None
     if not lo <= x <= hi:
-        raise _RowError(field, f"{x} is outside {lo}..{hi}")
+        raise RowError(field, f"{x} is outside {lo}..{hi}")
     return x
 
 
-def parse_row(rec: dict[str, str], layout: str) -> dict[str, object]:
+def parse_row(
+    rec: dict[str, str], layout: str, window: tuple[dt.date, dt.date] | None = None
+) -> dict[str, object]:
     """Validate one ACLED record (column -> text) into typed stored values.
+
+    Every value is checked to fit its stored column (an INTEGER's range, a plausible
+    date, coordinates on the globe), so that a row that passes never fails the insert
+    and a row that does not is quarantined alone.
+
+    Args:
+        rec: column name -> text.
+        layout: ``current`` or ``legacy``.
+        window: the plausible event days (default :func:`event_date_window`).
 
     Raises:
         ValueError: naming the first failing field, as ``field 'x': reason``.
     """
     eid = rec.get("event_id_cnty", "").strip()
     if not eid:
-        raise _RowError("event_id_cnty", "is empty; every ACLED event has an id")
-    date = _date(rec.get("event_date", ""))
-    year = _int(rec, "year", blank_ok=True)
+        raise RowError("event_id_cnty", "is empty; every ACLED event has an id")
+    if len(eid) > 64 or not eid.isprintable():
+        raise RowError("event_id_cnty", f"{short(eid)} is not an ACLED event id")
+    date = _date(rec.get("event_date", ""), window)
+    year = int_field(rec, "year", blank_ok=True)
     if year is not None and year != date.year:
-        raise _RowError("year", f"{year} disagrees with event_date {date.isoformat()}")
+        raise RowError("year", f"{year} disagrees with event_date {date.isoformat()}")
     et = rec.get("event_type", "").strip()
     if et not in TAXONOMY:
-        raise _RowError("event_type", f"{et!r} is not an ACLED event type ({', '.join(TAXONOMY)})")
+        raise RowError("event_type", f"{et!r} is not an ACLED event type ({', '.join(TAXONOMY)})")
     sub = rec.get("sub_event_type", "").strip()
     if sub not in TAXONOMY[et]:
-        raise _RowError(
+        raise RowError(
             "sub_event_type",
             f"{sub!r} is not a sub-event type of {et!r} ({', '.join(TAXONOMY[et])})",
         )
     disorder = rec.get("disorder_type", "").strip()
     if disorder and disorder not in DISORDER_TYPES:
-        raise _RowError("disorder_type", f"{disorder!r} is not one of {', '.join(DISORDER_TYPES)}")
+        raise RowError("disorder_type", f"{disorder!r} is not one of {', '.join(DISORDER_TYPES)}")
     country = rec.get("country", "").strip()
     if not country:
-        raise _RowError("country", "is empty")
+        raise RowError("country", "is empty")
     out: dict[str, object] = {c: (rec.get(c) or "").strip() or None for c in STORED}
     out.update(
         event_id_cnty=eid,
         event_date=date,
         year=date.year,
-        time_precision=_int(rec, "time_precision", 1, 3),
+        time_precision=int_field(rec, "time_precision", 1, 3),
         disorder_type=disorder or None,
         event_type=et,
         sub_event_type=sub,
         country=country,
         latitude=_float(rec, "latitude", -90, 90),
         longitude=_float(rec, "longitude", -180, 180),
-        geo_precision=_int(rec, "geo_precision", 1, 3, blank_ok=True),
-        fatalities=_int(rec, "fatalities", 0),
-        timestamp=_int(rec, "timestamp", 0, blank_ok=True),
+        geo_precision=int_field(rec, "geo_precision", 1, 3, blank_ok=True),
+        fatalities=int_field(rec, "fatalities", 0),
+        timestamp=int_field(rec, "timestamp", 0, MAX_EPOCH, blank_ok=True),
     )
     if layout == "legacy":
         for f in ("inter1", "inter2"):
-            _int(rec, f, 0, 8, blank_ok=True)
+            int_field(rec, f, 0, 8, blank_ok=True)
+        # A numeric id in the older exports: a negative or zero one is no event's.
+        int_field(rec, "data_id", 1, 2**63 - 1, blank_ok=True)
     return out
 
 
@@ -254,71 +251,65 @@ def row_digest(row: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _records(path: Path) -> Iterator[tuple[int, str, list[str] | None]]:
-    """(first line, raw text, fields) per CSV record; fields None when undecodable.
+class AcledMatch(BaseModel):
+    """Conditions of a mapping rule on ACLED columns; all given conditions must hold
+    (lists are any-of). ``actor`` patterns take a ``*`` wildcard and are matched against
+    actor1, actor2 and the associated actors; ``notes_any`` and ``tags_any`` are words
+    that occur in the notes or tags (case-insensitive)."""
 
-    The raw text is captured from the lines the csv module consumed, so a record
-    whose quoted notes span several lines is kept whole in quarantine.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: list[str] = Field(default_factory=list)
+    sub_event_type: list[str] = Field(default_factory=list)
+    actor: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    admin1: list[str] = Field(default_factory=list)
+    notes_any: list[str] = Field(default_factory=list)
+    tags_any: list[str] = Field(default_factory=list)
+
+
+def acled_sql(m: AcledMatch) -> tuple[str, list[object]]:
+    """The SQL predicate over ``acled_events`` of a rule's conditions, with its parameters.
+
+    Every value of the rule is a parameter; only column names of this module are text.
     """
-    consumed: list[str] = []
-    line_no = 0
-
-    def lines(fh: Iterator[str]) -> Iterator[str]:
-        nonlocal line_no
-        for line in fh:
-            line_no += 1
-            consumed.append(line)
-            yield line
-
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(lines(fh))
-        while True:
-            start = line_no + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raw = "".join(consumed)
-                consumed.clear()
-                yield start, raw, None if "NUL" in str(e) else []
-                continue
-            raw = "".join(consumed)
-            consumed.clear()
-            yield start, raw, fields
+    conds: list[str] = []
+    params: list[object] = []
+    any_of(
+        (
+            ("event_type", m.event_type),
+            ("sub_event_type", m.sub_event_type),
+            ("country", m.country),
+            ("admin1", m.admin1),
+        ),
+        conds,
+        params,
+    )
+    if m.actor:
+        ors = []
+        for pat in m.actor:
+            for col in ("actor1", "actor2", "assoc_actor_1", "assoc_actor_2"):
+                ors.append(f"{col} ILIKE ? ESCAPE '\\'")
+                params.append(like_pattern(pat))
+        conds.append("(" + " OR ".join(ors) + ")")
+    for col, words in (("notes", m.notes_any), ("tags", m.tags_any)):
+        if words:
+            conds.append("(" + " OR ".join(f"{col} ILIKE ? ESCAPE '\\'" for _ in words) + ")")
+            params.extend(f"%{like_pattern(w)}%" for w in words)
+    return " AND ".join(conds) or "true", params
 
 
-def _safe(raw: str) -> str:
-    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _header(
-    records: Iterator[tuple[int, str, list[str] | None]], where: str, expected: str
-) -> tuple[str, list[str]]:
-    """The first record of a CSV file as its header: (raw text, field names).
-
-    Raises:
-        InputFormatError: an empty file, or a first line that is not CSV text.
-    """
-    try:
-        _, raw, fields = next(records)
-    except StopIteration:
-        raise InputFormatError(where, 0, "", f"empty file; expected {expected}") from None
-    if not fields:
-        raise InputFormatError(where, 1, "", "the first line is not a CSV header")
-    return raw, fields
-
-
-def _malformed(raw: str, fields: list[str] | None, n_cols: int) -> str | None:
-    """Why a CSV record cannot be read as a row of a file with ``n_cols`` columns, or
-    None when it can (``fields`` is then a list of exactly ``n_cols`` strings)."""
-    if fields is None or "\udcff" in raw or _has_surrogate(raw):
-        return "not valid UTF-8 text"
-    if not fields or (len(fields) == 1 and not fields[0].strip()):
-        return "empty or malformed CSV record"
-    if len(fields) != n_cols:
-        return f"{len(fields)} fields where the header has {n_cols}"
-    return None
+EVENTS = EventSource(
+    match=AcledMatch,
+    relation="acled_events",
+    key="event_id_cnty",
+    day="event_date",
+    summary="coalesce(notes, '')",
+    origin="coalesce(source, '')",
+    kind="coalesce(event_type, '')",
+    where=acled_sql,
+)
+"""ACLED's part in the mapping: rules under ``acled:``, matched in SQL."""
 
 
 class AcledAdapter:
@@ -328,6 +319,7 @@ class AcledAdapter:
     description = "ACLED CSV export (current 31-column layout or older data_id layout)"
     table = "acled_events"
     key = "event_id_cnty"
+    events = EVENTS
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A CSV whose first line names ``event_id_cnty`` and ``event_date``."""
@@ -339,18 +331,19 @@ class AcledAdapter:
     ) -> Counts:
         """Validate and store every record; see the module docstring for edits."""
         where = str(source.path)
-        records = _records(source.path)
-        raw, header = _header(records, where, "an ACLED CSV header")
+        records = read_records(source.path)
+        raw, header = header_record(records, where, "an ACLED CSV header")
         layout, cols = _layout(header, where)
         progress(len(raw))
         counts = Counts()
-        batch: list[tuple[int, str, list[str] | None]] = []
+        window = event_date_window()
+        batch: list[Record] = []
         for rec in records:
             batch.append(rec)
             if len(batch) >= CHUNK:
-                counts += self._chunk(con, source, layout, cols, batch, progress)
+                counts += self._chunk(con, source, layout, cols, batch, progress, window)
                 batch = []
-        counts += self._chunk(con, source, layout, cols, batch, progress)
+        counts += self._chunk(con, source, layout, cols, batch, progress, window)
         return counts.check(where)
 
     def _chunk(
@@ -359,29 +352,30 @@ class AcledAdapter:
         source: SourceFile,
         layout: str,
         cols: tuple[str, ...],
-        batch: list[tuple[int, str, list[str] | None]],
+        batch: list[Record],
         progress: Progress,
+        window: tuple[dt.date, dt.date],
     ) -> Counts:
         counts = Counts(read=len(batch))
         rejects: list[tuple[int, str, str]] = []
         parsed: list[tuple[int, dict[str, object], str]] = []
-        for line, raw, fields in batch:
-            problem = _malformed(raw, fields, len(cols))
-            if problem is not None or fields is None:
-                rejects.append((line, _safe(raw), problem or "not valid UTF-8 text"))
+        for rec in batch:
+            problem = malformed(rec, len(cols))
+            if problem is not None or rec.fields is None:
+                rejects.append((rec.line, printable(rec.raw), problem or "malformed CSV record"))
                 continue
             try:
-                row = parse_row(dict(zip(cols, fields, strict=True)), layout)
+                row = parse_row(dict(zip(cols, rec.fields, strict=True)), layout, window)
             except ValueError as e:
-                rejects.append((line, _safe(raw), str(e)))
+                rejects.append((rec.line, printable(rec.raw), str(e)))
                 continue
-            parsed.append((line, row, row_digest(row)))
+            parsed.append((rec.line, row, row_digest(row)))
         counts.rejected = len(rejects)
         with transaction(con):
             quarantine(con, source, self.name, rejects)
             acc, dup = self._store(con, source, layout, parsed)
         counts.accepted, counts.duplicates = acc, dup
-        progress(sum(len(r[1]) for r in batch))
+        progress(sum(len(r.raw) for r in batch))
         return counts
 
     def _store(
@@ -431,7 +425,7 @@ class AcledAdapter:
         new_rows: dict[str, tuple[int, dict[str, object], str, int]] = {}
         for line, row, digest in parsed:
             eid = str(row["event_id_cnty"])
-            ts = _opt_int(row["timestamp"])
+            ts = opt_int(row["timestamp"])
             cut = deleted_upto.get(eid)
             if cut is not None and (ts is None or ts <= cut):
                 # A version ACLED deleted (or one that cannot be shown to be newer than
@@ -458,7 +452,7 @@ class AcledAdapter:
                 new_rows[eid] = (line, row, digest, max_version.get(eid, 0) + 1)
                 continue
             version = max(cur_version, max_version.get(eid, 0)) + 1
-            if ts is not None and cur_ts is not None and ts < _opt_int(cur_ts):  # type: ignore[operator]
+            if ts is not None and cur_ts is not None and ts < opt_int(cur_ts):  # type: ignore[operator]
                 # An older snapshot arriving late: keep it, but not as the current row.
                 to_history.append((eid, version, digest, ts, _record_json(row)))
                 max_version[eid] = version
@@ -466,7 +460,7 @@ class AcledAdapter:
                 continue
             if eid in new_rows:
                 prev = new_rows[eid]
-                prev_ts = _opt_int(prev[1]["timestamp"])
+                prev_ts = opt_int(prev[1]["timestamp"])
                 to_history.append((eid, prev[3], prev[2], prev_ts, _record_json(prev[1])))
             else:
                 move_current.append(eid)
@@ -514,10 +508,6 @@ class AcledAdapter:
         return accepted, duplicates
 
 
-def _opt_int(v: object) -> int | None:
-    return None if v is None else int(v)  # type: ignore[call-overload]
-
-
 def _record_json(row: dict[str, object]) -> str:
     return json.dumps(
         {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()},
@@ -525,233 +515,23 @@ def _record_json(row: dict[str, object]) -> str:
     )
 
 
-def _has_surrogate(s: str) -> bool:
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _header_names(head: bytes) -> list[str]:
-    """The column names on a CSV's first line, stripped and lower-cased ([] if none)."""
-    first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    try:
-        names = next(csv.reader([first]), [])
-    except csv.Error:
-        return []
-    return [n.strip().lower() for n in names]
-
-
-def _deletion_header(header: list[str], path: str) -> tuple[str, ...]:
-    """The header of a deletions list, lower-cased; an InputFormatError naming the first
-    missing column (and pointing to ``--format acled`` for an event export) otherwise."""
-    cols = tuple(h.strip().lower() for h in header)
-    missing = [c for c in DELETION_COLUMNS if c not in cols]
-    if missing:
-        hint = (
-            "This is an ACLED event export: give --format acled."
-            if _EXPORT_MARK in cols
-            else "Export the deletions with both columns, or give another --format."
-        )
-        raise InputFormatError(
-            path,
-            1,
-            missing[0],
-            f"an ACLED deletions list needs column(s) {', '.join(missing)} in the header; "
-            f"found {', '.join(cols[:8])}{'...' if len(cols) > 8 else ''}. {hint}",
-        )
-    return cols
-
-
-def parse_deletion(rec: dict[str, str]) -> tuple[str, int]:
-    """Validate one row of a deletions list into ``(event_id_cnty, deleted_timestamp)``.
-
-    The timestamp is whole Unix seconds in ``0..MAX_EPOCH`` (``"1700000000.0"`` is read
-    as 1700000000, as ACLED's exports sometimes write integers as floats).
-
-    Raises:
-        ValueError: naming the failing field, as ``field 'x': reason``.
-    """
-    eid = rec.get("event_id_cnty", "").strip()
-    if not eid:
-        raise _RowError("event_id_cnty", "is empty; a deletion names the event it removes")
-    ts = _int(rec, "deleted_timestamp", 0, MAX_EPOCH)
-    assert ts is not None  # not blank_ok: a blank value raised above
-    return eid, ts
-
-
-def _utc(epoch: int) -> dt.datetime:
-    """Unix seconds as a naive UTC datetime (what a DuckDB TIMESTAMP holds)."""
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
-
-
-class AcledDeletionsAdapter:
-    """ACLED deletions lists (``event_id_cnty``, ``deleted_timestamp``), keyed by the
-    event id; what a deletion does is described in the module docstring."""
-
-    name = "acled-deletions"
-    description = "ACLED deletions list (event_id_cnty, deleted_timestamp; the API's deleted)"
-    table = "acled_deletions"
-    key = "event_id_cnty"
-
-    def sniff(self, path: Path, head: bytes) -> bool:
-        """A CSV whose header names ``event_id_cnty`` and ``deleted_timestamp`` and has no
-        ``event_date``; the ``acled`` adapter requires ``event_date``, so the two never
-        both claim a file."""
-        if _EXPORT_MARK.encode() in head.split(b"\n", 1)[0].lower():
-            return False
-        names = _header_names(head)
-        return all(c in names for c in DELETION_COLUMNS)
-
-    def ingest(
-        self, con: duckdb.DuckDBPyConnection, source: SourceFile, progress: Progress
-    ) -> Counts:
-        """Validate every row, then quarantine the bad ones and record and apply the new
-        deletions in one transaction (a killed process leaves all of the file or none).
-
-        Each row after the header is counted once: accepted (a new deletion), duplicate
-        (its id and timestamp already recorded) or rejected.
-
-        Raises:
-            InputFormatError: an empty file or a header without the two columns.
-        """
-        where = str(source.path)
-        records = _records(source.path)
-        raw, header = _header(records, where, "a header with event_id_cnty,deleted_timestamp")
-        cols = _deletion_header(header, where)
-        progress(len(raw))
-        counts = Counts()
-        rejects: list[tuple[int, str, str]] = []
-        rows: list[tuple[int, str, int]] = []
-        pending = 0  # bytes read since the last progress call
-        for line, raw, fields in records:
-            counts.read += 1
-            problem = _malformed(raw, fields, len(cols))
-            if problem is None and fields is not None:
-                try:
-                    eid, ts = parse_deletion(dict(zip(cols, fields, strict=True)))
-                except ValueError as e:
-                    problem = str(e)
-                else:
-                    rows.append((line, eid, ts))
-            if problem is not None:
-                rejects.append((line, _safe(raw), problem))
-            pending += len(raw)
-            if counts.read % CHUNK == 0:
-                progress(pending)
-                pending = 0
-        counts.rejected = len(rejects)
-        with transaction(con):
-            quarantine(con, source, self.name, rejects)
-            counts.accepted, counts.duplicates = self._apply(con, source, rows)
-        progress(pending)
-        return counts.check(where)
-
-    def _apply(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        source: SourceFile,
-        rows: list[tuple[int, str, int]],
-    ) -> tuple[int, int]:
-        """Record the new deletions among ``rows`` (line, id, timestamp) and remove the
-        current versions they withdraw; returns (accepted, duplicates). Runs inside the
-        caller's transaction."""
-        if not rows:
-            return 0, 0
-        ids = sorted({eid for _, eid, _ in rows})
-        recorded: set[tuple[str, int]] = {
-            (r[0], int(r[1]))
-            for r in con.execute(
-                "SELECT event_id_cnty, deleted_timestamp FROM acled_deletions "
-                "WHERE event_id_cnty IN (SELECT unnest(?))",
-                [ids],
-            ).fetchall()
-        }
-        current: dict[str, int | None] = {
-            r[0]: _opt_int(r[1])
-            for r in con.execute(
-                'SELECT event_id_cnty, "timestamp" FROM acled_events '
-                "WHERE event_id_cnty IN (SELECT unnest(?))",
-                [ids],
-            ).fetchall()
-        }
-        new: list[tuple[int, str, int, str]] = []  # line, id, deleted_timestamp, outcome
-        removed: dict[str, int] = {}  # id -> deleted_timestamp of the deletion removing it
-        duplicates = 0
-        for line, eid, ts in rows:
-            if (eid, ts) in recorded:
-                duplicates += 1
-                continue
-            recorded.add((eid, ts))
-            stored = eid in current
-            cur_ts = current.get(eid)
-            if not stored:
-                # Never stored (or already gone): kept so that a later import of an
-                # export that still carries this version cannot bring the event in.
-                outcome = "not-stored"
-            elif cur_ts is None or cur_ts <= ts:
-                # An unknown upload time cannot show the version outlived the deletion.
-                outcome = "removed"
-                removed[eid] = ts
-                del current[eid]
-            else:
-                # Re-published after this deletion (a deletions list read late).
-                outcome = "kept-newer"
-            new.append((line, eid, ts, outcome))
-        if removed:
-            gone = list(removed)
-            con.execute(
-                """
-                INSERT INTO acled_history (event_id_cnty, version, row_sha256, "timestamp",
-                                           record, replaced_by_ingest, deleted_at,
-                                           deleted_by_sha256)
-                SELECT e.event_id_cnty, e.version, e.row_sha256, e."timestamp",
-                       to_json(e)::VARCHAR, $1, d.deleted_at, $2
-                FROM acled_events e
-                JOIN (SELECT unnest($3) AS event_id_cnty, unnest($4) AS deleted_at) d
-                  ON e.event_id_cnty = d.event_id_cnty
-                """,
-                [source.ingest_id, source.sha256, gone, [_utc(removed[i]) for i in gone]],
-            )
-            con.execute(
-                "DELETE FROM acled_events WHERE event_id_cnty IN (SELECT unnest(?))", [gone]
-            )
-            # The mapping never re-adds them: it reads only events still in acled_events.
-            con.execute(
-                "DELETE FROM observations WHERE source = 'acled' AND ref IN (SELECT unnest(?))",
-                [gone],
-            )
-        bulk_insert(
-            con,
-            "acled_deletions",
-            {
-                "event_id_cnty": [n[1] for n in new],
-                "deleted_timestamp": [n[2] for n in new],
-                "deleted_at": [_utc(n[2]) for n in new],
-                "outcome": [n[3] for n in new],
-                "path": [str(source.path)] * len(new),
-                "line": [n[0] for n in new],
-                "file_sha256": [source.sha256] * len(new),
-                "ingest_id": [source.ingest_id] * len(new),
-            },
-        )
-        return len(new), duplicates
-
-
 ADAPTER = register_adapter(AcledAdapter())
-DELETIONS_ADAPTER = register_adapter(AcledDeletionsAdapter())
 
 __all__ = [
     "ADAPTER",
+    "CHUNK",
     "CURRENT_COLUMNS",
     "DELETIONS_ADAPTER",
     "DELETION_COLUMNS",
+    "EVENTS",
+    "INT32",
     "LEGACY_COLUMNS",
     "MAX_EPOCH",
     "TAXONOMY",
     "AcledAdapter",
     "AcledDeletionsAdapter",
+    "AcledMatch",
+    "acled_sql",
     "parse_deletion",
     "parse_row",
 ]

@@ -12,6 +12,8 @@ How a file is read (streaming; a 1 GB file is never held in Python memory):
 1. A ``.zip`` is unpacked in 4 MiB blocks to a temporary file; a plain file is read
    once in blocks, in a thread beside DuckDB's work. Either pass counts the lines,
    checks the bytes are UTF-8, and reads the GLOBALEVENTID at the start of every line.
+   Unpacking is bounded (expanded size, ratio, free temporary space) and a damaged or
+   truncated archive is a located error: see :mod:`~secondfront.evidence.gdeltfile`.
 2. The fast path, for a file with no bad rows and no repeated id: one parallel
    ``INSERT ... SELECT`` from DuckDB's CSV reader with one typed column per field (the
    reader parses the numbers and dates; strict mode refuses a line with another number
@@ -40,7 +42,10 @@ What is stored, and why (``gdelt_events``, schema version 5). Every stored colum
 time on every row (measured on a million rows: storing the 34 columns of schema 2 took
 ~2.8 CPU-s beyond reading and checking the file, these 20 take ~1.3), so each event
 keeps only what the store's readers use or an analyst filters by, and what is stored is
-what is validated, plus every line's field count (57, 58 or 61):
+what is validated, plus every line's field count (57, 58 or 61). A GLOBALEVENTID must
+be a positive integer and a SQLDATE a day within the plausible event dates
+(:func:`~secondfront.evidence.registry.event_date_window`); a line over
+``gdeltfile.MAX_LINE`` bytes is one reject:
 
 * ``globaleventid``: the event's key; a re-ingest counts stored ids as duplicates.
 * ``sqldate``: the day the mapping's observations and the timeline's weeks fall on.
@@ -70,59 +75,39 @@ event, and a rejected row keeps its whole raw line in ``quarantine``.
 
 from __future__ import annotations
 
-import codecs
-import os
-import tempfile
+import re
 import threading
-import zipfile
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from secondfront.errors import InputFormatError
+from secondfront.evidence.gdeltfile import (
+    COLUMNS_1,
+    COLUMNS_1_BACKFILE,
+    COLUMNS_2,
+    LAYOUTS,
+    Shape,
+    field_count,
+    plain_file,
+    stage_slow,
+)
 from secondfront.evidence.registry import (
+    ENV_EVENT_DATES,
+    RAW_LIMIT,
     Counts,
+    EventSource,
     Progress,
     SourceFile,
-    background_priority,
+    any_of,
+    event_date_window,
     register_adapter,
 )
 from secondfront.evidence.store import transaction
-
-_ACTOR = (
-    "Code",
-    "Name",
-    "CountryCode",
-    "KnownGroupCode",
-    "EthnicCode",
-    "Religion1Code",
-    "Religion2Code",
-    "Type1Code",
-    "Type2Code",
-    "Type3Code",
-)
-_GEO = ("Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID")
-COLUMNS_2: tuple[str, ...] = (
-    "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate",
-    *(f"Actor1{x}" for x in _ACTOR), *(f"Actor2{x}" for x in _ACTOR),
-    "IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass",
-    "GoldsteinScale", "NumMentions", "NumSources", "NumArticles", "AvgTone",
-    *(f"Actor1Geo_{x}" for x in _GEO), *(f"Actor2Geo_{x}" for x in _GEO),
-    *(f"ActionGeo_{x}" for x in _GEO), "DATEADDED", "SOURCEURL",
-)  # fmt: skip
-COLUMNS_1 = tuple(c for c in COLUMNS_2 if not c.endswith("ADM2Code"))
-COLUMNS_1_BACKFILE = COLUMNS_1[:-1]
-LAYOUTS: dict[int, tuple[str, tuple[str, ...]]] = {
-    61: ("2.0", COLUMNS_2),
-    58: ("1.0", COLUMNS_1),
-    57: ("1.0-backfile", COLUMNS_1_BACKFILE),
-}
-assert len(COLUMNS_2) == 61 and len(COLUMNS_1) == 58 and len(COLUMNS_1_BACKFILE) == 57
 
 # The stored fields (see the module docstring for why these): (stored column, GDELT
 # field, SQL type, check). The check is "required", "count" (an integer >= 0), "in:a, b"
@@ -153,7 +138,23 @@ STORED_COLUMNS: tuple[str, ...] = tuple(c for c, *_ in _FIELDS)
 
 
 def _sql_literal(s: str) -> str:
+    """A constant of this module as an SQL string literal (never a value from a file,
+    a path or a flag: those travel as parameters, see :func:`_bind`)."""
     return "'" + s.replace("'", "''") + "'"
+
+
+def _bind(sql: str, values: dict[str, object]) -> dict[str, object]:
+    """The named parameters (``$name``) that ``sql`` uses, from ``values``.
+
+    Paths and the plausible-date window reach the SQL only as parameters; DuckDB refuses
+    a parameter the statement does not use, so each statement gets exactly its own.
+    """
+    return {k: v for k, v in values.items() if f"${k}" in sql}
+
+
+def _window(col: str) -> str:
+    """SQL that is true when date ``col`` is outside the plausible event dates."""
+    return f"{col} NOT BETWEEN $first_day AND $last_day"
 
 
 _EXPECT = {
@@ -193,7 +194,7 @@ def _field_check(col: str, typ: str, pattern: str | None, t: str, cast_failed: s
             return f"NOT regexp_full_match({t}, '[0-9]{{2,4}}')"
         return ""
     if pattern == "required":
-        return f"{col} IS NULL"
+        return f"({col} IS NULL OR {col} <= 0)"
     if pattern == "count":
         return f"({col} IS NULL OR {col} < 0)"
     if pattern and pattern.startswith("in:"):
@@ -243,6 +244,12 @@ def _typed_select(n_fields: int, source: str) -> str:
                 f"WHEN {bad} THEN 'field {gname}: ' || {_q(t)} || "
                 f"{_sql_literal(' is not ' + _EXPECT.get(gname, _EXPECT[typ]))}"
             )
+        if typ == "DATE":
+            checks.append(
+                f"WHEN {_window(col)} THEN 'field {gname}: ' || {_q(t)} || ' is outside the "
+                "plausible event dates ' || $first_day::VARCHAR || '..' || $last_day::VARCHAR "
+                f"|| {_sql_literal(f' (widen them with {ENV_EVENT_DATES}=FIRST..LAST)')}"
+            )
     checks.append(
         f"WHEN {_range_check('goldsteinscale')} THEN 'field GoldsteinScale: ' || "
         f"{_q('_t_goldsteinscale')} || ' is outside -10..10'"
@@ -256,248 +263,24 @@ def _typed_select(n_fields: int, source: str) -> str:
     )
 
 
-_BLOCK = 1 << 22
-
-
-_ID_WIDTH = 20  # bytes looked at from each line's start: up to 18 digits and the tab
-
-
-def _line_ids(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The GLOBALEVENTID at the start of each line, or -1 where there is none.
-
-    Args:
-        buf: bytes of whole lines, shape (n_bytes,), uint8; every line ends in ``\\n``.
-        starts: offset of each line's first byte in ``buf``, shape (n_lines,), int64.
-
-    Returns:
-        shape (n_lines,), int64: each line's leading run of 1 to 18 ASCII digits read as
-        an integer when a tab follows it (exactly the text DuckDB reads as that BIGINT),
-        else -1.
-
-    Vectorised over lines (~0.1 s per million, in the shape thread): the first
-    ``_ID_WIDTH`` bytes of every line are gathered into a (n_lines, 20) array and the
-    digits folded column by column. A compiled loop would be ~10x faster here, but
-    would cost every ingest process ~0.6 s to load the compiler and its cache.
-    """
-    n = starts.size
-    head = np.full((n, _ID_WIDTH), 10, np.uint8)  # past the end reads as a newline
-    inside = starts <= buf.size - _ID_WIDTH
-    if inside.any():
-        windows = np.lib.stride_tricks.sliding_window_view(buf, _ID_WIDTH)
-        head[inside] = windows[starts[inside]]
-    for r in np.flatnonzero(~inside):  # the few lines starting near the end of buf
-        tail = buf[starts[r] : starts[r] + _ID_WIDTH]
-        head[r, : tail.size] = tail
-    digit = (head >= 48) & (head <= 57)
-    width = np.argmin(digit, axis=1)  # the first byte that is not a digit
-    ids = np.zeros(n, np.int64)
-    for j in range(min(int(width.max(initial=0)), 18)):
-        ids = np.where(j < width, ids * 10 + (head[:, j].astype(np.int64) - 48), ids)
-    after = head[np.arange(n), width]
-    return np.where((width > 0) & (width < 19) & (after == 9), ids, -1)
-
-
-@dataclass
-class _Shape:
-    """What one pass over the bytes tells: line count, line ending, encoding, line ids.
-
-    Attributes:
-        lines: physical lines (newline bytes, plus one for a last line without one).
-        crlf: the first 64 KiB hold a CRLF line ending.
-        ids: after :meth:`finish`, the GLOBALEVENTID text of each line parsed as an
-            integer, shape (lines,), int64; -1 for a line that does not start with one.
-        unique: after :meth:`finish`, every line starts with an id and no id repeats,
-            so each id names one line (the fast path indexes the lines by it).
-    """
-
-    lines: int = 0
-    crlf: bool = False
-    ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    unique: bool = False
-    _newlines: int = 0
-    _offset: int = 0
-    _bad_utf8: bool = False
-    _decoder: codecs.IncrementalDecoder = field(
-        default_factory=lambda: codecs.getincrementaldecoder("utf-8")()
-    )
-    # The start of the line that the last block cut, at most _HEAD bytes: enough for its
-    # id and the tab after it, and never a whole overlong line held in memory.
-    _carry: bytes = b""
-    _parts: list[np.ndarray] = field(default_factory=list)
-
-    @property
-    def utf8(self) -> bool:
-        """Every byte so far is UTF-8 (a sequence cut off at the end is not)."""
-        return not self._bad_utf8 and self._decoder.getstate()[0] == b""
-
-    def feed(self, block: bytes) -> None:
-        """Account for the next block of the file."""
-        if not block:
-            return
-        if self._offset < 1 << 16 and b"\r\n" in block[: (1 << 16) - self._offset]:
-            self.crlf = True
-        # Checked here rather than by the fast path's reader, which decodes only the
-        # columns a query uses: ``isascii`` is nearly free, and only blocks with other
-        # bytes pay for a decode.
-        if not self._bad_utf8 and not (block.isascii() and self.utf8):
-            try:
-                self._decoder.decode(block)
-            except UnicodeDecodeError:
-                self._bad_utf8 = True
-        self._offset += len(block)
-        buf = self._carry + block
-        a = np.frombuffer(buf, np.uint8)
-        # numpy's vectorised compare finds the newlines far faster than a byte loop
-        # (measured: ~0.1 s for 370 MB, against ~0.4 s in a compiled one).
-        ends = np.flatnonzero(a == 10)
-        if ends.size:
-            starts = np.empty(ends.size, np.int64)
-            starts[0] = 0
-            starts[1:] = ends[:-1] + 1
-            self._parts.append(_line_ids(a, starts))
-            self._newlines += int(ends.size)
-            self._carry = buf[int(ends[-1]) + 1 :][:_HEAD]
-        else:
-            self._carry = buf[:_HEAD]
-        # A carry is left exactly when the bytes so far end inside a line.
-        self.lines = self._newlines + (self._carry != b"")
-
-    def finish(self) -> _Shape:
-        """Take the last line (one without a newline) and decide ``unique``; returns self."""
-        parts = list(self._parts)
-        if self.lines > self._newlines:
-            last = np.frombuffer(self._carry + b"\n", np.uint8)
-            parts.append(_line_ids(last, np.zeros(1, np.int64)))
-        self.ids = np.concatenate(parts) if parts else np.empty(0, np.int64)
-        ids = self.ids
-        # GDELT files list their events by increasing id, which shows uniqueness in one
-        # pass; other orders pay for a sort (~0.05 s per million lines).
-        if not (ids[1:] > ids[:-1]).all():
-            ids = np.sort(ids)
-        self.unique = bool(ids.size and ids[0] >= 0 and (ids[1:] > ids[:-1]).all())
-        return self
-
-
-_HEAD = 64
-
-
-def _shape(path: Path) -> _Shape:
-    """Scan a plain file in 4 MiB blocks (never whole in memory)."""
-    shape = _Shape()
-    with path.open("rb") as fh:
-        while block := fh.read(_BLOCK):
-            shape.feed(block)
-    return shape.finish()
-
-
-@contextmanager
-def _plain_file(path: Path, where: str) -> Iterator[tuple[Path, Future[_Shape]]]:
-    """The path itself, or a temporary unpacked copy of a zip's single member; its shape.
-
-    A zip member's shape is taken while it is unpacked, so its bytes are read once; a
-    plain file's is taken in a thread, beside DuckDB's work on the same file (both
-    release the interpreter lock for most of it).
-    """
-    if not zipfile.is_zipfile(path):
-        with ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="gdelt-shape", initializer=background_priority
-        ) as pool:
-            yield path, pool.submit(_shape, path)
-        return
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.infolist() if not m.is_dir()]
-            if len(members) != 1:
-                raise InputFormatError(
-                    where, 0, "", f"a GDELT zip holds one file; this one holds {len(members)}"
-                )
-            fd, tmp = tempfile.mkstemp(prefix="secondfront-gdelt-", suffix=".CSV")
-            try:
-                shape = _Shape()
-                with os.fdopen(fd, "wb") as out, zf.open(members[0]) as src:
-                    while block := src.read(_BLOCK):
-                        shape.feed(block)
-                        out.write(block)
-                done: Future[_Shape] = Future()
-                done.set_result(shape.finish())
-                yield Path(tmp), done
-            finally:
-                os.unlink(tmp)
-    except zipfile.BadZipFile as e:
-        raise InputFormatError(where, 0, "", f"damaged zip archive: {e}") from None
-
-
-def _field_count(path: Path, where: str) -> int:
-    """The layout's field count: the most common among the first 200 non-blank lines."""
-    counts: dict[int, int] = {}
-    with path.open("rb") as fh:
-        for i, line in enumerate(fh):
-            if i >= 200:
-                break
-            if line.strip():
-                n = line.rstrip(b"\r\n").count(b"\t") + 1
-                counts[n] = counts.get(n, 0) + 1
-    if not counts:
-        raise InputFormatError(where, 0, "", "empty file; expected GDELT event rows")
-    n = max(counts, key=lambda k: counts[k])
-    if n not in LAYOUTS:
-        raise InputFormatError(
-            where,
-            1,
-            "",
-            f"{n} tab-separated fields per line; GDELT event files have 57 or 58 (1.0) or 61 "
-            "(2.0). Is this a mentions or GKG file, or another format (give --format)?",
-        )
-    return n
-
-
-def _fast_source(path: Path, crlf: bool) -> str:
+def _fast_source(crlf: bool) -> str:
     """SQL for ``(line, raw, pre_reason)`` read by DuckDB's CSV reader, one row per line.
 
-    One text column: the delimiter is a control character that must not occur; a line
-    holding it makes strict mode fail, and the Python reader takes over.
+    The file is the parameter ``$path``. One text column: the delimiter is a control
+    character that must not occur; a line holding it makes strict mode fail, and the
+    Python reader takes over.
     """
     newline = "\\r\\n" if crlf else "\\n"
     return (
         "(SELECT row_number() OVER () AS line, raw, NULL::VARCHAR AS pre_reason "
-        f"FROM read_csv({_sql_literal(str(path))}, columns = {{'raw': 'VARCHAR'}}, "
+        "FROM read_csv($path, columns = {'raw': 'VARCHAR'}, "
         "delim = '\x01', quote = '', escape = '', header = false, auto_detect = false, "
         f"strict_mode = true, new_line = '{newline}'))"
     )
 
 
-def _stage_slow(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Stage the file through Python, line by line; returns the staging table's name."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _gdelt_stage (line BIGINT, raw VARCHAR, pre_reason VARCHAR)"
-    )
-    n = 0
-    with path.open("rb") as fh:
-        while True:
-            lines = fh.readlines(16 << 20)
-            if not lines:
-                break
-            raws: list[str] = []
-            reasons: list[str | None] = []
-            for i, b in enumerate(lines):
-                b = b.rstrip(b"\r\n")
-                try:
-                    raws.append(b.decode("utf-8"))
-                    reasons.append(None)
-                except UnicodeDecodeError as e:
-                    raws.append(b.decode("utf-8", "backslashreplace"))
-                    reasons.append(f"not valid UTF-8 at byte {e.start} of line {n + i + 1}")
-            con.execute(
-                "INSERT INTO _gdelt_stage SELECT $1 + generate_subscripts($2, 1), unnest($2), "
-                "unnest($3) FROM (SELECT 1)",
-                [n, raws, reasons],
-            )
-            n += len(lines)
-    return "_gdelt_stage"
-
-
-def _clean_source(path: Path, n_fields: int) -> str:
-    """DuckDB's CSV reader over the file, one typed column per GDELT field.
+def _clean_source(n_fields: int) -> str:
+    """DuckDB's CSV reader over the file ``$path``, one typed column per GDELT field.
 
     The stored numeric and date fields are parsed by the reader itself (the cheapest
     place to do it); every other field is text. Strict mode makes any line with another
@@ -513,7 +296,7 @@ def _clean_source(path: Path, n_fields: int) -> str:
         f"'c{i}': '{types.get(name, 'VARCHAR')}'" for i, name in enumerate(names, 1)
     )
     return (
-        f"read_csv({_sql_literal(str(path))}, columns = {{{columns}}}, delim = '\t', "
+        f"read_csv($path, columns = {{{columns}}}, delim = '\t', "
         "quote = '', escape = '', header = false, auto_detect = false, strict_mode = true, "
         "dateformat = '%Y%m%d')"
     )
@@ -524,7 +307,7 @@ def _clean_select(n_fields: int, source: str) -> str:
 
     The checks are those of ``_typed_select`` (same SQL, built by the same helpers), on
     the reader's typed values. The reader decodes only the fields used here; that the
-    other fields are UTF-8 too is checked on the raw bytes (``_Shape.utf8``).
+    other fields are UTF-8 too is checked on the raw bytes (``Shape.utf8``).
     """
     _, names = LAYOUTS[n_fields]
     pos = {name: i for i, name in enumerate(names, 1)}
@@ -539,6 +322,8 @@ def _clean_select(n_fields: int, source: str) -> str:
         check = _field_check(c, typ, pattern, f"coalesce({c}, '')", cast_failed="")
         if check:
             bad.append(check)
+        if typ == "DATE":
+            bad.append(_window(c))
     bad.append(_range_check(f"c{pos['GoldsteinScale']}"))
     return (
         f"SELECT {', '.join(select)} FROM {source} "
@@ -603,8 +388,101 @@ def _watch(con: duckdb.DuckDBPyConnection, bar: _Bar, start: float, end: float) 
         stop.set()
         watcher.join()
         if old is not None:
-            con.execute(f"SET enable_progress_bar = {str(bool(old[0])).lower()}")
-            con.execute(f"SET enable_progress_bar_print = {str(bool(old[1])).lower()}")
+            con.execute("SET enable_progress_bar = ?", [bool(old[0])])
+            con.execute("SET enable_progress_bar_print = ?", [bool(old[1])])
+
+
+def _codes(codes: list[str], pattern: str, message: str) -> list[str]:
+    """Check every country code against ``pattern``; ``message`` names the first misfit."""
+    for code in codes:
+        if not re.fullmatch(pattern, code):
+            raise ValueError(message.format(code))
+    return codes
+
+
+class GdeltMatch(BaseModel):
+    """Conditions of a mapping rule on GDELT columns; all given conditions must hold
+    (lists are any-of). CAMEO prefixes are strings (``"15"`` matches ``152`` and
+    ``154``); actor countries are CAMEO/ISO-3 (``BLR``), the action's geography FIPS
+    10-4 (``BO``): mixing the two up is the classic GDELT mistake, so a 3-letter code
+    where FIPS is expected is refused, and the reverse."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cameo: list[str] = Field(min_length=1)
+    actor1_country: list[str] = Field(default_factory=list)
+    actor2_country: list[str] = Field(default_factory=list)
+    any_actor_country: list[str] = Field(default_factory=list)
+    action_geo: list[str] = Field(default_factory=list)
+
+    @field_validator("cameo")
+    @classmethod
+    def _digits(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if not re.fullmatch(r"[0-9]{2,4}", str(code)):
+                raise ValueError(
+                    f"CAMEO prefix {code!r} must be 2-4 digits written as a quoted string "
+                    "('010', not 10: leading zeros matter)"
+                )
+        return [str(c) for c in v]
+
+    @field_validator("actor1_country", "actor2_country", "any_actor_country")
+    @classmethod
+    def _iso(cls, v: list[str]) -> list[str]:
+        return _codes(
+            v,
+            r"[A-Z]{3}",
+            "actor country {!r} must be a 3-letter CAMEO/ISO code such as "
+            "BLR; FIPS codes (BO) are for geography fields",
+        )
+
+    @field_validator("action_geo")
+    @classmethod
+    def _fips(cls, v: list[str]) -> list[str]:
+        return _codes(
+            v,
+            r"[A-Z]{2}",
+            "action_geo {!r} must be a 2-letter FIPS 10-4 code (Belarus = BO, "
+            "Russia = RS, Ukraine = UP); ISO-3 codes (BLR) are for actors",
+        )
+
+
+def gdelt_sql(m: GdeltMatch) -> tuple[str, list[object]]:
+    """The SQL predicate over ``gdelt_events`` of a rule's conditions, with its parameters."""
+    conds = ["(" + " OR ".join("starts_with(eventcode, ?)" for _ in m.cameo) + ")"]
+    params: list[object] = list(m.cameo)
+    any_of(
+        (
+            ("actor1countrycode", m.actor1_country),
+            ("actor2countrycode", m.actor2_country),
+            ("actiongeo_countrycode", m.action_geo),
+        ),
+        conds,
+        params,
+    )
+    if m.any_actor_country:
+        conds.append(
+            "(actor1countrycode IN (SELECT unnest(?)) OR actor2countrycode IN (SELECT unnest(?)))"
+        )
+        params += [m.any_actor_country, m.any_actor_country]
+    return " AND ".join(conds), params
+
+
+EVENTS = EventSource(
+    match=GdeltMatch,
+    # A GDELT event names its file by ``file_id``; the file's digest lives in
+    # ``gdelt_files`` (schema version 3).
+    relation="gdelt_events JOIN gdelt_files USING (file_id)",
+    key="globaleventid",
+    day="sqldate",
+    key_type="BIGINT",
+    summary="coalesce(actor1name || ' / ' || actor2name || ' (CAMEO ' || eventcode || ')', '')",
+    origin="coalesce(sourceurl, '')",
+    kind="coalesce('CAMEO ' || eventcode, '')",
+    where=gdelt_sql,
+    row_support="ln(1 + coalesce(numsources, 0)) * ln(1 + coalesce(numarticles, 0))",
+)
+"""GDELT's part in the mapping: rules under ``gdelt:``, rows pooled per week."""
 
 
 class GdeltAdapter:
@@ -614,6 +492,7 @@ class GdeltAdapter:
     description = "GDELT event file, 1.0 (57/58 columns) or 2.0 (61), tab-separated, plain or zip"
     table = "gdelt_events"
     key = "globaleventid"
+    events = EVENTS
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A zip, or a first line of 57, 58 or 61 tab-separated fields with a numeric id."""
@@ -632,9 +511,11 @@ class GdeltAdapter:
         """
         where = str(source.path)
         bar = _Bar(progress, source.size)
-        with _plain_file(source.path, where) as (plain, scan):
-            n_fields = _field_count(plain, where)
-            counts = self._store_clean(con, source, plain, n_fields, scan, bar)
+        first, last = event_date_window()
+        with plain_file(source.path, where) as (plain, scan):
+            n_fields = field_count(plain, where)
+            values: dict[str, object] = {"path": str(plain), "first_day": first, "last_day": last}
+            counts = self._store_clean(con, source, values, n_fields, scan, bar)
             if counts is not None:
                 bar.to(1.0)
                 return counts.check(where)
@@ -643,15 +524,17 @@ class GdeltAdapter:
             middle = bar.fraction + (1.0 - bar.fraction) * 0.7
             with _watch(con, bar, bar.fraction, middle):
                 try:
-                    con.execute(typed + _typed_select(n_fields, _fast_source(plain, shape.crlf)))
+                    sql = typed + _typed_select(n_fields, _fast_source(shape.crlf))
+                    con.execute(sql, _bind(sql, values))
                     row = con.execute("SELECT count(*) FROM _gdelt_typed").fetchone()
                     fast_ok = row is not None and int(row[0]) == shape.lines
                 except duckdb.Error:
                     fast_ok = False
                 if not fast_ok:
                     # Refused, or a line count that differs from the file's: never trust it.
-                    table = _stage_slow(con, plain)
-                    con.execute(typed + _typed_select(n_fields, table))
+                    table = stage_slow(con, plain)
+                    sql = typed + _typed_select(n_fields, table)
+                    con.execute(sql, _bind(sql, values))
                     con.execute("DROP TABLE IF EXISTS _gdelt_stage")
         bar.to(middle)
         try:
@@ -666,9 +549,9 @@ class GdeltAdapter:
         self,
         con: duckdb.DuckDBPyConnection,
         source: SourceFile,
-        plain: Path,
+        values: dict[str, object],
         n_fields: int,
-        scan: Future[_Shape],
+        scan: Future[Shape],
         bar: _Bar,
     ) -> Counts | None:
         """The fast path: one parallel ``INSERT ... SELECT`` for a file with no bad rows.
@@ -687,15 +570,15 @@ class GdeltAdapter:
         does not (measured, DuckDB 2.0, 2 cores). So the rows go in unordered, and
         ``gdelt_lines`` gets each line's id from the shape pass, which reads the
         GLOBALEVENTID at the start of every line from the raw bytes: when every line has
-        one and none repeats (``_Shape.unique``), each id names exactly one line.
+        one and none repeats (``Shape.unique``), each id names exactly one line.
         Writing that index costs ~0.05 s per million lines; updating a ``line`` column
         of the stored rows instead cost ~0.14 s (the update goes to DuckDB's write-ahead
         log, and a checkpoint follows).
         """
         cols = ", ".join(STORED_COLUMNS)
         insert = (
-            f"INSERT INTO gdelt_events ({cols}, file_id) SELECT {cols}, $1 FROM ("
-            f"{_clean_select(n_fields, _clean_source(plain, n_fields))})"
+            f"INSERT INTO gdelt_events ({cols}, file_id) SELECT {cols}, $file_id FROM ("
+            f"{_clean_select(n_fields, _clean_source(n_fields))})"
         )
         # A database-wide setting in DuckDB: switched off for this insert only, and put
         # back whatever happens (nothing else here relies on row order without ORDER BY).
@@ -708,33 +591,35 @@ class GdeltAdapter:
                 assert row is not None
                 file_id = int(row[0])
                 with _watch(con, bar, 0.0, 0.95):
-                    counts = self._insert_clean(con, insert, file_id, scan, source, n_fields)
+                    params = _bind(insert, {**values, "file_id": file_id})
+                    counts = self._insert_clean(con, insert, params, scan, source, n_fields)
                 if counts is not None:
                     con.execute("COMMIT")
                     return counts
             except duckdb.Error:
                 pass  # a line the reader refuses: the general path will say which and why
             except BaseException:
-                con.execute("ROLLBACK")
+                _rollback(con)
                 raise
-            con.execute("ROLLBACK")
+            _rollback(con)
             return None
         finally:
             keep = bool(setting[0]) if setting is not None else True
-            con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+            con.execute("SET preserve_insertion_order = ?", [keep])
 
     @staticmethod
     def _insert_clean(
         con: duckdb.DuckDBPyConnection,
         insert: str,
-        file_id: int,
-        scan: Future[_Shape],
+        params: dict[str, object],
+        scan: Future[Shape],
         source: SourceFile,
         n_fields: int,
     ) -> Counts | None:
         """Run the fast path's statements inside the caller's transaction; see ``_store_clean``."""
+        file_id = int(params["file_id"])  # type: ignore[call-overload]
         stored_before = con.execute("SELECT EXISTS (SELECT 1 FROM gdelt_events)").fetchone()
-        row = con.execute(insert, [file_id]).fetchone()
+        row = con.execute(insert, params).fetchone()
         shape = scan.result()
         if not shape.utf8:
             return None  # the general path names the lines that are not UTF-8
@@ -748,12 +633,15 @@ class GdeltAdapter:
         # Where each event sits: line k holds ids[k - 1]. Each stored row holds the id
         # its line starts with (both readers take the same digits) and no id repeats,
         # so (file_id, globaleventid) finds exactly one line.
-        view = f"_gdelt_lines_{file_id}"
-        con.register(view, {"line": np.arange(1, n + 1, dtype=np.int64), "id": shape.ids})
+        con.register(
+            "_gdelt_line_ids", {"line": np.arange(1, n + 1, dtype=np.int64), "id": shape.ids}
+        )
         try:
-            con.execute(f"INSERT INTO gdelt_lines SELECT $1, line, id FROM {view}", [file_id])
+            con.execute(
+                "INSERT INTO gdelt_lines SELECT $1, line, id FROM _gdelt_line_ids", [file_id]
+            )
         finally:
-            con.unregister(view)
+            con.unregister("_gdelt_line_ids")
         # Ids stored by earlier files are duplicates; only looked for when there are any.
         duplicates = 0
         if stored_before and stored_before[0]:
@@ -770,13 +658,20 @@ class GdeltAdapter:
         with transaction(con):
             con.execute(
                 """
-                INSERT INTO quarantine (file_sha256, path, line, format, raw, reason, ingest_id)
-                SELECT $1, $2, c.line, 'gdelt', coalesce(c.raw, ''), c.reason, $3
+                INSERT INTO quarantine (file_sha256, path, line, item, format, raw, reason,
+                                        ingest_id)
+                SELECT $1, $2, c.line, 0, 'gdelt',
+                       CASE WHEN length(c.raw) > $4
+                            THEN left(c.raw, $4) || '... [' || (length(c.raw) - $4)::VARCHAR
+                                 || ' more characters not kept]'
+                            ELSE coalesce(c.raw, '') END,
+                       c.reason, $3
                 FROM _gdelt_typed c
                 WHERE c.reason IS NOT NULL AND NOT EXISTS (
-                    SELECT 1 FROM quarantine q WHERE q.file_sha256 = $1 AND q.line = c.line)
+                    SELECT 1 FROM quarantine q
+                    WHERE q.file_sha256 = $1 AND q.line = c.line AND q.item = 0)
                 """,
-                [source.sha256, str(source.path), source.ingest_id],
+                [source.sha256, str(source.path), source.ingest_id, RAW_LIMIT],
             )
             # The window that keeps the first of repeated ids costs a sort of the whole
             # file; it is only needed when the file repeats an id.
@@ -820,6 +715,12 @@ class GdeltAdapter:
         read, rejected, accepted = int(got[0]), int(got[1]), int(ins[0])
         # Ids already stored (by an earlier run, or earlier in this file) are duplicates.
         return Counts(read, accepted, rejected, read - rejected - accepted)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, where a failure (a full disk) has not ended the transaction already."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _new_file(
@@ -869,7 +770,10 @@ __all__ = [
     "COLUMNS_1",
     "COLUMNS_1_BACKFILE",
     "COLUMNS_2",
+    "EVENTS",
     "LAYOUTS",
     "STORED_COLUMNS",
     "GdeltAdapter",
+    "GdeltMatch",
+    "gdelt_sql",
 ]

@@ -27,7 +27,7 @@ from secondfront.evidence.registry import (
     detect_format,
     get_adapter,
 )
-from secondfront.evidence.store import transaction
+from secondfront.evidence.store import store_errors, transaction
 
 
 @dataclass
@@ -101,12 +101,25 @@ def ingest(
     Raises:
         UsageError: a missing file or an unknown format.
         InputFormatError: a file that cannot be read as its format at all.
+        StoreError: the store failed (a full disk, a damaged file); the file being read
+            leaves nothing behind, the files before it stay stored.
     """
-    report = IngestReport()
     files = [Path(p) for p in paths]
     for p in files:
         if not p.is_file():
             raise UsageError(f"{p}: no such file")
+    with store_errors(con):
+        return _ingest(con, files, fmt, rules, progress)
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    fmt: str | None,
+    rules: object | None,
+    progress: Callable[[str, int], Progress] | None,
+) -> IngestReport:
+    report = IngestReport()
     # The digest is computed in a thread beside the adapter's work (hashlib releases the
     # interpreter lock): on a million GDELT rows it is ~0.3 s that would otherwise come
     # first. The run's row in ``ingests`` gets it when the file is done, so a killed run
@@ -153,12 +166,22 @@ def ingest(
 
 
 def rejects(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[str, object]]:
-    """Quarantined rows, oldest file first, by line: path, line, format, reason, raw."""
-    sql = "SELECT path, line, format, reason, raw FROM quarantine ORDER BY ingest_id, path, line"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    cols = ("path", "line", "format", "reason", "raw")
-    return [dict(zip(cols, r, strict=True)) for r in con.execute(sql).fetchall()]
+    """Quarantined rows, oldest file first, by line and item: path, line, item, format,
+    reason, raw.
+
+    Raises:
+        UsageError: a negative ``limit``.
+    """
+    if limit is not None and limit < 0:
+        raise UsageError(f"--limit {limit}: give a number of rows, 0 or more")
+    sql = (
+        "SELECT path, line, item, format, reason, raw FROM quarantine "
+        "ORDER BY ingest_id, path, line, item LIMIT ?"
+    )
+    cols = ("path", "line", "item", "format", "reason", "raw")
+    with store_errors(con):
+        found = con.execute(sql, [limit]).fetchall()
+    return [dict(zip(cols, r, strict=True)) for r in found]
 
 
 __all__ = [

@@ -32,6 +32,18 @@ this package is refused rather than guessed at):
    this index from its own pass over the bytes, in the same transaction, instead of
    updating a million stored rows (which cost ~0.14 s per million in write-ahead log
    and checkpoint). Existing stores are migrated with the line of every stored event.
+6. ``quarantine`` is keyed by ``(file_sha256, line, item)``: ``item`` is the rejected
+   record's ordinal among the file's items (a feed's ``<item>`` or ``<entry>``, 1-based),
+   or 0 for line-based formats (CSV, TSV), whose line alone tells the records apart. A
+   minified feed holds several items on one line, and items that cannot be located (in
+   CDATA) all fall back to line 1; keyed by line alone, two rejects of one file
+   collided and failed the whole file. Existing rows keep their line with ``item`` 0.
+7. News items without a URL are identified by their content alone, no longer by the
+   path of their file (a copy of the file elsewhere was stored again): the stored
+   items whose ``url`` is a ``file://`` path get the new key, sha256 of
+   ``"\0" + title + "\0" + body``. Where copies were stored under several paths, the
+   first keeps the new key and the others stay, unchanged, as they were stored. The
+   text observations are dropped, to be mapped again with the new keys.
 
 Tables of event sources carry the provenance of each row (ACLED and text: ``path``,
 ``line``, ``file_sha256``; GDELT: ``file_id``, whose ``gdelt_files`` row holds the
@@ -46,9 +58,11 @@ Concurrency: DuckDB lets one process write a file at a time; a second writer get
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,12 +265,48 @@ INSERT INTO gdelt_lines SELECT file_id, line, globaleventid FROM gdelt_events;
 ALTER TABLE gdelt_events DROP COLUMN line;
 """
 
+# DuckDB cannot change a primary key in place: the rows move to a new table.
+_V6 = """
+CREATE TABLE quarantine_v6 (
+    file_sha256 VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,
+    line        BIGINT NOT NULL,
+    item        BIGINT NOT NULL DEFAULT 0,
+    format      VARCHAR NOT NULL,
+    raw         VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    ingest_id   BIGINT NOT NULL,
+    PRIMARY KEY (file_sha256, line, item)
+);
+INSERT INTO quarantine_v6 (file_sha256, path, line, item, format, raw, reason, ingest_id)
+SELECT file_sha256, path, line, 0, format, raw, reason, ingest_id FROM quarantine
+ORDER BY rowid;
+DROP TABLE quarantine;
+ALTER TABLE quarantine_v6 RENAME TO quarantine;
+"""
+
+_V7 = """
+UPDATE text_items SET item_sha256 = sha256(chr(0) || coalesce(title, '') || chr(0) || body)
+WHERE rowid IN (
+    SELECT rowid FROM (
+        SELECT rowid, row_number() OVER (
+            PARTITION BY sha256(chr(0) || coalesce(title, '') || chr(0) || body)
+            ORDER BY rowid) AS n
+        FROM text_items WHERE url LIKE 'file://%'
+    ) WHERE n = 1
+);
+DELETE FROM observations WHERE source = 'text';
+DELETE FROM mapped_files WHERE source = 'text';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest bookkeeping, quarantine and the built-in event tables", _V1),
     Migration(2, "observations: events mapped to indicators", _V2),
     Migration(3, "gdelt_files: per-file facts out of gdelt_events, which keeps fewer columns", _V3),
     Migration(4, "acled_deletions, and deleted_at/deleted_by_sha256 on acled_history", _V4),
     Migration(5, "gdelt_lines: the line of each event in its file, out of gdelt_events", _V5),
+    Migration(6, "quarantine keyed by file, line and item: several rejects per line", _V6),
+    Migration(7, "news items without a URL keyed by content, not by their file's path", _V7),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -318,10 +368,46 @@ def migrate(
     return current
 
 
+# A DuckDB database file starts with an 8-byte checksum and then this magic number.
+_MAGIC_AT = 8
+_MAGIC = b"DUCK"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# Never fetch or load extensions behind the user's back: a file DuckDB takes for another
+# database kind (SQLite, Postgres dump) would otherwise make it download a reader from
+# the internet.
+_SAFE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+def _refuse_foreign(db: Path) -> None:
+    """Raise a StoreError when ``db`` exists, is not empty and is not a DuckDB file."""
+    try:
+        with db.open("rb") as fh:
+            head = fh.read(_MAGIC_AT + len(_MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StoreError(f"{db}: cannot read the store: {e.strerror or e}") from None
+    if not head or head[_MAGIC_AT:] == _MAGIC:
+        return
+    what = (
+        "an SQLite database"
+        if head.startswith(_SQLITE_MAGIC[: len(head)])
+        else "its first bytes are not those of a DuckDB file"
+    )
+    raise StoreError(
+        f"{db}: not a secondfront store ({what}); give --db a DuckDB file written by "
+        "secondfront ingest, or a path where none exists yet"
+    )
+
+
 def connect(
     path: str | os.PathLike[str] | None = None,
     read_only: bool = False,
     memory_limit: str | None = None,
+    create: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the store and bring its schema up to date.
 
@@ -331,34 +417,93 @@ def connect(
         memory_limit: DuckDB memory limit such as ``"2GB"``; beyond it DuckDB spills to a
             temporary directory beside the store, which is what keeps a 1 GB ingest from
             needing 1 GB of memory.
+        create: make a new store when none exists. Commands that only read pass
+            ``False``, so a mistyped ``--db`` is an error instead of an empty new store
+            answering with empty tables.
 
     Raises:
-        StoreError: the file is locked by another writer, damaged, or newer than this code.
+        StoreError: no store at the path (with ``create`` or ``read_only``), a file that
+            is not a DuckDB store, one locked by another writer, damaged, or newer than
+            this code.
     """
     db = Path(path) if path is not None else default_db_path()
-    if read_only and not db.exists():
-        raise StoreError(f"{db}: no store here; ingest something first (secondfront ingest)")
-    config: dict[str, str | bool | int | float | list[str]] = {}
+    memory = str(db) == ":memory:"
+    if (read_only or not create) and not memory and not db.exists():
+        raise StoreError(
+            f"{db}: no store here; check --db, or ingest something first "
+            f"(secondfront ingest FILE --db {db})"
+        )
+    if not memory:
+        _refuse_foreign(db)
+    config = dict(_SAFE_CONFIG)
     if memory_limit:
         config["memory_limit"] = memory_limit
+    if not read_only and not memory:
+        # Spill files go beside the store (DuckDB creates the folder only when needed).
+        # Given as configuration, never formatted into SQL: a folder may be called O'Brien.
+        config["temp_directory"] = str(db.parent.resolve() / (db.name + ".tmp"))
     try:
         con = duckdb.connect(str(db), read_only=read_only, config=config)
     except duckdb.Error as e:
-        first = str(e).splitlines()[0]
-        raise StoreError(f"{db}: cannot open the store: {first}") from None
-    # DuckDB's own console progress bar would interleave with ours.
-    con.execute("SET enable_progress_bar = false")
-    if not read_only:
-        if str(db) != ":memory:":
-            # Spill files go beside the store (DuckDB creates the folder only when needed).
-            con.execute(f"SET temp_directory = '{db.parent.resolve() / (db.name + '.tmp')}'")
-        migrate(con, where=str(db))
-    elif schema_version(con) != SCHEMA_VERSION:
-        raise StoreError(
-            f"{db}: schema version {schema_version(con)}, expected {SCHEMA_VERSION}; "
-            "open it once for writing (e.g. secondfront ingest) to migrate it"
-        )
+        raise StoreError(f"{db}: cannot open the store: {first_line(e)}") from None
+    try:
+        # DuckDB's own console progress bar would interleave with ours.
+        con.execute("SET enable_progress_bar = false")
+        if not read_only:
+            migrate(con, where=str(db))
+        elif schema_version(con) != SCHEMA_VERSION:
+            raise StoreError(
+                f"{db}: schema version {schema_version(con)}, expected {SCHEMA_VERSION}; "
+                "open it once for writing (e.g. secondfront ingest) to migrate it"
+            )
+    except duckdb.Error as e:
+        con.close()
+        raise StoreError(f"{db}: the store is damaged: {first_line(e)}") from None
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of an exception's message (DuckDB's add context on later lines)."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def store_path(con: duckdb.DuckDBPyConnection) -> str:
+    """The file behind a connection (``:memory:`` for an in-memory store)."""
+    try:
+        row = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    except duckdb.Error:
+        return "store"
+    return str(row[0]) if row and row[0] else ":memory:"
+
+
+@contextmanager
+def store_errors(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Turn a database failure inside the block into a one-line ``StoreError``.
+
+    What reaches here is the store's, not the input's: a full disk, a damaged or
+    truncated file, an I/O error. Each write runs in a transaction that is rolled
+    back, so the store keeps what was committed before.
+    """
+    try:
+        yield
+    except duckdb.Error as e:
+        where = store_path(con)
+        raise StoreError(
+            f"{where}: store error, nothing of the current file was kept: {first_line(e)}"
+        ) from None
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise StoreError(
+                f"{e.filename or 'temporary file'}: no space left: {e.strerror}; free some "
+                "space (or point TMPDIR elsewhere) and run again"
+            ) from None
+        raise
 
 
 @contextmanager
@@ -372,7 +517,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        # A failed rollback (a connection the failure invalidated) must not hide the
+        # failure itself; DuckDB discards the uncommitted work either way.
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
 
@@ -390,9 +538,28 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, l
     assert len(n) == 1, f"columns of unequal length: {n}"
     if not n.pop():
         return
-    cols = ", ".join(f'"{c}"' for c in names)
+    cols = ", ".join(ident(c) for c in names)
     unnests = ", ".join(f"unnest(${i + 1})" for i in range(len(names)))
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {unnests}", [columns[c] for c in names])
+    con.execute(
+        f"INSERT INTO {ident(table)} ({cols}) SELECT {unnests}", [columns[c] for c in names]
+    )
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def ident(name: str) -> str:
+    """A table or column name quoted for SQL; refuses anything but a plain identifier.
+
+    Names come from the code (adapters, migrations), never from a file or a flag; the
+    check makes sure no value can ever be formatted into SQL through this door.
+
+    Raises:
+        ValueError: a name that is not letters, digits and underscores.
+    """
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"{name!r} is not a plain SQL identifier")
+    return f'"{name}"'
 
 
 __all__ = [
@@ -404,7 +571,11 @@ __all__ = [
     "bulk_insert",
     "connect",
     "default_db_path",
+    "first_line",
+    "ident",
     "migrate",
     "schema_version",
+    "store_errors",
+    "store_path",
     "transaction",
 ]

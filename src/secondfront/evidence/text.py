@@ -14,8 +14,16 @@ Plain-text files may start with ``Key: value`` header lines (``Title``, ``Date``
 ``Source``, ``URL``, ``Language``) ended by a blank line; without a ``Date`` header a
 ``YYYY-MM-DD`` in the file name is used. An item with no date is rejected.
 
-Items are identified by the sha256 of URL, title and body, so re-ingesting a file or
-the same article from two feeds adds nothing.
+Items are identified by the sha256 of URL, title and body (an item without a URL by
+its title and body alone: its file's path is kept as provenance but is no part of
+its identity), so re-ingesting a file, a copy of it elsewhere, or the same article
+from two feeds adds nothing. A rejected item is quarantined under its line and its
+ordinal in the file, so two bad items on one line (a minified feed) or items whose
+line cannot be told (in CDATA, all at line 1) each keep their own entry.
+
+Bounds: a file over ``MAX_TEXT_BYTES`` is refused (a news file is kilobytes; the
+whole file is parsed in memory), and an item dated outside the plausible event dates
+(:func:`~secondfront.evidence.registry.event_date_window`) is rejected.
 """
 
 from __future__ import annotations
@@ -26,23 +34,32 @@ import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import duckdb
+from pydantic import ConfigDict, RootModel, model_validator
 
 from secondfront.errors import InputFormatError
 from secondfront.evidence.registry import (
     Counts,
+    EventSource,
     Progress,
     SourceFile,
+    event_date_window,
+    implausible_date,
     quarantine,
     register_adapter,
 )
 from secondfront.evidence.store import bulk_insert, transaction
+from secondfront.evidence.textmatch import match_text
 
 LANGUAGES = ("en", "ru", "uk", "be", "be-Latn")
+MAX_TEXT_BYTES = 64 << 20
+"""Largest text, HTML or feed file read (it is parsed whole, in memory)."""
 TEXT_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xml", ".rss", ".atom")
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -62,6 +79,8 @@ class Item:
         title: headline ("" when none).
         body: the text, markup removed.
         kind: "rss", "atom", "html" or "text".
+        index: the item's 1-based ordinal in a feed; 0 for a page or text file, which
+            holds one item.
     """
 
     line: int
@@ -73,6 +92,7 @@ class Item:
     title: str
     body: str
     kind: str
+    index: int = 0
 
 
 def detect_language(text: str, declared: str = "") -> str | None:
@@ -213,6 +233,17 @@ def _child_text(el: ET.Element, *names: str) -> str:
 
 def _feed_items(path: Path, raw: str) -> list[Item]:
     where = str(path)
+    entity = raw.find("<!ENTITY")
+    if entity >= 0:
+        # Entities can expand without bound (the "billion laughs"); news feeds need none.
+        line = raw.count("\n", 0, entity) + 1
+        raise InputFormatError(
+            where,
+            line,
+            "",
+            "an <!ENTITY> declaration: feeds with entity declarations are "
+            "not read (entities can expand without bound)",
+        )
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as e:
@@ -239,7 +270,7 @@ def _feed_items(path: Path, raw: str) -> list[Item]:
         raise InputFormatError(where, 1, "", f"XML root <{root.tag}> is neither RSS nor Atom")
     if len(starts) != len(elements):
         starts = [0] * len(elements)  # nested or unusual markup: fall back to the file start
-    for el, start in zip(elements, starts, strict=True):
+    for index, (el, start) in enumerate(zip(elements, starts, strict=True), 1):
         end_match = re.compile(r"</(?:\w+:)?(?:item|entry)>").search(raw, start)
         fragment = raw[start : end_match.end()] if end_match else raw[start:]
         line = raw.count("\n", 0, start) + 1
@@ -269,6 +300,7 @@ def _feed_items(path: Path, raw: str) -> list[Item]:
                 _markup_to_text(title),
                 _markup_to_text(body),
                 kind,
+                index,
             )
         )
     return items
@@ -327,6 +359,15 @@ def read_items(path: Path) -> list[Item]:
     Raises:
         InputFormatError: undecodable bytes or malformed XML, naming the line.
     """
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise InputFormatError(
+            str(path),
+            0,
+            "",
+            f"{size:,} bytes; a news file is read whole and may hold at most "
+            f"{MAX_TEXT_BYTES:,}: split the feed or give another --format",
+        )
     data = path.read_bytes()
     try:
         raw = data.decode("utf-8-sig")
@@ -342,8 +383,13 @@ def read_items(path: Path) -> list[Item]:
     return [_text_item(path, raw)]
 
 
-def validate(item: Item, path: Path) -> tuple[dict[str, object] | None, str]:
-    """The stored row of an item, or None and the reason it is rejected."""
+def validate(
+    item: Item, path: Path, window: tuple[dt.date, dt.date] | None = None
+) -> tuple[dict[str, object] | None, str]:
+    """The stored row of an item, or None and the reason it is rejected.
+
+    ``window`` is the plausible event dates (default :func:`event_date_window`).
+    """
     if not item.body.strip() and not item.title.strip():
         return None, "empty item: no title and no text"
     date = parse_date(item.published)
@@ -361,8 +407,12 @@ def validate(item: Item, path: Path) -> tuple[dict[str, object] | None, str]:
             f"field 'language': not recognised{declared}; "
             f"supported: {', '.join(LANGUAGES)}; declare it with lang= or a 'Language:' header"
         )
+    if (why := implausible_date(date, window)) is not None:
+        return None, f"field 'date': {why}"
+    # Identity is content: the URL when there is one, never the file's path (a copy of
+    # the file elsewhere is the same item). The path stays as the stored provenance.
+    digest = hashlib.sha256(f"{item.url}\x00{item.title}\x00{item.body}".encode()).hexdigest()
     url = item.url or path.resolve().as_uri()
-    digest = hashlib.sha256(f"{url}\x00{item.title}\x00{item.body}".encode()).hexdigest()
     return {
         "item_sha256": digest,
         "url": url,
@@ -375,6 +425,67 @@ def validate(item: Item, path: Path) -> tuple[dict[str, object] | None, str]:
     }, ""
 
 
+class TextRules(RootModel[dict[str, list[list[str]]]]):
+    """Conditions of a mapping rule on news text: per language, groups of word stems
+    that must all occur in one sentence (see :mod:`secondfront.evidence.textmatch`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _langs(self) -> TextRules:
+        for lang, groups in self.root.items():
+            if lang not in LANGUAGES:
+                raise ValueError(f"language {lang!r}; supported: {', '.join(LANGUAGES)}")
+            if not groups or any(not g for g in groups):
+                raise ValueError(f"{lang}: give one or more non-empty groups of stems")
+        return self
+
+    def __getitem__(self, lang: str) -> list[list[str]]:
+        return self.root[lang]
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        return iter(self.root)
+
+
+def text_matches(
+    con: duckdb.DuckDBPyConnection,
+    match: TextRules,
+    rule: Any,
+    files: list[str],
+    spec: Any,
+) -> list[tuple[str, str, dt.date]]:
+    """``(file_sha256, item_sha256, published)`` of each item of ``files`` in which a
+    sentence matches the rule's stems and is not cancelled by a cue of ``spec`` (the
+    mapping file's ``negation``, used when the rule is ``negation_aware``, and its
+    ``hypothetical``)."""
+    items = con.execute(
+        "SELECT file_sha256, item_sha256, published, language, coalesce(title, '') || '\n' || body "
+        "FROM text_items WHERE file_sha256 IN (SELECT unnest(?)) "
+        "AND language IN (SELECT unnest(?))",
+        [files, list(match.root)],
+    ).fetchall()
+    out: list[tuple[str, str, dt.date]] = []
+    for file_sha, key, day, lang, text in items:
+        negation = spec.negation.get(lang, ()) if rule.negation_aware else ()
+        found = match_text(text, match.root[lang], negation, spec.hypothetical.get(lang, ()))
+        if any(m.counted for m in found):
+            out.append((file_sha, key, day))
+    return out
+
+
+EVENTS = EventSource(
+    match=TextRules,
+    relation="text_items",
+    key="item_sha256",
+    day="published",
+    summary="coalesce(title, '')",
+    origin="coalesce(source_name, '')",
+    kind="coalesce(kind, '')",
+    matches=text_matches,
+)
+"""News text's part in the mapping: rules under ``text:``, matched sentence by sentence."""
+
+
 class TextAdapter:
     """News text: ``.txt``, HTML, RSS and Atom; items keyed by a content digest."""
 
@@ -382,6 +493,7 @@ class TextAdapter:
     description = "news text: plain text, HTML, RSS or Atom (en, ru, uk, be, be-Latn)"
     table = "text_items"
     key = "item_sha256"
+    events = EVENTS
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A known suffix, or markup at the start of the file."""
@@ -396,13 +508,14 @@ class TextAdapter:
         """Read the items, validate them and store the new ones in one transaction."""
         items = read_items(source.path)
         counts = Counts(read=len(items))
-        rejects: list[tuple[int, str, str]] = []
+        rejects: list[tuple[int, str, str, int]] = []
         rows: dict[str, dict[str, object]] = {}
         lines: dict[str, int] = {}
+        window = event_date_window()
         for item in items:
-            row, reason = validate(item, source.path)
+            row, reason = validate(item, source.path, window)
             if row is None:
-                rejects.append((item.line, item.raw, reason))
+                rejects.append((item.line, item.raw, reason, item.index))
                 continue
             key = str(row["item_sha256"])
             if key in rows:
@@ -453,11 +566,15 @@ ADAPTER = register_adapter(TextAdapter())
 
 __all__ = [
     "ADAPTER",
+    "EVENTS",
     "LANGUAGES",
+    "MAX_TEXT_BYTES",
     "Item",
     "TextAdapter",
+    "TextRules",
     "detect_language",
     "parse_date",
     "read_items",
+    "text_matches",
     "validate",
 ]
