@@ -32,7 +32,8 @@ import duckdb
 import numpy as np
 
 from secondfront.evidence import hmm
-from secondfront.evidence.mapping import MappingRules, _acled_sql, iso_week, week_start
+from secondfront.evidence.acled import acled_sql
+from secondfront.evidence.mapping import MappingRules, iso_week, week_start
 from secondfront.evidence.timeline import TimelineModel, state_hazards
 from secondfront.evidence.timeline_view import filter_record, weekly_evidence
 
@@ -104,7 +105,7 @@ def backtest(
     index = {w: i for i, w in enumerate(weeks)}
     out: list[QuestionScore] = []
     for q in spec.questions:
-        where, params = _acled_sql(q.resolves)
+        where, params = acled_sql(q.resolves)
         days = [
             r[0]
             for r in con.execute(

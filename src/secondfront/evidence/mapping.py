@@ -38,7 +38,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from secondfront.errors import Diagnostic
-from secondfront.evidence.acled import AcledMatch, acled_sql
+from secondfront.evidence.acled import AcledMatch
 from secondfront.evidence.gdelt import GdeltMatch
 from secondfront.evidence.registry import (
     EventSource,
@@ -72,9 +72,6 @@ from secondfront.evidence.weeks import (
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.yamlsource import YamlDocument
-
-# The backtest reads a question's resolution with the ACLED predicate.
-_acled_sql = acled_sql
 
 
 class _Strict(BaseModel):

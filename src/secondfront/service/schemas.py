@@ -151,7 +151,9 @@ class TimelineEvent(BaseModel):
     """A stored event mapped to one or more indicators in its week."""
 
     id: str
-    source: Literal["acled", "gdelt", "text"]
+    # Any registered event source (the built-in acled, gdelt and text, or a third
+    # party's): a Literal would have to be edited for each new source.
+    source: str
     date: str
     weight: float
     indicators: list[str]
