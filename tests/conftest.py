@@ -15,6 +15,11 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 HISTORY = ROOT / "data" / "belarus-events.csv"
 # The number of events in the shipped history (a property of the file, which grows).
 HISTORY_EVENTS = sum(1 for line in HISTORY.read_text(encoding="utf-8").splitlines()[1:] if line)
+# First and last event day of the shipped history (the second column, ISO dates).
+_DAYS = sorted(
+    line.split(",")[1] for line in HISTORY.read_text(encoding="utf-8").splitlines()[1:] if line
+)
+HISTORY_SPAN = [_DAYS[0], _DAYS[-1]]
 
 ASIA_BIF = """\
 network asia { }

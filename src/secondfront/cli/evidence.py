@@ -190,9 +190,11 @@ def timeline(
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
     from secondfront.evidence.timeline_view import timeline_view
+    from secondfront.evidence.weeks import check_range
 
     time_model = load_timeline(model_file)
     first, last = date_option(start, "--from"), date_option(end, "--to")
+    check_range(first, last)  # in the flags' own words, before the store opens
     view = timeline_view(
         time_model.model,
         store.connect(db, create=False),

@@ -51,6 +51,7 @@ from secondfront.evidence.timeline import (
     report_weights,
     run_timeline,
 )
+from secondfront.evidence.weeks import check_range as check_event_dates
 from secondfront.model.model import Model
 
 # Display bound of one request: about ten years of weeks keeps a page's data to a few
@@ -60,8 +61,6 @@ TIMELINE_MAX_WEEKS = 522
 EVENTS_PER_WEEK = 25
 # Dates outside this span are typing mistakes, not history (and ISO week arithmetic
 # near year 1 or 9999 overflows).
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 INGEST_HINT = "secondfront ingest data/belarus-events.csv --db {store}"
 
 Status = Literal["ok", "no_store", "no_events", "no_timeline", "unavailable"]
@@ -330,9 +329,7 @@ def check_range(
         end: last day asked for, or None.
         max_weeks: the most weeks one window may show; ``None`` for no bound.
     """
-    for name, day in (("from", start), ("to", end)):
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise QueryError(f"{name} {day} is outside {EARLIEST} .. {LATEST}")
+    check_event_dates(start, end, ("from", "to"), QueryError)
     if start is not None and end is not None:
         if start > end:
             raise QueryError(f"from {start} is after to {end}")

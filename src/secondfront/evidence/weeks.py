@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from secondfront.errors import UsageError
+from secondfront.errors import SecondfrontError, UsageError
 from secondfront.evidence.registry import ENV_EVENT_DATES, event_date_window, present_sources
 from secondfront.evidence.store import store_errors
 
@@ -75,16 +75,24 @@ def weeks_between(start: dt.date, end: dt.date) -> list[str]:
     return [iso_week(monday + dt.timedelta(weeks=k)) for k in range(n)]
 
 
-def check_range(start: dt.date | None, end: dt.date | None) -> None:
+def check_range(
+    start: dt.date | None,
+    end: dt.date | None,
+    names: tuple[str, str] = ("--from", "--to"),
+    error: type[SecondfrontError] = UsageError,
+) -> None:
     """Refuse a first or last day outside the plausible event dates, in one line.
 
+    The one check of a date range against :func:`event_date_window`, for the command
+    line (``--from``/``--to``, a UsageError) and the API (``from``/``to``, a QueryError).
+
     Raises:
-        UsageError: naming the day, the supported range and the setting that widens it.
+        ``error``: naming the day, the supported range and the setting that widens it.
     """
     first, last = event_date_window()
-    for flag, day in (("--from", start), ("--to", end)):
+    for flag, day in zip(names, (start, end), strict=True):
         if day is not None and not first <= day <= last:
-            raise UsageError(
+            raise error(
                 f"{flag} {day.isoformat()} is outside the supported dates "
                 f"{first.isoformat()}..{last.isoformat()} (set {ENV_EVENT_DATES}=FIRST..LAST "
                 "to change them)"
