@@ -21,7 +21,7 @@ NAME = "isw-belarus-restraint"
 
 @pytest.fixture(scope="module")
 def spec():
-    return load(NAME).meta["spec"]
+    return load(NAME).spec
 
 
 def test_valid_and_finished() -> None:

@@ -38,10 +38,10 @@ def test_argdown_round_trip_keeps_claims_and_relations() -> None:
         assert by_title[o.variable].supports == list(o.supports)
         assert by_title[o.variable].attacks == list(o.undermines)
     draft = draft_from_argdown(text, "map.argdown")
-    spec = load_spec_text(draft, "draft.yaml").meta["spec"]
+    spec = load_spec_text(draft, "draft.yaml").spec
     related = {c for o in amap.outcomes for c in o.supports + o.undermines}
     assert {c.id for c in spec.claims} == related
-    original = flagship.meta["spec"].claims_by_id
+    original = flagship.spec.claims_by_id
     for c in spec.claims:
         assert str(c.locator) == str(original[c.id].locator)
         assert str(c.grading) == str(original[c.id].grading)
@@ -61,7 +61,7 @@ def test_simple_hand_written_map() -> None:
   - <Unrest>: The regime fears unrest at home.
 """
     draft = draft_from_argdown(text, "mine.argdown")
-    spec = load_spec_text(draft).meta["spec"]
+    spec = load_spec_text(draft).spec
     assert [c.id for c in spec.claims] == ["pressure", "unrest"]
     assert str(spec.claims_by_id["pressure"].locator) == "P2.S1"
     entry = spec.variable("entry")

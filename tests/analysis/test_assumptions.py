@@ -79,5 +79,5 @@ def test_key_assumption_swings_agree_with_the_tornado() -> None:
 
 
 def test_needs_a_spec(asia_bif) -> None:
-    with pytest.raises(UsageError, match="not a scenario spec"):
+    with pytest.raises(UsageError, match="needs a scenario spec"):
         key_assumptions(load(asia_bif))

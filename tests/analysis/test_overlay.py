@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from secondfront.analysis.overlay import apply_overlay, parse_overlay, pool
-from secondfront.errors import SpecError
+from secondfront.analysis.overlay import OverlaidModel, apply_overlay, parse_overlay, pool
+from secondfront.errors import SpecError, UsageError
 from secondfront.inference.query import infer
 from secondfront.model.scenario import load_spec_text
 from tests.analysis.argument_models import TINY
@@ -39,9 +39,33 @@ def test_applied_overlay_matches_the_edited_file(tiny) -> None:
     for name in edited.names:
         np.testing.assert_allclose(hawk.cpts[name], edited.cpts[name])
     # The copy's spec carries the analyst's value; the original is untouched.
-    assert hawk.meta["spec"].variable("entry").noisy_or.leak.p == 0.5
-    assert tiny.meta["spec"].variable("entry").noisy_or.leak.p == 0.1
+    assert hawk.spec.variable("entry").noisy_or.leak.p == 0.5
+    assert tiny.spec.variable("entry").noisy_or.leak.p == 0.1
     assert infer(tiny)["entry"]["yes"] == pytest.approx(0.28)
+
+
+def test_overlays_stack_and_are_recorded_on_the_model(tiny) -> None:
+    hawk = apply_overlay(tiny, parse_overlay(HAWK, tiny, "hawk.yaml"))
+    both = apply_overlay(hawk, parse_overlay(DOVE, hawk, "dove.yaml"))
+    # Dove on top of hawk: leak 0.5, pressure certain, link 0.5: 1 - 0.5 * 0.5.
+    assert infer(both)["entry"]["yes"] == pytest.approx(0.75)
+    assert isinstance(both, OverlaidModel)
+    assert hawk.overlays == ("hawk.yaml",)
+    assert both.overlays == ("hawk.yaml", "dove.yaml")
+    assert both.spec.variable("pressure").table.p == [0.0, 1.0]
+    assert both.spec.variable("entry").noisy_or.leak.p == 0.5
+    # Each overlaid model is its own model: a new digest, the same name and format.
+    assert len({tiny.digest, hawk.digest, both.digest}) == 3
+    assert (both.name, both.format, both.path) == (tiny.name, tiny.format, tiny.path)
+    assert hawk.spec.variable("pressure").table.p == [0.6, 0.4]
+
+
+def test_overlays_need_a_spec(tiny) -> None:
+    overlay = parse_overlay(HAWK, tiny)
+    with pytest.raises(UsageError, match="needs a scenario spec"):
+        apply_overlay(tiny.network, overlay)
+    with pytest.raises(UsageError, match="needs a scenario spec"):
+        pool(tiny.network, [overlay])
 
 
 def test_pool_linear_and_logarithmic(tiny) -> None:

@@ -97,6 +97,9 @@ def test_forecast_with_overlay_and_pool(tmp_path: Path) -> None:
     assert code == 0, stderr
     raised = json.loads(stdout)["outcomes"]["belarus_entry"]["entered"]
     assert raised > base
+    code, stdout, stderr = run("forecast", "--overlay", str(hawk), "--overlay", str(dove))
+    assert code == 0, stderr
+    assert f"with the analysts' numbers of: {hawk}, {dove}" in stdout
     code, stdout, stderr = run("pool", "belarus-second-front", str(hawk), str(dove), "--json")
     assert code == 0, stderr
     entry = next(o for o in json.loads(stdout)["outcomes"] if o["outcome"] == "belarus_entry")

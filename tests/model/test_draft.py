@@ -102,7 +102,7 @@ def test_fresh_draft_is_a_valid_model_whose_locators_resolve(lang: str) -> None:
     yaml_text = _draft_text(lang)
     assert check_spec_text(yaml_text, "draft.yaml") == []
     network = load_spec_text(yaml_text, "draft.yaml")
-    spec = network.meta["spec"]
+    spec = network.spec
     source = (HELDOUT / f"{lang}.txt").read_text(encoding="utf-8")
     assert [(str(c.locator)) for c in spec.claims] == [loc for loc, _ in EXPECTED[lang]]
     assert unresolved_locators([str(c.locator) for c in spec.claims], source) == []
@@ -181,7 +181,7 @@ def test_outcomes_become_starter_variables_with_unique_names() -> None:
         "belarus_enters_2",
         "outcome",
     ]
-    spec = load_spec_text(render_draft(draft)).meta["spec"]
+    spec = load_spec_text(render_draft(draft)).spec
     assert [o.variable for o in spec.outcomes] == ["belarus_enters", "belarus_enters_2", "outcome"]
 
 

@@ -42,7 +42,7 @@ def test_companions_are_found_beside_the_model_and_never_listed() -> None:
     assert m.companions.mapping == FLAGSHIP.with_name("belarus-second-front.mapping.yaml")
     assert m.companions.timeline == FLAGSHIP.with_name("belarus-second-front.timeline.yaml")
     assert m.companions.society == FLAGSHIP.with_name("belarus-society.yaml")
-    assert list(model_files(FLAGSHIP.parent)) == ["belarus-second-front"]
+    assert list(model_files(FLAGSHIP.parent)) == ["belarus-second-front", "isw-belarus-restraint"]
     assert "belarus-society" not in available_models()
 
 

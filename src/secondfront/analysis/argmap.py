@@ -29,13 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from secondfront.analysis.assumptions import (
-    outcome_probabilities,
-    spec_of,
-    uninformative_value,
-)
-from secondfront.analysis.forecast import outcomes_of
-from secondfront.model.network import Network
+from secondfront.analysis.assumptions import outcome_probabilities, uninformative_value
+from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
 
 __all__ = ["ArgumentMap", "MapClaim", "MapOutcome", "argument_map", "render_argdown"]
@@ -91,15 +86,19 @@ class ArgumentMap:
         return dataclasses.asdict(self)
 
 
-def argument_map(network: Network, threshold: float = 0.001) -> ArgumentMap:
+def argument_map(model: ModelLike, threshold: float = 0.001) -> ArgumentMap:
     """Read the argument off a model: which claim supports or undermines which outcome.
 
     Args:
-        network: a model loaded from a spec.
+        model: a model loaded from a spec.
         threshold: smallest |moves| drawn as a relation (probability units).
+
+    Raises:
+        UsageError: the model is a bare network (no spec, so no claims).
     """
-    spec = spec_of(network)
-    space = ParameterSpace(network)
+    m = as_model(model)
+    spec = m.require_spec("an argument map")
+    space = ParameterSpace(m)
     claims = spec.claims
     batch = max(len(claims), 1)
     values: dict[str, np.ndarray] = {}
@@ -109,31 +108,34 @@ def argument_map(network: Network, threshold: float = 0.001) -> ArgumentMap:
                 if p.path not in values:
                     values[p.path] = np.broadcast_to(p.value, (batch, *p.value.shape)).copy()
                 values[p.path][j] = uninformative_value(p)[0]
-    base = outcome_probabilities(network, {}, 1)
-    without = outcome_probabilities(network, values, batch) if values else {}
-    outcomes = outcomes_of(network)
+    base = outcome_probabilities(m, {}, 1)
+    without = outcome_probabilities(m, values, batch) if values else {}
+    outcomes = m.outcomes()
     mapped = []
     for j, c in enumerate(claims):
         moves = {
-            var: float(base[var][0] - (without[var][j] if values else base[var][0]))
-            for var, _, _ in outcomes
+            o.variable: float(
+                base[o.variable][0] - (without[o.variable][j] if values else base[o.variable][0])
+            )
+            for o in outcomes
         }
         mapped.append(MapClaim(c.id, c.says, c.source, str(c.locator), str(c.grading), moves))
     result_outcomes = []
-    for var, label, state in outcomes:
-        ranked = sorted(mapped, key=lambda m: -abs(m.moves[var]))
+    for o in outcomes:
+        var = o.variable
+        ranked = sorted(mapped, key=lambda c: -abs(c.moves[var]))
         result_outcomes.append(
             MapOutcome(
                 var,
-                label,
-                state,
+                o.label,
+                o.state,
                 float(base[var][0]),
-                tuple(m.id for m in ranked if m.moves[var] >= threshold),
-                tuple(m.id for m in ranked if m.moves[var] <= -threshold),
+                tuple(c.id for c in ranked if c.moves[var] >= threshold),
+                tuple(c.id for c in ranked if c.moves[var] <= -threshold),
             )
         )
     return ArgumentMap(
-        network.name,
+        m.name,
         spec.model.title,
         spec.model.horizon,
         threshold,

@@ -36,9 +36,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from secondfront.analysis.forecast import outcomes_of
 from secondfront.inference.query import Evidence, posterior_batch
-from secondfront.model.network import Network
+from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace, prior_for
 from secondfront.model.schema import DefaultUncertainty, ScenarioSpec
 
@@ -53,7 +52,7 @@ __all__ = [
     "key_assumptions",
     "outcome_probabilities",
     "source_influence",
-    "spec_of",
+    "uninformative_value",
 ]
 
 #: Uncertainty used to sweep a parameter that states none (and whose model sets no
@@ -67,22 +66,6 @@ UNINFORMATIVE = {
     "intercept": "logistic intercept 0: even odds before the parents act",
     "other": "uniform: 0.5 for a probability, 1/k for each of k states",
 }
-
-
-def spec_of(network: Network) -> ScenarioSpec:
-    """The scenario spec behind a network (the one place that knows where it is kept).
-
-    Raises:
-        UsageError: the network was not loaded from a scenario spec.
-    """
-    from secondfront.errors import UsageError
-
-    spec = network.meta.get("spec")
-    if not isinstance(spec, ScenarioSpec):
-        raise UsageError(
-            f"{network.name} is not a scenario spec: only specs state claims and assumptions"
-        )
-    return spec
 
 
 @dataclass(frozen=True)
@@ -180,7 +163,7 @@ class AssumptionsCheck:
 
 
 def outcome_probabilities(
-    network: Network,
+    model: ModelLike,
     values: Mapping[str, np.ndarray],
     batch: int,
     evidence: Evidence | None = None,
@@ -188,7 +171,7 @@ def outcome_probabilities(
     """P(outcome = headlined state) for each of ``batch`` parameter sets, in one call.
 
     Args:
-        network: a model loaded from a spec.
+        model: a model loaded from a spec.
         values: parameter path -> values, shape ``(batch,)`` or ``(batch, k)``; the rest
             keep their written values.
         batch: number of parameter sets.
@@ -197,17 +180,15 @@ def outcome_probabilities(
     Returns:
         outcome variable -> probabilities, shape ``(batch,)``.
     """
-    space = ParameterSpace(network)
+    m = as_model(model)
+    space = ParameterSpace(m)
     tables = space.tables(values, batch) if values else {}
     rows = [dict(evidence or {})] * batch
-    if tables:
-        post = posterior_batch(network, rows, cpts=tables, on_impossible="nan")
-    else:
-        post = posterior_batch(network, rows, on_impossible="nan")
+    post = posterior_batch(m, rows, cpts=tables or None, on_impossible="nan")
     out: dict[str, np.ndarray] = {}
-    for var, _, state in outcomes_of(network):
-        k = network.variables[var].index(state)
-        out[var] = post.marginals[var][:, k]
+    for o in m.outcomes():
+        k = m.variables[o.variable].index(o.state)
+        out[o.variable] = post.marginals[o.variable][:, k]
     return out
 
 
@@ -223,7 +204,7 @@ def _sweep_ends(
     return lo, hi, True
 
 
-def _indicator_information(network: Network, spec: ScenarioSpec) -> dict[str, tuple[str, float]]:
+def _indicator_information(model: Model, spec: ScenarioSpec) -> dict[str, tuple[str, float]]:
     """For every variable, the indicator with most mutual information with it (bits).
 
     One batched call: one evidence row per indicator state; P(state) and the posterior
@@ -232,11 +213,11 @@ def _indicator_information(network: Network, spec: ScenarioSpec) -> dict[str, tu
     names = [i.name for i in spec.indicators]
     if not names:
         return {}
-    requests = [(n, s) for n in names for s in network.variables[n].states]
-    post = posterior_batch(network, [{}] + [{n: s} for n, s in requests], on_impossible="nan")
+    requests = [(n, s) for n in names for s in model.variables[n].states]
+    post = posterior_batch(model, [{}] + [{n: s} for n, s in requests], on_impossible="nan")
     p_obs = np.exp(post.log_evidence[1:] - post.log_evidence[0])
     best: dict[str, tuple[str, float]] = {}
-    for var in network.names:
+    for var in model.names:
         prior = post.marginals[var][0]
         scores: dict[str, float] = {}
         for r, (n, _) in enumerate(requests, start=1):
@@ -265,22 +246,26 @@ def _exposed_variable(variables: Sequence[str], indicators: set[str]) -> str:
 
 
 def key_assumptions(
-    network: Network, confidence: float = 0.9, evidence: Evidence | None = None
+    model: ModelLike, confidence: float = 0.9, evidence: Evidence | None = None
 ) -> AssumptionsCheck:
     """Group every parameter by the assumption or claim it rests on, with its swings.
 
     Args:
-        network: a model loaded from a spec.
+        model: a model loaded from a spec.
         confidence: central prior interval each parameter is swept over.
         evidence: observations applied throughout.
 
     Returns:
         the groups, largest swing over the outcomes first.
+
+    Raises:
+        UsageError: the model is a bare network (no spec, so no assumptions or claims).
     """
-    spec = spec_of(network)
-    space = ParameterSpace(network)
+    m = as_model(model)
+    spec = m.require_spec("the key assumptions check")
+    space = ParameterSpace(m)
     params = space.parameters
-    base = outcome_probabilities(network, {}, 1, evidence)
+    base = outcome_probabilities(m, {}, 1, evidence)
     batch = 2 * len(params)
     values: dict[str, np.ndarray] = {}
     fallback: list[str] = []
@@ -291,16 +276,18 @@ def key_assumptions(
         col = np.broadcast_to(p.value, (batch, *p.value.shape)).copy()
         col[2 * i], col[2 * i + 1] = lo, hi
         values[p.path] = col
-    y = outcome_probabilities(network, values, batch, evidence) if params else {}
-    outcomes = outcomes_of(network)
+    y = outcome_probabilities(m, values, batch, evidence) if params else {}
+    outcomes = m.outcomes()
 
     def swings(indices: Sequence[int]) -> tuple[OutcomeSwing, ...]:
         out = []
-        for var, _, state in outcomes:
-            b = float(base[var][0])
-            pairs = [(float(y[var][2 * i]), float(y[var][2 * i + 1])) for i in indices]
+        for o in outcomes:
+            b = float(base[o.variable][0])
+            pairs = [
+                (float(y[o.variable][2 * i]), float(y[o.variable][2 * i + 1])) for i in indices
+            ]
             lo, hi = max(pairs, key=lambda ab: abs(ab[1] - ab[0]), default=(b, b))
-            out.append(OutcomeSwing(var, state, b, lo, hi))
+            out.append(OutcomeSwing(o.variable, o.state, b, lo, hi))
         return tuple(out)
 
     groups: dict[tuple[str, str], list[int]] = {}
@@ -309,7 +296,7 @@ def key_assumptions(
             groups.setdefault(("assumption", p.assumption), []).append(i)
         for cid in p.claims:
             groups.setdefault(("claim", cid), []).append(i)
-    best = _indicator_information(network, spec)
+    best = _indicator_information(m, spec)
     indicator_names = {i.name for i in spec.indicators}
     claims = spec.claims_by_id
     items: list[KeyAssumption] = []
@@ -334,7 +321,7 @@ def key_assumptions(
                 )
             )  # fmt: skip
     items.sort(key=lambda k: (-k.max_swing, k.kind, k.text))
-    return AssumptionsCheck(network.name, confidence, tuple(fallback), tuple(items))
+    return AssumptionsCheck(m.name, confidence, tuple(fallback), tuple(items))
 
 
 # -- if a source were false ----------------------------------------------------------
@@ -420,15 +407,19 @@ def _mentions(text: str | None, source_id: str) -> bool:
     )
 
 
-def source_influence(network: Network, evidence: Evidence | None = None) -> SourceInfluenceResult:
+def source_influence(model: ModelLike, evidence: Evidence | None = None) -> SourceInfluenceResult:
     """Drop each source in turn: its parameters go uninformative; rank by the change.
 
     All sources are evaluated in one batched call (one parameter set per source).
+
+    Raises:
+        UsageError: the model is a bare network (no spec, so no sources).
     """
-    spec = spec_of(network)
-    space = ParameterSpace(network)
+    m = as_model(model)
+    spec = m.require_spec("source influence")
+    space = ParameterSpace(m)
     sources = spec.sources
-    base = outcome_probabilities(network, {}, 1, evidence)
+    base = outcome_probabilities(m, {}, 1, evidence)
     resting: list[list[Parameter]] = []
     for s in sources:
         own = {c.id for c in spec.claims if c.source == s.id}
@@ -442,14 +433,15 @@ def source_influence(network: Network, evidence: Evidence | None = None) -> Sour
             if p.path not in values:
                 values[p.path] = np.broadcast_to(p.value, (batch, *p.value.shape)).copy()
             values[p.path][j] = uninformative_value(p)[0]
-    y = outcome_probabilities(network, values, batch, evidence) if values else {}
+    y = outcome_probabilities(m, values, batch, evidence) if values else {}
+    outcomes = m.outcomes()
     results = []
     for j, s in enumerate(sources):
         swings = []
-        for var, _, state in outcomes_of(network):
-            b = float(base[var][0])
-            v = float(y[var][j]) if resting[j] else b
-            swings.append(OutcomeSwing(var, state, b, v, v))
+        for o in outcomes:
+            b = float(base[o.variable][0])
+            v = float(y[o.variable][j]) if resting[j] else b
+            swings.append(OutcomeSwing(o.variable, o.state, b, v, v))
         results.append(
             SourceInfluence(
                 s.id,
@@ -462,7 +454,7 @@ def source_influence(network: Network, evidence: Evidence | None = None) -> Sour
             )
         )
     results.sort(key=lambda r: (-r.influence, r.source))
-    return SourceInfluenceResult(network.name, dict(UNINFORMATIVE), tuple(results))
+    return SourceInfluenceResult(m.name, dict(UNINFORMATIVE), tuple(results))
 
 
 def _describe(value: np.ndarray) -> str:

@@ -31,11 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from secondfront.analysis.assumptions import spec_of
-from secondfront.analysis.forecast import outcomes_of
 from secondfront.errors import UsageError
 from secondfront.inference.query import Evidence, posterior_batch
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
 
 __all__ = [
@@ -217,24 +215,25 @@ def _basis(claims: tuple[str, ...], assumption: str | None) -> str:
     return "; ".join(parts)
 
 
-def compare(a: Network, b: Network, evidence: Evidence | None = None) -> Comparison:
+def compare(model_a: ModelLike, model_b: ModelLike, evidence: Evidence | None = None) -> Comparison:
     """Compare two scenario models of the same question.
 
     Args:
-        a: model A.
-        b: model B.
+        model_a: model A.
+        model_b: model B.
         evidence: observations applied to both (only names both models know).
 
     Raises:
         UsageError: the models share no outcome, or are not scenario specs.
     """
-    spec_a, spec_b = spec_of(a), spec_of(b)
+    a, b = as_model(model_a), as_model(model_b)
+    spec_a, spec_b = a.require_spec("compare"), b.require_spec("compare")
     ev = dict(evidence or {})
     for name in ev:
         if name not in a.variables or name not in b.variables:
             raise UsageError(f"evidence on {name!r}: both models must have it")
-    out_a = {v: s for v, _, s in outcomes_of(a)}
-    out_b = {v: s for v, _, s in outcomes_of(b)}
+    out_a = {o.variable: o.state for o in a.outcomes()}
+    out_b = {o.variable: o.state for o in b.outcomes()}
     shared = [
         v
         for v in out_a

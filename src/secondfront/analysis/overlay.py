@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import json
 import math
 import os
@@ -42,16 +43,16 @@ from typing import Any
 
 import numpy as np
 
-from secondfront.analysis.assumptions import spec_of
-from secondfront.analysis.forecast import outcomes_of
-from secondfront.errors import Diagnostic, SpecError
+from secondfront.errors import Diagnostic, SpecError, UsageError
 from secondfront.inference.query import Evidence, posterior_batch
-from secondfront.model.network import ROW_SUM_TOLERANCE, Network
+from secondfront.model.model import Model, ModelLike, as_model
+from secondfront.model.network import ROW_SUM_TOLERANCE
 from secondfront.model.parameters import ParameterSpace
 from secondfront.model.yamlsource import YamlDocument, load_yaml, parse_yaml
 
 __all__ = [
     "OVERLAY_FORMAT",
+    "OverlaidModel",
     "Overlay",
     "OverlayValue",
     "PoolResult",
@@ -103,11 +104,27 @@ class Overlay:
     values: tuple[OverlayValue, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class OverlaidModel(Model):
+    """A model with one or more analysts' overlays written in.
+
+    Its network's tables and its spec carry the analysts' numbers, so every analysis of
+    it (forecast, uncertainty, sensitivity) starts from them. ``path`` stays the model
+    file's (its companion files still apply); ``digest`` hashes the file's digest with
+    each overlay's values, so a result is never taken for one of the model as written.
+
+    Attributes:
+        overlays: the overlay files applied, in the order applied.
+    """
+
+    overlays: tuple[str, ...] = ()
+
+
 def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _validate(doc: YamlDocument, network: Network) -> tuple[list[Diagnostic], Overlay | None]:
+def _validate(doc: YamlDocument, model: Model) -> tuple[list[Diagnostic], Overlay | None]:
     diags: list[Diagnostic] = []
 
     def error(path: tuple[str | int, ...], message: str, key: bool = False) -> None:
@@ -122,11 +139,11 @@ def _validate(doc: YamlDocument, network: Network) -> tuple[list[Diagnostic], Ov
             error((key,), f"unknown field {key!r}; allowed fields: {', '.join(_TOP_KEYS)}", True)
     if "overlay" in data and data["overlay"] != OVERLAY_FORMAT:
         error(("overlay",), f"unknown overlay format {data['overlay']!r}; use {OVERLAY_FORMAT}")
-    model = data.get("model")
-    if model is not None and model != network.name:
+    written_for = data.get("model")
+    if written_for is not None and written_for != model.name:
         error(
             ("model",),
-            f"this overlay is for model {model!r}, not {network.name!r}; "
+            f"this overlay is for model {written_for!r}, not {model.name!r}; "
             "apply it to its own model or change 'model'",
         )
     weight = data.get("weight", 1)
@@ -141,7 +158,7 @@ def _validate(doc: YamlDocument, network: Network) -> tuple[list[Diagnostic], Ov
             "give 'parameters': a mapping of parameter path -> {p or value, reason}",
         )
         return diags, None
-    space = ParameterSpace(network)
+    space = ParameterSpace(model)
     values: list[OverlayValue] = []
     for path, entry in params.items():
         where = ("parameters", path)
@@ -153,7 +170,7 @@ def _validate(doc: YamlDocument, network: Network) -> tuple[list[Diagnostic], Ov
                 if close
                 else "; `secondfront assumptions --json` lists them"
             )
-            error(where, f"unknown parameter {path!r} of model {network.name!r}{hint}", True)
+            error(where, f"unknown parameter {path!r} of model {model.name!r}{hint}", True)
             continue
         if not isinstance(entry, dict):
             error(where, f"{path}: expected a mapping {{p or value, reason}}")
@@ -199,37 +216,38 @@ def _validate(doc: YamlDocument, network: Network) -> tuple[list[Diagnostic], Ov
     overlay = Overlay(
         doc.path,
         str(analyst),
-        model if isinstance(model, str) else None,
+        written_for if isinstance(written_for, str) else None,
         float(weight),
         tuple(values),
     )
     return diags, overlay
 
 
-def _checked(doc: YamlDocument, yaml_diags: list[Diagnostic], network: Network) -> Overlay:
-    spec_of(network)  # overlays change a spec's parameters; other formats have none
+def _checked(doc: YamlDocument, yaml_diags: list[Diagnostic], model: ModelLike) -> Overlay:
+    m = as_model(model)
+    m.require_spec("an overlay")  # overlays change a spec's parameters; other formats have none
     diags = list(yaml_diags)
     if not diags:
-        more, overlay = _validate(doc, network)
+        more, overlay = _validate(doc, m)
         diags += more
         if not diags and overlay is not None:
             return overlay
     raise SpecError(diags or [Diagnostic(doc.path, 0, 0, "empty overlay")])
 
 
-def load_overlay(path: str | os.PathLike[str], network: Network) -> Overlay:
+def load_overlay(path: str | os.PathLike[str], model: ModelLike) -> Overlay:
     """Read and check an overlay file against a model.
 
     Raises:
         SpecError: every problem, each at its line.
         UsageError: the model is not a scenario spec.
     """
-    return _checked(*load_yaml(os.fspath(path)), network)
+    return _checked(*load_yaml(os.fspath(path)), model)
 
 
-def parse_overlay(text: str, network: Network, path: str = "<string>") -> Overlay:
+def parse_overlay(text: str, model: ModelLike, path: str = "<string>") -> Overlay:
     """``load_overlay`` for YAML given as a string."""
-    return _checked(*parse_yaml(text, path), network)
+    return _checked(*parse_yaml(text, path), model)
 
 
 def render_overlay(
@@ -270,9 +288,9 @@ def render_overlay(
     return "\n".join(lines) + "\n"
 
 
-def _values(network: Network, overlays: Sequence[Overlay]) -> dict[str, np.ndarray]:
+def _values(model: Model, overlays: Sequence[Overlay]) -> dict[str, np.ndarray]:
     """Parameter values of each overlay stacked as a batch, shape ``(len(overlays), ...)``."""
-    space = ParameterSpace(network)
+    space = ParameterSpace(model)
     batch = len(overlays)
     out: dict[str, np.ndarray] = {}
     for b, ov in enumerate(overlays):
@@ -284,23 +302,43 @@ def _values(network: Network, overlays: Sequence[Overlay]) -> dict[str, np.ndarr
     return out
 
 
-def apply_overlay(network: Network, overlay: Overlay) -> Network:
-    """The model with the overlay's numbers written in (tables and the spec's values).
+def apply_overlay(model: ModelLike, overlay: Overlay) -> OverlaidModel:
+    """A new model with the overlay's numbers written in (tables and the spec's values).
 
-    The copy's spec carries the new values, so every analysis of it (uncertainty,
-    sensitivity) starts from the analyst's numbers.
+    The new model's spec carries the new values, so every analysis of it (uncertainty,
+    sensitivity) starts from the analyst's numbers; ``model`` itself is not changed.
+    Applied to an :class:`OverlaidModel`, the overlay goes on top of those before it.
+
+    Raises:
+        UsageError: the model is not a scenario spec.
     """
-    spec = spec_of(network)
-    if not overlay.values:
-        return network
-    tables = ParameterSpace(network).tables(_values(network, [overlay]), 1)
+    m = as_model(model)
+    spec = m.require_spec("an overlay")
     new_spec = spec.model_copy(deep=True)
     for v in overlay.values:
         _set_value(new_spec, v.path, v.value)
-    result = network.with_cpts({k: t[0] for k, t in tables.items()})
-    result.meta["spec"] = new_spec
-    result.meta["overlays"] = [*network.meta.get("overlays", []), overlay.path]
-    return result
+    network = m.network
+    if overlay.values:
+        tables = ParameterSpace(m).tables(_values(m, [overlay]), 1)
+        network = network.with_cpts({k: t[0] for k, t in tables.items()})
+    before = m.overlays if isinstance(m, OverlaidModel) else ()
+    return OverlaidModel(
+        network,
+        new_spec,
+        m.path,
+        m.format,
+        _overlaid_digest(m.digest, overlay),
+        overlays=(*before, overlay.path),
+    )
+
+
+def _overlaid_digest(digest: str, overlay: Overlay) -> str:
+    """``sha256:`` of a model's digest and an overlay's values: the overlaid model's identity."""
+    payload = json.dumps(
+        {"model": digest, "overlay": [[v.path, v.value] for v in overlay.values]},
+        sort_keys=True,
+    )
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _set_value(spec: Any, path: str, value: tuple[float, ...] | float) -> None:
@@ -383,24 +421,28 @@ class PoolResult:
 
 
 def pool(
-    network: Network, overlays: Sequence[Overlay], evidence: Evidence | None = None
+    model: ModelLike, overlays: Sequence[Overlay], evidence: Evidence | None = None
 ) -> PoolResult:
-    """Forecast under each overlay (one batched call) and pool the outcome distributions."""
-    spec_of(network)
-    if not overlays:
-        from secondfront.errors import UsageError
+    """Forecast under each overlay (one batched call) and pool the outcome distributions.
 
+    Raises:
+        UsageError: no overlay given, or the model is not a scenario spec.
+    """
+    m = as_model(model)
+    m.require_spec("pooling overlays")
+    if not overlays:
         raise UsageError("give at least one overlay to pool")
     batch = len(overlays) + 1  # row 0: the model as written
-    values = _values(network, [Overlay("", "model", None, 1.0, ()), *overlays])
-    tables = ParameterSpace(network).tables(values, batch) if values else {}
+    values = _values(m, [Overlay("", "model", None, 1.0, ()), *overlays])
+    tables = ParameterSpace(m).tables(values, batch) if values else {}
     rows = [dict(evidence or {})] * batch
-    post = posterior_batch(network, rows, cpts=tables or None)
+    post = posterior_batch(m, rows, cpts=tables or None)
     w = np.array([o.weight for o in overlays], dtype=np.float64)
     w = w / w.sum()
     pooled = []
-    for var, _, state in outcomes_of(network):
-        k = network.variables[var].index(state)
+    for o in m.outcomes():
+        var, state = o.variable, o.state
+        k = m.variables[var].index(state)
         dist = post.marginals[var]  # (batch, states)
         each = dist[1:]
         linear = w @ each
@@ -422,7 +464,7 @@ def pool(
                 float(np.sqrt(w @ (p - mean) ** 2)),
             )
         )
-    space = ParameterSpace(network)
+    space = ParameterSpace(m)
     disputed: dict[str, dict[str, Any]] = {}
     for path in sorted({v.path for o in overlays for v in o.values}):
         per = {
@@ -438,7 +480,7 @@ def pool(
             },
         }
     return PoolResult(
-        network.name,
+        m.name,
         tuple(o.analyst for o in overlays),
         tuple(float(x) for x in w),
         tuple(pooled),

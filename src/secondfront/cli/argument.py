@@ -212,12 +212,12 @@ def register(app: typer.Typer) -> None:
         """Pool several analysts' overlays (linear and logarithmic) and show where they differ."""
         from secondfront.analysis.overlay import load_overlay, pool
 
-        network = load(model)
+        m = load(model)
         for path in overlays:
             if not path.exists():
                 raise UsageError(f"{path}: no such file")
-        loaded = [load_overlay(path, network) for path in overlays]
-        result = pool(network, loaded, parse_assignments(evidence, "evidence"))
+        loaded = [load_overlay(path, m) for path in overlays]
+        result = pool(m, loaded, parse_assignments(evidence, "evidence"))
         if as_json:
             _emit_json(result.as_json())
             return

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from secondfront.analysis.forecast import Forecast
 from secondfront.analysis.forecast import forecast as run_forecast
+from secondfront.analysis.overlay import OverlaidModel, apply_overlay, load_overlay
 from secondfront.cli.options import (
     FLAGSHIP,
     DoOpt,
@@ -63,8 +64,6 @@ def forecast(
     """Forecast a model's outcomes, with the claims each one rests on."""
     m = load(model)
     for path in overlay or []:
-        from secondfront.analysis.overlay import apply_overlay, load_overlay
-
         m = apply_overlay(m, load_overlay(path, m))
     ev, interventions = evidence_options(evidence, soft, do)
     result = run_forecast(m, ev, interventions, samples=samples if uncertainty else 0, seed=seed)
@@ -118,6 +117,8 @@ def render_forecast(m: Model, result: Forecast, claims: bool = False) -> None:
         )
     if result.evidence or result.do:
         out.print(f"evidence: {result.evidence or '-'}   interventions: {result.do or '-'}")
+    if isinstance(m, OverlaidModel):
+        out.print(f"with the analysts' numbers of: {', '.join(m.overlays)}", highlight=False)
     if claims:
         for o in result.outcomes:
             out.print(f"\n[bold]{o.label}[/bold]")
