@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from secondfront.errors import SpecError
 from secondfront.model.bif import read_bif
+from secondfront.model.model import Model
 from secondfront.model.network import Network
 from secondfront.model.scenario import load_spec
 from tests.conftest import ASIA_BIF
@@ -120,7 +121,7 @@ def assert_network_or_located(read: object, path: Path) -> None:
             assert m is not None, line
             assert int(m.group(1)) >= 1 and int(m.group(2)) >= 1, line
         return
-    assert isinstance(result, Network)
+    assert isinstance(result, Model | Network)
 
 
 @pytest.fixture(scope="module")
