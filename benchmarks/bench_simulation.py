@@ -35,15 +35,11 @@ def ours(n_agents: int, steps: int, tile: int | None) -> dict[str, float]:
     start = time.perf_counter()
     lattice = init_epstein(params, np.random.default_rng(0), tile=tile)
     setup = time.perf_counter() - start
-    kw = {
-        "k": params.arrest_prob_constant,
-        "threshold": params.active_threshold,
-        "max_jail": params.max_jail_term,
-    }
-    lattice.step(**kw)  # compile or load the cached kernel
+    rules = params.rules()
+    lattice.step(rules)  # compile or load the cached kernel
     start = time.perf_counter()
     for _ in range(steps):
-        lattice.step(**kw)
+        lattice.step(rules)
     per_step = (time.perf_counter() - start) / steps
     agents = int(lattice.pos.shape[0])
     return {

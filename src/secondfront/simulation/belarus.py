@@ -41,7 +41,8 @@ from numpy.typing import NDArray
 
 from secondfront.errors import UsageError
 from secondfront.simulation.epstein import side_for_agents
-from secondfront.simulation.lattice import Lattice, populate
+from secondfront.simulation.kernel import Rules
+from secondfront.simulation.lattice import populate
 from secondfront.simulation.params import SocietyParams
 from secondfront.simulation.rail import RailNetwork
 
@@ -195,13 +196,15 @@ def run_belarus(
     out[0, 0] = counts["active"] / n_cit
     out[3, 0] = counts["jailed"] / n_cit
     total = 0.0
+    rules = _rules(params, regime)
     for day in range(1, steps + 1):
         at_war = scenario == "2022" or (scenario == "entry" and day > entry_day)
         if shocked is not None and day == entry_day + 1:
             regime = shocked  # P6.S4: the entry shock
+            rules = _rules(params, regime)
             lattice.grievance[:] = _grievance(attitude, attitude_u, regime)
             lattice.grievance[lattice.is_cop] = 0.0
-        arrests = _step(lattice, params, regime)
+        arrests = lattice.step(rules)
         counts = lattice.counts()
         share = counts["active"] / n_cit
         total += arrests * scale
@@ -220,9 +223,10 @@ def run_belarus(
     return BelarusRun(out[0], out[1], out[2], out[3], out[4], out[5], n_cit, scale)
 
 
-def _step(lattice: Lattice, p: SocietyParams, regime: _Regime) -> int:
+def _rules(p: SocietyParams, regime: _Regime) -> Rules:
+    """The step rules under a regime (P5.S1, P6.S2, P6.S3)."""
     v = p.value
-    return lattice.step(
+    return Rules(
         k=v("society", "arrest_prob_constant"),
         threshold=v("society", "active_threshold"),
         max_jail=int(v("police", "max_admin_term")),
@@ -235,7 +239,7 @@ def _step(lattice: Lattice, p: SocietyParams, regime: _Regime) -> int:
         # Risk fades smoothly with crowd size (no rounding): risk-averse citizens stay
         # home even in a crowd, which is what keeps protest a minority (P6.S3).
         round_ratio=False,
-    )
+    ).typed()
 
 
 def _army_day(

@@ -33,6 +33,8 @@ scheduled: a seed replays a run exactly on any number of cores.
 
 from __future__ import annotations
 
+from typing import NamedTuple, get_type_hints
+
 import numba as nb
 import numpy as np
 from numpy.typing import NDArray
@@ -43,8 +45,12 @@ __all__ = [
     "EMPTY",
     "JAILED",
     "QUIET",
+    "Agents",
+    "Geometry",
+    "Rules",
     "count_codes",
     "diamond_offsets",
+    "geometry",
     "step_tiles",
     "tile_layout",
 ]
@@ -159,25 +165,146 @@ def _advance(s: np.uint64) -> np.uint64:
     return _mix(s + _GOLDEN)
 
 
+class Geometry(NamedTuple):
+    """Where cells are: the torus, the neighbourhood and the tiles (fixed for a run).
+
+    Attributes:
+        height: rows of the torus, in cells.
+        width: columns of the torus, in cells.
+        radius: vision radius, in cells (Manhattan).
+        dy: row offsets of the neighbourhood (``diamond_offsets``); shape ``(n_off,)``.
+        dx: column offsets, same shape.
+        flat: ``dy * width + dx``: flat offsets, valid away from the torus seam.
+        wrap_y: row index modulo ``height`` for rows ``-radius .. height + radius - 1``
+            (index ``y + radius``); shape ``(height + 2 * radius,)``.
+        wrap_x: the same for columns; shape ``(width + 2 * radius,)``.
+        tiles: ``(n_tiles, 4)`` rows of ``y0, y1, x0, x1`` (``tile_layout``).
+        colour_start: tiles of colour ``c`` are ``tiles[colour_start[c]:colour_start[c+1]]``.
+    """
+
+    height: int
+    width: int
+    radius: int
+    dy: NDArray[np.int64]
+    dx: NDArray[np.int64]
+    flat: NDArray[np.int64]
+    wrap_y: NDArray[np.int64]
+    wrap_x: NDArray[np.int64]
+    tiles: NDArray[np.int64]
+    colour_start: NDArray[np.int64]
+
+
+class Agents(NamedTuple):
+    """The mutable state of a run, as arrays the kernel changes in place.
+
+    Attributes:
+        cell_agent: agent index per cell, -1 when empty; shape ``(height * width,)``.
+        code: live cell codes (``EMPTY`` ... ``JAILED``, plus the acted bit); same shape.
+        code_seen: the codes citizens count actives and cops in: ``code`` itself for
+            the sequential update, a copy taken at the start of the step for the
+            synchronous-activation twin.
+        pos: cell index per agent; shape ``(n_agents,)``.
+        jail: remaining jail term per agent, in steps; same shape.
+        grievance: per agent, in [0, 1]; same shape.
+        risk: risk aversion per agent, in [0, 1]; same shape.
+        synchronous: whether ``code_seen`` is a snapshot (the twin) rather than ``code``.
+    """
+
+    cell_agent: NDArray[np.int32]
+    code: NDArray[np.uint8]
+    code_seen: NDArray[np.uint8]
+    pos: NDArray[np.int64]
+    jail: NDArray[np.int32]
+    grievance: NDArray[np.float32]
+    risk: NDArray[np.float32]
+    synchronous: bool
+
+
+class Rules(NamedTuple):
+    """The constants of the step rules (see ``step_tiles``); Epstein's model by default.
+
+    A new rule parameter is one field here, with its default, read in ``_run_tile``;
+    every caller passes the whole tuple, so nothing else changes.
+
+    Attributes:
+        k: arrest-probability constant ``k``.
+        threshold: activation threshold ``T``.
+        max_jail: longest ordinary jail term ``J``, in steps.
+        social_weight: weight ``w`` of the share of active citizens in view.
+        severity: severity ``s`` multiplying the perceived cost of arrest.
+        long_jail_p: probability that an arrest brings the long term instead.
+        long_jail: the long term, in steps.
+        movement: whether agents move after acting.
+        perceived_police: police ``c0`` a citizen presumes present beyond those in view.
+        arrest_p: probability that a cop who sees actives detains one this step.
+        round_ratio: round ``(C + c0) / A`` half to even, as Epstein's model does.
+    """
+
+    k: float
+    threshold: float
+    max_jail: int
+    social_weight: float = 0.0
+    severity: float = 1.0
+    long_jail_p: float = 0.0
+    long_jail: int = 0
+    movement: bool = True
+    perceived_police: float = 0.0
+    arrest_p: float = 1.0
+    round_ratio: bool = True
+
+    def typed(self) -> Rules:
+        """The same rules with every field cast to its declared type.
+
+        The compiled kernel is specialised on the types of its arguments: an ``int``
+        where a ``float`` is declared would compile (and cache) a second variant.
+        """
+        return Rules(*(t(v) for t, v in zip(_RULE_TYPES, self, strict=True)))
+
+
+# The declared type of each field of ``Rules``, in order (read once, from the class).
+_RULE_TYPES = tuple(get_type_hints(Rules)[name] for name in Rules._fields)
+
+
+def geometry(height: int, width: int, vision: int, tile: int | None) -> Geometry:
+    """The geometry of a ``height x width`` torus seen with radius ``vision``.
+
+    Args:
+        height: rows, in cells.
+        width: columns, in cells.
+        vision: vision radius, in cells.
+        tile: target tile side (``tile_layout``), ``None`` for one tile.
+
+    Returns:
+        the geometry; raises ``ValueError`` when the neighbourhood wraps around.
+    """
+    if 2 * vision + 1 > min(height, width):
+        raise ValueError(
+            f"vision {vision} wraps around a {height}x{width} torus; "
+            f"each side needs at least {2 * vision + 1} cells"
+        )
+    dy, dx = diamond_offsets(vision)
+    tiles, colour_start = tile_layout(height, width, vision, tile)
+    return Geometry(
+        height=height,
+        width=width,
+        radius=vision,
+        dy=dy,
+        dx=dx,
+        flat=dy * width + dx,
+        wrap_y=np.arange(-vision, height + vision, dtype=np.int64) % height,
+        wrap_x=np.arange(-vision, width + vision, dtype=np.int64) % width,
+        tiles=tiles,
+        colour_start=colour_start,
+    )
+
+
 @nb.njit(inline="always")
-def _neighbour(
-    o: int,
-    cell: int,
-    y: int,
-    x: int,
-    inner: bool,
-    flat: NDArray[np.int64],
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    wrap_y: NDArray[np.int64],
-    wrap_x: NDArray[np.int64],
-    radius: int,
-    width: int,
-) -> int:
+def _neighbour(o: int, cell: int, y: int, x: int, inner: bool, g: Geometry) -> int:
     """Cell index of neighbour ``o``: a fixed offset away from the torus seam, else wrapped."""
     if inner:
-        return cell + flat[o]
-    return wrap_y[y + dy[o] + radius] * width + wrap_x[x + dx[o] + radius]
+        return cell + g.flat[o]
+    r = g.radius
+    return g.wrap_y[y + g.dy[o] + r] * g.width + g.wrap_x[x + g.dx[o] + r]
 
 
 @nb.njit(inline="always")
@@ -190,13 +317,7 @@ def _pick(
     y: int,
     x: int,
     inner: bool,
-    flat: NDArray[np.int64],
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    wrap_y: NDArray[np.int64],
-    wrap_x: NDArray[np.int64],
-    radius: int,
-    width: int,
+    g: Geometry,
 ) -> int:
     """A uniformly chosen neighbour whose code is ``want``, or -1 when there is none.
 
@@ -204,24 +325,24 @@ def _pick(
     neighbour, keep it if it matches) is exact; when matches are rare or the draws keep
     failing, a scan for the u-th match takes over, which is exact as well.
     """
-    n = flat.shape[0]
+    n = g.flat.shape[0]
     s = _mix(s ^ _GOLDEN)  # a substream: the caller advances its own stream once
     if count < 0 or count * 8 >= n:
         for _ in range(4 * n if count < 0 else 1 << 30):
             s, o = _below(s, n)
-            c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+            c = _neighbour(o, cell, y, x, inner, g)
             if (code[c] & KIND) == want:
                 return c
         count = 0
         for o in range(n):
-            c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+            c = _neighbour(o, cell, y, x, inner, g)
             if (code[c] & KIND) == want:
                 count += 1
         if count == 0:
             return -1
     s, u = _below(s, count)
     for o in range(n):
-        c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+        c = _neighbour(o, cell, y, x, inner, g)
         if (code[c] & KIND) == want:
             if u == 0:
                 return c
@@ -239,42 +360,21 @@ def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
 
 
 @nb.njit(cache=True)
-def _run_tile(
-    t: int,
-    width: int,
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    flat: NDArray[np.int64],
-    wrap_y: NDArray[np.int64],
-    wrap_x: NDArray[np.int64],
-    radius: int,
-    cell_agent: NDArray[np.int32],
-    code: NDArray[np.uint8],
-    code_seen: NDArray[np.uint8],
-    pos: NDArray[np.int64],
-    jail: NDArray[np.int32],
-    grievance: NDArray[np.float32],
-    risk: NDArray[np.float32],
-    tiles: NDArray[np.int64],
-    step_no: int,
-    seed: np.uint64,
-    k: float,
-    threshold: float,
-    social_weight: float,
-    severity: float,
-    max_jail: int,
-    long_jail_p: float,
-    long_jail: int,
-    movement: bool,
-    synchronous: bool,
-    perceived_police: float,
-    arrest_p: float,
-    round_ratio: bool,
-) -> int:
+def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: np.uint64) -> int:
     """Let every agent of tile ``t`` act once, in random order; return its arrests."""
-    height = wrap_y.shape[0] - 2 * radius
-    n_off = dy.shape[0]
-    y0, y1, x0, x1 = tiles[t, 0], tiles[t, 1], tiles[t, 2], tiles[t, 3]
+    width = g.width
+    height = g.height
+    radius = g.radius
+    code = a.code
+    code_seen = a.code_seen
+    cell_agent = a.cell_agent
+    jail = a.jail
+    grievance = a.grievance
+    risk = a.risk
+    social_weight = rules.social_weight
+    threshold = rules.threshold
+    n_off = g.dy.shape[0]
+    y0, y1, x0, x1 = g.tiles[t, 0], g.tiles[t, 1], g.tiles[t, 2], g.tiles[t, 3]
     tw = x1 - x0
     n = (y1 - y0) * tw
     tag = ACTED if step_no % 2 == 0 else 0
@@ -310,9 +410,9 @@ def _run_tile(
         # An agent that moved in during this step has acted already.
         if kind == EMPTY or (here & ACTED) == tag:
             continue
-        a = cell_agent[cell]
-        if kind == JAILED and jail[a] > 0:
-            jail[a] -= 1
+        ag = cell_agent[cell]
+        if kind == JAILED and jail[ag] > 0:
+            jail[ag] -= 1
             code[cell] = JAILED | tag
             continue
         if tile_inner:
@@ -321,7 +421,7 @@ def _run_tile(
             y = cell // width
             x = cell % width
             inner = radius <= y < height - radius and radius <= x < width - radius
-        if kind != COP and grievance[a] + max(social_weight, 0.0) <= threshold:
+        if kind != COP and grievance[ag] + max(social_weight, 0.0) <= threshold:
             # This citizen cannot be active whatever it sees (its net is at most its
             # grievance plus the social term), so it skips the scan; the result is the
             # same, and at low grievance most citizens are such.
@@ -330,15 +430,11 @@ def _run_tile(
         else:
             acc = 0
             for o in range(n_off):
-                c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
-                acc += packed[code_seen[c]]
-            if synchronous:
+                acc += packed[code_seen[_neighbour(o, cell, y, x, inner, g)]]
+            if a.synchronous:
                 live = 0
                 for o in range(n_off):
-                    c = _neighbour(
-                        o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width
-                    )
-                    live += packed[code[c]]
+                    live += packed[code[_neighbour(o, cell, y, x, inner, g)]]
             else:
                 live = acc
             cops = acc & 255
@@ -352,144 +448,50 @@ def _run_tile(
                 # active citizens detains one with probability arrest_p (1 in
                 # Epstein's model; below 1 where detention capacity is the limit).
                 detain = live_actives > 0
-                if detain and arrest_p < 1.0:
+                if detain and rules.arrest_p < 1.0:
                     s, w = _uniform(s)
-                    detain = w < arrest_p
+                    detain = w < rules.arrest_p
                 if detain:
-                    c = _pick(
-                        s,
-                        ACTIVE,
-                        live_actives,
-                        code,
-                        cell,
-                        y,
-                        x,
-                        inner,
-                        flat,
-                        dy,
-                        dx,
-                        wrap_y,
-                        wrap_x,
-                        radius,
-                        width,
-                    )
+                    c = _pick(s, ACTIVE, live_actives, code, cell, y, x, inner, g)
                     s = _advance(s)
                     b = cell_agent[c]
                     s, v = _uniform(s)
-                    if v < long_jail_p:
-                        jail[b] = long_jail
+                    if v < rules.long_jail_p:
+                        jail[b] = rules.long_jail
                     else:
-                        s, jt = _below(s, max_jail + 1)
+                        s, jt = _below(s, rules.max_jail + 1)
                         jail[b] = jt
                     # The arrested keeps its acted flag: if its turn is still to come,
                     # it will serve its first day then.
                     code[c] = JAILED | (code[c] & ACTED)
                     made += 1
             else:
-                ratio = (cops + perceived_police) / (actives + 1.0)
-                p_arrest = 1.0 - np.exp(-k * (np.rint(ratio) if round_ratio else ratio))
+                ratio = (cops + rules.perceived_police) / (actives + 1.0)
+                p_arrest = 1.0 - np.exp(-rules.k * (np.rint(ratio) if rules.round_ratio else ratio))
                 share = actives / citizens if citizens > 0 else 0.0
-                net = grievance[a] + social_weight * share - risk[a] * severity * p_arrest
+                net = grievance[ag] + social_weight * share - risk[ag] * rules.severity * p_arrest
                 code[cell] = (ACTIVE if net > threshold else QUIET) | tag
-        if movement and empties != 0:
-            c = _pick(
-                s,
-                EMPTY,
-                empties,
-                code,
-                cell,
-                y,
-                x,
-                inner,
-                flat,
-                dy,
-                dx,
-                wrap_y,
-                wrap_x,
-                radius,
-                width,
-            )
+        if rules.movement and empties != 0:
+            c = _pick(s, EMPTY, empties, code, cell, y, x, inner, g)
             s = _advance(s)
             if c >= 0:
-                cell_agent[c] = a
+                cell_agent[c] = ag
                 cell_agent[cell] = -1
                 code[c] = code[cell]
                 code[cell] = EMPTY
-                pos[a] = c
+                a.pos[ag] = c
     return made
 
 
 def _make_driver(parallel: bool):  # type: ignore[no-untyped-def]
-    def drive(
-        width,
-        dy,
-        dx,
-        flat,
-        wrap_y,
-        wrap_x,
-        radius,
-        cell_agent,
-        code,
-        code_seen,
-        pos,
-        jail,
-        grievance,
-        risk,
-        tiles,
-        colour_start,
-        step_no,
-        seed,
-        k,
-        threshold,
-        social_weight,
-        severity,
-        max_jail,
-        long_jail_p,
-        long_jail,
-        movement,
-        synchronous,
-        perceived_police,
-        arrest_p,
-        round_ratio,
-    ):
+    def drive(g, a, rules, step_no, seed):
         total = 0
-        for colour in range(colour_start.shape[0] - 1):
-            lo = colour_start[colour]
-            hi = colour_start[colour + 1]
+        for colour in range(g.colour_start.shape[0] - 1):
+            lo = g.colour_start[colour]
+            hi = g.colour_start[colour + 1]
             made = np.zeros(hi - lo, dtype=np.int64)
             for ti in nb.prange(hi - lo):
-                made[ti] = _run_tile(
-                    lo + ti,
-                    width,
-                    dy,
-                    dx,
-                    flat,
-                    wrap_y,
-                    wrap_x,
-                    radius,
-                    cell_agent,
-                    code,
-                    code_seen,
-                    pos,
-                    jail,
-                    grievance,
-                    risk,
-                    tiles,
-                    step_no,
-                    seed,
-                    k,
-                    threshold,
-                    social_weight,
-                    severity,
-                    max_jail,
-                    long_jail_p,
-                    long_jail,
-                    movement,
-                    synchronous,
-                    perceived_police,
-                    arrest_p,
-                    round_ratio,
-                )
+                made[ti] = _run_tile(lo + ti, g, a, rules, step_no, seed)
             total += made.sum()
         return total
 
@@ -509,34 +511,7 @@ _drive_serial = _make_driver(False)
 _drive_parallel = _make_driver(True)
 
 
-def step_tiles(
-    height: int,
-    width: int,
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    cell_agent: NDArray[np.int32],
-    code: NDArray[np.uint8],
-    code_seen: NDArray[np.uint8],
-    pos: NDArray[np.int64],
-    jail: NDArray[np.int32],
-    grievance: NDArray[np.float32],
-    risk: NDArray[np.float32],
-    tiles: NDArray[np.int64],
-    colour_start: NDArray[np.int64],
-    step_no: int,
-    seed: int,
-    k: float,
-    threshold: float,
-    social_weight: float,
-    severity: float,
-    max_jail: int,
-    long_jail_p: float,
-    long_jail: int,
-    movement: bool,
-    perceived_police: float = 0.0,
-    arrest_p: float = 1.0,
-    round_ratio: bool = True,
-) -> int:
+def step_tiles(g: Geometry, a: Agents, rules: Rules, step_no: int, seed: int) -> int:
     """Advance the lattice by one step in place; return the number of arrests.
 
     Citizen rule (Epstein 2002, as in Mesa): with ``C`` cops and ``A`` active citizens
@@ -555,58 +530,15 @@ def step_tiles(
     uniformly chosen empty cell in vision.
 
     Args:
-        height: rows of the torus.
-        width: columns of the torus.
-        dy: row offsets of the neighbourhood (``diamond_offsets``).
-        dx: column offsets, same shape.
-        code: live cell codes; moves and arrests write here.
-        code_seen: the codes citizens count actives and cops in: ``code`` itself for
-            the sequential update, a copy taken at the start of the step for the
-            synchronous-activation twin.
+        g: the geometry (``geometry``); one tile runs serially, several in parallel.
+        a: the state arrays, changed in place.
+        rules: the rule constants (cast with ``Rules.typed``).
         step_no: the step's number; its parity is the tag of the acted bit.
-        tiles: from ``tile_layout``; one tile runs serially, several in parallel.
         seed: the run's kernel seed; each tile's stream is keyed by it, the step and
             the tile index.
 
     Returns:
         arrests made during the step.
     """
-    radius = int(np.max(np.abs(dy) + np.abs(dx)))
-    flat = dy * width + dx
-    wrap_y = np.arange(-radius, height + radius, dtype=np.int64) % height
-    wrap_x = np.arange(-radius, width + radius, dtype=np.int64) % width
-    drive = _drive_serial if tiles.shape[0] == 1 else _drive_parallel
-    return int(
-        drive(
-            width,
-            dy,
-            dx,
-            flat,
-            wrap_y,
-            wrap_x,
-            radius,
-            cell_agent,
-            code,
-            code_seen,
-            pos,
-            jail,
-            grievance,
-            risk,
-            tiles,
-            colour_start,
-            step_no,
-            np.uint64(seed),
-            k,
-            threshold,
-            social_weight,
-            severity,
-            max_jail,
-            long_jail_p,
-            long_jail,
-            movement,
-            code_seen is not code,
-            float(perceived_police),
-            float(arrest_p),
-            bool(round_ratio),
-        )
-    )
+    drive = _drive_serial if g.tiles.shape[0] == 1 else _drive_parallel
+    return int(drive(g, a, rules.typed(), step_no, np.uint64(seed)))

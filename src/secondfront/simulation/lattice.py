@@ -19,10 +19,12 @@ from secondfront.simulation.kernel import (
     EMPTY,
     JAILED,
     QUIET,
+    Agents,
+    Geometry,
+    Rules,
     count_codes,
-    diamond_offsets,
+    geometry,
     step_tiles,
-    tile_layout,
 )
 
 __all__ = ["Lattice", "populate"]
@@ -63,72 +65,40 @@ class Lattice:
     tile: int | None = None
     synchronous: bool = False
     steps_done: int = 0
-    _tiles: NDArray[np.int64] = field(init=False)
-    _colours: NDArray[np.int64] = field(init=False)
-    _dy: NDArray[np.int64] = field(init=False)
-    _dx: NDArray[np.int64] = field(init=False)
+    _geometry: Geometry = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._tiles, self._colours = tile_layout(self.height, self.width, self.vision, self.tile)
-        self._dy, self._dx = diamond_offsets(self.vision)
-        if 2 * self.vision + 1 > min(self.height, self.width):
-            raise ValueError(
-                f"vision {self.vision} wraps around a {self.height}x{self.width} torus; "
-                f"each side needs at least {2 * self.vision + 1} cells"
-            )
+        self._geometry = geometry(self.height, self.width, self.vision, self.tile)
 
     @property
     def n_citizens(self) -> int:
         """Number of citizens (agents that are not cops)."""
         return int(self.pos.shape[0] - np.count_nonzero(self.is_cop))
 
-    def step(
-        self,
-        *,
-        k: float,
-        threshold: float,
-        max_jail: int,
-        social_weight: float = 0.0,
-        severity: float = 1.0,
-        long_jail_p: float = 0.0,
-        long_jail: int = 0,
-        movement: bool = True,
-        perceived_police: float = 0.0,
-        arrest_p: float = 1.0,
-        round_ratio: bool = True,
-    ) -> int:
-        """Advance one step (see ``kernel.step_tiles`` for the rules); return arrests."""
-        seen = self.code.copy() if self.synchronous else self.code
-        arrests = step_tiles(
-            self.height,
-            self.width,
-            self._dy,
-            self._dx,
-            self.cell_agent,
-            self.code,
-            seen,
-            self.pos,
-            self.jail,
-            self.grievance,
-            self.risk,
-            self._tiles,
-            self._colours,
-            self.steps_done,
-            self.kernel_seed,
-            float(k),
-            float(threshold),
-            float(social_weight),
-            float(severity),
-            int(max_jail),
-            float(long_jail_p),
-            int(long_jail),
-            bool(movement),
-            perceived_police,
-            arrest_p,
-            round_ratio,
+    def step(self, rules: Rules | None = None, **kwargs: float | int | bool) -> int:
+        """Advance one step (see ``kernel.step_tiles`` for the rules); return arrests.
+
+        Args:
+            rules: the rule constants; or give them as keywords (``k=2.3,
+                threshold=0.1, max_jail=30``, the other fields of ``Rules`` default).
+        """
+        if rules is None:
+            rules = Rules(**kwargs)  # type: ignore[arg-type]
+        elif kwargs:
+            raise TypeError("give the rules as a Rules tuple or as keywords, not both")
+        agents = Agents(
+            cell_agent=self.cell_agent,
+            code=self.code,
+            code_seen=self.code.copy() if self.synchronous else self.code,
+            pos=self.pos,
+            jail=self.jail,
+            grievance=self.grievance,
+            risk=self.risk,
+            synchronous=self.synchronous,
         )
+        arrests = step_tiles(self._geometry, agents, rules, self.steps_done, self.kernel_seed)
         self.steps_done += 1
-        return int(arrests)
+        return arrests
 
     def fork(self, kernel_seed: int, *, synchronous: bool | None = None) -> Lattice:
         """An independent copy of this state whose future draws come from ``kernel_seed``.
