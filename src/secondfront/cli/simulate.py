@@ -1,8 +1,8 @@
 """``secondfront simulate``: agent-based ensembles of the Epstein and Belarus models.
 
 A thin shell over ``secondfront.simulation``: parse, run the ensemble (local
-processes, or a Dask cluster with ``--scheduler``), print. ``--calibrate VAR`` writes a
-copy of the flagship spec with that variable's table simulated.
+processes, or a Dask cluster with ``--scheduler``), print. ``--calibrate VAR`` is a
+hidden, deprecated alias of ``secondfront calibrate VAR``.
 """
 
 from __future__ import annotations
@@ -56,20 +56,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         calibrate: Annotated[
             str | None,
-            typer.Option(
-                help="Simulate this flagship variable's table into a copy of the spec "
-                "(mass_mobilisation or logistics_disruption)."
-            ),
+            typer.Option(hidden=True, help="Deprecated: use secondfront calibrate VAR."),
         ] = None,
         spec: Annotated[
-            str, typer.Option(help="With --calibrate: the spec to copy (name or path).")
+            str, typer.Option(hidden=True, help="With --calibrate: the spec to copy.")
         ] = "belarus-second-front",
         output: Annotated[
-            Path | None, typer.Option("-o", "--output", help="With --calibrate: the copy.")
+            Path | None, typer.Option("-o", "--output", hidden=True, help="With --calibrate.")
         ] = None,
     ) -> None:
         """Simulate society under a second front: weekly bands over an ensemble of runs."""
-        from secondfront.model.formats import resolve_model
         from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
         if runs < 1:
@@ -83,38 +79,33 @@ def register(app: typer.Typer) -> None:
             MofNCompleteColumn(),
             console=err,
             transient=True,
-            disable=not err.is_terminal,
+            disable=as_json or not err.is_terminal,
         )
         if calibrate is not None:
-            from secondfront.simulation.calibrate import calibrate_spec
+            # Deprecated alias of ``secondfront calibrate VAR``, kept for old scripts.
+            from secondfront.cli.calibrate import run_calibration
 
             if output is None:
                 raise UsageError(
                     "--calibrate needs -o/--output: the original spec is never changed"
                 )
-            with progress:
-                task = progress.add_task(f"calibrating {calibrate}", total=None)
-                result = calibrate_spec(
-                    resolve_model(spec),
-                    calibrate,
-                    output,
-                    runs=runs,
-                    seed=seed,
-                    agents=agents or 20_000,
-                    steps=steps or 56,
-                    scheduler=scheduler,
-                    workers=workers,
-                    params_path=params_path,
-                    progress=lambda: progress.advance(task),
-                )
-            if as_json:
-                _emit_json(result)
-            else:
-                out.print(
-                    f"wrote {result['output']} (ok: passes secondfront check)", highlight=False
-                )
-                for row in result["rows"]:
-                    out.print(f"  {row['given']}: {row['p']}", highlight=False)
+            err.print(
+                f"note: simulate --calibrate is deprecated; use secondfront calibrate {calibrate}",
+                highlight=False,
+            )
+            run_calibration(
+                calibrate,
+                spec=spec,
+                output=output,
+                runs=runs,
+                seed=seed,
+                agents=agents or 20_000,
+                steps=steps or 56,
+                scheduler=scheduler,
+                workers=workers,
+                params=params,
+                as_json=as_json,
+            )
             return
         if model not in ("epstein", "belarus"):
             raise UsageError(f"unknown model {model!r}; models: epstein, belarus")
