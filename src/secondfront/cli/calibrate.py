@@ -28,6 +28,7 @@ def run_calibration(
     workers: int | None,
     params: Path | None,
     as_json: bool,
+    memory_limit: str | None = None,
 ) -> None:
     """Calibrate, showing progress, and print the result (shared with the old alias)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,6 +36,7 @@ def run_calibration(
     from secondfront.cli.app import _emit_json, err, out
     from secondfront.errors import UsageError
     from secondfront.model.formats import resolve_model
+    from secondfront.simulation.budget import parse_size
     from secondfront.simulation.calibrate import calibrate_spec, calibration_runs
 
     if output is None:
@@ -67,6 +69,7 @@ def run_calibration(
             workers=workers,
             params_path=str(params) if params is not None else None,
             progress=lambda: progress.advance(task),
+            memory_limit=parse_size(memory_limit) if memory_limit else None,
         )
     for warning in result["warnings"]:
         err.print(f"warning: {warning}", markup=False, highlight=False)
@@ -123,6 +126,10 @@ def register(app: typer.Typer) -> None:
         params: Annotated[
             Path | None, typer.Option(help="Society parameters file (default: shipped).")
         ] = None,
+        memory_limit: Annotated[
+            str | None,
+            typer.Option(help="Memory the runs may use, e.g. 64GB (default: this machine's)."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Simulate a variable's table (all rows in parallel) into a checked copy of a spec."""
@@ -138,4 +145,5 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             params=params,
             as_json=as_json,
+            memory_limit=memory_limit,
         )

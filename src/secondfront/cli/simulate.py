@@ -54,6 +54,13 @@ def register(app: typer.Typer) -> None:
         params: Annotated[
             Path | None, typer.Option(help="Society parameters file (default: shipped).")
         ] = None,
+        memory_limit: Annotated[
+            str | None,
+            typer.Option(
+                help="Memory the ensemble may use, e.g. 64GB (default: this machine's); "
+                "larger ensembles are refused before they start."
+            ),
+        ] = None,
         calibrate: Annotated[
             str | None,
             typer.Option(hidden=True, help="Deprecated: use secondfront calibrate VAR."),
@@ -66,6 +73,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Simulate society under a second front: weekly bands over an ensemble of runs."""
+        from secondfront.simulation.budget import parse_size
         from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
         if runs < 1:
@@ -105,6 +113,7 @@ def register(app: typer.Typer) -> None:
                 workers=workers,
                 params=params,
                 as_json=as_json,
+                memory_limit=memory_limit,
             )
             return
         if model not in ("epstein", "belarus"):
@@ -118,7 +127,11 @@ def register(app: typer.Typer) -> None:
         with progress:
             task = progress.add_task(f"{model} x {runs}", total=runs)
             ensemble = run_ensemble(
-                specs, scheduler=scheduler, workers=workers, progress=lambda: progress.advance(task)
+                specs,
+                scheduler=scheduler,
+                workers=workers,
+                progress=lambda: progress.advance(task),
+                memory_limit=parse_size(memory_limit) if memory_limit else None,
             )
         data = ensemble.as_json()
         if plot is not None:

@@ -192,6 +192,7 @@ def calibrate_spec(
     workers: int | None = None,
     params_path: str | None = None,
     progress: Callable[[], None] | None = None,
+    memory_limit: int | None = None,
 ) -> dict[str, Any]:
     """Simulate a variable's table and write a checked copy of the spec.
 
@@ -207,6 +208,7 @@ def calibrate_spec(
         workers: local processes.
         params_path: society parameters file.
         progress: called once per finished run (``runs`` times per parent row).
+        memory_limit: bytes the runs may use (``run_ensemble``).
 
     Returns:
         ``{"variable", "output", "runs", "seed", "rows": [{"given", "p", "se",
@@ -251,7 +253,13 @@ def calibrate_spec(
                     tuple(sorted(overrides.items())),
                 )
             )
-    result = run_ensemble(specs, scheduler=scheduler, workers=workers, progress=progress)
+    result = run_ensemble(
+        specs,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        memory_limit=memory_limit,
+    )
     rows = []
     ses: list[list[float]] = []
     for i, given in enumerate(combos):
