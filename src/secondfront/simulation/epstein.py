@@ -183,11 +183,9 @@ def continue_epstein(lattice: Lattice, params: EpsteinParams, steps: int) -> Eps
     series = np.zeros((4, steps + 1), dtype=np.int64)
     c = lattice.counts()
     series[:3, 0] = c["active"], c["quiet"], c["jailed"]
-    rules = params.rules()
-    for t in range(1, steps + 1):
-        series[3, t] = lattice.step(rules)
-        c = lattice.counts()
-        series[:3, t] = c["active"], c["quiet"], c["jailed"]
+    ran = lattice.run(params.rules(), steps)  # arrests, active, quiet, jailed
+    series[3, 1:] = ran[0]
+    series[:3, 1:] = ran[1:]
     n_cops = int(np.count_nonzero(lattice.is_cop))
     active, quiet, jailed, arrests = series
     return EpsteinRun(active, quiet, jailed, arrests, lattice.n_citizens, n_cops)

@@ -24,10 +24,13 @@ from secondfront.simulation.kernel import (
     Rules,
     count_codes,
     geometry,
-    step_tiles,
+    run_steps,
 )
 
-__all__ = ["Lattice", "populate"]
+__all__ = ["STRIPS_UP_TO", "Lattice", "populate"]
+
+# Largest tile, in cells, whose neighbourhoods are counted with strip sums by default.
+STRIPS_UP_TO = 32_768
 
 
 @dataclass
@@ -49,6 +52,12 @@ class Lattice:
         tile: target tile side in cells, or ``None`` for Mesa's exact global order.
         synchronous: citizens decide on a snapshot of the step's start (the naive twin).
         steps_done: steps taken so far.
+        incremental: count neighbourhoods from strip sums kept up to date as agents act
+            (``kernel._window``) rather than by scanning them; the runs are identical.
+            ``None`` chooses: strips when every tile has at most ``STRIPS_UP_TO``
+            cells, so that a tile's codes and strips stay in the core's cache; beyond
+            that the strips' extra memory traffic costs more than the reads they save.
+            The synchronous twin always scans.
     """
 
     height: int
@@ -65,10 +74,19 @@ class Lattice:
     tile: int | None = None
     synchronous: bool = False
     steps_done: int = 0
+    incremental: bool | None = None
     _geometry: Geometry = field(init=False, repr=False)
+    _strips: NDArray[np.int64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._geometry = geometry(self.height, self.width, self.vision, self.tile)
+        if self.incremental is None:
+            t = self._geometry.tiles
+            largest = int(np.max((t[:, 1] - t[:, 0]) * (t[:, 3] - t[:, 2])))
+            self.incremental = largest <= STRIPS_UP_TO
+        # Filled at the start of every step, so a lattice whose codes were changed
+        # from outside (a state copied from Mesa) needs no care.
+        self._strips = np.empty(0, dtype=np.int64)
 
     @property
     def n_citizens(self) -> int:
@@ -86,21 +104,47 @@ class Lattice:
             rules = Rules(**kwargs)  # type: ignore[arg-type]
         elif kwargs:
             raise TypeError("give the rules as a Rules tuple or as keywords, not both")
-        agents = Agents(
-            cell_agent=self.cell_agent,
-            code=self.code,
-            code_seen=self.code.copy() if self.synchronous else self.code,
-            pos=self.pos,
-            jail=self.jail,
-            grievance=self.grievance,
-            risk=self.risk,
-            synchronous=self.synchronous,
-        )
-        arrests = step_tiles(self._geometry, agents, rules, self.steps_done, self.kernel_seed)
-        self.steps_done += 1
-        return arrests
+        return int(self.run(rules, 1)[0, 0])
 
-    def fork(self, kernel_seed: int, *, synchronous: bool | None = None) -> Lattice:
+    def run(self, rules: Rules, steps: int) -> NDArray[np.int64]:
+        """Advance ``steps`` steps in one compiled call (``kernel.run_steps``).
+
+        Returns:
+            shape ``(4, steps)``: arrests during each step, then active, quiet and
+            jailed citizens after it.
+        """
+        use_strips = bool(self.incremental) and not self.synchronous
+        if use_strips and self._strips.shape[0] != self.code.shape[0]:
+            self._strips = np.empty(self.code.shape[0], dtype=np.int64)
+        # The twin decides on the state at the start of each step, so it steps one at a
+        # time to take that snapshot.
+        series = []
+        for chunk in [1] * steps if self.synchronous else [steps]:
+            agents = Agents(
+                cell_agent=self.cell_agent,
+                code=self.code,
+                code_seen=self.code.copy() if self.synchronous else self.code,
+                pos=self.pos,
+                jail=self.jail,
+                grievance=self.grievance,
+                risk=self.risk,
+                synchronous=self.synchronous,
+                strips=self._strips,
+                use_strips=use_strips,
+            )
+            series.append(
+                run_steps(self._geometry, agents, rules, self.steps_done, chunk, self.kernel_seed)
+            )
+            self.steps_done += chunk
+        return np.concatenate(series, axis=1)
+
+    def fork(
+        self,
+        kernel_seed: int,
+        *,
+        synchronous: bool | None = None,
+        incremental: bool | None = None,
+    ) -> Lattice:
         """An independent copy of this state whose future draws come from ``kernel_seed``.
 
         The copy keeps ``steps_done`` (the parity of the acted bit in ``code`` depends on
@@ -110,6 +154,7 @@ class Lattice:
         Args:
             kernel_seed: key of the copy's random streams.
             synchronous: the copy's update mode; ``None`` keeps this lattice's.
+            incremental: the copy's way of counting; ``None`` keeps this lattice's.
 
         Returns:
             the copy, sharing no array with this lattice.
@@ -129,6 +174,7 @@ class Lattice:
             tile=self.tile,
             synchronous=self.synchronous if synchronous is None else synchronous,
             steps_done=self.steps_done,
+            incremental=self.incremental if incremental is None else incremental,
         )
 
     def counts(self) -> dict[str, int]:
@@ -139,7 +185,7 @@ class Lattice:
     def nbytes(self) -> int:
         """Bytes held by the state arrays."""
         arrays: tuple[np.ndarray, ...] = (self.cell_agent, self.code, self.pos, self.is_cop)
-        arrays += (self.jail, self.grievance, self.risk)
+        arrays += (self.jail, self.grievance, self.risk, self._strips)
         return sum(a.nbytes for a in arrays)
 
 
