@@ -225,16 +225,17 @@ def populate(
             f"citizen density {citizen_density} + cop density {cop_density} must lie in [0, 1]"
         )
     n_cells = height * width
+    # One byte per cell from the start (a nested np.where would hold two int64 arrays
+    # per cell at the peak); the comparisons are the same, so the layout is too.
     u = rng.random(n_cells, dtype=np.float32)
-    kind = np.where(
-        u < citizen_density, QUIET, np.where(u < citizen_density + cop_density, COP, EMPTY)
-    )
+    code = np.full(n_cells, EMPTY, dtype=np.uint8)
+    code[u < citizen_density + cop_density] = COP
+    code[u < citizen_density] = QUIET
     del u
-    occupied = np.flatnonzero(kind != EMPTY)
+    occupied = np.flatnonzero(code != EMPTY)
     n = occupied.shape[0]
     cell_agent = np.full(n_cells, -1, dtype=np.int32)
     cell_agent[occupied] = np.arange(n, dtype=np.int32)
-    code = kind.astype(np.uint8)
     is_cop = code[occupied] == COP
     u1 = rng.random(n)
     u2 = rng.random(n)
@@ -246,7 +247,7 @@ def populate(
         vision=vision,
         cell_agent=cell_agent,
         code=code,
-        pos=occupied.astype(np.int64),
+        pos=occupied,
         is_cop=is_cop,
         jail=np.zeros(n, dtype=np.int32),
         grievance=np.zeros(n, dtype=np.float32),
