@@ -49,7 +49,11 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Dask scheduler address; default: local processes.")
         ] = None,
         workers: Annotated[
-            int | None, typer.Option(help="Local processes (default: the cores).")
+            int | None,
+            typer.Option(
+                help="Local processes (default: the cores); runs of 250,000 agents or more "
+                "run one at a time, each on every core."
+            ),
         ] = None,
         params: Annotated[
             Path | None, typer.Option(help="Society parameters file (default: shipped).")
