@@ -223,12 +223,14 @@ def test_calibrate_unknown_variable_lists_the_available() -> None:
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_benchmark_quick_mode_runs(tmp_path: Path) -> None:
+    """Every simulation row of the benchmark runs at tiny size and prints its load."""
     pytest.importorskip("mesa")
     out = tmp_path / "bench.json"
     done = subprocess.run(
         [
             sys.executable,
             str(ROOT / "benchmarks" / "bench_simulation.py"),
+            "all",
             "--quick",
             "--json",
             str(out),
@@ -236,9 +238,18 @@ def test_benchmark_quick_mode_runs(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=300,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
+    assert "load average before" in done.stdout and "x cpu" in done.stdout
     data = json.loads(out.read_text())
-    assert {r["impl"] for r in data["rows"]} >= {"mesa", "secondfront (1 tile, 1 core)"}
-    assert all(r["agent_steps_per_s"] > 0 for r in data["rows"])
+    rows = data["epstein"]["rows"]
+    impls = {r["impl"] for r in rows}
+    assert "mesa" in impls and "secondfront simulate (1 core)" in impls
+    assert {"kernel, scan, 1 tile", "kernel, strips, 1 tile"} <= impls
+    assert all(
+        r["rate"] > 0 and r["ratio_to_mesa"] > 0 and r["cpu_ratio_to_mesa"] > 0 for r in rows
+    )
+    assert data["belarus"]["days"] == 3 and data["belarus"]["s_per_day"] > 0
+    assert data["belarus"]["peak_rss_mb"] > 0
+    assert data["calibrate"]["ticks"] == data["calibrate"]["rows"] == 36

@@ -14,6 +14,7 @@ import typer
 
 from secondfront.cli import (
     argument,
+    calibrate,
     evidence,
     forecast,
     learning,
@@ -40,6 +41,7 @@ COMMAND_MODULES = (
     uncertainty,
     workbench,
     simulate,
+    calibrate,
     learning,
     update,
     argument,

@@ -1,8 +1,8 @@
 """``secondfront simulate``: agent-based ensembles of the Epstein and Belarus models.
 
 A thin shell over ``secondfront.simulation``: parse, run the ensemble (local
-processes, or a Dask cluster with ``--scheduler``), print. ``--calibrate VAR`` writes a
-copy of the flagship spec with that variable's table simulated.
+processes, or a Dask cluster with ``--scheduler``), print. ``--calibrate VAR`` is a
+hidden, deprecated alias of ``secondfront calibrate VAR``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
-    from secondfront.cli.app import _emit_json, err, out, user_errors
+    from secondfront.cli.options import emit_json as _emit_json
+    from secondfront.cli.options import err, out, user_errors
     from secondfront.errors import UsageError
 
     @app.command()
@@ -49,27 +50,35 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Dask scheduler address; default: local processes.")
         ] = None,
         workers: Annotated[
-            int | None, typer.Option(help="Local processes (default: the cores).")
+            int | None,
+            typer.Option(
+                help="Local processes (default: the cores); runs of 250,000 agents or more "
+                "run one at a time, each on every core."
+            ),
         ] = None,
         params: Annotated[
             Path | None, typer.Option(help="Society parameters file (default: shipped).")
         ] = None,
-        calibrate: Annotated[
+        memory_limit: Annotated[
             str | None,
             typer.Option(
-                help="Simulate this flagship variable's table into a copy of the spec "
-                "(mass_mobilisation or logistics_disruption)."
+                help="Memory the ensemble may use, e.g. 64GB (default: this machine's); "
+                "larger ensembles are refused before they start."
             ),
         ] = None,
+        calibrate: Annotated[
+            str | None,
+            typer.Option(hidden=True, help="Deprecated: use secondfront calibrate VAR."),
+        ] = None,
         spec: Annotated[
-            str, typer.Option(help="With --calibrate: the spec to copy (name or path).")
+            str, typer.Option(hidden=True, help="With --calibrate: the spec to copy.")
         ] = "belarus-second-front",
         output: Annotated[
-            Path | None, typer.Option("-o", "--output", help="With --calibrate: the copy.")
+            Path | None, typer.Option("-o", "--output", hidden=True, help="With --calibrate.")
         ] = None,
     ) -> None:
         """Simulate society under a second front: weekly bands over an ensemble of runs."""
-        from secondfront.model.formats import resolve_model
+        from secondfront.simulation.budget import parse_size
         from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
         if runs < 1:
@@ -83,38 +92,34 @@ def register(app: typer.Typer) -> None:
             MofNCompleteColumn(),
             console=err,
             transient=True,
-            disable=not err.is_terminal,
+            disable=as_json or not err.is_terminal,
         )
         if calibrate is not None:
-            from secondfront.simulation.calibrate import calibrate_spec
+            # Deprecated alias of ``secondfront calibrate VAR``, kept for old scripts.
+            from secondfront.cli.calibrate import run_calibration
 
             if output is None:
                 raise UsageError(
                     "--calibrate needs -o/--output: the original spec is never changed"
                 )
-            with progress:
-                task = progress.add_task(f"calibrating {calibrate}", total=None)
-                result = calibrate_spec(
-                    resolve_model(spec),
-                    calibrate,
-                    output,
-                    runs=runs,
-                    seed=seed,
-                    agents=agents or 20_000,
-                    steps=steps or 56,
-                    scheduler=scheduler,
-                    workers=workers,
-                    params_path=params_path,
-                    progress=lambda: progress.advance(task),
-                )
-            if as_json:
-                _emit_json(result)
-            else:
-                out.print(
-                    f"wrote {result['output']} (ok: passes secondfront check)", highlight=False
-                )
-                for row in result["rows"]:
-                    out.print(f"  {row['given']}: {row['p']}", highlight=False)
+            err.print(
+                f"note: simulate --calibrate is deprecated; use secondfront calibrate {calibrate}",
+                highlight=False,
+            )
+            run_calibration(
+                calibrate,
+                spec=spec,
+                output=output,
+                runs=runs,
+                seed=seed,
+                agents=agents or 20_000,
+                steps=steps or 56,
+                scheduler=scheduler,
+                workers=workers,
+                params=params,
+                as_json=as_json,
+                memory_limit=memory_limit,
+            )
             return
         if model not in ("epstein", "belarus"):
             raise UsageError(f"unknown model {model!r}; models: epstein, belarus")
@@ -127,7 +132,11 @@ def register(app: typer.Typer) -> None:
         with progress:
             task = progress.add_task(f"{model} x {runs}", total=runs)
             ensemble = run_ensemble(
-                specs, scheduler=scheduler, workers=workers, progress=lambda: progress.advance(task)
+                specs,
+                scheduler=scheduler,
+                workers=workers,
+                progress=lambda: progress.advance(task),
+                memory_limit=parse_size(memory_limit) if memory_limit else None,
             )
         data = ensemble.as_json()
         if plot is not None:

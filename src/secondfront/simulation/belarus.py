@@ -30,6 +30,18 @@ Scenarios: ``2020`` (the disputed election: low legitimacy, no war), ``no-entry`
 shock, orders to the army and partisan activity) and ``2022`` (the invasion from
 Belarusian territory: partisan activity from day 0, used to calibrate the rail part).
 One step is one day.
+
+Where the time of a day goes (measured figures: ``benchmarks/README.md``): almost all of
+it is the kernel's step, in which every agent acts once; unlike Epstein's citizens,
+the Belarus citizens all weigh their neighbourhood (the social term makes even a
+low-grievance citizen a possible protester), so each activation counts, and the cost
+is per agent. The daily aggregates (one pass over the cell codes), the army's refusals
+(vectorised over the simulated soldiers), the partisans' acts and the rail capacity (a
+maximum flow, cached per set of cut sections) take a few per cent. A big run (see
+``ensemble.kernel_tile``) is tiled, so that a tile's cells stay in cache and the tiles
+run on every core. Memory: the set-up keeps only what the run needs (one byte per cell
+for the layout, the product of attitude and exposure rather than both draws), so the
+peak is the state itself plus one temporary per agent when grievances are computed.
 """
 
 from __future__ import annotations
@@ -41,7 +53,8 @@ from numpy.typing import NDArray
 
 from secondfront.errors import UsageError
 from secondfront.simulation.epstein import side_for_agents
-from secondfront.simulation.lattice import Lattice, populate
+from secondfront.simulation.kernel import Rules
+from secondfront.simulation.lattice import populate
 from secondfront.simulation.params import SocietyParams
 from secondfront.simulation.rail import RailNetwork
 
@@ -96,11 +109,15 @@ class _Regime:
     severity: float
 
 
-def _grievance(
-    attitude: NDArray[np.float64], exposure: NDArray[np.float64], regime: _Regime
-) -> NDArray[np.float32]:
-    """``min(1, a * u * h) * (1 - L)`` per citizen (``u``: own exposure to hardship)."""
-    g = np.minimum(1.0, attitude * exposure * regime.hardship) * (1.0 - regime.legitimacy)
+def _grievance(felt: NDArray[np.float64], regime: _Regime) -> NDArray[np.float32]:
+    """``min(1, a * u * h) * (1 - L)`` per citizen, from ``felt = a * u``.
+
+    ``a`` is the private attitude and ``u`` the citizen's own exposure to hardship; only
+    their product is kept for the run (8 bytes per agent, not 16).
+    """
+    g = felt * regime.hardship  # one temporary, updated in place (same order of operations)
+    np.minimum(g, 1.0, out=g)
+    g *= 1.0 - regime.legitimacy
     return g.astype(np.float32)
 
 
@@ -162,7 +179,7 @@ def run_belarus(
     vision = int(v("society", "vision"))
     if tile is not None and side < 4 * (2 * vision + 1):
         tile = None  # too small to cut into tiles; one tile is exact anyway
-    lattice, attitude_u, _ = populate(
+    lattice, attitude_u, risk_u = populate(
         side, side, density, cop_density, rng, vision=vision, tile=tile
     )
     citizen = ~lattice.is_cop
@@ -173,9 +190,13 @@ def run_belarus(
     attitude[citizen] = rng.beta(
         v("society", "attitude_alpha"), v("society", "attitude_beta"), size=n_cit
     )
+    del citizen, risk_u
+    felt = attitude
+    felt *= attitude_u  # a * u; the draws are no longer needed
+    del attitude, attitude_u
     base, shocked = _regimes(params, scenario)
     regime = base
-    lattice.grievance[:] = _grievance(attitude, attitude_u, regime)
+    lattice.grievance[:] = _grievance(felt, regime)
     lattice.grievance[lattice.is_cop] = 0.0
 
     soldiers = max(100, round(v("army", "soldiers") / scale))
@@ -195,13 +216,15 @@ def run_belarus(
     out[0, 0] = counts["active"] / n_cit
     out[3, 0] = counts["jailed"] / n_cit
     total = 0.0
+    rules = _rules(params, regime)
     for day in range(1, steps + 1):
         at_war = scenario == "2022" or (scenario == "entry" and day > entry_day)
         if shocked is not None and day == entry_day + 1:
             regime = shocked  # P6.S4: the entry shock
-            lattice.grievance[:] = _grievance(attitude, attitude_u, regime)
+            rules = _rules(params, regime)
+            lattice.grievance[:] = _grievance(felt, regime)
             lattice.grievance[lattice.is_cop] = 0.0
-        arrests = _step(lattice, params, regime)
+        arrests = lattice.step(rules)
         counts = lattice.counts()
         share = counts["active"] / n_cit
         total += arrests * scale
@@ -220,9 +243,10 @@ def run_belarus(
     return BelarusRun(out[0], out[1], out[2], out[3], out[4], out[5], n_cit, scale)
 
 
-def _step(lattice: Lattice, p: SocietyParams, regime: _Regime) -> int:
+def _rules(p: SocietyParams, regime: _Regime) -> Rules:
+    """The step rules under a regime (P5.S1, P6.S2, P6.S3)."""
     v = p.value
-    return lattice.step(
+    return Rules(
         k=v("society", "arrest_prob_constant"),
         threshold=v("society", "active_threshold"),
         max_jail=int(v("police", "max_admin_term")),
@@ -235,7 +259,7 @@ def _step(lattice: Lattice, p: SocietyParams, regime: _Regime) -> int:
         # Risk fades smoothly with crowd size (no rounding): risk-averse citizens stay
         # home even in a crowd, which is what keeps protest a minority (P6.S3).
         round_ratio=False,
-    )
+    ).typed()
 
 
 def _army_day(

@@ -7,6 +7,11 @@ variable's states, and the shares become that row of an explicit ``table`` with 
 provenance ("simulated, N runs, seed S"). The original spec is never modified: the
 copy is written elsewhere and checked with ``check_spec``.
 
+Every run of every row goes to one pool (local processes, or a Dask cluster given a
+scheduler), so the rows run in parallel and a progress callback sees each run finish.
+Each row's shares come with their standard error, and the shift of the variable's
+marginal is compared with the interval those errors imply (``outcome_shift``).
+
 Calibrators are a registry by variable name; the built-in ones (``mass_mobilisation``
 from the society layer, ``logistics_disruption`` from the partisans and the rail
 network) register the same way any other would.
@@ -27,7 +32,14 @@ import yaml
 from secondfront.errors import SpecError, UsageError
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
-__all__ = ["CALIBRATORS", "Calibrator", "calibrate_spec", "register_calibrator"]
+__all__ = [
+    "CALIBRATORS",
+    "Calibrator",
+    "calibrate_spec",
+    "calibration_runs",
+    "outcome_shift",
+    "register_calibrator",
+]
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,7 @@ CALIBRATORS: dict[str, Calibrator] = {}
 
 
 def register_calibrator(c: Calibrator) -> None:
-    """Make ``secondfront simulate --calibrate VARIABLE`` available for ``c.variable``."""
+    """Make ``secondfront calibrate VARIABLE`` available for ``c.variable``."""
     CALIBRATORS[c.variable] = c
 
 
@@ -152,6 +164,21 @@ def _find_variable(data: dict[str, Any], name: str) -> dict[str, Any]:
     raise UsageError(f"variable {name!r} is not in the spec's variables")
 
 
+def _rows(data: dict[str, Any], variable: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The variable's parents and one ``{parent: state}`` per table row, in table order."""
+    var = _find_variable(data, variable)
+    parents: list[str] = var.get("parents", [])
+    parent_states = [_find_variable(data, p)["states"] for p in parents]
+    combos = [dict(zip(parents, c, strict=True)) for c in itertools.product(*parent_states)]
+    return parents, combos
+
+
+def calibration_runs(spec_path: str | os.PathLike[str], variable: str, runs: int) -> int:
+    """How many simulation runs ``calibrate_spec`` makes: ``runs`` per parent row."""
+    data = yaml.safe_load(Path(spec_path).read_text(encoding="utf-8"))
+    return runs * len(_rows(data, variable)[1])
+
+
 def calibrate_spec(
     spec_path: str | os.PathLike[str],
     variable: str,
@@ -165,6 +192,7 @@ def calibrate_spec(
     workers: int | None = None,
     params_path: str | None = None,
     progress: Callable[[], None] | None = None,
+    memory_limit: int | None = None,
 ) -> dict[str, Any]:
     """Simulate a variable's table and write a checked copy of the spec.
 
@@ -179,10 +207,14 @@ def calibrate_spec(
         scheduler: Dask scheduler address, or ``None`` for local processes.
         workers: local processes.
         params_path: society parameters file.
-        progress: called once per finished run.
+        progress: called once per finished run (``runs`` times per parent row).
+        memory_limit: bytes the runs may use (``run_ensemble``).
 
     Returns:
-        ``{"variable", "output", "rows": [{"given", "p", "counts"}], "runs", "seed"}``.
+        ``{"variable", "output", "runs", "seed", "rows": [{"given", "p", "se",
+        "counts"}], "shift": [...], "warnings": [...]}``: ``se`` is the standard error
+        of each share, ``shift`` compares the variable's marginal before and after
+        (``outcome_shift``) and ``warnings`` lists the shifts beyond their interval.
 
     Raises:
         UsageError: unknown variable, no calibrator, output equal to the input.
@@ -204,9 +236,7 @@ def calibrate_spec(
     data = yaml.safe_load(src.read_text(encoding="utf-8"))
     var = _find_variable(data, variable)
     states: list[str] = var["states"]
-    parents: list[str] = var.get("parents", [])
-    parent_states = [_find_variable(data, p)["states"] for p in parents]
-    combos = [dict(zip(parents, c, strict=True)) for c in itertools.product(*parent_states)]
+    parents, combos = _rows(data, variable)
     specs: list[RunSpec] = []
     seeds = spawn_seeds(seed, len(combos) * runs)
     for i, given in enumerate(combos):
@@ -223,8 +253,15 @@ def calibrate_spec(
                     tuple(sorted(overrides.items())),
                 )
             )
-    result = run_ensemble(specs, scheduler=scheduler, workers=workers, progress=progress)
+    result = run_ensemble(
+        specs,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        memory_limit=memory_limit,
+    )
     rows = []
+    ses: list[list[float]] = []
     for i, given in enumerate(combos):
         counts = dict.fromkeys(states, 0)
         for r in range(runs):
@@ -232,15 +269,25 @@ def calibrate_spec(
             counts[cal.classify(one)] += 1
         raw = np.array([counts[s] + 0.5 for s in states])
         p = raw / raw.sum()
+        # Binomial standard error of each share estimated from ``runs`` runs.
+        se = np.sqrt(p * (1.0 - p) / runs)
+        ses.append(se.tolist())
         p = np.round(p, 6)
         p[-1] = round(1.0 - float(p[:-1].sum()), 6)  # rows must sum to 1 after rounding
-        rows.append({"given": given, "p": [float(x) for x in p], "counts": counts})
+        rows.append(
+            {
+                "given": given,
+                "p": [float(x) for x in p],
+                "se": [round(float(x), 6) for x in se],
+                "counts": counts,
+            }
+        )
     for form in ("table", "noisy_or", "noisy_max", "logistic"):
         var.pop(form, None)
     var["table"] = {
         "assumption": (
             f"simulated, {runs} runs per row, seed {seed}, {agents} agents, {steps} days "
-            f"(secondfront simulate --calibrate {variable}): {cal.describe}"
+            f"(secondfront calibrate {variable}): {cal.describe}"
         ),
         "rows": [{"given": r["given"], "p": r["p"]} for r in rows],
     }
@@ -260,4 +307,81 @@ def calibrate_spec(
     if problems:
         dst.unlink()
         raise SpecError(problems)
-    return {"variable": variable, "output": str(dst), "runs": runs, "seed": seed, "rows": rows}
+    shift = outcome_shift(src, dst, variable, parents, combos, ses)
+    return {
+        "variable": variable,
+        "output": str(dst),
+        "runs": runs,
+        "seed": seed,
+        "rows": rows,
+        "shift": shift,
+        "warnings": [s["warning"] for s in shift if s["warning"]],
+    }
+
+
+def outcome_shift(
+    original: str | os.PathLike[str],
+    calibrated: str | os.PathLike[str],
+    variable: str,
+    parents: list[str],
+    combos: list[dict[str, str]],
+    se: list[list[float]],
+) -> list[dict[str, Any]]:
+    """How far the calibrated table moves the variable's marginal, against its interval.
+
+    The marginal is ``P(v = s) = sum_r w_r p_r(s)`` over the parent rows ``r``, with
+    ``w_r = P(parents = r)`` (unchanged by the calibration: parents are ancestors). Rows
+    are simulated independently, so the sampling standard error of the marginal is
+    ``sqrt(sum_r w_r^2 se_r(s)^2)``; the interval is 1.96 of those either side (95 %).
+    A shift larger than that half-width is more than the simulation's own noise and
+    comes with a warning.
+
+    Args:
+        original: the spec before calibration.
+        calibrated: the checked copy.
+        variable: the calibrated variable.
+        parents: its parents, in table order.
+        combos: parent states per row, in table order.
+        se: standard error per row and state, same order.
+
+    Returns:
+        one entry per state: ``{"state", "before", "after", "half_width", "warning"}``
+        (``warning`` is an empty string when the shift is within the interval).
+    """
+    from secondfront import infer_batch, load
+
+    before_net = load(str(original))
+    after_net = load(str(calibrated))
+    weights = np.ones(len(combos))
+    for i, parent in enumerate(parents):
+        evidence = [{q: c[q] for q in parents[:i]} for c in combos]
+        post = infer_batch(after_net, evidence)[parent]
+        # A batch whose sets are all empty may come back as one row.
+        post = np.broadcast_to(post, (len(combos), post.shape[-1]))
+        states = after_net.variables[parent].states
+        idx = [states.index(c[parent]) for c in combos]
+        weights *= post[np.arange(len(combos)), idx]
+    before = infer_batch(before_net, [{}])[variable][0]
+    after = infer_batch(after_net, [{}])[variable][0]
+    errors = np.asarray(se, dtype=float).reshape(len(combos), -1)
+    half = 1.96 * np.sqrt((weights[:, None] ** 2 * errors**2).sum(axis=0))
+    runs_note = "more than simulation noise: review the copy and the calibrator's mapping"
+    out = []
+    for j, state in enumerate(after_net.variables[variable].states):
+        moved = abs(after[j] - before[j]) > half[j]
+        warning = (
+            f"the calibrated table moves P({variable}={state}) from {before[j]:.1%} to "
+            f"{after[j]:.1%}, beyond its 95% interval of +/-{half[j]:.1%}, {runs_note}"
+            if moved
+            else ""
+        )
+        out.append(
+            {
+                "state": state,
+                "before": round(float(before[j]), 6),
+                "after": round(float(after[j]), 6),
+                "half_width": round(float(half[j]), 6),
+                "warning": warning,
+            }
+        )
+    return out

@@ -5,12 +5,28 @@ returns its series aggregated to periods (weeks for the Belarus model). Seeds of
 runs are spawned from the ensemble's seed with ``numpy.random.SeedSequence``, so the
 ensemble is reproducible whatever executes it and in whatever order runs finish.
 
-Each run uses the single-tile kernel on one core: with several runs at once, one run
-per core beats threads inside a run.
+How the cores are used (``kernel_tile``, ``run_ensemble``), by a rule on the size of a
+run alone:
+
+* a run of fewer than ``TILED_FROM`` agents uses one tile (Mesa's exact global random
+  order) on one core, and the runs of an ensemble go one per process: with several
+  small runs at once, one run per core beats threads inside a run (a thread-pool launch
+  per step costs more than a small lattice's whole step);
+* a run of ``TILED_FROM`` agents or more uses the tiled kernel (tiles of ``TILE_SIDE``
+  cells) on every core through numba's threads, and the runs of the ensemble go one
+  after another in this process, so a single big run uses the whole machine.
+
+The rule reads the run's size, never the number of cores, and the tiled kernel's
+random streams are keyed by seed, step and tile, never by thread: a seed gives the
+same run on any machine, with any number of cores or workers.
+
+Before anything is allocated, ``run_ensemble`` estimates the ensemble's memory and
+refuses what does not fit (``budget.check_memory``).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -21,13 +37,30 @@ import numpy as np
 
 from secondfront.errors import UsageError
 from secondfront.simulation.belarus import SCENARIOS, SERIES, run_belarus
+from secondfront.simulation.budget import check_memory
 from secondfront.simulation.epstein import EpsteinParams, run_epstein, side_for_agents
 from secondfront.simulation.params import load_society
 from secondfront.simulation.stats import bands, weekly
 
-__all__ = ["MODELS", "EnsembleResult", "RunSpec", "run_ensemble", "run_one", "spawn_seeds"]
+__all__ = [
+    "MODELS",
+    "TILED_FROM",
+    "TILE_SIDE",
+    "EnsembleResult",
+    "RunSpec",
+    "kernel_tile",
+    "run_ensemble",
+    "run_one",
+    "spawn_seeds",
+]
 
 MODELS: tuple[str, ...] = ("epstein", "belarus")
+# A run with this many agents or more is tiled and uses every core (module doc).
+TILED_FROM = 250_000
+# Tile side of those runs, in cells: large enough that a step's thread launches are
+# negligible, small enough that a tile's cells stay in cache and the tiles of one
+# colour keep every core busy.
+TILE_SIDE = 64
 
 # Epstein series, per step.
 _EPSTEIN_SERIES: dict[str, str] = {"active_share": "mean", "jailed_share": "mean", "arrests": "sum"}
@@ -62,6 +95,15 @@ def spawn_seeds(seed: int, runs: int) -> list[int]:
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
+def kernel_tile(agents: int) -> int | None:
+    """Tile side for a run of ``agents`` agents: ``None`` (one tile) below ``TILED_FROM``.
+
+    Depends on the run alone, never on the machine, so that a seed replays a run
+    anywhere.
+    """
+    return TILE_SIDE if agents >= TILED_FROM else None
+
+
 def _period(model: str) -> int:
     return 7 if model == "belarus" else 1
 
@@ -73,7 +115,7 @@ def run_one(spec: RunSpec) -> dict[str, list[float]]:
         if spec.agents:
             side = side_for_agents(spec.agents, base.citizen_density, base.cop_density)
             base = replace(base, width=side, height=side)
-        r = run_epstein(base, spec.steps, spec.seed)
+        r = run_epstein(base, spec.steps, spec.seed, tile=kernel_tile(spec.agents))
         raw = {
             "active_share": r.active / r.n_citizens,
             "jailed_share": r.jailed / r.n_citizens,
@@ -83,7 +125,9 @@ def run_one(spec: RunSpec) -> dict[str, list[float]]:
     params = load_society(spec.params_path)
     if spec.overrides:
         params = with_overrides(params, dict(spec.overrides))
-    run = run_belarus(params, spec.scenario, spec.agents, spec.steps, spec.seed)
+    run = run_belarus(
+        params, spec.scenario, spec.agents, spec.steps, spec.seed, tile=kernel_tile(spec.agents)
+    )
     return {k: weekly(v, SERIES[k], 7).tolist() for k, v in run.series().items()}
 
 
@@ -133,19 +177,28 @@ def run_ensemble(
     scheduler: str | None = None,
     workers: int | None = None,
     progress: Callable[[], None] | None = None,
+    memory_limit: int | None = None,
 ) -> EnsembleResult:
     """Run every spec and collect the series in the order of ``specs``.
+
+    Small runs go one per local process; runs of ``TILED_FROM`` agents or more run one
+    after another in this process, each on every core (see the module doc for why).
 
     Args:
         specs: the runs.
         scheduler: a Dask scheduler address (``tcp://host:8786``) or a
             ``dask.distributed.Client``; ``None`` for local processes.
-        workers: local processes (default: the cores, at most the runs); 1 runs in this
-            process.
+        workers: local processes for small runs (default: the cores, at most the runs);
+            1 runs them in this process.
         progress: called once per finished run.
+        memory_limit: bytes the ensemble may use on this machine; ``None`` for its
+            physical memory (see ``budget.check_memory``).
 
     Returns:
         the ensemble.
+
+    Raises:
+        UsageError: unknown model or scenario, no steps, or more memory than allowed.
     """
     if not specs:
         raise UsageError("an ensemble needs at least one run")
@@ -157,17 +210,20 @@ def run_ensemble(
         if s.steps < 1:
             raise UsageError(f"steps must be at least 1, got {s.steps}")
     results: list[dict[str, list[float]] | None] = [None] * len(specs)
+    big = any(kernel_tile(s.agents) is not None for s in specs)
+    n = 1 if big else workers or min(len(specs), os.cpu_count() or 1)
+    if scheduler is None:
+        check_memory(specs, n, memory_limit)
     if scheduler is not None:
         _run_dask(specs, scheduler, results, progress)
     else:
-        n = workers or min(len(specs), os.cpu_count() or 1)
         if n <= 1:
             for i, s in enumerate(specs):
                 results[i] = run_one(s)
                 if progress:
                     progress()
         else:
-            with ProcessPoolExecutor(max_workers=n) as pool:
+            with ProcessPoolExecutor(max_workers=n, mp_context=_pool_context()) as pool:
                 futures = {pool.submit(run_one, s): i for i, s in enumerate(specs)}
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()
@@ -177,6 +233,21 @@ def run_ensemble(
     assert len(done) == len(specs)
     runs = {name: np.asarray([r[name] for r in done]) for name in done[0]}
     return EnsembleResult(tuple(specs), runs, _period(specs[0].model))
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Fork, unless this process already runs numba's OpenMP threads (after a tiled run).
+
+    A process forked from one that uses GNU OpenMP dies; a fork server starts its
+    workers from a clean process instead, at the cost of importing the package again.
+    """
+    import numba
+
+    try:
+        numba.threading_layer()
+    except ValueError:  # no parallel code has run here: forking is safe and fastest
+        return multiprocessing.get_context()
+    return multiprocessing.get_context("forkserver")
 
 
 def _run_dask(

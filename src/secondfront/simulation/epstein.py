@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from secondfront.simulation.kernel import Rules
 from secondfront.simulation.lattice import Lattice, populate
 
 __all__ = [
@@ -64,6 +65,15 @@ class EpsteinParams:
     active_threshold: float = 0.1
     arrest_prob_constant: float = 2.3
     movement: bool = True
+
+    def rules(self) -> Rules:
+        """The step rules of Epstein's model with these constants."""
+        return Rules(
+            k=self.arrest_prob_constant,
+            threshold=self.active_threshold,
+            max_jail=self.max_jail_term,
+            movement=self.movement,
+        )
 
     def as_dict(self) -> dict[str, object]:
         """The parameters as a plain dict (for JSON output)."""
@@ -173,15 +183,9 @@ def continue_epstein(lattice: Lattice, params: EpsteinParams, steps: int) -> Eps
     series = np.zeros((4, steps + 1), dtype=np.int64)
     c = lattice.counts()
     series[:3, 0] = c["active"], c["quiet"], c["jailed"]
-    for t in range(1, steps + 1):
-        series[3, t] = lattice.step(
-            k=params.arrest_prob_constant,
-            threshold=params.active_threshold,
-            max_jail=params.max_jail_term,
-            movement=params.movement,
-        )
-        c = lattice.counts()
-        series[:3, t] = c["active"], c["quiet"], c["jailed"]
+    ran = lattice.run(params.rules(), steps)  # arrests, active, quiet, jailed
+    series[3, 1:] = ran[0]
+    series[:3, 1:] = ran[1:]
     n_cops = int(np.count_nonzero(lattice.is_cop))
     active, quiet, jailed, arrests = series
     return EpsteinRun(active, quiet, jailed, arrests, lattice.n_citizens, n_cops)

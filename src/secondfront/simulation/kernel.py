@@ -20,11 +20,22 @@ random-order semantics:
   the order of agents is a uniformly random permutation;
 * with a single tile this is exactly Mesa's semantics;
 * with many tiles, tiles are coloured like a 2 x 2 checkerboard (even numbers of tile
-  rows and columns, each at least ``2 * vision + 1`` cells wide), and the tiles of one
-  colour are processed in parallel: an agent reads and writes only within ``vision``
-  cells of itself, so two tiles of one colour never touch the same cell. Only the
+  rows and columns, each at least ``3 * vision + 1`` cells wide), and the tiles of one
+  colour are processed in parallel: an agent reads and writes cells only within
+  ``vision`` cells of itself (and strip sums within ``2 * vision``), so two tiles of one
+  colour never touch the same cell. Only the
   interleaving of agents on different tiles near tile borders differs from one global
   random order; the tests check that the outcome distributions agree.
+
+Counting. A citizen weighs the cops and active citizens within its vision. Scanning
+the ``2v(v+1)`` cells of the neighbourhood (112 at vision 7) for every activation is
+the obvious way; the kernel instead keeps strip sums along the diagonals, updated
+whenever a cell changes kind (a move, an arrest, a citizen turning active or quiet),
+and reads a count in ``2v + 1`` lines (``_window``, ``_set``). Agents still act one at a
+time in the same order and see the same counts, so a run is identical either way; the
+strips win while a tile's cells stay in cache and lose beyond (``Lattice.incremental``
+chooses). The strips write up to ``v`` cells beyond a changed cell, so tiles are at
+least ``3v + 1`` cells wide.
 
 Randomness. Each tile draws from its own counter-based stream (SplitMix64) keyed by
 the run's seed, the step and the tile, so results do not depend on how threads are
@@ -32,6 +43,8 @@ scheduled: a seed replays a run exactly on any number of cores.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple, get_type_hints
 
 import numba as nb
 import numpy as np
@@ -43,8 +56,13 @@ __all__ = [
     "EMPTY",
     "JAILED",
     "QUIET",
+    "Agents",
+    "Geometry",
+    "Rules",
     "count_codes",
     "diamond_offsets",
+    "geometry",
+    "run_steps",
     "step_tiles",
     "tile_layout",
 ]
@@ -61,6 +79,20 @@ JAILED = 4
 # needs no clearing between steps and lives in the same cache lines as the codes.
 ACTED = 8
 KIND = 7
+
+# Neighbour counts are packed into one integer per cell code (cops, actives, citizens
+# and empty cells in 8-bit fields; a neighbourhood has at most 112 cells of radius 7
+# and 255 of radius 10), so counting is one table look-up and one add per cell, without
+# data-dependent branches, and the strips below hold packed sums.
+_PACKED = np.zeros(2 * ACTED, dtype=np.int64)
+for _flag in (0, ACTED):
+    _PACKED[COP | _flag] = 1
+    _PACKED[ACTIVE | _flag] = (1 << 8) | (1 << 16)
+    _PACKED[QUIET | _flag] = 1 << 16
+    _PACKED[EMPTY | _flag] = 1 << 24
+# The two strip sums of a cell share one int64: the long one in the low 32 bits.
+_HIGH = np.int64(1 << 32)
+_LOW = np.int64((1 << 32) - 1)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -122,7 +154,7 @@ def _bounds(n: int, target: int, minimum: int) -> list[int]:
 
 
 def tile_layout(
-    height: int, width: int, vision: int, tile: int | None
+    height: int, width: int, vision: int, tile: int | None, *, reach: int | None = None
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Tiles of the lattice and their processing order.
 
@@ -132,6 +164,9 @@ def tile_layout(
         vision: the largest vision radius of any agent, in cells.
         tile: target tile side in cells; ``None`` for one tile (exact Mesa order,
             sequential on one core).
+        reach: how far beyond a tile an agent's step may write, in cells along each
+            axis (``vision`` by default; ``2 * vision`` with the incremental counts,
+            which update strips up to ``vision`` cells beyond a changed cell).
 
     Returns:
         ``(tiles, colour_start)``: ``tiles`` of shape ``(n_tiles, 4)`` holding
@@ -141,9 +176,11 @@ def tile_layout(
     """
     if tile is None:
         return (np.array([[0, height, 0, width]], dtype=np.int64), np.array([0, 1], dtype=np.int64))
-    # 2 * vision + 1 keeps same-coloured tiles out of each other's reach (see module doc).
-    ys = _bounds(height, tile, 2 * vision + 1)
-    xs = _bounds(width, tile, 2 * vision + 1)
+    # A tile of side vision + reach + 1 keeps same-coloured tiles out of each other's
+    # reach (2 * vision + 1 for the scan; see the module doc).
+    minimum = vision + (vision if reach is None else reach) + 1
+    ys = _bounds(height, tile, minimum)
+    xs = _bounds(width, tile, minimum)
     by_colour: list[list[list[int]]] = [[], [], [], []]
     for iy in range(len(ys) - 1):
         for ix in range(len(xs) - 1):
@@ -159,25 +196,182 @@ def _advance(s: np.uint64) -> np.uint64:
     return _mix(s + _GOLDEN)
 
 
+class Geometry(NamedTuple):
+    """Where cells are: the torus, the neighbourhood and the tiles (fixed for a run).
+
+    Attributes:
+        height: rows of the torus, in cells.
+        width: columns of the torus, in cells.
+        radius: vision radius, in cells (Manhattan).
+        dy: row offsets of the neighbourhood (``diamond_offsets``); shape ``(n_off,)``.
+        dx: column offsets, same shape.
+        flat: ``dy * width + dx``: flat offsets, valid away from the torus seam.
+        wrap_y: row index modulo ``height`` for rows ``-radius .. height + radius - 1``
+            (index ``y + radius``); shape ``(height + 2 * radius,)``.
+        wrap_x: the same for columns; shape ``(width + 2 * radius,)``.
+        tiles: ``(n_tiles, 4)`` rows of ``y0, y1, x0, x1`` (``tile_layout``).
+        colour_start: tiles of colour ``c`` are ``tiles[colour_start[c]:colour_start[c+1]]``.
+        line_dy: row offset of the first cell of each of the ``2 * radius + 1``
+            diagonal lines that make up the neighbourhood (see ``_window``).
+        line_dx: column offsets of those first cells, same shape.
+        line_flat: ``line_dy * width + line_dx``.
+        line_shift: 0 where the line has ``radius + 1`` cells (the low half of a
+            strip word), 32 where it has ``radius`` (the high half).
+    """
+
+    height: int
+    width: int
+    radius: int
+    dy: NDArray[np.int64]
+    dx: NDArray[np.int64]
+    flat: NDArray[np.int64]
+    wrap_y: NDArray[np.int64]
+    wrap_x: NDArray[np.int64]
+    tiles: NDArray[np.int64]
+    colour_start: NDArray[np.int64]
+    line_dy: NDArray[np.int64]
+    line_dx: NDArray[np.int64]
+    line_flat: NDArray[np.int64]
+    line_shift: NDArray[np.int64]
+
+
+class Agents(NamedTuple):
+    """The mutable state of a run, as arrays the kernel changes in place.
+
+    Attributes:
+        cell_agent: agent index per cell, -1 when empty; shape ``(height * width,)``.
+        code: live cell codes (``EMPTY`` ... ``JAILED``, plus the acted bit); same shape.
+        code_seen: the codes citizens count actives and cops in: ``code`` itself for
+            the sequential update, a copy taken at the start of the step for the
+            synchronous-activation twin.
+        pos: cell index per agent; shape ``(n_agents,)``.
+        jail: remaining jail term per agent, in steps; same shape.
+        grievance: per agent, in [0, 1]; same shape.
+        risk: risk aversion per agent, in [0, 1]; same shape.
+        synchronous: whether ``code_seen`` is a snapshot (the twin) rather than ``code``.
+        strips: diagonal strip sums of the packed cell counts, one int64 per cell
+            (``_fill_strips``); rebuilt at the start of every step and kept up to date
+            within it, so it needs no care between steps.
+        use_strips: count neighbourhoods from ``strips`` (``2 * radius + 1`` reads)
+            rather than by scanning every cell (``2 * radius * (radius + 1)`` reads);
+            the counts, and so the runs, are identical. The synchronous twin scans.
+    """
+
+    cell_agent: NDArray[np.int32]
+    code: NDArray[np.uint8]
+    code_seen: NDArray[np.uint8]
+    pos: NDArray[np.int64]
+    jail: NDArray[np.int32]
+    grievance: NDArray[np.float32]
+    risk: NDArray[np.float32]
+    synchronous: bool
+    strips: NDArray[np.int64]
+    use_strips: bool
+
+
+class Rules(NamedTuple):
+    """The constants of the step rules (see ``step_tiles``); Epstein's model by default.
+
+    A new rule parameter is one field here, with its default, read in ``_run_tile``;
+    every caller passes the whole tuple, so nothing else changes.
+
+    Attributes:
+        k: arrest-probability constant ``k``.
+        threshold: activation threshold ``T``.
+        max_jail: longest ordinary jail term ``J``, in steps.
+        social_weight: weight ``w`` of the share of active citizens in view.
+        severity: severity ``s`` multiplying the perceived cost of arrest.
+        long_jail_p: probability that an arrest brings the long term instead.
+        long_jail: the long term, in steps.
+        movement: whether agents move after acting.
+        perceived_police: police ``c0`` a citizen presumes present beyond those in view.
+        arrest_p: probability that a cop who sees actives detains one this step.
+        round_ratio: round ``(C + c0) / A`` half to even, as Epstein's model does.
+    """
+
+    k: float
+    threshold: float
+    max_jail: int
+    social_weight: float = 0.0
+    severity: float = 1.0
+    long_jail_p: float = 0.0
+    long_jail: int = 0
+    movement: bool = True
+    perceived_police: float = 0.0
+    arrest_p: float = 1.0
+    round_ratio: bool = True
+
+    def typed(self) -> Rules:
+        """The same rules with every field cast to its declared type.
+
+        The compiled kernel is specialised on the types of its arguments: an ``int``
+        where a ``float`` is declared would compile (and cache) a second variant.
+        """
+        return Rules(*(t(v) for t, v in zip(_RULE_TYPES, self, strict=True)))
+
+
+# The declared type of each field of ``Rules``, in order (read once, from the class).
+_RULE_TYPES = tuple(get_type_hints(Rules)[name] for name in Rules._fields)
+
+
+def geometry(height: int, width: int, vision: int, tile: int | None) -> Geometry:
+    """The geometry of a ``height x width`` torus seen with radius ``vision``.
+
+    Args:
+        height: rows, in cells.
+        width: columns, in cells.
+        vision: vision radius, in cells.
+        tile: target tile side (``tile_layout``), ``None`` for one tile. Tiles are
+            at least ``3 * vision + 1`` cells wide, as the incremental counts need, so
+            the layout does not depend on how neighbourhoods are counted.
+
+    Returns:
+        the geometry; raises ``ValueError`` when the neighbourhood wraps around.
+    """
+    if 2 * vision + 1 > min(height, width):
+        raise ValueError(
+            f"vision {vision} wraps around a {height}x{width} torus; "
+            f"each side needs at least {2 * vision + 1} cells"
+        )
+    dy, dx = diamond_offsets(vision)
+    tiles, colour_start = tile_layout(height, width, vision, tile, reach=2 * vision)
+    # The neighbourhood (centre included) is a square in the rotated coordinates
+    # u = dy + dx, w = dy - dx: line w holds the cells u = u0, u0 + 2, ..., <= radius,
+    # with u0 = -radius or -radius + 1 (u and w have the same parity); a step along a
+    # line is (+1, +1).
+    line_dy, line_dx, line_shift = [], [], []
+    for w in range(-vision, vision + 1):
+        u0 = -vision if (vision + w) % 2 == 0 else -vision + 1
+        line_dy.append((u0 + w) // 2)
+        line_dx.append((u0 - w) // 2)
+        line_shift.append(0 if u0 == -vision else 32)
+    ldy = np.asarray(line_dy, dtype=np.int64)
+    ldx = np.asarray(line_dx, dtype=np.int64)
+    return Geometry(
+        height=height,
+        width=width,
+        radius=vision,
+        dy=dy,
+        dx=dx,
+        flat=dy * width + dx,
+        wrap_y=np.arange(-vision, height + vision, dtype=np.int64) % height,
+        wrap_x=np.arange(-vision, width + vision, dtype=np.int64) % width,
+        tiles=tiles,
+        colour_start=colour_start,
+        line_dy=ldy,
+        line_dx=ldx,
+        line_flat=ldy * width + ldx,
+        line_shift=np.asarray(line_shift, dtype=np.int64),
+    )
+
+
 @nb.njit(inline="always")
-def _neighbour(
-    o: int,
-    cell: int,
-    y: int,
-    x: int,
-    inner: bool,
-    flat: NDArray[np.int64],
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    wrap_y: NDArray[np.int64],
-    wrap_x: NDArray[np.int64],
-    radius: int,
-    width: int,
-) -> int:
+def _neighbour(o: int, cell: int, y: int, x: int, inner: bool, g: Geometry) -> int:
     """Cell index of neighbour ``o``: a fixed offset away from the torus seam, else wrapped."""
     if inner:
-        return cell + flat[o]
-    return wrap_y[y + dy[o] + radius] * width + wrap_x[x + dx[o] + radius]
+        return cell + g.flat[o]
+    r = g.radius
+    return g.wrap_y[y + g.dy[o] + r] * g.width + g.wrap_x[x + g.dx[o] + r]
 
 
 @nb.njit(inline="always")
@@ -190,13 +384,7 @@ def _pick(
     y: int,
     x: int,
     inner: bool,
-    flat: NDArray[np.int64],
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    wrap_y: NDArray[np.int64],
-    wrap_x: NDArray[np.int64],
-    radius: int,
-    width: int,
+    g: Geometry,
 ) -> int:
     """A uniformly chosen neighbour whose code is ``want``, or -1 when there is none.
 
@@ -204,29 +392,113 @@ def _pick(
     neighbour, keep it if it matches) is exact; when matches are rare or the draws keep
     failing, a scan for the u-th match takes over, which is exact as well.
     """
-    n = flat.shape[0]
+    n = g.flat.shape[0]
     s = _mix(s ^ _GOLDEN)  # a substream: the caller advances its own stream once
     if count < 0 or count * 8 >= n:
         for _ in range(4 * n if count < 0 else 1 << 30):
             s, o = _below(s, n)
-            c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+            c = _neighbour(o, cell, y, x, inner, g)
             if (code[c] & KIND) == want:
                 return c
         count = 0
         for o in range(n):
-            c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+            c = _neighbour(o, cell, y, x, inner, g)
             if (code[c] & KIND) == want:
                 count += 1
         if count == 0:
             return -1
     s, u = _below(s, count)
     for o in range(n):
-        c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
+        c = _neighbour(o, cell, y, x, inner, g)
         if (code[c] & KIND) == want:
             if u == 0:
                 return c
             u -= 1
     return -1  # unreachable: count matches exist
+
+
+@nb.njit(inline="always")
+def _window(strips: NDArray[np.int64], cell: int, y: int, x: int, inner: bool, g: Geometry) -> int:
+    """Packed counts of the neighbourhood of ``cell``, centre included: one read per line.
+
+    Incremental counts (why they are hand-written: no library keeps windowed counts
+    of a lattice that changes one cell at a time). ``strips[c]`` holds, in its low 32
+    bits, the packed sum of the ``radius + 1`` cells ``c, c + (1, 1), ...`` and in its
+    high 32 bits that of the first ``radius`` of them. The neighbourhood is
+    ``2 * radius + 1`` such diagonal lines (``geometry``), so a count is that many reads
+    instead of a scan of ``2 * radius * (radius + 1)`` cells; each field of a sum stays
+    below 256, so the packed fields never carry into each other.
+    """
+    acc = 0
+    r = g.radius
+    for j in range(g.line_flat.shape[0]):
+        if inner:
+            c = cell + g.line_flat[j]
+        else:
+            c = g.wrap_y[y + g.line_dy[j] + r] * g.width + g.wrap_x[x + g.line_dx[j] + r]
+        acc += (strips[c] >> g.line_shift[j]) & _LOW
+    return acc
+
+
+@nb.njit(inline="always")
+def _set(
+    code: NDArray[np.uint8],
+    strips: NDArray[np.int64],
+    c: int,
+    new: int,
+    deep: bool,
+    r: int,
+    w: int,
+    wrap_y: NDArray[np.int64],
+    wrap_x: NDArray[np.int64],
+) -> None:
+    """Write a cell's code; when its kind changes, update the strips that contain it.
+
+    A cell lies on the long strips of the ``radius + 1`` cells ``c - t * (1, 1)``,
+    ``t = 0 .. radius``, and on the short strips of the first ``radius`` of them.
+    ``deep`` says that the acting agent is far enough from the torus seam (``2 *
+    radius`` above and left, ``radius`` below and right) for those cells to be at fixed
+    offsets from ``c``, which saves a division. Without strips (an empty array: the
+    scan counts) only the code is written.
+    """
+    old = code[c]
+    code[c] = new
+    if strips.shape[0] == 0:
+        return
+    d = _PACKED[new] - _PACKED[old]
+    if d == 0:
+        return
+    both = d + d * _HIGH
+    if deep:
+        y = x = r
+    else:
+        y = c // w
+        x = c - y * w
+    if y >= r and x >= r:
+        for t in range(r):
+            strips[c - t * (w + 1)] += both
+        strips[c - r * (w + 1)] += d
+    else:
+        for t in range(r + 1):
+            s = wrap_y[y - t + r] * w + wrap_x[x - t + r]
+            strips[s] += both if t < r else d
+
+
+@nb.njit(inline="always")
+def _fill_row(code: NDArray[np.uint8], strips: NDArray[np.int64], y: int, g: Geometry) -> None:
+    """Strip sums of row ``y`` from scratch (every read contiguous)."""
+    height, width, r = g.height, g.width, g.radius
+    row = y * width
+    for x in range(width):
+        strips[row + x] = 0
+    for t in range(r + 1):
+        src = ((y + t) % height) * width
+        mult = 1 + _HIGH if t < r else np.int64(1)
+        for x in range(width):
+            xx = x + t
+            if xx >= width:
+                xx -= width
+            strips[row + x] += _PACKED[code[src + xx]] * mult
 
 
 @nb.njit(cache=True)
@@ -239,42 +511,21 @@ def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
 
 
 @nb.njit(cache=True)
-def _run_tile(
-    t: int,
-    width: int,
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    flat: NDArray[np.int64],
-    wrap_y: NDArray[np.int64],
-    wrap_x: NDArray[np.int64],
-    radius: int,
-    cell_agent: NDArray[np.int32],
-    code: NDArray[np.uint8],
-    code_seen: NDArray[np.uint8],
-    pos: NDArray[np.int64],
-    jail: NDArray[np.int32],
-    grievance: NDArray[np.float32],
-    risk: NDArray[np.float32],
-    tiles: NDArray[np.int64],
-    step_no: int,
-    seed: np.uint64,
-    k: float,
-    threshold: float,
-    social_weight: float,
-    severity: float,
-    max_jail: int,
-    long_jail_p: float,
-    long_jail: int,
-    movement: bool,
-    synchronous: bool,
-    perceived_police: float,
-    arrest_p: float,
-    round_ratio: bool,
-) -> int:
+def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: np.uint64) -> int:
     """Let every agent of tile ``t`` act once, in random order; return its arrests."""
-    height = wrap_y.shape[0] - 2 * radius
-    n_off = dy.shape[0]
-    y0, y1, x0, x1 = tiles[t, 0], tiles[t, 1], tiles[t, 2], tiles[t, 3]
+    width = g.width
+    height = g.height
+    radius = g.radius
+    code = a.code
+    code_seen = a.code_seen
+    cell_agent = a.cell_agent
+    jail = a.jail
+    grievance = a.grievance
+    risk = a.risk
+    social_weight = rules.social_weight
+    threshold = rules.threshold
+    n_off = g.dy.shape[0]
+    y0, y1, x0, x1 = g.tiles[t, 0], g.tiles[t, 1], g.tiles[t, 2], g.tiles[t, 3]
     tw = x1 - x0
     n = (y1 - y0) * tw
     tag = ACTED if step_no % 2 == 0 else 0
@@ -290,16 +541,12 @@ def _run_tile(
         s, j = _below(s, i + 1)
         perm[i], perm[j] = perm[j], perm[i]
     tile_inner = y0 >= radius and y1 <= height - radius and x0 >= radius and x1 <= width - radius
-    # Neighbour counts are packed into one integer per cell code (cops, actives,
-    # citizens and empty cells in 8-bit fields; a neighbourhood has at most 112 cells
-    # of radius 7 and 255 of radius 10), so the scan is one table look-up and one add
-    # per cell, without data-dependent branches.
-    packed = np.zeros(2 * ACTED, dtype=np.int64)
-    for flag in (0, ACTED):
-        packed[COP | flag] = 1
-        packed[ACTIVE | flag] = (1 << 8) | (1 << 16)
-        packed[QUIET | flag] = 1 << 16
-        packed[EMPTY | flag] = 1 << 24
+    tile_deep = (
+        y0 >= 2 * radius and y1 <= height - radius and x0 >= 2 * radius and x1 <= width - radius
+    )
+    packed = _PACKED
+    # An empty strips array tells ``_set`` that the scan counts.
+    strips = a.strips if a.use_strips else a.strips[:0]
     made = 0
     y = 0
     x = 0
@@ -310,35 +557,37 @@ def _run_tile(
         # An agent that moved in during this step has acted already.
         if kind == EMPTY or (here & ACTED) == tag:
             continue
-        a = cell_agent[cell]
-        if kind == JAILED and jail[a] > 0:
-            jail[a] -= 1
-            code[cell] = JAILED | tag
+        ag = cell_agent[cell]
+        deep = False
+        if kind == JAILED and jail[ag] > 0:
+            jail[ag] -= 1
+            code[cell] = JAILED | tag  # the kind stays: no count changes
             continue
         if tile_inner:
             inner = True
+            deep = tile_deep
         else:
             y = cell // width
             x = cell % width
             inner = radius <= y < height - radius and radius <= x < width - radius
-        if kind != COP and grievance[a] + max(social_weight, 0.0) <= threshold:
+            deep = inner and y >= 2 * radius and x >= 2 * radius
+        if kind != COP and grievance[ag] + max(social_weight, 0.0) <= threshold:
             # This citizen cannot be active whatever it sees (its net is at most its
             # grievance plus the social term), so it skips the scan; the result is the
             # same, and at low grievance most citizens are such.
-            code[cell] = QUIET | tag
+            _set(code, strips, cell, QUIET | tag, deep, radius, width, g.wrap_y, g.wrap_x)
             empties = -1
         else:
-            acc = 0
-            for o in range(n_off):
-                c = _neighbour(o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width)
-                acc += packed[code_seen[c]]
-            if synchronous:
+            if a.use_strips:
+                acc = _window(a.strips, cell, y, x, inner, g) - packed[here]
+            else:
+                acc = 0
+                for o in range(n_off):
+                    acc += packed[code_seen[_neighbour(o, cell, y, x, inner, g)]]
+            if a.synchronous:
                 live = 0
                 for o in range(n_off):
-                    c = _neighbour(
-                        o, cell, y, x, inner, flat, dy, dx, wrap_y, wrap_x, radius, width
-                    )
-                    live += packed[code[c]]
+                    live += packed[code[_neighbour(o, cell, y, x, inner, g)]]
             else:
                 live = acc
             cops = acc & 255
@@ -352,191 +601,126 @@ def _run_tile(
                 # active citizens detains one with probability arrest_p (1 in
                 # Epstein's model; below 1 where detention capacity is the limit).
                 detain = live_actives > 0
-                if detain and arrest_p < 1.0:
+                if detain and rules.arrest_p < 1.0:
                     s, w = _uniform(s)
-                    detain = w < arrest_p
+                    detain = w < rules.arrest_p
                 if detain:
-                    c = _pick(
-                        s,
-                        ACTIVE,
-                        live_actives,
-                        code,
-                        cell,
-                        y,
-                        x,
-                        inner,
-                        flat,
-                        dy,
-                        dx,
-                        wrap_y,
-                        wrap_x,
-                        radius,
-                        width,
-                    )
+                    c = _pick(s, ACTIVE, live_actives, code, cell, y, x, inner, g)
                     s = _advance(s)
                     b = cell_agent[c]
                     s, v = _uniform(s)
-                    if v < long_jail_p:
-                        jail[b] = long_jail
+                    if v < rules.long_jail_p:
+                        jail[b] = rules.long_jail
                     else:
-                        s, jt = _below(s, max_jail + 1)
+                        s, jt = _below(s, rules.max_jail + 1)
                         jail[b] = jt
                     # The arrested keeps its acted flag: if its turn is still to come,
                     # it will serve its first day then.
-                    code[c] = JAILED | (code[c] & ACTED)
+                    _set(
+                        code,
+                        strips,
+                        c,
+                        JAILED | (code[c] & ACTED),
+                        deep,
+                        radius,
+                        width,
+                        g.wrap_y,
+                        g.wrap_x,
+                    )
                     made += 1
             else:
-                ratio = (cops + perceived_police) / (actives + 1.0)
-                p_arrest = 1.0 - np.exp(-k * (np.rint(ratio) if round_ratio else ratio))
+                ratio = (cops + rules.perceived_police) / (actives + 1.0)
+                p_arrest = 1.0 - np.exp(-rules.k * (np.rint(ratio) if rules.round_ratio else ratio))
                 share = actives / citizens if citizens > 0 else 0.0
-                net = grievance[a] + social_weight * share - risk[a] * severity * p_arrest
-                code[cell] = (ACTIVE if net > threshold else QUIET) | tag
-        if movement and empties != 0:
-            c = _pick(
-                s,
-                EMPTY,
-                empties,
-                code,
-                cell,
-                y,
-                x,
-                inner,
-                flat,
-                dy,
-                dx,
-                wrap_y,
-                wrap_x,
-                radius,
-                width,
-            )
+                net = grievance[ag] + social_weight * share - risk[ag] * rules.severity * p_arrest
+                _set(
+                    code,
+                    strips,
+                    cell,
+                    (ACTIVE if net > threshold else QUIET) | tag,
+                    deep,
+                    radius,
+                    width,
+                    g.wrap_y,
+                    g.wrap_x,
+                )
+        if rules.movement and empties != 0:
+            c = _pick(s, EMPTY, empties, code, cell, y, x, inner, g)
             s = _advance(s)
             if c >= 0:
-                cell_agent[c] = a
+                cell_agent[c] = ag
                 cell_agent[cell] = -1
-                code[c] = code[cell]
-                code[cell] = EMPTY
-                pos[a] = c
+                _set(code, strips, c, code[cell], deep, radius, width, g.wrap_y, g.wrap_x)
+                _set(code, strips, cell, EMPTY, deep, radius, width, g.wrap_y, g.wrap_x)
+                a.pos[ag] = c
     return made
 
 
-def _make_driver(parallel: bool):  # type: ignore[no-untyped-def]
-    def drive(
-        width,
-        dy,
-        dx,
-        flat,
-        wrap_y,
-        wrap_x,
-        radius,
-        cell_agent,
-        code,
-        code_seen,
-        pos,
-        jail,
-        grievance,
-        risk,
-        tiles,
-        colour_start,
-        step_no,
-        seed,
-        k,
-        threshold,
-        social_weight,
-        severity,
-        max_jail,
-        long_jail_p,
-        long_jail,
-        movement,
-        synchronous,
-        perceived_police,
-        arrest_p,
-        round_ratio,
-    ):
-        total = 0
-        for colour in range(colour_start.shape[0] - 1):
-            lo = colour_start[colour]
-            hi = colour_start[colour + 1]
-            made = np.zeros(hi - lo, dtype=np.int64)
-            for ti in nb.prange(hi - lo):
-                made[ti] = _run_tile(
-                    lo + ti,
-                    width,
-                    dy,
-                    dx,
-                    flat,
-                    wrap_y,
-                    wrap_x,
-                    radius,
-                    cell_agent,
-                    code,
-                    code_seen,
-                    pos,
-                    jail,
-                    grievance,
-                    risk,
-                    tiles,
-                    step_no,
-                    seed,
-                    k,
-                    threshold,
-                    social_weight,
-                    severity,
-                    max_jail,
-                    long_jail_p,
-                    long_jail,
-                    movement,
-                    synchronous,
-                    perceived_police,
-                    arrest_p,
-                    round_ratio,
-                )
-            total += made.sum()
-        return total
+def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
+    def run(g, a, rules, step0, steps, seed, series):
+        for k in range(steps):
+            step_no = step0 + k
+            if a.use_strips:
+                for y in nb.prange(g.height):
+                    _fill_row(a.code, a.strips, y, g)
+            total = 0
+            for colour in range(g.colour_start.shape[0] - 1):
+                lo = g.colour_start[colour]
+                hi = g.colour_start[colour + 1]
+                made = np.zeros(hi - lo, dtype=np.int64)
+                for ti in nb.prange(hi - lo):
+                    made[ti] = _run_tile(lo + ti, g, a, rules, step_no, seed)
+                total += made.sum()
+            counts = count_codes(a.code)
+            series[0, k] = total
+            series[1, k] = counts[ACTIVE]
+            series[2, k] = counts[QUIET]
+            series[3, k] = counts[JAILED]
 
     # numba names a cache file after the function's qualified name and first line, and
     # does not key its entries by ``parallel``: both variants of this closure would share
-    # one file, and a process could load the parallel code for the serial driver. That
+    # one file, and a process could load the parallel code for the serial runner. That
     # starts OpenMP's threads in the calling process, and a process pool forked after it
     # dies ("fork() called from a process already using GNU OpenMP"). Distinct names
     # give each variant its own cache.
-    drive.__qualname__ = f"drive_{'parallel' if parallel else 'serial'}"
-    return nb.njit(cache=True, parallel=parallel)(drive)
+    run.__qualname__ = f"run_{'parallel' if parallel else 'serial'}"
+    return nb.njit(cache=True, parallel=parallel)(run)
 
 
 # One tile runs on the calling thread (no thread-pool launch per step, which costs
 # more than a 40 x 40 lattice's whole step); many tiles run on numba's thread pool.
-_drive_serial = _make_driver(False)
-_drive_parallel = _make_driver(True)
+# Several steps run in one call: passing the state's tuples from Python costs about
+# 0.1 ms a call, a quarter of a 40 x 40 step.
+_run_serial = _make_runner(False)
+_run_parallel = _make_runner(True)
 
 
-def step_tiles(
-    height: int,
-    width: int,
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    cell_agent: NDArray[np.int32],
-    code: NDArray[np.uint8],
-    code_seen: NDArray[np.uint8],
-    pos: NDArray[np.int64],
-    jail: NDArray[np.int32],
-    grievance: NDArray[np.float32],
-    risk: NDArray[np.float32],
-    tiles: NDArray[np.int64],
-    colour_start: NDArray[np.int64],
-    step_no: int,
-    seed: int,
-    k: float,
-    threshold: float,
-    social_weight: float,
-    severity: float,
-    max_jail: int,
-    long_jail_p: float,
-    long_jail: int,
-    movement: bool,
-    perceived_police: float = 0.0,
-    arrest_p: float = 1.0,
-    round_ratio: bool = True,
-) -> int:
+def run_steps(
+    g: Geometry, a: Agents, rules: Rules, step0: int, steps: int, seed: int
+) -> NDArray[np.int64]:
+    """Advance the lattice by ``steps`` steps in place (see ``step_tiles`` for the rules).
+
+    Args:
+        g: the geometry (``geometry``); one tile runs serially, several in parallel.
+        a: the state arrays, changed in place.
+        rules: the rule constants.
+        step0: the number of the first step (its parity tags the acted bit).
+        steps: how many steps.
+        seed: the run's kernel seed.
+
+    Returns:
+        shape ``(4, steps)``: arrests made during each step, then the active, quiet and
+        jailed citizens after it.
+    """
+    if a.use_strips and a.synchronous:
+        raise ValueError("the synchronous twin counts by scanning (use_strips=False)")
+    series = np.zeros((4, steps), dtype=np.int64)
+    runner = _run_serial if g.tiles.shape[0] == 1 else _run_parallel
+    runner(g, a, rules.typed(), step0, steps, np.uint64(seed), series)
+    return series
+
+
+def step_tiles(g: Geometry, a: Agents, rules: Rules, step_no: int, seed: int) -> int:
     """Advance the lattice by one step in place; return the number of arrests.
 
     Citizen rule (Epstein 2002, as in Mesa): with ``C`` cops and ``A`` active citizens
@@ -555,58 +739,14 @@ def step_tiles(
     uniformly chosen empty cell in vision.
 
     Args:
-        height: rows of the torus.
-        width: columns of the torus.
-        dy: row offsets of the neighbourhood (``diamond_offsets``).
-        dx: column offsets, same shape.
-        code: live cell codes; moves and arrests write here.
-        code_seen: the codes citizens count actives and cops in: ``code`` itself for
-            the sequential update, a copy taken at the start of the step for the
-            synchronous-activation twin.
+        g: the geometry (``geometry``); one tile runs serially, several in parallel.
+        a: the state arrays, changed in place.
+        rules: the rule constants (cast with ``Rules.typed``).
         step_no: the step's number; its parity is the tag of the acted bit.
-        tiles: from ``tile_layout``; one tile runs serially, several in parallel.
         seed: the run's kernel seed; each tile's stream is keyed by it, the step and
             the tile index.
 
     Returns:
         arrests made during the step.
     """
-    radius = int(np.max(np.abs(dy) + np.abs(dx)))
-    flat = dy * width + dx
-    wrap_y = np.arange(-radius, height + radius, dtype=np.int64) % height
-    wrap_x = np.arange(-radius, width + radius, dtype=np.int64) % width
-    drive = _drive_serial if tiles.shape[0] == 1 else _drive_parallel
-    return int(
-        drive(
-            width,
-            dy,
-            dx,
-            flat,
-            wrap_y,
-            wrap_x,
-            radius,
-            cell_agent,
-            code,
-            code_seen,
-            pos,
-            jail,
-            grievance,
-            risk,
-            tiles,
-            colour_start,
-            step_no,
-            np.uint64(seed),
-            k,
-            threshold,
-            social_weight,
-            severity,
-            max_jail,
-            long_jail_p,
-            long_jail,
-            movement,
-            code_seen is not code,
-            float(perceived_police),
-            float(arrest_p),
-            bool(round_ratio),
-        )
-    )
+    return int(run_steps(g, a, rules, step_no, 1, seed)[0, 0])

@@ -19,13 +19,18 @@ from secondfront.simulation.kernel import (
     EMPTY,
     JAILED,
     QUIET,
+    Agents,
+    Geometry,
+    Rules,
     count_codes,
-    diamond_offsets,
-    step_tiles,
-    tile_layout,
+    geometry,
+    run_steps,
 )
 
-__all__ = ["Lattice", "populate"]
+__all__ = ["STRIPS_UP_TO", "Lattice", "populate"]
+
+# Largest tile, in cells, whose neighbourhoods are counted with strip sums by default.
+STRIPS_UP_TO = 32_768
 
 
 @dataclass
@@ -47,6 +52,12 @@ class Lattice:
         tile: target tile side in cells, or ``None`` for Mesa's exact global order.
         synchronous: citizens decide on a snapshot of the step's start (the naive twin).
         steps_done: steps taken so far.
+        incremental: count neighbourhoods from strip sums kept up to date as agents act
+            (``kernel._window``) rather than by scanning them; the runs are identical.
+            ``None`` chooses: strips when every tile has at most ``STRIPS_UP_TO``
+            cells, so that a tile's codes and strips stay in the core's cache; beyond
+            that the strips' extra memory traffic costs more than the reads they save.
+            The synchronous twin always scans.
     """
 
     height: int
@@ -63,74 +74,77 @@ class Lattice:
     tile: int | None = None
     synchronous: bool = False
     steps_done: int = 0
-    _tiles: NDArray[np.int64] = field(init=False)
-    _colours: NDArray[np.int64] = field(init=False)
-    _dy: NDArray[np.int64] = field(init=False)
-    _dx: NDArray[np.int64] = field(init=False)
+    incremental: bool | None = None
+    _geometry: Geometry = field(init=False, repr=False)
+    _strips: NDArray[np.int64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._tiles, self._colours = tile_layout(self.height, self.width, self.vision, self.tile)
-        self._dy, self._dx = diamond_offsets(self.vision)
-        if 2 * self.vision + 1 > min(self.height, self.width):
-            raise ValueError(
-                f"vision {self.vision} wraps around a {self.height}x{self.width} torus; "
-                f"each side needs at least {2 * self.vision + 1} cells"
-            )
+        self._geometry = geometry(self.height, self.width, self.vision, self.tile)
+        if self.incremental is None:
+            t = self._geometry.tiles
+            largest = int(np.max((t[:, 1] - t[:, 0]) * (t[:, 3] - t[:, 2])))
+            self.incremental = largest <= STRIPS_UP_TO
+        # Filled at the start of every step, so a lattice whose codes were changed
+        # from outside (a state copied from Mesa) needs no care.
+        self._strips = np.empty(0, dtype=np.int64)
 
     @property
     def n_citizens(self) -> int:
         """Number of citizens (agents that are not cops)."""
         return int(self.pos.shape[0] - np.count_nonzero(self.is_cop))
 
-    def step(
-        self,
-        *,
-        k: float,
-        threshold: float,
-        max_jail: int,
-        social_weight: float = 0.0,
-        severity: float = 1.0,
-        long_jail_p: float = 0.0,
-        long_jail: int = 0,
-        movement: bool = True,
-        perceived_police: float = 0.0,
-        arrest_p: float = 1.0,
-        round_ratio: bool = True,
-    ) -> int:
-        """Advance one step (see ``kernel.step_tiles`` for the rules); return arrests."""
-        seen = self.code.copy() if self.synchronous else self.code
-        arrests = step_tiles(
-            self.height,
-            self.width,
-            self._dy,
-            self._dx,
-            self.cell_agent,
-            self.code,
-            seen,
-            self.pos,
-            self.jail,
-            self.grievance,
-            self.risk,
-            self._tiles,
-            self._colours,
-            self.steps_done,
-            self.kernel_seed,
-            float(k),
-            float(threshold),
-            float(social_weight),
-            float(severity),
-            int(max_jail),
-            float(long_jail_p),
-            int(long_jail),
-            bool(movement),
-            perceived_police,
-            arrest_p,
-            round_ratio,
-        )
-        self.steps_done += 1
-        return int(arrests)
+    def step(self, rules: Rules | None = None, **kwargs: float | int | bool) -> int:
+        """Advance one step (see ``kernel.step_tiles`` for the rules); return arrests.
 
-    def fork(self, kernel_seed: int, *, synchronous: bool | None = None) -> Lattice:
+        Args:
+            rules: the rule constants; or give them as keywords (``k=2.3,
+                threshold=0.1, max_jail=30``, the other fields of ``Rules`` default).
+        """
+        if rules is None:
+            rules = Rules(**kwargs)  # type: ignore[arg-type]
+        elif kwargs:
+            raise TypeError("give the rules as a Rules tuple or as keywords, not both")
+        return int(self.run(rules, 1)[0, 0])
+
+    def run(self, rules: Rules, steps: int) -> NDArray[np.int64]:
+        """Advance ``steps`` steps in one compiled call (``kernel.run_steps``).
+
+        Returns:
+            shape ``(4, steps)``: arrests during each step, then active, quiet and
+            jailed citizens after it.
+        """
+        use_strips = bool(self.incremental) and not self.synchronous
+        if use_strips and self._strips.shape[0] != self.code.shape[0]:
+            self._strips = np.empty(self.code.shape[0], dtype=np.int64)
+        # The twin decides on the state at the start of each step, so it steps one at a
+        # time to take that snapshot.
+        series = []
+        for chunk in [1] * steps if self.synchronous else [steps]:
+            agents = Agents(
+                cell_agent=self.cell_agent,
+                code=self.code,
+                code_seen=self.code.copy() if self.synchronous else self.code,
+                pos=self.pos,
+                jail=self.jail,
+                grievance=self.grievance,
+                risk=self.risk,
+                synchronous=self.synchronous,
+                strips=self._strips,
+                use_strips=use_strips,
+            )
+            series.append(
+                run_steps(self._geometry, agents, rules, self.steps_done, chunk, self.kernel_seed)
+            )
+            self.steps_done += chunk
+        return np.concatenate(series, axis=1)
+
+    def fork(
+        self,
+        kernel_seed: int,
+        *,
+        synchronous: bool | None = None,
+        incremental: bool | None = None,
+    ) -> Lattice:
         """An independent copy of this state whose future draws come from ``kernel_seed``.
 
         The copy keeps ``steps_done`` (the parity of the acted bit in ``code`` depends on
@@ -140,6 +154,7 @@ class Lattice:
         Args:
             kernel_seed: key of the copy's random streams.
             synchronous: the copy's update mode; ``None`` keeps this lattice's.
+            incremental: the copy's way of counting; ``None`` keeps this lattice's.
 
         Returns:
             the copy, sharing no array with this lattice.
@@ -159,6 +174,7 @@ class Lattice:
             tile=self.tile,
             synchronous=self.synchronous if synchronous is None else synchronous,
             steps_done=self.steps_done,
+            incremental=self.incremental if incremental is None else incremental,
         )
 
     def counts(self) -> dict[str, int]:
@@ -169,7 +185,7 @@ class Lattice:
     def nbytes(self) -> int:
         """Bytes held by the state arrays."""
         arrays: tuple[np.ndarray, ...] = (self.cell_agent, self.code, self.pos, self.is_cop)
-        arrays += (self.jail, self.grievance, self.risk)
+        arrays += (self.jail, self.grievance, self.risk, self._strips)
         return sum(a.nbytes for a in arrays)
 
 
@@ -209,16 +225,17 @@ def populate(
             f"citizen density {citizen_density} + cop density {cop_density} must lie in [0, 1]"
         )
     n_cells = height * width
+    # One byte per cell from the start (a nested np.where would hold two int64 arrays
+    # per cell at the peak); the comparisons are the same, so the layout is too.
     u = rng.random(n_cells, dtype=np.float32)
-    kind = np.where(
-        u < citizen_density, QUIET, np.where(u < citizen_density + cop_density, COP, EMPTY)
-    )
+    code = np.full(n_cells, EMPTY, dtype=np.uint8)
+    code[u < citizen_density + cop_density] = COP
+    code[u < citizen_density] = QUIET
     del u
-    occupied = np.flatnonzero(kind != EMPTY)
+    occupied = np.flatnonzero(code != EMPTY)
     n = occupied.shape[0]
     cell_agent = np.full(n_cells, -1, dtype=np.int32)
     cell_agent[occupied] = np.arange(n, dtype=np.int32)
-    code = kind.astype(np.uint8)
     is_cop = code[occupied] == COP
     u1 = rng.random(n)
     u2 = rng.random(n)
@@ -230,7 +247,7 @@ def populate(
         vision=vision,
         cell_agent=cell_agent,
         code=code,
-        pos=occupied.astype(np.int64),
+        pos=occupied,
         is_cop=is_cop,
         jail=np.zeros(n, dtype=np.int32),
         grievance=np.zeros(n, dtype=np.float32),
