@@ -28,7 +28,7 @@ MODEL = "belarus-second-front"
 @pytest.fixture
 def guarded(tmp_path: Path) -> Iterator[TestClient]:
     """A workbench bound beyond loopback, so every request needs the token."""
-    app = create_app(Settings(host="0.0.0.0", token=TOKEN, db=tmp_path / "t.sqlite3"))
+    app = create_app(Settings(host="0.0.0.0", token=TOKEN, workbench_db=tmp_path / "t.sqlite3"))
     with TestClient(app, base_url=SITE) as c:
         yield c
 
