@@ -172,3 +172,10 @@ def test_ukrainian_lemmas() -> None:
     uk = lemmas.lemmatiser("uk")
     assert uk is not None and uk("києва") == ("київ",)
     assert lemmas.lemmatiser("be") is None and lemmas.lemmatiser("be-Latn") is None
+
+
+def test_without_the_lemmatisers_stems_decide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lemmas, "_pymorphy", lambda lang: None)
+    monkeypatch.setattr(lemmas, "_simplemma", lambda: None)
+    assert lemmas.lemmatiser.__wrapped__("ru") is None
+    assert lemmas.lemmatiser.__wrapped__("uk") is None

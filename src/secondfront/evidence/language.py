@@ -15,6 +15,9 @@ from typing import Any
 
 MODEL_LANGUAGES = ("en", "ru", "uk", "be")
 """The languages the model chooses among (ISO 639-1)."""
+MODEL_TEXT_CHARS = 2000
+"""Characters of a text the model reads: a few sentences decide, and the time spent on
+a long page stays bounded (about 0.1 s for 66,000 characters, 2 ms for 2,000)."""
 
 
 @functools.cache
@@ -48,8 +51,8 @@ def model_language(text: str) -> str | None:
     detector = _detector()
     if detector is None:
         return None
-    found = detector.detect_language_of(text)
+    found = detector.detect_language_of(text[:MODEL_TEXT_CHARS])
     return None if found is None else str(found.iso_code_639_1.name).lower()
 
 
-__all__ = ["MODEL_LANGUAGES", "model_available", "model_language"]
+__all__ = ["MODEL_LANGUAGES", "MODEL_TEXT_CHARS", "model_available", "model_language"]
