@@ -114,6 +114,8 @@ def detect_language(text: str, declared: str = "") -> str | None:
         if base == "be":
             return "be-Latn" if latin_script or "latn" in tag else "be"
         return "uk" if base == "ua" else base
+    # Latin script stays with the alphabet: the model, choosing among four languages,
+    # calls Polish or German text English and knows no Łacinka.
     if not latin_script and (found := model_language(text)) in ("ru", "uk", "be"):
         return found
     return alphabet_language(text)
