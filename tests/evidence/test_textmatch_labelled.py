@@ -14,6 +14,7 @@ Run with ``pytest -s`` to see the tables.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,13 @@ import yaml
 
 from secondfront.evidence import language, lemmas
 from secondfront.evidence.mapping import load_rules
-from secondfront.evidence.text import alphabet_language, detect_language, rule_counts
+from secondfront.evidence.text import (
+    Item,
+    alphabet_language,
+    detect_language,
+    rule_counts,
+    validate,
+)
 from secondfront.evidence.textmatch import match_text
 
 SAMPLE = Path(__file__).parent / "fixtures" / "textmatch-labelled.yaml"
@@ -179,3 +186,15 @@ def test_without_the_lemmatisers_stems_decide(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(lemmas, "_simplemma", lambda: None)
     assert lemmas.lemmatiser.__wrapped__("ru") is None
     assert lemmas.lemmatiser.__wrapped__("uk") is None
+
+
+def test_ingested_item_without_a_declared_language_takes_the_models() -> None:
+    pytest.importorskip("lingua")
+    body = "Колона рухалася до кордону. Партизани атакували потяг."
+    item = Item(1, body, "", "2022-02-21", "", "src", "", body, "text")
+    window = (dt.date(2000, 1, 1), dt.date(2030, 1, 1))
+    row, why = validate(item, Path("news.txt"), window)
+    assert row is not None and row["language"] == "uk", why
+    declared = Item(1, body, "", "2022-02-21", "ru", "src", "", body, "text")
+    row, why = validate(declared, Path("news.txt"), window)
+    assert row is not None and row["language"] == "ru", why
