@@ -10,7 +10,9 @@ of an ambiguous word gives its lemma). Ukrainian lemmas come from :mod:`simplemm
 pymorphy3's Ukrainian dictionary package is GPL-3, which this MIT project does not
 take as a dependency (on the project's labelled sample both give the same matches).
 There is no Belarusian dictionary in either, so Belarusian and Łacinka keep the
-stems alone; without the extra every language does.
+stems, with one rule of the spelling instead: a word's initial ``у``/``u`` is written
+``ў``/``ŭ`` after a vowel ("не ўступіць", "ўкраінскі"), so such a word is also matched
+in its ``у``/``u`` form. Without the extra Russian and Ukrainian keep the stems alone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 LEMMA_LANGUAGES = ("ru", "uk")
 """Languages whose words are also matched by lemma (when the ``nlp`` extra is installed)."""
+BELARUSIAN = ("be", "be-Latn")
+"""Languages whose words starting with ``ў``/``ŭ`` are also matched with ``у``/``u``."""
 
 Lemmatiser = Callable[[str], tuple[str, ...]]
 """The lemmas of one lower-case word."""
@@ -52,9 +56,12 @@ def _simplemma() -> Any | None:
 def lemmatiser(lang: str) -> Lemmatiser | None:
     """The lemmatiser of ``lang`` (cached per word), or None.
 
-    None when ``lang`` is not in :data:`LEMMA_LANGUAGES` or the ``nlp`` extra is not
-    installed: matching then uses the written words alone.
+    For Belarusian (:data:`BELARUSIAN`) the other form of a word with initial
+    ``ў``/``ŭ``. None when ``lang`` is not in :data:`LEMMA_LANGUAGES` or the ``nlp``
+    extra is not installed: matching then uses the written words alone.
     """
+    if lang in BELARUSIAN:
+        return _short_u
     if lang == "ru" and (morph := _pymorphy("ru")) is not None:
 
         def russian(word: str) -> tuple[str, ...]:
@@ -70,9 +77,18 @@ def lemmatiser(lang: str) -> Lemmatiser | None:
     return None
 
 
+def _short_u(word: str) -> tuple[str, ...]:
+    # Initial ў/ŭ is the after-vowel spelling of у/u; the rules' stems use у/u.
+    if word[:1] == "ў":
+        return ("у" + word[1:],)
+    if word[:1] == "ŭ":
+        return ("u" + word[1:],)
+    return ()
+
+
 def lemmas_available() -> bool:
     """Whether lemma matching is in use for every language of :data:`LEMMA_LANGUAGES`."""
     return all(lemmatiser(lang) is not None for lang in LEMMA_LANGUAGES)
 
 
-__all__ = ["LEMMA_LANGUAGES", "Lemmatiser", "lemmas_available", "lemmatiser"]
+__all__ = ["BELARUSIAN", "LEMMA_LANGUAGES", "Lemmatiser", "lemmas_available", "lemmatiser"]
