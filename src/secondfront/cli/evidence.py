@@ -63,7 +63,13 @@ def ingest(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Read event files into the store; bad rows go to quarantine, never away."""
+    """Read event files into the store; bad rows go to quarantine, never away.
+
+    News text needs a date and a language. The optional nlp extra
+    (pip install "secondfront\\[nlp]") tells undeclared Russian, Ukrainian
+    and Belarusian apart by a language model and matches Russian and
+    Ukrainian words by lemma; without it the alphabet and stems decide.
+    """
     from secondfront.evidence import store
     from secondfront.evidence.ingest import ingest as run_ingest
     from secondfront.evidence.mapping import load_rules

@@ -34,7 +34,7 @@ import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -44,6 +44,8 @@ import duckdb
 from pydantic import ConfigDict, RootModel, model_validator
 
 from secondfront.errors import InputFormatError
+from secondfront.evidence.language import model_language
+from secondfront.evidence.lemmas import lemmatiser
 from secondfront.evidence.registry import (
     Counts,
     EventSource,
@@ -99,12 +101,9 @@ def detect_language(text: str, declared: str = "") -> str | None:
     """The language tag of ``text``: one of ``LANGUAGES``, or None when unrecognised.
 
     A declared tag wins when it is one of ours (``be`` written in Latin letters becomes
-    ``be-Latn``). Otherwise the alphabet decides, by letters unique to each language:
-    ``ў`` is Belarusian only; ``ї``, ``є``, ``ґ`` Ukrainian only; ``і`` is Belarusian
-    and Ukrainian, ``ы`` Belarusian and Russian, so ``і`` with ``ы`` is Belarusian, ``і``
-    without ``ы`` Ukrainian, Cyrillic with neither Russian. Latin text with ``ŭ``, or
-    with ``ł`` together with ``č``/``š``/``ž`` (Polish has ``ł`` but no háčeks), is
-    Łacinka; plain ASCII text with common English function words is English.
+    ``be-Latn``). Otherwise Latin-script text goes by :func:`alphabet_language`, and
+    Cyrillic text by the language model of :mod:`secondfront.evidence.language` when
+    the ``nlp`` extra is installed, by :func:`alphabet_language` when it is not.
     """
     letters = [c for c in text.lower() if c.isalpha()]
     cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
@@ -115,8 +114,27 @@ def detect_language(text: str, declared: str = "") -> str | None:
         if base == "be":
             return "be-Latn" if latin_script or "latn" in tag else "be"
         return "uk" if base == "ua" else base
+    # Latin script stays with the alphabet: the model, choosing among four languages,
+    # calls Polish or German text English and knows no Łacinka.
+    if not latin_script and (found := model_language(text)) in ("ru", "uk", "be"):
+        return found
+    return alphabet_language(text)
+
+
+def alphabet_language(text: str) -> str | None:
+    """The language tag of undeclared ``text`` by its letters, or None.
+
+    Letters unique to each language decide: ``ў`` is Belarusian only; ``ї``, ``є``,
+    ``ґ`` Ukrainian only; ``і`` is Belarusian and Ukrainian, ``ы`` Belarusian and
+    Russian, so ``і`` with ``ы`` is Belarusian, ``і`` without ``ы`` Ukrainian, Cyrillic
+    with neither Russian. Latin text with ``ŭ``, or with ``ł`` together with
+    ``č``/``š``/``ž`` (Polish has ``ł`` but no háčeks), is Łacinka; plain ASCII text
+    with common English function words is English.
+    """
+    letters = [c for c in text.lower() if c.isalpha()]
+    cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
     s = set(letters)
-    if not latin_script:
+    if cyr >= len(letters) / 2:
         if "ў" in s:
             return "be"
         if s & {"ї", "є", "ґ"}:
@@ -232,6 +250,12 @@ def _child_text(el: ET.Element, *names: str) -> str:
 
 
 def _feed_items(path: Path, raw: str) -> list[Item]:
+    # Hand-written over ElementTree rather than feedparser, which was tried (6.0): its
+    # entries carry no line or offset, so a rejected item could not be quarantined
+    # under its line; on malformed XML it falls back to a lenient parser that returned
+    # one item of two without saying which was lost (it flags the feed "bozo" with the
+    # first error's line only); it expands entity declarations, which are refused
+    # here; and it fetches a string that looks like a URL instead of parsing it.
     where = str(path)
     entity = raw.find("<!ENTITY")
     if entity >= 0:
@@ -464,13 +488,32 @@ def text_matches(
         "AND language IN (SELECT unnest(?))",
         [files, list(match.root)],
     ).fetchall()
-    out: list[tuple[str, str, dt.date]] = []
-    for file_sha, key, day, lang, text in items:
-        negation = spec.negation.get(lang, ()) if rule.negation_aware else ()
-        found = match_text(text, match.root[lang], negation, spec.hypothetical.get(lang, ()))
-        if any(m.counted for m in found):
-            out.append((file_sha, key, day))
-    return out
+    return [
+        (file_sha, key, day)
+        for file_sha, key, day, lang, text in items
+        if rule_counts(text, lang, match, rule, spec, lemmatiser(lang))
+    ]
+
+
+def rule_counts(
+    text: str,
+    lang: str,
+    match: TextRules,
+    rule: Any,
+    spec: Any,
+    lemmas: Callable[[str], Sequence[str]] | None,
+) -> bool:
+    """Whether a sentence of ``text`` (in ``lang``) matches the rule and is not cancelled
+    by a cue of ``spec`` (negation only when the rule is ``negation_aware``).
+
+    ``lemmas`` gives a word's lemmas (:func:`~secondfront.evidence.lemmas.lemmatiser`),
+    or None to match the written words alone.
+    """
+    if lang not in match.root:
+        return False
+    negation = spec.negation.get(lang, ()) if rule.negation_aware else ()
+    found = match_text(text, match.root[lang], negation, spec.hypothetical.get(lang, ()), lemmas)
+    return any(m.counted for m in found)
 
 
 EVENTS = EventSource(
@@ -572,9 +615,11 @@ __all__ = [
     "Item",
     "TextAdapter",
     "TextRules",
+    "alphabet_language",
     "detect_language",
     "parse_date",
     "read_items",
+    "rule_counts",
     "text_matches",
     "validate",
 ]

@@ -4,12 +4,16 @@ A rule on news text gives, per language, groups of word stems that must all occu
 one sentence; a sentence where a negation cue ("no", "not", "не", "nie"...) or a
 hypothetical cue ("if", "если", "kali"...) precedes the last matched stem does not
 count, so "no troops were moved" is not a movement.
+
+A word matches a stem when the stem starts the word or, where a lemmatiser is given
+(Russian, see :mod:`secondfront.evidence.lemmas`), one of the word's lemmas. Cues are
+always compared with the words as written.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -43,6 +47,7 @@ def match_text(
     groups: Sequence[Sequence[str]],
     negation: Sequence[str] = (),
     hypothetical: Sequence[str] = (),
+    lemmas: Callable[[str], Sequence[str]] | None = None,
 ) -> list[TextMatch]:
     """Sentences of ``text`` in which every group has a word starting with one of its stems.
 
@@ -51,6 +56,8 @@ def match_text(
         groups: stems, lower case; a sentence matches when each group matches a word.
         negation: cues that negate (exact words, or stems ending in ``*``).
         hypothetical: cues that make a statement conditional, same syntax.
+        lemmas: the lemmas of a lower-case word; a stem that starts one of them matches
+            the word too. None matches by the written word alone.
 
     Returns:
         one ``TextMatch`` per matching sentence, in order.
@@ -60,9 +67,13 @@ def match_text(
         tokens = [t.lower() for t in _TOKEN.findall(sentence)]
         if not tokens:
             continue
+        forms = [(t, *lemmas(t)) for t in tokens] if lemmas else [(t,) for t in tokens]
         last = -1
         for group in groups:
-            idx = next((k for k, t in enumerate(tokens) if t.startswith(tuple(group))), None)
+            stems = tuple(group)
+            idx = next(
+                (k for k, f in enumerate(forms) if any(w.startswith(stems) for w in f)), None
+            )
             if idx is None:
                 break
             last = max(last, idx)
