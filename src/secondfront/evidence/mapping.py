@@ -25,10 +25,14 @@ Weekly status of an indicator (ISO weeks, Monday to Sunday):
   ``baseline_ratio`` times the median weekly ``S`` of the ``baseline_weeks`` before
   (when that many weeks are known). Since ``threshold > cap`` is enforced, no single
   GDELT row can make an indicator observed.
-* **not_observed** when a rule for it says ``absence_is_evidence`` and its source covers
-  the week (ACLED: every week between its first and last stored event; GDELT and text:
-  weeks with at least one stored row), yet nothing supports it.
-* **unknown** otherwise: the filter treats it as missing evidence.
+* **not_observed** when nothing supports it although a source covered it that week:
+  with a declared coverage (:mod:`secondfront.evidence.coverage`, a history's coverage
+  file), exactly where that declaration covers the indicator in the week; without one,
+  where a rule for it says ``absence_is_evidence`` and its source covers the week
+  (ACLED: every week between its first and last stored event; GDELT and text: weeks
+  with at least one stored row).
+* **unknown** otherwise: the filter treats it as missing evidence. Absence of a report
+  is not a report of absence (``docs/vocabulary.md``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from secondfront.errors import Diagnostic
+from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.rulesfile import (
     beside_model,
     items_at,
@@ -590,13 +595,18 @@ def weekly_statuses(
     rules: MappingRules,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    coverage: DeclaredCoverage | None = None,
 ) -> list[IndicatorWeek]:
     """Status of every indicator in every ISO week from ``start`` to ``end``.
 
     Args:
         con: the store (mapped first, see :func:`ensure_mapped`).
         rules: the mapping rules.
-        start, end: the range; default: the span of the stored events.
+        start, end: the range; default: the span of the stored events. Observations
+            dated after ``end`` are not read.
+        coverage: declared coverage; when given, it alone decides where a silent week
+            is ``not_observed`` (see the module docstring); None: the store's sources
+            declare it.
 
     Returns:
         week-major, indicators in model order; empty when the store holds no events.
@@ -657,6 +667,8 @@ def weekly_statuses(
                     )
             if observed:
                 status = "observed"
+            elif coverage is not None:
+                status = "not_observed" if coverage.covers(ind, week_start(week)) else "unknown"
             elif any(week in covered[src] for src in by_indicator.get(ind, ())):
                 status = "not_observed"
             else:
