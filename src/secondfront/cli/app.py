@@ -479,7 +479,7 @@ def sources_verify(
 # Commands of other capabilities live in modules of their own under secondfront.cli;
 # each defines ``register(app)``. Listed explicitly: a missing module is an error, not
 # a silently absent command.
-COMMAND_MODULES: tuple[str, ...] = ("evidence", "uncertainty", "workbench", "simulate")
+COMMAND_MODULES: tuple[str, ...] = ("evidence", "uncertainty", "workbench", "simulate", "questions")
 
 
 def _register_commands() -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from secondfront.evidence.rulesfile import raise_all, validate_model_file
@@ -119,11 +120,47 @@ def load_coverage(path: str | Path) -> DeclaredCoverage | None:
     )
 
 
+def coverage_for_store(con: duckdb.DuckDBPyConnection) -> DeclaredCoverage | None:
+    """The declared coverage of the files a store was filled from.
+
+    Each ingested file may have a coverage file beside it (:func:`coverage_path`); the
+    periods of all that exist are merged. A store holding a file that declares nothing
+    but is known to be a hand-coded selection (the shipped ``data/belarus-events.csv``,
+    recognised by its content hash) gets :data:`NOTHING_COVERED`. Otherwise None: the
+    store's sources declare coverage through the mapping rules.
+    """
+    rows = con.execute("SELECT DISTINCT path, file_sha256 FROM ingests").fetchall()
+    merged: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    found: list[DeclaredCoverage] = []
+    for path, _ in rows:
+        declared = load_coverage(coverage_path(Path(path)))
+        if declared is not None:
+            found.append(declared)
+            for ind, spans in declared.periods.items():
+                merged.setdefault(ind, []).extend(spans)
+    if found:
+        digest = hashlib.sha256("".join(sorted(d.digest for d in found)).encode()).hexdigest()
+        return DeclaredCoverage(
+            {k: tuple(sorted(v)) for k, v in merged.items()}, found[0].path, digest
+        )
+    shipped = SHIPPED_HISTORY
+    if shipped.is_file():
+        sha = hashlib.sha256(shipped.read_bytes()).hexdigest()
+        if any(r[1] == sha for r in rows):
+            return load_coverage(coverage_path(shipped)) or NOTHING_COVERED
+    return None
+
+
+SHIPPED_HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
+
+
 __all__ = [
     "NOTHING_COVERED",
+    "SHIPPED_HISTORY",
     "CoverageFile",
     "DeclaredCoverage",
     "Period",
+    "coverage_for_store",
     "coverage_path",
     "load_coverage",
 ]
