@@ -187,10 +187,11 @@ def score(
         highlight=False,
     )
     if card.crowd_subset.get("n"):
-        m, c = card.crowd_subset["model"], card.crowd_subset["crowd"]
+        mine: dict[str, float] = card.crowd_subset["model"]  # type: ignore[assignment]
+        theirs: dict[str, float] = card.crowd_subset["crowd"]  # type: ignore[assignment]
         out.print(
             f"on the {card.crowd_subset['n']} questions with a crowd figure: model Brier "
-            f"{m['brier']:.4f}, crowd {c['brier']:.4f}",  # type: ignore[index]
+            f"{mine['brier']:.4f}, crowd {theirs['brier']:.4f}",
             highlight=False,
         )
 
@@ -214,7 +215,11 @@ def record(
     done = keep(con, forecast_all(tm, qs, con, r, cov, _day(as_of)), str(file))
     if as_json:
         _emit_json(
-            {"recorded": [{"id": d.id, "revision": d.revision, "p": d.p, "status": d.status} for d in done]}
+            {
+                "recorded": [
+                    {"id": d.id, "revision": d.revision, "p": d.p, "status": d.status} for d in done
+                ]
+            }
         )
         return
     for d in done:
@@ -241,7 +246,18 @@ def history(
         return "" if x is None else f"{x:+.4f}"
 
     table = Table(title=f"revisions of {question}")
-    for c in ("rev", "recorded", "as of", "p", "change", "new evidence", "parameters", "structure", "model", "evidence"):
+    for c in (
+        "rev",
+        "recorded",
+        "as of",
+        "p",
+        "change",
+        "new evidence",
+        "parameters",
+        "structure",
+        "model",
+        "evidence",
+    ):
         table.add_column(c)
     for r in revs:
         table.add_row(

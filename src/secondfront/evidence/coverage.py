@@ -115,9 +115,7 @@ def load_coverage(path: str | Path) -> DeclaredCoverage | None:
     periods: dict[str, list[tuple[dt.date, dt.date]]] = {}
     for period in spec.periods:
         periods.setdefault(period.indicator, []).append((period.from_, period.to))
-    return DeclaredCoverage(
-        {k: tuple(sorted(v)) for k, v in periods.items()}, p, hashlib.sha256(p.read_bytes()).hexdigest()
-    )
+    return DeclaredCoverage({k: tuple(sorted(v)) for k, v in periods.items()}, p, digest)
 
 
 def coverage_for_store(con: duckdb.DuckDBPyConnection) -> DeclaredCoverage | None:

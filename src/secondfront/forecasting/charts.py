@@ -29,16 +29,23 @@ def reliability_diagram(card: ScoreCard, path: Path, title: str = "") -> list[Pa
         ax.scatter(xs, ys, s=[40 + 30 * b.n for b in bins], color="#1f5f8b", zorder=3)
         ax.plot(xs, ys, color="#1f5f8b", linewidth=1)
         for b in bins:
-            ax.annotate(f"n={b.n}", (b.forecast, b.observed), textcoords="offset points", xytext=(6, -12), fontsize=8)
+            ax.annotate(
+                f"n={b.n}",
+                (b.forecast, b.observed),
+                textcoords="offset points",
+                xytext=(6, -12),
+                fontsize=8,
+            )
     d = card.decomposition
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("forecast probability (mean within bin, 0-1)")
     ax.set_ylabel("observed frequency of yes (0-1)")
     n, k = len(card.questions), len(card.groups)
+    brier = card.mean.get("brier", float("nan"))
     ax.set_title(
         (title or "Reliability diagram")
-        + f"\n{n} resolved questions, {k} independent; Brier {card.mean.get('brier', float('nan')):.3f}"
+        + f"\n{n} resolved questions, {k} independent; Brier {brier:.3f}"
         + f" (REL {d.reliability:.3f}, RES {d.resolution:.3f}, UNC {d.uncertainty:.3f})",
         fontsize=9,
     )

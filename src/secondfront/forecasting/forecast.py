@@ -149,7 +149,9 @@ def forecast_question(
     ev = evidence(day)
     params = fit_as_of(model, ev, fitter)
     kind = questions.kinds[question.id]
-    p = question_probability(params.model, kind, question.variable, question.state, ev, question.closes)
+    p = question_probability(
+        params.model, kind, question.variable, question.state, ev, question.closes
+    )
     return QuestionForecast(
         question.id,
         question.target,
@@ -174,7 +176,9 @@ def forecast_all(
 ) -> list[QuestionForecast]:
     """Every question's forecast, in file order."""
     source = evidence_source(con, rules, coverage)
-    return [forecast_question(model, questions, q, source, as_of, fitter) for q in questions.questions]
+    return [
+        forecast_question(model, questions, q, source, as_of, fitter) for q in questions.questions
+    ]
 
 
 __all__ = [

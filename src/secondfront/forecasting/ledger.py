@@ -186,7 +186,7 @@ def record(
             continue
         rev = 1 if last is None else int(last[0]) + 1
         con.execute(
-            "INSERT INTO forecast_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO forecast_ledger VALUES (" + ", ".join(["?"] * 17) + ")",
             [
                 f.id,
                 rev,
@@ -211,7 +211,9 @@ def record(
     return out
 
 
-def _rebuild(con: duckdb.DuckDBPyConnection, mhash: str, params: dict[str, object]) -> TimelineModel:
+def _rebuild(
+    con: duckdb.DuckDBPyConnection, mhash: str, params: dict[str, object]
+) -> TimelineModel:
     """The time model of a stored revision: its texts, then its stored parameters."""
     row = con.execute(
         "SELECT model_file, model_yaml, timeline_file, timeline_yaml FROM forecast_models "
@@ -283,7 +285,9 @@ def history(con: duckdb.DuckDBPyConnection, question_id: str) -> list[Revision]:
     prev = None
     for r in rows:
         params = json.loads(r[12])
-        rev = Revision(int(r[0]), r[1], r[2], float(r[4]), r[7], r[8], r[9], int(r[10]), params["label"])
+        rev = Revision(
+            int(r[0]), r[1], r[2], float(r[4]), r[7], r[8], r[9], int(r[10]), params["label"]
+        )
         if prev is not None:
             var, state = str(r[6]).split("=", 1)
             ev_new = evidence_from_json(json.loads(r[11]))

@@ -198,9 +198,7 @@ def _references(
         at = ("questions", i, "target")
         if var not in net.variables:
             diags.append(
-                doc.diagnostic(
-                    at, f"questions.{i}.target: unknown variable {var!r} of {net.name}"
-                )
+                doc.diagnostic(at, f"questions.{i}.target: unknown variable {var!r} of {net.name}")
             )
             continue
         states = net.variables[var].states

@@ -186,11 +186,11 @@ def score(
     resolved: list[tuple[Question, bool]] = []
     unresolved: list[str] = []
     for q in questions.questions:
-        y = q.outcome if q.outcome is not None else series.outcome(q)
-        if y is None or q.id not in by_id:
+        known = q.outcome if q.outcome is not None else series.outcome(q)
+        if known is None or q.id not in by_id:
             unresolved.append(q.id)
         else:
-            resolved.append((q, y))
+            resolved.append((q, known))
     p = [by_id[q.id].p for q, _ in resolved]
     y = [o for _, o in resolved]
     base: dict[str, list[float]] = {"always_no": [], "climatology": [], "persistence": []}

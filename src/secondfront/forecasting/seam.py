@@ -77,9 +77,7 @@ def weekly_evidence(
     statuses = weekly_statuses(con, rules, span[0], through, coverage)
     weeks, rows = evidence_rows(statuses)
     row = con.execute("SELECT count(*) FROM observations WHERE day <= ?", [through]).fetchone()
-    return WeeklyEvidence(
-        through, weeks, rows, report_weights(statuses), int(row[0]) if row else 0
-    )
+    return WeeklyEvidence(through, weeks, rows, report_weights(statuses), int(row[0]) if row else 0)
 
 
 def statuses_between(
@@ -133,9 +131,7 @@ def event_weeks(con: duckdb.DuckDBPyConnection, match: AcledMatch) -> set[str]:
     return {iso_week(d[0]) for d in days}
 
 
-def timeline_alerts(
-    model: TimelineModel, evidence: WeeklyEvidence
-) -> list[tuple[str, str, str]]:
+def timeline_alerts(model: TimelineModel, evidence: WeeklyEvidence) -> list[tuple[str, str, str]]:
     """The timeline's alerts over the weeks of ``evidence``: (week, rule id, message)."""
     result = run_timeline(model, evidence.weeks, evidence.rows, weights=evidence.weights)
     return [(a.week, a.rule, a.message) for a in result.alerts]
