@@ -275,9 +275,88 @@ def history(
     out.print(table)
 
 
+def alerts(
+    db: DbOpt = None,
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--event", help="RULE=YYYY-MM-DD: a day the rule's event happened. Repeatable."
+        ),
+    ] = None,
+    rules: RulesOpt = None,
+    timeline: TimelineOpt = None,
+    coverage: CoverageOpt = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """The timeline's alerts on the store, with lead times before given events and
+    false alarms (alerts with no event of their rule in the 12 weeks after)."""
+    from secondfront.cli.app import parse_assignments
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.timeline import load_timeline
+    from secondfront.forecasting.seam import store_span, timeline_alerts, weekly_evidence
+    from secondfront.forecasting.warning import false_alarms, lead_time
+
+    tm = load_timeline(timeline)
+    r = load_rules(rules, tm.network)
+    con = _open(db)
+    cov = _coverage(con, coverage)
+    span = store_span(con)
+    if span is None:
+        raise UsageError("the store holds no events")
+    ev = weekly_evidence(con, r, span[1], cov)
+    fired = timeline_alerts(tm, ev)
+    events: dict[str, list[dt.date]] = {}
+    for rule, day in parse_assignments(event, "event").items():
+        if rule not in {a.id for a in tm.spec.alerts}:
+            raise UsageError(f"--event {rule}: no such alert rule in {tm.path}")
+        d = _day(day)
+        assert d is not None
+        events.setdefault(rule, []).append(d)
+    years = max(len(ev.weeks), 1) / 52.18
+    summary = []
+    for a in tm.spec.alerts:
+        fa = false_alarms(fired, a.id, events.get(a.id, []))
+        summary.append(
+            {
+                "rule": a.id,
+                "alerts": sum(1 for f in fired if f[1] == a.id),
+                "lead_times": [lead_time(fired, a.id, d).as_json() for d in events.get(a.id, [])],
+                "false_alarms": fa,
+                "false_alarms_per_year": round(len(fa) / years, 3),
+            }
+        )
+    if as_json:
+        _emit_json(
+            {
+                "weeks": len(ev.weeks),
+                "alerts": [{"week": w, "rule": rid, "message": m} for w, rid, m in fired],
+                "rules": summary,
+            }
+        )
+        return
+    for _, _, m in fired:
+        out.print(m, highlight=False, markup=False)
+    table = Table(title=f"alerts over {len(ev.weeks)} weeks")
+    for c in ("rule", "alerts", "lead times (weeks before event)", "false alarms", "per year"):
+        table.add_column(c)
+    for row in summary:
+        leads = ", ".join(
+            f"{lt['event']}: {lt['weeks'] if lt['weeks'] is not None else 'none'}"
+            for lt in row["lead_times"]  # type: ignore[attr-defined]
+        )
+        table.add_row(
+            str(row["rule"]),
+            str(row["alerts"]),
+            leads,
+            str(len(row["false_alarms"])),  # type: ignore[arg-type]
+            str(row["false_alarms_per_year"]),
+        )
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``questions`` command group to the ``secondfront`` app."""
-    for fn in (forecast, score, record, history):
+    for fn in (forecast, score, record, history, alerts):
         questions_app.command(fn.__name__)(user_errors(fn))
     app.add_typer(questions_app, name="questions")
 
