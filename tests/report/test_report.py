@@ -78,7 +78,7 @@ def test_timeline_section_with_events_has_the_chart_alerts_and_evidence(
     figure = re.search(r'id="timeline-figure"[^>]*src="data:image/svg\+xml;base64,([^"]+)"', body)
     assert figure is not None
     svg = base64.b64decode(figure.group(1)).decode()
-    assert svg.count("<polyline") == 6 and 'class="alert"' in svg
+    assert svg.count("<polyline") == 7 and 'class="alert"' in svg
     assert "2022-W08 ALERT entry-above-5pc" in body
     weeks = body.split('id="timeline-weeks"')[1]
     assert "2022-W08" in weeks and "SFBLR0019" in weeks and "troops_toward_southern_border" in weeks
