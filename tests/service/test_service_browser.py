@@ -107,7 +107,7 @@ def test_timeline_page_draws_the_history_with_alerts(page, live_server: str) -> 
     box = page.locator("#timeline-chart svg").first.bounding_box()
     assert box["width"] > 800 and box["height"] > 300, box
     # One line per outcome, and the alert markers drawn as red triangles.
-    assert page.locator("#timeline-chart svg g.mark-line path").count() == 6
+    assert page.locator("#timeline-chart svg g.mark-line path").count() == 7
     markers = page.locator("#timeline-chart svg g.alert_markers_marks path")
     assert markers.count() >= 1
     assert page.locator("#timeline-chart .role-legend").count() == 1

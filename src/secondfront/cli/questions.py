@@ -288,8 +288,7 @@ def alerts(
     coverage: CoverageOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
-    """The timeline's alerts on the store, with lead times before given events and
-    false alarms (alerts with no event of their rule in the 12 weeks after)."""
+    """The timeline's alerts on the store, lead times before events, false alarms per year."""
     from secondfront.cli.app import parse_assignments
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
