@@ -34,7 +34,7 @@ def shot(page, name: str, full: bool = False) -> None:  # type: ignore[no-untype
 def test_model_page_draws_the_graph_and_explains_a_node(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/models/{MODEL}")
     nodes = page.locator(".graph .node")
-    assert nodes.count() == 40
+    assert nodes.count() == 43
     entry = page.locator('.graph .node[data-var="belarus_entry"] rect')
     assert entry.get_attribute("stroke-width") == "3.2"  # outcomes are highlighted
     fills = {
