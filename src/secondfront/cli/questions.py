@@ -1,0 +1,363 @@
+"""``secondfront questions``: forecast, score, record and trace questions of a model.
+
+Each command loads the questions file, opens the store (``--db``; default: the shipped
+history in memory), calls one function of :mod:`secondfront.forecasting` and prints a
+table or, with ``--json``, its result as JSON.
+
+Coverage (where a week without a report counts as "not observed"): ``--coverage auto``
+(default) uses the coverage files beside the store's ingested files, or none for the
+shipped history when it declares none; ``--coverage none`` treats every silent week as
+unknown; ``--coverage store`` lets the mapping rules' sources declare it; a path reads
+that coverage file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from secondfront.cli.app import JsonOpt, _emit_json, out, user_errors
+from secondfront.errors import UsageError
+
+questions_app = typer.Typer(
+    help="Questions with dates: forecast them, score them, keep a ledger.",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[Path, typer.Argument(help="A questions file (secondfront-questions/1).")]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="The DuckDB store (default: the shipped history, in memory)."),
+]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Mapping rules (default: the model's *.mapping.yaml)."),
+]
+TimelineOpt = Annotated[
+    Path | None,
+    typer.Option("--timeline", help="Time model (default: the model's *.timeline.yaml)."),
+]
+CoverageOpt = Annotated[
+    str,
+    typer.Option("--coverage", help="auto, none, store, or a coverage file (see the help)."),
+]
+
+
+def _open(db: Path | None):  # type: ignore[no-untyped-def]
+    from secondfront.evidence import store
+    from secondfront.evidence.backtest import history_store
+
+    if db is None:
+        return history_store()
+    if not db.exists():
+        raise UsageError(f"--db {db}: no such store; create it with `secondfront ingest --db {db}`")
+    return store.connect(db)
+
+
+def _coverage(con, option: str):  # type: ignore[no-untyped-def]
+    from secondfront.evidence.coverage import NOTHING_COVERED, coverage_for_store, load_coverage
+
+    if option == "auto":
+        return coverage_for_store(con)
+    if option == "none":
+        return NOTHING_COVERED
+    if option == "store":
+        return None
+    declared = load_coverage(option)
+    if declared is None:
+        raise UsageError(f"--coverage {option}: no such file; give auto, none, store or a file")
+    return declared
+
+
+def _setup(file: Path, db: Path | None, rules: Path | None, timeline: Path | None, coverage: str):  # type: ignore[no-untyped-def]
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.rulesfile import beside_model
+    from secondfront.evidence.timeline import load_timeline
+    from secondfront.forecasting.questions import load_questions
+
+    qs = load_questions(file)
+    name = qs.spec.model
+    tm = load_timeline(timeline or beside_model(name, "timeline"), qs.network)
+    r = load_rules(rules or beside_model(name, "mapping"), qs.network)
+    con = _open(db)
+    return qs, tm, r, con, _coverage(con, coverage)
+
+
+def _day(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date YYYY-MM-DD") from None
+
+
+def forecast(
+    file: FileArg,
+    db: DbOpt = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Forecast day YYYY-MM-DD (default: each asked).")
+    ] = None,
+    rules: RulesOpt = None,
+    timeline: TimelineOpt = None,
+    coverage: CoverageOpt = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """Each question's probability from the evidence and parameters of its day only."""
+    from secondfront.forecasting.forecast import forecast_all
+
+    qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
+    results = forecast_all(tm, qs, con, r, cov, _day(as_of))
+    label = results[0].parameters.label if results else ""
+    if as_json:
+        _emit_json({"questions": [f.as_json() for f in results], "parameters": label})
+        return
+    table = Table(title=f"forecasts ({label})")
+    for c in ("question", "target", "as of", "closes", "weeks", "P(yes)"):
+        table.add_column(c, justify="right" if c in ("weeks", "P(yes)") else "left")
+    for f in results:
+        table.add_row(
+            f.id, f.target, f.as_of.isoformat(), f.closes.isoformat(), str(f.weeks), f"{f.p:.3f}"
+        )
+    out.print(table)
+
+
+def score(
+    file: FileArg,
+    db: DbOpt = None,
+    rules: RulesOpt = None,
+    timeline: TimelineOpt = None,
+    coverage: CoverageOpt = "auto",
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the reliability diagram as FILE.png/.svg.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Brier and log scores of the resolved questions, baselines and Murphy's decomposition."""
+    from secondfront.forecasting.forecast import forecast_all
+    from secondfront.forecasting.scorecard import score as make_card
+    from secondfront.forecasting.scorecard import store_series
+
+    qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
+    card = make_card(qs, forecast_all(tm, qs, con, r, cov), store_series(con, r, qs))
+    if plot is not None:
+        from secondfront.forecasting.charts import reliability_diagram
+
+        reliability_diagram(card, plot, f"{qs.spec.model}: questions of {file.name}")
+    if as_json:
+        _emit_json(card.as_json())
+        return
+    table = Table(title=f"scores (lower is better; {card.parameters})")
+    for c in ("question", "P(yes)", "outcome", "Brier", "log", "clim.", "persist.", "crowd"):
+        table.add_column(c, justify="left" if c == "question" else "right")
+    crowd = {q.id: q.crowd.p for q in qs.questions if q.crowd is not None}
+    for s in card.questions:
+        table.add_row(
+            s.id,
+            f"{s.p:.3f}",
+            "yes" if s.outcome else "no",
+            f"{s.brier:.3f}",
+            f"{s.log:.3f}",
+            f"{s.baselines['climatology']:.3f}",
+            f"{s.baselines['persistence']:.3f}",
+            f"{crowd[s.id]:.2f}" if s.id in crowd else "",
+        )
+    out.print(table)
+    summary = Table(title="means (log score clipped to [0.01, 0.99])")
+    summary.add_column("forecaster")
+    summary.add_column("Brier", justify="right")
+    summary.add_column("log", justify="right")
+    summary.add_row("model", f"{card.mean['brier']:.4f}", f"{card.mean['log']:.4f}")
+    for name, m in card.baselines.items():
+        summary.add_row(name, f"{m['brier']:.4f}", f"{m['log']:.4f}")
+    out.print(summary)
+    d = card.decomposition
+    out.print(
+        f"Murphy: reliability {d.reliability:.4f} - resolution {d.resolution:.4f} + "
+        f"uncertainty {d.uncertainty:.4f} + within-bin {d.within_bin:.4f} = {d.brier:.4f}",
+        highlight=False,
+    )
+    out.print(
+        f"{len(card.questions)} resolved questions in {len(card.groups)} independent groups "
+        f"(same target, overlapping windows); unresolved: {len(card.unresolved)}",
+        highlight=False,
+    )
+    if card.crowd_subset.get("n"):
+        mine: dict[str, float] = card.crowd_subset["model"]  # type: ignore[assignment]
+        theirs: dict[str, float] = card.crowd_subset["crowd"]  # type: ignore[assignment]
+        out.print(
+            f"on the {card.crowd_subset['n']} questions with a crowd figure: model Brier "
+            f"{mine['brier']:.4f}, crowd {theirs['brier']:.4f}",
+            highlight=False,
+        )
+
+
+def record(
+    file: FileArg,
+    db: Annotated[Path, typer.Option("--db", help="The DuckDB store that keeps the ledger.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Forecast day YYYY-MM-DD (default: each asked).")
+    ] = None,
+    rules: RulesOpt = None,
+    timeline: TimelineOpt = None,
+    coverage: CoverageOpt = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """Keep each forecast in the store's ledger with the model, evidence and parameters used."""
+    from secondfront.forecasting.forecast import forecast_all
+    from secondfront.forecasting.ledger import record as keep
+
+    qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
+    done = keep(con, forecast_all(tm, qs, con, r, cov, _day(as_of)), str(file))
+    if as_json:
+        _emit_json(
+            {
+                "recorded": [
+                    {"id": d.id, "revision": d.revision, "p": d.p, "status": d.status} for d in done
+                ]
+            }
+        )
+        return
+    for d in done:
+        out.print(f"{d.id}: revision {d.revision} p={d.p:.4f} ({d.status})", highlight=False)
+
+
+def history(
+    question: Annotated[str, typer.Argument(help="A question id.")],
+    db: Annotated[Path, typer.Option("--db", help="The DuckDB store that keeps the ledger.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """The recorded revisions of one question; each change split into its causes."""
+    from secondfront.forecasting.ledger import history as trace
+
+    con = _open(db)
+    revs = trace(con, question)
+    if not revs:
+        raise UsageError(f"no recorded forecast of question {question!r} in {db}")
+    if as_json:
+        _emit_json({"question": question, "revisions": [r.as_json() for r in revs]})
+        return
+
+    def f(x: float | None) -> str:
+        return "" if x is None else f"{x:+.4f}"
+
+    table = Table(title=f"revisions of {question}")
+    for c in (
+        "rev",
+        "recorded",
+        "as of",
+        "p",
+        "change",
+        "new evidence",
+        "parameters",
+        "structure",
+        "model",
+        "evidence",
+    ):
+        table.add_column(c)
+    for r in revs:
+        table.add_row(
+            str(r.revision),
+            r.recorded_at.isoformat(timespec="seconds"),
+            r.as_of.isoformat(),
+            f"{r.p:.4f}",
+            f(r.change),
+            f(r.new_evidence),
+            f(r.parameter_edits),
+            f(r.structure_changes),
+            r.model_sha256[:10],
+            f"{r.evidence_sha256[:10]} ({r.evidence_count})",
+        )
+    out.print(table)
+
+
+def alerts(
+    db: DbOpt = None,
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--event", help="RULE=YYYY-MM-DD: a day the rule's event happened. Repeatable."
+        ),
+    ] = None,
+    rules: RulesOpt = None,
+    timeline: TimelineOpt = None,
+    coverage: CoverageOpt = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """The timeline's alerts on the store, lead times before events, false alarms per year."""
+    from secondfront.cli.app import parse_assignments
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.timeline import load_timeline
+    from secondfront.forecasting.seam import store_span, timeline_alerts, weekly_evidence
+    from secondfront.forecasting.warning import false_alarms, lead_time
+
+    tm = load_timeline(timeline)
+    r = load_rules(rules, tm.network)
+    con = _open(db)
+    cov = _coverage(con, coverage)
+    span = store_span(con)
+    if span is None:
+        raise UsageError("the store holds no events")
+    ev = weekly_evidence(con, r, span[1], cov)
+    fired = timeline_alerts(tm, ev)
+    events: dict[str, list[dt.date]] = {}
+    for rule, day in parse_assignments(event, "event").items():
+        if rule not in {a.id for a in tm.spec.alerts}:
+            raise UsageError(f"--event {rule}: no such alert rule in {tm.path}")
+        d = _day(day)
+        assert d is not None
+        events.setdefault(rule, []).append(d)
+    years = max(len(ev.weeks), 1) / 52.18
+    summary = []
+    for a in tm.spec.alerts:
+        fa = false_alarms(fired, a.id, events.get(a.id, []))
+        summary.append(
+            {
+                "rule": a.id,
+                "alerts": sum(1 for f in fired if f[1] == a.id),
+                "lead_times": [lead_time(fired, a.id, d).as_json() for d in events.get(a.id, [])],
+                "false_alarms": fa,
+                "false_alarms_per_year": round(len(fa) / years, 3),
+            }
+        )
+    if as_json:
+        _emit_json(
+            {
+                "weeks": len(ev.weeks),
+                "alerts": [{"week": w, "rule": rid, "message": m} for w, rid, m in fired],
+                "rules": summary,
+            }
+        )
+        return
+    for _, _, m in fired:
+        out.print(m, highlight=False, markup=False)
+    table = Table(title=f"alerts over {len(ev.weeks)} weeks")
+    for c in ("rule", "alerts", "lead times (weeks before event)", "false alarms", "per year"):
+        table.add_column(c)
+    for row in summary:
+        leads = ", ".join(
+            f"{lt['event']}: {lt['weeks'] if lt['weeks'] is not None else 'none'}"
+            for lt in row["lead_times"]  # type: ignore[attr-defined]
+        )
+        table.add_row(
+            str(row["rule"]),
+            str(row["alerts"]),
+            leads,
+            str(len(row["false_alarms"])),  # type: ignore[arg-type]
+            str(row["false_alarms_per_year"]),
+        )
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``questions`` command group to the ``secondfront`` app."""
+    for fn in (forecast, score, record, history, alerts):
+        questions_app.command(fn.__name__)(user_errors(fn))
+    app.add_typer(questions_app, name="questions")
+
+
+__all__ = ["register"]

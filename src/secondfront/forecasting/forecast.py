@@ -1,0 +1,192 @@
+"""Each question's probability as of a day, from the evidence and parameters of that day.
+
+For a question asked on day D (or ``--as-of D``) closing on day C, with
+``n = ceil((C - D) / 7)`` weeks ahead:
+
+1. the weekly evidence is read from the store's events dated up to D only
+   (:func:`secondfront.forecasting.seam.weekly_evidence`);
+2. the parameters are those fitted on that evidence (:func:`fit_as_of`);
+3. the filtered belief ``b = P(S_D | evidence up to D)`` [K] is pushed through the
+   chain week by week, and the question's event happens in a week in state k with
+   rate ``h_k``::
+
+       P(yes) = 1 - b @ (A diag(1 - h))^n @ 1        (hmm.event_within)
+
+   where ``h_k`` is, for a network variable, the weekly hazard of ``VAR = STATE`` in
+   state k (the network's horizon probability spread evenly over its weeks), and for
+   an indicator, P(indicator in STATE in one week | state k).
+
+A question whose outcome is already known on day D is not special-cased: the model
+is asked what it would say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from secondfront.evidence import hmm
+from secondfront.evidence.coverage import DeclaredCoverage
+from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.timeline import TimelineModel
+from secondfront.forecasting.parameters import FittedParameters, Fitter, fit_as_of
+from secondfront.forecasting.questions import Question, QuestionSet, TargetKind
+from secondfront.forecasting.seam import (
+    WeeklyEvidence,
+    filtered_belief,
+    indicator_rates,
+    variable_hazards,
+    weekly_evidence,
+)
+
+
+def weeks_ahead(as_of: dt.date, closes: dt.date) -> int:
+    """Whole weeks from ``as_of`` to ``closes``, rounded up; 0 when already closed."""
+    return max(0, math.ceil((closes - as_of).days / 7))
+
+
+def question_probability(
+    model: TimelineModel,
+    kind: TargetKind,
+    variable: str,
+    state: str,
+    evidence: WeeklyEvidence,
+    closes: dt.date,
+) -> float:
+    """P(the target happens, or is observed, by ``closes``) given ``evidence`` (see module).
+
+    Args:
+        model: the time model with the parameters to use.
+        kind: ``"variable"`` (a network variable's state happens) or ``"indicator"``
+            (an indicator is observed in some week).
+        variable, state: the target.
+        evidence: the weekly evidence up to the forecast day.
+        closes: the question's last day.
+    """
+    belief = filtered_belief(model, evidence.rows, evidence.weights)
+    rate = (
+        variable_hazards(model, variable, state)
+        if kind == "variable"
+        else indicator_rates(model, variable, state)
+    )
+    n = weeks_ahead(evidence.through, closes)
+    return float(hmm.event_within(belief, model.transition, rate, n))
+
+
+@dataclass(frozen=True)
+class QuestionForecast:
+    """One question's forecast.
+
+    Attributes:
+        id: the question.
+        target: ``VAR=STATE``.
+        kind: ``"variable"`` or ``"indicator"``.
+        as_of: the forecast day (the question's ``asked`` unless overridden).
+        closes: the question's last day.
+        weeks: weeks ahead.
+        p: P(yes).
+        evidence: the evidence used (days up to ``as_of``).
+        parameters: the parameters used.
+    """
+
+    id: str
+    target: str
+    kind: TargetKind
+    as_of: dt.date
+    closes: dt.date
+    weeks: int
+    p: float
+    evidence: WeeklyEvidence
+    parameters: FittedParameters
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json``."""
+        return {
+            "id": self.id,
+            "target": self.target,
+            "kind": self.kind,
+            "as_of": self.as_of.isoformat(),
+            "closes": self.closes.isoformat(),
+            "weeks": self.weeks,
+            "p": round(self.p, 6),
+            "evidence_weeks": len(self.evidence.weeks),
+            "evidence_observations": self.evidence.observations,
+            "parameters": self.parameters.label,
+        }
+
+
+EvidenceSource = Callable[[dt.date], WeeklyEvidence]
+
+
+def evidence_source(
+    con: duckdb.DuckDBPyConnection, rules: MappingRules, coverage: DeclaredCoverage | None
+) -> EvidenceSource:
+    """Weekly evidence by day, computed once per distinct day."""
+    cache: dict[dt.date, WeeklyEvidence] = {}
+
+    def get(day: dt.date) -> WeeklyEvidence:
+        if day not in cache:
+            cache[day] = weekly_evidence(con, rules, day, coverage)
+        return cache[day]
+
+    return get
+
+
+def forecast_question(
+    model: TimelineModel,
+    questions: QuestionSet,
+    question: Question,
+    evidence: EvidenceSource,
+    as_of: dt.date | None = None,
+    fitter: Fitter | None = None,
+) -> QuestionForecast:
+    """Forecast one question as of its ``asked`` day (or ``as_of``)."""
+    day = as_of or question.asked
+    ev = evidence(day)
+    params = fit_as_of(model, ev, fitter)
+    kind = questions.kinds[question.id]
+    p = question_probability(
+        params.model, kind, question.variable, question.state, ev, question.closes
+    )
+    return QuestionForecast(
+        question.id,
+        question.target,
+        kind,
+        day,
+        question.closes,
+        weeks_ahead(day, question.closes),
+        p,
+        ev,
+        params,
+    )
+
+
+def forecast_all(
+    model: TimelineModel,
+    questions: QuestionSet,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    coverage: DeclaredCoverage | None,
+    as_of: dt.date | None = None,
+    fitter: Fitter | None = None,
+) -> list[QuestionForecast]:
+    """Every question's forecast, in file order."""
+    source = evidence_source(con, rules, coverage)
+    return [
+        forecast_question(model, questions, q, source, as_of, fitter) for q in questions.questions
+    ]
+
+
+__all__ = [
+    "EvidenceSource",
+    "QuestionForecast",
+    "evidence_source",
+    "forecast_all",
+    "forecast_question",
+    "question_probability",
+    "weeks_ahead",
+]
