@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,15 +16,17 @@ from secondfront.evidence.coverage import NOTHING_COVERED
 from secondfront.evidence.ingest import ingest
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.timeline import TimelineModel
+from secondfront.evidence.timeline_view import filter_record
+from secondfront.evidence.timeline_view import weekly_evidence as timeline_record
 from secondfront.forecasting.forecast import forecast_all, question_probability, weeks_ahead
-from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, fit_as_of
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, parameters_as_of
 from secondfront.forecasting.questions import load_questions
 from secondfront.forecasting.seam import (
-    WeeklyEvidence,
+    EvidenceAsOf,
+    evidence_as_of,
     filtered_belief,
     indicator_rates,
     variable_hazards,
-    weekly_evidence,
 )
 from tests.forecasting.conftest import ROOT
 
@@ -50,8 +53,8 @@ def test_one_week_ahead_is_the_predicted_belief_times_the_rate(
     kind: str,
     target: str,
 ) -> None:
-    ev = weekly_evidence(history, rules, DAY, NOTHING_COVERED)
-    b = filtered_belief(timeline, ev.rows, ev.weights)
+    ev = evidence_as_of(history, rules, DAY, NOTHING_COVERED)
+    b = filtered_belief(timeline, ev)
     state = "present"
     rate = (
         variable_hazards(timeline, target, state)
@@ -68,14 +71,30 @@ def test_one_week_ahead_is_the_predicted_belief_times_the_rate(
 
 
 def test_no_evidence_means_the_prior(timeline: TimelineModel) -> None:
-    ev = WeeklyEvidence(DAY, [], [], [], 0)
-    assert filtered_belief(timeline, ev.rows).tolist() == pytest.approx(timeline.prior.tolist())
+    ev = EvidenceAsOf.of(DAY, [], [], [], 0)
+    assert filtered_belief(timeline, ev).tolist() == pytest.approx(timeline.prior.tolist())
+
+
+def test_the_belief_is_the_timelines_own_on_the_whole_record(
+    history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
+) -> None:
+    """As of the last stored day, the question's belief is the timeline's last filtered week."""
+    from secondfront.forecasting.seam import store_span
+
+    span = store_span(history)
+    assert span is not None
+    ev = evidence_as_of(history, rules, span[1])
+    whole = timeline_record(history, rules)
+    assert ev.weeks == whole.weeks and ev.rows == whole.evidence
+    expected = filter_record(timeline, whole).beliefs[-1]
+    assert filtered_belief(timeline, ev).tolist() == pytest.approx(expected.tolist())
 
 
 def _store_until(tmp_path: Path, last: dt.date) -> duckdb.DuckDBPyConnection:
-    """The shipped history cut at ``last``, in its own store."""
+    """The shipped history cut at ``last``, in its own store, with the same coverage file."""
     src = ROOT / "data" / "belarus-events.csv"
     cut = tmp_path / "cut.csv"
+    shutil.copy(ROOT / "data" / "belarus-events.coverage.yaml", tmp_path / "cut.coverage.yaml")
     with (
         src.open(newline="", encoding="utf-8") as f,
         cut.open("w", newline="", encoding="utf-8") as g,
@@ -99,11 +118,11 @@ def test_a_forecast_reads_nothing_dated_after_its_day(
     timeline: TimelineModel,
 ) -> None:
     """The full store and a store holding only events up to the day give the same answer."""
-    full = weekly_evidence(history, rules, DAY, NOTHING_COVERED)
-    cut = weekly_evidence(_store_until(tmp_path, DAY), rules, DAY, NOTHING_COVERED)
+    full = evidence_as_of(history, rules, DAY, NOTHING_COVERED)
+    cut = evidence_as_of(_store_until(tmp_path, DAY), rules, DAY, NOTHING_COVERED)
     assert full.weeks == cut.weeks and full.rows == cut.rows
     assert full.observations == cut.observations
-    later = weekly_evidence(history, rules, dt.date(2022, 3, 20), NOTHING_COVERED)
+    later = evidence_as_of(history, rules, dt.date(2022, 3, 20), NOTHING_COVERED)
     assert later.rows[: len(full.rows) - 1] == full.rows[:-1]
     assert later.observations > full.observations
 
@@ -126,19 +145,42 @@ def test_forecast_all_labels_in_sample_parameters(
     assert shifted[0].as_of == dt.date(2022, 2, 20) and shifted[0].p != out[0].p
 
 
-def test_fit_as_of_uses_the_fitter_on_that_days_evidence(
+def test_refit_reads_nothing_dated_after_its_day(
+    tmp_path: Path,
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+) -> None:
+    """Parameters refitted as of a day are the same on the full store and on a store cut
+    at that day, differ from the spec's, and say they are out of sample."""
+    full = parameters_as_of(timeline, history, rules, DAY, refit=True)
+    cut = parameters_as_of(timeline, _store_until(tmp_path, DAY), rules, DAY, refit=True)
+    assert not full.in_sample and full.through == DAY and "up to 2022-02-20" in full.label
+    np.testing.assert_allclose(full.model.transition, cut.model.transition, atol=1e-9)
+    np.testing.assert_allclose(full.model.prior, cut.model.prior, atol=1e-9)
+    assert not np.allclose(full.model.transition, timeline.transition)
+    later = parameters_as_of(timeline, history, rules, dt.date(2023, 6, 1), refit=True)
+    assert not np.allclose(later.model.transition, full.model.transition)
+    spec = parameters_as_of(timeline, history, rules, DAY, refit=False)
+    assert spec.in_sample and spec.label == IN_SAMPLE_LABEL and spec.model is timeline
+
+
+def test_refit_before_any_stored_week_falls_back_to_the_spec_labelled_in_sample(
     history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
 ) -> None:
-    import dataclasses
+    p = parameters_as_of(timeline, history, rules, dt.date(2001, 1, 1), refit=True)
+    assert p.in_sample and p.label.startswith(IN_SAMPLE_LABEL) and p.model is timeline
 
-    seen: list[dt.date] = []
 
-    def fitter(model: TimelineModel, ev: WeeklyEvidence) -> TimelineModel:
-        seen.append(ev.through)
-        return dataclasses.replace(model, prior=np.array([0.2, 0.7, 0.1]))
-
-    ev = weekly_evidence(history, rules, DAY, NOTHING_COVERED)
-    fitted = fit_as_of(timeline, ev, fitter)
-    assert seen == [DAY] and not fitted.in_sample and fitted.through == DAY
-    assert fitted.as_json()["initial"] == [0.2, 0.7, 0.1]
-    assert fit_as_of(timeline, ev).in_sample
+def test_forecast_all_with_refit_labels_each_forecast_out_of_sample(
+    small_file: Path,
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+) -> None:
+    qs = load_questions(small_file)
+    out = forecast_all(timeline, qs, history, rules, NOTHING_COVERED, refit=True)
+    assert all(not f.parameters.in_sample for f in out)
+    assert [f.parameters.through for f in out] == [q.asked for q in qs.questions]
+    assert all(0 < f.p < 1 for f in out)
+    assert out[0].as_json()["fitted_through"] == "2022-02-01"

@@ -12,7 +12,7 @@ from secondfront.forecasting.forecast import QuestionForecast
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, FittedParameters
 from secondfront.forecasting.questions import load_questions
 from secondfront.forecasting.scorecard import StoreSeries, score
-from secondfront.forecasting.seam import WeeklyEvidence
+from secondfront.forecasting.seam import EvidenceAsOf
 
 AIR = "russian_air_activity_from_belarus=present"
 ENTRY = "belarus_entry=entered"
@@ -33,7 +33,7 @@ def test_outcomes_baselines_and_clusters(tmp_path: Path, timeline) -> None:  # t
     p = tmp_path / "q.yaml"
     p.write_text(FILE)
     qs = load_questions(p)
-    ev = WeeklyEvidence(dt.date(2022, 1, 1), [], [], [], 0)
+    ev = EvidenceAsOf.of(dt.date(2022, 1, 1), [], [], [], 0)
     params = FittedParameters(timeline, None, IN_SAMPLE_LABEL, True)
     fc = [
         QuestionForecast(q.id, q.target, qs.kinds[q.id], q.asked, q.closes, 2, 0.25, ev, params)

@@ -5,10 +5,14 @@ history in memory), calls one function of :mod:`secondfront.forecasting` and pri
 table or, with ``--json``, its result as JSON.
 
 Coverage (where a week without a report counts as "not observed"): ``--coverage auto``
-(default) uses the coverage files beside the store's ingested files, or none for the
-shipped history when it declares none; ``--coverage none`` treats every silent week as
-unknown; ``--coverage store`` lets the mapping rules' sources declare it; a path reads
-that coverage file.
+(default) uses the coverage files beside the store's ingested files, as the timeline
+does; ``--coverage none`` treats every silent week as unknown; ``--coverage store`` lets
+the mapping rules' sources declare it; a path reads that coverage file.
+
+Parameters: with ``--refit`` (the default) the time model is refitted by Baum-Welch on
+the store up to each question's forecast day, so the scores are out of sample for the
+time model; ``--no-refit`` uses the spec's numbers, written knowing the history, and
+the results say they are in-sample.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from secondfront.cli.app import JsonOpt, _emit_json, out, user_errors
+from secondfront.cli.options import JsonOpt, command, date_option, out
+from secondfront.cli.options import emit_json as _emit_json
 from secondfront.errors import UsageError
 
 questions_app = typer.Typer(
@@ -45,6 +50,14 @@ CoverageOpt = Annotated[
     str,
     typer.Option("--coverage", help="auto, none, store, or a coverage file (see the help)."),
 ]
+RefitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--refit/--no-refit",
+        help="Refit the time model on the store up to each forecast day (out of sample), "
+        "or use the spec's numbers (in-sample).",
+    ),
+]
 
 
 def _open(db: Path | None):  # type: ignore[no-untyped-def]
@@ -59,14 +72,19 @@ def _open(db: Path | None):  # type: ignore[no-untyped-def]
 
 
 def _coverage(con, option: str):  # type: ignore[no-untyped-def]
-    from secondfront.evidence.coverage import NOTHING_COVERED, coverage_for_store, load_coverage
+    from secondfront.evidence.coverage import (
+        NOTHING_COVERED,
+        STORE_SOURCES,
+        coverage_for_store,
+        load_coverage,
+    )
 
     if option == "auto":
         return coverage_for_store(con)
     if option == "none":
         return NOTHING_COVERED
     if option == "store":
-        return None
+        return STORE_SOURCES
     declared = load_coverage(option)
     if declared is None:
         raise UsageError(f"--coverage {option}: no such file; give auto, none, store or a file")
@@ -81,19 +99,23 @@ def _setup(file: Path, db: Path | None, rules: Path | None, timeline: Path | Non
 
     qs = load_questions(file)
     name = qs.spec.model
-    tm = load_timeline(timeline or beside_model(name, "timeline"), qs.network)
-    r = load_rules(rules or beside_model(name, "mapping"), qs.network)
+    tm = load_timeline(timeline or beside_model(name, "timeline"), qs.model)
+    r = load_rules(rules or beside_model(name, "mapping"), qs.model)
     con = _open(db)
     return qs, tm, r, con, _coverage(con, coverage)
 
 
 def _day(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value!r} is not a date YYYY-MM-DD") from None
+    return date_option(value, "--as-of")
+
+
+def _parameters_json(results) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """How the parameters of a run were obtained, for ``--json``."""
+    in_sample = sorted({f.parameters.in_sample for f in results})
+    return {
+        "in_sample": in_sample[0] if len(in_sample) == 1 else "mixed",
+        "labels": sorted({f.parameters.label for f in results}),
+    }
 
 
 def forecast(
@@ -105,23 +127,32 @@ def forecast(
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
     coverage: CoverageOpt = "auto",
+    refit: RefitOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Each question's probability from the evidence and parameters of its day only."""
     from secondfront.forecasting.forecast import forecast_all
 
     qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
-    results = forecast_all(tm, qs, con, r, cov, _day(as_of))
-    label = results[0].parameters.label if results else ""
+    results = forecast_all(tm, qs, con, r, cov, _day(as_of), refit)
     if as_json:
-        _emit_json({"questions": [f.as_json() for f in results], "parameters": label})
+        _emit_json(
+            {"questions": [f.as_json() for f in results], "parameters": _parameters_json(results)}
+        )
         return
-    table = Table(title=f"forecasts ({label})")
-    for c in ("question", "target", "as of", "closes", "weeks", "P(yes)"):
+    sample = "in-sample" if all(f.parameters.in_sample for f in results) else "out of sample"
+    table = Table(title=f"forecasts ({sample})")
+    for c in ("question", "target", "as of", "closes", "weeks", "P(yes)", "parameters"):
         table.add_column(c, justify="right" if c in ("weeks", "P(yes)") else "left")
     for f in results:
         table.add_row(
-            f.id, f.target, f.as_of.isoformat(), f.closes.isoformat(), str(f.weeks), f"{f.p:.3f}"
+            f.id,
+            f.target,
+            f.as_of.isoformat(),
+            f.closes.isoformat(),
+            str(f.weeks),
+            f"{f.p:.3f}",
+            f.parameters.label,
         )
     out.print(table)
 
@@ -132,6 +163,7 @@ def score(
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
     coverage: CoverageOpt = "auto",
+    refit: RefitOpt = True,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the reliability diagram as FILE.png/.svg.")
     ] = None,
@@ -143,7 +175,7 @@ def score(
     from secondfront.forecasting.scorecard import store_series
 
     qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
-    card = make_card(qs, forecast_all(tm, qs, con, r, cov), store_series(con, r, qs))
+    card = make_card(qs, forecast_all(tm, qs, con, r, cov, refit=refit), store_series(con, r, qs))
     if plot is not None:
         from secondfront.forecasting.charts import reliability_diagram
 
@@ -205,6 +237,7 @@ def record(
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
     coverage: CoverageOpt = "auto",
+    refit: RefitOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Keep each forecast in the store's ledger with the model, evidence and parameters used."""
@@ -212,7 +245,7 @@ def record(
     from secondfront.forecasting.ledger import record as keep
 
     qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
-    done = keep(con, forecast_all(tm, qs, con, r, cov, _day(as_of)), str(file))
+    done = keep(con, forecast_all(tm, qs, con, r, cov, _day(as_of), refit), str(file))
     if as_json:
         _emit_json(
             {
@@ -283,71 +316,66 @@ def alerts(
             "--event", help="RULE=YYYY-MM-DD: a day the rule's event happened. Repeatable."
         ),
     ] = None,
+    window: Annotated[
+        int, typer.Option("--window", min=1, help="Warning window W, in weeks.")
+    ] = 12,
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
     coverage: CoverageOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """The timeline's alerts on the store, lead times before events, false alarms per year."""
-    from secondfront.cli.app import parse_assignments
-    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.leadtime import record_for
+    from secondfront.evidence.mapping import iso_week, load_rules
     from secondfront.evidence.timeline import load_timeline
-    from secondfront.forecasting.seam import store_span, timeline_alerts, weekly_evidence
-    from secondfront.forecasting.warning import false_alarms, lead_time
+    from secondfront.forecasting.seam import evidence_as_of, store_span, timeline_alerts
 
     tm = load_timeline(timeline)
-    r = load_rules(rules, tm.network)
+    r = load_rules(rules, tm.model)
     con = _open(db)
     cov = _coverage(con, coverage)
     span = store_span(con)
     if span is None:
         raise UsageError("the store holds no events")
-    ev = weekly_evidence(con, r, span[1], cov)
+    ev = evidence_as_of(con, r, span[1], cov)
     fired = timeline_alerts(tm, ev)
-    events: dict[str, list[dt.date]] = {}
-    for rule, day in parse_assignments(event, "event").items():
-        if rule not in {a.id for a in tm.spec.alerts}:
-            raise UsageError(f"--event {rule}: no such alert rule in {tm.path}")
-        d = _day(day)
+    ids = {a.id for a in tm.spec.alerts}
+    events: dict[str, list[str]] = {}
+    for item in event or []:
+        rule, sep, day = item.partition("=")
+        if not sep or rule not in ids:
+            raise UsageError(f"--event {item}: give RULE=YYYY-MM-DD with a rule of {tm.path}")
+        d = date_option(day, "--event")
         assert d is not None
-        events.setdefault(rule, []).append(d)
-    years = max(len(ev.weeks), 1) / 52.18
+        events.setdefault(rule, []).append(iso_week(d))
     summary = []
     for a in tm.spec.alerts:
-        fa = false_alarms(fired, a.id, events.get(a.id, []))
+        rec = record_for(
+            ev.weeks, [f.week for f in fired if f.rule == a.id], events.get(a.id, []), window
+        )
         summary.append(
-            {
-                "rule": a.id,
-                "alerts": sum(1 for f in fired if f[1] == a.id),
-                "lead_times": [lead_time(fired, a.id, d).as_json() for d in events.get(a.id, [])],
-                "false_alarms": fa,
-                "false_alarms_per_year": round(len(fa) / years, 3),
-            }
+            {"rule": a.id, "alerts": sum(f.rule == a.id for f in fired)} | rec.as_json(ev.weeks)
         )
     if as_json:
         _emit_json(
-            {
-                "weeks": len(ev.weeks),
-                "alerts": [{"week": w, "rule": rid, "message": m} for w, rid, m in fired],
-                "rules": summary,
-            }
+            {"weeks": len(ev.weeks), "alerts": [f.as_json() for f in fired], "rules": summary}
         )
         return
-    for _, _, m in fired:
-        out.print(m, highlight=False, markup=False)
-    table = Table(title=f"alerts over {len(ev.weeks)} weeks")
+    for f in fired:
+        out.print(f.message, highlight=False, markup=False)
+    table = Table(title=f"alerts over {len(ev.weeks)} weeks (warning window {window} weeks)")
     for c in ("rule", "alerts", "lead times (weeks before event)", "false alarms", "per year"):
         table.add_column(c)
     for row in summary:
         leads = ", ".join(
-            f"{lt['event']}: {lt['weeks'] if lt['weeks'] is not None else 'none'}"
-            for lt in row["lead_times"]  # type: ignore[attr-defined]
+            f"{e['event']}: {e['lead_weeks'] if e['lead_weeks'] is not None else 'missed'}"
+            for e in row["events"]  # type: ignore[attr-defined]
         )
         table.add_row(
             str(row["rule"]),
             str(row["alerts"]),
             leads,
-            str(len(row["false_alarms"])),  # type: ignore[arg-type]
+            str(row["false_alarms"]),
             str(row["false_alarms_per_year"]),
         )
     out.print(table)
@@ -356,7 +384,7 @@ def alerts(
 def register(app: typer.Typer) -> None:
     """Add the ``questions`` command group to the ``secondfront`` app."""
     for fn in (forecast, score, record, history, alerts):
-        questions_app.command(fn.__name__)(user_errors(fn))
+        command(questions_app, fn)
     app.add_typer(questions_app, name="questions")
 
 

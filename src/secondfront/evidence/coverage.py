@@ -79,11 +79,14 @@ class DeclaredCoverage:
         periods: indicator -> list of (first day, last day), both inclusive.
         path: the file it came from (None for :data:`NOTHING_COVERED`).
         digest: sha256 of the file ("" when there is none).
+        by_sources: declare nothing here and let the store's sources decide
+            (:data:`STORE_SOURCES`), even where a history declares its coverage.
     """
 
     periods: dict[str, tuple[tuple[dt.date, dt.date], ...]]
     path: Path | None = None
     digest: str = ""
+    by_sources: bool = False
 
     def covers(self, indicator: str, monday: dt.date) -> bool:
         """Whether any covered day of ``indicator`` falls in the ISO week of ``monday``."""
@@ -93,6 +96,10 @@ class DeclaredCoverage:
 
 NOTHING_COVERED = DeclaredCoverage({})
 """No coverage declared: every week without a report is unknown."""
+
+STORE_SOURCES = DeclaredCoverage({}, by_sources=True)
+"""The store's sources declare coverage (the mapping file's ``coverage:`` per source with
+each rule's ``absence_is_evidence``), whatever the histories declare."""
 
 
 def coverage_path(history: Path) -> Path:
@@ -155,6 +162,7 @@ SHIPPED_HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events
 __all__ = [
     "NOTHING_COVERED",
     "SHIPPED_HISTORY",
+    "STORE_SOURCES",
     "CoverageFile",
     "DeclaredCoverage",
     "Period",

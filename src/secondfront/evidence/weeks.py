@@ -160,7 +160,7 @@ def weekly_statuses(
         coverage: declared coverage; it alone decides where a silent week is
             ``not_observed`` (see the module docstring). None: what the store's histories
             declare (:func:`~secondfront.evidence.coverage.coverage_for_store`), else
-            the store's sources.
+            the store's sources (as with :data:`~secondfront.evidence.coverage.STORE_SOURCES`).
 
     Returns:
         week-major, indicators in model order; empty when the store holds no events.
@@ -186,6 +186,8 @@ def weekly_statuses(
             from secondfront.evidence.coverage import coverage_for_store
 
             coverage = coverage_for_store(con)
+        if coverage is not None and coverage.by_sources:
+            coverage = None
         return _statuses(con, rules, weeks, end, coverage)
 
 

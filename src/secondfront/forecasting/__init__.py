@@ -13,7 +13,7 @@ Dependencies point one way: forecasting -> evidence, analysis, inference, model.
 
 from secondfront.forecasting.forecast import QuestionForecast, forecast_all, question_probability
 from secondfront.forecasting.ledger import Revision, history, record
-from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, FittedParameters, fit_as_of
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, FittedParameters, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, load_questions
 from secondfront.forecasting.scorecard import ScoreCard, score, store_series
 from secondfront.forecasting.scoring import murphy
@@ -26,11 +26,11 @@ __all__ = [
     "QuestionSet",
     "Revision",
     "ScoreCard",
-    "fit_as_of",
     "forecast_all",
     "history",
     "load_questions",
     "murphy",
+    "parameters_as_of",
     "question_probability",
     "record",
     "score",

@@ -3,9 +3,10 @@
 For a question asked on day D (or ``--as-of D``) closing on day C, with
 ``n = ceil((C - D) / 7)`` weeks ahead:
 
-1. the weekly evidence is read from the store's events dated up to D only
-   (:func:`secondfront.forecasting.seam.weekly_evidence`);
-2. the parameters are those fitted on that evidence (:func:`fit_as_of`);
+1. the weekly evidence is the timeline's, read from the store's events dated up to D
+   only (:func:`secondfront.forecasting.seam.evidence_as_of`);
+2. the parameters are the time model refitted on the store up to D (``refit``,
+   out of sample), or the spec's numbers (in-sample) (:func:`parameters_as_of`);
 3. the filtered belief ``b = P(S_D | evidence up to D)`` [K] is pushed through the
    chain week by week, and the question's event happens in a week in state k with
    rate ``h_k``::
@@ -33,14 +34,14 @@ from secondfront.evidence import hmm
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.timeline import TimelineModel
-from secondfront.forecasting.parameters import FittedParameters, Fitter, fit_as_of
+from secondfront.forecasting.parameters import FittedParameters, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, TargetKind
 from secondfront.forecasting.seam import (
-    WeeklyEvidence,
+    EvidenceAsOf,
+    evidence_as_of,
     filtered_belief,
     indicator_rates,
     variable_hazards,
-    weekly_evidence,
 )
 
 
@@ -54,7 +55,7 @@ def question_probability(
     kind: TargetKind,
     variable: str,
     state: str,
-    evidence: WeeklyEvidence,
+    evidence: EvidenceAsOf,
     closes: dt.date,
 ) -> float:
     """P(the target happens, or is observed, by ``closes``) given ``evidence`` (see module).
@@ -67,7 +68,7 @@ def question_probability(
         evidence: the weekly evidence up to the forecast day.
         closes: the question's last day.
     """
-    belief = filtered_belief(model, evidence.rows, evidence.weights)
+    belief = filtered_belief(model, evidence)
     rate = (
         variable_hazards(model, variable, state)
         if kind == "variable"
@@ -100,7 +101,7 @@ class QuestionForecast:
     closes: dt.date
     weeks: int
     p: float
-    evidence: WeeklyEvidence
+    evidence: EvidenceAsOf
     parameters: FittedParameters
 
     def as_json(self) -> dict[str, object]:
@@ -116,21 +117,40 @@ class QuestionForecast:
             "evidence_weeks": len(self.evidence.weeks),
             "evidence_observations": self.evidence.observations,
             "parameters": self.parameters.label,
+            "in_sample": self.parameters.in_sample,
+            "fitted_through": (
+                self.parameters.through.isoformat() if self.parameters.through else None
+            ),
         }
 
 
-EvidenceSource = Callable[[dt.date], WeeklyEvidence]
+EvidenceSource = Callable[[dt.date], EvidenceAsOf]
+ParameterSource = Callable[[dt.date], FittedParameters]
 
 
 def evidence_source(
     con: duckdb.DuckDBPyConnection, rules: MappingRules, coverage: DeclaredCoverage | None
 ) -> EvidenceSource:
     """Weekly evidence by day, computed once per distinct day."""
-    cache: dict[dt.date, WeeklyEvidence] = {}
+    cache: dict[dt.date, EvidenceAsOf] = {}
 
-    def get(day: dt.date) -> WeeklyEvidence:
+    def get(day: dt.date) -> EvidenceAsOf:
         if day not in cache:
-            cache[day] = weekly_evidence(con, rules, day, coverage)
+            cache[day] = evidence_as_of(con, rules, day, coverage)
+        return cache[day]
+
+    return get
+
+
+def parameter_source(
+    model: TimelineModel, con: duckdb.DuckDBPyConnection, rules: MappingRules, refit: bool
+) -> ParameterSource:
+    """Parameters by day (:func:`parameters_as_of`), fitted once per distinct day."""
+    cache: dict[dt.date, FittedParameters] = {}
+
+    def get(day: dt.date) -> FittedParameters:
+        if day not in cache:
+            cache[day] = parameters_as_of(model, con, rules, day, refit)
         return cache[day]
 
     return get
@@ -141,13 +161,13 @@ def forecast_question(
     questions: QuestionSet,
     question: Question,
     evidence: EvidenceSource,
+    parameters: ParameterSource,
     as_of: dt.date | None = None,
-    fitter: Fitter | None = None,
 ) -> QuestionForecast:
     """Forecast one question as of its ``asked`` day (or ``as_of``)."""
     day = as_of or question.asked
     ev = evidence(day)
-    params = fit_as_of(model, ev, fitter)
+    params = parameters(day)
     kind = questions.kinds[question.id]
     p = question_probability(
         params.model, kind, question.variable, question.state, ev, question.closes
@@ -172,21 +192,36 @@ def forecast_all(
     rules: MappingRules,
     coverage: DeclaredCoverage | None,
     as_of: dt.date | None = None,
-    fitter: Fitter | None = None,
+    refit: bool = False,
 ) -> list[QuestionForecast]:
-    """Every question's forecast, in file order."""
-    source = evidence_source(con, rules, coverage)
+    """Every question's forecast, in file order.
+
+    Args:
+        model: the time model as written.
+        questions: the questions.
+        con: the store.
+        rules: the mapping rules.
+        coverage: declared coverage; None: what the store's histories declare.
+        as_of: one forecast day for every question instead of each one's ``asked``.
+        refit: refit the time model on the store up to each forecast day (out of
+            sample) instead of using the spec's numbers (in-sample).
+    """
+    evidence = evidence_source(con, rules, coverage)
+    parameters = parameter_source(model, con, rules, refit)
     return [
-        forecast_question(model, questions, q, source, as_of, fitter) for q in questions.questions
+        forecast_question(model, questions, q, evidence, parameters, as_of)
+        for q in questions.questions
     ]
 
 
 __all__ = [
     "EvidenceSource",
+    "ParameterSource",
     "QuestionForecast",
     "evidence_source",
     "forecast_all",
     "forecast_question",
+    "parameter_source",
     "question_probability",
     "weeks_ahead",
 ]

@@ -38,7 +38,7 @@ import numpy as np
 
 from secondfront.evidence.timeline import TimelineModel, load_timeline
 from secondfront.forecasting.forecast import QuestionForecast, question_probability
-from secondfront.forecasting.seam import WeeklyEvidence
+from secondfront.forecasting.seam import EvidenceAsOf
 from secondfront.model.formats import load
 
 _SCHEMA = (
@@ -80,7 +80,7 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 
 def model_texts(model: TimelineModel) -> tuple[str, str, str, str]:
     """(network file name, its text, time-model file name, its text)."""
-    net_path = Path(str(model.network.meta.get("path", "")))
+    net_path = model.model.path or Path()
     if not net_path.is_file():
         from secondfront.model.formats import resolve_model
 
@@ -112,7 +112,7 @@ def structure_hash(model: TimelineModel) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def evidence_json(ev: WeeklyEvidence) -> dict[str, object]:
+def evidence_json(ev: EvidenceAsOf) -> dict[str, object]:
     """The evidence snapshot as plain data."""
     return {
         "through": ev.through.isoformat(),
@@ -123,9 +123,9 @@ def evidence_json(ev: WeeklyEvidence) -> dict[str, object]:
     }
 
 
-def evidence_from_json(data: dict[str, object]) -> WeeklyEvidence:
+def evidence_from_json(data: dict[str, object]) -> EvidenceAsOf:
     """Inverse of :func:`evidence_json`."""
-    return WeeklyEvidence(
+    return EvidenceAsOf.of(
         dt.date.fromisoformat(str(data["through"])),
         list(data["weeks"]),  # type: ignore[call-overload]
         list(data["rows"]),  # type: ignore[call-overload]

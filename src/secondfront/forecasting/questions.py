@@ -51,7 +51,7 @@ from secondfront.evidence.rulesfile import (
     validate_model_file,
     value_at,
 )
-from secondfront.model.network import Network
+from secondfront.model.model import Model
 from secondfront.model.yamlsource import YamlDocument
 
 
@@ -127,20 +127,20 @@ TargetKind = Literal["variable", "indicator"]
 
 @dataclass(frozen=True)
 class QuestionSet:
-    """A validated questions file bound to its network.
+    """A validated questions file bound to its model.
 
     Attributes:
         spec: the file's content.
         path: where it was read from.
         digest: sha256 of the file's bytes.
-        network: the model the questions are about.
+        model: the model the questions are about.
         kinds: question id -> ``"variable"`` or ``"indicator"``.
     """
 
     spec: QuestionsFile
     path: Path
     digest: str
-    network: Network
+    model: Model
     kinds: dict[str, TargetKind]
 
     @property
@@ -153,13 +153,12 @@ class QuestionSet:
         return next((q for q in self.spec.questions if q.id == qid), None)
 
 
-def indicator_names(net: Network) -> set[str]:
-    """The network's indicators (leaves declared under ``indicators:``); empty without a spec."""
-    spec = net.meta.get("spec")
-    return {i.name for i in spec.indicators} if spec is not None else set()
+def indicator_names(model: Model) -> set[str]:
+    """The model's indicators (leaves declared under ``indicators:``); empty without a spec."""
+    return set(model.indicators())
 
 
-def load_questions(path: str | Path, network: Network | None = None) -> QuestionSet:
+def load_questions(path: str | Path, model: Model | None = None) -> QuestionSet:
     """Load and check a questions file against its model.
 
     Checked besides the schema: unique ids; each target names a variable and one of its
@@ -170,8 +169,8 @@ def load_questions(path: str | Path, network: Network | None = None) -> Question
     """
     p = Path(path)
     spec, doc, digest, diags = validate_model_file(p, QuestionsFile)
-    model: str | None = value_at(doc.data, ("model",), str)
-    net = network if network is not None else network_for(doc, model, diags)
+    name: str | None = value_at(doc.data, ("model",), str)
+    net = model if model is not None else network_for(doc, name, diags)
     kinds = _references(doc, net, diags)
     raise_all(diags)
     if spec is None or net is None:
@@ -180,7 +179,7 @@ def load_questions(path: str | Path, network: Network | None = None) -> Question
 
 
 def _references(
-    doc: YamlDocument, net: Network | None, diags: list[Diagnostic]
+    doc: YamlDocument, net: Model | None, diags: list[Diagnostic]
 ) -> dict[str, TargetKind]:
     kinds: dict[str, TargetKind] = {}
     first: dict[str, int] = {}

@@ -3,13 +3,19 @@
 One typed result (:class:`ScoreCard`) that the CLI prints, writes as JSON and plots;
 nothing downstream recomputes a score. The JSON shape is::
 
-    {"questions": [{"id", "p", "outcome", "brier", "log"}],
+    {"questions": [{"id", "p", "outcome", "brier", "log", "in_sample", "fitted_through"}],
      "mean": {"brier", "log"},
      "baselines": {name: {"brier", "log"}},
      "decomposition": {"reliability", "resolution", "uncertainty", "within_bin",
                        "brier", "bins": [...]},
      "n": ..., "independent": ..., "groups": [[id, ...]], "crowd_subset": {...},
-     "parameters": label, "in_sample": bool, "log_clip": 0.01, "unresolved": [id, ...]}
+     "parameters": label, "in_sample": bool, "in_sample_questions": n,
+     "log_clip": 0.01, "unresolved": [id, ...]}
+
+``in_sample`` is true when any scored forecast used parameters written or fitted
+knowing its outcome (the spec's numbers); with a refit on the data up to each question's
+``asked`` day, the time model's parameters are out of sample (the network's tables are
+still those written knowing the history, which the label says).
 
 Outcomes: a question's ``outcome`` in the file (a public fact) wins; otherwise its
 ``resolves`` rule is evaluated on the store, when the store reaches its close.
@@ -19,13 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 
 from secondfront.evidence.mapping import MappingRules, iso_week
 from secondfront.forecasting.forecast import QuestionForecast, weeks_ahead
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, FittedParameters
 from secondfront.forecasting.questions import Question, QuestionSet
 from secondfront.forecasting.scoring import (
     LOG_CLIP,
@@ -132,12 +139,21 @@ class ScoreCard:
     parameters: str
     in_sample: bool
     unresolved: list[str]
+    fitted: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         """Plain data for ``--json`` (the shape in the module docstring)."""
         return {
             "questions": [
-                {"id": s.id, "p": s.p, "outcome": s.outcome, "brier": s.brier, "log": s.log}
+                {
+                    "id": s.id,
+                    "p": s.p,
+                    "outcome": s.outcome,
+                    "brier": s.brier,
+                    "log": s.log,
+                    "in_sample": self.fitted.get(s.id, (True, None))[0],
+                    "fitted_through": self.fitted.get(s.id, (True, None))[1],
+                }
                 for s in self.questions
             ],
             "mean": self.mean,
@@ -149,6 +165,9 @@ class ScoreCard:
             "crowd_subset": self.crowd_subset,
             "parameters": self.parameters,
             "in_sample": self.in_sample,
+            "in_sample_questions": sum(
+                self.fitted.get(s.id, (True, None))[0] for s in self.questions
+            ),
             "log_clip": LOG_CLIP,
             "unresolved": self.unresolved,
         }
@@ -229,7 +248,11 @@ def score(
         baselines["crowd"] = _mean([c for _, c in crowd], yc)
         crowd_subset |= {"model": _mean([p[i] for i in ci], yc), "crowd": baselines["crowd"]}
     windows = [Window(q.id, q.target, q.asked, q.closes) for q, _ in resolved]
-    params = forecasts[0].parameters if forecasts else None
+    used = [by_id[q.id].parameters for q, _ in resolved]
+    fitted = {
+        q.id: (f.in_sample, f.through.isoformat() if f.through else None)
+        for (q, _), f in zip(resolved, used, strict=True)
+    }
     return ScoreCard(
         scored,
         _mean(p, y) if y else {"brier": float("nan"), "log": float("nan")},
@@ -237,10 +260,24 @@ def score(
         murphy(p, y),
         independent_groups(windows),
         crowd_subset,
-        params.label if params else "",
-        params.in_sample if params else True,
+        _label(used),
+        any(f.in_sample for f in used) if used else True,
         unresolved,
+        fitted,
     )
+
+
+def _label(used: Sequence[FittedParameters]) -> str:
+    """One line saying how the scored forecasts' parameters were obtained."""
+    if not used:
+        return ""
+    if all(f.in_sample for f in used):
+        return IN_SAMPLE_LABEL
+    out = sum(not f.in_sample for f in used)
+    line = (
+        f"parameters fitted on data up to each question's asked day (out of sample; {NETWORK_NOTE})"
+    )
+    return line if out == len(used) else f"{line}; {len(used) - out} in-sample ({IN_SAMPLE_LABEL})"
 
 
 __all__ = ["ScoreCard", "Scored", "StoreSeries", "score", "store_series"]

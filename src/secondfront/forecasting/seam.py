@@ -1,83 +1,99 @@
 """The one place where forecasting calls the weekly timeline.
 
-Everything the questions need from the evidence layer goes through these functions:
-weekly statuses up to a day, the filtered belief over the hidden escalation states,
-per-state weekly rates of a variable's event or an indicator's report, and a store
-query for events matching an ACLED rule. When the timeline is rebuilt, these are the
-functions to re-point; nothing else in :mod:`secondfront.forecasting` imports
-``secondfront.evidence.timeline`` or ``secondfront.evidence.mapping`` internals.
+The questions do not reassemble the timeline: the weekly evidence of a day is
+:func:`secondfront.evidence.timeline_view.weekly_evidence` cut at that day, the
+belief over the hidden escalation states is the last filtered week of
+:func:`~secondfront.evidence.timeline_view.filter_record`, and the alerts are that
+run's alerts. What only questions need is here too: per-state weekly rates of a
+variable's event or an indicator's report, and the weeks of stored events matching
+an ACLED rule (:func:`secondfront.evidence.acled.acled_sql`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 
-from secondfront.evidence import hmm
+from secondfront.evidence.acled import AcledMatch, acled_sql
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import (
-    AcledMatch,
     IndicatorWeek,
     MappingRules,
-    _acled_sql,
     data_span,
-    evidence_rows,
     iso_week,
     weekly_statuses,
 )
-from secondfront.evidence.timeline import (
-    TimelineModel,
-    engine_evidence,
-    report_weights,
-    run_timeline,
-    state_hazards,
-    state_terms,
-)
+from secondfront.evidence.timeline import AlertEvent, TimelineModel, state_hazards
+from secondfront.evidence.timeline_view import WeeklyEvidence, filter_record, weekly_evidence
 from secondfront.inference.query import posterior_batch
 
 
 @dataclass(frozen=True)
-class WeeklyEvidence:
-    """The weekly evidence available on a day.
+class EvidenceAsOf:
+    """The timeline's weekly evidence as the store could have held it on a day.
 
     Attributes:
         through: the last day whose events were read.
-        weeks: ISO week labels [T], consecutive, the last one holding ``through``.
-        rows: per week, ``{indicator: "present"|"absent"}`` (unknown left out).
-        weights: per week, observed indicator -> source weight (graded evidence).
+        record: the timeline's record of the weeks up to the week of ``through``.
         observations: stored observations dated up to ``through`` (all sources).
     """
 
     through: dt.date
-    weeks: list[str]
-    rows: list[dict[str, str]]
-    weights: list[dict[str, float]]
+    record: WeeklyEvidence
     observations: int
 
+    @property
+    def weeks(self) -> list[str]:
+        """ISO week labels [T], consecutive, the last one holding ``through``."""
+        return self.record.weeks
 
-def weekly_evidence(
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        """Per week, ``{indicator: "present"|"absent"}`` (unknown left out)."""
+        return self.record.evidence
+
+    @property
+    def weights(self) -> list[dict[str, float]]:
+        """Per week, observed indicator -> weight of its best-graded source."""
+        return self.record.weights
+
+    @classmethod
+    def of(
+        cls,
+        through: dt.date,
+        weeks: list[str],
+        rows: list[dict[str, str]],
+        weights: list[dict[str, float]],
+        observations: int,
+    ) -> EvidenceAsOf:
+        """From plain weeks and rows (a ledger entry, a test); no statuses kept."""
+        return cls(through, WeeklyEvidence([], weeks, rows, weights), observations)
+
+
+def evidence_as_of(
     con: duckdb.DuckDBPyConnection,
     rules: MappingRules,
     through: dt.date,
-    coverage: DeclaredCoverage | None,
-) -> WeeklyEvidence:
-    """Indicator evidence per week from the store's first event to ``through``.
+    coverage: DeclaredCoverage | None = None,
+) -> EvidenceAsOf:
+    """The timeline's weekly evidence from the store's first event to ``through``.
 
     Only events dated up to ``through`` are read (the filter is on the event's date;
     when a report was ingested does not matter, since a hand-coded history dates each
     event by its first public report).
+
+    Args:
+        con: the store.
+        rules: the mapping rules.
+        through: the forecast day.
+        coverage: declared coverage; None: what the store's histories declare.
     """
-    span = data_span(con)
-    if span is None or span[0] > through:
-        return WeeklyEvidence(through, [], [], [], 0)
-    statuses = weekly_statuses(con, rules, span[0], through, coverage)
-    weeks, rows = evidence_rows(statuses)
+    record = weekly_evidence(con, rules, end=through, coverage=coverage)
     row = con.execute("SELECT count(*) FROM observations WHERE day <= ?", [through]).fetchone()
-    return WeeklyEvidence(through, weeks, rows, report_weights(statuses), int(row[0]) if row else 0)
+    return EvidenceAsOf(through, record, int(row[0]) if row else 0)
 
 
 def statuses_between(
@@ -91,16 +107,13 @@ def statuses_between(
     return weekly_statuses(con, rules, start, end, coverage)
 
 
-def filtered_belief(
-    model: TimelineModel,
-    rows: Sequence[dict[str, str]],
-    weights: Sequence[dict[str, float]] | None = None,
-) -> np.ndarray:
-    """P(S_T | evidence of weeks 1..T) [K]; the prior when there is no week."""
-    if not rows:
+def filtered_belief(model: TimelineModel, evidence: EvidenceAsOf) -> np.ndarray:
+    """P(S_T | evidence of weeks 1..T) [K]: the timeline's last filtered week; the
+    prior when there is no week."""
+    if not evidence.weeks:
         return np.asarray(model.prior, dtype=np.float64)
-    L, _ = state_terms(model, engine_evidence(model, rows, weights))
-    return hmm.forward_filter(model.prior, model.transition, L).beliefs[-1]
+    result = filter_record(model, evidence.record)
+    return np.asarray(result.beliefs[-1], dtype=np.float64)
 
 
 def variable_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray:
@@ -124,17 +137,18 @@ def indicator_rates(model: TimelineModel, indicator: str, state: str) -> np.ndar
 
 def event_weeks(con: duckdb.DuckDBPyConnection, match: AcledMatch) -> set[str]:
     """ISO weeks holding a stored ACLED-format event that matches ``match``."""
-    where, params = _acled_sql(match)
+    where, params = acled_sql(match)
     days = con.execute(
         f"SELECT DISTINCT event_date FROM acled_events WHERE {where}", params
     ).fetchall()
     return {iso_week(d[0]) for d in days}
 
 
-def timeline_alerts(model: TimelineModel, evidence: WeeklyEvidence) -> list[tuple[str, str, str]]:
-    """The timeline's alerts over the weeks of ``evidence``: (week, rule id, message)."""
-    result = run_timeline(model, evidence.weeks, evidence.rows, weights=evidence.weights)
-    return [(a.week, a.rule, a.message) for a in result.alerts]
+def timeline_alerts(model: TimelineModel, evidence: EvidenceAsOf) -> list[AlertEvent]:
+    """The timeline's alerts over the weeks of ``evidence``, in week order."""
+    if not evidence.weeks:
+        return []
+    return list(filter_record(model, evidence.record).alerts)
 
 
 def store_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
@@ -143,13 +157,13 @@ def store_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None
 
 
 __all__ = [
-    "WeeklyEvidence",
+    "EvidenceAsOf",
     "event_weeks",
+    "evidence_as_of",
     "filtered_belief",
     "indicator_rates",
     "statuses_between",
     "store_span",
     "timeline_alerts",
     "variable_hazards",
-    "weekly_evidence",
 ]
