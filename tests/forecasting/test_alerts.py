@@ -44,3 +44,16 @@ def test_lead_time_by_hand() -> None:
 def test_alerts_command_refuses_an_unknown_rule() -> None:
     bad = CliRunner().invoke(app, ["questions", "alerts", "--event", "nope=2022-02-24"])
     assert bad.exit_code == 2 and "give RULE=YYYY-MM-DD" in bad.stderr
+
+
+def test_alerts_with_parameters_fitted_before_the_event_say_so() -> None:
+    r = CliRunner().invoke(
+        app,
+        ["questions", "alerts", "--event", f"{RULE}=2022-02-24", "--fit-through", "2021-12-02"],
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "parameters fitted on data up to 2021-12-02" in r.stdout
+    assert "alerts after that day are out of sample" in r.stdout
+    plain = CliRunner().invoke(app, ["questions", "alerts", "--json"])
+    data = json.loads(plain.stdout)
+    assert data["in_sample"] is True and data["fitted_through"] is None

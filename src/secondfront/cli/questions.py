@@ -319,6 +319,14 @@ def alerts(
     window: Annotated[
         int, typer.Option("--window", min=1, help="Warning window W, in weeks.")
     ] = 12,
+    fit_through: Annotated[
+        str | None,
+        typer.Option(
+            "--fit-through",
+            help="Refit the time model on the store up to YYYY-MM-DD: alerts after that "
+            "day are out of sample (default: the spec's numbers, in-sample).",
+        ),
+    ] = None,
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
     coverage: CoverageOpt = "auto",
@@ -328,6 +336,7 @@ def alerts(
     from secondfront.evidence.leadtime import record_for
     from secondfront.evidence.mapping import iso_week, load_rules
     from secondfront.evidence.timeline import load_timeline
+    from secondfront.forecasting.parameters import parameters_as_of
     from secondfront.forecasting.seam import evidence_as_of, store_span, timeline_alerts
 
     tm = load_timeline(timeline)
@@ -338,7 +347,9 @@ def alerts(
     if span is None:
         raise UsageError("the store holds no events")
     ev = evidence_as_of(con, r, span[1], cov)
-    fired = timeline_alerts(tm, ev)
+    through = date_option(fit_through, "--fit-through")
+    params = parameters_as_of(tm, con, r, through or span[1], refit=through is not None)
+    fired = timeline_alerts(params.model, ev)
     ids = {a.id for a in tm.spec.alerts}
     events: dict[str, list[str]] = {}
     for item in event or []:
@@ -358,11 +369,22 @@ def alerts(
         )
     if as_json:
         _emit_json(
-            {"weeks": len(ev.weeks), "alerts": [f.as_json() for f in fired], "rules": summary}
+            {
+                "weeks": len(ev.weeks),
+                "parameters": params.label,
+                "in_sample": params.in_sample,
+                "fitted_through": params.through.isoformat() if params.through else None,
+                "alerts": [f.as_json() for f in fired],
+                "rules": summary,
+            }
         )
         return
     for f in fired:
         out.print(f.message, highlight=False, markup=False)
+    out.print(
+        params.label + ("" if params.in_sample else ": alerts after that day are out of sample"),
+        highlight=False,
+    )
     table = Table(title=f"alerts over {len(ev.weeks)} weeks (warning window {window} weeks)")
     for c in ("rule", "alerts", "lead times (weeks before event)", "false alarms", "per year"):
         table.add_column(c)
