@@ -68,7 +68,7 @@ def _open(db: Path | None):  # type: ignore[no-untyped-def]
         return history_store()
     if not db.exists():
         raise UsageError(f"--db {db}: no such store; create it with `secondfront ingest --db {db}`")
-    return store.connect(db)
+    return store.connect(db, create=False)
 
 
 def _coverage(con, option: str):  # type: ignore[no-untyped-def]
