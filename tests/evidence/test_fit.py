@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import shutil
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
