@@ -17,8 +17,10 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from secondfront.errors import UsageError
 from secondfront.evidence.acled import AcledMatch, acled_sql
 from secondfront.evidence.coverage import DeclaredCoverage
+from secondfront.evidence.fit import network_emission
 from secondfront.evidence.mapping import (
     IndicatorWeek,
     MappingRules,
@@ -28,7 +30,6 @@ from secondfront.evidence.mapping import (
 )
 from secondfront.evidence.timeline import AlertEvent, TimelineModel, state_hazards
 from secondfront.evidence.timeline_view import WeeklyEvidence, filter_record, weekly_evidence
-from secondfront.inference.query import posterior_batch
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,19 @@ def indicator_rates(model: TimelineModel, indicator: str, state: str) -> np.ndar
     """P(indicator in ``state`` in one week | hidden state k) [K].
 
     A week is one instance of the network conditioned on the state's evidence, as in
-    the timeline's likelihoods.
+    the timeline's likelihoods; the same per-state probabilities the fit starts from
+    (:func:`secondfront.evidence.fit.network_emission`).
+
+    Raises:
+        UsageError: an indicator without a ``present`` state, or a state other than
+            ``present`` of an indicator with more than two states.
     """
-    rows = [dict(s.network) for s in model.spec.states]
-    post = posterior_batch(model.network, rows)
-    return np.asarray(
-        post.marginals[indicator][:, model.network.variables[indicator].index(state)],
-        dtype=np.float64,
-    )
+    present = np.asarray(network_emission(model, [indicator])[:, 0], dtype=np.float64)
+    if state == "present":
+        return present
+    if len(model.network.variables[indicator].states) == 2:
+        return 1.0 - present
+    raise UsageError(f"{indicator}={state}: only 'present' of a many-state indicator is asked")
 
 
 def event_weeks(con: duckdb.DuckDBPyConnection, match: AcledMatch) -> set[str]:
