@@ -27,6 +27,7 @@ def _ruf022(name: str) -> tuple[int, str]:
         "secondfront.analysis",
         "secondfront.evidence",
         "secondfront.cli",
+        "secondfront.forecasting",
     ],
 )
 def test_all_is_sorted_and_every_name_resolves(module: str) -> None:

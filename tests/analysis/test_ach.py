@@ -117,7 +117,7 @@ def test_model_likelihoods_match_brute_force_enumeration(asia_bif) -> None:
 def test_flagship_indicator_items_rate_troop_movements_as_diagnostic_of_entry() -> None:
     net = load(FLAGSHIP)
     items = ach.indicator_items(net, "belarus_entry")
-    assert len(items) == 18 and all(i.grading == "F6" and i.state == "present" for i in items)
+    assert len(items) == 20 and all(i.grading == "F6" and i.state == "present" for i in items)
     view = ach.model_view(net, "belarus_entry", items)
     assert view.ratings["ind:troops_toward_southern_border"] == {
         "not_entered": "II",

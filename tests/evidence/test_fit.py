@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,8 @@ def test_fit_as_of_reads_nothing_after_the_date(model, full_fit, tmp_path: Path)
         day = head.index("event_date")
         kept = [r for r in rows if dt.date.fromisoformat(r[day]) <= CUT]
         w.writerows(kept)
+    # The same declared coverage as the history's, so that only the events differ.
+    shutil.copy(HISTORY.with_name("belarus-events.coverage.yaml"), tmp_path / "cut.coverage.yaml")
     con = store.connect(":memory:")
     ingest(con, [cut], fmt="acled")
     early = fit.fit_as_of(model, con, CUT)

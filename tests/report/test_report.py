@@ -80,7 +80,7 @@ def test_timeline_section_with_events_has_the_chart_alerts_and_evidence(
     figure = re.search(r'id="timeline-figure"[^>]*src="data:image/svg\+xml;base64,([^"]+)"', body)
     assert figure is not None
     svg = base64.b64decode(figure.group(1)).decode()
-    assert svg.count("<polyline") == 6 and 'class="alert"' in svg
+    assert svg.count("<polyline") == 7 and 'class="alert"' in svg
     # The first week above 5% is a property of the history; it is no later than the invasion.
     alert = re.search(r"(\d{4}-W\d\d) ALERT entry-above-5pc", body)
     assert alert is not None and alert.group(1) <= "2022-W08"

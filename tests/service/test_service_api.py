@@ -97,7 +97,7 @@ def test_models_and_detail(client: TestClient) -> None:
     d = client.get(f"/api/models/{MODEL}").json()
     kinds = {n["name"]: n["kind"] for n in d["nodes"]}
     assert kinds["belarus_entry"] == "variable" and kinds["reservist_callups"] == "indicator"
-    assert d["outcomes"][0] == "belarus_entry" and d["indicators"] == 18
+    assert d["outcomes"][0] == "belarus_entry" and d["indicators"] == 20
 
 
 def test_forecast_moves_with_evidence_and_uses_icd203_words(client: TestClient) -> None:
@@ -184,7 +184,7 @@ def test_soft_evidence_and_marginals(client: TestClient) -> None:
         json={"evidence": {"border_incident_blamed_on_ukraine": [0.3, 0.9]}},
     )
     m = r.json()["marginals"]
-    assert len(m) == 40 and sum(m["belarus_entry"].values()) == pytest.approx(1.0)
+    assert len(m) == 43 and sum(m["belarus_entry"].values()) == pytest.approx(1.0)
 
 
 def test_batch_is_bounded_and_matches_single_queries(client: TestClient, tmp_path: Path) -> None:
@@ -378,7 +378,7 @@ def test_ach_matrix_lifecycle_scores_and_csv(client: TestClient) -> None:
     )
     assert m.status_code == 201
     m = m.json()
-    assert m["hypotheses"] == ["not_entered", "entered"] and len(m["items"]) == 18
+    assert m["hypotheses"] == ["not_entered", "entered"] and len(m["items"]) == 20
     assert m["weighted_inconsistency"] == {"not_entered": 0, "entered": 0}
     mid, item = m["id"], "ind:troops_toward_southern_border"
     m = client.put(

@@ -35,7 +35,7 @@ def shot(page, name: str, full: bool = False) -> None:  # type: ignore[no-untype
 def test_model_page_draws_the_graph_and_explains_a_node(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/models/{MODEL}")
     nodes = page.locator(".graph .node")
-    assert nodes.count() == 40
+    assert nodes.count() == 43
     entry = page.locator('.graph .node[data-var="belarus_entry"] rect')
     assert entry.get_attribute("stroke-width") == "3.2"  # outcomes are highlighted
     fills = {
@@ -108,7 +108,7 @@ def test_timeline_page_draws_the_history_with_alerts(page, live_server: str) -> 
     box = page.locator("#timeline-chart svg").first.bounding_box()
     assert box["width"] > 800 and box["height"] > 300, box
     # One line per outcome, and the alert markers drawn as red triangles.
-    assert page.locator("#timeline-chart svg g.mark-line path").count() == 6
+    assert page.locator("#timeline-chart svg g.mark-line path").count() == 7
     markers = page.locator("#timeline-chart svg g.alert_markers_marks path")
     assert markers.count() >= 1
     assert page.locator("#timeline-chart .role-legend").count() == 1

@@ -19,6 +19,7 @@ from secondfront.cli import (
     forecast,
     learning,
     models,
+    questions,
     simulate,
     uncertainty,
     update,
@@ -45,6 +46,7 @@ COMMAND_MODULES = (
     learning,
     update,
     argument,
+    questions,
 )
 
 # A command module that still imports its helpers from here (rather than from

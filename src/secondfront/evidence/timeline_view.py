@@ -33,6 +33,7 @@ import duckdb
 
 from secondfront.errors import QueryError, StoreError
 from secondfront.evidence import store as events_store
+from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import (
     IndicatorWeek,
     MappingRules,
@@ -83,9 +84,34 @@ class WeeklyEvidence:
     weights: list[dict[str, float]]
 
 
-def weekly_evidence(con: duckdb.DuckDBPyConnection, rules: MappingRules) -> WeeklyEvidence:
-    """The evidence of every stored week (from the first to the last stored event)."""
-    statuses = weekly_statuses(con, rules)
+def weekly_evidence(
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    *,
+    end: dt.date | None = None,
+    coverage: DeclaredCoverage | None = None,
+) -> WeeklyEvidence:
+    """The evidence of every stored week (from the first to the last stored event).
+
+    Args:
+        con: the store.
+        rules: the mapping rules.
+        end: the last day read: the weeks run to the week of ``end`` and events dated
+            after it are not read, so the record is the one the store could have held
+            that day (a dated forecast); None: every stored week.
+        coverage: declared coverage instead of the store's own (see
+            :func:`~secondfront.evidence.weeks.weekly_statuses`).
+    """
+    if end is None:
+        statuses = weekly_statuses(con, rules, coverage=coverage)
+    else:
+        # Imported here: the learning modules import the timeline, not the reverse.
+        from secondfront.evidence.fit import store_as_of
+        from secondfront.evidence.mapping import ensure_mapped
+
+        ensure_mapped(con, rules)  # writes; the dated views below are read-only
+        with store_as_of(con, end):
+            statuses = weekly_statuses(con, rules, end=end, coverage=coverage)
     weeks, evidence = evidence_rows(statuses)
     return WeeklyEvidence(statuses, weeks, evidence, report_weights(statuses))
 

@@ -11,11 +11,15 @@ Weekly status of an indicator (ISO weeks, Monday to Sunday):
   times the median weekly ``S`` of the ``baseline_weeks`` before (when that many weeks
   are known). Since ``threshold > cap`` is enforced, no single GDELT row can make an
   indicator observed.
-* **not_observed** when a rule for it says ``absence_is_evidence`` and its source covers
-  the week (``continuous`` coverage, as ACLED's: every week between its first and last
-  stored event; ``weekly``, as GDELT's and text's: weeks with at least one stored row),
-  yet nothing supports it.
-* **unknown** otherwise: the filter treats it as missing evidence.
+* **not_observed** when nothing supports it although a source covered it that week:
+  where the history the store was filled from declares its coverage
+  (:mod:`secondfront.evidence.coverage`, ``data/NAME.coverage.yaml`` beside
+  ``data/NAME.csv``), exactly where that declaration covers the indicator in the week;
+  otherwise where a rule for it says ``absence_is_evidence`` and its source covers the
+  week (``continuous`` coverage, as ACLED's: every week between its first and last
+  stored event; ``weekly``, as GDELT's and text's: weeks with at least one stored row).
+* **unknown** otherwise: the filter treats it as missing evidence. Absence of a report
+  is not a report of absence (``docs/vocabulary.md``).
 
 Every function here is total over whatever is stored: an event dated outside the
 plausible event dates (:func:`~secondfront.evidence.registry.event_date_window`; a
@@ -40,6 +44,7 @@ from secondfront.evidence.registry import ENV_EVENT_DATES, event_date_window, pr
 from secondfront.evidence.store import store_errors
 
 if TYPE_CHECKING:
+    from secondfront.evidence.coverage import DeclaredCoverage
     from secondfront.evidence.mapping import MappingRules
 
 STATUSES = ("observed", "not_observed", "unknown")
@@ -151,13 +156,19 @@ def weekly_statuses(
     rules: MappingRules,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    coverage: DeclaredCoverage | None = None,
 ) -> list[IndicatorWeek]:
     """Status of every indicator in every ISO week from ``start`` to ``end``.
 
     Args:
         con: the store (mapped first, see :func:`~secondfront.evidence.mapping.ensure_mapped`).
         rules: the mapping rules.
-        start, end: the range; default: the span of the stored events.
+        start, end: the range; default: the span of the stored events. Observations
+            dated after ``end`` are not read.
+        coverage: declared coverage; it alone decides where a silent week is
+            ``not_observed`` (see the module docstring). None: what the store's histories
+            declare (:func:`~secondfront.evidence.coverage.coverage_for_store`), else
+            the store's sources (as with :data:`~secondfront.evidence.coverage.STORE_SOURCES`).
 
     Returns:
         week-major, indicators in model order; empty when the store holds no events.
@@ -179,11 +190,21 @@ def weekly_statuses(
     if not weeks:
         return []
     with store_errors(con):
-        return _statuses(con, rules, weeks, end)
+        if coverage is None:
+            from secondfront.evidence.coverage import coverage_for_store
+
+            coverage = coverage_for_store(con)
+        if coverage is not None and coverage.by_sources:
+            coverage = None
+        return _statuses(con, rules, weeks, end, coverage)
 
 
 def _statuses(
-    con: duckdb.DuckDBPyConnection, rules: MappingRules, weeks: list[str], end: dt.date
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    weeks: list[str],
+    end: dt.date,
+    coverage: DeclaredCoverage | None,
 ) -> list[IndicatorWeek]:
     agg = rules.spec.gdelt_aggregation
     sources = present_sources(con)
@@ -236,6 +257,8 @@ def _statuses(
                     )
             if observed:
                 status = "observed"
+            elif coverage is not None:
+                status = "not_observed" if coverage.covers(ind, week_start(week)) else "unknown"
             elif any(week in covered.get(src, ()) for src in by_indicator.get(ind, ())):
                 status = "not_observed"
             else:

@@ -1,0 +1,283 @@
+"""The score card of a questions file: forecasts, outcomes, baselines, decomposition.
+
+One typed result (:class:`ScoreCard`) that the CLI prints, writes as JSON and plots;
+nothing downstream recomputes a score. The JSON shape is::
+
+    {"questions": [{"id", "p", "outcome", "brier", "log", "in_sample", "fitted_through"}],
+     "mean": {"brier", "log"},
+     "baselines": {name: {"brier", "log"}},
+     "decomposition": {"reliability", "resolution", "uncertainty", "within_bin",
+                       "brier", "bins": [...]},
+     "n": ..., "independent": ..., "groups": [[id, ...]], "crowd_subset": {...},
+     "parameters": label, "in_sample": bool, "in_sample_questions": n,
+     "log_clip": 0.01, "unresolved": [id, ...]}
+
+``in_sample`` is true when any scored forecast used parameters written or fitted
+knowing its outcome (the spec's numbers); with a refit on the data up to each question's
+``asked`` day, the time model's parameters are out of sample (the network's tables are
+still those written knowing the history, which the label says).
+
+Outcomes: a question's ``outcome`` in the file (a public fact) wins; otherwise its
+``resolves`` rule is evaluated on the store, when the store reaches its close.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+
+from secondfront.evidence.mapping import MappingRules, iso_week
+from secondfront.forecasting.forecast import QuestionForecast, weeks_ahead
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, FittedParameters
+from secondfront.forecasting.questions import Question, QuestionSet
+from secondfront.forecasting.scoring import (
+    LOG_CLIP,
+    Decomposition,
+    Window,
+    brier_scores,
+    independent_groups,
+    kt_rate,
+    log_scores,
+    murphy,
+    window_climatology,
+    window_persistence,
+)
+from secondfront.forecasting.seam import event_weeks, statuses_between, store_span
+
+
+@dataclass(frozen=True)
+class StoreSeries:
+    """Per question, the weeks of the store in which its event happened.
+
+    Attributes:
+        weeks: the store's ISO weeks [T], first event to last.
+        end: the store's last event day.
+        hits: question id -> [T] booleans (only questions the store can resolve).
+    """
+
+    weeks: list[str]
+    end: dt.date | None
+    hits: dict[str, list[bool]]
+
+    def index(self, day: dt.date) -> int:
+        """Index of the week holding ``day`` (len(weeks) past the end, 0 before the start)."""
+        w = iso_week(day)
+        if w in self._pos:
+            return self._pos[w]
+        return 0 if not self.weeks or w < self.weeks[0] else len(self.weeks)
+
+    @property
+    def _pos(self) -> dict[str, int]:
+        return {w: i for i, w in enumerate(self.weeks)}
+
+    def outcome(self, q: Question) -> bool | None:
+        """The store's resolution of ``q``: an event in its window; None when it cannot say."""
+        h = self.hits.get(q.id)
+        if h is None or self.end is None or q.closes > self.end:
+            return None
+        a, b = self.index(q.asked), self.index(q.closes)
+        return bool(any(h[a : b + 1]))
+
+
+def store_series(
+    con: duckdb.DuckDBPyConnection, rules: MappingRules, questions: QuestionSet
+) -> StoreSeries:
+    """The weekly event series of every question the store can resolve.
+
+    A question's series comes from its ``resolves`` rule, else, for an indicator target,
+    from the weeks its indicator was observed; a variable target without a rule has none.
+    """
+    span = store_span(con)
+    if span is None:
+        return StoreSeries([], None, {})
+    statuses = statuses_between(con, rules, span[0], span[1])
+    weeks = list(dict.fromkeys(s.week for s in statuses))
+    observed: dict[str, set[str]] = {}
+    for s in statuses:
+        if s.status == "observed":
+            observed.setdefault(s.indicator, set()).add(s.week)
+    hits: dict[str, list[bool]] = {}
+    for q in questions.questions:
+        found: set[str] | None = None
+        if q.resolves is not None and q.resolves.indicator is not None:
+            found = observed.get(q.resolves.indicator, set())
+        elif q.resolves is not None and q.resolves.events is not None:
+            found = event_weeks(con, q.resolves.events)
+        elif questions.kinds.get(q.id) == "indicator" and q.state == "present":
+            found = observed.get(q.variable, set())
+        if found is not None:
+            hits[q.id] = [w in found for w in weeks]
+    return StoreSeries(weeks, span[1], hits)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One scored question."""
+
+    id: str
+    p: float
+    outcome: bool
+    brier: float
+    log: float
+    baselines: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ScoreCard:
+    """Scores of a questions file; see the module docstring for the JSON shape."""
+
+    questions: list[Scored]
+    mean: dict[str, float]
+    baselines: dict[str, dict[str, float]]
+    decomposition: Decomposition
+    groups: list[list[str]]
+    crowd_subset: dict[str, object]
+    parameters: str
+    in_sample: bool
+    unresolved: list[str]
+    fitted: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json`` (the shape in the module docstring)."""
+        return {
+            "questions": [
+                {
+                    "id": s.id,
+                    "p": s.p,
+                    "outcome": s.outcome,
+                    "brier": s.brier,
+                    "log": s.log,
+                    "in_sample": self.fitted.get(s.id, (True, None))[0],
+                    "fitted_through": self.fitted.get(s.id, (True, None))[1],
+                }
+                for s in self.questions
+            ],
+            "mean": self.mean,
+            "baselines": self.baselines,
+            "decomposition": self.decomposition.as_json(),
+            "n": len(self.questions),
+            "independent": len(self.groups),
+            "groups": self.groups,
+            "crowd_subset": self.crowd_subset,
+            "parameters": self.parameters,
+            "in_sample": self.in_sample,
+            "in_sample_questions": sum(
+                self.fitted.get(s.id, (True, None))[0] for s in self.questions
+            ),
+            "log_clip": LOG_CLIP,
+            "unresolved": self.unresolved,
+        }
+
+
+def _file_climatology(q: Question, resolved: Sequence[tuple[Question, bool]]) -> float:
+    past = [y for r, y in resolved if r.variable == q.variable and r.closes < q.asked]
+    return kt_rate(sum(past), len(past))
+
+
+def _file_persistence(q: Question, resolved: Sequence[tuple[Question, bool]]) -> float:
+    from secondfront.forecasting.scoring import PERSISTENCE_FLOOR
+
+    past = sorted(
+        ((r.closes, y) for r, y in resolved if r.variable == q.variable and r.closes <= q.asked),
+        key=lambda t: t[0],
+    )
+    if not past:
+        return PERSISTENCE_FLOOR
+    return 1 - PERSISTENCE_FLOOR if past[-1][1] else PERSISTENCE_FLOOR
+
+
+def _mean(p: Sequence[float], y: Sequence[bool]) -> dict[str, float]:
+    return {
+        "brier": round(float(np.mean(brier_scores(p, y))), 6),
+        "log": round(float(np.mean(log_scores(p, y))), 6),
+    }
+
+
+def score(
+    questions: QuestionSet, forecasts: Sequence[QuestionForecast], series: StoreSeries
+) -> ScoreCard:
+    """Score every resolved question against the baselines (see the module docstring)."""
+    by_id = {f.id: f for f in forecasts}
+    resolved: list[tuple[Question, bool]] = []
+    unresolved: list[str] = []
+    for q in questions.questions:
+        known = q.outcome if q.outcome is not None else series.outcome(q)
+        if known is None or q.id not in by_id:
+            unresolved.append(q.id)
+        else:
+            resolved.append((q, known))
+    p = [by_id[q.id].p for q, _ in resolved]
+    y = [o for _, o in resolved]
+    base: dict[str, list[float]] = {"always_no": [], "climatology": [], "persistence": []}
+    for q, _ in resolved:
+        base["always_no"].append(0.0)
+        h = series.hits.get(q.id)
+        n = max(1, weeks_ahead(q.asked, q.closes))
+        if h is not None:
+            t = series.index(q.asked)
+            base["climatology"].append(window_climatology(h, t, n))
+            base["persistence"].append(window_persistence(h, t, n))
+        else:
+            base["climatology"].append(_file_climatology(q, resolved))
+            base["persistence"].append(_file_persistence(q, resolved))
+    rate = float(np.mean(y)) if y else 0.0
+    base["base_rate"] = [rate] * len(y)
+    scored = []
+    bs, ls = brier_scores(p, y), log_scores(p, y)
+    for i, (q, o) in enumerate(resolved):
+        scored.append(
+            Scored(
+                q.id,
+                round(p[i], 6),
+                o,
+                round(float(bs[i]), 6),
+                round(float(ls[i]), 6),
+                {k: v[i] for k, v in base.items()},
+            )
+        )
+    baselines = {k: _mean(v, y) for k, v in base.items()} if y else {}
+    crowd = [(i, q.crowd.p) for i, (q, _) in enumerate(resolved) if q.crowd is not None]
+    crowd_subset: dict[str, object] = {"n": len(crowd)}
+    if crowd:
+        ci = [i for i, _ in crowd]
+        yc = [y[i] for i in ci]
+        baselines["crowd"] = _mean([c for _, c in crowd], yc)
+        crowd_subset |= {"model": _mean([p[i] for i in ci], yc), "crowd": baselines["crowd"]}
+    windows = [Window(q.id, q.target, q.asked, q.closes) for q, _ in resolved]
+    used = [by_id[q.id].parameters for q, _ in resolved]
+    fitted = {
+        q.id: (f.in_sample, f.through.isoformat() if f.through else None)
+        for (q, _), f in zip(resolved, used, strict=True)
+    }
+    return ScoreCard(
+        scored,
+        _mean(p, y) if y else {"brier": float("nan"), "log": float("nan")},
+        baselines,
+        murphy(p, y),
+        independent_groups(windows),
+        crowd_subset,
+        _label(used),
+        any(f.in_sample for f in used) if used else True,
+        unresolved,
+        fitted,
+    )
+
+
+def _label(used: Sequence[FittedParameters]) -> str:
+    """One line saying how the scored forecasts' parameters were obtained."""
+    if not used:
+        return ""
+    if all(f.in_sample for f in used):
+        return IN_SAMPLE_LABEL
+    out = sum(not f.in_sample for f in used)
+    line = (
+        f"parameters fitted on data up to each question's asked day (out of sample; {NETWORK_NOTE})"
+    )
+    return line if out == len(used) else f"{line}; {len(used) - out} in-sample ({IN_SAMPLE_LABEL})"
+
+
+__all__ = ["ScoreCard", "Scored", "StoreSeries", "score", "store_series"]

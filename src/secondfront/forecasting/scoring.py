@@ -1,0 +1,210 @@
+"""Scoring resolved questions: proper scores, baselines, Murphy's decomposition.
+
+Scores of a forecast p of a binary outcome y (lower is better):
+
+* Brier: ``(p - y)^2``; a coin (p = 0.5) scores 0.25.
+* log score: ``-ln p(y)`` (natural log) with p clipped to ``[LOG_CLIP, 1 - LOG_CLIP]``
+  = [0.01, 0.99], so a confident miss costs at most ln(100) = 4.61 instead of infinity.
+  The Brier score is computed on the unclipped p.
+
+Murphy's decomposition of the mean Brier score over K bins of forecasts (equal-width
+bins of [0, 1]; bin k holds n_k forecasts with mean f_k and observed frequency o_k; o
+is the overall frequency, N the number of forecasts)::
+
+    REL = (1/N) sum_k n_k (f_k - o_k)^2
+    RES = (1/N) sum_k n_k (o_k - o)^2
+    UNC = o (1 - o)
+    BS  = REL - RES + UNC + WBV
+
+where the within-bin term ``WBV = (1/N) sum_k sum_{i in k} (p_i - f_k)(p_i + f_k - 2 y_i)``
+vanishes when all forecasts in a bin are equal (then the identity is exact).
+
+Baselines, each scored on the same questions:
+
+* ``always_no``: p = 0;
+* ``base_rate``: the share of yes among the scored questions (in-sample by
+  construction: it knows the outcomes; a reference, not a competitor);
+* ``climatology``: the frequency of the event among the store's own windows of the
+  same length that closed before the question was asked (Krichevsky-Trofimov
+  ``(k + 1/2) / (m + 1)``, never 0 or 1); where the store has no series for the
+  target, the same estimate over the file's questions on the same target that closed
+  before it was asked;
+* ``persistence``: ``1 - floor`` when the event happened in the window of the same
+  length just before ``asked``, else ``floor`` (floor = 0.05); without a store series,
+  the outcome of the latest earlier question on the same target;
+* ``crowd``: the public forecast given in the file, on the questions that give one.
+
+Questions on the same target whose windows ``[asked, closes]`` overlap are not
+independent; :func:`independent_groups` clusters them and the count of clusters is
+what a score rests on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+LOG_CLIP = 0.01
+PERSISTENCE_FLOOR = 0.05
+BINS = 10
+
+
+def brier_scores(p: Sequence[float], y: Sequence[bool]) -> np.ndarray:
+    """``(p - y)^2`` per forecast [N]."""
+    return (np.asarray(p, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
+
+
+def log_scores(p: Sequence[float], y: Sequence[bool], clip: float = LOG_CLIP) -> np.ndarray:
+    """``-ln p(y)`` per forecast [N], p clipped to ``[clip, 1 - clip]``."""
+    q = np.clip(np.asarray(p, dtype=np.float64), clip, 1 - clip)
+    yy = np.asarray(y, dtype=bool)
+    return -np.where(yy, np.log(q), np.log1p(-q))
+
+
+@dataclass(frozen=True)
+class Bin:
+    """One bin of the reliability diagram: range, count, mean forecast, observed frequency."""
+
+    lo: float
+    hi: float
+    n: int
+    forecast: float
+    observed: float
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Murphy's decomposition of a mean Brier score (see the module docstring)."""
+
+    brier: float
+    reliability: float
+    resolution: float
+    uncertainty: float
+    within_bin: float
+    bins: tuple[Bin, ...] = field(default=())
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json``."""
+        return {
+            "reliability": self.reliability,
+            "resolution": self.resolution,
+            "uncertainty": self.uncertainty,
+            "within_bin": self.within_bin,
+            "brier": self.brier,
+            "bins": [
+                {"lo": b.lo, "hi": b.hi, "n": b.n, "forecast": b.forecast, "observed": b.observed}
+                for b in self.bins
+            ],
+        }
+
+
+def murphy(p: Sequence[float], y: Sequence[bool], bins: int = BINS) -> Decomposition:
+    """Murphy's decomposition of the mean Brier score over ``bins`` equal-width bins."""
+    pp = np.asarray(p, dtype=np.float64)
+    yy = np.asarray(y, dtype=np.float64)
+    N = len(pp)
+    if N == 0:
+        return Decomposition(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"))
+    o = float(yy.mean())
+    idx = np.minimum((pp * bins).astype(int), bins - 1)
+    rel = res = wbv = 0.0
+    out: list[Bin] = []
+    for k in range(bins):
+        sel = idx == k
+        n = int(sel.sum())
+        if not n:
+            continue
+        f_k = float(pp[sel].mean())
+        o_k = float(yy[sel].mean())
+        rel += n * (f_k - o_k) ** 2
+        res += n * (o_k - o) ** 2
+        wbv += float(np.sum((pp[sel] - f_k) * (pp[sel] + f_k - 2 * yy[sel])))
+        out.append(Bin(k / bins, (k + 1) / bins, n, f_k, o_k))
+    return Decomposition(
+        float(np.mean((pp - yy) ** 2)), rel / N, res / N, o * (1 - o), wbv / N, tuple(out)
+    )
+
+
+@dataclass(frozen=True)
+class Window:
+    """What clustering needs of a question: its target and window."""
+
+    id: str
+    target: str
+    asked: dt.date
+    closes: dt.date
+
+
+def independent_groups(windows: Sequence[Window]) -> list[list[str]]:
+    """Clusters of questions on the same target (variable) with overlapping windows.
+
+    Two questions are linked when they share a target variable and their closed day
+    ranges ``[asked, closes]`` intersect; clusters are the connected components.
+    """
+    parent = list(range(len(windows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(windows):
+        for j in range(i):
+            b = windows[j]
+            same = a.target.split("=")[0] == b.target.split("=")[0]
+            if same and a.asked <= b.closes and b.asked <= a.closes:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[str]] = {}
+    for i, w in enumerate(windows):
+        groups.setdefault(find(i), []).append(w.id)
+    return list(groups.values())
+
+
+def kt_rate(hits: int, n: int) -> float:
+    """Krichevsky-Trofimov estimate ``(hits + 1/2) / (n + 1)``."""
+    return (hits + 0.5) / (n + 1)
+
+
+def window_climatology(hit_weeks: Sequence[bool], before: int, length: int) -> float:
+    """Share of windows of ``length`` weeks that closed before week index ``before``
+    (windows starting at 0, 1, ...) holding an event, as a KT estimate.
+
+    Args:
+        hit_weeks: per week of the store, whether the event happened [T].
+        before: index of the week the question was asked in.
+        length: window length in weeks (>= 1).
+    """
+    h = np.asarray(hit_weeks, dtype=bool)
+    starts = range(0, max(0, before - length + 1))
+    k = sum(bool(h[s : s + length].any()) for s in starts)
+    return kt_rate(k, len(starts))
+
+
+def window_persistence(
+    hit_weeks: Sequence[bool], before: int, length: int, floor: float = PERSISTENCE_FLOOR
+) -> float:
+    """``1 - floor`` when an event fell in the ``length`` weeks before week ``before``."""
+    h = np.asarray(hit_weeks, dtype=bool)
+    recent = bool(h[max(0, before - length) : before].any())
+    return 1 - floor if recent else floor
+
+
+__all__ = [
+    "BINS",
+    "LOG_CLIP",
+    "PERSISTENCE_FLOOR",
+    "Bin",
+    "Decomposition",
+    "Window",
+    "brier_scores",
+    "independent_groups",
+    "kt_rate",
+    "log_scores",
+    "murphy",
+    "window_climatology",
+    "window_persistence",
+]

@@ -1,0 +1,175 @@
+"""The one place where forecasting calls the weekly timeline.
+
+The questions do not reassemble the timeline: the weekly evidence of a day is
+:func:`secondfront.evidence.timeline_view.weekly_evidence` cut at that day, the
+belief over the hidden escalation states is the last filtered week of
+:func:`~secondfront.evidence.timeline_view.filter_record`, and the alerts are that
+run's alerts. What only questions need is here too: per-state weekly rates of a
+variable's event or an indicator's report, and the weeks of stored events matching
+an ACLED rule (:func:`secondfront.evidence.acled.acled_sql`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+
+from secondfront.errors import UsageError
+from secondfront.evidence.acled import AcledMatch, acled_sql
+from secondfront.evidence.coverage import DeclaredCoverage
+from secondfront.evidence.fit import network_emission
+from secondfront.evidence.mapping import (
+    IndicatorWeek,
+    MappingRules,
+    data_span,
+    iso_week,
+    weekly_statuses,
+)
+from secondfront.evidence.timeline import AlertEvent, TimelineModel, state_hazards
+from secondfront.evidence.timeline_view import WeeklyEvidence, filter_record, weekly_evidence
+
+
+@dataclass(frozen=True)
+class EvidenceAsOf:
+    """The timeline's weekly evidence as the store could have held it on a day.
+
+    Attributes:
+        through: the last day whose events were read.
+        record: the timeline's record of the weeks up to the week of ``through``.
+        observations: stored observations dated up to ``through`` (all sources).
+    """
+
+    through: dt.date
+    record: WeeklyEvidence
+    observations: int
+
+    @property
+    def weeks(self) -> list[str]:
+        """ISO week labels [T], consecutive, the last one holding ``through``."""
+        return self.record.weeks
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        """Per week, ``{indicator: "present"|"absent"}`` (unknown left out)."""
+        return self.record.evidence
+
+    @property
+    def weights(self) -> list[dict[str, float]]:
+        """Per week, observed indicator -> weight of its best-graded source."""
+        return self.record.weights
+
+    @classmethod
+    def of(
+        cls,
+        through: dt.date,
+        weeks: list[str],
+        rows: list[dict[str, str]],
+        weights: list[dict[str, float]],
+        observations: int,
+    ) -> EvidenceAsOf:
+        """From plain weeks and rows (a ledger entry, a test); no statuses kept."""
+        return cls(through, WeeklyEvidence([], weeks, rows, weights), observations)
+
+
+def evidence_as_of(
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    through: dt.date,
+    coverage: DeclaredCoverage | None = None,
+) -> EvidenceAsOf:
+    """The timeline's weekly evidence from the store's first event to ``through``.
+
+    Only events dated up to ``through`` are read (the filter is on the event's date;
+    when a report was ingested does not matter, since a hand-coded history dates each
+    event by its first public report).
+
+    Args:
+        con: the store.
+        rules: the mapping rules.
+        through: the forecast day.
+        coverage: declared coverage; None: what the store's histories declare.
+    """
+    record = weekly_evidence(con, rules, end=through, coverage=coverage)
+    row = con.execute("SELECT count(*) FROM observations WHERE day <= ?", [through]).fetchone()
+    return EvidenceAsOf(through, record, int(row[0]) if row else 0)
+
+
+def statuses_between(
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    start: dt.date,
+    end: dt.date,
+    coverage: DeclaredCoverage | None = None,
+) -> list[IndicatorWeek]:
+    """Weekly statuses of every indicator from ``start`` to ``end`` (for resolution)."""
+    return weekly_statuses(con, rules, start, end, coverage)
+
+
+def filtered_belief(model: TimelineModel, evidence: EvidenceAsOf) -> np.ndarray:
+    """P(S_T | evidence of weeks 1..T) [K]: the timeline's last filtered week; the
+    prior when there is no week."""
+    if not evidence.weeks:
+        return np.asarray(model.prior, dtype=np.float64)
+    result = filter_record(model, evidence.record)
+    return np.asarray(result.beliefs[-1], dtype=np.float64)
+
+
+def variable_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray:
+    """Weekly probability [K] that ``variable = state`` happens, per hidden state."""
+    return state_hazards(model, variable, state)
+
+
+def indicator_rates(model: TimelineModel, indicator: str, state: str) -> np.ndarray:
+    """P(indicator in ``state`` in one week | hidden state k) [K].
+
+    A week is one instance of the network conditioned on the state's evidence, as in
+    the timeline's likelihoods; the same per-state probabilities the fit starts from
+    (:func:`secondfront.evidence.fit.network_emission`).
+
+    Raises:
+        UsageError: an indicator without a ``present`` state, or a state other than
+            ``present`` of an indicator with more than two states.
+    """
+    present = np.asarray(network_emission(model, [indicator])[:, 0], dtype=np.float64)
+    if state == "present":
+        return present
+    if len(model.network.variables[indicator].states) == 2:
+        return 1.0 - present
+    raise UsageError(f"{indicator}={state}: only 'present' of a many-state indicator is asked")
+
+
+def event_weeks(con: duckdb.DuckDBPyConnection, match: AcledMatch) -> set[str]:
+    """ISO weeks holding a stored ACLED-format event that matches ``match``."""
+    where, params = acled_sql(match)
+    days = con.execute(
+        f"SELECT DISTINCT event_date FROM acled_events WHERE {where}", params
+    ).fetchall()
+    return {iso_week(d[0]) for d in days}
+
+
+def timeline_alerts(model: TimelineModel, evidence: EvidenceAsOf) -> list[AlertEvent]:
+    """The timeline's alerts over the weeks of ``evidence``, in week order."""
+    if not evidence.weeks:
+        return []
+    return list(filter_record(model, evidence.record).alerts)
+
+
+def store_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """First and last stored event day."""
+    return data_span(con)
+
+
+__all__ = [
+    "EvidenceAsOf",
+    "event_weeks",
+    "evidence_as_of",
+    "filtered_belief",
+    "indicator_rates",
+    "statuses_between",
+    "store_span",
+    "timeline_alerts",
+    "variable_hazards",
+]

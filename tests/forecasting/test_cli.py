@@ -1,0 +1,115 @@
+"""``secondfront questions``: JSON shapes, the plot files, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from secondfront.cli.app import app
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL
+from tests.forecasting.conftest import ROOT
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = runner.invoke(app, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_forecast_json(small_file: Path) -> None:
+    code, out, _ = run("questions", "forecast", str(small_file), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [q["id"] for q in data["questions"]] == ["ops-a", "air-b", "entry-c"]
+    # Refitted by default: the time model's parameters are fitted on data up to each day.
+    assert data["parameters"]["in_sample"] is False
+    assert all(
+        lab.startswith("parameters fitted on data up to") for lab in data["parameters"]["labels"]
+    )
+    assert [q["fitted_through"] for q in data["questions"]] == [
+        "2022-02-01",
+        "2024-06-01",
+        "2022-10-15",
+    ]
+    assert {"id", "p", "target", "kind", "as_of", "closes", "weeks"} <= set(data["questions"][0])
+    code, out, _ = run("questions", "forecast", str(small_file), "--no-refit", "--json")
+    spec = json.loads(out)["parameters"]
+    assert code == 0 and spec == {"in_sample": True, "labels": [IN_SAMPLE_LABEL]}
+    code, out, _ = run("questions", "forecast", str(small_file), "--as-of", "2022-02-20", "--json")
+    assert code == 0 and json.loads(out)["questions"][0]["as_of"] == "2022-02-20"
+
+
+def test_score_json_has_the_stated_shape_and_plot(small_file: Path, tmp_path: Path) -> None:
+    plot = tmp_path / "rel.png"
+    code, out, _ = run(
+        "questions", "score", str(small_file), "--no-refit", "--json", "--plot", str(plot)
+    )
+    assert code == 0
+    data = json.loads(out)
+    keys = {"id", "p", "outcome", "brier", "log", "in_sample", "fitted_through"}
+    assert [set(q) for q in data["questions"]] == [keys] * 3
+    assert set(data["mean"]) == {"brier", "log"}
+    assert set(data["baselines"]) == {
+        "always_no",
+        "base_rate",
+        "climatology",
+        "persistence",
+        "crowd",
+    }
+    assert all(set(v) == {"brier", "log"} for v in data["baselines"].values())
+    assert {"reliability", "resolution", "uncertainty"} <= set(data["decomposition"])
+    # air-b has no outcome in the file: the store resolves it (no air launch reported).
+    assert data["unresolved"] == [] and data["questions"][1]["outcome"] is False
+    assert data["independent"] == 3 and data["in_sample"] is True
+    assert data["in_sample_questions"] == 3 and data["parameters"] == IN_SAMPLE_LABEL
+    q = data["questions"][0]
+    assert q["brier"] == round((q["p"] - 1) ** 2, 6)
+    assert plot.with_suffix(".png").stat().st_size > 1000
+    assert "<svg" in plot.with_suffix(".svg").read_text()
+
+
+def test_score_with_refit_says_out_of_sample(small_file: Path) -> None:
+    code, out, _ = run("questions", "score", str(small_file), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["in_sample"] is False and data["in_sample_questions"] == 0
+    assert data["parameters"].startswith("parameters fitted on data up to each question's asked")
+    assert [q["fitted_through"] for q in data["questions"]] == [
+        "2022-02-01",
+        "2024-06-01",
+        "2022-10-15",
+    ]
+    code, out, _ = run("questions", "score", str(small_file))
+    assert code == 0 and "out of sample" in out
+
+
+def test_record_and_history(small_file: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    assert run("ingest", str(ROOT / "data" / "belarus-events.csv"), "--db", str(db))[0] == 0
+    code, out, _ = run("questions", "record", str(small_file), "--db", str(db), "--json")
+    assert code == 0 and {r["status"] for r in json.loads(out)["recorded"]} == {"new"}
+    code, out, _ = run(
+        "questions", "record", str(small_file), "--db", str(db), "--as-of", "2022-02-20"
+    )
+    assert code == 0 and "revision 2" in out
+    code, out, _ = run("questions", "history", "ops-a", "--db", str(db), "--json")
+    revs = json.loads(out)["revisions"]
+    assert code == 0 and [r["revision"] for r in revs] == [1, 2]
+    assert revs[1]["new_evidence"] is not None
+    code, _, err = run("questions", "history", "nope", "--db", str(db))
+    assert code == 2 and "no recorded forecast of question 'nope'" in err
+
+
+def test_a_bad_file_exits_2_with_its_line(tmp_path: Path, small_file: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(small_file.read_text().replace("entry-c", "entry c"))
+    code, _, err = run("questions", "forecast", str(bad))
+    assert code == 2 and f"{bad}:17:" in err and "questions.2.id" in err
+    assert "Traceback" not in err
+    code, _, err = run("questions", "forecast", str(small_file), "--as-of", "2022-13-01")
+    assert code == 2 and "--as-of '2022-13-01' is not a date" in err
+    code, _, err = run("questions", "forecast", str(small_file), "--db", str(tmp_path / "x.db"))
+    assert code == 2 and "no such store" in err

@@ -1,0 +1,186 @@
+"""Forecasts: closed forms for one week ahead, and no peeking past the forecast day."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from secondfront.evidence import store
+from secondfront.evidence.coverage import NOTHING_COVERED
+from secondfront.evidence.ingest import ingest
+from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.timeline import TimelineModel
+from secondfront.evidence.timeline_view import filter_record
+from secondfront.evidence.timeline_view import weekly_evidence as timeline_record
+from secondfront.forecasting.forecast import forecast_all, question_probability, weeks_ahead
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, parameters_as_of
+from secondfront.forecasting.questions import load_questions
+from secondfront.forecasting.seam import (
+    EvidenceAsOf,
+    evidence_as_of,
+    filtered_belief,
+    indicator_rates,
+    variable_hazards,
+)
+from tests.forecasting.conftest import ROOT
+
+DAY = dt.date(2022, 2, 20)
+
+
+def test_weeks_ahead_rounds_up() -> None:
+    assert weeks_ahead(dt.date(2022, 2, 1), dt.date(2022, 3, 29)) == 8
+    assert weeks_ahead(dt.date(2022, 2, 1), dt.date(2022, 2, 2)) == 1
+    assert weeks_ahead(dt.date(2022, 2, 1), dt.date(2022, 1, 2)) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "target"),
+    [
+        ("variable", "russian_operations_from_belarus"),
+        ("indicator", "russian_troop_trains_into_belarus"),
+    ],
+)
+def test_one_week_ahead_is_the_predicted_belief_times_the_rate(
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+    kind: str,
+    target: str,
+) -> None:
+    ev = evidence_as_of(history, rules, DAY, NOTHING_COVERED)
+    b = filtered_belief(timeline, ev)
+    state = "present"
+    rate = (
+        variable_hazards(timeline, target, state)
+        if kind == "variable"
+        else indicator_rates(timeline, target, state)
+    )
+    p = question_probability(timeline, kind, target, state, ev, DAY + dt.timedelta(days=7))  # type: ignore[arg-type]
+    assert p == pytest.approx(float((b @ timeline.transition) @ rate))
+    # Two weeks: 1 - P(no event in week 1 and none in week 2), by hand.
+    v1 = (b @ timeline.transition) * (1 - rate)
+    v2 = (v1 @ timeline.transition) * (1 - rate)
+    p2 = question_probability(timeline, kind, target, state, ev, DAY + dt.timedelta(days=14))  # type: ignore[arg-type]
+    assert p2 == pytest.approx(1 - v2.sum())
+
+
+def test_no_evidence_means_the_prior(timeline: TimelineModel) -> None:
+    ev = EvidenceAsOf.of(DAY, [], [], [], 0)
+    assert filtered_belief(timeline, ev).tolist() == pytest.approx(timeline.prior.tolist())
+
+
+def test_the_belief_is_the_timelines_own_on_the_whole_record(
+    history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
+) -> None:
+    """As of the last stored day, the question's belief is the timeline's last filtered week."""
+    from secondfront.forecasting.seam import store_span
+
+    span = store_span(history)
+    assert span is not None
+    ev = evidence_as_of(history, rules, span[1])
+    whole = timeline_record(history, rules)
+    assert ev.weeks == whole.weeks and ev.rows == whole.evidence
+    expected = filter_record(timeline, whole).beliefs[-1]
+    assert filtered_belief(timeline, ev).tolist() == pytest.approx(expected.tolist())
+
+
+def _store_until(tmp_path: Path, last: dt.date) -> duckdb.DuckDBPyConnection:
+    """The shipped history cut at ``last``, in its own store, with the same coverage file."""
+    src = ROOT / "data" / "belarus-events.csv"
+    cut = tmp_path / "cut.csv"
+    shutil.copy(ROOT / "data" / "belarus-events.coverage.yaml", tmp_path / "cut.coverage.yaml")
+    with (
+        src.open(newline="", encoding="utf-8") as f,
+        cut.open("w", newline="", encoding="utf-8") as g,
+    ):
+        r = csv.DictReader(f)
+        assert r.fieldnames is not None
+        w = csv.DictWriter(g, r.fieldnames)
+        w.writeheader()
+        for row in r:
+            if dt.date.fromisoformat(row["event_date"]) <= last:
+                w.writerow(row)
+    con = store.connect(":memory:")
+    ingest(con, [cut], fmt="acled")
+    return con
+
+
+def test_a_forecast_reads_nothing_dated_after_its_day(
+    tmp_path: Path,
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+) -> None:
+    """The full store and a store holding only events up to the day give the same answer."""
+    full = evidence_as_of(history, rules, DAY, NOTHING_COVERED)
+    cut = evidence_as_of(_store_until(tmp_path, DAY), rules, DAY, NOTHING_COVERED)
+    assert full.weeks == cut.weeks and full.rows == cut.rows
+    assert full.observations == cut.observations
+    later = evidence_as_of(history, rules, dt.date(2022, 3, 20), NOTHING_COVERED)
+    assert later.rows[: len(full.rows) - 1] == full.rows[:-1]
+    assert later.observations > full.observations
+
+
+def test_forecast_all_labels_in_sample_parameters(
+    small_file: Path,
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+) -> None:
+    qs = load_questions(small_file)
+    out = forecast_all(timeline, qs, history, rules, NOTHING_COVERED)
+    assert [f.id for f in out] == ["ops-a", "air-b", "entry-c"]
+    assert all(0 < f.p < 1 for f in out)
+    assert {f.parameters.label for f in out} == {IN_SAMPLE_LABEL}
+    assert out[0].as_of == dt.date(2022, 2, 1) and out[0].weeks == 8
+    shifted = forecast_all(
+        timeline, qs, history, rules, NOTHING_COVERED, as_of=dt.date(2022, 2, 20)
+    )
+    assert shifted[0].as_of == dt.date(2022, 2, 20) and shifted[0].p != out[0].p
+
+
+def test_refit_reads_nothing_dated_after_its_day(
+    tmp_path: Path,
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+) -> None:
+    """Parameters refitted as of a day are the same on the full store and on a store cut
+    at that day, differ from the spec's, and say they are out of sample."""
+    full = parameters_as_of(timeline, history, rules, DAY, refit=True)
+    cut = parameters_as_of(timeline, _store_until(tmp_path, DAY), rules, DAY, refit=True)
+    assert not full.in_sample and full.through == DAY and "up to 2022-02-20" in full.label
+    np.testing.assert_allclose(full.model.transition, cut.model.transition, atol=1e-9)
+    np.testing.assert_allclose(full.model.prior, cut.model.prior, atol=1e-9)
+    assert not np.allclose(full.model.transition, timeline.transition)
+    later = parameters_as_of(timeline, history, rules, dt.date(2023, 6, 1), refit=True)
+    assert not np.allclose(later.model.transition, full.model.transition)
+    spec = parameters_as_of(timeline, history, rules, DAY, refit=False)
+    assert spec.in_sample and spec.label == IN_SAMPLE_LABEL and spec.model is timeline
+
+
+def test_refit_before_any_stored_week_falls_back_to_the_spec_labelled_in_sample(
+    history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
+) -> None:
+    p = parameters_as_of(timeline, history, rules, dt.date(2001, 1, 1), refit=True)
+    assert p.in_sample and p.label.startswith(IN_SAMPLE_LABEL) and p.model is timeline
+
+
+def test_forecast_all_with_refit_labels_each_forecast_out_of_sample(
+    small_file: Path,
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+) -> None:
+    qs = load_questions(small_file)
+    out = forecast_all(timeline, qs, history, rules, NOTHING_COVERED, refit=True)
+    assert all(not f.parameters.in_sample for f in out)
+    assert [f.parameters.through for f in out] == [q.asked for q in qs.questions]
+    assert all(0 < f.p < 1 for f in out)
+    assert out[0].as_json()["fitted_through"] == "2022-02-01"
