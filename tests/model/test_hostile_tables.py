@@ -81,5 +81,5 @@ def test_every_limit_is_documented_and_overridable() -> None:
         assert f"`{row.env}`" in readme, f"{row.env} is not in the README's table of limits"
         assert row.value({row.env: "12_345"}) == 12345
         assert row.value({}) == row.default
-        with pytest.raises(UsageError, match=rf"{row.env}='-1' must be a positive integer"):
+        with pytest.raises(UsageError, match=rf"{row.env}='-1' must be a positive whole number"):
             row.value({row.env: "-1"})

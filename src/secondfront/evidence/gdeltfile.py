@@ -36,6 +36,7 @@ import numpy as np
 
 from secondfront.errors import InputFormatError, UsageError
 from secondfront.evidence.registry import background_priority
+from secondfront.model.limits import limit
 
 _ACTOR = (
     "Code",
@@ -201,11 +202,11 @@ def _shape(path: Path) -> Shape:
     return shape.finish()
 
 
-ENV_UNZIP_LIMIT = "SECONDFRONT_UNZIP_LIMIT"
-ENV_UNZIP_RATIO = "SECONDFRONT_UNZIP_RATIO"
-UNZIP_LIMIT = 4 << 30
+ENV_UNZIP_LIMIT = limit("unzip_limit").env
+ENV_UNZIP_RATIO = limit("unzip_ratio").env
+UNZIP_LIMIT = limit("unzip_limit").default
 """Bytes a zip member may expand to, by default (a GDELT daily file is ~0.2 GB)."""
-UNZIP_RATIO = 100
+UNZIP_RATIO = limit("unzip_ratio").default
 """How many times its compressed size a member may expand to, by default."""
 RATIO_FLOOR = 64 << 20
 """Below this expanded size the ratio is not checked: small files compress unevenly."""
@@ -214,31 +215,14 @@ SPARE = 64 << 20
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-def _env_number(name: str, default: int) -> int:
-    """A positive whole number from the environment (``K``/``M``/``G`` suffixes are
-    powers of 1024), or ``default`` when unset.
-
-    Raises:
-        UsageError: a value that is not such a number.
-    """
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1].upper(), 1)
-    digits = text[:-1] if scale > 1 else text
-    if not digits.isdigit() or len(digits) > 15 or int(digits) <= 0:
-        raise UsageError(f"{name}={text!r} is not a positive whole number (e.g. 4G or 100)")
-    return int(digits) * scale
-
-
 def unzip_limit() -> int:
     """Bytes a zip member may expand to (``$SECONDFRONT_UNZIP_LIMIT``, default 4 GiB)."""
-    return _env_number(ENV_UNZIP_LIMIT, UNZIP_LIMIT)
+    return limit("unzip_limit").value()
 
 
 def unzip_ratio() -> int:
     """Expanded/compressed ratio allowed past ``RATIO_FLOOR`` (``$SECONDFRONT_UNZIP_RATIO``)."""
-    return _env_number(ENV_UNZIP_RATIO, UNZIP_RATIO)
+    return limit("unzip_ratio").value()
 
 
 def _mib(n: int) -> str:

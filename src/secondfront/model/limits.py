@@ -69,12 +69,15 @@ class Limit:
         raw = (os.environ if env is None else env).get(self.env, "").strip()
         if not raw:
             return self.default
-        try:
-            value = int(raw.replace("_", ""))
-        except ValueError:
-            value = 0
+        # K, M and G suffixes are powers of 1024 (SECONDFRONT_UNZIP_LIMIT=4G).
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(raw[-1:].upper(), 1)
+        digits = (raw[:-1] if scale > 1 else raw).replace("_", "")
+        value = int(digits) * scale if digits.isdigit() and len(digits) <= 18 else 0
         if value < 1:
-            raise UsageError(f"{self.env}={raw!r} must be a positive integer ({self.unit})")
+            raise UsageError(
+                f"{self.env}={raw!r} must be a positive whole number ({self.unit}; "
+                "K, M and G suffixes allowed)"
+            )
         return value
 
     def hint(self) -> str:
@@ -142,6 +145,21 @@ LIMITS: tuple[Limit, ...] = (
         "bytes",
         "Most memory the sampled parameter sets of one uncertainty or sensitivity run may "
         "take (--samples times the model's table entries, 8 bytes each, three copies).",
+    ),
+    Limit(
+        "unzip_limit",
+        "SECONDFRONT_UNZIP_LIMIT",
+        4 << 30,
+        "bytes",
+        "Most bytes one member of an event-file zip (GDELT) may expand to; free temporary "
+        "space is checked as well.",
+    ),
+    Limit(
+        "unzip_ratio",
+        "SECONDFRONT_UNZIP_RATIO",
+        100,
+        "times the compressed size",
+        "Largest ratio of expanded to compressed size of a zip member past its first 64 MiB.",
     ),
     Limit(
         "max_json_line_bytes",
