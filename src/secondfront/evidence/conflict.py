@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from secondfront.inference.query import EvidenceValue, posterior_batch
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _assemble(evidence: Mapping[str, EvidenceValue], logp: np.ndarray) -> Confli
 
 
 def _log_probs(
-    network: Network,
+    network: ModelLike,
     rows: Sequence[Mapping[str, EvidenceValue]],
     conditions: Sequence[Mapping[str, str]] | None,
     weights: np.ndarray | None,
@@ -129,7 +129,7 @@ def _log_probs(
 
 
 def evidence_conflict(
-    network: Network,
+    network: ModelLike,
     evidence: Mapping[str, EvidenceValue],
     conditions: Sequence[Mapping[str, str]] | None = None,
     weights: Sequence[float] | np.ndarray | None = None,
@@ -137,7 +137,7 @@ def evidence_conflict(
     """conf(e) of one set of findings, with the finding most responsible.
 
     Args:
-        network: the model.
+        network: the model (or a bare network).
         evidence: variable -> state (hard) or likelihood vector (soft).
         conditions: optional per-hidden-state conditioning (the timeline's states).
         weights: [K] mixture weights over ``conditions`` (e.g. the chain's prediction).
@@ -149,7 +149,7 @@ def evidence_conflict(
 
 
 def week_conflicts(
-    network: Network,
+    network: ModelLike,
     evidence: Sequence[Mapping[str, EvidenceValue]],
     conditions: Sequence[Mapping[str, str]] | None = None,
     weights: np.ndarray | None = None,
@@ -157,7 +157,7 @@ def week_conflicts(
     """conf(e_t) for every week, in one batched engine call.
 
     Args:
-        network: the model.
+        network: the model (or a bare network).
         evidence: one mapping of findings per week (as handed to the engine).
         conditions: the hidden states' network conditioning (``[s.network for s in
             model.spec.states]``); None for the plain network.

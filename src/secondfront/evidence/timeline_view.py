@@ -9,7 +9,14 @@ The journey from stored events to typed weeks, function by function::
     run_timeline(time_model, ...)         # likelihoods per week and state, forward filter
                                           #   (or smoother), outcome mixtures, alerts
     timeline_view(model, store, ...)      # the display window cut from the filtered
-                                          #   record, with each week's events -> TimelineView
+                                          #   record, with each week's events and its
+                                          #   evidence conflict -> TimelineView
+
+Each shown week carries Hugin's conflict measure of its findings,
+``conf(e) = log(prod_i P(e_i) / P(e))`` (:mod:`secondfront.evidence.conflict`), under
+the chain's prediction for that week (the state weights before the week's evidence),
+with the finding most responsible. A positive value says the week's reports fit the
+model badly together: a flawed report, deception, or a mechanism the model lacks.
 
 Filtering means the belief at week t uses every stored week up to t, whatever window
 is displayed: the chain always runs over the whole record (from its first stored week)
@@ -33,6 +40,7 @@ import duckdb
 
 from secondfront.errors import QueryError, StoreError
 from secondfront.evidence import store as events_store
+from secondfront.evidence.conflict import Conflict, week_conflicts
 from secondfront.evidence.mapping import (
     IndicatorWeek,
     MappingRules,
@@ -47,6 +55,7 @@ from secondfront.evidence.mapping import (
 from secondfront.evidence.timeline import (
     TimelineModel,
     TimelineResult,
+    engine_evidence,
     load_timeline,
     report_weights,
     run_timeline,
@@ -138,6 +147,8 @@ class TimelineWeek:
         evidence: indicator -> ``present`` / ``absent``: what the engine was given.
         events: the week's strongest events (none unless asked for).
         more_events: events of the week beyond those listed.
+        conflict: the conflict of the week's findings (``conf(e)`` in nats, with the
+            finding most responsible); 0 with fewer than two findings.
     """
 
     week: str
@@ -149,6 +160,7 @@ class TimelineWeek:
     evidence: dict[str, str]
     events: list[WeekEvent] = field(default_factory=list)
     more_events: int = 0
+    conflict: Conflict = field(default_factory=lambda: Conflict(0.0, {}, 0.0, None, 0.0))
 
     @property
     def observed(self) -> list[str]:
@@ -248,6 +260,7 @@ class TimelineView:
                     "observed": w.observed,
                     "events": [vars(e) for e in w.events],
                     "more_events": w.more_events,
+                    "conflict": conflict_json(w.conflict),
                 }
                 for w in self.weeks
             ],
@@ -256,6 +269,41 @@ class TimelineView:
                 for a in self.alerts
             ],
         }
+
+
+def conflict_json(c: Conflict) -> dict[str, Any]:
+    """A week's conflict as plain data: ``{"value", "culprit", "without_culprit"}``
+    (nats; an infinite value as the string ``"inf"``)."""
+    data = c.as_json()
+    return {
+        "value": data["conflict"],
+        "culprit": data["culprit"],
+        "without_culprit": data["without_culprit"],
+    }
+
+
+def shown_conflicts(
+    time_model: TimelineModel,
+    record: WeeklyEvidence,
+    result: TimelineResult,
+    shown: list[int],
+) -> list[Conflict]:
+    """The conflict of each shown week's findings (indices into the record), in one
+    batched engine call: the evidence the engine was given (softened when graded),
+    weighted by the chain's prediction for the week."""
+    if not shown or result.predicted is None:
+        return [Conflict(0.0, {}, 0.0, None, 0.0) for _ in shown]
+    rows = engine_evidence(
+        time_model,
+        [result.evidence[t] for t in shown],
+        [record.weights[t] for t in shown],
+    )
+    return week_conflicts(
+        time_model.model,
+        rows,
+        [s.network for s in time_model.spec.states],
+        result.predicted[shown],
+    )
 
 
 @dataclass(frozen=True)
@@ -518,8 +566,9 @@ def _view(
     for st in record.statuses:
         if st.status != "unknown":
             by_week.setdefault(st.week, {})[st.indicator] = st.status
+    conflicts = shown_conflicts(time_model, record, result, shown)
     weeks = []
-    for t in shown:
+    for t, conflict in zip(shown, conflicts, strict=True):
         w = result.weeks[t]
         listed = events.get(w, [])
         weeks.append(
@@ -544,6 +593,7 @@ def _view(
                 evidence=dict(result.evidence[t]),
                 events=[WeekEvent(**e) for e in listed],
                 more_events=totals.get(w, 0) - len(listed),
+                conflict=conflict,
             )
         )
     index = {w: t for t, w in enumerate(result.weeks)}
@@ -601,6 +651,7 @@ __all__ = [
     "WeekEvent",
     "WeeklyEvidence",
     "check_range",
+    "conflict_json",
     "filter_record",
     "timeline_moves",
     "timeline_view",
