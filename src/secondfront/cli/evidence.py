@@ -189,7 +189,7 @@ def timeline(
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
-    from secondfront.evidence.timeline_view import timeline_view
+    from secondfront.evidence.timeline_view import conflict_json, timeline_view
 
     time_model = load_timeline(model_file)
     view = timeline_view(
@@ -212,6 +212,7 @@ def timeline(
                         "outcomes": w.outcomes,
                         "states": w.states,
                         "evidence": w.evidence,
+                        "conflict": conflict_json(w.conflict),
                     }
                     for w in view.weeks
                 ],
@@ -231,11 +232,23 @@ def timeline(
     table.add_column("week")
     for s in view.series:
         table.add_column(f"{s.variable}={s.state}", justify="right")
+    table.add_column("conflict", justify="right")
     table.add_column("observed")
     for w in view.weeks:
         seen = [i for i, st in w.evidence.items() if st == "present"]
-        table.add_row(w.week, *(f"{w.p[s.variable]:.3f}" for s in view.series), ", ".join(seen))
+        c = w.conflict
+        conflict = f"{c.value:+.2f}" + (f" ({c.culprit})" if c.value > 0 and c.culprit else "")
+        table.add_row(
+            w.week, *(f"{w.p[s.variable]:.3f}" for s in view.series), conflict, ", ".join(seen)
+        )
     out.print(table)
+    out.print(
+        "conflict: log(prod P(e_i) / P(e)) of the week's findings in nats under the chain's "
+        "prediction; positive when they fit the model badly together (in brackets: the "
+        "finding most responsible)",
+        style="dim",
+        highlight=False,
+    )
     for a in view.alerts:
         out.print(a.message, highlight=False, markup=False)
 

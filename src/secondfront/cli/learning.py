@@ -150,8 +150,7 @@ def fit_cases(
     )
     write_fitted(result, model, output, str(cases))
     changes = {
-        v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max())
-        for v in loaded
+        v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max()) for v in loaded
     }
     if as_json:
         _emit_json(

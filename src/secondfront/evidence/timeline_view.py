@@ -320,6 +320,7 @@ class TimelineMove:
         indicators: indicator statuses of the week (unknown not listed).
         events: the week's listed events.
         more_events: events beyond those listed.
+        conflict: the conflict of the week's findings (see :class:`TimelineWeek`).
     """
 
     week: str
@@ -331,6 +332,7 @@ class TimelineMove:
     indicators: dict[str, str]
     events: list[WeekEvent]
     more_events: int
+    conflict: Conflict
 
 
 def timeline_moves(view: TimelineView, n: int = 12) -> list[TimelineMove]:
@@ -362,6 +364,7 @@ def timeline_moves(view: TimelineView, n: int = 12) -> list[TimelineMove]:
                 w.indicators,
                 w.events,
                 w.more_events,
+                w.conflict,
             )
         )
     rows.sort(key=lambda r: (-bool(r.alerts), -abs(r.change)))
