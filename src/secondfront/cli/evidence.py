@@ -304,6 +304,34 @@ def backtest(
         style="dim",
         highlight=False,
     )
+    warn = Table(title="early warning (the time model's alert rules on each question)")
+    for c in ("question", "alert rules", "lead per event week", "false alarms", "per year"):
+        warn.add_column(c, justify="right" if c in ("false alarms", "per year") else "left")
+    for s in scores:
+        r = s.warning
+        if r is None:
+            warn.add_row(s.question, "none watches it", "", "", "")
+            continue
+        leads = [
+            f"{s.weeks[e.event]}: " + ("missed" if e.lead_weeks is None else f"{e.lead_weeks} wk")
+            for e in r.events
+        ]
+        warn.add_row(
+            s.question,
+            ", ".join(s.alert_rules),
+            "\n".join(leads) or "no event",
+            f"{r.false_alarms} of {len(r.onsets)}"
+            + (f" ({r.pending} pending)" if r.pending else ""),
+            f"{r.false_alarms_per_year:.2f}",
+        )
+    out.print(warn)
+    out.print(
+        "Lead: weeks from the first alert within the question's window before an event "
+        "week (0: with the event); a false alarm is an alert onset with no event in the "
+        "window after it; per year of weeks whose window has closed.",
+        style="dim",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
