@@ -189,7 +189,7 @@ def timeline(
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
-    from secondfront.evidence.timeline_view import conflict_json, timeline_view
+    from secondfront.evidence.timeline_view import timeline_view
 
     time_model = load_timeline(model_file)
     view = timeline_view(
@@ -212,7 +212,7 @@ def timeline(
                         "outcomes": w.outcomes,
                         "states": w.states,
                         "evidence": w.evidence,
-                        "conflict": conflict_json(w.conflict),
+                        "conflict": w.conflict.summary(),
                     }
                     for w in view.weeks
                 ],

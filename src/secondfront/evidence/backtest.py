@@ -37,15 +37,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 
 from secondfront.evidence import hmm
-from secondfront.evidence.leadtime import WarningRecord, lead_times
 from secondfront.evidence.mapping import MappingRules, _acled_sql, iso_week, week_start
 from secondfront.evidence.timeline import TimelineModel, state_hazards
 from secondfront.evidence.timeline_view import filter_record, weekly_evidence
+
+if TYPE_CHECKING:
+    from secondfront.evidence.leadtime import WarningRecord
 
 HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
 
@@ -119,6 +122,8 @@ def backtest(
     W = spec.window_weeks
     if len(weeks) <= spec.burn_in_weeks + W:
         return []
+    from secondfront.evidence.leadtime import lead_times
+
     result = filter_record(model, record)
     beliefs = result.beliefs
     index = {w: i for i, w in enumerate(weeks)}

@@ -68,6 +68,16 @@ class Conflict:
             "single": {k: num(v) for k, v in self.single.items()},
         }
 
+    def summary(self) -> dict[str, object]:
+        """``{"value", "culprit", "without_culprit"}`` (nats; infinities as strings):
+        what a timeline week shows."""
+        data = self.as_json()
+        return {
+            "value": data["conflict"],
+            "culprit": data["culprit"],
+            "without_culprit": data["without_culprit"],
+        }
+
 
 def _subsets(evidence: Mapping[str, EvidenceValue]) -> list[dict[str, EvidenceValue]]:
     """The full set, each single finding, each leave-one-out set (in this order)."""

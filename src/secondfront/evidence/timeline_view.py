@@ -260,7 +260,7 @@ class TimelineView:
                     "observed": w.observed,
                     "events": [vars(e) for e in w.events],
                     "more_events": w.more_events,
-                    "conflict": conflict_json(w.conflict),
+                    "conflict": w.conflict.summary(),
                 }
                 for w in self.weeks
             ],
@@ -269,17 +269,6 @@ class TimelineView:
                 for a in self.alerts
             ],
         }
-
-
-def conflict_json(c: Conflict) -> dict[str, Any]:
-    """A week's conflict as plain data: ``{"value", "culprit", "without_culprit"}``
-    (nats; an infinite value as the string ``"inf"``)."""
-    data = c.as_json()
-    return {
-        "value": data["conflict"],
-        "culprit": data["culprit"],
-        "without_culprit": data["without_culprit"],
-    }
 
 
 def shown_conflicts(
@@ -654,7 +643,6 @@ __all__ = [
     "WeekEvent",
     "WeeklyEvidence",
     "check_range",
-    "conflict_json",
     "filter_record",
     "timeline_moves",
     "timeline_view",
