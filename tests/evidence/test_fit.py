@@ -200,6 +200,7 @@ def test_a_fitted_timeline_filters_with_its_fitted_emissions(
     assert view(copy).log_evidence + scale == pytest.approx(ref.log_likelihood, abs=1e-8)
     # The same numbers without the fitted block filter with the network's likelihoods.
     plain = dataclasses.replace(copy, spec=copy.spec.model_copy(update={"fitted": None}))
+    assert view(copy).fitted and not view(plain).fitted
     head = [w.p["belarus_entry"] for w in view(copy).weeks]
     other = [w.p["belarus_entry"] for w in view(plain).weeks]
     assert max(abs(a - b) for a, b in zip(head, other, strict=True)) > 1e-3

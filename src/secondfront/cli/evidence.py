@@ -225,10 +225,15 @@ def timeline(
                     }
                     for a in view.alerts
                 ],
+                "fitted": view.fitted,
             }
         )
         return
-    table = Table(title="timeline: P(outcome) per ISO week" + (" (smoothed)" if smooth else ""))
+    table = Table(
+        title="timeline: P(outcome) per ISO week"
+        + (" (smoothed)" if smooth else "")
+        + (" (fitted time model)" if view.fitted else "")
+    )
     table.add_column("week")
     for s in view.series:
         table.add_column(f"{s.variable}={s.state}", justify="right")

@@ -209,6 +209,8 @@ class TimelineView:
         clipped: True when the shown record was cut to its last weeks.
         smooth: whether beliefs use all weeks (smoothing) or the past only.
         graded: whether observed indicators were weighted by their sources' gradings.
+        fitted: whether the time model carries numbers fitted to data (its ``fitted:``
+            block, from ``secondfront fit``): its fitted emissions weigh each week.
         series: the outcomes drawn, in their headline states.
         hidden_states: (name, label) of each escalation state.
         indicator_labels: indicator -> label.
@@ -227,6 +229,7 @@ class TimelineView:
     clipped: bool = False
     smooth: bool = False
     graded: bool = False
+    fitted: bool = False
     series: list[TimelineSeries] = field(default_factory=list)
     hidden_states: list[tuple[str, str]] = field(default_factory=list)
     indicator_labels: dict[str, str] = field(default_factory=dict)
@@ -247,6 +250,7 @@ class TimelineView:
             "clipped": self.clipped,
             "smooth": self.smooth,
             "graded": self.graded,
+            "fitted": self.fitted,
             "series": [vars(s) for s in self.series],
             "hidden_states": [{"name": n, "label": label} for n, label in self.hidden_states],
             "indicator_labels": self.indicator_labels,
@@ -623,6 +627,7 @@ def _view(
         clipped=clipped,
         smooth=smooth,
         graded=time_model.spec.evidence.graded,
+        fitted=time_model.spec.fitted is not None,
         series=series,
         hidden_states=[(s.name, s.label) for s in time_model.spec.states],
         indicator_labels={i: net.variables[i].label or i for i in rules.indicators},

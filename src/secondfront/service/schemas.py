@@ -222,6 +222,11 @@ class TimelineData(BaseModel):
     graded: bool = Field(
         description="Observed indicators weighted by their sources' Admiralty gradings."
     )
+    fitted: bool = Field(
+        default=False,
+        description="The time model's numbers were fitted to data (secondfront fit); its "
+        "fitted emission probabilities weigh each week's evidence.",
+    )
     series: list[TimelineSeries]
     hidden_states: list[dict[str, str]]
     indicator_labels: dict[str, str]
