@@ -171,3 +171,20 @@ def test_impossible_case_names_its_line(tmp_path: Path) -> None:
     path.write_text("either,lung\nyes,yes\nno,yes\n")
     with pytest.raises(InputFormatError, match=r"c.csv:3: the model gives this case probability"):
         L.em_fit(net, L.read_cases(path, net), L.ess_counts(net, 1.0))
+
+
+def test_a_loaded_model_fits_like_its_network() -> None:
+    from secondfront.model.model import Model
+
+    truth = example_network("cancer")
+    cases = _cases(truth, 80, seed=11, missing=0.2)
+    net = _start(truth)
+    model = Model(net, format="bif")
+    by_net = L.em_fit(net, cases, L.ess_counts(net, 3.0), max_iter=10, tol=0.0)
+    by_model = L.em_fit(model, cases, L.ess_counts(model, 3.0), max_iter=10, tol=0.0)
+    assert by_model.trace == pytest.approx(by_net.trace, abs=1e-12)
+    for v in net.names:
+        np.testing.assert_allclose(by_model.network.cpts[v], by_net.network.cpts[v], atol=1e-12)
+    assert L.log_prior(model, L.joint_counts(model, 2.0)) == pytest.approx(
+        L.log_prior(net, L.joint_counts(net, 2.0)), abs=1e-12
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -166,3 +167,43 @@ def test_store_as_of_hides_later_rows_of_every_event_table(tmp_path: Path) -> No
     with pytest.raises(RuntimeError), fit.store_as_of(con, day):
         raise RuntimeError("inside the block")
     assert counts() == full  # the views are gone even after an error
+
+
+def test_a_fitted_timeline_filters_with_its_fitted_emissions(
+    model, full_fit, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.timeline_view import timeline_view, weekly_evidence
+
+    copy = load_timeline(fit.write_fitted(full_fit, tmp_path / "fitted.timeline.yaml"))
+    fitted = copy.spec.fitted
+    assert fitted is not None
+    rules = load_rules(None, copy.model)
+    con = history_store()
+
+    def view(tm, smooth=False):  # type: ignore[no-untyped-def]
+        return timeline_view(
+            tm.model, con, rules=rules, time_model=tm, smooth=smooth, max_weeks=None
+        )
+
+    # The independent reference: Baum-Welch's own forward-backward with the file's
+    # numbers (initial, transition and fitted emissions) over the whole stored series.
+    record = weekly_evidence(con, rules)
+    inds = list(fitted.emission[copy.state_names[0]])
+    B = np.array([[fitted.emission[s][i] for i in inds] for s in copy.state_names])
+    ref = bw.expected_counts(
+        bw.HmmParameters(copy.prior, copy.transition, B), fit.series(record.evidence, inds)
+    )
+    smoothed = view(copy, smooth=True)
+    assert [w.week for w in smoothed.weeks] == record.weeks
+    first = np.array([smoothed.weeks[0].states[s] for s in copy.state_names])
+    np.testing.assert_allclose(first, ref.initial, atol=1e-9)
+    # log P(series): the filter's scaled likelihoods plus each week's scale.
+    scale = bw.emission_log_likelihood(B, fit.series(record.evidence, inds)).max(axis=1).sum()
+    assert view(copy).log_evidence + scale == pytest.approx(ref.log_likelihood, abs=1e-8)
+    # The same numbers without the fitted block filter with the network's likelihoods.
+    plain = dataclasses.replace(copy, spec=copy.spec.model_copy(update={"fitted": None}))
+    assert view(copy).fitted and not view(plain).fitted
+    head = [w.p["belarus_entry"] for w in view(copy).weeks]
+    other = [w.p["belarus_entry"] for w in view(plain).weeks]
+    assert max(abs(a - b) for a, b in zip(head, other, strict=True)) > 1e-3

@@ -38,6 +38,7 @@ import numpy as np
 
 from secondfront.errors import InputFormatError, UsageError
 from secondfront.inference.query import posterior_batch
+from secondfront.model.model import ModelLike, network_of
 from secondfront.model.network import Network
 
 MISSING = -1
@@ -63,7 +64,7 @@ class Cases:
         return float(np.mean(self.values == MISSING)) if self.values.size else 0.0
 
 
-def read_cases(path: str | Path, network: Network) -> Cases:
+def read_cases(path: str | Path, model: ModelLike) -> Cases:
     """Read a case file (see the module docstring).
 
     Raises:
@@ -71,6 +72,7 @@ def read_cases(path: str | Path, network: Network) -> Cases:
         InputFormatError: an unknown or repeated column, a row of the wrong length, or a
             state the variable does not have (file, line and column named).
     """
+    network = network_of(model)
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"{p}: no such file")
@@ -117,18 +119,20 @@ def read_cases(path: str | Path, network: Network) -> Cases:
     return Cases(tuple(names), values, str(p))
 
 
-def ess_counts(network: Network, ess: float) -> dict[str, np.ndarray]:
+def ess_counts(model: ModelLike, ess: float) -> dict[str, np.ndarray]:
     """Pseudo-counts ``ess * theta0(x | u)`` from the model's own tables."""
+    network = network_of(model)
     if not (ess >= 0 and np.isfinite(ess)):
         raise UsageError(f"ess must be a finite number >= 0; got {ess}")
     return {v.name: ess * np.asarray(network.cpts[v.name]) for v in network}
 
 
-def joint_counts(network: Network, weight: float) -> dict[str, np.ndarray]:
+def joint_counts(model: ModelLike, weight: float) -> dict[str, np.ndarray]:
     """Pseudo-counts ``weight * P(x, u)`` from the network's joint distribution (the BDe
     form: a virtual sample of ``weight`` cases drawn from the network; pyAgrum's
     ``useDirichletPrior(bn, weight)``). ``P(u)`` comes from the engine, one row per
     parent configuration."""
+    network = network_of(model)
     if not (weight >= 0 and np.isfinite(weight)):
         raise UsageError(f"weight must be a finite number >= 0; got {weight}")
     out = {}
@@ -146,8 +150,9 @@ def joint_counts(network: Network, weight: float) -> dict[str, np.ndarray]:
     return out
 
 
-def smoothing_counts(network: Network, weight: float) -> dict[str, np.ndarray]:
+def smoothing_counts(model: ModelLike, weight: float) -> dict[str, np.ndarray]:
     """A constant pseudo-count ``weight`` in every cell (Laplace smoothing)."""
+    network = network_of(model)
     return {v.name: np.full(network.cpts[v.name].shape, float(weight)) for v in network}
 
 
@@ -172,12 +177,13 @@ def _patterns(cases: Cases) -> tuple[np.ndarray, np.ndarray]:
     return uniq, counts.astype(np.float64)
 
 
-def expected_counts(network: Network, cases: Cases) -> FamilyCounts:
+def expected_counts(model: ModelLike, cases: Cases) -> FamilyCounts:
     """E-step through the junction-tree engine (module docstring).
 
     Raises:
         InputFormatError: a case has probability zero under the network (its line named).
     """
+    network = network_of(model)
     patterns, mult = _patterns(cases)
     col = {n: i for i, n in enumerate(cases.variables)}
     variables = list(network)
@@ -236,8 +242,9 @@ def expected_counts(network: Network, cases: Cases) -> FamilyCounts:
     return FamilyCounts(counts, float(np.dot(mult, logp[:P])))
 
 
-def naive_expected_counts(network: Network, cases: Cases) -> FamilyCounts:
+def naive_expected_counts(model: ModelLike, cases: Cases) -> FamilyCounts:
     """The E-step by enumerating the joint distribution (small networks; tests only)."""
+    network = network_of(model)
     from secondfront.inference.enumeration import joint
 
     J = joint(network)
@@ -266,9 +273,10 @@ def naive_expected_counts(network: Network, cases: Cases) -> FamilyCounts:
 
 
 def maximise(
-    counts: Mapping[str, np.ndarray], prior: Mapping[str, np.ndarray], network: Network
+    counts: Mapping[str, np.ndarray], prior: Mapping[str, np.ndarray], model: ModelLike
 ) -> dict[str, np.ndarray]:
     """M-step: counts plus pseudo-counts, normalised per row; empty rows keep their value."""
+    network = network_of(model)
     out = {}
     for v in network:
         c = counts[v.name] + prior[v.name]
@@ -280,8 +288,9 @@ def maximise(
     return out
 
 
-def log_prior(network: Network, prior: Mapping[str, np.ndarray]) -> float:
+def log_prior(model: ModelLike, prior: Mapping[str, np.ndarray]) -> float:
     """``sum a log theta`` (0 * log 0 counts as 0)."""
+    network = network_of(model)
     total = 0.0
     for v in network:
         a = prior[v.name]
@@ -318,7 +327,7 @@ class CaseFit:
 
 
 def em_fit(
-    network: Network,
+    model: ModelLike,
     cases: Cases,
     prior: Mapping[str, np.ndarray],
     max_iter: int = 100,
@@ -328,7 +337,7 @@ def em_fit(
     """MAP tables by EM, starting from the network's own tables.
 
     Args:
-        network: the structure and the starting tables.
+        model: the model (or bare network): the structure and the starting tables.
         cases: the data.
         prior: variable -> pseudo-counts of its table's shape (:func:`ess_counts`,
             :func:`smoothing_counts`).
@@ -338,7 +347,7 @@ def em_fit(
     """
     if not len(cases.values):
         raise UsageError(f"{cases.source or 'cases'}: no cases to learn from")
-    current = network
+    current = network_of(model)
     stats = expected_counts(current, cases)
     trace = [stats.log_likelihood + log_prior(current, prior)]
     converged = False
@@ -410,8 +419,9 @@ def _bif_string(v: str) -> str:
     return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_cases(cases: Cases, network: Network, path: Path, missing: str = "") -> Path:
+def write_cases(cases: Cases, model: ModelLike, path: Path, missing: str = "") -> Path:
     """Write cases as a case file (blank, or ``missing``, for a missing value)."""
+    network = network_of(model)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(cases.variables)

@@ -221,6 +221,7 @@ def timeline(
                         "outcomes": w.outcomes,
                         "states": w.states,
                         "evidence": w.evidence,
+                        "conflict": w.conflict.summary(),
                     }
                     for w in view.weeks
                 ],
@@ -233,18 +234,35 @@ def timeline(
                     }
                     for a in view.alerts
                 ],
+                "fitted": view.fitted,
             }
         )
         return
-    table = Table(title="timeline: P(outcome) per ISO week" + (" (smoothed)" if smooth else ""))
+    table = Table(
+        title="timeline: P(outcome) per ISO week"
+        + (" (smoothed)" if smooth else "")
+        + (" (fitted time model)" if view.fitted else "")
+    )
     table.add_column("week")
     for s in view.series:
         table.add_column(f"{s.variable}={s.state}", justify="right")
+    table.add_column("conflict", justify="right")
     table.add_column("observed")
     for w in view.weeks:
         seen = [i for i, st in w.evidence.items() if st == "present"]
-        table.add_row(w.week, *(f"{w.p[s.variable]:.3f}" for s in view.series), ", ".join(seen))
+        c = w.conflict
+        conflict = f"{c.value:+.2f}" + (f" ({c.culprit})" if c.value > 0 and c.culprit else "")
+        table.add_row(
+            w.week, *(f"{w.p[s.variable]:.3f}" for s in view.series), conflict, ", ".join(seen)
+        )
     out.print(table)
+    out.print(
+        "conflict: log(prod P(e_i) / P(e)) of the week's findings in nats under the chain's "
+        "prediction; positive when they fit the model badly together (in brackets: the "
+        "finding most responsible)",
+        style="dim",
+        highlight=False,
+    )
     for a in view.alerts:
         out.print(a.message, highlight=False, markup=False)
 
@@ -297,6 +315,34 @@ def backtest(
     out.print(
         "Consecutive origins share most of their window: about origins/12 independent "
         "windows, and a question with no positive window measures false alarms only.",
+        style="dim",
+        highlight=False,
+    )
+    warn = Table(title="early warning (the time model's alert rules on each question)")
+    for c in ("question", "alert rules", "lead per event week", "false alarms", "per year"):
+        warn.add_column(c, justify="right" if c in ("false alarms", "per year") else "left")
+    for s in scores:
+        r = s.warning
+        if r is None:
+            warn.add_row(s.question, "none watches it", "", "", "")
+            continue
+        leads = [
+            f"{s.weeks[e.event]}: " + ("missed" if e.lead_weeks is None else f"{e.lead_weeks} wk")
+            for e in r.events
+        ]
+        warn.add_row(
+            s.question,
+            ", ".join(s.alert_rules),
+            "\n".join(leads) or "no event",
+            f"{r.false_alarms} of {len(r.onsets)}"
+            + (f" ({r.pending} pending)" if r.pending else ""),
+            f"{r.false_alarms_per_year:.2f}",
+        )
+    out.print(warn)
+    out.print(
+        "Lead: weeks from the first alert within the question's window before an event "
+        "week (0: with the event); a false alarm is an alert onset with no event in the "
+        "window after it; per year of weeks whose window has closed.",
         style="dim",
         highlight=False,
     )

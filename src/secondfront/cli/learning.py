@@ -139,19 +139,18 @@ def fit_cases(
 
     if max_iter < 1:
         raise UsageError("--max-iter must be at least 1")
-    network = load(model)
-    data = read_cases(cases, network)
+    loaded = load(model)
+    data = read_cases(cases, loaded)
     result = em_fit(
-        network,
+        loaded,
         data,
-        ess_counts(network, ess),
+        ess_counts(loaded, ess),
         max_iter=max_iter,
         prior_label=f"Dirichlet: the model's tables, ess {ess:g} cases per row",
     )
     write_fitted(result, model, output, str(cases))
     changes = {
-        v.name: float(abs(result.network.cpts[v.name] - network.cpts[v.name]).max())
-        for v in network
+        v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max()) for v in loaded
     }
     if as_json:
         _emit_json(

@@ -16,7 +16,17 @@ matching the question's ``resolves`` rule falls in weeks t+1 .. t+W:
   ``[floor, 1 - floor]``.
 
 Scores, averaged over origins (lower is better): Brier ``(p - y)^2`` and log score
-``-ln p(y)`` (natural log). Consecutive origins share most of their window, so the
+``-ln p(y)`` (natural log).
+
+Early warning, per question: the time model's alert rules that watch the question's
+variable and state (``alerts:`` in the timeline file) are on in the weeks their
+condition holds on the filtered record; with the question's window W as the warning
+window, :func:`secondfront.evidence.leadtime.lead_times` gives for each week with a
+resolving event the weeks from the first alert within the W weeks before it (0: the
+alert came with the event; missed: none), and the false alarms (alert onsets with no
+event in the W weeks after them) per year of judged weeks. Every stored week counts
+(an alert uses only the weeks up to it; nothing is fitted); a question that no alert
+rule watches has no warning record. Consecutive origins share most of their window, so the
 number of independent windows is about ``origins / W``; with a handful of positive
 windows the differences between forecasters are not statistically meaningful, and a
 question with no positive window can only measure false alarms.
@@ -27,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -36,6 +47,9 @@ from secondfront.evidence.acled import acled_sql
 from secondfront.evidence.mapping import MappingRules, iso_week, week_start
 from secondfront.evidence.timeline import TimelineModel, state_hazards
 from secondfront.evidence.timeline_view import filter_record, weekly_evidence
+
+if TYPE_CHECKING:
+    from secondfront.evidence.leadtime import WarningRecord
 
 HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
 
@@ -52,6 +66,9 @@ class QuestionScore:
         event_weeks: distinct weeks with a resolving event.
         brier: forecaster -> mean Brier score.
         log: forecaster -> mean log score (natural log).
+        alert_rules: the alert rules watching the question's variable and state.
+        warning: their lead times and false alarms (None when no rule watches it).
+        weeks: the stored weeks [T] the warning record's indices refer to.
     """
 
     question: str
@@ -73,9 +90,14 @@ class QuestionScore:
             "independent_windows": round(self.origins / max(1, self._w), 1),
             "brier": self.brier,
             "log": self.log,
+            "alert_rules": list(self.alert_rules),
+            "warning": None if self.warning is None else self.warning.as_json(self.weeks),
         }
 
     _w: int = 12
+    alert_rules: tuple[str, ...] = ()
+    warning: WarningRecord | None = None
+    weeks: tuple[str, ...] = ()
 
 
 def _scores(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -101,7 +123,10 @@ def backtest(
     W = spec.window_weeks
     if len(weeks) <= spec.burn_in_weeks + W:
         return []
-    beliefs = filter_record(model, record).beliefs
+    from secondfront.evidence.leadtime import lead_times
+
+    result = filter_record(model, record)
+    beliefs = result.beliefs
     index = {w: i for i, w in enumerate(weeks)}
     out: list[QuestionScore] = []
     for q in spec.questions:
@@ -132,8 +157,27 @@ def backtest(
         brier, log = {}, {}
         for name, p in (("model", p_model), ("climatology", p_clim), ("persistence", p_pers)):
             brier[name], log[name] = (round(x, 4) for x in _scores(p, y))
+        watching = tuple(
+            a.id for a in model.spec.alerts if a.variable == q.variable and a.state == q.state
+        )
+        warning = None
+        if watching:
+            on = np.any([result.alert_on[r] for r in watching], axis=0)
+            warning = lead_times(on, hit > 0, W)
         out.append(
-            QuestionScore(q.id, q.label, len(origins), int(y.sum()), int(hit.sum()), brier, log, W)
+            QuestionScore(
+                q.id,
+                q.label,
+                len(origins),
+                int(y.sum()),
+                int(hit.sum()),
+                brier,
+                log,
+                W,
+                watching,
+                warning,
+                tuple(weeks),
+            )
         )
     return out
 

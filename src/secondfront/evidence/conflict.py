@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from secondfront.inference.query import EvidenceValue, posterior_batch
-from secondfront.model.network import Network
+from secondfront.model.model import ModelLike
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,16 @@ class Conflict:
             "single": {k: num(v) for k, v in self.single.items()},
         }
 
+    def summary(self) -> dict[str, object]:
+        """``{"value", "culprit", "without_culprit"}`` (nats; infinities as strings):
+        what a timeline week shows."""
+        data = self.as_json()
+        return {
+            "value": data["conflict"],
+            "culprit": data["culprit"],
+            "without_culprit": data["without_culprit"],
+        }
+
 
 def _subsets(evidence: Mapping[str, EvidenceValue]) -> list[dict[str, EvidenceValue]]:
     """The full set, each single finding, each leave-one-out set (in this order)."""
@@ -102,7 +112,7 @@ def _assemble(evidence: Mapping[str, EvidenceValue], logp: np.ndarray) -> Confli
 
 
 def _log_probs(
-    network: Network,
+    network: ModelLike,
     rows: Sequence[Mapping[str, EvidenceValue]],
     conditions: Sequence[Mapping[str, str]] | None,
     weights: np.ndarray | None,
@@ -129,7 +139,7 @@ def _log_probs(
 
 
 def evidence_conflict(
-    network: Network,
+    network: ModelLike,
     evidence: Mapping[str, EvidenceValue],
     conditions: Sequence[Mapping[str, str]] | None = None,
     weights: Sequence[float] | np.ndarray | None = None,
@@ -137,7 +147,7 @@ def evidence_conflict(
     """conf(e) of one set of findings, with the finding most responsible.
 
     Args:
-        network: the model.
+        network: the model (or a bare network).
         evidence: variable -> state (hard) or likelihood vector (soft).
         conditions: optional per-hidden-state conditioning (the timeline's states).
         weights: [K] mixture weights over ``conditions`` (e.g. the chain's prediction).
@@ -149,7 +159,7 @@ def evidence_conflict(
 
 
 def week_conflicts(
-    network: Network,
+    network: ModelLike,
     evidence: Sequence[Mapping[str, EvidenceValue]],
     conditions: Sequence[Mapping[str, str]] | None = None,
     weights: np.ndarray | None = None,
@@ -157,7 +167,7 @@ def week_conflicts(
     """conf(e_t) for every week, in one batched engine call.
 
     Args:
-        network: the model.
+        network: the model (or a bare network).
         evidence: one mapping of findings per week (as handed to the engine).
         conditions: the hidden states' network conditioning (``[s.network for s in
             model.spec.states]``); None for the plain network.

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from secondfront.errors import Diagnostic
 from secondfront.evidence import hmm
-from secondfront.evidence.fitted import FittedParameters
+from secondfront.evidence.fitted import FittedParameters, emission_likelihood
 from secondfront.evidence.mapping import AcledMatch, IndicatorWeek
 from secondfront.evidence.rulesfile import (
     beside_model,
@@ -375,6 +375,10 @@ class TimelineResult:
         evidence: the weekly evidence used, one mapping per week.
         alerts: alert lines, in week order.
         log_evidence: log P(all weekly evidence) under the time model.
+        predicted: [T, K] the chain's prediction P(S_t | e_1..e_{t-1}) before each
+            week's evidence (the weights of a week's conflict measure).
+        alert_on: alert rule id -> [T] whether the rule's condition holds each week
+            (an alert line is written at each onset; lead times count from these).
     """
 
     weeks: list[str]
@@ -384,6 +388,8 @@ class TimelineResult:
     evidence: list[dict[str, str]]
     alerts: list[AlertEvent] = field(default_factory=list)
     log_evidence: float = 0.0
+    predicted: np.ndarray | None = None
+    alert_on: dict[str, np.ndarray] = field(default_factory=dict)
 
     def as_json(self, network: Network) -> dict[str, object]:
         """``{"weeks": [{"week", "outcomes": {var: {state: p}}, "states", "evidence"}],
@@ -472,6 +478,13 @@ def state_terms(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Per week and state: the likelihood of the week's evidence and the outcome posteriors.
 
+    When the time model carries a ``fitted:`` block (written by ``secondfront fit``),
+    ``L`` is its fitted emission likelihood instead
+    (:func:`~secondfront.evidence.fitted.emission_likelihood`: indicators independent
+    given the state, the model the fit assumed); a softened report counts as observed
+    there, since the fit learnt from hard statuses. The outcome posteriors stay the
+    network's either way.
+
     Returns:
         ``L`` [T, K] with ``L[t, k] = P(e_t | c_k)`` (scaled per week so the largest is 1:
         the filter only needs ratios), and ``variable -> [T, K, n_states]`` with
@@ -488,10 +501,17 @@ def state_terms(
     with np.errstate(invalid="ignore"):
         log_l = log_l - np.max(np.where(np.isfinite(log_l), log_l, -np.inf), axis=1, keepdims=True)
     L = np.where(np.isfinite(log_l), np.exp(log_l), 0.0)
+    if model.spec.fitted is not None:
+        L = emission_likelihood(model.spec.fitted, model.state_names, _hard(evidence))
     marg = {
         v: np.nan_to_num(post.marginals[v][: T * K].reshape(T, K, -1)) for v in model.network.names
     }
     return L, marg
+
+
+def _hard(evidence: Sequence[dict[str, str | list[float]]]) -> list[dict[str, str]]:
+    """Engine rows as statuses: a likelihood vector (a softened report) reads ``present``."""
+    return [{i: v if isinstance(v, str) else "present" for i, v in e.items()} for e in evidence]
 
 
 def run_timeline(
@@ -530,41 +550,72 @@ def run_timeline(
         outcomes,
         list(evidence),
         log_evidence=float(res.log_evidence),
+        predicted=res.predicted,
     )
+    result.alert_on = alert_flags(model, result, marg)
     result.alerts = evaluate_alerts(model, result, marg)
     return result
+
+
+def _alert_series(
+    model: TimelineModel, result: TimelineResult, marg: dict[str, np.ndarray], rule: Alert
+) -> list[tuple[bool, range, str]]:
+    """Per week: whether ``rule`` holds, the weeks it looked at, and what it saw."""
+    v = rule.variable
+    k = model.network.variables[v].index(rule.state)
+    series = (
+        result.outcomes[v][:, k]
+        if v in result.outcomes
+        else np.einsum("tk,tk->t", result.beliefs, marg[v][:, :, k])
+    )
+    out = []
+    for t in range(len(result.weeks)):
+        p = float(series[t])
+        if rule.above is not None:
+            out.append(
+                (
+                    p > rule.above,
+                    range(t, t + 1),
+                    f"P({v}={rule.state}) = {p:.3f} crossed {rule.above:.2f}",
+                )
+            )
+            continue
+        assert rule.within_weeks is not None and rule.rises_by is not None
+        lo = max(0, t - rule.within_weeks)
+        base = float(series[lo:t].min()) if t > lo else p
+        out.append(
+            (
+                p - base > rule.rises_by,
+                range(lo, t + 1),
+                f"P({v}={rule.state}) rose {p - base:+.3f} to {p:.3f} within "
+                f"{rule.within_weeks} weeks (threshold {rule.rises_by:.2f})",
+            )
+        )
+    return out
+
+
+def alert_flags(
+    model: TimelineModel, result: TimelineResult, marg: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Alert rule id -> [T] True in the weeks its condition holds (not only at onsets)."""
+    return {
+        rule.id: np.array([on for on, _, _ in _alert_series(model, result, marg, rule)], dtype=bool)
+        for rule in model.spec.alerts
+    }
 
 
 def evaluate_alerts(
     model: TimelineModel, result: TimelineResult, marg: dict[str, np.ndarray]
 ) -> list[AlertEvent]:
-    """Fire each alert rule on the weekly probabilities (see the module docstring)."""
+    """Fire each alert rule on the weekly probabilities (see the module docstring).
+
+    A rule fires at each onset: a week where it holds and did not the week before.
+    """
     events: list[AlertEvent] = []
     for rule in model.spec.alerts:
-        v = rule.variable
-        k = model.network.variables[v].index(rule.state)
-        series = (
-            result.outcomes[v][:, k]
-            if v in result.outcomes
-            else np.einsum("tk,tk->t", result.beliefs, marg[v][:, :, k])
-        )
         was_on = False
-        for t, week in enumerate(result.weeks):
-            p = float(series[t])
-            if rule.above is not None:
-                on = p > rule.above
-                span = range(t, t + 1)
-                what = f"P({v}={rule.state}) = {p:.3f} crossed {rule.above:.2f}"
-            else:
-                assert rule.within_weeks is not None and rule.rises_by is not None
-                lo = max(0, t - rule.within_weeks)
-                base = float(series[lo:t].min()) if t > lo else p
-                on = p - base > rule.rises_by
-                span = range(lo, t + 1)
-                what = (
-                    f"P({v}={rule.state}) rose {p - base:+.3f} to {p:.3f} within "
-                    f"{rule.within_weeks} weeks (threshold {rule.rises_by:.2f})"
-                )
+        for t, (on, span, what) in enumerate(_alert_series(model, result, marg, rule)):
+            week = result.weeks[t]
             if on and not was_on:
                 inds = sorted(
                     {i for s in span for i, st in result.evidence[s].items() if st == "present"}
@@ -605,6 +656,7 @@ __all__ = [
     "TimelineFile",
     "TimelineModel",
     "TimelineResult",
+    "alert_flags",
     "engine_evidence",
     "evaluate_alerts",
     "load_timeline",

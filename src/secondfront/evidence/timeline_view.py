@@ -9,7 +9,14 @@ The journey from stored events to typed weeks, function by function::
     run_timeline(time_model, ...)         # likelihoods per week and state, forward filter
                                           #   (or smoother), outcome mixtures, alerts
     timeline_view(model, store, ...)      # the display window cut from the filtered
-                                          #   record, with each week's events -> TimelineView
+                                          #   record, with each week's events and its
+                                          #   evidence conflict -> TimelineView
+
+Each shown week carries Hugin's conflict measure of its findings,
+``conf(e) = log(prod_i P(e_i) / P(e))`` (:mod:`secondfront.evidence.conflict`), under
+the chain's prediction for that week (the state weights before the week's evidence),
+with the finding most responsible. A positive value says the week's reports fit the
+model badly together: a flawed report, deception, or a mechanism the model lacks.
 
 Filtering means the belief at week t uses every stored week up to t, whatever window
 is displayed: the chain always runs over the whole record (from its first stored week)
@@ -33,6 +40,7 @@ import duckdb
 
 from secondfront.errors import QueryError, StoreError
 from secondfront.evidence import store as events_store
+from secondfront.evidence.conflict import Conflict, week_conflicts
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import (
     IndicatorWeek,
@@ -48,6 +56,7 @@ from secondfront.evidence.mapping import (
 from secondfront.evidence.timeline import (
     TimelineModel,
     TimelineResult,
+    engine_evidence,
     load_timeline,
     report_weights,
     run_timeline,
@@ -163,6 +172,8 @@ class TimelineWeek:
         evidence: indicator -> ``present`` / ``absent``: what the engine was given.
         events: the week's strongest events (none unless asked for).
         more_events: events of the week beyond those listed.
+        conflict: the conflict of the week's findings (``conf(e)`` in nats, with the
+            finding most responsible); 0 with fewer than two findings.
     """
 
     week: str
@@ -174,6 +185,7 @@ class TimelineWeek:
     evidence: dict[str, str]
     events: list[WeekEvent] = field(default_factory=list)
     more_events: int = 0
+    conflict: Conflict = field(default_factory=lambda: Conflict(0.0, {}, 0.0, None, 0.0))
 
     @property
     def observed(self) -> list[str]:
@@ -222,6 +234,8 @@ class TimelineView:
         clipped: True when the shown record was cut to its last weeks.
         smooth: whether beliefs use all weeks (smoothing) or the past only.
         graded: whether observed indicators were weighted by their sources' gradings.
+        fitted: whether the time model carries numbers fitted to data (its ``fitted:``
+            block, from ``secondfront fit``): its fitted emissions weigh each week.
         series: the outcomes drawn, in their headline states.
         hidden_states: (name, label) of each escalation state.
         indicator_labels: indicator -> label.
@@ -240,6 +254,7 @@ class TimelineView:
     clipped: bool = False
     smooth: bool = False
     graded: bool = False
+    fitted: bool = False
     series: list[TimelineSeries] = field(default_factory=list)
     hidden_states: list[tuple[str, str]] = field(default_factory=list)
     indicator_labels: dict[str, str] = field(default_factory=dict)
@@ -260,6 +275,7 @@ class TimelineView:
             "clipped": self.clipped,
             "smooth": self.smooth,
             "graded": self.graded,
+            "fitted": self.fitted,
             "series": [vars(s) for s in self.series],
             "hidden_states": [{"name": n, "label": label} for n, label in self.hidden_states],
             "indicator_labels": self.indicator_labels,
@@ -273,6 +289,7 @@ class TimelineView:
                     "observed": w.observed,
                     "events": [vars(e) for e in w.events],
                     "more_events": w.more_events,
+                    "conflict": w.conflict.summary(),
                 }
                 for w in self.weeks
             ],
@@ -281,6 +298,30 @@ class TimelineView:
                 for a in self.alerts
             ],
         }
+
+
+def shown_conflicts(
+    time_model: TimelineModel,
+    record: WeeklyEvidence,
+    result: TimelineResult,
+    shown: list[int],
+) -> list[Conflict]:
+    """The conflict of each shown week's findings (indices into the record), in one
+    batched engine call: the evidence the engine was given (softened when graded),
+    weighted by the chain's prediction for the week."""
+    if not shown or result.predicted is None:
+        return [Conflict(0.0, {}, 0.0, None, 0.0) for _ in shown]
+    rows = engine_evidence(
+        time_model,
+        [result.evidence[t] for t in shown],
+        [record.weights[t] for t in shown],
+    )
+    return week_conflicts(
+        time_model.model,
+        rows,
+        [s.network for s in time_model.spec.states],
+        result.predicted[shown],
+    )
 
 
 @dataclass(frozen=True)
@@ -297,6 +338,7 @@ class TimelineMove:
         indicators: indicator statuses of the week (unknown not listed).
         events: the week's listed events.
         more_events: events beyond those listed.
+        conflict: the conflict of the week's findings (see :class:`TimelineWeek`).
     """
 
     week: str
@@ -308,6 +350,7 @@ class TimelineMove:
     indicators: dict[str, str]
     events: list[WeekEvent]
     more_events: int
+    conflict: Conflict
 
 
 def timeline_moves(view: TimelineView, n: int = 12) -> list[TimelineMove]:
@@ -339,6 +382,7 @@ def timeline_moves(view: TimelineView, n: int = 12) -> list[TimelineMove]:
                 w.indicators,
                 w.events,
                 w.more_events,
+                w.conflict,
             )
         )
     rows.sort(key=lambda r: (-bool(r.alerts), -abs(r.change)))
@@ -541,8 +585,9 @@ def _view(
     for st in record.statuses:
         if st.status != "unknown":
             by_week.setdefault(st.week, {})[st.indicator] = st.status
+    conflicts = shown_conflicts(time_model, record, result, shown)
     weeks = []
-    for t in shown:
+    for t, conflict in zip(shown, conflicts, strict=True):
         w = result.weeks[t]
         listed = events.get(w, [])
         weeks.append(
@@ -567,6 +612,7 @@ def _view(
                 evidence=dict(result.evidence[t]),
                 events=[WeekEvent(**e) for e in listed],
                 more_events=totals.get(w, 0) - len(listed),
+                conflict=conflict,
             )
         )
     index = {w: t for t, w in enumerate(result.weeks)}
@@ -604,6 +650,7 @@ def _view(
         clipped=clipped,
         smooth=smooth,
         graded=time_model.spec.evidence.graded,
+        fitted=time_model.spec.fitted is not None,
         series=series,
         hidden_states=[(s.name, s.label) for s in time_model.spec.states],
         indicator_labels={i: net.variables[i].label or i for i in rules.indicators},

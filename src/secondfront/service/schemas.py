@@ -163,6 +163,21 @@ class TimelineEvent(BaseModel):
     origin: str
 
 
+class TimelineConflict(BaseModel):
+    """Hugin's conflict measure of a week's findings under the chain's prediction."""
+
+    value: float | Literal["inf", "-inf"] = Field(
+        description="conf(e) = log(prod_i P(e_i) / P(e)) in nats; positive: the findings "
+        "fit the model badly together; 0 with fewer than two findings."
+    )
+    culprit: str | None = Field(
+        description="The finding whose removal lowers the conflict most (None: fewer than two)."
+    )
+    without_culprit: float | Literal["inf", "-inf"] = Field(
+        description="conf(e) without the culprit."
+    )
+
+
 class TimelineWeek(BaseModel):
     """One ISO week: outcome probabilities, hidden-state beliefs and what moved them."""
 
@@ -176,6 +191,7 @@ class TimelineWeek(BaseModel):
     observed: list[str]
     events: list[TimelineEvent] = Field(description="The events behind the statuses.")
     more_events: int = Field(description="Events of the week beyond those listed.")
+    conflict: TimelineConflict = Field(description="The conflict of the week's findings.")
 
 
 class TimelineAlert(BaseModel):
@@ -207,6 +223,11 @@ class TimelineData(BaseModel):
     smooth: bool
     graded: bool = Field(
         description="Observed indicators weighted by their sources' Admiralty gradings."
+    )
+    fitted: bool = Field(
+        default=False,
+        description="The time model's numbers were fitted to data (secondfront fit); its "
+        "fitted emission probabilities weigh each week's evidence.",
     )
     series: list[TimelineSeries]
     hidden_states: list[dict[str, str]]
