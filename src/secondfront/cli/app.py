@@ -21,6 +21,7 @@ from secondfront.cli import (
     simulate,
     uncertainty,
     update,
+    variables,
     workbench,
 )
 from secondfront.cli.options import emit_json, err, out, user_errors
@@ -43,6 +44,7 @@ COMMAND_MODULES = (
     learning,
     update,
     argument,
+    variables,
 )
 
 # A command module that still imports its helpers from here (rather than from

@@ -196,6 +196,22 @@ class Model:
                 return o.state
         return self.network.variables[variable].states[-1]
 
+    def roles(self) -> dict[str, tuple[str, ...]]:
+        """Variable -> its roles, in model order: ``outcome``, ``indicator``, else ``latent``.
+
+        Built from :meth:`outcomes` and :meth:`indicators` alone (a bare network's
+        variables are all outcomes, its leaves also indicators); a variable that is
+        neither is ``latent``: modelled, but neither forecast nor observed.
+        """
+        outcomes = {o.variable for o in self.outcomes()}
+        indicators = set(self.indicators())
+        roles: dict[str, tuple[str, ...]] = {}
+        for v in self.network:
+            held = (("outcome", v.name in outcomes), ("indicator", v.name in indicators))
+            mine = tuple(role for role, on in held if on)
+            roles[v.name] = mine or ("latent",)
+        return roles
+
     def headlines(self) -> dict[str, str]:
         """Variable -> headline state, for every variable."""
         heads = {v.name: v.states[-1] for v in self.network}
