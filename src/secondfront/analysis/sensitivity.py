@@ -268,8 +268,12 @@ def sobol_analysis(
     }
     design = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     y = np.asarray(evaluate(design), dtype=np.float64)
+    # SALib seeds its bootstrap only ``if seed:``, so seed 0 (our default) would draw
+    # the "±" columns from NumPy's global random state and change them run to run.
+    # The bootstrap gets its own seed, derived from ``seed`` and never 0.
+    boot_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
     si = sobol_analyze.analyze(
-        problem, y, calc_second_order=False, conf_level=conf_level, seed=seed
+        problem, y, calc_second_order=False, conf_level=conf_level, seed=boot_seed
     )
     indices = [
         SobolIndex(

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from secondfront.analysis.forecast import Forecast
 from secondfront.analysis.forecast import forecast as run_forecast
+from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.cli.options import (
     FLAGSHIP,
     DoOpt,
@@ -53,7 +54,7 @@ def forecast(
     ] = False,
     samples: Annotated[
         int, typer.Option("--samples", min=1, help="Parameter sets to sample.")
-    ] = 10_000,
+    ] = DEFAULT_SAMPLES,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
     overlay: Annotated[
         list[Path] | None,
