@@ -7,7 +7,7 @@ ancestors*; ``direct`` marks those cited by the outcome's own table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -233,6 +233,7 @@ def forecast(
     do: Mapping[str, str] | None = None,
     samples: int = 0,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Forecast:
     """Forecast the model's outcomes.
 
@@ -244,6 +245,7 @@ def forecast(
             ``seed``) for each outcome's 90% interval; only a scenario spec states
             priors, so a bare network is a UsageError then.
         seed: seed of the parameter sampler.
+        progress: told ``(done, total)`` parameter sets while sampling (for a bar).
     """
     m = as_model(model)
     post = posterior_batch(m, [evidence or {}], do=do)
@@ -251,7 +253,7 @@ def forecast(
     if samples > 0:
         from secondfront.analysis.uncertainty import forecast_uncertainty
 
-        spread = forecast_uncertainty(m, samples, seed, evidence, do)
+        spread = forecast_uncertainty(m, samples, seed, evidence, do, progress=progress)
     return _assemble(m, post.marginals, 0, evidence, do, spread)
 
 

@@ -297,8 +297,14 @@ def sobol(
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
     conf_level: float = 0.95,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SobolResult:
-    """Global sensitivity of P(target) to every uncertain parameter that can move it."""
+    """Global sensitivity of P(target) to every uncertain parameter that can move it.
+
+    ``progress(done, total)``, when given, is told the design rows evaluated so far;
+    the rows go to the engine in the pieces of :data:`CHUNK` it takes anyway, so the
+    numbers do not change.
+    """
     fn = TargetFunction(network, target, evidence, do)
     params = fn.parameters
     if not params:
@@ -309,6 +315,14 @@ def sobol(
     factors = [Factor(p.path, p.prior.width) for p in params if p.prior is not None]
 
     def evaluate(u: np.ndarray) -> np.ndarray:
-        return fn(fn.space.from_uniform(u, params), u.shape[0])
+        if progress is None:
+            return fn(fn.space.from_uniform(u, params), u.shape[0])
+        n = u.shape[0]
+        y = np.empty(n)
+        for lo in range(0, n, CHUNK):
+            hi = min(n, lo + CHUNK)
+            y[lo:hi] = fn(fn.space.from_uniform(u[lo:hi], params), hi - lo)
+            progress(hi, n)
+        return y
 
     return sobol_analysis(factors, evaluate, n_base=n_base, seed=seed, conf_level=conf_level)

@@ -31,6 +31,7 @@ from secondfront.cli.options import (
     fmt,
     out,
 )
+from secondfront.cli.progress import progress_bar
 from secondfront.errors import QueryError, UsageError
 from secondfront.inference.query import compile_query, plan
 from secondfront.model.formats import load
@@ -68,7 +69,10 @@ def forecast(
 
         m = apply_overlay(m, load_overlay(path, m))
     ev, interventions = evidence_options(evidence, soft, do)
-    result = run_forecast(m, ev, interventions, samples=samples if uncertainty else 0, seed=seed)
+    with progress_bar("sampling parameter sets", quiet=as_json or not uncertainty) as bar:
+        result = run_forecast(
+            m, ev, interventions, samples=samples if uncertainty else 0, seed=seed, progress=bar
+        )
     if as_json:
         emit_json(result.as_json())
         return

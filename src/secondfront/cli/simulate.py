@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
             MofNCompleteColumn(),
             console=err,
             transient=True,
-            disable=not err.is_terminal,
+            disable=as_json or not err.is_terminal,  # quiet under --json
         )
         if calibrate is not None:
             from secondfront.simulation.calibrate import calibrate_spec
