@@ -26,6 +26,7 @@ from secondfront.cli.options import (
     ModelOpt,
     SoftOpt,
     command,
+    describe_assignments,
     emit_json,
     evidence_options,
     fmt,
@@ -122,7 +123,7 @@ def render_forecast(m: Model, result: Forecast, claims: bool = False) -> None:
             highlight=False,
         )
     if result.evidence or result.do:
-        out.print(f"evidence: {result.evidence or '-'}   interventions: {result.do or '-'}")
+        out.print(f"given: {describe_assignments(result.evidence, result.do)}", highlight=False)
     if claims:
         for o in result.outcomes:
             out.print(f"\n[bold]{o.label}[/bold]")
