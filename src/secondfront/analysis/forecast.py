@@ -16,6 +16,7 @@ import numpy as np
 from secondfront.analysis.language import describe, icd203
 from secondfront.inference.query import Evidence, intervene, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model, network_of
+from secondfront.tabular import Rows, Tabular
 
 if TYPE_CHECKING:
     from secondfront.analysis.uncertainty import UncertaintyResult
@@ -83,7 +84,7 @@ class OutcomeForecast:
 
 
 @dataclass(frozen=True)
-class Forecast:
+class Forecast(Tabular):
     """A forecast of a model's outcomes under some evidence and interventions.
 
     Attributes:
@@ -119,6 +120,25 @@ class Forecast:
             data["samples"] = self.uncertainty.n_samples
             data["seed"] = self.uncertainty.seed
         return data
+
+    def table(self) -> Rows:
+        """One row per outcome: headline state, probability, ICD 203 words, interval."""
+        return Rows(
+            f"{self.model}: forecast" + (f" ({self.horizon})" if self.horizon else ""),
+            ("variable", "label", "state", "probability", "in_words", "low_90", "high_90"),
+            [
+                (
+                    o.variable,
+                    o.label,
+                    o.state,
+                    o.probability,
+                    o.term,
+                    o.interval[0] if o.interval else None,
+                    o.interval[1] if o.interval else None,
+                )
+                for o in self.outcomes
+            ],
+        )
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from secondfront.inference.query import Evidence, infer, posterior_batch, state_
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace
+from secondfront.tabular import Rows, Tabular
 
 # Parameter sets evaluated per vectorised call: bounds memory for large designs.
 CHUNK = 32_768
@@ -150,13 +151,25 @@ class Swing:
 
 
 @dataclass(frozen=True)
-class OneAtATime:
+class OneAtATime(Tabular):
     """A tornado: the baseline and one swing per parameter, largest first."""
 
     target: Target
     baseline: float
     confidence: float
     swings: list[Swing]
+
+    def table(self) -> Rows:
+        """One row per parameter, largest swing first."""
+        return Rows(
+            f"One at a time: P({self.target}) = {self.baseline:.4f}, each parameter over its "
+            f"{self.confidence:.0%} interval",
+            ("parameter", "variable", "low", "high", "p_low", "p_high", "swing"),
+            [
+                (s.parameter, s.variable, s.low, s.high, s.p_low, s.p_high, s.swing)
+                for s in self.swings
+            ],
+        )
 
 
 def one_at_a_time(
@@ -221,7 +234,7 @@ class SobolIndex:
 
 
 @dataclass(frozen=True)
-class SobolResult:
+class SobolResult(Tabular):
     """Sobol indices, largest total index first, and the design that produced them."""
 
     indices: list[SobolIndex]
@@ -229,6 +242,15 @@ class SobolResult:
     evaluations: int
     conf_level: float
     variance: float
+
+    def table(self) -> Rows:
+        """One row per factor: S1 and ST with their confidence half-widths."""
+        return Rows(
+            f"Sobol indices: N = {self.n_base}, {self.evaluations} evaluations, "
+            f"{self.conf_level:.0%} half-widths",
+            ("parameter", "s1", "s1_conf", "st", "st_conf"),
+            [(i.name, i.s1, i.s1_conf, i.st, i.st_conf) for i in self.indices],
+        )
 
 
 def sobol_analysis(

@@ -38,6 +38,7 @@ import numpy as np
 from secondfront.errors import UsageError
 from secondfront.model.network import Network, Variable
 from secondfront.model.schema import ScenarioSpec
+from secondfront.tabular import Rows, Tabular
 
 if TYPE_CHECKING:
     from secondfront.inference.query import Query
@@ -109,7 +110,7 @@ def content_hash(path: Path) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Model:
+class Model(Tabular):
     """A loaded model.
 
     Attributes:
@@ -211,6 +212,15 @@ class Model:
             mine = tuple(role for role, on in held if on)
             roles[v.name] = mine or ("latent",)
         return roles
+
+    def table(self) -> Rows:
+        """One row per variable: states, roles (:meth:`roles`) and label."""
+        roles = self.roles()
+        return Rows(
+            f"{self.name}: {len(self)} variables",
+            ("variable", "states", "roles", "label"),
+            [(v.name, list(v.states), list(roles[v.name]), v.label) for v in self.network],
+        )
 
     def headlines(self) -> dict[str, str]:
         """Variable -> headline state, for every variable."""
