@@ -59,3 +59,12 @@ def test_simulation_counts_say_what_they_are_scaled_to() -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
     assert "counts per 7.5 million adults (scaled from 400 agents)" in result.stdout
+
+
+def test_plot_says_every_file_it_wrote(tmp_path: Path) -> None:
+    base = tmp_path / "tornado"
+    result = runner.invoke(app, ["sensitivity", "-t", "belarus_entry=entered", "--plot", str(base)])
+    assert result.exit_code == 0, result.stderr
+    for suffix in (".png", ".svg"):
+        path = base.with_suffix(suffix)
+        assert path.is_file() and f"wrote {path}" in result.stderr

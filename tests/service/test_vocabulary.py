@@ -34,3 +34,15 @@ def test_new_ach_matrix_is_unrated_and_headlines_nothing(client: TestClient) -> 
     assert m["model_posterior"]["entered"] > m["model_prior"]["entered"]
     page = client.get(f"/ach/{m['id']}").text
     assert "1 rated cell" in page and "most probable" in page
+
+
+def test_whatif_intervals_state_their_sample_count(client: TestClient) -> None:
+    from secondfront.analysis.uncertainty import INTERACTIVE_SAMPLES
+
+    r = client.post(
+        f"/models/{MODEL}/whatif/outcomes",
+        json={"evidence": {"reservist_callups": "present"}, "do": {}, "uncertainty": True},
+        headers={"accept": "text/html"},
+    )
+    assert r.status_code == 200, r.text
+    assert f"({INTERACTIVE_SAMPLES:,} sets)" in r.text
