@@ -9,6 +9,7 @@ import pytest
 from secondfront.analysis import ach
 from secondfront.errors import QueryError
 from secondfront.inference.enumeration import enumerate_marginals
+from secondfront.inference.query import infer
 from secondfront.model.formats import load
 from tests.conftest import FLAGSHIP
 
@@ -144,3 +145,20 @@ def test_claim_item_takes_the_claims_grading() -> None:
     assert (item.id, item.grading, item.kind) == (f"claim:{claim.id}", str(claim.grading), "claim")
     with pytest.raises(QueryError, match="unknown claim 'nope'"):
         ach.claim_item(net, "nope")
+
+
+def test_new_matrix_is_unrated_and_headlines_nothing() -> None:
+    net = load(FLAGSHIP)
+    items = ach.indicator_items(net, "belarus_entry")
+    fresh = ach.assess(net, "belarus_entry", items, {})
+    # nothing rated: no ranking, and the model's posterior is its prior (no row observed)
+    assert fresh.scores.rated == 0 and fresh.scores.ranking == []
+    assert fresh.view.posterior == pytest.approx(fresh.view.prior, abs=1e-12)
+    # one rated cell: that row alone counts as observed
+    item = "ind:troops_toward_southern_border"
+    one = ach.assess(net, "belarus_entry", items, {(item, "not_entered"): "II"})
+    assert one.scores.rated == 1 and one.scores.ranking == ["entered", "not_entered"]
+    want = infer(net, evidence={"troops_toward_southern_border": "present"})["belarus_entry"]
+    assert one.view.posterior == pytest.approx(want, abs=1e-12)
+    # the model's ratings still cover every indicator row, rated or not
+    assert set(one.view.ratings) == {i.id for i in items}

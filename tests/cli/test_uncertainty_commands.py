@@ -81,3 +81,34 @@ def test_target_that_is_not_a_variable_exits_2() -> None:
         assert result.exit_code == 2
         assert "unknown variable 'nosuch'" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_sobol_confidence_columns_repeat_with_the_seed() -> None:
+    # Two runs in one process: the second starts from another NumPy global state, so
+    # a bootstrap not seeded by --seed would change the "±" columns.
+    args = ["sensitivity", "-t", "belarus_entry=entered", "--method", "sobol"]
+    args += ["--samples", "64", "--json"]
+    first = runner.invoke(app, args)
+    second = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == second.stdout
+    rows = json.loads(first.stdout)["rows"]
+    assert any(r["s1_conf"] > 0 for r in rows)
+    table = [runner.invoke(app, args[:-1]).stdout for _ in range(2)]
+    assert table[0] == table[1] and "±" in table[0]
+
+
+def test_report_and_cli_intervals_use_one_default_sample_count() -> None:
+    from secondfront.analysis.report_data import report_data
+    from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
+    from secondfront.model.formats import load
+
+    cli = runner.invoke(app, ["forecast", "--uncertainty", "--json"])
+    assert cli.exit_code == 0, cli.stderr
+    data = json.loads(cli.stdout)["uncertainty"]
+    report = report_data(load("belarus-second-front")).forecast
+    assert report.uncertainty is not None and report.uncertainty.n_samples == DEFAULT_SAMPLES
+    for o in report.outcomes:
+        assert data[o.variable]["samples"] == DEFAULT_SAMPLES
+        assert o.interval is not None
+        assert list(o.interval) == data[o.variable]["interval"]

@@ -15,7 +15,8 @@ II    very inconsistent   -2     2
 NA    not applicable      --     -- (ignored)
 ====  =================  =====  ==================
 
-A blank cell is allowed and, like NA, does not count.
+A blank cell is allowed and, like NA, does not count. A new matrix starts with every
+cell blank ("unrated"): nothing is scored, ranked or observed until the analyst rates.
 
 Scores (Heuer's method works by refutation, so only inconsistency counts):
 
@@ -131,8 +132,11 @@ class Scores:
         weighted: hypothesis -> weighted inconsistency.
         diagnosticity: item id -> population stdev of its scores across hypotheses.
         ranking: hypotheses, least weighted inconsistency first.
+        ranking: hypotheses, least weighted inconsistency first; empty while no cell
+            is rated (nothing to rank them by).
         disagreements: (item id, hypothesis, analyst rating, model rating) for cells
             where the two are at least ``DISAGREEMENT_STEPS`` apart.
+        rated: how many cells carry a rating (NA included); blanks are unrated.
     """
 
     inconsistency: dict[str, float]
@@ -140,10 +144,22 @@ class Scores:
     diagnosticity: dict[str, float]
     ranking: list[str]
     disagreements: list[tuple[str, str, str, str]] = field(default_factory=list)
+    rated: int = 0
 
 
 Ratings = Mapping[tuple[str, str], str]
 """(item id, hypothesis) -> rating; missing cells are blank."""
+
+
+def rated_items(
+    items: Sequence[EvidenceItem], hypotheses: Sequence[str], ratings: Ratings
+) -> list[EvidenceItem]:
+    """The items with at least one rated cell: the rows the analyst has taken up.
+
+    Only these count as observed when the model's posterior is computed: a row the
+    matrix was created with, that nobody rated, is a suggestion, not a report in hand.
+    """
+    return [i for i in items if any(ratings.get((i.id, h)) for h in hypotheses)]
 
 
 def check_rating(rating: str) -> str:
@@ -266,8 +282,11 @@ def score(
     for rating in ratings.values():
         check_rating(rating)
     weighted = inconsistency(items, hypotheses, ratings, weighted=True)
-    # Python's sort is stable, so ties keep the hypotheses' own order.
-    ranking = sorted(hypotheses, key=lambda h: weighted[h])
+    ids = {i.id for i in items}
+    rated = sum(1 for (item, h), r in ratings.items() if r and item in ids and h in hypotheses)
+    # Python's sort is stable, so ties keep the hypotheses' own order. With no cell
+    # rated every hypothesis scores 0 and an order would be a headline from nothing.
+    ranking = sorted(hypotheses, key=lambda h: weighted[h]) if rated else []
     return Scores(
         inconsistency=inconsistency(items, hypotheses, ratings, weighted=False),
         weighted=weighted,
@@ -276,10 +295,16 @@ def score(
         disagreements=disagreements(items, hypotheses, ratings, model.ratings)
         if model is not None
         else [],
+        rated=rated,
     )
 
 
-def model_view(network: ModelLike, hypothesis: str, items: Sequence[EvidenceItem]) -> ModelView:
+def model_view(
+    network: ModelLike,
+    hypothesis: str,
+    items: Sequence[EvidenceItem],
+    observed_items: Sequence[EvidenceItem] | None = None,
+) -> ModelView:
     """What ``network`` implies for each indicator item and for the hypotheses.
 
     The likelihoods ``P(item.variable = item.state | hypothesis = h)`` for every item
@@ -289,6 +314,8 @@ def model_view(network: ModelLike, hypothesis: str, items: Sequence[EvidenceItem
         network: the model.
         hypothesis: the variable whose states are the hypotheses.
         items: the matrix rows; those without ``variable`` (claims) are skipped.
+        observed_items: the rows whose observations enter the posterior (default:
+            every row; :func:`assess` passes the rated rows, :func:`rated_items`).
 
     Raises:
         QueryError: an unknown variable or state, or two items observing one variable
@@ -326,6 +353,9 @@ def model_view(network: ModelLike, hypothesis: str, items: Sequence[EvidenceItem
         likelihoods[item.id] = lik
         ratings[item.id] = ratings_from_likelihoods(lik)
     prior = infer(model)[hypothesis]
+    if observed_items is not None:
+        keep = {i.variable for i in observed_items if i.variable is not None}
+        observed = {v: s for v, s in observed.items() if v in keep}
     posterior: dict[str, float] | None = None
     if observed and hypothesis not in observed:
         joint = posterior_batch(model, [observed], on_impossible="nan")
@@ -400,13 +430,16 @@ def assess(
 ) -> Assessment:
     """Score a matrix and set the model's view beside it (one batched engine call).
 
+    The model's posterior takes as observed only the indicator rows with a rated cell
+    (:func:`rated_items`); an unrated new matrix shows the prior.
+
     Raises:
         QueryError: an unknown hypothesis variable, state or rating.
     """
     m = as_model(model)
     check_variable(m, hypothesis)
     hypotheses = list(m.variables[hypothesis].states)
-    view = model_view(m, hypothesis, items)
+    view = model_view(m, hypothesis, items, rated_items(items, hypotheses, ratings))
     return Assessment(hypotheses, view, score(items, hypotheses, ratings, view))
 
 
@@ -436,6 +469,7 @@ __all__ = [
     "inconsistency",
     "indicator_items",
     "model_view",
+    "rated_items",
     "rating_from_ratio",
     "ratings_from_likelihoods",
     "score",

@@ -8,6 +8,7 @@ so a report can inline the PNG and a paper can take the SVG.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from secondfront.analysis.sensitivity import OneAtATime, SobolResult
 
@@ -17,6 +18,17 @@ MAX_BARS = 15
 def _paths(path: Path) -> list[Path]:
     base = path.with_suffix("") if path.suffix.lower() in (".png", ".svg") else path
     return [base.with_suffix(".png"), base.with_suffix(".svg")]
+
+
+def _title(fig: Any, text: str) -> None:
+    """The chart's title, centred on the figure and wrapped to fit it.
+
+    An axes title is centred over the plot area, which long parameter names on the
+    left push to the right, so a long title ran off the figure's right edge.
+    """
+    import textwrap
+
+    fig.suptitle(textwrap.fill(text, 90), fontsize=11)
 
 
 def _save(fig: object, path: Path) -> list[Path]:
@@ -61,7 +73,7 @@ def tornado(result: OneAtATime, path: Path) -> list[Path]:
     )
     ax.set_yticks(range(len(swings)), [_short(s.parameter) for s in swings], fontsize=8)
     ax.set_xlabel(f"P({result.target}) — each parameter over its {result.confidence:.0%} interval")
-    ax.set_title(f"One-at-a-time sensitivity of {result.target} (baseline {result.baseline:.3f})")
+    _title(fig, f"One-at-a-time sensitivity of {result.target} (baseline {result.baseline:.3f})")
     return _save(fig, path)
 
 
@@ -94,6 +106,8 @@ def sobol_bars(result: SobolResult, target: str, path: Path) -> list[Path]:
     )
     ax.set_yticks(y, [_short(r.name) for r in rows], fontsize=8)
     ax.set_xlabel(f"share of the variance of P({target}) ({result.conf_level:.0%} intervals)")
-    ax.set_title(f"Sobol indices, N = {result.n_base}, {result.evaluations} evaluations")
+    _title(
+        fig, f"Sobol indices of P({target}), N = {result.n_base}, {result.evaluations} evaluations"
+    )
     ax.legend(loc="lower right")
     return _save(fig, path)

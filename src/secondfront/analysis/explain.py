@@ -48,6 +48,9 @@ class Explanation:
         claims: claims cited by the variable's parameters.
         assumptions: assumptions its parameters state.
         children: variables that have it as a parent.
+        parameters: the numbers the spec states for the table's form, in file order:
+            (path below the variable, e.g. ``logistic.weights.army_loyalty``, value: a
+            number, or a list for a distribution or cutpoints). Empty for a bare network.
     """
 
     variable: str
@@ -59,6 +62,7 @@ class Explanation:
     claims: list[ClaimRef] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    parameters: list[tuple[str, float | list[float]]] = field(default_factory=list)
 
 
 def explain(model: ModelLike, name: str) -> Explanation:
@@ -83,6 +87,7 @@ def explain(model: ModelLike, name: str) -> Explanation:
     spec = m.spec
     claims: list[ClaimRef] = []
     assumptions: list[str] = []
+    parameters: list[tuple[str, float | list[float]]] = []
     form = m.format
     if spec is not None:
         sources = spec.sources_by_id
@@ -103,6 +108,14 @@ def explain(model: ModelLike, name: str) -> Explanation:
         assumptions = spec.assumptions_for_variable(name)
         entry = spec.variable(name)
         form = getattr(entry, "form", "indicator")
+        from secondfront.model.parameters import ParameterSpace
+
+        space = ParameterSpace(m)
+        parameters = [
+            (p.path.removeprefix(f"{name}."), p.value.tolist())
+            for p in [*space.uncertain, *space.exact]
+            if p.variable == name
+        ]
     return Explanation(
         variable=name,
         label=var.label,
@@ -113,4 +126,5 @@ def explain(model: ModelLike, name: str) -> Explanation:
         claims=claims,
         assumptions=assumptions,
         children=network.children(name),
+        parameters=parameters,
     )

@@ -7,7 +7,7 @@ ancestors*; ``direct`` marks those cited by the outcome's own table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ import numpy as np
 from secondfront.analysis.language import describe, icd203
 from secondfront.inference.query import Evidence, intervene, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model, network_of
+from secondfront.tabular import Rows, Tabular
 
 if TYPE_CHECKING:
     from secondfront.analysis.uncertainty import UncertaintyResult
@@ -83,7 +84,7 @@ class OutcomeForecast:
 
 
 @dataclass(frozen=True)
-class Forecast:
+class Forecast(Tabular):
     """A forecast of a model's outcomes under some evidence and interventions.
 
     Attributes:
@@ -119,6 +120,25 @@ class Forecast:
             data["samples"] = self.uncertainty.n_samples
             data["seed"] = self.uncertainty.seed
         return data
+
+    def table(self) -> Rows:
+        """One row per outcome: headline state, probability, ICD 203 words, interval."""
+        return Rows(
+            f"{self.model}: forecast" + (f" ({self.horizon})" if self.horizon else ""),
+            ("variable", "label", "state", "probability", "in_words", "low_90", "high_90"),
+            [
+                (
+                    o.variable,
+                    o.label,
+                    o.state,
+                    o.probability,
+                    o.term,
+                    o.interval[0] if o.interval else None,
+                    o.interval[1] if o.interval else None,
+                )
+                for o in self.outcomes
+            ],
+        )
 
 
 @dataclass(frozen=True)
@@ -233,6 +253,7 @@ def forecast(
     do: Mapping[str, str] | None = None,
     samples: int = 0,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Forecast:
     """Forecast the model's outcomes.
 
@@ -244,6 +265,7 @@ def forecast(
             ``seed``) for each outcome's 90% interval; only a scenario spec states
             priors, so a bare network is a UsageError then.
         seed: seed of the parameter sampler.
+        progress: told ``(done, total)`` parameter sets while sampling (for a bar).
     """
     m = as_model(model)
     post = posterior_batch(m, [evidence or {}], do=do)
@@ -251,7 +273,7 @@ def forecast(
     if samples > 0:
         from secondfront.analysis.uncertainty import forecast_uncertainty
 
-        spread = forecast_uncertainty(m, samples, seed, evidence, do)
+        spread = forecast_uncertainty(m, samples, seed, evidence, do, progress=progress)
     return _assemble(m, post.marginals, 0, evidence, do, spread)
 
 

@@ -27,7 +27,7 @@ from secondfront.analysis.ach import indicator_items, model_view
 from secondfront.analysis.forecast import Forecast, forecast
 from secondfront.analysis.provenance import assumption_rows, source_rows
 from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
-from secondfront.analysis.uncertainty import INTERACTIVE_SAMPLES
+from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.analysis.watchlist import Watchlist, watchlist
 from secondfront.evidence.timeline_view import (
     TimelineMove,
@@ -176,7 +176,7 @@ def report_data(
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
     events_db: str | Path | None = None,
-    samples: int = INTERACTIVE_SAMPLES,
+    samples: int = DEFAULT_SAMPLES,
 ) -> ReportData:
     """Gather the content of a report on ``model`` under ``evidence`` and ``do``.
 
@@ -188,7 +188,8 @@ def report_data(
             evidence commands' default (``$SECONDFRONT_DB`` or ``./secondfront.duckdb``).
             The timeline comes from the events alone: evidence and interventions do not
             change it.
-        samples: parameter sets sampled for the intervals (seed 0).
+        samples: parameter sets sampled for the intervals (seed 0); the command
+            line's default, so the report's intervals are the CLI's.
     """
     m = as_model(model)
     reasons: dict[str, str] = {}

@@ -33,6 +33,7 @@ from secondfront.inference.query import Evidence, infer, posterior_batch, state_
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace
+from secondfront.tabular import Rows, Tabular
 
 # Parameter sets evaluated per vectorised call: bounds memory for large designs.
 CHUNK = 32_768
@@ -150,13 +151,25 @@ class Swing:
 
 
 @dataclass(frozen=True)
-class OneAtATime:
+class OneAtATime(Tabular):
     """A tornado: the baseline and one swing per parameter, largest first."""
 
     target: Target
     baseline: float
     confidence: float
     swings: list[Swing]
+
+    def table(self) -> Rows:
+        """One row per parameter, largest swing first."""
+        return Rows(
+            f"One at a time: P({self.target}) = {self.baseline:.4f}, each parameter over its "
+            f"{self.confidence:.0%} interval",
+            ("parameter", "variable", "low", "high", "p_low", "p_high", "swing"),
+            [
+                (s.parameter, s.variable, s.low, s.high, s.p_low, s.p_high, s.swing)
+                for s in self.swings
+            ],
+        )
 
 
 def one_at_a_time(
@@ -221,7 +234,7 @@ class SobolIndex:
 
 
 @dataclass(frozen=True)
-class SobolResult:
+class SobolResult(Tabular):
     """Sobol indices, largest total index first, and the design that produced them."""
 
     indices: list[SobolIndex]
@@ -229,6 +242,15 @@ class SobolResult:
     evaluations: int
     conf_level: float
     variance: float
+
+    def table(self) -> Rows:
+        """One row per factor: S1 and ST with their confidence half-widths."""
+        return Rows(
+            f"Sobol indices: N = {self.n_base}, {self.evaluations} evaluations, "
+            f"{self.conf_level:.0%} half-widths",
+            ("parameter", "s1", "s1_conf", "st", "st_conf"),
+            [(i.name, i.s1, i.s1_conf, i.st, i.st_conf) for i in self.indices],
+        )
 
 
 def sobol_analysis(
@@ -268,8 +290,12 @@ def sobol_analysis(
     }
     design = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     y = np.asarray(evaluate(design), dtype=np.float64)
+    # SALib seeds its bootstrap only ``if seed:``, so seed 0 (our default) would draw
+    # the "±" columns from NumPy's global random state and change them run to run.
+    # The bootstrap gets its own seed, derived from ``seed`` and never 0.
+    boot_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
     si = sobol_analyze.analyze(
-        problem, y, calc_second_order=False, conf_level=conf_level, seed=seed
+        problem, y, calc_second_order=False, conf_level=conf_level, seed=boot_seed
     )
     indices = [
         SobolIndex(
@@ -293,8 +319,14 @@ def sobol(
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
     conf_level: float = 0.95,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SobolResult:
-    """Global sensitivity of P(target) to every uncertain parameter that can move it."""
+    """Global sensitivity of P(target) to every uncertain parameter that can move it.
+
+    ``progress(done, total)``, when given, is told the design rows evaluated so far;
+    the rows go to the engine in the pieces of :data:`CHUNK` it takes anyway, so the
+    numbers do not change.
+    """
     fn = TargetFunction(network, target, evidence, do)
     params = fn.parameters
     if not params:
@@ -305,6 +337,14 @@ def sobol(
     factors = [Factor(p.path, p.prior.width) for p in params if p.prior is not None]
 
     def evaluate(u: np.ndarray) -> np.ndarray:
-        return fn(fn.space.from_uniform(u, params), u.shape[0])
+        if progress is None:
+            return fn(fn.space.from_uniform(u, params), u.shape[0])
+        n = u.shape[0]
+        y = np.empty(n)
+        for lo in range(0, n, CHUNK):
+            hi = min(n, lo + CHUNK)
+            y[lo:hi] = fn(fn.space.from_uniform(u[lo:hi], params), hi - lo)
+            progress(hi, n)
+        return y
 
     return sobol_analysis(factors, evaluate, n_base=n_base, seed=seed, conf_level=conf_level)

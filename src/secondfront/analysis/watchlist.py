@@ -25,6 +25,7 @@ from secondfront.analysis.sensitivity import Target
 from secondfront.inference.query import Evidence, posterior_batch
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.network import Network
+from secondfront.tabular import Rows, Tabular
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,31 @@ class Watch:
 
 
 @dataclass(frozen=True)
-class Watchlist:
+class Watchlist(Tabular):
     """Indicators ranked by mutual information with the target, and the best pairs."""
 
     target: Target
     baseline: float
     singles: list[Watch]
     pairs: list[Watch]
+
+    def table(self) -> Rows:
+        """One row per indicator (then per pair): MI in bits, E|ΔP|, if seen / not seen."""
+        return Rows(
+            f"Watchlist for P({self.target.variable}={self.target.state}), "
+            f"baseline {self.baseline:.4f}",
+            ("indicators", "mi_bits", "expected_change", "if_seen", "if_not_seen"),
+            [
+                (
+                    " + ".join(w.indicators),
+                    w.mutual_information,
+                    w.expected_change,
+                    w.if_seen(),
+                    w.if_not_seen(),
+                )
+                for w in [*self.singles, *self.pairs]
+            ],
+        )
 
 
 def _score(

@@ -23,6 +23,7 @@ from secondfront.cli import (
     simulate,
     uncertainty,
     update,
+    variables,
     workbench,
 )
 from secondfront.cli.options import emit_json, err, out, user_errors
@@ -47,6 +48,7 @@ COMMAND_MODULES = (
     update,
     argument,
     questions,
+    variables,
 )
 
 # A command module that still imports its helpers from here (rather than from

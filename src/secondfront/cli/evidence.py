@@ -7,6 +7,7 @@ prints a Rich table or, with ``--json``, JSON. The store is ``--db PATH``, else
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -109,7 +110,8 @@ def ingest(
     out.print(table)
     if report.total.rejected:
         out.print(
-            f"{report.total.rejected} rejected rows kept in quarantine: secondfront rejects",
+            f"{report.total.rejected} rejected rows kept in quarantine: "
+            f"secondfront rejects --db {shlex.quote(str(db or store.default_db_path()))}",
             highlight=False,
         )
 

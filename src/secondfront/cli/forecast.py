@@ -18,6 +18,7 @@ from rich.table import Table
 from secondfront.analysis.forecast import Forecast
 from secondfront.analysis.forecast import forecast as run_forecast
 from secondfront.analysis.overlay import OverlaidModel, apply_overlay, load_overlay
+from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.cli.options import (
     FLAGSHIP,
     DoOpt,
@@ -26,11 +27,13 @@ from secondfront.cli.options import (
     ModelOpt,
     SoftOpt,
     command,
+    describe_assignments,
     emit_json,
     evidence_options,
     fmt,
     out,
 )
+from secondfront.cli.progress import progress_bar
 from secondfront.errors import QueryError, UsageError
 from secondfront.inference.query import compile_query, plan
 from secondfront.model.formats import load
@@ -54,7 +57,7 @@ def forecast(
     ] = False,
     samples: Annotated[
         int, typer.Option("--samples", min=1, help="Parameter sets to sample.")
-    ] = 10_000,
+    ] = DEFAULT_SAMPLES,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
     overlay: Annotated[
         list[Path] | None,
@@ -66,7 +69,10 @@ def forecast(
     for path in overlay or []:
         m = apply_overlay(m, load_overlay(path, m))
     ev, interventions = evidence_options(evidence, soft, do)
-    result = run_forecast(m, ev, interventions, samples=samples if uncertainty else 0, seed=seed)
+    with progress_bar("sampling parameter sets", quiet=as_json or not uncertainty) as bar:
+        result = run_forecast(
+            m, ev, interventions, samples=samples if uncertainty else 0, seed=seed, progress=bar
+        )
     if as_json:
         emit_json(result.as_json())
         return
@@ -116,7 +122,7 @@ def render_forecast(m: Model, result: Forecast, claims: bool = False) -> None:
             highlight=False,
         )
     if result.evidence or result.do:
-        out.print(f"evidence: {result.evidence or '-'}   interventions: {result.do or '-'}")
+        out.print(f"given: {describe_assignments(result.evidence, result.do)}", highlight=False)
     if isinstance(m, OverlaidModel):
         out.print(f"with the analysts' numbers of: {', '.join(m.overlays)}", highlight=False)
     if claims:

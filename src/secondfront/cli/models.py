@@ -78,6 +78,13 @@ def explain(
         table.add_column(f"P({s})", justify="right")
     for given, dist in ex.rows:
         table.add_row(*[given[p] for p in ex.parents], *[fmt(x) for x in dist.values()])
+    if ex.parameters:
+        out.print(f"[bold]parameters ({ex.form})[/bold]: the numbers the table is computed from")
+        for path, value in ex.parameters:
+            shown = (
+                ", ".join(f"{x:.4g}" for x in value) if isinstance(value, list) else f"{value:.4g}"
+            )
+            out.print(f"  {path} = {shown}", highlight=False)
     out.print(table)
     if ex.claims:
         out.print("[bold]claims[/bold]")

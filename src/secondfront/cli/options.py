@@ -73,6 +73,7 @@ __all__ = [
     "ToOpt",
     "command",
     "date_option",
+    "describe_assignments",
     "emit_json",
     "err",
     "evidence_options",
@@ -138,3 +139,20 @@ def date_option(value: str | None, flag: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{flag} {value!r} is not a date YYYY-MM-DD") from None
+
+
+def describe_assignments(evidence: dict[str, Any], do: dict[str, str]) -> str:
+    """Evidence and interventions in words, as a reader would write them.
+
+    ``{"a": "present", "b": [0.3, 0.9]}, {"c": "entered"}`` ->
+    ``"observed a = present; soft evidence on b (likelihoods 0.3, 0.9); set c = entered"``.
+    """
+    parts = []
+    for var, value in evidence.items():
+        if isinstance(value, str):
+            parts.append(f"observed {var} = {value}")
+        else:
+            likes = ", ".join(f"{float(x):g}" for x in value)
+            parts.append(f"soft evidence on {var} (likelihoods {likes})")
+    parts += [f"set {var} = {state} (intervention)" for var, state in do.items()]
+    return "; ".join(parts) or "no evidence (the model's baseline)"

@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
             MofNCompleteColumn(),
             console=err,
             transient=True,
-            disable=as_json or not err.is_terminal,
+            disable=as_json or not err.is_terminal,  # quiet under --json
         )
         if calibrate is not None:
             # Deprecated alias of ``secondfront calibrate VAR``, kept for old scripts.
@@ -140,16 +140,30 @@ def register(app: typer.Typer) -> None:
             )
         data = ensemble.as_json()
         if plot is not None:
-            _plot(data, plot)
+            per = scaled_to = ""
+            if model == "belarus":
+                from secondfront.simulation.params import load_society
+
+                per = _millions(load_society(params_path).value("society", "adults"))
+                scaled_to = f"counts per {per} adults"
+            _plot(data, plot, scaled_to)
             err.print(f"wrote {plot}", highlight=False)
         if as_json:
             _emit_json(data)
             return
         unit = "week" if ensemble.period == 7 else "step"
+        scaled = ""
+        if model == "belarus":
+            from secondfront.simulation.params import load_society
+
+            adults = load_society(params_path).value("society", "adults")
+            # counts are scaled from the simulated citizens to the country's adults
+            scaled = f"; counts per {_millions(adults)} adults (scaled from {n_agents:,} agents)"
         table = Table(
             title=f"{model}"
             + (f", scenario {scenario}" if model == "belarus" else "")
             + f": median [5th-95th percentile] over {runs} runs"
+            + scaled
         )
         table.add_column(unit, justify="right")
         names = list(data["series"])
@@ -162,13 +176,16 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(i + 1), *cells)
         out.print(table)
 
+    def _millions(n: float) -> str:
+        return f"{n / 1e6:g} million" if n >= 1e6 else f"{n:,.0f}"
+
     def _cell(name: str, band: list[float]) -> str:
         lo, mid, hi = band
         if "share" in name or "capacity" in name:
             return f"{mid:.2%} [{lo:.2%}-{hi:.2%}]"
         return f"{mid:,.0f} [{lo:,.0f}-{hi:,.0f}]"
 
-    def _plot(data: dict, path: Path) -> None:  # type: ignore[type-arg]
+    def _plot(data: dict, path: Path, scaled_to: str = "") -> None:  # type: ignore[type-arg]
         try:
             import matplotlib
 
@@ -183,8 +200,17 @@ def register(app: typer.Typer) -> None:
             x = range(1, len(mid) + 1)
             ax.fill_between(x, lo, hi, alpha=0.3)
             ax.plot(x, mid)
-            ax.set_ylabel(name, fontsize=8)
+            unit = "share" if ("share" in name or "capacity" in name) else "count"
+            if unit == "count" and scaled_to:
+                unit = scaled_to.removeprefix("counts ")
+            ax.set_ylabel(f"{name}\n({unit})", fontsize=8)
         axes[-1].set_xlabel("week" if data["period_steps"] == 7 else "step")
+        where = f", scenario {data['scenario']}" if data.get("scenario") else ""
+        fig.suptitle(
+            f"{data['model']}{where}: median and 5th-95th percentile over {data['runs']} runs"
+            + (f"\n{scaled_to}" if scaled_to else ""),
+            fontsize=10,
+        )
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)

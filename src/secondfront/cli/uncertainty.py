@@ -24,6 +24,7 @@ from secondfront.cli.options import (
     fmt,
     out,
 )
+from secondfront.cli.progress import progress_bar
 from secondfront.errors import UsageError
 from secondfront.model.formats import load
 
@@ -88,7 +89,10 @@ def sensitivity(
         return
     if method != "sobol":
         raise UsageError(f"unknown method {method!r}; choose oat or sobol")
-    sob = sobol(network, tgt, n_base=samples, seed=seed, evidence=ev, do=interventions)
+    with progress_bar("Sobol design: evaluations", quiet=as_json) as bar:
+        sob = sobol(
+            network, tgt, n_base=samples, seed=seed, evidence=ev, do=interventions, progress=bar
+        )
     if as_json:
         emit_json(
             {

@@ -63,6 +63,7 @@ from secondfront.evidence.timeline import (
 )
 from secondfront.evidence.weeks import check_range as check_event_dates
 from secondfront.model.model import Model
+from secondfront.tabular import Rows, Tabular
 
 # Display bound of one request: about ten years of weeks keeps a page's data to a few
 # hundred kilobytes. The chain itself always runs over the whole stored record.
@@ -219,7 +220,7 @@ class TimelineAlert:
 
 
 @dataclass(frozen=True)
-class TimelineView:
+class TimelineView(Tabular):
     """The timeline of a model from an events store, over a display window.
 
     Attributes:
@@ -261,6 +262,24 @@ class TimelineView:
     weeks: list[TimelineWeek] = field(default_factory=list)
     alerts: list[TimelineAlert] = field(default_factory=list)
     log_evidence: float = 0.0
+
+    def table(self) -> Rows:
+        """One row per week shown: P of each outcome's headline state, what was observed."""
+        heads = [f"P({s.variable}={s.state})" for s in self.series]
+        return Rows(
+            f"Timeline ({self.status}): {len(self.weeks)} weeks",
+            ("week", "start", *heads, "observed", "not_observed"),
+            [
+                (
+                    w.week,
+                    w.start,
+                    *[w.p.get(s.variable) for s in self.series],
+                    w.observed,
+                    [i for i, st in w.indicators.items() if st == "not_observed"],
+                )
+                for w in self.weeks
+            ],
+        )
 
     def as_json(self) -> dict[str, Any]:
         """Plain data (the workbench's JSON shape): dates as ISO strings, ``from``/``to``."""

@@ -38,6 +38,7 @@ import numpy as np
 from secondfront.errors import UsageError
 from secondfront.model.network import Network, Variable
 from secondfront.model.schema import ScenarioSpec
+from secondfront.tabular import Rows, Tabular
 
 if TYPE_CHECKING:
     from secondfront.inference.query import Query
@@ -109,7 +110,7 @@ def content_hash(path: Path) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Model:
+class Model(Tabular):
     """A loaded model.
 
     Attributes:
@@ -195,6 +196,31 @@ class Model:
             if o.variable == variable:
                 return o.state
         return self.network.variables[variable].states[-1]
+
+    def roles(self) -> dict[str, tuple[str, ...]]:
+        """Variable -> its roles, in model order: ``outcome``, ``indicator``, else ``latent``.
+
+        Built from :meth:`outcomes` and :meth:`indicators` alone (a bare network's
+        variables are all outcomes, its leaves also indicators); a variable that is
+        neither is ``latent``: modelled, but neither forecast nor observed.
+        """
+        outcomes = {o.variable for o in self.outcomes()}
+        indicators = set(self.indicators())
+        roles: dict[str, tuple[str, ...]] = {}
+        for v in self.network:
+            held = (("outcome", v.name in outcomes), ("indicator", v.name in indicators))
+            mine = tuple(role for role, on in held if on)
+            roles[v.name] = mine or ("latent",)
+        return roles
+
+    def table(self) -> Rows:
+        """One row per variable: states, roles (:meth:`roles`) and label."""
+        roles = self.roles()
+        return Rows(
+            f"{self.name}: {len(self)} variables",
+            ("variable", "states", "roles", "label"),
+            [(v.name, list(v.states), list(roles[v.name]), v.label) for v in self.network],
+        )
 
     def headlines(self) -> dict[str, str]:
         """Variable -> headline state, for every variable."""

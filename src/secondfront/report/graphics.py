@@ -102,6 +102,28 @@ def layout(network: Network, sweeps: int = 4) -> Layout:
     return Layout(positions, width, height)
 
 
+# Average advance of a DejaVu Sans glyph, in em: what a label's width is estimated from.
+_EM_PER_CHAR = {False: 0.60, True: 0.68}
+LABEL_ROOM = NODE_W - 10
+"""Width (px) a node's text may take: the box less a margin on each side."""
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Estimated width in px of ``text`` at font ``size`` (px), generous for DejaVu Sans."""
+    return len(text) * size * _EM_PER_CHAR[bold]
+
+
+def _fit(text: str, size: float, bold: bool = False) -> str:
+    """SVG attributes that squeeze ``text`` into the node, or ``""`` when it fits.
+
+    A name is shown whole (a cut name such as "ssian loans or energy de..." reads as
+    another variable); one too wide for the box is drawn narrower instead.
+    """
+    if text_width(text, size, bold) <= LABEL_ROOM:
+        return ""
+    return f' textLength="{LABEL_ROOM}" lengthAdjust="spacingAndGlyphs"'
+
+
 def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -162,8 +184,8 @@ def network_svg(
             stroke, width = "#111", 3.2
         elif v.name in indicator_set:
             dash = ' stroke-dasharray="4 3"'
-        label = html.escape(_short(v.name.replace("_", " "), 27))
-        sub = html.escape(_short(f"P({state}) = {prob * 100:.1f}%", 30))
+        label = v.name.replace("_", " ")
+        sub = f"P({state}) = {prob * 100:.1f}%"
         tip = html.escape(f"{v.name}: {v.label}" if v.label else v.name)
         parts.append(
             f'<g class="node" data-var="{html.escape(v.name)}" tabindex="0" role="button" '
@@ -171,9 +193,10 @@ def network_svg(
             f'<rect width="{NODE_W}" height="{NODE_H}" rx="8" fill="{fill}" stroke="{stroke}" '
             f'stroke-width="{width}"{dash}/>'
             f'<text x="{NODE_W / 2}" y="19" text-anchor="middle" font-size="12" '
-            f'font-weight="bold" fill="{ink}">{label}</text>'
+            f'font-weight="bold" fill="{ink}"{_fit(label, 12, bold=True)}>'
+            f"{html.escape(label)}</text>"
             f'<text x="{NODE_W / 2}" y="36" text-anchor="middle" font-size="11" '
-            f'fill="{ink}">{sub}</text></g>'
+            f'fill="{ink}"{_fit(sub, 11)}>{html.escape(sub)}</text></g>'
         )
     parts.append("</g></svg>")
     return "".join(parts)

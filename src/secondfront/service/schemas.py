@@ -390,6 +390,9 @@ class MatrixOut(MatrixSummary):
     model_prior: dict[str, float]
     model_posterior: dict[str, float] | None
     disagreements: list[tuple[str, str, str, str]]
+    rated_cells: int = Field(
+        0, description="Cells with a rating; ranking and posterior use rated cells only."
+    )
 
 
 class Deleted(BaseModel):

@@ -208,6 +208,7 @@ class Workbench:
             model_prior=view.prior,
             model_posterior=view.posterior,
             disagreements=scores.disagreements,
+            rated_cells=scores.rated,
         )
 
     def new_item(self, m: Model, body: NewItem) -> ach.EvidenceItem:

@@ -8,8 +8,8 @@ function $all(sel, root) { return Array.from((root || document).querySelectorAll
 function esc(s) { return String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
 function pct(p) { return (p * 100).toFixed(1) + "%"; }
 
-async function request(method, url, body, accept) {
-  const opts = {method, headers: {"accept": accept || "application/json"}, credentials: "same-origin"};
+async function request(method, url, body, accept, signal) {
+  const opts = {method, headers: {"accept": accept || "application/json"}, credentials: "same-origin", signal};
   if (body !== undefined) { opts.headers["content-type"] = "application/json"; opts.body = JSON.stringify(body); }
   const res = await fetch(url, opts);
   if (!res.ok) {
@@ -87,17 +87,36 @@ function initWhatif(model) {
       $(`#scenario-${format}`).href = `/api/models/${encodeURIComponent(model)}/report?${q}`;
     }
   }
+  // Only the reply to the latest request may update the page: a change made while an
+  // earlier request is still out aborts that request, and a reply that arrives anyway
+  // (the server answered before the abort) is dropped when it is not the latest.
+  let latest = 0;
+  let inflight = null;
   async function update() {
     const body = {evidence: {}, do: {}};
     $all("select", form).forEach(sel => { if (sel.value) body[sel.dataset.kind][sel.dataset.var] = sel.value; });
     linkReport(body);
     const iv = $("#with-intervals");
     if (iv && iv.checked) body.uncertainty = true;
+    const mine = ++latest;
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    const box = $("#outcomes");
+    box.setAttribute("aria-busy", "true");
     try {
-      $("#outcomes").innerHTML = await request("POST", `/models/${encodeURIComponent(model)}/whatif/outcomes`, body, "text/html");
-      $("#outcomes").dataset.updated = String(Date.now());
+      const html = await request("POST", `/models/${encodeURIComponent(model)}/whatif/outcomes`, body, "text/html", inflight.signal);
+      if (mine !== latest) return;
+      box.innerHTML = html;
+      // What the table now shows, for anyone (or any test) waiting on a given scenario.
+      box.dataset.scenario = JSON.stringify({evidence: body.evidence, do: body.do});
+      box.dataset.updated = String(Date.now());
+      box.removeAttribute("aria-busy");
       drawChart();
-    } catch (e) { $("#outcomes").insertAdjacentHTML("afterbegin", `<p class="error">${esc(e.message)}</p>`); }
+    } catch (e) {
+      if (mine !== latest) return;  // an aborted or superseded request: not an error
+      box.removeAttribute("aria-busy");
+      box.insertAdjacentHTML("afterbegin", `<p class="error">${esc(e.message)}</p>`);
+    }
   }
   form.addEventListener("change", update);
   form.addEventListener("reset", () => setTimeout(update, 0));
