@@ -251,7 +251,7 @@ function initQuestions() {
     width: Math.max(480, box.clientWidth - 110), height: 300, data: {values},
     layer: [
       {mark: {type: "line"}, encoding: {x, y, color, detail: {field: "id"}}},
-      {mark: {type: "point", filled: true, size: 70},
+      {name: "question_points", mark: {type: "point", filled: true, size: 70},
        encoding: {x, y, color, shape: {field: "outcome", type: "nominal", title: "outcome"},
                   tooltip: [{field: "id"}, {field: "as_of", type: "temporal"}, {field: "p", format: ".1%"},
                             {field: "revision"}, {field: "outcome"}]}}
@@ -269,7 +269,7 @@ function initQuestions() {
        encoding: {x: {field: "x", type: "quantitative"}, y: {field: "y", type: "quantitative"}}},
       {data: {values: bins}, mark: {type: "line", color: "#1f5f8b"},
        encoding: {x: {field: "forecast", type: "quantitative"}, y: {field: "observed", type: "quantitative"}}},
-      {data: {values: bins}, mark: {type: "point", filled: true, color: "#1f5f8b", opacity: 0.9},
+      {data: {values: bins}, name: "bin_points", mark: {type: "point", filled: true, color: "#1f5f8b", opacity: 0.9},
        encoding: {x: {field: "forecast", type: "quantitative", title: "forecast probability (mean within bin)",
                       scale: {domain: [0, 1]}, axis},
                   y: {field: "observed", type: "quantitative", title: "observed frequency of yes",
