@@ -248,6 +248,57 @@ function initTimeline() {
   });
 }
 
+// -- Questions: each question's forecasts over time, and the reliability diagram -------
+function initQuestions() {
+  const el = $("#questions-data");
+  if (!el) return;
+  const data = JSON.parse(el.textContent);
+  if (!data || !data.questions) return;
+  const values = [];
+  data.questions.forEach(q => q.history.forEach(h => values.push({
+    id: q.id, target: q.target, as_of: h.as_of, p: h.p,
+    revision: h.revision === null ? "as of asked" : String(h.revision),
+    outcome: q.outcome === null ? "open" : (q.outcome ? "yes" : "no")
+  })));
+  const x = {field: "as_of", type: "temporal", title: "forecast day"};
+  const y = {field: "p", type: "quantitative", title: "P(yes) (square-root scale)",
+             scale: {type: "sqrt", domain: [0, 1]}, axis: {format: "%", values: TIMELINE_TICKS}};
+  const color = {field: "target", type: "nominal", title: null, legend: {orient: "bottom", columns: 2, labelLimit: 420}};
+  const box = $("#questions-chart");
+  chart(box, {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: Math.max(480, box.clientWidth - 110), height: 300, data: {values},
+    layer: [
+      {mark: {type: "line"}, encoding: {x, y, color, detail: {field: "id"}}},
+      {name: "question_points", mark: {type: "point", filled: true, size: 70},
+       encoding: {x, y, color, shape: {field: "outcome", type: "nominal", title: "outcome"},
+                  tooltip: [{field: "id"}, {field: "as_of", type: "temporal"}, {field: "p", format: ".1%"},
+                            {field: "revision"}, {field: "outcome"}]}}
+    ]
+  }).then(result => { if (result) box.dataset.drawn = String(values.length); });
+  const rel = $("#reliability-chart");
+  if (!rel || !data.scores) return;
+  const bins = data.scores.bins;
+  const axis = {format: "%"};
+  chart(rel, {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: 340, height: 340,
+    layer: [
+      {data: {values: [{x: 0, y: 0}, {x: 1, y: 1}]}, mark: {type: "line", color: "grey", strokeDash: [4, 3]},
+       encoding: {x: {field: "x", type: "quantitative"}, y: {field: "y", type: "quantitative"}}},
+      {data: {values: bins}, mark: {type: "line", color: "#1f5f8b"},
+       encoding: {x: {field: "forecast", type: "quantitative"}, y: {field: "observed", type: "quantitative"}}},
+      {data: {values: bins}, name: "bin_points", mark: {type: "point", filled: true, color: "#1f5f8b", opacity: 0.9},
+       encoding: {x: {field: "forecast", type: "quantitative", title: "forecast probability (mean within bin)",
+                      scale: {domain: [0, 1]}, axis},
+                  y: {field: "observed", type: "quantitative", title: "observed frequency of yes",
+                      scale: {domain: [0, 1]}, axis},
+                  size: {field: "n", type: "quantitative", title: "questions", scale: {range: [60, 600]}},
+                  tooltip: [{field: "n", title: "questions"}, {field: "forecast", format: ".1%"}, {field: "observed", format: ".1%"}]}}
+    ]
+  }).then(result => { if (result) rel.dataset.drawn = String(bins.length); });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page, model = document.body.dataset.model;
   const pick = $("#model-select");
@@ -257,4 +308,5 @@ document.addEventListener("DOMContentLoaded", () => {
   if (page === "ach" && $("#matrix")) initAch();
   else if (page === "ach") initAchList(model);
   if (page === "timeline") initTimeline();
+  if (page === "questions") initQuestions();
 });
