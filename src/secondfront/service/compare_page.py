@@ -21,8 +21,10 @@ from secondfront.service.workbench import Workbench
 
 # The second argument shipped about the flagship's question: the default to compare with.
 SECOND = "isw-belarus-restraint"
-# Rows shown per table of differences (the API returns them all).
+# Rows shown per table of differences (the API returns them all), and the smallest
+# distance shown: below it two numbers agree to the precision they are written with.
 SHOWN = 8
+FLOOR = 0.0005
 
 ModelQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
 
@@ -59,6 +61,11 @@ def router(bench: Workbench) -> APIRouter:
                 c=result,
                 problem=None,
                 labels=labels,
+                floor=FLOOR,
+                differ={
+                    key: [d for d in getattr(result, key) if d.distance > FLOOR]
+                    for key in ("variables", "parameters", "tables")
+                },
                 wiring=[d for d in result.links if d.ends_shared],
                 scope=sum(1 for d in result.links if not d.ends_shared),
             )
