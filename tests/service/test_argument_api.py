@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from secondfront.analysis.compare import compare
 from secondfront.analysis.overlay import apply_overlay, parse_overlay
 from secondfront.service import Settings, create_app
 from secondfront.service.catalog import ModelCatalog
@@ -31,6 +33,10 @@ def test_compare_gives_each_models_own_forecast_per_shared_outcome(client: TestC
     assert r.status_code == 200, r.text
     c = r.json()
     assert (c["model_a"], c["model_b"]) == (MODEL, SECOND)
+    # The route renders the library's result, the one `secondfront compare --json` prints.
+    catalog = ModelCatalog(None)
+    direct = compare(catalog.load(MODEL), catalog.load(SECOND)).as_json()
+    assert c == json.loads(json.dumps(direct))
     assert c["outcomes"] and c["outcomes"][0]["outcome"] == "belarus_entry"
     # Each side is that model's own forecast, as the forecast route gives it.
     fa = client.post(f"/api/models/{MODEL}/forecast", json={}).json()["outcomes"]
