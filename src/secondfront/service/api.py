@@ -30,7 +30,7 @@ from secondfront.evidence.timeline_view import TIMELINE_MAX_WEEKS, TimelineView
 from secondfront.inference.query import posterior_batch
 from secondfront.model.model import Model
 from secondfront.report.render import render_html, render_pdf
-from secondfront.service import ach_api
+from secondfront.service import ach_api, argument_api
 from secondfront.service.errors import UnavailableError
 from secondfront.service.schemas import (
     ERROR_RESPONSES,
@@ -373,6 +373,7 @@ def router(bench: Workbench) -> APIRouter:
         return HTMLResponse(html)
 
     ach_api.register(api, bench)
+    argument_api.register(api, bench)
     return api
 
 

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 import secondfront
 from secondfront.errors import SecondfrontError
-from secondfront.service import apidocs, pages, questions_api
+from secondfront.service import apidocs, compare_page, pages, questions_api
 from secondfront.service.api import router
 from secondfront.service.errors import error_body, messages_for, status_for, wants_html
 from secondfront.service.guard import Guard
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(router(bench))
     app.include_router(pages.router(bench))
+    app.include_router(compare_page.router(bench))
     app.include_router(apidocs.router())
     for questions_router in questions_api.routers(bench):
         app.include_router(questions_router)

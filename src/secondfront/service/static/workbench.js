@@ -310,3 +310,49 @@ document.addEventListener("DOMContentLoaded", () => {
   if (page === "timeline") initTimeline();
   if (page === "questions") initQuestions();
 });
+
+// -- What-if page: parameter edits saved as an overlay file ------------------------------
+// The server renders and checks the file (POST /api/models/{model}/overlay); the page
+// only collects the rows and offers the text as a download.
+function initOverlay(model) {
+  const form = $("#overlay-form"), status = $("#overlay-status");
+  const api = `/api/models/${encodeURIComponent(model)}`;
+  request("GET", `${api}/parameters`).then(params => {
+    $("#overlay-paths").innerHTML = params.map(p =>
+      `<option value="${esc(p.path)}">${esc(p.kind)}: ${esc(Array.isArray(p.value) ? p.value.join(", ") : p.value)}</option>`).join("");
+  }).catch(() => { /* a model without parameters: the save answers why */ });
+  $("#overlay-add").addEventListener("click", () => {
+    const row = $(".overlay-row", form).cloneNode(true);
+    $all("input", row).forEach(i => { i.value = ""; });
+    $("#overlay-rows").appendChild(row);
+  });
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const parameters = {};
+    for (const row of $all(".overlay-row", form)) {
+      const path = $('[name="path"]', row).value.trim();
+      if (!path) continue;
+      const raw = $('[name="value"]', row).value.split(",").map(s => s.trim()).filter(s => s !== "");
+      const nums = raw.map(Number);
+      parameters[path] = {value: nums.length === 1 ? nums[0] : nums, reason: $('[name="reason"]', row).value.trim()};
+    }
+    status.classList.remove("error");
+    try {
+      const out = await request("POST", `${api}/overlay`, {analyst: $("#overlay-analyst").value.trim(), parameters});
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([out.text], {type: "application/yaml"}));
+      link.download = out.filename;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      status.textContent = `Saved ${out.filename}: ${out.parameters} parameter(s) by ${out.analyst}.`;
+    } catch (err) {
+      status.classList.add("error");
+      status.textContent = String(err.message || err);
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if ($("#overlay-form")) initOverlay(document.body.dataset.model);
+});
