@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from secondfront.analysis.assumptions import key_assumptions, source_influence
 from secondfront.analysis.report_data import report_data as build_report
 from secondfront.cli.app import app
 from secondfront.model.formats import load
@@ -43,6 +44,8 @@ def test_html_report_has_every_section_in_icd203_words(html: str) -> None:
         "Outcomes",
         "Top drivers",
         "Watchlist",
+        "Key assumptions",
+        "If a source were false",
         "Timeline",
         "The model",
         "Stated assumptions",
@@ -153,3 +156,66 @@ def test_pdf_draws_no_text_outside_its_pages(html: str, pango: None) -> None:
             if left < -0.5 or right > width + 0.5 or bottom < -0.5 or top > height + 0.5:
                 outside.append(f"page {number}: {text.get_text_range(i, 1)!r} at x={right:.0f}")
     assert not outside, f"{len(outside)} characters outside the page, e.g. {outside[:5]}"
+
+
+def _rows(html: str, table_id: str) -> list[list[str]]:
+    """The body rows of the table ``table_id``, each as its cells' text without tags."""
+    body = html.split(f'id="{table_id}"')[1].split("</table>")[0].split("<tbody>")[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", c).split())
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
+        ]
+        for r in rows
+    ]
+
+
+def test_key_assumptions_section_shows_the_library_check(html: str) -> None:
+    check = key_assumptions(load(FLAGSHIP))
+    rows = _rows(html, "key-assumptions")
+    assert len(rows) == len(check.items) > 0
+    for row, item in zip(rows, check.items, strict=True):
+        rests_on, n_params, outcome, baseline, span, swing, exposed_by = row
+        assert item.text.replace("'", "&#39;") in rests_on
+        assert (item.claim or "assumption") in rests_on
+        assert n_params == str(len(item.parameters))
+        assert swing == f"{item.max_swing * 100:.1f}%"
+        w = item.largest
+        assert w is not None
+        if item.max_swing > 0:
+            assert outcome == f"{w.outcome} = {w.state}"
+            assert baseline == f"{w.baseline * 100:.1f}%"
+            assert span == f"{w.low * 100:.1f}% – {w.high * 100:.1f}%"
+        if item.indicator:
+            assert exposed_by.startswith(item.indicator)
+            assert f"{item.indicator_information:.3f} bits about {item.exposes}" in exposed_by
+    # Largest swing first, and the flagship's top group moves an outcome by over 10 points.
+    swings = [float(r[5].rstrip("%")) for r in rows]
+    assert swings == sorted(swings, reverse=True) and swings[0] > 10
+
+
+def test_source_influence_section_ranks_sources_as_the_library(html: str) -> None:
+    result = source_influence(load(FLAGSHIP))
+    rows = _rows(html, "source-influence")
+    assert [r[0].split()[0] for r in rows] == [s.source for s in result.sources]
+    for row, s in zip(rows, result.sources, strict=True):
+        assert row[1] == s.grading and row[2] == f"{s.weight:.2f}"
+        assert row[3] == str(len(s.claims)) and row[4] == str(len(s.parameters))
+        assert row[-2] == f"{s.influence * 100:.1f}%" and row[-1] == f"{s.at_risk * 100:.1f}%"
+        w = s.largest
+        if w is not None and s.influence > 0:
+            assert row[6] == f"{w.baseline * 100:.1f}% → {w.low * 100:.1f}%"
+    body = html.split("<h2>If a source were false")[1].split("<h2>")[0]
+    assert "uniform: 0.5 for a probability" in body  # the uninformative rule is stated
+
+
+def test_bare_network_report_says_why_the_checks_are_absent(
+    asia_bif: Path, no_events_store: Path
+) -> None:
+    data = build_report(load(asia_bif), events_db=no_events_store)
+    assert data.key_assumptions is None and data.source_influence is None
+    html = render_html(data)
+    for section in ("Key assumptions", "If a source were false"):
+        body = html.split(f"<h2>{section}")[1].split("<h2>")[0]
+        assert '<p class="empty">not available for' in body and "<table" not in body, section

@@ -128,6 +128,11 @@ class KeyAssumption:
         """Largest swing over the outcomes."""
         return max((s.swing for s in self.swings), default=0.0)
 
+    @property
+    def largest(self) -> OutcomeSwing | None:
+        """The outcome it moves most (the first such outcome on a tie); None without outcomes."""
+        return max(self.swings, key=lambda s: s.swing, default=None)
+
 
 @dataclass(frozen=True)
 class AssumptionsCheck:
@@ -354,6 +359,11 @@ class SourceInfluence:
     def influence(self) -> float:
         """Largest absolute change of an outcome when the source is dropped."""
         return max((s.swing for s in self.swings), default=0.0)
+
+    @property
+    def largest(self) -> OutcomeSwing | None:
+        """The outcome it moves most (the first such outcome on a tie); None without outcomes."""
+        return max(self.swings, key=lambda s: s.swing, default=None)
 
     @property
     def at_risk(self) -> float:

@@ -3,7 +3,10 @@
 :func:`report_data` gathers, for one model and one set of evidence and interventions,
 typed results of the library's features: the forecast (with ICD 203 words, its basis
 and 90% intervals), the indicators' likelihood ratios for the headline outcome, the
-top drivers (one-at-a-time sensitivity), the watchlist, the timeline from the events
+top drivers (one-at-a-time sensitivity), the watchlist, the key assumptions check
+and the sources ranked by influence (:mod:`secondfront.analysis.assumptions`, the
+results ``secondfront assumptions`` prints; each computed once per report, about a
+tenth of a second on the flagship), the timeline from the events
 store (:func:`secondfront.evidence.timeline_view.timeline_view`, the same one the
 command line and the workbench show), every stated assumption and every source and
 claim. Rendering (HTML, PDF, pictures) is :mod:`secondfront.report`'s; it computes
@@ -24,6 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from secondfront.analysis.ach import indicator_items, model_view
+from secondfront.analysis.assumptions import (
+    AssumptionsCheck,
+    SourceInfluenceResult,
+    key_assumptions,
+    source_influence,
+)
 from secondfront.analysis.forecast import Forecast, forecast
 from secondfront.analysis.provenance import assumption_rows, source_rows
 from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
@@ -102,13 +111,18 @@ class ReportData:
         indicators: likelihood ratios for the first outcome.
         sensitivity: the top drivers of the headline outcome, or ``None``.
         watchlist: the indicators worth watching for it, or ``None``.
-        reasons: analysis name (``uncertainty``, ``sensitivity``, ``watchlist``) -> why
-            it is absent.
+        reasons: analysis name (``uncertainty``, ``sensitivity``, ``watchlist``,
+            ``key_assumptions``, ``source_influence``) -> why it is absent.
         timeline: the timeline from the events store (its ``status`` says when absent).
         timeline_moves: the weeks that moved the headline outcome most.
         assumptions: rows (variable, parameter, assumption, claims).
         sources: the spec's sources as dicts.
         claims: the spec's claims as dicts, with the variables citing each.
+        key_assumptions: every assumption and claim group with its swing on each
+            outcome and the indicator that would best expose it (under the evidence;
+            interventions are not applied), or ``None`` for a bare network.
+        source_influence: the sources ranked by how far the outcomes move when each
+            is dropped (under the evidence), or ``None`` for a bare network.
     """
 
     model: Model
@@ -124,6 +138,8 @@ class ReportData:
     assumptions: list[tuple[str, str, str, str]] = field(default_factory=list)
     sources: list[dict[str, str]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)
+    key_assumptions: AssumptionsCheck | None = None
+    source_influence: SourceInfluenceResult | None = None
 
     @property
     def evidence(self) -> dict[str, object]:
@@ -195,7 +211,14 @@ def report_data(
     reasons: dict[str, str] = {}
     if m.spec is None:
         why = f"not available for {m.name}: a bare {m.format} network states no priors"
-        reasons = {"uncertainty": why, "sensitivity": why}
+        reasons = {
+            "uncertainty": why,
+            "sensitivity": why,
+            "key_assumptions": f"not available for {m.name}: a bare {m.format} network "
+            "states no assumptions or claims",
+            "source_influence": f"not available for {m.name}: a bare {m.format} network "
+            "cites no sources",
+        }
     fc = forecast(m, evidence, do, samples=samples if m.spec is not None else 0)
     target = Target.headline(m)
     drivers = one_at_a_time(m, target, evidence, do) if m.spec is not None else None
@@ -219,6 +242,8 @@ def report_data(
     if fc.outcomes and m.spec is not None and m.indicators():
         first = fc.outcomes[0]
         ratios = indicator_ratios(m, first.variable, first.state)
+    check = key_assumptions(m, evidence=evidence) if m.spec is not None else None
+    influence = source_influence(m, evidence) if m.spec is not None else None
     line = timeline_view(m, events_db)
     sources, claims = source_rows(m)
     return ReportData(
@@ -235,6 +260,8 @@ def report_data(
         assumptions=assumption_rows(m),
         sources=sources,
         claims=claims,
+        key_assumptions=check,
+        source_influence=influence,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from secondfront.analysis.assumptions import FALLBACK_UNCERTAINTY
 from secondfront.analysis.language import icd203
 from secondfront.analysis.report_data import TOP_ROWS, ReportData
 from secondfront.errors import UsageError
@@ -61,7 +62,9 @@ def render_html(data: ReportData) -> str:
         if data.timeline.status == "ok"
         else "",
     }
-    return _ENV.get_template("report.html").render(r=data, top=TOP_ROWS, **pictures)
+    return _ENV.get_template("report.html").render(
+        r=data, top=TOP_ROWS, fallback=FALLBACK_UNCERTAINTY, **pictures
+    )
 
 
 def render_pdf(html: str) -> bytes:
