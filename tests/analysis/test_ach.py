@@ -162,3 +162,44 @@ def test_new_matrix_is_unrated_and_headlines_nothing() -> None:
     assert one.view.posterior == pytest.approx(want, abs=1e-12)
     # the model's ratings still cover every indicator row, rated or not
     assert set(one.view.ratings) == {i.id for i in items}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ((), None),
+        (("", ""), None),  # blanks are not ratings
+        (("II",), "II"),
+        (("CC", "C", "II"), "C"),  # the median, not the mean (which would be N)
+        (("CC", "C"), "C"),  # midpoint +1.5 rounded toward N
+        (("II", "I"), "I"),  # midpoint -1.5 rounded toward N
+        (("C", "I"), "N"),
+        (("CC", "II", "II", "C"), "N"),  # midpoint of -2 and +1 is -0.5 -> N
+        (("NA", "NA", "I"), "NA"),  # most say NA
+        (("NA", "I"), "I"),  # half is not most: the scored rating stands
+        (("NA", "CC", "CC", "NA", "NA"), "NA"),
+    ],
+)
+def test_consensus_rating_is_the_median_unless_most_say_na(
+    given: tuple[str, ...], expected: str | None
+) -> None:
+    assert ach.consensus_rating(given) == expected
+
+
+def test_consensus_keeps_every_analyst_and_scores_rated_cells_only() -> None:
+    panel = {
+        ("e1", "h1"): {"ana": "II", "bo": "I", "cy": "CC"},  # consensus I
+        ("e1", "h2"): {"ana": "C"},
+        ("e2", "h1"): {"bo": "NA", "cy": "NA"},  # NA: not scored
+        ("e3", "h3"): {"ana": ""},  # a cleared cell is blank
+    }
+    agreed = ach.consensus(panel)
+    assert agreed == {("e1", "h1"): "I", ("e1", "h2"): "C", ("e2", "h1"): "NA"}
+    assert ach.analysts(panel) == ["ana", "bo", "cy"]
+    assert ach.analyst_ratings(panel, "ana") == {("e1", "h1"): "II", ("e1", "h2"): "C"}
+    scores = ach.score([A1, C3, F6], H, agreed)
+    # Only the consensus counts: I on e1 (weight 1.0) under h1; the NA cell adds nothing.
+    assert scores.weighted == pytest.approx({"h1": 1.0, "h2": 0.0, "h3": 0.0})
+    assert scores.rated == 3 and scores.ranking == ["h2", "h3", "h1"]
+    with pytest.raises(QueryError, match="rating"):
+        ach.consensus({("e1", "h1"): {"ana": "maybe"}})

@@ -37,12 +37,21 @@ and the *likelihood ratio* of h against the other hypotheses taken equally,
 maps to a rating (:func:`rating_from_ratio`).
 Cells where the analyst and the model are two or more steps apart on the CC..II
 scale are *disagreements*, shown so that either the rating or the model is revisited.
+
+Several analysts may rate one matrix; each keeps their own ratings (a *panel*: per
+cell, analyst -> rating), and the matrix is scored on the **consensus**
+(:data:`CONSENSUS_RULE`, :func:`consensus`): per cell, over the analysts who rated it,
+NA when more than half of them say NA, otherwise the median of their CC..II ratings
+on the score scale, an even count's midpoint rounded toward N (so CC and C give C, C
+and I give N). The median, not the mean, so that one outlying analyst cannot move a
+cell by more than the middle of the panel allows. Cells nobody rated stay blank and
+are not scored.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secondfront.errors import QueryError, unknown_name
@@ -77,6 +86,18 @@ WEAK_RATIO = 1.25
 
 DISAGREEMENT_STEPS = 2
 """Analyst and model ratings this many steps apart (or more) are a disagreement."""
+
+DEFAULT_ANALYST = "analyst"
+"""The name a rating carries when its analyst gives none."""
+
+CONSENSUS_RULE = (
+    "per cell, over the analysts who rated it: NA when more than half of them say NA; "
+    "otherwise the median of their CC..II ratings on the score scale (CC = +2 .. II = -2), "
+    "an even count's midpoint rounded toward N; a cell nobody rated stays blank"
+)
+"""How :func:`consensus_rating` combines the analysts' ratings of one cell."""
+
+_SCORE_RATING: Mapping[int, str] = {v: k for k, v in RATING_SCORE.items()}
 
 
 @dataclass(frozen=True)
@@ -167,6 +188,51 @@ def check_rating(rating: str) -> str:
     if rating not in RATINGS:
         raise unknown_name("rating", rating, RATINGS)
     return rating
+
+
+Panel = Mapping[tuple[str, str], Mapping[str, str]]
+"""(item id, hypothesis) -> analyst -> rating: every analyst's own ratings of a matrix."""
+
+
+def consensus_rating(ratings: Iterable[str]) -> str | None:
+    """The consensus of one cell's ratings (:data:`CONSENSUS_RULE`); None when none is given.
+
+    Blanks are left out. ``["CC", "C", "II"]`` -> ``"C"``; ``["CC", "C"]`` -> ``"C"``
+    (midpoint 1.5 rounded toward N); ``["NA", "NA", "I"]`` -> ``"NA"``; ``["NA", "I"]``
+    -> ``"I"`` (NA is not more than half).
+
+    Raises:
+        QueryError: an unknown rating.
+    """
+    given = [check_rating(r) for r in ratings if r]
+    if not given:
+        return None
+    if 2 * given.count("NA") > len(given):
+        return "NA"
+    scores = sorted(RATING_SCORE[r] for r in given if r != "NA")
+    mid = len(scores) // 2
+    median = scores[mid] if len(scores) % 2 else (scores[mid - 1] + scores[mid]) / 2
+    return _SCORE_RATING[math.trunc(median)]
+
+
+def consensus(panel: Panel) -> dict[tuple[str, str], str]:
+    """The consensus rating of every cell some analyst rated (:func:`consensus_rating`)."""
+    out: dict[tuple[str, str], str] = {}
+    for cell, by_analyst in panel.items():
+        rating = consensus_rating(by_analyst.values())
+        if rating is not None:
+            out[cell] = rating
+    return out
+
+
+def analyst_ratings(panel: Panel, analyst: str) -> dict[tuple[str, str], str]:
+    """One analyst's own ratings: the cells they rated."""
+    return {cell: r for cell, by in panel.items() if (r := by.get(analyst))}
+
+
+def analysts(panel: Panel) -> list[str]:
+    """Every analyst with a rating in the panel, sorted by name."""
+    return sorted({a for by in panel.values() for a, r in by.items() if r})
 
 
 def inconsistency(
@@ -450,6 +516,8 @@ def grading_words(grading: str) -> str:
 
 
 __all__ = [
+    "CONSENSUS_RULE",
+    "DEFAULT_ANALYST",
     "DISAGREEMENT_STEPS",
     "INCONSISTENCY_POINTS",
     "RATINGS",
@@ -458,11 +526,16 @@ __all__ = [
     "Assessment",
     "EvidenceItem",
     "ModelView",
+    "Panel",
     "Ratings",
     "Scores",
+    "analyst_ratings",
+    "analysts",
     "assess",
     "check_rating",
     "claim_item",
+    "consensus",
+    "consensus_rating",
     "diagnosticity",
     "disagreements",
     "grading_words",
