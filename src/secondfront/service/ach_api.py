@@ -16,6 +16,7 @@ from secondfront.analysis import ach
 from secondfront.errors import QueryError, unknown_name
 from secondfront.service.errors import NotFoundError
 from secondfront.service.schemas import (
+    ANALYST_PATTERN,
     Deleted,
     ItemChange,
     ItemId,
@@ -28,6 +29,16 @@ from secondfront.service.schemas import (
 )
 from secondfront.service.store import matrix_csv
 from secondfront.service.workbench import Workbench
+
+Analyst = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=ANALYST_PATTERN,
+        description="Whose own ratings the answer's `mine` fields show.",
+    ),
+]
 
 
 def register(api: APIRouter, bench: Workbench) -> None:
@@ -50,9 +61,9 @@ def register(api: APIRouter, bench: Workbench) -> None:
         return bench.matrix_out(bench.store.create(body.model, body.hypothesis, body.title, items))
 
     @api.get("/ach/{matrix_id}", response_model=MatrixOut, tags=["ach"])
-    def ach_get(matrix_id: MatrixId) -> MatrixOut:
-        """A matrix with weighted inconsistency, diagnosticity and the model's view."""
-        return bench.matrix_out(bench.store.get(matrix_id))
+    def ach_get(matrix_id: MatrixId, analyst: Analyst = ach.DEFAULT_ANALYST) -> MatrixOut:
+        """A matrix scored on the consensus, with ``analyst``'s own ratings and the model's view."""
+        return bench.matrix_out(bench.store.get(matrix_id), analyst)
 
     @api.delete("/ach/{matrix_id}", response_model=Deleted, tags=["ach"])
     def ach_delete(matrix_id: MatrixId) -> Deleted:
@@ -62,15 +73,18 @@ def register(api: APIRouter, bench: Workbench) -> None:
 
     @api.put("/ach/{matrix_id}/ratings", response_model=MatrixOut, tags=["ach"])
     def ach_rate(matrix_id: MatrixId, body: Rating) -> MatrixOut:
-        """Rate one cell (CC, C, N, I, II, NA; null clears it); returns the new scores."""
+        """Set the analyst's rating of one cell (CC, C, N, I, II, NA; null clears theirs).
+
+        Each analyst keeps their own ratings; the answer is scored on the consensus.
+        """
         m = bench.store.get(matrix_id)
         if body.item not in {i.id for i in m.items}:
             raise unknown_name("item", body.item, [i.id for i in m.items])
         hyps = bench.model(m.model).variables[m.hypothesis].states
         if body.hypothesis not in hyps:
             raise unknown_name("hypothesis", body.hypothesis, hyps)
-        bench.store.rate(matrix_id, body.item, body.hypothesis, body.rating or None)
-        return bench.matrix_out(bench.store.get(matrix_id))
+        bench.store.rate(matrix_id, body.item, body.hypothesis, body.rating or None, body.analyst)
+        return bench.matrix_out(bench.store.get(matrix_id), body.analyst)
 
     @api.post("/ach/{matrix_id}/items", response_model=MatrixOut, tags=["ach"])
     def ach_add_item(matrix_id: MatrixId, body: NewItem) -> MatrixOut:
@@ -111,7 +125,7 @@ def register(api: APIRouter, bench: Workbench) -> None:
 
     @api.get("/ach/{matrix_id}/csv", tags=["ach"], responses={200: {"content": {"text/csv": {}}}})
     def ach_csv(matrix_id: MatrixId) -> Response:
-        """The matrix as CSV, with diagnosticity and the model's ratings per row."""
+        """The matrix as CSV: consensus, diagnosticity, the model's and each analyst's ratings."""
         m = bench.store.get(matrix_id)
         out = bench.matrix_out(m)
         extra: dict[str, dict[str, object]] = {}

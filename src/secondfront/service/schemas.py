@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from secondfront.analysis.ach import CONSENSUS_RULE, DEFAULT_ANALYST
 from secondfront.analysis.forecast import Basis
 from secondfront.service.store import Matrix
 
@@ -30,6 +31,10 @@ EvidenceValue = str | Annotated[list[Likelihood], Field(min_length=1, max_length
 EvidenceMap = Annotated[dict[Name, EvidenceValue], Field(max_length=500)]
 DoMap = Annotated[dict[Name, Name], Field(max_length=500)]
 MatrixId = Annotated[int, Path(ge=1, le=2**62)]
+#: An analyst's name as ACH ratings carry it: letters, digits, spaces and . ' _ -,
+#: no leading or trailing space, at most 64 characters.
+ANALYST_PATTERN = r"^\w(?:[\w .'-]{0,62}[\w.])?$"
+AnalystName = Annotated[str, Field(min_length=1, max_length=64, pattern=ANALYST_PATTERN)]
 ItemId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
@@ -78,6 +83,7 @@ class Rating(Strict):
     item: Annotated[str, Field(min_length=1, max_length=200)]
     hypothesis: Name
     rating: Literal["CC", "C", "N", "I", "II", "NA", ""] | None
+    analyst: AnalystName = DEFAULT_ANALYST
 
 
 class NewItem(Strict):
@@ -364,6 +370,11 @@ class MatrixSummary(BaseModel):
         return {k: getattr(m, k) for k in MatrixSummary.model_fields}
 
 
+class CellOut(BaseModel):
+    ratings: dict[str, str] = Field(description="Analyst -> their own rating of the cell.")
+    consensus: str | None = Field(description="The consensus rating (scored); null when unrated.")
+
+
 class ItemOut(BaseModel):
     id: str
     label: str
@@ -374,13 +385,24 @@ class ItemOut(BaseModel):
     variable: str | None
     state: str | None
     states: list[str]
-    ratings: dict[str, str]
+    ratings: dict[str, str] = Field(
+        description="Hypothesis -> the consensus rating of the cell, the one scored."
+    )
+    mine: dict[str, str] = Field(
+        default_factory=dict, description="Hypothesis -> the current analyst's own rating."
+    )
+    cells: dict[str, CellOut] = Field(
+        default_factory=dict, description="Hypothesis -> every analyst's rating and the consensus."
+    )
     diagnosticity: float
     model_ratings: dict[str, str] | None
     likelihoods: dict[str, float] | None
 
 
 class MatrixOut(MatrixSummary):
+    analyst: str = Field(DEFAULT_ANALYST, description="The analyst whose own ratings are `mine`.")
+    analysts: list[str] = Field(default_factory=list, description="Every analyst with a rating.")
+    consensus_rule: str = CONSENSUS_RULE
     hypotheses: list[str]
     ratings_allowed: list[str]
     items: list[ItemOut]
@@ -401,11 +423,14 @@ class Deleted(BaseModel):
 
 
 __all__ = [
+    "ANALYST_PATTERN",
     "ERROR_RESPONSES",
+    "AnalystName",
     "Assignment",
     "BatchOut",
     "BatchQuery",
     "CapabilityOut",
+    "CellOut",
     "ClaimOut",
     "Deleted",
     "DoMap",

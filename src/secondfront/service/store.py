@@ -5,7 +5,11 @@ so that it never touches another part's store. Tables::
 
     ach_matrix (id, model, hypothesis, title, created, updated)
     ach_item   (matrix_id, item_id, position, kind, label, grading, variable, state)
-    ach_rating (matrix_id, item_id, hypothesis, rating)
+    ach_rating (matrix_id, item_id, hypothesis, analyst, rating)
+
+Every analyst keeps their own rating of a cell (version 2; a version-1 file's ratings
+become the default analyst's, ``"analyst"``); the matrix is scored on the consensus
+(:data:`secondfront.analysis.ach.CONSENSUS_RULE`).
 
 The schema version is SQLite's ``user_version``; :data:`MIGRATIONS` lists the
 statements that bring a file from each version to the next, applied in order when
@@ -27,7 +31,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secondfront.analysis.ach import EvidenceItem, check_rating
+from secondfront.analysis.ach import (
+    DEFAULT_ANALYST,
+    EvidenceItem,
+    analysts,
+    check_rating,
+    consensus,
+)
 from secondfront.service.errors import NotFoundError
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -56,6 +66,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             rating TEXT NOT NULL,
             PRIMARY KEY (matrix_id, item_id, hypothesis))""",
     ),
+    # 2: one rating per analyst per cell. SQLite cannot change a primary key in place,
+    # so the table is copied; the ratings already saved become those of the default
+    # analyst ('analyst', written out: a migration is history and must not follow a
+    # later change of the default).
+    (
+        """CREATE TABLE ach_rating_v2 (
+            matrix_id INTEGER NOT NULL REFERENCES ach_matrix(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            hypothesis TEXT NOT NULL,
+            analyst TEXT NOT NULL,
+            rating TEXT NOT NULL,
+            PRIMARY KEY (matrix_id, item_id, hypothesis, analyst))""",
+        """INSERT INTO ach_rating_v2 (matrix_id, item_id, hypothesis, analyst, rating)
+            SELECT matrix_id, item_id, hypothesis, 'analyst', rating FROM ach_rating""",
+        "DROP TABLE ach_rating",
+        "ALTER TABLE ach_rating_v2 RENAME TO ach_rating",
+    ),
 )
 
 
@@ -71,7 +98,7 @@ class Matrix:
         created: ISO timestamp (UTC).
         updated: ISO timestamp (UTC) of the last change.
         items: rows, in order.
-        ratings: (item id, hypothesis) -> rating.
+        panel: (item id, hypothesis) -> analyst -> rating: every analyst's own.
     """
 
     id: int
@@ -81,7 +108,17 @@ class Matrix:
     created: str
     updated: str
     items: list[EvidenceItem] = field(default_factory=list)
-    ratings: dict[tuple[str, str], str] = field(default_factory=dict)
+    panel: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def ratings(self) -> dict[tuple[str, str], str]:
+        """(item id, hypothesis) -> the consensus rating, the one the matrix is scored on."""
+        return consensus(self.panel)
+
+    @property
+    def analysts(self) -> list[str]:
+        """Every analyst with a rating, sorted by name."""
+        return analysts(self.panel)
 
 
 def _now() -> str:
@@ -159,11 +196,12 @@ class AchStore:
                 (matrix_id,),
             ):
                 matrix.items.append(EvidenceItem(item_id, label, kind, grading, variable, state))
-            for item_id, hyp, rating in db.execute(
-                "SELECT item_id, hypothesis, rating FROM ach_rating WHERE matrix_id = ?",
+            for item_id, hyp, analyst, rating in db.execute(
+                "SELECT item_id, hypothesis, analyst, rating FROM ach_rating "
+                "WHERE matrix_id = ? ORDER BY analyst",
                 (matrix_id,),
             ):
-                matrix.ratings[(item_id, hyp)] = rating
+                matrix.panel.setdefault((item_id, hyp), {})[analyst] = rating
         return matrix
 
     def delete(self, matrix_id: int) -> None:
@@ -174,23 +212,35 @@ class AchStore:
 
     # -- cells and rows ---------------------------------------------------------------
 
-    def rate(self, matrix_id: int, item_id: str, hypothesis: str, rating: str | None) -> None:
-        """Set one cell; ``None`` or ``""`` clears it. The caller checks the names."""
+    def rate(
+        self,
+        matrix_id: int,
+        item_id: str,
+        hypothesis: str,
+        rating: str | None,
+        analyst: str = DEFAULT_ANALYST,
+    ) -> None:
+        """Set ``analyst``'s rating of one cell; ``None`` or ``""`` clears it (theirs only).
+
+        The caller checks the names.
+        """
         if rating:
             check_rating(rating)
         with self._connect() as db:
             self._touch(db, matrix_id)
             if rating:
                 db.execute(
-                    "INSERT INTO ach_rating (matrix_id, item_id, hypothesis, rating) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (matrix_id, item_id, hypothesis) "
+                    "INSERT INTO ach_rating (matrix_id, item_id, hypothesis, analyst, rating) "
+                    "VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (matrix_id, item_id, hypothesis, analyst) "
                     "DO UPDATE SET rating = excluded.rating",
-                    (matrix_id, item_id, hypothesis, rating),
+                    (matrix_id, item_id, hypothesis, analyst, rating),
                 )
             else:
                 db.execute(
-                    "DELETE FROM ach_rating WHERE matrix_id = ? AND item_id = ? AND hypothesis = ?",
-                    (matrix_id, item_id, hypothesis),
+                    "DELETE FROM ach_rating WHERE matrix_id = ? AND item_id = ? "
+                    "AND hypothesis = ? AND analyst = ?",
+                    (matrix_id, item_id, hypothesis, analyst),
                 )
 
     def add_item(self, matrix_id: int, item: EvidenceItem) -> None:
@@ -255,6 +305,9 @@ class AchStore:
 def matrix_csv(matrix: Matrix, hypotheses: list[str], extra: dict[str, dict[str, object]]) -> str:
     """The matrix as CSV: one row per item, one rating column per hypothesis.
 
+    The hypothesis columns hold the consensus (what is scored); each analyst's own
+    ratings follow as ``rated by NAME: HYPOTHESIS`` columns.
+
     Args:
         matrix: the saved matrix.
         hypotheses: column order.
@@ -267,7 +320,12 @@ def matrix_csv(matrix: Matrix, hypotheses: list[str], extra: dict[str, dict[str,
         for c in cols:
             if c not in extra_cols:
                 extra_cols.append(c)
-    writer.writerow(["item", "kind", "label", "grading", "observed", *hypotheses, *extra_cols])
+    names = matrix.analysts
+    own_cols = [f"rated by {a}: {h}" for a in names for h in hypotheses]
+    agreed = matrix.ratings
+    writer.writerow(
+        ["item", "kind", "label", "grading", "observed", *hypotheses, *extra_cols, *own_cols]
+    )
     for item in matrix.items:
         observed = f"{item.variable}={item.state}" if item.variable else ""
         writer.writerow(
@@ -277,8 +335,9 @@ def matrix_csv(matrix: Matrix, hypotheses: list[str], extra: dict[str, dict[str,
                 item.label,
                 item.grading,
                 observed,
-                *[matrix.ratings.get((item.id, h), "") for h in hypotheses],
+                *[agreed.get((item.id, h), "") for h in hypotheses],
                 *[extra.get(item.id, {}).get(c, "") for c in extra_cols],
+                *[matrix.panel.get((item.id, h), {}).get(a, "") for a in names for h in hypotheses],
             ]
         )
     return buf.getvalue()

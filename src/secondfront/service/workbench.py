@@ -31,6 +31,7 @@ from secondfront.model.model import Model
 from secondfront.service.catalog import ModelCatalog
 from secondfront.service.errors import ServiceError, messages_for
 from secondfront.service.schemas import (
+    CellOut,
     ItemOut,
     MatrixOut,
     MatrixSummary,
@@ -174,10 +175,17 @@ class Workbench:
 
     # -- ACH -----------------------------------------------------------------------
 
-    def matrix_out(self, matrix: Matrix) -> MatrixOut:
-        """A saved matrix with its scores and the model's view beside them."""
+    def matrix_out(self, matrix: Matrix, analyst: str = ach.DEFAULT_ANALYST) -> MatrixOut:
+        """A saved matrix scored on its consensus, with ``analyst``'s own ratings beside it.
+
+        Every analyst's ratings and the consensus (:data:`ach.CONSENSUS_RULE`) are given
+        per cell; the scores, the disagreements with the model and the model's
+        posterior use the consensus of the rated cells only.
+        """
         m = self.model(matrix.model)
-        result = ach.assess(m, matrix.hypothesis, matrix.items, matrix.ratings)
+        agreed = matrix.ratings
+        own = ach.analyst_ratings(matrix.panel, analyst)
+        result = ach.assess(m, matrix.hypothesis, matrix.items, agreed)
         hyps, view, scores = result.hypotheses, result.view, result.scores
         items = [
             ItemOut(
@@ -190,7 +198,15 @@ class Workbench:
                 variable=i.variable,
                 state=i.state,
                 states=list(m.variables[i.variable].states) if i.variable else [],
-                ratings={h: r for h in hyps if (r := matrix.ratings.get((i.id, h)))},
+                ratings={h: r for h in hyps if (r := agreed.get((i.id, h)))},
+                mine={h: r for h in hyps if (r := own.get((i.id, h)))},
+                cells={
+                    h: CellOut(
+                        ratings=dict(matrix.panel.get((i.id, h), {})),
+                        consensus=agreed.get((i.id, h)),
+                    )
+                    for h in hyps
+                },
                 diagnosticity=scores.diagnosticity[i.id],
                 model_ratings=view.ratings.get(i.id),
                 likelihoods=view.likelihoods.get(i.id),
@@ -199,6 +215,9 @@ class Workbench:
         ]
         return MatrixOut(
             **MatrixSummary.fields_of(matrix),
+            analyst=analyst,
+            analysts=matrix.analysts,
+            consensus_rule=ach.CONSENSUS_RULE,
             hypotheses=hyps,
             ratings_allowed=list(ach.RATINGS),
             items=items,
