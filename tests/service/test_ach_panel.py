@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,26 @@ def test_a_version_1_store_migrates_with_its_ratings_kept(tmp_path: Path) -> Non
     assert store.get(1).panel[(ITEM, "entered")] == {"analyst": "CC", "bo": "II"}
     AchStore(path)  # opening again applies nothing more
     assert store.get(1).panel[(ITEM, "entered")] == {"analyst": "CC", "bo": "II"}
+
+
+def test_the_page_shows_the_analysts_own_rating_beside_the_consensus(
+    client: TestClient,
+) -> None:
+    mid = client.post("/api/ach", json={"model": MODEL, "hypothesis": "belarus_entry"}).json()["id"]
+    _rate(client, mid, "entered", "CC", None)
+    _rate(client, mid, "entered", "II", "bo")
+    _rate(client, mid, "entered", "I", "cy")
+    html = client.get(f"/ach/{mid}", params={"analyst": "bo"}).text
+    assert 'data-analyst="bo"' in html and 'name="analyst" value="bo"' in html
+    assert "3 so far: analyst, bo, cy" in html and "median" in html
+    cell = html.split(f'data-item="{ITEM}" data-hypothesis="entered" aria-label')[1]
+    cell = cell.split("</td>")[0]
+    assert re.search(r'<option value="II"[^>]*selected>', cell)  # bo's own
+    consensus = re.search(r'class="consensus r r-(\w+)"[^>]*>(\w+)<sub>(\d)</sub>', cell)
+    assert consensus is not None and consensus.groups() == ("I", "I", "3")  # median of +2 -2 -1
+    # The fragment the page reloads after each change is the same analyst's.
+    fragment = client.get(f"/ach/{mid}/matrix", params={"analyst": "cy"}).text
+    cell = fragment.split(f'data-item="{ITEM}" data-hypothesis="entered" aria-label')[1]
+    cell = cell.split("</td>")[0]
+    assert re.search(r'<option value="I"[^>]*selected>', cell)
+    assert client.get(f"/ach/{mid}", params={"analyst": " bo"}).status_code == 422

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from secondfront.analysis.ach import RATING_WORDS, RATINGS
+from secondfront.analysis.ach import DEFAULT_ANALYST, RATING_WORDS, RATINGS
 from secondfront.analysis.language import ICD203
 from secondfront.analysis.provenance import source_rows
 from secondfront.errors import QueryError
@@ -29,8 +29,12 @@ from secondfront.model.grading import CREDIBILITY, RELIABILITY
 from secondfront.report.graphics import colour, network_svg
 from secondfront.report.render import environment
 from secondfront.service.api import ANALYSES, analysis_out
-from secondfront.service.schemas import Query_
+from secondfront.service.schemas import ANALYST_PATTERN, Query_
 from secondfront.service.workbench import Workbench
+
+# Whose own ratings the ACH page shows and edits (a name, not an account: the workbench
+# is a local tool; the consensus is everyone's).
+Analyst = Annotated[str, Query(min_length=1, max_length=64, pattern=ANALYST_PATTERN)]
 
 _ENV = environment("secondfront.service")
 _ENV.filters["colour"] = colour
@@ -179,9 +183,11 @@ def router(bench: Workbench) -> APIRouter:
         )
 
     @pages.get("/ach/{matrix_id}")
-    def ach_page(matrix_id: Annotated[int, Path(ge=1, le=2**62)]) -> str:
+    def ach_page(
+        matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = DEFAULT_ANALYST
+    ) -> str:
         matrix = bench.store.get(matrix_id)
-        out = bench.matrix_out(matrix)
+        out = bench.matrix_out(matrix, analyst)
         m = bench.model(matrix.model)
         present = {i.variable for i in out.items if i.variable}
         claims_present = {i.id for i in out.items if i.kind == "claim"}
@@ -202,8 +208,10 @@ def router(bench: Workbench) -> APIRouter:
         )
 
     @pages.get("/ach/{matrix_id}/matrix")
-    def ach_fragment(matrix_id: Annotated[int, Path(ge=1, le=2**62)]) -> str:
-        return render("_matrix.html", m=bench.matrix_out(bench.store.get(matrix_id)))
+    def ach_fragment(
+        matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = DEFAULT_ANALYST
+    ) -> str:
+        return render("_matrix.html", m=bench.matrix_out(bench.store.get(matrix_id), analyst))
 
     @pages.get("/models/{model}/report")
     def report_page(model: ModelName) -> Response:

@@ -140,6 +140,7 @@ function initAchList(model) {
 function initAch() {
   const box = $("#matrix");
   const id = box.dataset.matrix;
+  const analyst = box.dataset.analyst || "analyst";
   const fail = e => { const s = $("#ach-error"); s.hidden = false; s.textContent = e.message; };
   function drawChart() {
     const d = JSON.parse($("#ach-data").textContent);
@@ -156,7 +157,7 @@ function initAch() {
     });
   }
   async function refresh() {
-    box.innerHTML = await request("GET", `/ach/${id}/matrix`, undefined, "text/html");
+    box.innerHTML = await request("GET", `/ach/${id}/matrix?analyst=${encodeURIComponent(analyst)}`, undefined, "text/html");
     box.dataset.updated = String(Date.now());
     drawChart();
   }
@@ -164,7 +165,7 @@ function initAch() {
     const t = ev.target;
     try {
       if (t.classList.contains("rating")) {
-        await request("PUT", `/api/ach/${id}/ratings`, {item: t.dataset.item, hypothesis: t.dataset.hypothesis, rating: t.value || null});
+        await request("PUT", `/api/ach/${id}/ratings`, {item: t.dataset.item, hypothesis: t.dataset.hypothesis, rating: t.value || null, analyst});
       } else if (t.classList.contains("grading")) {
         await request("PATCH", `/api/ach/${id}/items/${encodeURIComponent(t.dataset.item)}`, {grading: t.value});
       } else { return; }
