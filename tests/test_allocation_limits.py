@@ -3,6 +3,11 @@ is refused in one line with the estimate and the variable that raises the limit.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +16,8 @@ from secondfront.cli.app import app
 from secondfront.errors import UsageError
 from secondfront.inference import infer
 from secondfront.model.network import Network, Variable
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def grid(n: int, states: int) -> Network:
@@ -29,9 +36,24 @@ def grid(n: int, states: int) -> Network:
 
 
 def test_a_junction_tree_beyond_memory_is_refused_before_it_is_built() -> None:
-    # Treewidth about 12 with 10 states: cliques of ~10^13 entries (tens of TiB).
-    with pytest.raises(UsageError, match=r"TiB.*SECONDFRONT_MAX_PLAN_BYTES"):
-        infer(grid(12, 10), {})
+    # A 12 x 12 grid of 10-state variables: cliques of 10^12 entries and more. Run in a
+    # child under a 2 GiB address-space cap, so that a regression (allocating before
+    # checking) fails the test instead of exhausting the machine.
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from tests.test_allocation_limits import grid\n"
+        "from secondfront.errors import UsageError\n"
+        "from secondfront.inference import infer\n"
+        "try:\n"
+        "    infer(grid(12, 10), {})\n"
+        "except UsageError as e:\n"
+        "    print(e)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"(TiB|PiB|EiB).*SECONDFRONT_MAX_PLAN_BYTES", done.stdout), done.stdout
 
 
 def test_the_plan_limit_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:

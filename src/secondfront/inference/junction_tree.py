@@ -323,6 +323,22 @@ class Plan:
 
     # -- potentials ------------------------------------------------------------------
 
+    def check_memory(self) -> None:
+        """Refuse, before anything is allocated, a plan whose tables for one evidence set
+        exceed ``SECONDFRONT_MAX_PLAN_BYTES`` (a UsageError with the estimate).
+
+        Called by :meth:`potentials` and :meth:`run`; compiling and reporting a plan
+        (``secondfront plan``) stays possible for any network.
+        """
+        too_big = memory_problem(
+            "max_plan_bytes",
+            self.bytes_per_row,
+            f"this network's junction tree (largest clique {self.largest_clique:,} entries) "
+            "for one evidence set",
+        )
+        if too_big:
+            raise UsageError(too_big)
+
     def potentials(self, cpts: Sequence[np.ndarray], batched: bool = False) -> list[np.ndarray]:
         """Initial clique potentials: the product of the tables placed in each clique.
 
@@ -334,6 +350,7 @@ class Plan:
         Returns:
             One tensor per clique, shape ``(*card of the clique's variables, 1 or B)``.
         """
+        self.check_memory()
         card = self.tree.card
         batch_label = len(card)  # an axis label no variable uses
         lead = [batch_label] if batched else []
@@ -379,14 +396,7 @@ class Plan:
         unknown = set(likelihoods) - self.evidence_vars
         if unknown:
             raise ValueError(f"plan was not compiled for evidence on {sorted(unknown)}")
-        too_big = memory_problem(
-            "max_plan_bytes",
-            self.bytes_per_row,
-            f"this network's junction tree (largest clique {self.largest_clique:,} entries) "
-            "for one evidence set",
-        )
-        if too_big:
-            raise UsageError(too_big)
+        self.check_memory()
         batch = max(
             [1]
             + [np.shape(x)[0] for x in likelihoods.values()]
