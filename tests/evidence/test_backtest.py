@@ -82,8 +82,11 @@ def test_lead_times_and_false_alarms_of_the_watching_rule(watched) -> None:  # t
     assert entry.alert_rules == ("entry-above-5pc", "entry-rising") and entry.warning is not None
     assert entry.warning.events == () and entry.warning.false_alarms >= 1
     assert entry.warning.false_alarms + entry.warning.pending == len(entry.warning.onsets)
-    # A question no rule watches has no warning record.
-    assert scores["russian-operations-from-belarus-12w"].warning is None
+    # The operations question is watched by the time model's operations alert; each of
+    # its event weeks has a record (detected with its lead, or missed).
+    ops = scores["russian-operations-from-belarus-12w"]
+    assert ops.alert_rules == ("russian-operations-above-25pc",) and ops.warning is not None
+    assert len(ops.warning.events) == ops.event_weeks
 
 
 def test_backtest_json_and_table_show_the_warning_record(tmp_path: Path) -> None:
@@ -104,7 +107,7 @@ def test_backtest_json_and_table_show_the_warning_record(tmp_path: Path) -> None
     assert warning["window_weeks"] == 12 and len(warning["events"]) == 8
     assert {e["event"] for e in warning["events"]} == _sabotage_weeks()  # week labels
     assert {"detected", "missed", "false_alarms", "false_alarms_per_year"} <= set(warning)
-    assert qs["russian-operations-from-belarus-12w"]["warning"] is None
+    assert qs["russian-operations-from-belarus-12w"]["warning"]["window_weeks"] == 12
     table = runner.invoke(app, ["backtest", "--timeline", str(copy)], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output
     assert "early warning" in table.stdout and f"{warning['false_alarms_per_year']:.2f}" in (
