@@ -64,6 +64,11 @@ class SpecError(SecondfrontError):
             raise ValueError("SpecError needs at least one diagnostic")
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[list[Diagnostic]]]:
+        # Rebuilt from its diagnostics, not its message: a SpecError raised in a worker
+        # process (a simulation run reading its parameters file) crosses back pickled.
+        return type(self), (self.diagnostics,)
+
 
 class QueryError(SecondfrontError):
     """A query names a variable or a state the model does not have."""
