@@ -3,8 +3,9 @@
 ::
 
     SecondfrontError                 base; the CLI turns any of these into exit status 2
-    ├── SpecError                    a model file (YAML spec, BIF, XMLBIF) or an evidence
-    │                                batch (JSON lines) is invalid, or over a limit of
+    ├── SpecError                    a model file (YAML spec, BIF, XMLBIF), an evidence
+    │                                batch (JSON lines) or the YAML of a society
+    │                                parameters file is invalid, or over a limit of
     │                                model.limits; one Diagnostic per problem, all of them
     ├── QueryError                   a query names an unknown variable or state
     │   └── ImpossibleEvidenceError  the evidence has probability zero under the model
@@ -63,6 +64,11 @@ class SpecError(SecondfrontError):
         if not self.diagnostics:
             raise ValueError("SpecError needs at least one diagnostic")
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    def __reduce__(self) -> tuple[type[SpecError], tuple[list[Diagnostic]]]:
+        # Rebuilt from its diagnostics, not its message: a SpecError raised in a worker
+        # process (a simulation run reading its parameters file) crosses back pickled.
+        return type(self), (self.diagnostics,)
 
 
 class QueryError(SecondfrontError):

@@ -342,7 +342,8 @@ def test_gdelt_zip_past_the_size_limit_is_refused_with_the_numbers(
     monkeypatch.setenv(gdeltfile.ENV_UNZIP_LIMIT, "1M")
     path = _zip(tmp_path / "big.zip", "big.export.CSV", b"1\t" * (1 << 20))
     msg = _refused(tmp_path / "s.duckdb", path, "--format", "gdelt")
-    assert "expands to 2,097,152 bytes" in msg and "1,048,576" in msg
+    assert "expands to 2,097,152 bytes (2.0 MiB)" in msg
+    assert "more than 1,048,576 bytes (1.0 MiB; " in msg
     assert gdeltfile.ENV_UNZIP_LIMIT in msg
 
 
@@ -360,6 +361,7 @@ def test_gdelt_unpacking_checks_free_temp_space(
     path = _zip(tmp_path / "ok.zip", "ok.export.CSV", b"".join(_gdelt_bytes()))
     msg = _refused(tmp_path / "s.duckdb", path, "--format", "gdelt")
     assert "unpacking needs" in msg and "free" in msg
+    assert "; 4.0 EiB are kept spare)" in msg  # each size in the unit that suits it
 
 
 def _gdelt_bytes(n: int = 5) -> list[bytes]:

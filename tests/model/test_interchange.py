@@ -144,6 +144,12 @@ XDSL_CASES = [
         "could not convert",
     ),
     ("<smile><nodes>", "1:", "malformed XML"),
+    ("", "1:1", "malformed XML: no element found"),
+    (
+        '<?xml version="1.0"?>\n<!DOCTYPE smile [ <!ENTITY a "aaaa"> ]>\n<smile id="n"/>',
+        "2:",
+        "XDSL needs none",
+    ),
     ("<bif/>", "1:1", "not an XDSL file"),
 ]
 

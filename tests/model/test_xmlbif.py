@@ -145,6 +145,13 @@ def test_malformed_xml_at_expat_position() -> None:
     assert messages(doc) == ["m.xml:21:11: error: malformed XML: mismatched tag"]
 
 
+def test_an_entity_declaration_is_refused_in_the_format_s_words() -> None:
+    doc = '<!DOCTYPE BIF [ <!ENTITY a "aaaa"> ]>\n' + SMALL_DOC.split("?>", 1)[1]
+    (message,) = messages(doc)
+    assert message.startswith("m.xml:1:") and "refused XML entity declaration" in message
+    assert "XMLBIF needs none" in message
+
+
 def test_unknown_variables() -> None:
     doc = SMALL_DOC.replace("<GIVEN>b</GIVEN>", "<GIVEN>bb</GIVEN>").replace(
         "<FOR>a</FOR>", "<FOR>z</FOR>"

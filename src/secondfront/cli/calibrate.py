@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from secondfront.cli.options import SchedulerOpt, SimulationJsonOpt, SocietyParamsOpt
+
 
 def run_calibration(
     variable: str,
@@ -118,20 +120,16 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Seed; run seeds are spawned from it.")] = 0,
         agents: Annotated[int, typer.Option(help="Citizens per run.")] = 20_000,
         steps: Annotated[int, typer.Option(help="Days per run.")] = 56,
-        scheduler: Annotated[
-            str | None, typer.Option(help="Dask scheduler address; default: local processes.")
-        ] = None,
+        scheduler: SchedulerOpt = None,
         workers: Annotated[
             int | None, typer.Option(help="Local processes (default: the cores).")
         ] = None,
-        params: Annotated[
-            Path | None, typer.Option(help="Society parameters file (default: shipped).")
-        ] = None,
+        params: SocietyParamsOpt = None,
         memory_limit: Annotated[
             str | None,
             typer.Option(help="Memory the runs may use, e.g. 64GB (default: this machine's)."),
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_json: SimulationJsonOpt = False,
     ) -> None:
         """Simulate a variable's table (all rows in parallel) into a checked copy of a spec."""
         run_calibration(

@@ -61,6 +61,17 @@ DbOpt = Annotated[
 FromOpt = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
 
+# The simulation commands (``simulate``, ``calibrate``): where the runs go and which
+# society they simulate. Their ``--json`` says less than :data:`JsonOpt` because what
+# they print otherwise is not always a table.
+SchedulerOpt = Annotated[
+    str | None, typer.Option(help="Dask scheduler address; default: local processes.")
+]
+SocietyParamsOpt = Annotated[
+    Path | None, typer.Option(help="Society parameters file (default: shipped).")
+]
+SimulationJsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
 __all__ = [
     "FLAGSHIP",
     "DbOpt",
@@ -69,6 +80,9 @@ __all__ = [
     "FromOpt",
     "JsonOpt",
     "ModelOpt",
+    "SchedulerOpt",
+    "SimulationJsonOpt",
+    "SocietyParamsOpt",
     "SoftOpt",
     "ToOpt",
     "command",

@@ -38,6 +38,12 @@ DbOpt = Annotated[
     Path | None,
     typer.Option("--db", help="The DuckDB store (default: the shipped history, in memory)."),
 ]
+# ``record`` and ``history`` need a named store: the ledger lives in it, and the shipped
+# history (the default of DbOpt) is built in memory and gone when the command ends.
+LedgerDbOpt = Annotated[Path, typer.Option("--db", help="The DuckDB store that keeps the ledger.")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Forecast day YYYY-MM-DD (default: each asked).")
+]
 RulesOpt = Annotated[
     Path | None,
     typer.Option("--rules", help="Mapping rules (default: the model's *.mapping.yaml)."),
@@ -121,9 +127,7 @@ def _parameters_json(results) -> dict[str, object]:  # type: ignore[no-untyped-d
 def forecast(
     file: FileArg,
     db: DbOpt = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Forecast day YYYY-MM-DD (default: each asked).")
-    ] = None,
+    as_of: AsOfOpt = None,
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
     coverage: CoverageOpt = "auto",
@@ -230,10 +234,8 @@ def score(
 
 def record(
     file: FileArg,
-    db: Annotated[Path, typer.Option("--db", help="The DuckDB store that keeps the ledger.")],
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Forecast day YYYY-MM-DD (default: each asked).")
-    ] = None,
+    db: LedgerDbOpt,
+    as_of: AsOfOpt = None,
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
     coverage: CoverageOpt = "auto",
@@ -261,7 +263,7 @@ def record(
 
 def history(
     question: Annotated[str, typer.Argument(help="A question id.")],
-    db: Annotated[Path, typer.Option("--db", help="The DuckDB store that keeps the ledger.")],
+    db: LedgerDbOpt,
     as_json: JsonOpt = False,
 ) -> None:
     """The recorded revisions of one question; each change split into its causes."""

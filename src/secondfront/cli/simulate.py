@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from secondfront.cli.options import SchedulerOpt, SimulationJsonOpt, SocietyParamsOpt
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``simulate`` command to ``app``."""
@@ -42,13 +44,11 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[
             str, typer.Option(help="belarus: entry, no-entry, 2020 or 2022.")
         ] = "entry",
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_json: SimulationJsonOpt = False,
         plot: Annotated[
             Path | None, typer.Option(help="Write a picture of the bands (needs matplotlib).")
         ] = None,
-        scheduler: Annotated[
-            str | None, typer.Option(help="Dask scheduler address; default: local processes.")
-        ] = None,
+        scheduler: SchedulerOpt = None,
         workers: Annotated[
             int | None,
             typer.Option(
@@ -56,9 +56,7 @@ def register(app: typer.Typer) -> None:
                 "run one at a time, each on every core."
             ),
         ] = None,
-        params: Annotated[
-            Path | None, typer.Option(help="Society parameters file (default: shipped).")
-        ] = None,
+        params: SocietyParamsOpt = None,
         memory_limit: Annotated[
             str | None,
             typer.Option(

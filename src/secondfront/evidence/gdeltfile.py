@@ -36,7 +36,7 @@ import numpy as np
 
 from secondfront.errors import InputFormatError, UsageError
 from secondfront.evidence.registry import background_priority
-from secondfront.model.limits import limit
+from secondfront.model.limits import human_bytes, limit
 
 _ACTOR = (
     "Code",
@@ -225,10 +225,6 @@ def unzip_ratio() -> int:
     return limit("unzip_ratio").value()
 
 
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):,.1f} MiB"
-
-
 def _allowed(where: str, name: str, compressed: int, expanded: int) -> int:
     """The bytes member ``name`` may expand to; an InputFormatError when ``expanded``
     (declared, or written so far) is already past it."""
@@ -236,7 +232,7 @@ def _allowed(where: str, name: str, compressed: int, expanded: int) -> int:
     allowed = min(limit, max(RATIO_FLOOR, ratio * max(compressed, 1)))
     if expanded > allowed:
         what = (
-            f"more than {limit:,} bytes ({_mib(limit)}; ${ENV_UNZIP_LIMIT})"
+            f"more than {limit:,} bytes ({human_bytes(limit)}; ${ENV_UNZIP_LIMIT})"
             if expanded > limit
             else f"{expanded / max(compressed, 1):,.0f} times its compressed size "
             f"({compressed:,} bytes), past the limit of {ratio} (${ENV_UNZIP_RATIO})"
@@ -245,8 +241,8 @@ def _allowed(where: str, name: str, compressed: int, expanded: int) -> int:
             where,
             0,
             name,
-            f"refused: the zip member expands to {expanded:,} bytes ({_mib(expanded)}), {what}; "
-            "a GDELT file is far smaller. Raise the limit only for an archive you trust.",
+            f"refused: the zip member expands to {expanded:,} bytes ({human_bytes(expanded)}), "
+            f"{what}; a GDELT file is far smaller. Raise the limit only for an archive you trust.",
         )
     return allowed
 
@@ -256,9 +252,9 @@ def _room(where: str, folder: str, needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if free < needed + SPARE:
         raise UsageError(
-            f"{where}: unpacking needs {needed:,} bytes ({_mib(needed)}) in {folder}, which "
-            f"has {free:,} free ({_mib(free)}; {_mib(SPARE)} are kept spare); free some "
-            "space or set TMPDIR to a larger folder"
+            f"{where}: unpacking needs {needed:,} bytes ({human_bytes(needed)}) in {folder}, "
+            f"which has {free:,} free ({human_bytes(free)}; {human_bytes(SPARE)} are kept "
+            "spare); free some space or set TMPDIR to a larger folder"
         )
 
 

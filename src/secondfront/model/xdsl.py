@@ -27,7 +27,7 @@ noisy-MAX, deterministic, equation, decision and utility nodes are refused with 
 position (a noisy-MAX node can be exported from GeNIe as a ``cpt``).
 
 The XML goes through the same position-keeping expat reader as XMLBIF
-(:mod:`secondfront.model.xmlbif`), so every problem is reported with its line and
+(:mod:`secondfront.model.xmltree`), so every problem is reported with its line and
 column and the reader's protections against hostile XML apply here as well.
 """
 
@@ -43,18 +43,14 @@ import numpy as np
 from secondfront.errors import Diagnostic, SpecError
 from secondfront.model.assembly import Declaration, assemble, identifiers
 from secondfront.model.network import Network
-from secondfront.model.xmlbif import _Elem, _Reader
+from secondfront.model.xmltree import XmlElement, XmlReader
 
 _UNSUPPORTED = ("NOISYMAX", "NOISYADDER", "DETERMINISTIC", "EQUATION", "DECISION", "UTILITY")
 
 
 def _parse(text: str | bytes, path: str) -> Network:
-    reader = _Reader(text, path)
-    root = reader.tree()
-    if root is None:
-        if not reader.diags:
-            reader.error(1, 1, "no XML element found")
-        raise SpecError(reader.diags)
+    reader = XmlReader(text, path, "XDSL")
+    root = reader.document()
     diags = reader.diags
     if root.tag != "SMILE":
         raise SpecError([Diagnostic(path, root.line, root.col, "not an XDSL file: no <smile>")])
@@ -91,7 +87,7 @@ def _parse(text: str | bytes, path: str) -> Network:
 
 
 def _declaration(
-    elem: _Elem, labels: dict[str, str], path: str, diags: list[Diagnostic]
+    elem: XmlElement, labels: dict[str, str], path: str, diags: list[Diagnostic]
 ) -> Declaration | None:
     name = elem.attrs.get("ID", "").strip()
     if not name:

@@ -26,12 +26,12 @@ BIFXML writer use the same order. ``<PROBABILITY>`` (XMLBIF 0.2) is accepted for
 ``<DEFINITION>``; tag names are matched case-insensitively; surrounding whitespace of
 names and outcomes is stripped.
 
-Positions: ``xml.etree`` forgets where elements are, so the file is parsed with
-defusedxml's expat SAX driver into a small tree that keeps each element's line and
-column (and where its text starts, to point at a single bad number). Entity
-declarations, external entities and external DTDs are refused (a "billion laughs" file
-or one that reads ``/etc/passwd`` is an error at the declaration). Malformed XML is
-reported at expat's error position; other problems at the offending element or value. As in
+Positions: the file is read by :class:`secondfront.model.xmltree.XmlReader` into a
+small tree that keeps each element's line and column (and where its text starts, to
+point at a single bad number). Entity declarations, external entities and external
+DTDs are refused (a "billion laughs" file or one that reads ``/etc/passwd`` is an
+error at the declaration). Malformed XML is reported at expat's error position; other
+problems at the offending element or value. As in
 :mod:`secondfront.model.bif`, all problems are collected into one ``SpecError``, and rows
 within ``ROW_SUM_TOLERANCE`` of 1 are accepted and renormalised in float64 (rows within
 1e-12 of 1 kept as written, so write-then-read is exact).
@@ -47,19 +47,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
-from xml.sax import SAXParseException
-from xml.sax.handler import ContentHandler
 from xml.sax.saxutils import escape
 
 import numpy as np
-from defusedxml import DefusedXmlException, DTDForbidden, ExternalReferenceForbidden
-from defusedxml.expatreader import DefusedExpatParser
 
-from secondfront.errors import Diagnostic, SpecError
+from secondfront.errors import SpecError
 from secondfront.model.bif import (
     _configurations,
     _did_you_mean,
@@ -74,6 +68,7 @@ from secondfront.model.network import (
     normalise_rows,
     topological_order,
 )
+from secondfront.model.xmltree import XmlElement, XmlReader
 
 __all__ = ["dump_xmlbif", "parse_xmlbif", "read_xmlbif", "write_xmlbif"]
 
@@ -83,116 +78,10 @@ _VALUE_TOKEN = re.compile(r"[^\s,]+")
 _LABEL = re.compile(r"\s*label\s*=\s*(.*?)\s*", re.DOTALL)
 
 
-@dataclass
-class _Elem:
-    """An XML element with the 1-based position of its '<' and of its first text."""
+class _Reader(XmlReader):
+    """Checks the position-keeping tree of an XMLBIF document; collects diagnostics."""
 
-    tag: str
-    attrs: dict[str, str]
-    line: int
-    col: int
-    children: list[_Elem] = field(default_factory=list)
-    parts: list[str] = field(default_factory=list)
-    text_line: int = 0
-    text_col: int = 0
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    def find(self, tag: str) -> _Elem | None:
-        return next((c for c in self.children if c.tag == tag), None)
-
-    def findall(self, *tags: str) -> list[_Elem]:
-        return [c for c in self.children if c.tag in tags]
-
-
-class _TreeBuilder(ContentHandler):
-    """SAX events -> a tree of ``_Elem`` that keeps each element's line and column."""
-
-    def __init__(self, parser: DefusedExpatParser) -> None:
-        super().__init__()
-        self.parser = parser
-        self.stack: list[_Elem] = []
-        self.root: list[_Elem] = []
-
-    def startElement(self, name: str, attrs: Any) -> None:
-        elem = _Elem(
-            name.upper(),
-            {k.upper(): v for k, v in attrs.items()},
-            self.parser.getLineNumber(),
-            self.parser.getColumnNumber() + 1,
-        )
-        if self.stack:
-            self.stack[-1].children.append(elem)
-        else:
-            self.root.append(elem)
-        self.stack.append(elem)
-
-    def endElement(self, name: str) -> None:
-        self.stack.pop()
-
-    def characters(self, content: str) -> None:
-        if self.stack:
-            elem = self.stack[-1]
-            if not elem.parts:
-                elem.text_line = self.parser.getLineNumber()
-                elem.text_col = self.parser.getColumnNumber() + 1
-            elem.parts.append(content)
-
-
-class _Reader:
-    """Builds the position-keeping tree with expat and checks it; collects diagnostics."""
-
-    def __init__(self, text: str | bytes, path: str) -> None:
-        self.text = text
-        self.path = path
-        self.diags: list[Diagnostic] = []
-
-    def error(self, line: int, col: int, message: str) -> None:
-        self.diags.append(Diagnostic(self.path, line, col, message))
-
-    def at(self, elem: _Elem, message: str) -> None:
-        self.error(elem.line, elem.col, message)
-
-    # -- XML -> tree ---------------------------------------------------------------------
-
-    def tree(self) -> _Elem | None:
-        # defusedxml's expat driver refuses entity declarations (so no "billion laughs"
-        # expansion) and external entities and DTDs (so no file or network reads).
-        # XMLBIF needs neither; an internal DTD of <!ELEMENT>/<!ATTLIST> lines, common in
-        # JavaBayes files, is still read.
-        parser = DefusedExpatParser()
-        handler = _TreeBuilder(parser)
-        parser.setContentHandler(handler)
-        try:
-            parser.feed(self.text)
-            parser.close()
-        except SAXParseException as e:
-            self.error(
-                e.getLineNumber() or 1,
-                (e.getColumnNumber() or 0) + 1,
-                f"malformed XML: {e.getMessage()}",
-            )
-            return None
-        except DefusedXmlException as e:
-            what = (
-                "external entity or DTD"
-                if isinstance(e, ExternalReferenceForbidden | DTDForbidden)
-                else "entity declaration"
-            )
-            self.error(
-                parser.getLineNumber(),
-                parser.getColumnNumber() + 1,
-                f"refused XML {what} ({e}): XMLBIF needs none, and entities can expand "
-                "a small file into gigabytes or read other files; remove it",
-            )
-            return None
-        return handler.root[0] if handler.root else None
-
-    # -- tree -> Network -------------------------------------------------------------------
-
-    def name_of(self, elem: _Elem, child_tag: str, what: str) -> str | None:
+    def name_of(self, elem: XmlElement, child_tag: str, what: str) -> str | None:
         node = elem.find(child_tag)
         if node is None:
             self.at(elem, f"<{elem.tag}> has no <{child_tag}> ({what})")
@@ -203,7 +92,7 @@ class _Reader:
             return None
         return name
 
-    def build(self, root: _Elem) -> Network | None:
+    def build(self, root: XmlElement) -> Network | None:
         if root.tag != "BIF":
             self.at(root, f"expected the root element <BIF>, got <{root.tag}>")
             return None
@@ -217,7 +106,7 @@ class _Reader:
         name_node = net.find("NAME")
         net_name = name_node.text.strip() if name_node is not None else "unknown"
 
-        decls: dict[str, tuple[_Elem, tuple[str, ...], str]] = {}
+        decls: dict[str, tuple[XmlElement, tuple[str, ...], str]] = {}
         broken: set[str] = set()
         for var in net.findall("VARIABLE"):
             kind = var.attrs.get("TYPE", "nature")
@@ -265,7 +154,7 @@ class _Reader:
 
         known = list(decls)
         parents_of: dict[str, tuple[str, ...]] = {}
-        def_of: dict[str, _Elem] = {}
+        def_of: dict[str, XmlElement] = {}
         cpts: dict[str, np.ndarray] = {}
         for definition in net.findall("DEFINITION", "PROBABILITY"):
             child = self.name_of(definition, "FOR", "the variable it defines")
@@ -343,7 +232,7 @@ class _Reader:
             {n: cpts[n] for n in variables},
         )
 
-    def value_position(self, elem: _Elem, offset: int) -> tuple[int, int]:
+    def value_position(self, elem: XmlElement, offset: int) -> tuple[int, int]:
         """Line and column of ``offset`` within ``elem``'s text."""
         text = elem.text
         newlines = text.count("\n", 0, offset)
@@ -353,7 +242,7 @@ class _Reader:
 
     def table(
         self,
-        elem: _Elem,
+        elem: XmlElement,
         child: str,
         parents: tuple[str, ...],
         states: dict[str, tuple[str, ...]],
@@ -405,7 +294,7 @@ class _Reader:
             return None
         return normalise_rows(rows).reshape((*cards, n_child))
 
-    def table_slow(self, elem: _Elem) -> np.ndarray | None:
+    def table_slow(self, elem: XmlElement) -> np.ndarray | None:
         """Token-by-token reading of a ``<TABLE>`` that reports every bad value."""
         values: list[float] = []
         ok = True
@@ -444,13 +333,10 @@ def parse_xmlbif(text: str, path: str = "<string>") -> Network:
 
 
 def _parse(text: str | bytes, path: str) -> Network:
-    reader = _Reader(text, path)
-    root = reader.tree()
-    network = reader.build(root) if root is not None else None
+    reader = _Reader(text, path, "XMLBIF")
+    network = reader.build(reader.document())
     if network is None:
-        if not reader.diags:
-            reader.error(1, 1, "no XML element found")
-        raise SpecError(reader.diags)
+        raise SpecError(reader.diags)  # build() adds a diagnostic whenever it gives up
     return network
 
 

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from secondfront.errors import SpecError, UsageError
+from secondfront.errors import Diagnostic, SpecError, UsageError
+from secondfront.model.yamlsource import load_yaml
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
 __all__ = [
@@ -157,6 +158,23 @@ register_calibrator(
 )
 
 
+def _read_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The spec's YAML as plain data, read as ``load_spec`` reads it.
+
+    The bounded reader of :mod:`secondfront.model.yamlsource` (size, nesting and
+    aliases limited), with its YAML 1.2 booleans: a state named ``yes`` stays a string.
+
+    Raises:
+        SpecError: the file cannot be read or parsed, or is not a mapping; located.
+    """
+    doc, problems = load_yaml(os.fspath(path))
+    if problems:
+        raise SpecError(problems)
+    if not isinstance(doc.data, dict):
+        raise SpecError([Diagnostic(os.fspath(path), 1, 1, "expected a mapping at the top level")])
+    return doc.data
+
+
 def _find_variable(data: dict[str, Any], name: str) -> dict[str, Any]:
     for var in data.get("variables", []):
         if var.get("name") == name:
@@ -175,8 +193,7 @@ def _rows(data: dict[str, Any], variable: str) -> tuple[list[str], list[dict[str
 
 def calibration_runs(spec_path: str | os.PathLike[str], variable: str, runs: int) -> int:
     """How many simulation runs ``calibrate_spec`` makes: ``runs`` per parent row."""
-    data = yaml.safe_load(Path(spec_path).read_text(encoding="utf-8"))
-    return runs * len(_rows(data, variable)[1])
+    return runs * len(_rows(_read_spec(spec_path), variable)[1])
 
 
 def calibrate_spec(
@@ -233,7 +250,7 @@ def calibrate_spec(
     if runs < 1:
         raise UsageError(f"runs must be at least 1, got {runs}")
     cal = CALIBRATORS[variable]
-    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    data = _read_spec(spec_path)
     var = _find_variable(data, variable)
     states: list[str] = var["states"]
     parents, combos = _rows(data, variable)

@@ -4,6 +4,11 @@ Every number of the Belarus simulation lives in that file next to its basis: the
 column's locators (``claims``), public sources (``sources``, ids declared in the file)
 or an ``assumption`` with a reason. A parameter without a basis, an unknown key or an
 unknown source id is an error naming the parameter.
+
+The file can be any file given on the command line, so it is read by the same bounded
+YAML reader as scenario specs (:func:`secondfront.model.yamlsource.load_yaml`: size,
+nesting and values with aliases expanded are limited, and each problem is reported at
+its line and column).
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from secondfront.errors import UsageError
+from secondfront.errors import SpecError, UsageError
+from secondfront.model.yamlsource import load_yaml
 
 __all__ = ["DEFAULT_SOCIETY", "Parameter", "SocietyParams", "load_society"]
 
@@ -139,16 +144,20 @@ def load_society(path: str | os.PathLike[str] | None = None) -> SocietyParams:
     """Read and validate a society parameters file (default: the shipped one).
 
     Raises:
-        UsageError: the file is missing or invalid; the message names each field.
+        SpecError: the file is not YAML the spec reader accepts (a syntax error, over a
+            size, nesting or alias-expansion limit, a duplicate key, a value that cannot
+            be built); one located diagnostic per problem.
+        UsageError: the file is missing or does not fit the schema; the message names
+            each field.
     """
     p = Path(path) if path is not None else DEFAULT_SOCIETY
     if not p.exists():
         raise UsageError(f"{p}: no such parameters file")
+    doc, problems = load_yaml(str(p))
+    if problems:
+        raise SpecError(problems)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        return SocietyParams.model_validate(data)
-    except yaml.YAMLError as e:
-        raise UsageError(f"{p}: not YAML: {e}") from None
+        return SocietyParams.model_validate(doc.data)
     except ValidationError as e:
         lines = [f"{p}: {'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()]
         raise UsageError("\n".join(lines)) from None
