@@ -124,7 +124,7 @@ HEURISTICS = ("min-fill", "weighted-min-fill", "min-weight")
 # Below this total table size (entries per batch row) of the min-fill triangulation,
 # propagation is so cheap that trying other heuristics would cost more than it saves.
 # On the 24 networks pgmpy ships, the other heuristics beat min-fill only where min-fill
-# leaves 3.5 million entries or more (water, barley, diabetes, the MUNINs); below that
+# leaves 3.5 million entries or more (barley, diabetes, the MUNINs); below that
 # (ANDES 0.39 M, PIGS 0.71 M, PATHFINDER 0.18 M) they tie or lose, and each try costs
 # 40-120 ms of Python on those, more than a batch of 100 evidence sets takes to propagate.
 TRY_OTHERS_ABOVE = 1 << 21
