@@ -171,9 +171,14 @@ def _eliminate(
             adj[a].discard(a)
             adj[a].discard(v)
         alive.discard(v)
-        affected = set(nb)
+        # Scores that can have changed: the neighbours (their neighbourhood changed) and
+        # any variable adjacent to two or more of them (an edge between two of its
+        # neighbours may have been added). Nobody else's neighbourhood was touched.
+        around: set[int] = set()
         for a in nb:
-            affected |= adj[a]
+            around |= adj[a]
+        around -= nb
+        affected = set(nb) | {u for u in around if len(adj[u] & nb) >= 2}
         for u in affected & alive:
             scores[u] = score(u)
     return [tuple(sorted(c)) for c in kept]
