@@ -66,6 +66,10 @@ from secondfront.model.limits import memory_problem
 # Default cap on the tensors one chunk of a batch may hold at once (bytes).
 DEFAULT_MEMORY_LIMIT = 1 << 30
 
+# Batch rows propagated together (see ``propagation.propagate``): measured on ANDES and
+# PATHFINDER (benchmarks/README.md), where the workspace of a tile stays in cache.
+TILE = 32
+
 
 @dataclass(frozen=True)
 class JunctionTree:
@@ -302,6 +306,7 @@ class Layout:
 
     Attributes:
         rows: workspace rows (entries per batch row).
+        evidence_rows: the first rows, which hold the likelihoods.
         shape: per clique, its axis lengths ``(C, max_axes)``, padded with 1.
         naxes: per clique, its number of axes ``(C,)``.
         postorder, parent: the tree, as arrays.
@@ -318,6 +323,7 @@ class Layout:
     """
 
     rows: int
+    evidence_rows: int
     shape: np.ndarray
     naxes: np.ndarray
     postorder: np.ndarray
@@ -423,6 +429,7 @@ def build_layout(
     as_int = lambda xs: np.asarray(xs, np.int64)  # noqa: E731
     return Layout(
         rows=rows,
+        evidence_rows=sum(card[v] for v in evidence_vars),
         shape=shape,
         naxes=as_int([len(c) for c in tree.cliques]),
         postorder=as_int(tree.postorder),
@@ -578,7 +585,9 @@ class Plan:
             + [np.shape(p)[-1] for p in potentials]
         )
         batched_entries = sum(p.size for p in potentials if p.shape[-1] > 1) // max(batch, 1)
-        per_row = 8 * (self.layout.rows + batched_entries)
+        layout = self.layout
+        per_row = 8 * (layout.evidence_rows + layout.rows - layout.marginal_base[0])
+        per_row += 8 * batched_entries
         chunk = max(1, min(batch, memory_limit // max(per_row, 1)))
         if chunk >= batch:
             return self._run(potentials, likelihoods, batch)
@@ -601,12 +610,14 @@ class Plan:
         layout = self.layout
         card = self.tree.card
         flat, offsets, batched = _flatten(potentials, batch)
-        work = np.zeros((layout.rows, batch))
+        n_evidence = layout.evidence_rows
+        lik_rows = np.ones((n_evidence, batch))
         present = np.zeros(len(card), np.bool_)
         for v, lik in likelihoods.items():
             base = layout.evidence_base[v]
-            work[base : base + card[v]] = np.asarray(lik, dtype=np.float64).T
+            lik_rows[base : base + card[v]] = np.asarray(lik, dtype=np.float64).T
             present[v] = True
+        block = np.empty((layout.rows - int(layout.marginal_base[0]), batch))
         log_z = np.zeros(batch)
         propagate(
             flat,
@@ -626,17 +637,16 @@ class Plan:
             layout.op_strides,
             layout.op_ref,
             present,
-            work,
+            layout.rows,
+            lik_rows,
+            block,
             log_z,
+            TILE,
         )
-        block = work[layout.marginal_base[0] :]
+        starts = layout.marginal_base - layout.marginal_base[0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            sums = np.add.reduceat(block, layout.marginal_base - layout.marginal_base[0], axis=0)
-            block /= np.repeat(sums, card, axis=0)
-        marginals = [
-            block[lo : lo + k].T
-            for lo, k in zip(layout.marginal_base - layout.marginal_base[0], card, strict=True)
-        ]
+            block /= np.repeat(np.add.reduceat(block, starts, axis=0), card, axis=0)
+        marginals = [block[lo : lo + k].T for lo, k in zip(starts, card, strict=True)]
         return Posterior(marginals=marginals, log_evidence=log_z)
 
 

@@ -60,6 +60,8 @@ def _stream(
     phi: np.ndarray,
     phi_off: int,
     batched: bool,
+    phi_cols: int,
+    col0: int,
     shape: np.ndarray,
     in_base: np.ndarray,
     in_strides: np.ndarray,
@@ -72,7 +74,8 @@ def _stream(
 
     Args:
         phi: every clique's initial potential, flattened; this clique's starts at
-            ``phi_off``: ``(N,)`` entries, or ``(N, B)`` when ``batched``.
+            ``phi_off``: ``(N,)`` entries, or ``(N, phi_cols)`` when ``batched``, of
+            which this call uses the columns from ``col0`` on.
         shape: the clique's axis lengths, ``(naxes,)``.
         in_base, in_strides: first workspace row of each input ``(k,)`` and its stride
             along each clique axis ``(k, naxes)`` (0 for an axis it does not have).
@@ -92,7 +95,7 @@ def _stream(
     out_row = out_base.copy()
     for i in range(n):
         if batched:
-            start = phi_off + i * batch
+            start = phi_off + i * phi_cols + col0
             for b in range(batch):
                 value[b] = phi[start + b]
             skip = False
@@ -166,14 +169,17 @@ def propagate(
     op_strides: np.ndarray,
     op_ref: np.ndarray,
     present: np.ndarray,
-    work: np.ndarray,
+    rows: int,
+    likelihoods: np.ndarray,
+    marginals: np.ndarray,
     log_z: np.ndarray,
+    tile: int,
 ) -> None:
-    """Collect and distribute over every tree of the forest, in place in ``work``.
+    """Collect and distribute over every tree of the forest, ``tile`` batch rows at a time.
 
     Args:
         phi, phi_off, phi_batched: the flattened potentials, each clique's offset and
-            whether it carries the batch axis.
+            whether it carries the batch axis (then of length B).
         shape, naxes: per clique, its axis lengths ``(C, max_axes)`` and axis count.
         postorder, parent, trivial: the tree (children before parents), each clique's
             parent (-1 for a root) and whether its collect message is all ones.
@@ -183,10 +189,60 @@ def propagate(
         op_role, op_base, op_strides, op_ref: each operand's role, first row, strides
             ``(ops, max_axes)`` and the clique (CHILD_*) or variable (EVIDENCE) it
             refers to.
-        present: per variable, whether its likelihood rows were filled for this call.
-        work: the workspace ``(rows, B)``: likelihood rows filled, others zero.
+        present: per variable, whether its likelihood rows were given for this call.
+        rows: workspace rows; the likelihoods are its first rows, the marginals its last.
+        likelihoods: ``(E, B)`` the likelihood rows (ones where a row has no evidence).
+        marginals: ``(M, B)`` receives every variable's unnormalised marginal.
         log_z: ``(B,)`` zeros; receives log P(e) per row.
+        tile: batch rows propagated together. Tiles are independent; a workspace of
+            ``rows x tile`` keeps the messages a clique touches in cache, where one of
+            ``rows x B`` would stream them from memory for every clique entry.
     """
+    batch = likelihoods.shape[1]
+    n_evidence = likelihoods.shape[0]
+    n_marginal = marginals.shape[0]
+    for t0 in range(0, batch, tile):
+        n = min(tile, batch - t0)
+        work = np.zeros((rows, n))
+        for r in range(n_evidence):
+            for b in range(n):
+                work[r, b] = likelihoods[r, t0 + b]
+        _propagate_tile(
+            phi, phi_off, phi_batched, batch, t0, shape, naxes, postorder, parent, trivial,
+            up_base, down_base, sep_rows, op_ptr, op_role, op_base, op_strides, op_ref,
+            present, work, log_z[t0 : t0 + n],
+        )
+        first = rows - n_marginal
+        for r in range(n_marginal):
+            for b in range(n):
+                marginals[r, t0 + b] = work[first + r, b]
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _propagate_tile(
+    phi: np.ndarray,
+    phi_off: np.ndarray,
+    phi_batched: np.ndarray,
+    phi_cols: int,
+    col0: int,
+    shape: np.ndarray,
+    naxes: np.ndarray,
+    postorder: np.ndarray,
+    parent: np.ndarray,
+    trivial: np.ndarray,
+    up_base: np.ndarray,
+    down_base: np.ndarray,
+    sep_rows: np.ndarray,
+    op_ptr: np.ndarray,
+    op_role: np.ndarray,
+    op_base: np.ndarray,
+    op_strides: np.ndarray,
+    op_ref: np.ndarray,
+    present: np.ndarray,
+    work: np.ndarray,
+    log_z: np.ndarray,
+) -> None:
+    """Collect and distribute for the batch columns ``col0:col0 + work.shape[1]``."""
     batch = work.shape[1]
     value = np.empty(batch)
     n_cliques = postorder.shape[0]
@@ -242,6 +298,8 @@ def propagate(
                 phi,
                 phi_off[c],
                 phi_batched[c],
+                phi_cols,
+                col0,
                 shape[c, : naxes[c]],
                 in_base[:n_in],
                 in_strides[:n_in, : naxes[c]],
