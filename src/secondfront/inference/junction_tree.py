@@ -1,4 +1,4 @@
-"""Exact inference: a batched junction tree (Hugin architecture) over dense numpy tensors.
+"""Exact inference: a junction tree (Hugin bookkeeping) compiled for batches of evidence.
 
 Why a junction tree, and why this way
 -------------------------------------
@@ -8,20 +8,20 @@ a tree of cliques, so one query costs two sweeps instead of one elimination per
 variable. Planning (moralise, triangulate, build the tree, place every table and every
 piece of evidence) depends only on the network's structure and on *which* variables
 carry evidence, so it is done once (:func:`compile_plan`) and the plan is then
-evaluated on a whole batch in one call (:meth:`Plan.run`): every clique tensor carries
-a leading batch axis, so numpy's vectorised reductions replace a Python loop over
-evidence sets. A variable-elimination order per query (pgmpy) or per-set message
-passing (pyAgrum) repeat that work for each set.
+evaluated on a whole batch in one call (:meth:`Plan.run`). A variable-elimination
+order per query (pgmpy) or per-set message passing (pyAgrum) repeat that work for each
+set.
 
-Layout: every clique tensor has shape ``(card(v1), ..., card(vk), B)`` with the
-clique's variables in ascending index order and the batch axis *last*. Ascending order
-means a separator tensor (a clique tensor summed over its non-separator axes) is
-already laid out for *every* clique containing it: moving a message is a reshape that
-inserts size-1 axes, never a transpose. Batch-last means every reduction adds
-contiguous length-B vectors, which numpy vectorises; with the batch axis first the
-same sums run over short strided axes and were measured 2-3x slower on ALARM, HEPAR2
-and WIN95PTS. A batch axis of length 1 broadcasts: tensors upstream of all evidence
-stay unbatched until a message brings evidence in.
+The passes themselves are compiled loops (:mod:`secondfront.inference.propagation`):
+each clique's table is read once per pass and combined, entry by entry, with the
+messages of every evidence set of a tile of the batch; only separator messages,
+likelihoods and marginals are stored per evidence set. An earlier numpy version built
+every clique table once per evidence set and paid for it in memory traffic: on ANDES
+and PATHFINDER the compiled passes are 2.5-5x faster (benchmarks/README.md).
+
+Layout: clique variables are kept in ascending index order, so a separator's table is
+laid out the same way inside every clique that contains it, and a clique potential of a
+batch of parameter sets keeps the batch axis *last*, contiguous for the batch loops.
 
 Hugin updates divide by the previous separator message. Division by zero arises only
 where hard evidence made the old message zero, and there the correct update is 0
@@ -33,19 +33,17 @@ Two savings that do not change results:
   head variable is summed out inside the subtree, sends a message of ones (the tables
   are conditional distributions and sum to one). The plan marks such messages at
   compile time and skips the work (barren parts of the network cost nothing in the
-  collect pass);
+  collect pass); zero entries of a potential (deterministic tables) are skipped too;
 * **scaling**: every message is divided by its sum per batch row and the log of the
   divisor is accumulated, so products over hundreds of tables neither underflow nor
   lose the probability of the evidence, returned as ``log_evidence``.
 
 opt_einsum plans the one product that has many operands (the initial potential of a
-clique with several tables, possibly with a batch axis of parameter sets); all other
-steps are single numpy reductions or broadcasts, where a contraction planner has
-nothing to choose.
+clique with several tables, possibly with a batch axis of parameter sets).
 
-Memory: the plan states its footprint per batch row (``bytes_per_row``) and its
-largest intermediate; :meth:`Plan.run` splits a batch that would exceed
-``memory_limit`` bytes into chunks.
+Memory: the plan states its footprint per evidence set (``bytes_per_row``: the
+potentials and the workspace rows) and its largest clique; :meth:`Plan.run` splits a
+batch whose per-set storage would exceed ``memory_limit`` bytes into chunks.
 """
 
 from __future__ import annotations
@@ -734,3 +732,10 @@ def compile_plan(
         homed=tuple(tuple(h) for h in homed),
         layout=layout,
     )
+
+
+def warm_up() -> None:
+    """Load the compiled propagation now (about 0.6 s, once per process), so that a
+    long-running service does not charge it to its first request."""
+    plan = compile_plan([()], [2])
+    plan.run(plan.potentials([np.array([0.5, 0.5])]), {})

@@ -208,9 +208,27 @@ def propagate(
             for b in range(n):
                 work[r, b] = likelihoods[r, t0 + b]
         _propagate_tile(
-            phi, phi_off, phi_batched, batch, t0, shape, naxes, postorder, parent, trivial,
-            up_base, down_base, sep_rows, op_ptr, op_role, op_base, op_strides, op_ref,
-            present, work, log_z[t0 : t0 + n],
+            phi,
+            phi_off,
+            phi_batched,
+            batch,
+            t0,
+            shape,
+            naxes,
+            postorder,
+            parent,
+            trivial,
+            up_base,
+            down_base,
+            sep_rows,
+            op_ptr,
+            op_role,
+            op_base,
+            op_strides,
+            op_ref,
+            present,
+            work,
+            log_z[t0 : t0 + n],
         )
         first = rows - n_marginal
         for r in range(n_marginal):
