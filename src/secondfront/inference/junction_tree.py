@@ -674,6 +674,8 @@ def _flatten(
             [(p.__array_interface__["data"][0] - start) // 8 for p in potentials], np.int64
         )
         return base, offsets, batched
+    if not potentials:  # a network without variables
+        return np.zeros(0), np.zeros(0, np.int64), batched
     sizes = [p.size for p in potentials]
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     flat = np.concatenate([np.ascontiguousarray(p, np.float64).reshape(-1) for p in potentials])

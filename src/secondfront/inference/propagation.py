@@ -150,7 +150,9 @@ def _scale(work: np.ndarray, base: int, rows: int, log_z: np.ndarray) -> None:
         log_z[b] += np.log(s)
 
 
-@nb.njit(cache=True, error_model="numpy")
+# nogil: the workbench answers requests on threads; a propagation owns its workspace and
+# only reads the potentials, so threads may run it at once.
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def propagate(
     phi: np.ndarray,
     phi_off: np.ndarray,
