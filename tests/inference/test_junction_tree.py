@@ -19,6 +19,7 @@ from secondfront.inference import (
 )
 from secondfront.inference.junction_tree import (
     HEURISTICS,
+    TILE,
     build_junction_tree,
     compile_plan,
     total_size,
@@ -129,6 +130,49 @@ def test_parameter_batch_matches_one_at_a_time() -> None:
         want = enumerate_marginals(net.with_cpts({target: tables[b]}), ev)
         for name in net.names:
             np.testing.assert_allclose(got[name][b], want[name], atol=1e-12)
+
+
+@pytest.mark.parametrize("zeros", [False, True])
+def test_batches_over_several_tiles_match_one_at_a_time(zeros: bool) -> None:
+    # 2 tiles and a partial third: each row has its own parameter set (the potentials
+    # carry the batch axis, read at the tile's column offset), its own hard and soft
+    # evidence, and its own P(e); zero entries (skipped by the passes) in half the runs.
+    net = random_network(31, 9, zeros=zeros)
+    rng = np.random.default_rng(31)
+    target = net.names[4]
+    batch = 2 * TILE + 5
+    shape = net.cpts[target].shape
+    tables = rng.dirichlet(np.ones(shape[-1]), size=(batch, *shape[:-1]))
+    rows = []
+    for _ in range(batch):
+        ev: dict[str, object] = dict(random_evidence(net, rng, 2))
+        soft = net.names[0]
+        if soft not in ev:
+            ev[soft] = list(rng.uniform(0.1, 1.0, net.variables[soft].card))
+        rows.append(ev)
+    got = posterior_batch(net, rows, cpts={target: tables}, on_impossible="nan")
+    for b in range(batch):
+        one = net.with_cpts({target: tables[b]})
+        hard = {k: v for k, v in rows[b].items() if isinstance(v, str)}
+        weight = np.asarray(rows[b][net.names[0]]) if net.names[0] not in hard else None
+        p = joint(one)
+        idx = tuple(
+            one.variables[n].index(hard[n]) if n in hard else slice(None) for n in net.names
+        )
+        sub = p[idx] if weight is None else None
+        if weight is not None:
+            # Soft evidence on the first variable: weight the joint along its axis.
+            shaped = weight.reshape((-1,) + (1,) * (len(net.names) - 1))
+            sub = (p * shaped)[idx]
+        assert sub is not None
+        if sub.sum() == 0:  # these parameters make this row's evidence impossible
+            assert np.isneginf(got.log_evidence[b]) and np.isnan(got.marginals[target][b]).all()
+            continue
+        assert got.log_evidence[b] == pytest.approx(math.log(sub.sum()), abs=1e-12)
+        kept = [n for n in net.names if n not in hard]
+        for axis, name in enumerate(kept):
+            want = sub.sum(axis=tuple(a for a in range(sub.ndim) if a != axis))
+            np.testing.assert_allclose(got.marginals[name][b], want / want.sum(), atol=1e-12)
 
 
 def test_batch_split_by_memory_limit_gives_same_answer() -> None:

@@ -1,4 +1,4 @@
-"""Exact inference: a batched junction tree (Hugin architecture) over dense numpy tensors.
+"""Exact inference: a junction tree (Hugin bookkeeping) compiled for batches of evidence.
 
 Why a junction tree, and why this way
 -------------------------------------
@@ -8,20 +8,20 @@ a tree of cliques, so one query costs two sweeps instead of one elimination per
 variable. Planning (moralise, triangulate, build the tree, place every table and every
 piece of evidence) depends only on the network's structure and on *which* variables
 carry evidence, so it is done once (:func:`compile_plan`) and the plan is then
-evaluated on a whole batch in one call (:meth:`Plan.run`): every clique tensor carries
-a leading batch axis, so numpy's vectorised reductions replace a Python loop over
-evidence sets. A variable-elimination order per query (pgmpy) or per-set message
-passing (pyAgrum) repeat that work for each set.
+evaluated on a whole batch in one call (:meth:`Plan.run`). A variable-elimination
+order per query (pgmpy) or per-set message passing (pyAgrum) repeat that work for each
+set.
 
-Layout: every clique tensor has shape ``(card(v1), ..., card(vk), B)`` with the
-clique's variables in ascending index order and the batch axis *last*. Ascending order
-means a separator tensor (a clique tensor summed over its non-separator axes) is
-already laid out for *every* clique containing it: moving a message is a reshape that
-inserts size-1 axes, never a transpose. Batch-last means every reduction adds
-contiguous length-B vectors, which numpy vectorises; with the batch axis first the
-same sums run over short strided axes and were measured 2-3x slower on ALARM, HEPAR2
-and WIN95PTS. A batch axis of length 1 broadcasts: tensors upstream of all evidence
-stay unbatched until a message brings evidence in.
+The passes themselves are compiled loops (:mod:`secondfront.inference.propagation`):
+each clique's table is read once per pass and combined, entry by entry, with the
+messages of every evidence set of a tile of the batch; only separator messages,
+likelihoods and marginals are stored per evidence set. An earlier numpy version built
+every clique table once per evidence set and paid for it in memory traffic: on ANDES
+and PATHFINDER the compiled passes are 2.5-5x faster (benchmarks/README.md).
+
+Layout: clique variables are kept in ascending index order, so a separator's table is
+laid out the same way inside every clique that contains it, and a clique potential of a
+batch of parameter sets keeps the batch axis *last*, contiguous for the batch loops.
 
 Hugin updates divide by the previous separator message. Division by zero arises only
 where hard evidence made the old message zero, and there the correct update is 0
@@ -33,19 +33,17 @@ Two savings that do not change results:
   head variable is summed out inside the subtree, sends a message of ones (the tables
   are conditional distributions and sum to one). The plan marks such messages at
   compile time and skips the work (barren parts of the network cost nothing in the
-  collect pass);
+  collect pass); zero entries of a potential (deterministic tables) are skipped too;
 * **scaling**: every message is divided by its sum per batch row and the log of the
   divisor is accumulated, so products over hundreds of tables neither underflow nor
   lose the probability of the evidence, returned as ``log_evidence``.
 
 opt_einsum plans the one product that has many operands (the initial potential of a
-clique with several tables, possibly with a batch axis of parameter sets); all other
-steps are single numpy reductions or broadcasts, where a contraction planner has
-nothing to choose.
+clique with several tables, possibly with a batch axis of parameter sets).
 
-Memory: the plan states its footprint per batch row (``bytes_per_row``) and its
-largest intermediate; :meth:`Plan.run` splits a batch that would exceed
-``memory_limit`` bytes into chunks.
+Memory: the plan states its footprint per evidence set (``bytes_per_row``: the
+potentials and the workspace rows) and its largest clique; :meth:`Plan.run` splits a
+batch whose per-set storage would exceed ``memory_limit`` bytes into chunks.
 """
 
 from __future__ import annotations
@@ -59,10 +57,16 @@ import numpy as np
 import opt_einsum
 
 from secondfront.errors import UsageError
+from secondfront.inference import propagation as P
+from secondfront.inference.propagation import propagate
 from secondfront.model.limits import memory_problem
 
 # Default cap on the tensors one chunk of a batch may hold at once (bytes).
 DEFAULT_MEMORY_LIMIT = 1 << 30
+
+# Batch rows propagated together (see ``propagation.propagate``): measured on ANDES and
+# PATHFINDER (benchmarks/README.md), where the workspace of a tile stays in cache.
+TILE = 32
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,11 @@ HEURISTICS = ("min-fill", "weighted-min-fill", "min-weight")
 
 # Below this total table size (entries per batch row) of the min-fill triangulation,
 # propagation is so cheap that trying other heuristics would cost more than it saves.
-TRY_OTHERS_ABOVE = 1 << 16
+# On the 24 networks pgmpy ships, the other heuristics beat min-fill only where min-fill
+# leaves 3.5 million entries or more (barley, diabetes, the MUNINs); below that
+# (ANDES 0.39 M, PIGS 0.71 M, PATHFINDER 0.18 M) they tie or lose, and each try costs
+# 40-120 ms of Python on those, more than a batch of 100 evidence sets takes to propagate.
+TRY_OTHERS_ABOVE = 1 << 21
 
 
 def _eliminate(
@@ -165,9 +173,14 @@ def _eliminate(
             adj[a].discard(a)
             adj[a].discard(v)
         alive.discard(v)
-        affected = set(nb)
+        # Scores that can have changed: the neighbours (their neighbourhood changed) and
+        # any variable adjacent to two or more of them (an edge between two of its
+        # neighbours may have been added). Nobody else's neighbourhood was touched.
+        around: set[int] = set()
         for a in nb:
-            affected |= adj[a]
+            around |= adj[a]
+        around -= nb
+        affected = set(nb) | {u for u in around if len(adj[u] & nb) >= 2}
         for u in affected & alive:
             scores[u] = score(u)
     return [tuple(sorted(c)) for c in kept]
@@ -280,6 +293,159 @@ def build_junction_tree(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Where every message lives in the workspace, and each clique's operands.
+
+    The workspace is one ``(rows, B)`` array: the likelihood rows of the evidence
+    variables, each non-trivial clique's collect message, each clique's distribute
+    message, one P(e) row per root, and every variable's marginal, in that order
+    (see :mod:`secondfront.inference.propagation`). The arrays are int64 unless noted.
+
+    Attributes:
+        rows: workspace rows (entries per batch row).
+        evidence_rows: the first rows, which hold the likelihoods.
+        shape: per clique, its axis lengths ``(C, max_axes)``, padded with 1.
+        naxes: per clique, its number of axes ``(C,)``.
+        postorder, parent: the tree, as arrays.
+        trivial: bool ``(C,)``, the plan's skipped collect messages.
+        up_base, down_base: per clique, the first row of its collect and distribute
+            message (-1 where there is none).
+        sep_rows: per clique, the entries of its separator with its parent.
+        evidence_base: per variable, the first row of its likelihood (-1 if none).
+        marginal_base: per variable, the first row of its marginal ``(n,)``.
+        op_ptr, op_role, op_base, op_strides, op_ref: each clique's operands (CSR: clique
+            ``c`` owns ``op_ptr[c]:op_ptr[c+1]``), their role (``propagation.CHILD_UP``
+            ...), first row, stride along each clique axis ``(ops, max_axes)``, and the
+            clique or variable they refer to.
+    """
+
+    rows: int
+    evidence_rows: int
+    shape: np.ndarray
+    naxes: np.ndarray
+    postorder: np.ndarray
+    parent: np.ndarray
+    trivial: np.ndarray
+    up_base: np.ndarray
+    down_base: np.ndarray
+    sep_rows: np.ndarray
+    evidence_base: np.ndarray
+    marginal_base: np.ndarray
+    op_ptr: np.ndarray
+    op_role: np.ndarray
+    op_base: np.ndarray
+    op_strides: np.ndarray
+    op_ref: np.ndarray
+
+
+def _strides_in(clique: Sequence[int], table: Sequence[int], card: Sequence[int]) -> list[int]:
+    """Stride of each of ``clique``'s axes in a C-order table over ``table`` (ascending)."""
+    stride = {}
+    step = 1
+    for v in reversed(table):
+        stride[v] = step
+        step *= card[v]
+    return [stride.get(v, 0) for v in clique]
+
+
+def build_layout(
+    tree: JunctionTree, trivial: Sequence[bool], evidence_vars: frozenset[int]
+) -> Layout:
+    """Lay out the workspace and list each clique's operands for ``propagate``."""
+    card = tree.card
+    n_cliques = len(tree.cliques)
+    rows = 0
+    evidence_base = [-1] * len(card)
+    for v in sorted(evidence_vars):
+        evidence_base[v] = rows
+        rows += card[v]
+    up_base = [-1] * n_cliques
+    down_base = [-1] * n_cliques
+    sep_rows = [0] * n_cliques
+    for c in range(n_cliques):
+        if tree.parent[c] >= 0:
+            sep_rows[c] = math.prod(card[v] for v in tree.separator(c))
+            if not trivial[c]:
+                up_base[c] = rows
+                rows += sep_rows[c]
+            down_base[c] = rows
+            rows += sep_rows[c]
+    total_base = {}
+    for c in range(n_cliques):
+        if tree.parent[c] < 0:
+            total_base[c] = rows
+            rows += 1
+    marginal_base = []
+    for v in range(len(card)):
+        marginal_base.append(rows)
+        rows += card[v]
+
+    children: list[list[int]] = [[] for _ in range(n_cliques)]
+    for c, p in enumerate(tree.parent):
+        if p >= 0:
+            children[p].append(c)
+    homed: list[list[int]] = [[] for _ in range(n_cliques)]
+    for v, c in enumerate(tree.marginal_home):
+        homed[c].append(v)
+
+    max_axes = max((len(c) for c in tree.cliques), default=1) or 1
+    op_ptr = [0]
+    role: list[int] = []
+    base: list[int] = []
+    strides: list[list[int]] = []
+    ref: list[int] = []
+
+    def add(r: int, row: int, table: Sequence[int], to: int, clique: Sequence[int]) -> None:
+        s = _strides_in(clique, table, card)
+        role.append(r)
+        base.append(row)
+        strides.append(s + [0] * (max_axes - len(s)))
+        ref.append(to)
+
+    for c, clique in enumerate(tree.cliques):
+        for k in children[c]:
+            sep = tree.separator(k)
+            if not trivial[k]:
+                add(P.CHILD_UP, up_base[k], sep, k, clique)
+            add(P.CHILD_DOWN, down_base[k], sep, k, clique)
+        for v in homed[c]:
+            if v in evidence_vars:
+                add(P.EVIDENCE, evidence_base[v], (v,), v, clique)
+            add(P.MARGINAL, marginal_base[v], (v,), v, clique)
+        if tree.parent[c] >= 0:
+            if not trivial[c]:
+                add(P.PARENT_UP, up_base[c], tree.separator(c), c, clique)
+            add(P.PARENT_DOWN, down_base[c], tree.separator(c), c, clique)
+        else:
+            add(P.TOTAL, total_base[c], (), c, clique)
+        op_ptr.append(len(role))
+
+    shape = np.ones((n_cliques, max_axes), np.int64)
+    for c, clique in enumerate(tree.cliques):
+        shape[c, : len(clique)] = [card[v] for v in clique]
+    as_int = lambda xs: np.asarray(xs, np.int64)  # noqa: E731
+    return Layout(
+        rows=rows,
+        evidence_rows=sum(card[v] for v in evidence_vars),
+        shape=shape,
+        naxes=as_int([len(c) for c in tree.cliques]),
+        postorder=as_int(tree.postorder),
+        parent=as_int(tree.parent),
+        trivial=np.asarray(trivial, np.bool_),
+        up_base=as_int(up_base),
+        down_base=as_int(down_base),
+        sep_rows=as_int(sep_rows),
+        evidence_base=as_int(evidence_base),
+        marginal_base=as_int(marginal_base),
+        op_ptr=as_int(op_ptr),
+        op_role=as_int(role),
+        op_base=as_int(base),
+        op_strides=np.asarray(strides, np.int64).reshape(len(role), max_axes),
+        op_ref=as_int(ref),
+    )
+
+
 @dataclass
 class Posterior:
     """Result of running a plan on a batch.
@@ -306,11 +472,13 @@ class Plan:
         tree: the junction forest.
         evidence_vars: indices of variables that may receive a likelihood in :meth:`run`.
         trivial: per clique, True when its collect message is all ones and is skipped.
-        bytes_per_row: float64 bytes the clique and separator tensors of one batch row need.
+        bytes_per_row: float64 bytes one evidence set needs: the clique potentials and
+            the workspace rows (a batch shares the potentials unless they are batched).
         largest_clique: entries of the largest clique tensor (per batch row), the
             largest intermediate the plan creates.
         parents: parent indices of each variable (the axes of its table).
         homed: per clique, the variables whose tables it holds.
+        layout: the workspace and operands of the compiled propagation.
     """
 
     tree: JunctionTree
@@ -320,6 +488,7 @@ class Plan:
     largest_clique: int
     parents: tuple[tuple[int, ...], ...]
     homed: tuple[tuple[int, ...], ...]
+    layout: Layout
 
     # -- potentials ------------------------------------------------------------------
 
@@ -354,9 +523,8 @@ class Plan:
         card = self.tree.card
         batch_label = len(card)  # an axis label no variable uses
         lead = [batch_label] if batched else []
-        out: list[np.ndarray] = []
+        products: list[np.ndarray] = []
         for clique, homed in zip(self.tree.cliques, self.homed, strict=True):
-            shape = tuple(card[v] for v in clique)
             operands: list[object] = []
             for v in homed:
                 operands += [cpts[v], [*lead, *self.parents[v], v]]
@@ -366,11 +534,23 @@ class Plan:
                 prod = prod[None] if not batched else prod
             else:
                 prod = np.ones((1,))  # no table here: ones, batch axis of length 1
-            # Size-1 axes for clique variables no table covers, then broadcast to full size;
-            # the batch axis goes last (see the module docstring on layout).
+            # Size-1 axes for clique variables no table covers; the batch axis goes last
+            # (see the module docstring on layout).
             prod = prod.reshape((prod.shape[0], *[card[v] if v in covered else 1 for v in clique]))
-            prod = np.moveaxis(prod, 0, -1)
-            out.append(np.ascontiguousarray(np.broadcast_to(prod, (*shape, prod.shape[-1]))))
+            products.append(np.moveaxis(prod, 0, -1))
+        # One buffer for all cliques, so that the compiled propagation reads them in place.
+        shapes = [
+            (*(card[v] for v in clique), prod.shape[-1])
+            for clique, prod in zip(self.tree.cliques, products, strict=True)
+        ]
+        flat = np.empty(sum(math.prod(shape) for shape in shapes))
+        out: list[np.ndarray] = []
+        at = 0
+        for shape, prod in zip(shapes, products, strict=True):
+            view = flat[at : at + math.prod(shape)].reshape(shape)
+            view[...] = prod  # broadcasts the axes no table covers
+            out.append(view)
+            at += math.prod(shape)
         return out
 
     # -- evaluation ------------------------------------------------------------------
@@ -402,7 +582,11 @@ class Plan:
             + [np.shape(x)[0] for x in likelihoods.values()]
             + [np.shape(p)[-1] for p in potentials]
         )
-        chunk = max(1, min(batch, memory_limit // max(self.bytes_per_row, 1)))
+        batched_entries = sum(p.size for p in potentials if p.shape[-1] > 1) // max(batch, 1)
+        layout = self.layout
+        per_row = 8 * (layout.evidence_rows + layout.rows - layout.marginal_base[0])
+        per_row += 8 * batched_entries
+        chunk = max(1, min(batch, memory_limit // max(per_row, 1)))
         if chunk >= batch:
             return self._run(potentials, likelihoods, batch)
         parts = []
@@ -421,84 +605,81 @@ class Plan:
     def _run(
         self, potentials: Sequence[np.ndarray], likelihoods: Mapping[int, np.ndarray], batch: int
     ) -> Posterior:
-        tree = self.tree
-        card = tree.card
-        phi = list(potentials)
-        # Evidence enters at the smallest clique holding the variable.
+        layout = self.layout
+        card = self.tree.card
+        flat, offsets, batched = _flatten(potentials, batch)
+        n_evidence = layout.evidence_rows
+        lik_rows = np.ones((n_evidence, batch))
+        present = np.zeros(len(card), np.bool_)
         for v, lik in likelihoods.items():
-            c = tree.marginal_home[v]
-            clique = tree.cliques[c]
-            phi[c] = phi[c] * np.asarray(lik, dtype=np.float64).T.reshape(
-                (*[card[u] if u == v else 1 for u in clique], -1)
-            )
+            base = layout.evidence_base[v]
+            lik_rows[base : base + card[v]] = np.asarray(lik, dtype=np.float64).T
+            present[v] = True
+        block = np.empty((layout.rows - int(layout.marginal_base[0]), batch))
         log_z = np.zeros(batch)
-        sent: list[np.ndarray | None] = [None] * len(phi)
-
-        # Collect: leaves to roots.
-        for c in tree.postorder:
-            p = tree.parent[c]
-            if p < 0 or self.trivial[c]:
-                continue
-            msg = _sum_to(phi[c], tree.cliques[c], tree.separator(c))
-            msg, lz = _normalise(msg)
-            log_z = log_z + lz
-            sent[c] = msg
-            phi[p] = phi[p] * _expand(msg, tree.separator(c), tree.cliques[p], card)
-
-        # Roots: P(e) for each component.
-        for c in tree.postorder:
-            if tree.parent[c] < 0:
-                total = phi[c].reshape(-1, phi[c].shape[-1]).sum(axis=0)
-                with np.errstate(divide="ignore"):
-                    log_z = log_z + np.log(total)
-
-        # Distribute: roots to leaves. Hugin update: multiply by new / old separator.
-        for c in reversed(tree.postorder):
-            p = tree.parent[c]
-            if p < 0:
-                continue
-            sep = tree.separator(c)
-            new, _ = _normalise(_sum_to(phi[p], tree.cliques[p], sep))
-            old = sent[c]
-            if old is not None:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    new = np.where(old > 0, new / np.where(old > 0, old, 1.0), 0.0)
-            phi[c] = phi[c] * _expand(new, sep, tree.cliques[c], card)
-
-        marginals: list[np.ndarray] = []
-        for v in range(len(card)):
-            c = tree.marginal_home[v]
-            m = _sum_to(phi[c], tree.cliques[c], (v,)).T
-            m = np.broadcast_to(m, (batch, card[v]))
-            s = m.sum(axis=1, keepdims=True)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                marginals.append(m / s)
+        propagate(
+            flat,
+            offsets,
+            batched,
+            layout.shape,
+            layout.naxes,
+            layout.postorder,
+            layout.parent,
+            layout.trivial,
+            layout.up_base,
+            layout.down_base,
+            layout.sep_rows,
+            layout.op_ptr,
+            layout.op_role,
+            layout.op_base,
+            layout.op_strides,
+            layout.op_ref,
+            present,
+            layout.rows,
+            lik_rows,
+            block,
+            log_z,
+            TILE,
+        )
+        starts = layout.marginal_base - layout.marginal_base[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            block /= np.repeat(np.add.reduceat(block, starts, axis=0), card, axis=0)
+        marginals = [block[lo : lo + k].T for lo, k in zip(starts, card, strict=True)]
         return Posterior(marginals=marginals, log_evidence=log_z)
 
 
-def _sum_to(t: np.ndarray, clique: tuple[int, ...], keep: tuple[int, ...]) -> np.ndarray:
-    """Sum a clique tensor ``(*clique, B)`` over every variable not in ``keep``."""
-    axes = tuple(i for i, v in enumerate(clique) if v not in keep)
-    return t.sum(axis=axes) if axes else t
+def _flatten(
+    potentials: Sequence[np.ndarray], batch: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The potentials as one flat float64 buffer, each clique's offset and batch flag.
 
-
-def _expand(
-    msg: np.ndarray, sep: tuple[int, ...], clique: tuple[int, ...], card: Sequence[int]
-) -> np.ndarray:
-    """Reshape a separator tensor ``(*sep, B)`` to broadcast against ``(*clique, B)``."""
-    inside = set(sep)
-    return msg.reshape((*[card[v] if v in inside else 1 for v in clique], msg.shape[-1]))
-
-
-def _normalise(msg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Divide each batch row by its sum; return the scaled tensor and log of the sums.
-
-    Rows summing to zero (impossible evidence) are left at zero with log-sum -inf.
+    Potentials made by :meth:`Plan.potentials` are views of one buffer in clique order,
+    which is used as it is; anything else (a slice of a batch, tables given by hand) is
+    copied into a new buffer.
     """
-    s = msg.reshape(-1, msg.shape[-1]).sum(axis=0)
-    safe = np.where(s > 0, s, 1.0)
-    with np.errstate(divide="ignore"):
-        return msg / safe, np.log(s)
+    batched = np.array([p.shape[-1] > 1 for p in potentials], np.bool_)
+    for p, b in zip(potentials, batched, strict=True):
+        if b and p.shape[-1] != batch:
+            raise ValueError(f"a potential has batch axis {p.shape[-1]}, the batch is {batch}")
+    base = potentials[0].base if potentials else None
+    if (
+        isinstance(base, np.ndarray)
+        and base.ndim == 1
+        and base.dtype == np.float64
+        and base.flags.c_contiguous
+        and all(p.base is base and p.flags.c_contiguous for p in potentials)
+    ):
+        start = base.__array_interface__["data"][0]
+        offsets = np.array(
+            [(p.__array_interface__["data"][0] - start) // 8 for p in potentials], np.int64
+        )
+        return base, offsets, batched
+    if not potentials:  # a network without variables
+        return np.zeros(0), np.zeros(0, np.int64), batched
+    sizes = [p.size for p in potentials]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    flat = np.concatenate([np.ascontiguousarray(p, np.float64).reshape(-1) for p in potentials])
+    return flat, offsets, batched
 
 
 def compile_plan(
@@ -542,13 +723,21 @@ def compile_plan(
         heads[p] |= heads[c]
 
     sizes = [tree.size(c) for c in range(n_cliques)]
-    sep_sizes = [math.prod(card[v] for v in tree.separator(c)) for c in range(n_cliques)]
+    layout = build_layout(tree, trivial, evidence_vars)
     return Plan(
         tree=tree,
         evidence_vars=evidence_vars,
         trivial=tuple(trivial),
-        bytes_per_row=8 * (2 * sum(sizes) + 2 * sum(sep_sizes)),
+        bytes_per_row=8 * (sum(sizes) + layout.rows),
         largest_clique=max(sizes, default=1),
         parents=family,
         homed=tuple(tuple(h) for h in homed),
+        layout=layout,
     )
+
+
+def warm_up() -> None:
+    """Load the compiled propagation now (about 0.6 s, once per process), so that a
+    long-running service does not charge it to its first request."""
+    plan = compile_plan([()], [2])
+    plan.run(plan.potentials([np.array([0.5, 0.5])]), {})

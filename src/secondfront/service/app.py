@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 import secondfront
 from secondfront.errors import SecondfrontError
+from secondfront.inference.junction_tree import warm_up
 from secondfront.service import apidocs, compare_page, pages, questions_api
 from secondfront.service.api import router
 from secondfront.service.errors import error_body, messages_for, status_for, wants_html
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     settings.check()
     bench = Workbench(settings)
+    warm_up()  # the first What-if should not pay for loading the compiled engine
     app = FastAPI(
         docs_url=None,  # served from the package by service.apidocs, offline
         redoc_url=None,
