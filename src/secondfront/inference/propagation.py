@@ -340,9 +340,10 @@ def _propagate_tile(
                     out_base[n_out] = op_base[o]
                     out_strides[n_out, :] = op_strides[o, :]
                     n_out += 1
-            # A message equal for every row is formed on the first column only.
-            cols = 1 if step == 0 and once[c] else batch
-            _stream(
+            # A message equal for every row is formed on the first column only. (The full
+            # workspace is passed as it is: a slice of it would be typed as a strided
+            # array, and the batch loops would no longer be vectorised.)
+            args = (
                 phi,
                 phi_off[c],
                 phi_batched[c],
@@ -353,9 +354,11 @@ def _propagate_tile(
                 in_strides[:n_in, : naxes[c]],
                 out_base[:n_out],
                 out_strides[:n_out, : naxes[c]],
-                work[:, :cols],
-                value[:cols],
             )
+            if step == 0 and once[c]:
+                _stream(*args, work[:, :1], value[:1])
+            else:
+                _stream(*args, work, value)
             if step == 0 and once[c]:
                 first = np.zeros(1)
                 _scale(work[:, :1], up_base[c], sep_rows[c], first)
