@@ -309,6 +309,8 @@ class Layout:
         naxes: per clique, its number of axes ``(C,)``.
         postorder, parent: the tree, as arrays.
         trivial: bool ``(C,)``, the plan's skipped collect messages.
+        heads_cross: bool ``(C,)``, whether a table homed below a clique has its head
+            in the clique's separator (its message is then not all ones).
         up_base, down_base: per clique, the first row of its collect and distribute
             message (-1 where there is none).
         sep_rows: per clique, the entries of its separator with its parent.
@@ -327,6 +329,7 @@ class Layout:
     postorder: np.ndarray
     parent: np.ndarray
     trivial: np.ndarray
+    heads_cross: np.ndarray
     up_base: np.ndarray
     down_base: np.ndarray
     sep_rows: np.ndarray
@@ -350,7 +353,10 @@ def _strides_in(clique: Sequence[int], table: Sequence[int], card: Sequence[int]
 
 
 def build_layout(
-    tree: JunctionTree, trivial: Sequence[bool], evidence_vars: frozenset[int]
+    tree: JunctionTree,
+    trivial: Sequence[bool],
+    heads_cross: Sequence[bool],
+    evidence_vars: frozenset[int],
 ) -> Layout:
     """Lay out the workspace and list each clique's operands for ``propagate``."""
     card = tree.card
@@ -433,6 +439,7 @@ def build_layout(
         postorder=as_int(tree.postorder),
         parent=as_int(tree.parent),
         trivial=np.asarray(trivial, np.bool_),
+        heads_cross=np.asarray(heads_cross, np.bool_),
         up_base=as_int(up_base),
         down_base=as_int(down_base),
         sep_rows=as_int(sep_rows),
@@ -626,6 +633,7 @@ class Plan:
             layout.postorder,
             layout.parent,
             layout.trivial,
+            layout.heads_cross,
             layout.up_base,
             layout.down_base,
             layout.sep_rows,
@@ -713,17 +721,19 @@ def compile_plan(
         has_evidence[tree.marginal_home[v]] = True
     heads: list[set[int]] = [set(h) for h in homed]
     trivial = [False] * n_cliques
+    heads_cross = [False] * n_cliques
     for c in tree.postorder:  # children first, so subtree facts are complete
         p = tree.parent[c]
         if p < 0:
             continue
         sep = set(tree.separator(c))
-        trivial[c] = not has_evidence[c] and not (heads[c] & sep)
+        heads_cross[c] = bool(heads[c] & sep)
+        trivial[c] = not has_evidence[c] and not heads_cross[c]
         has_evidence[p] = has_evidence[p] or has_evidence[c]
         heads[p] |= heads[c]
 
     sizes = [tree.size(c) for c in range(n_cliques)]
-    layout = build_layout(tree, trivial, evidence_vars)
+    layout = build_layout(tree, trivial, heads_cross, evidence_vars)
     return Plan(
         tree=tree,
         evidence_vars=evidence_vars,

@@ -162,6 +162,7 @@ def propagate(
     postorder: np.ndarray,
     parent: np.ndarray,
     trivial: np.ndarray,
+    heads_cross: np.ndarray,
     up_base: np.ndarray,
     down_base: np.ndarray,
     sep_rows: np.ndarray,
@@ -184,7 +185,11 @@ def propagate(
             whether it carries the batch axis (then of length B).
         shape, naxes: per clique, its axis lengths ``(C, max_axes)`` and axis count.
         postorder, parent, trivial: the tree (children before parents), each clique's
-            parent (-1 for a root) and whether its collect message is all ones.
+            parent (-1 for a root) and whether its collect message is all ones whatever
+            the evidence (the plan's skipped messages).
+        heads_cross: per clique, whether a table homed in its subtree has its head
+            variable in the separator (then the message is not all ones even without
+            evidence).
         up_base, down_base, sep_rows: per clique, the workspace rows of its collect and
             distribute messages and the separator's number of entries.
         op_ptr: clique ``c``'s operands are ``op_ptr[c]:op_ptr[c+1]`` of the op arrays.
@@ -192,6 +197,9 @@ def propagate(
             ``(ops, max_axes)`` and the clique (CHILD_*) or variable (EVIDENCE) it
             refers to.
         present: per variable, whether its likelihood rows were given for this call.
+            A subtree where none is given (and whose potentials have no batch axis)
+            sends the same collect message for every row: it is all ones and skipped,
+            or computed once and copied to every row.
         rows: workspace rows; the likelihoods are its first rows, the marginals its last.
         likelihoods: ``(E, B)`` the likelihood rows (ones where a row has no evidence).
         marginals: ``(M, B)`` receives every variable's unnormalised marginal.
@@ -203,6 +211,18 @@ def propagate(
     batch = likelihoods.shape[1]
     n_evidence = likelihoods.shape[0]
     n_marginal = marginals.shape[0]
+    n_cliques = postorder.shape[0]
+    varies = np.zeros(n_cliques, np.bool_)  # evidence or batched tables in the subtree
+    for j in range(n_cliques):
+        c = postorder[j]
+        varies[c] = phi_batched[c]
+        for o in range(op_ptr[c], op_ptr[c + 1]):
+            if op_role[o] == EVIDENCE and present[op_ref[o]]:
+                varies[c] = True
+            if op_role[o] == CHILD_DOWN and varies[op_ref[o]]:
+                varies[c] = True
+    skip = trivial | (~varies & ~heads_cross)
+    once = ~skip & ~varies
     for t0 in range(0, batch, tile):
         n = min(tile, batch - t0)
         work = np.zeros((rows, n))
@@ -219,7 +239,8 @@ def propagate(
             naxes,
             postorder,
             parent,
-            trivial,
+            skip,
+            once,
             up_base,
             down_base,
             sep_rows,
@@ -249,7 +270,8 @@ def _propagate_tile(
     naxes: np.ndarray,
     postorder: np.ndarray,
     parent: np.ndarray,
-    trivial: np.ndarray,
+    skip: np.ndarray,
+    once: np.ndarray,
     up_base: np.ndarray,
     down_base: np.ndarray,
     sep_rows: np.ndarray,
@@ -262,7 +284,11 @@ def _propagate_tile(
     work: np.ndarray,
     log_z: np.ndarray,
 ) -> None:
-    """Collect and distribute for the batch columns ``col0:col0 + work.shape[1]``."""
+    """Collect and distribute for the batch columns ``col0:col0 + work.shape[1]``.
+
+    ``skip``: collect messages of ones, not computed; ``once``: collect messages equal
+    for every row, computed on the first column and copied.
+    """
     batch = work.shape[1]
     value = np.empty(batch)
     n_cliques = postorder.shape[0]
@@ -279,7 +305,7 @@ def _propagate_tile(
         for j in range(n_cliques):
             c = postorder[j] if step == 0 else postorder[n_cliques - 1 - j]
             p = parent[c]
-            if step == 0 and (p < 0 or trivial[c]):
+            if step == 0 and (p < 0 or skip[c]):
                 continue
             if step == 1 and p >= 0:
                 # The parent's belief summed to the separator, scaled, divided by the
@@ -288,7 +314,7 @@ def _propagate_tile(
                 rows = sep_rows[c]
                 scratch = np.zeros(batch)
                 _scale(work, base, rows, scratch)
-                if not trivial[c]:
+                if not skip[c]:
                     up = up_base[c]
                     for r in range(rows):
                         for b in range(batch):
@@ -299,7 +325,7 @@ def _propagate_tile(
             for o in range(op_ptr[c], op_ptr[c + 1]):
                 role = op_role[o]
                 use_in = (
-                    (role == CHILD_UP and not trivial[op_ref[o]])
+                    (role == CHILD_UP and not skip[op_ref[o]])
                     or (role == EVIDENCE and present[op_ref[o]])
                     or (role == PARENT_DOWN and step == 1)
                 )
@@ -314,7 +340,10 @@ def _propagate_tile(
                     out_base[n_out] = op_base[o]
                     out_strides[n_out, :] = op_strides[o, :]
                     n_out += 1
-            _stream(
+            # A message equal for every row is formed on the first column only. (The full
+            # workspace is passed as it is: a slice of it would be typed as a strided
+            # array, and the batch loops would no longer be vectorised.)
+            args = (
                 phi,
                 phi_off[c],
                 phi_batched[c],
@@ -325,9 +354,20 @@ def _propagate_tile(
                 in_strides[:n_in, : naxes[c]],
                 out_base[:n_out],
                 out_strides[:n_out, : naxes[c]],
-                work,
-                value,
             )
+            if step == 0 and once[c]:
+                _stream(*args, work[:, :1], value[:1])
+            else:
+                _stream(*args, work, value)
+            if step == 0 and once[c]:
+                first = np.zeros(1)
+                _scale(work[:, :1], up_base[c], sep_rows[c], first)
+                for r in range(up_base[c], up_base[c] + sep_rows[c]):
+                    for b in range(1, batch):
+                        work[r, b] = work[r, 0]
+                for b in range(batch):
+                    log_z[b] += first[0]
+                continue
             if step == 0:
                 _scale(work, up_base[c], sep_rows[c], log_z)
             else:
