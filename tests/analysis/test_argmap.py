@@ -81,3 +81,25 @@ def test_unreadable_lines_are_located() -> None:
     lines = [str(d) for d in info.value.diagnostics]
     assert lines[0].startswith("bad.argdown:3:1: error: cannot read this line")
     assert lines[1].startswith("bad.argdown:4:1: error: cannot read this line")
+
+
+def test_yaml_inside_argdown_is_read_by_the_bounded_reader() -> None:
+    from secondfront.errors import SpecError
+
+    # Front matter with an alias bomb: refused by the spec loader's limits, located in
+    # the Argdown file (the front matter starts on line 2), not expanded.
+    bomb = ["===", 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 8):
+        refs = ",".join([f"*a{i - 1}"] * 10)
+        bomb.append(f"a{i}: &a{i} [{refs}]")
+    bomb += ["===", "[A]: fine"]
+    with pytest.raises(SpecError) as info:
+        parse_argdown("\n".join(bomb), "bomb.argdown")
+    first = str(info.value.diagnostics[0])
+    assert first.startswith("bomb.argdown:"), first
+    assert "alias" in first, first
+    # Unreadable metadata: located at the brace, on the claim's line.
+    with pytest.raises(SpecError) as info:
+        parse_argdown("[A]: fine\n  + <B>: text {locator: [unclosed}\n", "meta.argdown")
+    where = str(info.value.diagnostics[0])
+    assert where.startswith("meta.argdown:2:"), where

@@ -33,10 +33,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from secondfront.errors import Diagnostic, SpecError
 from secondfront.model.draft import PLACEHOLDER
+from secondfront.model.yamlsource import parse_yaml
 
 __all__ = ["ArgdownElement", "draft_from_argdown", "parse_argdown"]
 
@@ -73,15 +72,32 @@ class ArgdownElement:
     attacks: list[str] = field(default_factory=list)
 
 
+def _yaml(text: str, path: str, line: int, col: int) -> Any:
+    """Parse a YAML snippet that starts at ``line``, ``col`` of ``path`` with the bounded
+    reader the spec loader uses (size, nesting and alias limits), so that a hostile
+    Argdown file gets the same located errors as a hostile spec."""
+    doc, diags = parse_yaml(text, path)
+    if diags:
+        raise SpecError(
+            [
+                Diagnostic(
+                    path,
+                    d.line + line - 1 if d.line else line,
+                    d.col + col - 1 if d.line == 1 else d.col,
+                    d.message,
+                )
+                for d in diags
+            ]
+        )
+    return doc.data
+
+
 def _split_meta(text: str, path: str, n: int, col: int) -> tuple[str, dict[str, Any]]:
     text = text.rstrip()
     if not text.endswith("}") or "{" not in text:
         return text, {}
     start = text.index("{")
-    try:
-        meta = yaml.safe_load(text[start:])
-    except yaml.YAMLError as exc:
-        raise SpecError([Diagnostic(path, n, col + start, f"unreadable metadata: {exc}")]) from None
+    meta = _yaml(text[start:], path, n, col + start)
     if not isinstance(meta, dict):
         raise SpecError([Diagnostic(path, n, col + start, "metadata must be {key: value, ...}")])
     return text[:start].rstrip(), meta
@@ -106,7 +122,7 @@ def parse_argdown(text: str, path: str = "<string>") -> tuple[dict[str, Any], li
             raise SpecError(
                 [Diagnostic(path, 1, 1, "front matter opened with '===' is not closed")]
             )
-        loaded = yaml.safe_load("\n".join(lines[1:end])) or {}
+        loaded = _yaml("\n".join(lines[1:end]), path, 2, 1) or {}
         if not isinstance(loaded, dict):
             raise SpecError([Diagnostic(path, 2, 1, "front matter must be YAML key: value lines")])
         front = loaded
