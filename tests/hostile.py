@@ -33,6 +33,20 @@ main()
 """
 
 
+def loader_code(module: str, function: str) -> str:
+    """Child code for :func:`run_limited`: ``module.function(sys.argv[1])``, a SpecError
+    printed to stderr with exit status 2 (what the command line does with it)."""
+    return f"""
+from secondfront.errors import SpecError
+from {module} import {function}
+try:
+    {function}(sys.argv[1])
+except SpecError as e:
+    print(e, file=sys.stderr)
+    sys.exit(2)
+"""
+
+
 def run_limited(
     args: list[str],
     *,

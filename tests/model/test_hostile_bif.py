@@ -17,7 +17,7 @@ from secondfront.model.bif import read_bif, write_bif
 from secondfront.model.formats import load
 from secondfront.model.xmlbif import read_xmlbif
 from tests.conftest import ASIA_BIF
-from tests.hostile import assert_located, gzip_bomb, run_limited, wide_bif
+from tests.hostile import assert_located, gzip_bomb, loader_code, run_limited, wide_bif
 
 ASIA_GZ = gzip.compress(ASIA_BIF.encode())
 
@@ -192,15 +192,7 @@ def test_oversized_model_file_is_refused_unread(
 
 
 # Code run in the limited child: read one model file, print the error, exit 2.
-_READ = """
-from secondfront.errors import SpecError
-from secondfront.model.formats import load
-try:
-    load(sys.argv[1])
-except SpecError as e:
-    print(e, file=sys.stderr)
-    sys.exit(2)
-"""
+_READ = loader_code("secondfront.model.formats", "load")
 
 
 def test_gzip_bomb_is_refused_by_its_ratio_within_a_memory_limit(tmp_path: Path) -> None:

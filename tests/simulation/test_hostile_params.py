@@ -13,22 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import TRACEBACK, alias_bomb, assert_located, run_limited
+from tests.hostile import TRACEBACK, alias_bomb, assert_located, loader_code, run_limited
 
 # The bomb's line 6 (``a5: &a5 [*a4, ...]``) holds the alias that passes the limit.
 BOMB_LINE = 6
 BOMB_MESSAGE = r"alias \*a4 takes the document past 200,000 values"
 
 # Code run in the limited child: load one parameters file, print the error, exit 2.
-_LOAD = """
-from secondfront.errors import SpecError
-from secondfront.simulation.params import load_society
-try:
-    load_society(sys.argv[1])
-except SpecError as e:
-    print(e, file=sys.stderr)
-    sys.exit(2)
-"""
+_LOAD = loader_code("secondfront.simulation.params", "load_society")
 
 
 def test_an_alias_bomb_as_parameters_file_is_a_located_error(tmp_path: Path) -> None:
