@@ -208,7 +208,7 @@ def propagate(
             ``rows x tile`` keeps the messages a clique touches in cache, where one of
             ``rows x B`` would stream them from memory for every clique entry.
     """
-    batch = likelihoods.shape[1]
+    total = likelihoods.shape[1]
     n_evidence = likelihoods.shape[0]
     n_marginal = marginals.shape[0]
     n_cliques = postorder.shape[0]
@@ -223,75 +223,6 @@ def propagate(
                 varies[c] = True
     skip = trivial | (~varies & ~heads_cross)
     once = ~skip & ~varies
-    for t0 in range(0, batch, tile):
-        n = min(tile, batch - t0)
-        work = np.zeros((rows, n))
-        for r in range(n_evidence):
-            for b in range(n):
-                work[r, b] = likelihoods[r, t0 + b]
-        _propagate_tile(
-            phi,
-            phi_off,
-            phi_batched,
-            batch,
-            t0,
-            shape,
-            naxes,
-            postorder,
-            parent,
-            skip,
-            once,
-            up_base,
-            down_base,
-            sep_rows,
-            op_ptr,
-            op_role,
-            op_base,
-            op_strides,
-            op_ref,
-            present,
-            work,
-            log_z[t0 : t0 + n],
-        )
-        first = rows - n_marginal
-        for r in range(n_marginal):
-            for b in range(n):
-                marginals[r, t0 + b] = work[first + r, b]
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _propagate_tile(
-    phi: np.ndarray,
-    phi_off: np.ndarray,
-    phi_batched: np.ndarray,
-    phi_cols: int,
-    col0: int,
-    shape: np.ndarray,
-    naxes: np.ndarray,
-    postorder: np.ndarray,
-    parent: np.ndarray,
-    skip: np.ndarray,
-    once: np.ndarray,
-    up_base: np.ndarray,
-    down_base: np.ndarray,
-    sep_rows: np.ndarray,
-    op_ptr: np.ndarray,
-    op_role: np.ndarray,
-    op_base: np.ndarray,
-    op_strides: np.ndarray,
-    op_ref: np.ndarray,
-    present: np.ndarray,
-    work: np.ndarray,
-    log_z: np.ndarray,
-) -> None:
-    """Collect and distribute for the batch columns ``col0:col0 + work.shape[1]``.
-
-    ``skip``: collect messages of ones, not computed; ``once``: collect messages equal
-    for every row, computed on the first column and copied.
-    """
-    batch = work.shape[1]
-    value = np.empty(batch)
-    n_cliques = postorder.shape[0]
     max_ops = 0
     for c in range(n_cliques):
         max_ops = max(max_ops, op_ptr[c + 1] - op_ptr[c])
@@ -300,78 +231,90 @@ def _propagate_tile(
     in_strides = np.empty((max_ops, max_axes), np.int64)
     out_base = np.empty(max_ops, np.int64)
     out_strides = np.empty((max_ops, max_axes), np.int64)
-
-    for step in range(2):  # 0: collect (leaves to roots), 1: distribute (roots to leaves)
-        for j in range(n_cliques):
-            c = postorder[j] if step == 0 else postorder[n_cliques - 1 - j]
-            p = parent[c]
-            if step == 0 and (p < 0 or skip[c]):
-                continue
-            if step == 1 and p >= 0:
-                # The parent's belief summed to the separator, scaled, divided by the
-                # message this clique sent up: the message it receives.
-                base = down_base[c]
-                rows = sep_rows[c]
-                scratch = np.zeros(batch)
-                _scale(work, base, rows, scratch)
-                if not skip[c]:
-                    up = up_base[c]
-                    for r in range(rows):
-                        for b in range(batch):
-                            old = work[up + r, b]
-                            work[base + r, b] = work[base + r, b] / old if old > 0.0 else 0.0
-            n_in = 0
-            n_out = 0
-            for o in range(op_ptr[c], op_ptr[c + 1]):
-                role = op_role[o]
-                use_in = (
-                    (role == CHILD_UP and not skip[op_ref[o]])
-                    or (role == EVIDENCE and present[op_ref[o]])
-                    or (role == PARENT_DOWN and step == 1)
-                )
-                use_out = (role == PARENT_UP and step == 0) or (
-                    step == 1 and (role == CHILD_DOWN or role == MARGINAL or role == TOTAL)
-                )
-                if use_in:
-                    in_base[n_in] = op_base[o]
-                    in_strides[n_in, :] = op_strides[o, :]
-                    n_in += 1
-                elif use_out:
-                    out_base[n_out] = op_base[o]
-                    out_strides[n_out, :] = op_strides[o, :]
-                    n_out += 1
-            # A message equal for every row is formed on the first column only. (The full
-            # workspace is passed as it is: a slice of it would be typed as a strided
-            # array, and the batch loops would no longer be vectorised.)
-            args = (
-                phi,
-                phi_off[c],
-                phi_batched[c],
-                phi_cols,
-                col0,
-                shape[c, : naxes[c]],
-                in_base[:n_in],
-                in_strides[:n_in, : naxes[c]],
-                out_base[:n_out],
-                out_strides[:n_out, : naxes[c]],
-            )
-            if step == 0 and once[c]:
-                _stream(*args, work[:, :1], value[:1])
-            else:
-                _stream(*args, work, value)
-            if step == 0 and once[c]:
-                first = np.zeros(1)
-                _scale(work[:, :1], up_base[c], sep_rows[c], first)
-                for r in range(up_base[c], up_base[c] + sep_rows[c]):
-                    for b in range(1, batch):
-                        work[r, b] = work[r, 0]
-                for b in range(batch):
-                    log_z[b] += first[0]
-                continue
-            if step == 0:
-                _scale(work, up_base[c], sep_rows[c], log_z)
-            else:
+    for t0 in range(0, total, tile):
+        n = min(tile, total - t0)
+        work = np.zeros((rows, n))
+        for r in range(n_evidence):
+            for b in range(n):
+                work[r, b] = likelihoods[r, t0 + b]
+        lz = log_z[t0 : t0 + n]
+        batch = n  # the tile's columns
+        value = np.empty(batch)
+        for step in range(2):  # 0: collect (leaves to roots), 1: distribute (roots to leaves)
+            for j in range(n_cliques):
+                c = postorder[j] if step == 0 else postorder[n_cliques - 1 - j]
+                p = parent[c]
+                if step == 0 and (p < 0 or skip[c]):
+                    continue
+                if step == 1 and p >= 0:
+                    # The parent's belief summed to the separator, scaled, divided by the
+                    # message this clique sent up: the message it receives.
+                    base = down_base[c]
+                    entries = sep_rows[c]
+                    scratch = np.zeros(batch)
+                    _scale(work, base, entries, scratch)
+                    if not skip[c]:
+                        up = up_base[c]
+                        for r in range(entries):
+                            for b in range(batch):
+                                old = work[up + r, b]
+                                work[base + r, b] = work[base + r, b] / old if old > 0.0 else 0.0
+                n_in = 0
+                n_out = 0
                 for o in range(op_ptr[c], op_ptr[c + 1]):
-                    if op_role[o] == TOTAL:
-                        for b in range(batch):
-                            log_z[b] += np.log(work[op_base[o], b])
+                    role = op_role[o]
+                    use_in = (
+                        (role == CHILD_UP and not skip[op_ref[o]])
+                        or (role == EVIDENCE and present[op_ref[o]])
+                        or (role == PARENT_DOWN and step == 1)
+                    )
+                    use_out = (role == PARENT_UP and step == 0) or (
+                        step == 1 and (role == CHILD_DOWN or role == MARGINAL or role == TOTAL)
+                    )
+                    if use_in:
+                        in_base[n_in] = op_base[o]
+                        in_strides[n_in, :] = op_strides[o, :]
+                        n_in += 1
+                    elif use_out:
+                        out_base[n_out] = op_base[o]
+                        out_strides[n_out, :] = op_strides[o, :]
+                        n_out += 1
+                # A message equal for every row is formed on the first column only. (The full
+                # workspace is passed as it is: a slice of it would be typed as a strided
+                # array, and the batch loops would no longer be vectorised.)
+                args = (
+                    phi,
+                    phi_off[c],
+                    phi_batched[c],
+                    total,
+                    t0,
+                    shape[c, : naxes[c]],
+                    in_base[:n_in],
+                    in_strides[:n_in, : naxes[c]],
+                    out_base[:n_out],
+                    out_strides[:n_out, : naxes[c]],
+                )
+                if step == 0 and once[c]:
+                    _stream(*args, work[:, :1], value[:1])
+                else:
+                    _stream(*args, work, value)
+                if step == 0 and once[c]:
+                    once_z = np.zeros(1)
+                    _scale(work[:, :1], up_base[c], sep_rows[c], once_z)
+                    for r in range(up_base[c], up_base[c] + sep_rows[c]):
+                        for b in range(1, batch):
+                            work[r, b] = work[r, 0]
+                    for b in range(batch):
+                        lz[b] += once_z[0]
+                    continue
+                if step == 0:
+                    _scale(work, up_base[c], sep_rows[c], lz)
+                else:
+                    for o in range(op_ptr[c], op_ptr[c + 1]):
+                        if op_role[o] == TOTAL:
+                            for b in range(batch):
+                                lz[b] += np.log(work[op_base[o], b])
+        first_marginal = rows - n_marginal
+        for r in range(n_marginal):
+            for b in range(n):
+                marginals[r, t0 + b] = work[first_marginal + r, b]
