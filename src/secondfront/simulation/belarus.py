@@ -224,14 +224,15 @@ def run_belarus(
             rules = _rules(params, regime)
             lattice.grievance[:] = _grievance(felt, regime)
             lattice.grievance[lattice.is_cop] = 0.0
-        arrests = lattice.step(rules)
-        counts = lattice.counts()
-        share = counts["active"] / n_cit
+        # The kernel counts the cells at the end of the step; a second pass over them
+        # (``lattice.counts``) would cost as much as the army, partisans and rail.
+        arrests, active, _, jailed = (int(v) for v in lattice.run(rules, 1)[:, 0])
+        share = active / n_cit
         total += arrests * scale
         out[0, day] = share
         out[1, day] = arrests * scale
         out[2, day] = total
-        out[3, day] = counts["jailed"] / n_cit
+        out[3, day] = jailed / n_cit
         if scenario == "entry" and day > entry_day:
             _army_day(rng, params, s_att, s_loy, in_service, share)
         out[4, day] = (soldiers - np.count_nonzero(in_service)) / soldiers * v("army", "soldiers")

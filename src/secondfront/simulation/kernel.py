@@ -63,6 +63,7 @@ __all__ = [
     "diamond_offsets",
     "geometry",
     "run_steps",
+    "same_codes",
     "step_tiles",
     "tile_layout",
 ]
@@ -250,8 +251,9 @@ class Agents(NamedTuple):
         risk: risk aversion per agent, in [0, 1]; same shape.
         synchronous: whether ``code_seen`` is a snapshot (the twin) rather than ``code``.
         strips: diagonal strip sums of the packed cell counts, one int64 per cell
-            (``_fill_strips``); rebuilt at the start of every step and kept up to date
-            within it, so it needs no care between steps.
+            (``_fill_row``); kept up to date by every change of a cell's kind, and
+            built from the codes at the start of a ``run_steps`` call unless the caller
+            says that they still hold the sums of the current codes.
         use_strips: count neighbourhoods from ``strips`` (``2 * radius + 1`` reads)
             rather than by scanning every cell (``2 * radius * (radius + 1)`` reads);
             the counts, and so the runs, are identical. The synchronous twin scans.
@@ -502,6 +504,25 @@ def _fill_row(code: NDArray[np.uint8], strips: NDArray[np.int64], y: int, g: Geo
 
 
 @nb.njit(cache=True)
+def same_codes(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
+    """Whether two code arrays are equal (same length assumed), without a temporary.
+
+    Blocks of 4,096 cells are compared without a branch per cell, so the comparison
+    runs at memory speed.
+    """
+    n = a.shape[0]
+    if b.shape[0] != n:
+        return False
+    for lo in range(0, n, 4096):
+        diff = 0
+        for i in range(lo, min(lo + 4096, n)):
+            diff |= a[i] ^ b[i]
+        if diff:
+            return False
+    return True
+
+
+@nb.njit(cache=True)
 def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
     """Cells per code, the acted bit ignored; shape ``(ACTED,)``."""
     counts = np.zeros(2 * ACTED, dtype=np.int64)
@@ -511,8 +532,42 @@ def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
 
 
 @nb.njit(cache=True)
-def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: np.uint64) -> int:
-    """Let every agent of tile ``t`` act once, in random order; return its arrests."""
+def _arrest_table(rules: Rules, n_off: int) -> NDArray[np.float64]:
+    """The estimated arrest probability ``P`` for every count a citizen can see.
+
+    ``P`` depends only on the cops ``C`` and the other active citizens ``A`` in view,
+    each at most ``n_off``, so it is looked up instead of calling ``exp`` per
+    activation; entry ``A * (n_off + 1) + C`` is the very expression ``_run_tile``
+    evaluated before, so the runs are bit-identical.
+
+    Returns:
+        shape ``((n_off + 1) ** 2,)``.
+    """
+    side = n_off + 1
+    table = np.empty(side * side, dtype=np.float64)
+    for actives in range(side):
+        for cops in range(side):
+            ratio = (cops + rules.perceived_police) / (actives + 1.0)
+            table[actives * side + cops] = 1.0 - np.exp(
+                -rules.k * (np.rint(ratio) if rules.round_ratio else ratio)
+            )
+    return table
+
+
+@nb.njit(cache=True)
+def _run_tile(
+    t: int,
+    g: Geometry,
+    a: Agents,
+    rules: Rules,
+    step_no: int,
+    seed: np.uint64,
+    p_arrest_of: NDArray[np.float64],
+) -> int:
+    """Let every agent of tile ``t`` act once, in random order; return its arrests.
+
+    ``p_arrest_of`` is ``_arrest_table(rules, n_off)``.
+    """
     width = g.width
     height = g.height
     radius = g.radius
@@ -629,8 +684,7 @@ def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: 
                     )
                     made += 1
             else:
-                ratio = (cops + rules.perceived_police) / (actives + 1.0)
-                p_arrest = 1.0 - np.exp(-rules.k * (np.rint(ratio) if rules.round_ratio else ratio))
+                p_arrest = p_arrest_of[actives * (n_off + 1) + cops]
                 share = actives / citizens if citizens > 0 else 0.0
                 net = grievance[ag] + social_weight * share - risk[ag] * rules.severity * p_arrest
                 _set(
@@ -657,21 +711,34 @@ def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: 
 
 
 def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
-    def run(g, a, rules, step0, steps, seed, series):
+    def run(g, a, rules, step0, steps, seed, series, fill):
+        p_arrest_of = _arrest_table(rules, g.dy.shape[0])
+        code = a.code
+        strips = a.strips
+        n_cells = code.shape[0]
+        blocks = max(1, min(64, n_cells // 65_536))
+        # The strips are kept up to date by every change within a step, so they hold
+        # the sums of the codes at the end of a step: they are built once per call at
+        # most (``fill``: the caller cannot vouch for them), not once per step.
+        if a.use_strips and fill:
+            for y in nb.prange(g.height):
+                _fill_row(code, strips, y, g)
         for k in range(steps):
             step_no = step0 + k
-            if a.use_strips:
-                for y in nb.prange(g.height):
-                    _fill_row(a.code, a.strips, y, g)
             total = 0
             for colour in range(g.colour_start.shape[0] - 1):
                 lo = g.colour_start[colour]
                 hi = g.colour_start[colour + 1]
                 made = np.zeros(hi - lo, dtype=np.int64)
                 for ti in nb.prange(hi - lo):
-                    made[ti] = _run_tile(lo + ti, g, a, rules, step_no, seed)
+                    made[ti] = _run_tile(lo + ti, g, a, rules, step_no, seed, p_arrest_of)
                 total += made.sum()
-            counts = count_codes(a.code)
+            # The day's counts, by blocks of cells on every core.
+            per_block = np.zeros((blocks, ACTED), dtype=np.int64)
+            for b in nb.prange(blocks):
+                lo_cell = b * n_cells // blocks
+                per_block[b] = count_codes(code[lo_cell : (b + 1) * n_cells // blocks])
+            counts = per_block.sum(axis=0)
             series[0, k] = total
             series[1, k] = counts[ACTIVE]
             series[2, k] = counts[QUIET]
@@ -696,7 +763,14 @@ _run_parallel = _make_runner(True)
 
 
 def run_steps(
-    g: Geometry, a: Agents, rules: Rules, step0: int, steps: int, seed: int
+    g: Geometry,
+    a: Agents,
+    rules: Rules,
+    step0: int,
+    steps: int,
+    seed: int,
+    *,
+    fill: bool = True,
 ) -> NDArray[np.int64]:
     """Advance the lattice by ``steps`` steps in place (see ``step_tiles`` for the rules).
 
@@ -707,6 +781,9 @@ def run_steps(
         step0: the number of the first step (its parity tags the acted bit).
         steps: how many steps.
         seed: the run's kernel seed.
+        fill: build ``a.strips`` from the codes before the first step; ``False`` only
+            when they already hold the sums of the current codes (as a previous call
+            left them, the codes untouched since).
 
     Returns:
         shape ``(4, steps)``: arrests made during each step, then the active, quiet and
@@ -716,7 +793,7 @@ def run_steps(
         raise ValueError("the synchronous twin counts by scanning (use_strips=False)")
     series = np.zeros((4, steps), dtype=np.int64)
     runner = _run_serial if g.tiles.shape[0] == 1 else _run_parallel
-    runner(g, a, rules.typed(), step0, steps, np.uint64(seed), series)
+    runner(g, a, rules.typed(), step0, steps, np.uint64(seed), series, fill)
     return series
 
 
