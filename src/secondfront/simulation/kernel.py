@@ -554,7 +554,12 @@ def _arrest_table(rules: Rules, n_off: int) -> NDArray[np.float64]:
     return table
 
 
-@nb.njit(cache=True)
+# Compiled without numba's reference counting: every array this function reads out of
+# the state tuples (and every array an inlined helper receives) otherwise costs an
+# atomic increment and decrement of that array's shared count, many per activation,
+# and on several cores those counts' cache lines bounce between them. The caller owns
+# every array, including the scratch ``perm``, so none is allocated or freed here.
+@nb.njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # a flag numba does not type
 def _run_tile(
     t: int,
     g: Geometry,
@@ -563,10 +568,12 @@ def _run_tile(
     step_no: int,
     seed: np.uint64,
     p_arrest_of: NDArray[np.float64],
+    perm: NDArray[np.int64],
 ) -> int:
     """Let every agent of tile ``t`` act once, in random order; return its arrests.
 
-    ``p_arrest_of`` is ``_arrest_table(rules, n_off)``.
+    ``p_arrest_of`` is ``_arrest_table(rules, n_off)``; ``perm`` is scratch space of at
+    least the tile's cells (its contents are overwritten).
     """
     width = g.width
     height = g.height
@@ -586,7 +593,6 @@ def _run_tile(
     tag = ACTED if step_no % 2 == 0 else 0
     s = _mix(seed ^ _mix(np.uint64(step_no) * _GOLDEN + np.uint64(t)))
     # The tile's cells in random order, as flat cell indices (no division per visit).
-    perm = np.empty(n, dtype=np.int64)
     i = 0
     for yy in range(y0, y1):
         for xx in range(x0, x1):
@@ -731,7 +737,12 @@ def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
                 hi = g.colour_start[colour + 1]
                 made = np.zeros(hi - lo, dtype=np.int64)
                 for ti in nb.prange(hi - lo):
-                    made[ti] = _run_tile(lo + ti, g, a, rules, step_no, seed, p_arrest_of)
+                    t = lo + ti
+                    perm = np.empty(
+                        (g.tiles[t, 1] - g.tiles[t, 0]) * (g.tiles[t, 3] - g.tiles[t, 2]),
+                        dtype=np.int64,
+                    )
+                    made[ti] = _run_tile(t, g, a, rules, step_no, seed, p_arrest_of, perm)
                 total += made.sum()
             # The day's counts, by blocks of cells on every core.
             per_block = np.zeros((blocks, ACTED), dtype=np.int64)
