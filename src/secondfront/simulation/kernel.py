@@ -397,11 +397,23 @@ def _pick(
     n = g.flat.shape[0]
     s = _mix(s ^ _GOLDEN)  # a substream: the caller advances its own stream once
     if count < 0 or count * 8 >= n:
-        for _ in range(4 * n if count < 0 else 1 << 30):
-            s, o = _below(s, n)
-            c = _neighbour(o, cell, y, x, inner, g)
-            if (code[c] & KIND) == want:
-                return c
+        # Four candidates per 64-bit draw, 16 bits each, mapped to [0, n) by
+        # multiplication with Lemire's rejection of the 65536 mod n lowest products,
+        # which makes each candidate exactly uniform.
+        reject = 65536 % n
+        tries = 4 * n if count < 0 else 1 << 30
+        while tries > 0:
+            s = s + _GOLDEN
+            z = _mix(s)
+            for _ in range(4):
+                m = (z & np.uint64(0xFFFF)) * np.uint64(n)
+                z >>= np.uint64(16)
+                if (m & np.uint64(0xFFFF)) < reject:
+                    continue
+                c = _neighbour(int(m >> np.uint64(16)), cell, y, x, inner, g)
+                if (code[c] & KIND) == want:
+                    return c
+                tries -= 1
         count = 0
         for o in range(n):
             c = _neighbour(o, cell, y, x, inner, g)
@@ -588,17 +600,19 @@ def _run_tile(
     threshold = rules.threshold
     n_off = g.dy.shape[0]
     y0, y1, x0, x1 = g.tiles[t, 0], g.tiles[t, 1], g.tiles[t, 2], g.tiles[t, 3]
-    tw = x1 - x0
-    n = (y1 - y0) * tw
     tag = ACTED if step_no % 2 == 0 else 0
     s = _mix(seed ^ _mix(np.uint64(step_no) * _GOLDEN + np.uint64(t)))
-    # The tile's cells in random order, as flat cell indices (no division per visit).
-    i = 0
+    # The tile's occupied cells in random order, as flat cell indices (no division per
+    # visit): a random order of the cells that held an agent when the step began is a
+    # random order of the agents, and empty cells (a third at the Belarus density)
+    # would only cost draws and visits.
+    m = 0
     for yy in range(y0, y1):
         for xx in range(x0, x1):
-            perm[i] = yy * width + xx
-            i += 1
-    for i in range(n - 1, 0, -1):
+            c = yy * width + xx
+            perm[m] = c
+            m += (code[c] & KIND) != EMPTY  # no branch: a cell is kept by moving on
+    for i in range(m - 1, 0, -1):
         s, j = _below(s, i + 1)
         perm[i], perm[j] = perm[j], perm[i]
     tile_inner = y0 >= radius and y1 <= height - radius and x0 >= radius and x1 <= width - radius
@@ -611,7 +625,7 @@ def _run_tile(
     made = 0
     y = 0
     x = 0
-    for q in range(n):
+    for q in range(m):
         cell = perm[q]
         here = code[cell]
         kind = here & KIND
