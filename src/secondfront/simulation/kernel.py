@@ -14,10 +14,10 @@ that cascade and shrinks outbursts. The kernel therefore keeps the sequential,
 random-order semantics:
 
 * the lattice is cut into rectangular tiles; within a tile, agents act one at a time in
-  the order of a random permutation of the tile's cells. An agent acts only from the
-  cell it held when the step began (it moves only on its own turn), and an "acted" bit
-  in the cell code stops an agent that moved into a later cell from acting twice, so
-  the order of agents is a uniformly random permutation;
+  the order of a random permutation of the tile's cells that held an agent when the
+  step began. An agent acts only from that cell (it moves only on its own turn), and
+  an "acted" bit in the cell code stops an agent that moved into a later cell from
+  acting twice, so the order of agents is a uniformly random permutation;
 * with a single tile this is exactly Mesa's semantics;
 * with many tiles, tiles are coloured like a 2 x 2 checkerboard (even numbers of tile
   rows and columns, each at least ``3 * vision + 1`` cells wide), and the tiles of one
