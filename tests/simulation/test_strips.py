@@ -95,3 +95,19 @@ def test_the_synchronous_twin_scans() -> None:
     lattice = init_epstein(EpsteinParams(), np.random.default_rng(0), synchronous=True)
     lattice.step(EpsteinParams().rules())  # no error: the twin ignores the strips
     assert lattice._strips.shape[0] == 0
+
+
+def test_codes_changed_from_outside_between_runs_are_seen() -> None:
+    params = EpsteinParams(width=72, height=53, legitimacy=0.6, cop_density=0.04)
+    lattice = init_epstein(params, np.random.default_rng(3), tile=24)
+    lattice.incremental = True
+    lattice.run(BELARUS_LIKE, 3)
+    assert lattice._strips_of is not None
+    assert np.array_equal(lattice._strips_of, lattice.code)  # the copy the next run checks
+    # A change from outside between runs: quiet citizens turned active.
+    quiet = np.flatnonzero((lattice.code & 7) == 2)[:40]
+    lattice.code[quiet] = (lattice.code[quiet] & 8) | 3
+    fresh = lattice.fork(lattice.kernel_seed)  # a copy builds its strips from scratch
+    assert np.array_equal(lattice.run(BELARUS_LIKE, 4), fresh.run(BELARUS_LIKE, 4))
+    expected = _strips_from_scratch(lattice.code, 53, 72, params.vision)
+    assert np.array_equal(lattice._strips, expected)

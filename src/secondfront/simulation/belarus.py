@@ -31,17 +31,35 @@ shock, orders to the army and partisan activity) and ``2022`` (the invasion from
 Belarusian territory: partisan activity from day 0, used to calibrate the rail part).
 One step is one day.
 
-Where the time of a day goes (measured figures: ``benchmarks/README.md``): almost all of
-it is the kernel's step, in which every agent acts once; unlike Epstein's citizens,
-the Belarus citizens all weigh their neighbourhood (the social term makes even a
-low-grievance citizen a possible protester), so each activation counts, and the cost
-is per agent. The daily aggregates (one pass over the cell codes), the army's refusals
-(vectorised over the simulated soldiers), the partisans' acts and the rail capacity (a
-maximum flow, cached per set of cut sections) take a few per cent. A big run (see
-``ensemble.kernel_tile``) is tiled, so that a tile's cells stay in cache and the tiles
-run on every core. Memory: the set-up keeps only what the run needs (one byte per cell
-for the layout, the product of attitude and exposure rather than both draws), so the
-peak is the state itself plus one temporary per agent when grievances are computed.
+Where the time of a day goes (7.5 M citizens on 10.7 M cells, tiles of 64 cells, CPU
+seconds per day on this project's 2-core AMD EPYC machine, 2026-12-02; the tables are
+in ``benchmarks/README.md``):
+
+* the kernel's step, 1.15-1.3 CPU-s, which the tiles spread over every core. Of it,
+  about 0.26 is visiting the agents in random order (the permutation of the occupied
+  cells, the acted and jail checks; 35 % of the citizens cannot express whatever they
+  see, since ``G + w <= T``, and skip the rest), about 0.37 is weighing the
+  neighbourhood (15 reads of the strip sums, the arrest probability from a table, the
+  decision), and about half, 0.5-0.65, is the move: drawing an empty cell in vision
+  and the 16 strip updates that moving an agent costs. Per citizen that is about
+  160 ns. It is not memory-bound: a step moves about 50 bytes per cell (codes, agent
+  indices, strips, the agent arrays), 0.5 GB, at under 1 GB/s where one core copies at
+  6 GB/s; the time is the agent's dependent loads and branches. The 2,704 tiles are
+  many and alike, so the cores are evenly loaded; on a shared machine each colour's
+  barrier waits for a descheduled thread, which costs 4-13 % more CPU at 2 threads;
+* the day's counts, 0.005: a pass over the cell codes by blocks on every core, inside
+  the kernel's call;
+* the army's refusals (vectorised over the simulated soldiers), the partisans' acts and
+  the rail capacity (a maximum flow, cached per set of cut sections): 0.004;
+* the set-up, once per run: about 2.0 s (placing the agents, the Beta attitudes, the
+  grievances, the tiles); 0.29 s a day over 7 days, 0.024 over 84.
+
+What is no longer spent: the strip sums were rebuilt from the codes every day (0.23
+CPU-s; they stay valid from one day to the next), an ``exp`` per activation (0.08), a
+second count of the cells (0.03) and reference counting inside the tile loop. Memory:
+the set-up keeps only what the run needs (one byte per cell for the layout, the
+product of attitude and exposure rather than both draws), so the peak is the state
+itself plus one temporary per agent when grievances are computed.
 """
 
 from __future__ import annotations
@@ -224,14 +242,15 @@ def run_belarus(
             rules = _rules(params, regime)
             lattice.grievance[:] = _grievance(felt, regime)
             lattice.grievance[lattice.is_cop] = 0.0
-        arrests = lattice.step(rules)
-        counts = lattice.counts()
-        share = counts["active"] / n_cit
+        # The kernel counts the cells at the end of the step; a second pass over them
+        # (``lattice.counts``) would cost as much as the army, partisans and rail.
+        arrests, active, _, jailed = (int(v) for v in lattice.run(rules, 1)[:, 0])
+        share = active / n_cit
         total += arrests * scale
         out[0, day] = share
         out[1, day] = arrests * scale
         out[2, day] = total
-        out[3, day] = counts["jailed"] / n_cit
+        out[3, day] = jailed / n_cit
         if scenario == "entry" and day > entry_day:
             _army_day(rng, params, s_att, s_loy, in_service, share)
         out[4, day] = (soldiers - np.count_nonzero(in_service)) / soldiers * v("army", "soldiers")

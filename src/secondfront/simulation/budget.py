@@ -37,7 +37,8 @@ __all__ = [
 
 # Peak bytes per agent of one run, set-up included (measured peaks: about 62 for
 # Epstein's model and 70 for the Belarus model), plus the incremental neighbourhood
-# counts (8 bytes per cell, 10.3 per agent at Mesa's densities), rounded up.
+# counts (8 bytes per cell, 10.3 per agent at Mesa's densities) and the copy of the
+# codes they were built from (1 byte per cell), rounded up.
 BYTES_PER_AGENT: dict[str, int] = {"epstein": 88, "belarus": 96}
 # Per step of one run: its series and their aggregation (a few floats per step).
 BYTES_PER_STEP = 512

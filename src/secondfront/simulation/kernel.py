@@ -14,10 +14,10 @@ that cascade and shrinks outbursts. The kernel therefore keeps the sequential,
 random-order semantics:
 
 * the lattice is cut into rectangular tiles; within a tile, agents act one at a time in
-  the order of a random permutation of the tile's cells. An agent acts only from the
-  cell it held when the step began (it moves only on its own turn), and an "acted" bit
-  in the cell code stops an agent that moved into a later cell from acting twice, so
-  the order of agents is a uniformly random permutation;
+  the order of a random permutation of the tile's cells that held an agent when the
+  step began. An agent acts only from that cell (it moves only on its own turn), and
+  an "acted" bit in the cell code stops an agent that moved into a later cell from
+  acting twice, so the order of agents is a uniformly random permutation;
 * with a single tile this is exactly Mesa's semantics;
 * with many tiles, tiles are coloured like a 2 x 2 checkerboard (even numbers of tile
   rows and columns, each at least ``3 * vision + 1`` cells wide), and the tiles of one
@@ -63,6 +63,7 @@ __all__ = [
     "diamond_offsets",
     "geometry",
     "run_steps",
+    "same_codes",
     "step_tiles",
     "tile_layout",
 ]
@@ -250,8 +251,9 @@ class Agents(NamedTuple):
         risk: risk aversion per agent, in [0, 1]; same shape.
         synchronous: whether ``code_seen`` is a snapshot (the twin) rather than ``code``.
         strips: diagonal strip sums of the packed cell counts, one int64 per cell
-            (``_fill_strips``); rebuilt at the start of every step and kept up to date
-            within it, so it needs no care between steps.
+            (``_fill_row``); kept up to date by every change of a cell's kind, and
+            built from the codes at the start of a ``run_steps`` call unless the caller
+            says that they still hold the sums of the current codes.
         use_strips: count neighbourhoods from ``strips`` (``2 * radius + 1`` reads)
             rather than by scanning every cell (``2 * radius * (radius + 1)`` reads);
             the counts, and so the runs, are identical. The synchronous twin scans.
@@ -395,11 +397,23 @@ def _pick(
     n = g.flat.shape[0]
     s = _mix(s ^ _GOLDEN)  # a substream: the caller advances its own stream once
     if count < 0 or count * 8 >= n:
-        for _ in range(4 * n if count < 0 else 1 << 30):
-            s, o = _below(s, n)
-            c = _neighbour(o, cell, y, x, inner, g)
-            if (code[c] & KIND) == want:
-                return c
+        # Four candidates per 64-bit draw, 16 bits each, mapped to [0, n) by
+        # multiplication with Lemire's rejection of the 65536 mod n lowest products,
+        # which makes each candidate exactly uniform.
+        reject = 65536 % n
+        tries = 4 * n if count < 0 else 1 << 30
+        while tries > 0:
+            s = s + _GOLDEN
+            z = _mix(s)
+            for _ in range(4):
+                m = (z & np.uint64(0xFFFF)) * np.uint64(n)
+                z >>= np.uint64(16)
+                if (m & np.uint64(0xFFFF)) < reject:
+                    continue
+                c = _neighbour(int(m >> np.uint64(16)), cell, y, x, inner, g)
+                if (code[c] & KIND) == want:
+                    return c
+                tries -= 1
         count = 0
         for o in range(n):
             c = _neighbour(o, cell, y, x, inner, g)
@@ -502,6 +516,25 @@ def _fill_row(code: NDArray[np.uint8], strips: NDArray[np.int64], y: int, g: Geo
 
 
 @nb.njit(cache=True)
+def same_codes(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
+    """Whether two code arrays are equal (same length assumed), without a temporary.
+
+    Blocks of 4,096 cells are compared without a branch per cell, so the comparison
+    runs at memory speed.
+    """
+    n = a.shape[0]
+    if b.shape[0] != n:
+        return False
+    for lo in range(0, n, 4096):
+        diff = 0
+        for i in range(lo, min(lo + 4096, n)):
+            diff |= a[i] ^ b[i]
+        if diff:
+            return False
+    return True
+
+
+@nb.njit(cache=True)
 def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
     """Cells per code, the acted bit ignored; shape ``(ACTED,)``."""
     counts = np.zeros(2 * ACTED, dtype=np.int64)
@@ -511,8 +544,49 @@ def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
 
 
 @nb.njit(cache=True)
-def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: np.uint64) -> int:
-    """Let every agent of tile ``t`` act once, in random order; return its arrests."""
+def _arrest_table(rules: Rules, n_off: int) -> NDArray[np.float64]:
+    """The estimated arrest probability ``P`` for every count a citizen can see.
+
+    ``P`` depends only on the cops ``C`` and the other active citizens ``A`` in view,
+    each at most ``n_off``, so it is looked up instead of calling ``exp`` per
+    activation; entry ``A * (n_off + 1) + C`` is the very expression ``_run_tile``
+    evaluated before, so the runs are bit-identical.
+
+    Returns:
+        shape ``((n_off + 1) ** 2,)``.
+    """
+    side = n_off + 1
+    table = np.empty(side * side, dtype=np.float64)
+    for actives in range(side):
+        for cops in range(side):
+            ratio = (cops + rules.perceived_police) / (actives + 1.0)
+            table[actives * side + cops] = 1.0 - np.exp(
+                -rules.k * (np.rint(ratio) if rules.round_ratio else ratio)
+            )
+    return table
+
+
+# Compiled without numba's reference counting: every array this function reads out of
+# the state tuples (and every array an inlined helper receives) otherwise costs an
+# atomic increment and decrement of that array's shared count, many per activation,
+# and on several cores those counts' cache lines bounce between them. The caller owns
+# every array, including the scratch ``perm``, so none is allocated or freed here.
+@nb.njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # a flag numba does not type
+def _run_tile(
+    t: int,
+    g: Geometry,
+    a: Agents,
+    rules: Rules,
+    step_no: int,
+    seed: np.uint64,
+    p_arrest_of: NDArray[np.float64],
+    perm: NDArray[np.int64],
+) -> int:
+    """Let every agent of tile ``t`` act once, in random order; return its arrests.
+
+    ``p_arrest_of`` is ``_arrest_table(rules, n_off)``; ``perm`` is scratch space of at
+    least the tile's cells (its contents are overwritten).
+    """
     width = g.width
     height = g.height
     radius = g.radius
@@ -526,18 +600,19 @@ def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: 
     threshold = rules.threshold
     n_off = g.dy.shape[0]
     y0, y1, x0, x1 = g.tiles[t, 0], g.tiles[t, 1], g.tiles[t, 2], g.tiles[t, 3]
-    tw = x1 - x0
-    n = (y1 - y0) * tw
     tag = ACTED if step_no % 2 == 0 else 0
     s = _mix(seed ^ _mix(np.uint64(step_no) * _GOLDEN + np.uint64(t)))
-    # The tile's cells in random order, as flat cell indices (no division per visit).
-    perm = np.empty(n, dtype=np.int64)
-    i = 0
+    # The tile's occupied cells in random order, as flat cell indices (no division per
+    # visit): a random order of the cells that held an agent when the step began is a
+    # random order of the agents, and empty cells (a third at the Belarus density)
+    # would only cost draws and visits.
+    m = 0
     for yy in range(y0, y1):
         for xx in range(x0, x1):
-            perm[i] = yy * width + xx
-            i += 1
-    for i in range(n - 1, 0, -1):
+            c = yy * width + xx
+            perm[m] = c
+            m += (code[c] & KIND) != EMPTY  # no branch: a cell is kept by moving on
+    for i in range(m - 1, 0, -1):
         s, j = _below(s, i + 1)
         perm[i], perm[j] = perm[j], perm[i]
     tile_inner = y0 >= radius and y1 <= height - radius and x0 >= radius and x1 <= width - radius
@@ -550,7 +625,7 @@ def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: 
     made = 0
     y = 0
     x = 0
-    for q in range(n):
+    for q in range(m):
         cell = perm[q]
         here = code[cell]
         kind = here & KIND
@@ -629,8 +704,7 @@ def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: 
                     )
                     made += 1
             else:
-                ratio = (cops + rules.perceived_police) / (actives + 1.0)
-                p_arrest = 1.0 - np.exp(-rules.k * (np.rint(ratio) if rules.round_ratio else ratio))
+                p_arrest = p_arrest_of[actives * (n_off + 1) + cops]
                 share = actives / citizens if citizens > 0 else 0.0
                 net = grievance[ag] + social_weight * share - risk[ag] * rules.severity * p_arrest
                 _set(
@@ -657,21 +731,39 @@ def _run_tile(t: int, g: Geometry, a: Agents, rules: Rules, step_no: int, seed: 
 
 
 def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
-    def run(g, a, rules, step0, steps, seed, series):
+    def run(g, a, rules, step0, steps, seed, series, fill):
+        p_arrest_of = _arrest_table(rules, g.dy.shape[0])
+        code = a.code
+        strips = a.strips
+        n_cells = code.shape[0]
+        blocks = max(1, min(64, n_cells // 65_536))
+        # The strips are kept up to date by every change within a step, so they hold
+        # the sums of the codes at the end of a step: they are built once per call at
+        # most (``fill``: the caller cannot vouch for them), not once per step.
+        if a.use_strips and fill:
+            for y in nb.prange(g.height):
+                _fill_row(code, strips, y, g)
         for k in range(steps):
             step_no = step0 + k
-            if a.use_strips:
-                for y in nb.prange(g.height):
-                    _fill_row(a.code, a.strips, y, g)
             total = 0
             for colour in range(g.colour_start.shape[0] - 1):
                 lo = g.colour_start[colour]
                 hi = g.colour_start[colour + 1]
                 made = np.zeros(hi - lo, dtype=np.int64)
                 for ti in nb.prange(hi - lo):
-                    made[ti] = _run_tile(lo + ti, g, a, rules, step_no, seed)
+                    t = lo + ti
+                    perm = np.empty(
+                        (g.tiles[t, 1] - g.tiles[t, 0]) * (g.tiles[t, 3] - g.tiles[t, 2]),
+                        dtype=np.int64,
+                    )
+                    made[ti] = _run_tile(t, g, a, rules, step_no, seed, p_arrest_of, perm)
                 total += made.sum()
-            counts = count_codes(a.code)
+            # The day's counts, by blocks of cells on every core.
+            per_block = np.zeros((blocks, ACTED), dtype=np.int64)
+            for b in nb.prange(blocks):
+                lo_cell = b * n_cells // blocks
+                per_block[b] = count_codes(code[lo_cell : (b + 1) * n_cells // blocks])
+            counts = per_block.sum(axis=0)
             series[0, k] = total
             series[1, k] = counts[ACTIVE]
             series[2, k] = counts[QUIET]
@@ -696,7 +788,14 @@ _run_parallel = _make_runner(True)
 
 
 def run_steps(
-    g: Geometry, a: Agents, rules: Rules, step0: int, steps: int, seed: int
+    g: Geometry,
+    a: Agents,
+    rules: Rules,
+    step0: int,
+    steps: int,
+    seed: int,
+    *,
+    fill: bool = True,
 ) -> NDArray[np.int64]:
     """Advance the lattice by ``steps`` steps in place (see ``step_tiles`` for the rules).
 
@@ -707,6 +806,9 @@ def run_steps(
         step0: the number of the first step (its parity tags the acted bit).
         steps: how many steps.
         seed: the run's kernel seed.
+        fill: build ``a.strips`` from the codes before the first step; ``False`` only
+            when they already hold the sums of the current codes (as a previous call
+            left them, the codes untouched since).
 
     Returns:
         shape ``(4, steps)``: arrests made during each step, then the active, quiet and
@@ -716,7 +818,7 @@ def run_steps(
         raise ValueError("the synchronous twin counts by scanning (use_strips=False)")
     series = np.zeros((4, steps), dtype=np.int64)
     runner = _run_serial if g.tiles.shape[0] == 1 else _run_parallel
-    runner(g, a, rules.typed(), step0, steps, np.uint64(seed), series)
+    runner(g, a, rules.typed(), step0, steps, np.uint64(seed), series, fill)
     return series
 
 
