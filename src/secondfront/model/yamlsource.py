@@ -388,7 +388,18 @@ def load_yaml(path: str) -> tuple[YamlDocument, list[Diagnostic]]:
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
-            data = fh.read(max_bytes + 1)
+            # In pieces: ``read(max_bytes + 1)`` would allocate the whole limit (8 MiB
+            # by default) for every file, however small; one byte past the limit is
+            # enough to know it is passed.
+            pieces: list[bytes] = []
+            total = 0
+            while total <= max_bytes:
+                piece = fh.read(min(1 << 20, max_bytes + 1 - total))
+                if not piece:
+                    break
+                pieces.append(piece)
+                total += len(piece)
+            data = b"".join(pieces)
     except OSError as exc:
         return YamlDocument(path, None), [Diagnostic(path, 0, 0, f"cannot read file: {exc}")]
     if len(data) > max_bytes:
