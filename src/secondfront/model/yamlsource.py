@@ -44,7 +44,7 @@ from typing import Any
 
 import yaml
 
-from secondfront.errors import Diagnostic
+from secondfront.errors import Diagnostic, SpecError
 from secondfront.model.limits import limit
 
 Path = tuple[str | int, ...]
@@ -417,6 +417,18 @@ def load_yaml(path: str) -> tuple[YamlDocument, list[Diagnostic]]:
         )
         return YamlDocument(path, None), [Diagnostic(path, line, col, message)]
     return parse_yaml(text, path)
+
+
+def yaml_data(path: str) -> Any:
+    """The data of a YAML file read by :func:`load_yaml`.
+
+    Raises:
+        SpecError: every problem :func:`load_yaml` found, each located.
+    """
+    doc, problems = load_yaml(path)
+    if problems:
+        raise SpecError(problems)
+    return doc.data
 
 
 def _too_large(size: int, max_size: int, unit: str) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 
 from secondfront.errors import Diagnostic, SpecError, UsageError
-from secondfront.model.yamlsource import load_yaml
+from secondfront.model.yamlsource import yaml_data
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
 __all__ = [
@@ -167,12 +167,10 @@ def _read_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
     Raises:
         SpecError: the file cannot be read or parsed, or is not a mapping; located.
     """
-    doc, problems = load_yaml(os.fspath(path))
-    if problems:
-        raise SpecError(problems)
-    if not isinstance(doc.data, dict):
+    data = yaml_data(os.fspath(path))
+    if not isinstance(data, dict):
         raise SpecError([Diagnostic(os.fspath(path), 1, 1, "expected a mapping at the top level")])
-    return doc.data
+    return data
 
 
 def _find_variable(data: dict[str, Any], name: str) -> dict[str, Any]:

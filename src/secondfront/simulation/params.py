@@ -6,7 +6,7 @@ or an ``assumption`` with a reason. A parameter without a basis, an unknown key 
 unknown source id is an error naming the parameter.
 
 The file can be any file given on the command line, so it is read by the same bounded
-YAML reader as scenario specs (:func:`secondfront.model.yamlsource.load_yaml`: size,
+YAML reader as scenario specs (:func:`secondfront.model.yamlsource.yaml_data`: size,
 nesting and values with aliases expanded are limited, and each problem is reported at
 its line and column).
 """
@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from secondfront.errors import SpecError, UsageError
-from secondfront.model.yamlsource import load_yaml
+from secondfront.errors import UsageError
+from secondfront.model.yamlsource import yaml_data
 
 __all__ = ["DEFAULT_SOCIETY", "Parameter", "SocietyParams", "load_society"]
 
@@ -153,11 +153,9 @@ def load_society(path: str | os.PathLike[str] | None = None) -> SocietyParams:
     p = Path(path) if path is not None else DEFAULT_SOCIETY
     if not p.exists():
         raise UsageError(f"{p}: no such parameters file")
-    doc, problems = load_yaml(str(p))
-    if problems:
-        raise SpecError(problems)
+    data = yaml_data(str(p))
     try:
-        return SocietyParams.model_validate(doc.data)
+        return SocietyParams.model_validate(data)
     except ValidationError as e:
         lines = [f"{p}: {'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()]
         raise UsageError("\n".join(lines)) from None
