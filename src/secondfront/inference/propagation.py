@@ -231,6 +231,10 @@ def propagate(
     in_strides = np.empty((max_ops, max_axes), np.int64)
     out_base = np.empty(max_ops, np.int64)
     out_strides = np.empty((max_ops, max_axes), np.int64)
+    # Scratch: the logs of distribute messages' scales (not part of P(e)), and the log
+    # of a message formed once.
+    unused_logs = np.zeros(min(tile, total))
+    once_z = np.zeros(1)
     for t0 in range(0, total, tile):
         n = min(tile, total - t0)
         work = np.zeros((rows, n))
@@ -251,8 +255,7 @@ def propagate(
                     # message this clique sent up: the message it receives.
                     base = down_base[c]
                     entries = sep_rows[c]
-                    scratch = np.zeros(batch)
-                    _scale(work, base, entries, scratch)
+                    _scale(work, base, entries, unused_logs[:batch])
                     if not skip[c]:
                         up = up_base[c]
                         for r in range(entries):
@@ -299,7 +302,7 @@ def propagate(
                 else:
                     _stream(*args, work, value)
                 if step == 0 and once[c]:
-                    once_z = np.zeros(1)
+                    once_z[0] = 0.0
                     _scale(work[:, :1], up_base[c], sep_rows[c], once_z)
                     for r in range(up_base[c], up_base[c] + sep_rows[c]):
                         for b in range(1, batch):
