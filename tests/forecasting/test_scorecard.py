@@ -12,7 +12,7 @@ from secondfront.forecasting.forecast import QuestionForecast
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, FittedParameters
 from secondfront.forecasting.questions import load_questions
 from secondfront.forecasting.scorecard import StoreSeries, score
-from secondfront.forecasting.seam import EvidenceAsOf
+from secondfront.timeline.asof import EvidenceAsOf
 
 AIR = "russian_air_activity_from_belarus=present"
 ENTRY = "belarus_entry=entered"

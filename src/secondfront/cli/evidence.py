@@ -196,9 +196,9 @@ def timeline(
     """
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
-    from secondfront.evidence.timeline_view import timeline_view
     from secondfront.evidence.weeks import check_range
+    from secondfront.timeline.chain import load_timeline
+    from secondfront.timeline.view import timeline_view
 
     time_model = load_timeline(model_file)
     first, last = date_option(start, "--from"), date_option(end, "--to")
@@ -282,10 +282,10 @@ def backtest(
 ) -> None:
     """Rolling-origin Brier and log scores against climatology and persistence."""
     from secondfront.evidence import store
-    from secondfront.evidence.backtest import backtest as run_backtest
-    from secondfront.evidence.backtest import history_store
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.forecasting.backtest import backtest as run_backtest
+    from secondfront.forecasting.backtest import history_store
+    from secondfront.timeline.chain import load_timeline
 
     con = history_store() if db is None else store.connect(db, create=False)
     scores = run_backtest(con, load_rules(rules), load_timeline(model_file))

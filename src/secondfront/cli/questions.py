@@ -68,7 +68,7 @@ RefitOpt = Annotated[
 
 def _open(db: Path | None):  # type: ignore[no-untyped-def]
     from secondfront.evidence import store
-    from secondfront.evidence.backtest import history_store
+    from secondfront.forecasting.backtest import history_store
 
     if db is None:
         return history_store()
@@ -100,8 +100,8 @@ def _coverage(con, option: str):  # type: ignore[no-untyped-def]
 def _setup(file: Path, db: Path | None, rules: Path | None, timeline: Path | None, coverage: str):  # type: ignore[no-untyped-def]
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.rulesfile import beside_model
-    from secondfront.evidence.timeline import load_timeline
     from secondfront.forecasting.questions import load_questions
+    from secondfront.timeline.chain import load_timeline
 
     qs = load_questions(file)
     name = qs.spec.model
@@ -335,17 +335,17 @@ def alerts(
     as_json: JsonOpt = False,
 ) -> None:
     """The timeline's alerts on the store, lead times before events, false alarms per year."""
-    from secondfront.evidence.leadtime import record_for
-    from secondfront.evidence.mapping import iso_week, load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.evidence.mapping import data_span, iso_week, load_rules
+    from secondfront.forecasting.leadtime import record_for
     from secondfront.forecasting.parameters import parameters_as_of
-    from secondfront.forecasting.seam import evidence_as_of, store_span, timeline_alerts
+    from secondfront.timeline.asof import evidence_as_of, timeline_alerts
+    from secondfront.timeline.chain import load_timeline
 
     tm = load_timeline(timeline)
     r = load_rules(rules, tm.model)
     con = _open(db)
     cov = _coverage(con, coverage)
-    span = store_span(con)
+    span = data_span(con)
     if span is None:
         raise UsageError("the store holds no events")
     ev = evidence_as_of(con, r, span[1], cov)

@@ -4,7 +4,7 @@ For a question asked on day D (or ``--as-of D``) closing on day C, with
 ``n = ceil((C - D) / 7)`` weeks ahead:
 
 1. the weekly evidence is the timeline's, read from the store's events dated up to D
-   only (:func:`secondfront.forecasting.seam.evidence_as_of`);
+   only (:func:`secondfront.timeline.asof.evidence_as_of`);
 2. the parameters are the time model refitted on the store up to D (``refit``,
    out of sample), or the spec's numbers (in-sample) (:func:`parameters_as_of`);
 3. the filtered belief ``b = P(S_D | evidence up to D)`` [K] is pushed through the
@@ -30,19 +30,19 @@ from dataclasses import dataclass
 
 import duckdb
 
-from secondfront.evidence import hmm
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
-from secondfront.evidence.timeline import TimelineModel
 from secondfront.forecasting.parameters import FittedParameters, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, TargetKind
-from secondfront.forecasting.seam import (
+from secondfront.timeline import hmm
+from secondfront.timeline.asof import (
     EvidenceAsOf,
     evidence_as_of,
     filtered_belief,
     indicator_rates,
     variable_hazards,
 )
+from secondfront.timeline.chain import TimelineModel
 
 
 def weeks_ahead(as_of: dt.date, closes: dt.date) -> int:

@@ -36,10 +36,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from secondfront.evidence.timeline import TimelineModel, load_timeline
 from secondfront.forecasting.forecast import QuestionForecast, question_probability
-from secondfront.forecasting.seam import EvidenceAsOf
 from secondfront.model.formats import load
+from secondfront.timeline.asof import EvidenceAsOf
+from secondfront.timeline.chain import TimelineModel, load_timeline
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS forecast_ledger (

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 
-from secondfront.evidence.mapping import MappingRules, iso_week
+from secondfront.evidence.acled import event_days
+from secondfront.evidence.mapping import MappingRules, data_span, iso_week, weekly_statuses
 from secondfront.forecasting.forecast import QuestionForecast, weeks_ahead
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, FittedParameters
 from secondfront.forecasting.questions import Question, QuestionSet
@@ -46,7 +47,6 @@ from secondfront.forecasting.scoring import (
     window_climatology,
     window_persistence,
 )
-from secondfront.forecasting.seam import event_weeks, statuses_between, store_span
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,10 @@ def store_series(
     A question's series comes from its ``resolves`` rule, else, for an indicator target,
     from the weeks its indicator was observed; a variable target without a rule has none.
     """
-    span = store_span(con)
+    span = data_span(con)
     if span is None:
         return StoreSeries([], None, {})
-    statuses = statuses_between(con, rules, span[0], span[1])
+    statuses = weekly_statuses(con, rules, span[0], span[1])
     weeks = list(dict.fromkeys(s.week for s in statuses))
     observed: dict[str, set[str]] = {}
     for s in statuses:
@@ -106,7 +106,7 @@ def store_series(
         if q.resolves is not None and q.resolves.indicator is not None:
             found = observed.get(q.resolves.indicator, set())
         elif q.resolves is not None and q.resolves.events is not None:
-            found = event_weeks(con, q.resolves.events)
+            found = {iso_week(d) for d in event_days(con, q.resolves.events)}
         elif questions.kinds.get(q.id) == "indicator" and q.state == "present":
             found = observed.get(q.variable, set())
         if found is not None:

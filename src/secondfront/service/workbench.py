@@ -24,7 +24,6 @@ from secondfront.analysis import ach
 from secondfront.analysis.forecast import Forecast, WhatIf, forecast, whatif
 from secondfront.analysis.uncertainty import INTERACTIVE_SAMPLES
 from secondfront.errors import SecondfrontError, SpecError, unknown_name
-from secondfront.evidence.timeline_view import TimelineView, timeline_view
 from secondfront.inference.query import Evidence
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model
@@ -42,6 +41,7 @@ from secondfront.service.schemas import (
 )
 from secondfront.service.settings import Settings
 from secondfront.service.store import AchStore, Matrix
+from secondfront.timeline.view import TimelineView, timeline_view
 
 
 class Workbench:

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from secondfront.analysis.report_data import report_data
 from secondfront.cli.app import app
-from secondfront.evidence.timeline import EvidenceWeighting, load_timeline
-from secondfront.evidence.timeline_view import timeline_view
 from secondfront.model.formats import load
 from secondfront.service import Settings, create_app
+from secondfront.timeline.chain import EvidenceWeighting, load_timeline
+from secondfront.timeline.view import timeline_view
 from tests.conftest import FLAGSHIP
 
 MODEL = "belarus-second-front"

@@ -13,7 +13,7 @@ The journey from stored events to typed weeks, function by function::
                                           #   evidence conflict -> TimelineView
 
 Each shown week carries Hugin's conflict measure of its findings,
-``conf(e) = log(prod_i P(e_i) / P(e))`` (:mod:`secondfront.evidence.conflict`), under
+``conf(e) = log(prod_i P(e_i) / P(e))`` (:mod:`secondfront.timeline.conflict`), under
 the chain's prediction for that week (the state weights before the week's evidence),
 with the finding most responsible. A positive value says the week's reports fit the
 model badly together: a flawed report, deception, or a mechanism the model lacks.
@@ -40,7 +40,6 @@ import duckdb
 
 from secondfront.errors import QueryError, StoreError
 from secondfront.evidence import store as events_store
-from secondfront.evidence.conflict import Conflict, week_conflicts
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import (
     IndicatorWeek,
@@ -53,7 +52,10 @@ from secondfront.evidence.mapping import (
     week_start,
     weekly_statuses,
 )
-from secondfront.evidence.timeline import (
+from secondfront.evidence.weeks import check_range as check_event_dates
+from secondfront.model.model import Model
+from secondfront.tabular import Rows, Tabular
+from secondfront.timeline.chain import (
     TimelineModel,
     TimelineResult,
     engine_evidence,
@@ -61,9 +63,7 @@ from secondfront.evidence.timeline import (
     report_weights,
     run_timeline,
 )
-from secondfront.evidence.weeks import check_range as check_event_dates
-from secondfront.model.model import Model
-from secondfront.tabular import Rows, Tabular
+from secondfront.timeline.conflict import Conflict, week_conflicts
 
 # Display bound of one request: about ten years of weeks keeps a page's data to a few
 # hundred kilobytes. The chain itself always runs over the whole stored record.
@@ -116,8 +116,8 @@ def weekly_evidence(
         statuses = weekly_statuses(con, rules, coverage=coverage)
     else:
         # Imported here: the learning modules import the timeline, not the reverse.
-        from secondfront.evidence.fit import store_as_of
         from secondfront.evidence.mapping import ensure_mapped
+        from secondfront.timeline.fit import store_as_of
 
         ensure_mapped(con, rules)  # writes; the dated views below are read-only
         with store_as_of(con, end):

@@ -4,7 +4,7 @@ The analyst's timeline file gives the initial distribution and the weekly transi
 matrix; the network gives, per hidden state, the probability that each indicator is
 observed in a week (``P(indicator = present | state's conditioning)``). These are the
 centres of Dirichlet/Beta priors, weighted by equivalent sample sizes (:class:`FitEss`),
-and :func:`secondfront.evidence.baumwelch.baum_welch` moves them toward what the
+and :func:`secondfront.timeline.baumwelch.baum_welch` moves them toward what the
 weekly series says. The result is a MAP estimate: with little data the numbers stay
 near the analyst's, and no probability is driven to 0 or 1.
 
@@ -15,7 +15,7 @@ could have had then.
 The emission model of the fit treats a week's indicators as independent given the
 hidden state (the network, by contrast, lets them share causes within a state); the
 fitted emission probabilities are written to the copy's ``fitted:`` block and
-:func:`secondfront.evidence.fitted.emission_likelihood` evaluates them. The fit uses
+:func:`secondfront.timeline.fitted.emission_likelihood` evaluates them. The fit uses
 hard statuses (observed / not observed / unknown), not the Admiralty-graded soft
 evidence a ``graded`` timeline applies.
 """
@@ -35,8 +35,6 @@ import numpy as np
 import yaml
 
 from secondfront.errors import UsageError
-from secondfront.evidence import baumwelch as bw
-from secondfront.evidence.fitted import FitEss, FittedParameters, FitWindow
 from secondfront.evidence.mapping import (
     MappingRules,
     ensure_mapped,
@@ -45,9 +43,11 @@ from secondfront.evidence.mapping import (
     weekly_statuses,
 )
 from secondfront.evidence.rulesfile import beside_model
-from secondfront.evidence.timeline import TimelineModel
 from secondfront.inference.query import posterior_batch
 from secondfront.model.yamlsource import load_yaml
+from secondfront.timeline import baumwelch as bw
+from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.fitted import FitEss, FittedParameters, FitWindow
 
 # Default prior weights. One sequence for the initial distribution (the data hold one
 # start); a year of weeks behind each transition row and each emission probability,
