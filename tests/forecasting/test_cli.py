@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from secondfront.cli.app import app
@@ -66,7 +67,7 @@ def test_score_json_has_the_stated_shape_and_plot(small_file: Path, tmp_path: Pa
     assert data["independent"] == 3 and data["in_sample"] is True
     assert data["in_sample_questions"] == 3 and data["parameters"] == IN_SAMPLE_LABEL
     q = data["questions"][0]
-    assert q["brier"] == round((q["p"] - 1) ** 2, 6)
+    assert q["brier"] == pytest.approx((q["p"] - 1) ** 2, abs=2e-6)  # p is shown to 6 digits
     assert plot.with_suffix(".png").stat().st_size > 1000
     assert "<svg" in plot.with_suffix(".svg").read_text()
 

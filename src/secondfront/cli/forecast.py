@@ -63,8 +63,34 @@ def forecast(
         list[Path] | None,
         typer.Option("--overlay", help="An analyst's numbers (overlay file). Repeatable."),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The dated forecast as of this day (YYYY-MM-DD or 'today'), from the "
+            "events store read up to it; 'last' is the store's last event day.",
+        ),
+    ] = None,
+    horizon: Annotated[
+        str | None,
+        typer.Option("--horizon", help="With --as-of: weeks ahead, like 13w (default 13w)."),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="With --as-of: the events store (default: the shipped history)."),
+    ] = None,
 ) -> None:
-    """Forecast a model's outcomes, with the claims each one rests on."""
+    """Forecast a model's outcomes, with the claims each one rests on.
+
+    Without --as-of this is the argument's view: the network alone, over its horizon,
+    with no date. With --as-of (or --horizon) it is the dated forecast: P(each outcome
+    happens in the next weeks), learned from the history without peeking.
+    """
+    if as_of is not None or horizon is not None:
+        from secondfront.cli.outlook import dated
+
+        dated(None if as_of in (None, "last") else as_of, horizon or "13w", db, as_json)
+        return
     m = load(model)
     for path in overlay or []:
         m = apply_overlay(m, load_overlay(path, m))

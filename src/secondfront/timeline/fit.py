@@ -254,13 +254,21 @@ def fit_as_of(
     return fit_timeline(model, weeks, evidence, r.indicators, ess, date, max_iter)
 
 
-# Event tables and the column that dates their rows; the mapping reads only these.
-_DATED = {
-    "acled_events": "event_date",
-    "gdelt_events": "sqldate",
-    "text_items": "published",
-    "observations": "day",
-}
+def dated_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every stored event table of the registry's sources and the column that dates its
+    rows, plus the mapping's ``observations``: what an "as of" cut must shadow.
+
+    A source's table is the first relation its events read (``EventSource.relation``) and
+    its date column the source's ``day``: a source registered by a third party is cut like
+    the built-in ones, without editing this module.
+    """
+    from secondfront.evidence.registry import present_sources
+
+    found: dict[str, str] = {}
+    for source in present_sources(con).values():
+        found[source.relation.split()[0]] = source.day
+    found["observations"] = "day"
+    return found
 
 
 @contextmanager
@@ -282,7 +290,7 @@ def store_as_of(con: duckdb.DuckDBPyConnection, date: dt.date) -> Iterator[None]
     day = f"DATE '{date.isoformat()}'"
     made = []
     try:
-        for table, col in _DATED.items():
+        for table, col in dated_tables(con).items():
             con.execute(
                 f"CREATE TEMP VIEW {table} AS SELECT * FROM {quoted}.main.{table} "
                 f"WHERE CAST({col} AS DATE) <= {day}"
@@ -350,6 +358,7 @@ __all__ = [
     "DEFAULT_ESS",
     "METHOD",
     "TimelineFit",
+    "dated_tables",
     "fit_as_of",
     "fit_timeline",
     "fitted_document",
