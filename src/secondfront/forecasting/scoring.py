@@ -52,12 +52,14 @@ PERSISTENCE_FLOOR = 0.05
 BINS = 10
 
 
-def brier_scores(p: Sequence[float], y: Sequence[bool]) -> np.ndarray:
+def brier_scores(p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray) -> np.ndarray:
     """``(p - y)^2`` per forecast [N]."""
     return (np.asarray(p, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
 
 
-def log_scores(p: Sequence[float], y: Sequence[bool], clip: float = LOG_CLIP) -> np.ndarray:
+def log_scores(
+    p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, clip: float = LOG_CLIP
+) -> np.ndarray:
     """``-ln p(y)`` per forecast [N], p clipped to ``[clip, 1 - clip]``."""
     q = np.clip(np.asarray(p, dtype=np.float64), clip, 1 - clip)
     yy = np.asarray(y, dtype=bool)
