@@ -114,3 +114,35 @@ def test_a_bad_file_exits_2_with_its_line(tmp_path: Path, small_file: Path) -> N
     assert code == 2 and "--as-of '2022-13-01' is not a date" in err
     code, _, err = run("questions", "forecast", str(small_file), "--db", str(tmp_path / "x.db"))
     assert code == 2 and "no such store" in err
+
+
+def test_forecast_with_no_option_is_dated_and_matches_the_library(
+    history: object, timeline: object, rules: object
+) -> None:
+    """``secondfront forecast`` answers as of the store's last day for 13 weeks, with the
+    same numbers as :func:`~secondfront.forecasting.outlook.forecast_at`."""
+    import datetime as dt
+
+    from secondfront.forecasting.outlook import forecast_at
+
+    code, out, _ = run("forecast", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["horizon_weeks"] == 13 and data["as_of"] == "2026-06-30"
+    first = data["forecasts"][0]
+    assert {"p", "interval90", "outside_view", "argument_alone", "decomposition"} <= set(first)
+    one = forecast_at(
+        timeline,  # type: ignore[arg-type]
+        history,  # type: ignore[arg-type]
+        rules,  # type: ignore[arg-type]
+        first["target"],
+        dt.date(2026, 6, 30),
+        13,
+    )
+    assert first["p"] == pytest.approx(one.p, abs=1e-12)
+    code, out, _ = run("forecast", "--as-of", "2022-02-01", "--horizon", "8w")
+    assert code == 0 and "as of 2022-02-01" in out and "next 8 weeks" in out
+    code, _, err = run("forecast", "--as-of", "2022-02-01", "--horizon", "eight")
+    assert code == 2 and "--horizon 'eight'" in err
+    code, _, err = run("forecast", "--as-of", "2022-02-01", "-e", "reservist_callups=present")
+    assert code == 2 and "--argument-only" in err

@@ -66,7 +66,15 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
             f"to {closes.isoformat()})"
         )
     )
-    for c in ("outcome", "P", "90% interval", "outside view", "network", "last reported"):
+    for c in (
+        "outcome",
+        "P",
+        "90% interval",
+        "outside view",
+        "network now",
+        "argument alone (12 months, no date)",
+        "last reported",
+    ):
         table.add_column(c, overflow="fold")
     for f in result.forecasts:
         table.add_row(
@@ -75,6 +83,7 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
             f"{f.low:.3f}-{f.high:.3f}",
             f"{f.outside:.3f}",
             f"{f.network:.3f}",
+            "" if f.argument is None else f"{f.argument:.3f}",
             f.last_event.isoformat() if f.last_event else "never",
         )
     out.print(table)

@@ -107,6 +107,9 @@ class ChainWeeks:
         outcomes: ``VAR=STATE`` -> the network's 12-month probability per week [T].
         prior_escalation: the chain's initial P(past the status quo), before any week.
         prior_outcomes: ``VAR=STATE`` -> the network's probability before any week.
+        argument: ``VAR=STATE`` -> the network's probability with no evidence at all (the
+            argument alone: its own horizon, no date; what ``forecast --argument-only``
+            prints).
     """
 
     ends: np.ndarray
@@ -114,6 +117,7 @@ class ChainWeeks:
     outcomes: dict[str, np.ndarray]
     prior_escalation: float
     prior_outcomes: dict[str, float]
+    argument: dict[str, float] = field(default_factory=dict)
 
     def at(self, days: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The last complete week ending on or before each day: escalation and outcomes."""
@@ -160,12 +164,14 @@ def _chain_weeks(
     keys = [f"{v}={s}" for v, s in targets if v in net]
     complete = [i for i, w in enumerate(record.weeks) if _week_end(w) <= through.toordinal()]
     prior = np.asarray(model.prior, dtype=np.float64)
-    rows = [dict(s.network) for s in model.spec.states]
-    post = posterior_batch(model.model, rows)
-    prior_out = {}
+    rows: list[dict[str, str]] = [dict(s.network) for s in model.spec.states]
+    post = posterior_batch(model.model, [*rows, {}])
+    prior_out, argument = {}, {}
     for key in keys:
         v, s = key.split("=")
-        prior_out[key] = float(prior @ post.marginals[v][:, net[v].index(s)])
+        column = post.marginals[v][:, net[v].index(s)]
+        prior_out[key] = float(prior @ column[:-1])
+        argument[key] = float(column[-1])
     if not complete:
         return ChainWeeks(
             np.zeros(0, dtype=np.int64),
@@ -173,6 +179,7 @@ def _chain_weeks(
             {k: np.zeros(0) for k in keys},
             float(1.0 - prior[0]),
             prior_out,
+            argument,
         )
     n = complete[-1] + 1
     cut = type(record)([], record.weeks[:n], record.evidence[:n], record.weights[:n])
@@ -183,7 +190,7 @@ def _chain_weeks(
         if v in result.outcomes:
             outcomes[key] = np.asarray(result.outcomes[v][:, net[v].index(s)], dtype=np.float64)
         else:
-            marg = post.marginals[v][:, net[v].index(s)]
+            marg = post.marginals[v][:-1, net[v].index(s)]
             outcomes[key] = np.asarray(result.beliefs @ marg, dtype=np.float64)
     return ChainWeeks(
         np.array([_week_end(w) for w in cut.weeks], dtype=np.int64),
@@ -191,6 +198,7 @@ def _chain_weeks(
         outcomes,
         float(1.0 - prior[0]),
         prior_out,
+        argument,
     )
 
 
@@ -443,6 +451,8 @@ class TargetForecast:
         outside: the outside view (the Jeffreys share of past windows with an event).
         network: the network's probability over the horizon under the last complete
             week's evidence (the argument's view now).
+        argument: the network alone, with no evidence and no date, over its own horizon
+            (None for an indicator target).
         recent: the event was reported in the last ``recent_weeks``.
         steps: the decomposition (outside view, + recent evidence, + the network).
         coef: the coefficients used, by name.
@@ -464,6 +474,7 @@ class TargetForecast:
     high: float
     outside: float
     network: float
+    argument: float | None
     recent: bool
     steps: tuple[Step, ...]
     coef: dict[str, float]
@@ -490,6 +501,7 @@ class TargetForecast:
             "interval90": [self.low, self.high],
             "outside_view": self.outside,
             "network": self.network,
+            "argument_alone": self.argument,
             "recent_event": self.recent,
             "last_event": self.last_event.isoformat() if self.last_event else None,
             "decomposition": [
@@ -584,6 +596,7 @@ def forecast_from(
         high=float(_sigmoid(np.array(eta + Z90 * sd))),
         outside=float(rows.base[0]),
         network=float(rows.network[0]),
+        argument=history.chain.argument.get(target),
         recent=bool(x[3]),
         steps=steps,
         coef={f: float(v) for f, v in zip(FEATURES, b, strict=True)},
