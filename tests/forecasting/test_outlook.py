@@ -212,3 +212,19 @@ def test_without_closed_windows_the_coefficients_are_the_priors(
     priors = timeline.spec.outlook.priors
     assert fit.rows == 0
     assert list(fit.coef) == [priors[f].mean for f in FEATURES]
+
+
+def test_the_outside_view_equals_a_loop_over_windows() -> None:
+    from secondfront.forecasting.outlook import OutcomeSeries, outside_view
+
+    rng = np.random.default_rng(5)
+    start = dt.date(2020, 8, 9).toordinal()
+    events = np.unique(start + rng.integers(0, 1500, size=40))
+    series = OutcomeSeries("v", "s", "v", events)
+    days = start + rng.integers(0, 1800, size=60)
+    for span in (7, 28, 91, 182):
+        got = outside_view(series, days, start, span)
+        for d, g in zip(days, got, strict=True):
+            windows = [d - span - 7 * i for i in range(10_000) if d - span - 7 * i >= start - 1]
+            k = sum(bool(((events > s) & (events <= s + span)).any()) for s in windows)
+            assert g == (k + 0.5) / (len(windows) + 1), (span, d)

@@ -188,22 +188,33 @@ def timeline(
     smooth: Annotated[
         bool, typer.Option("--smooth", help="Use all weeks (smoothing), not only the past.")
     ] = False,
+    network: Annotated[
+        bool,
+        typer.Option(
+            "--network",
+            help="Show the network's 12-month probabilities under each week's chain "
+            "instead of the dated forecast.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per week, the probability of each outcome; alert lines when a rule fires.
+    """Per week, the dated forecast of each outcome; alert lines when a rule fires.
 
-    The chain runs over every stored week; --from and --to only choose the weeks shown.
+    Each week shows P(the outcome happens in the next 8 weeks) as of the week's last
+    day (what `forecast --as-of` prints for that day); --network shows the chain's
+    12-month network probabilities instead. The chain runs over every stored week;
+    --from and --to only choose the weeks shown.
     """
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.weeks import check_range
+    from secondfront.forecasting.dated import dated_timeline
     from secondfront.timeline.chain import load_timeline
-    from secondfront.timeline.view import timeline_view
 
     time_model = load_timeline(model_file)
     first, last = date_option(start, "--from"), date_option(end, "--to")
     check_range(first, last)  # in the flags' own words, before the store opens
-    view = timeline_view(
+    view = dated_timeline(
         time_model.model,
         store.connect(db, create=False),
         first,
@@ -224,9 +235,11 @@ def timeline(
                         "states": w.states,
                         "evidence": w.evidence,
                         "conflict": w.conflict.summary(),
+                        "dated": w.dated,
                     }
                     for w in view.weeks
                 ],
+                "dated_weeks": view.dated_weeks,
                 "alerts": [
                     {
                         "week": a.week,
@@ -240,14 +253,20 @@ def timeline(
             }
         )
         return
+    dated = view.dated_weeks is not None and not network
+    what = (
+        f"P(outcome in the next {view.dated_weeks} weeks) as of each week's end"
+        if dated
+        else "the network's P(outcome) over its horizon, per ISO week"
+    )
     table = Table(
-        title="timeline: P(outcome) per ISO week"
+        title=f"timeline: {what}"
         + (" (smoothed)" if smooth else "")
         + (" (fitted time model)" if view.fitted else "")
     )
     table.add_column("week")
     for s in view.series:
-        table.add_column(f"{s.variable}={s.state}", justify="right")
+        table.add_column(f"{s.variable}={s.state}", justify="right", overflow="fold")
     table.add_column("conflict", justify="right")
     table.add_column("observed")
     for w in view.weeks:
@@ -255,7 +274,13 @@ def timeline(
         c = w.conflict
         conflict = f"{c.value:+.2f}" + (f" ({c.culprit})" if c.value > 0 and c.culprit else "")
         table.add_row(
-            w.week, *(f"{w.p[s.variable]:.3f}" for s in view.series), conflict, ", ".join(seen)
+            w.week,
+            *(
+                f"{(w.dated if dated else w.p).get(s.variable, float('nan')):.3f}"
+                for s in view.series
+            ),
+            conflict,
+            ", ".join(seen),
         )
     out.print(table)
     out.print(

@@ -175,6 +175,10 @@ class TimelineWeek:
         more_events: events of the week beyond those listed.
         conflict: the conflict of the week's findings (``conf(e)`` in nats, with the
             finding most responsible); 0 with fewer than two findings.
+        dated: outcome variable -> the dated forecast as of the week's last day (its
+            Sunday, or the store's last day): P(headline state happens in the next
+            ``TimelineView.dated_weeks`` weeks). Filled by
+            :func:`secondfront.forecasting.outlook.dated_timeline`; empty otherwise.
     """
 
     week: str
@@ -187,6 +191,7 @@ class TimelineWeek:
     events: list[WeekEvent] = field(default_factory=list)
     more_events: int = 0
     conflict: Conflict = field(default_factory=lambda: Conflict(0.0, {}, 0.0, None, 0.0))
+    dated: dict[str, float] = field(default_factory=dict)
 
     @property
     def observed(self) -> list[str]:
@@ -243,6 +248,7 @@ class TimelineView(Tabular):
         weeks: the weeks shown.
         alerts: alerts that fired in the weeks shown.
         log_evidence: log P(all stored weeks' evidence) under the time model.
+        dated_weeks: the horizon of each week's ``dated`` forecast (None: not computed).
     """
 
     status: Status
@@ -262,18 +268,22 @@ class TimelineView(Tabular):
     weeks: list[TimelineWeek] = field(default_factory=list)
     alerts: list[TimelineAlert] = field(default_factory=list)
     log_evidence: float = 0.0
+    dated_weeks: int | None = None
 
     def table(self) -> Rows:
         """One row per week shown: P of each outcome's headline state, what was observed."""
         heads = [f"P({s.variable}={s.state})" for s in self.series]
+        dated = [s for s in self.series if self.dated_weeks is not None]
+        dated_heads = [f"P({s.variable}={s.state} within {self.dated_weeks}w)" for s in dated]
         return Rows(
             f"Timeline ({self.status}): {len(self.weeks)} weeks",
-            ("week", "start", *heads, "observed", "not_observed"),
+            ("week", "start", *heads, *dated_heads, "observed", "not_observed"),
             [
                 (
                     w.week,
                     w.start,
                     *[w.p.get(s.variable) for s in self.series],
+                    *[w.dated.get(s.variable) for s in dated],
                     w.observed,
                     [i for i, st in w.indicators.items() if st == "not_observed"],
                 )
@@ -309,9 +319,11 @@ class TimelineView(Tabular):
                     "events": [vars(e) for e in w.events],
                     "more_events": w.more_events,
                     "conflict": w.conflict.summary(),
+                    "dated": w.dated,
                 }
                 for w in self.weeks
             ],
+            "dated_weeks": self.dated_weeks,
             "alerts": [
                 {**vars(a), "start": a.start.isoformat(), "indicators": list(a.indicators)}
                 for a in self.alerts
