@@ -228,3 +228,24 @@ def test_the_outside_view_equals_a_loop_over_windows() -> None:
             windows = [d - span - 7 * i for i in range(10_000) if d - span - 7 * i >= start - 1]
             k = sum(bool(((events > s) & (events <= s + span)).any()) for s in windows)
             assert g == (k + 0.5) / (len(windows) + 1), (span, d)
+
+
+def test_early_warning_thresholds_use_only_closed_windows(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    from secondfront.forecasting.warning import DEFAULT_THRESHOLD, THRESHOLDS, early_warning
+
+    card = early_warning(timeline, history, rules, 8)
+    assert card.days[0].weekday() == 6 and all(t in THRESHOLDS for t in card.threshold)
+    # No window holds an event before the first one closes: the default threshold.
+    assert card.threshold[0] == DEFAULT_THRESHOLD
+    ops = next(o for o in card.outcomes if o.target == "russian_operations_from_belarus=present")
+    assert dt.date(2022, 2, 24) in ops.onsets
+    assert len(ops.lead_weeks) == len(ops.onsets) and ops.per_year >= 0
+    # The weekly p is the one dated forecast.
+    i = card.days.index(dt.date(2022, 2, 27))
+    one = forecast_at(
+        timeline, history, rules, "russian_operations_from_belarus=present", card.days[i], 8
+    )
+    assert card.p["russian_operations_from_belarus=present"][i] == pytest.approx(one.p, abs=1e-12)
+    assert card.alert_on(ops.target, card.days[i]) == (one.p >= card.threshold[i])
