@@ -146,3 +146,18 @@ def test_forecast_with_no_option_is_dated_and_matches_the_library(
     assert code == 2 and "--horizon 'eight'" in err
     code, _, err = run("forecast", "--as-of", "2022-02-01", "-e", "reservist_callups=present")
     assert code == 2 and "--argument-only" in err
+
+
+def test_backtest_generated_scores_the_dated_forecast_against_every_baseline() -> None:
+    code, out, _ = run("backtest", "--generated", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [h["horizon"] for h in data["horizons"]] == [4, 8, 13, 26]
+    for h in data["horizons"]:
+        assert set(h["brier"]) == {"model", "coin", "base_rate", "climatology", "persistence"}
+        assert h["brier"]["coin"] == pytest.approx(0.25)
+        assert h["low"] <= h["diff"] <= h["high"]
+        assert h["best"] == min(
+            ("coin", "base_rate", "climatology", "persistence"), key=lambda b: h["brier"][b]
+        )
+        assert 0 < h["independent"] <= h["n"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -294,6 +294,43 @@ def timeline(
         out.print(a.message, highlight=False, markup=False)
 
 
+if TYPE_CHECKING:
+    import duckdb
+
+    from secondfront.evidence.mapping import MappingRules
+    from secondfront.timeline.chain import TimelineModel
+
+
+def _generated(
+    con: duckdb.DuckDBPyConnection, rules: MappingRules, time_model: TimelineModel, as_json: bool
+) -> None:
+    """Render :func:`secondfront.forecasting.generated.score_generated`."""
+    from secondfront.cli.progress import progress_bar
+    from secondfront.forecasting.generated import BASELINES, score_generated
+
+    with progress_bar("forecast days", quiet=as_json) as bar:
+        card = score_generated(time_model, con, rules, progress=bar)
+    if as_json:
+        emit_json(card.as_json())
+        return
+    table = Table(
+        title=f"generated questions, every {card.step_weeks} weeks from {card.start} to "
+        f"{card.end}: mean Brier (log), lower is better"
+    )
+    names = ["model", *BASELINES]
+    for c in ("weeks", "questions", "independent", *names, "model - best baseline [90%]"):
+        table.add_column(c, justify="right", overflow="fold")
+    for h in card.horizons:
+        table.add_row(
+            str(h.horizon),
+            str(h.n),
+            str(h.independent),
+            *(f"{h.brier[n]:.3f} ({h.log[n]:.2f})" for n in names),
+            f"{h.diff:+.3f} [{h.low:+.3f}, {h.high:+.3f}] vs {h.best}",
+        )
+    out.print(table)
+
+
 def backtest(
     db: Annotated[
         Path | None,
@@ -303,9 +340,22 @@ def backtest(
     ] = None,
     rules: RulesOpt = None,
     model_file: TimelineOpt = None,
+    generated: Annotated[
+        bool,
+        typer.Option(
+            "--generated",
+            help="Score the dated forecast on questions generated from the store (every "
+            "outcome, every 4th week from 2021, horizons 4, 8, 13, 26 weeks) against a coin, "
+            "the base rate, climatology and persistence.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rolling-origin Brier and log scores against climatology and persistence."""
+    """Rolling-origin Brier and log scores against the baselines.
+
+    Without --generated: the escalation chain's own forecast of three questions. With
+    --generated: the dated forecast (what `forecast` prints) on generated questions.
+    """
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
     from secondfront.forecasting.backtest import backtest as run_backtest
@@ -313,6 +363,9 @@ def backtest(
     from secondfront.timeline.chain import load_timeline
 
     con = history_store() if db is None else store.connect(db, create=False)
+    if generated:
+        _generated(con, load_rules(rules), load_timeline(model_file), as_json)
+        return
     scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
     if as_json:
         emit_json({"questions": [s.as_json() for s in scores]})

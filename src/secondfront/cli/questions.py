@@ -179,7 +179,11 @@ def score(
     from secondfront.forecasting.scorecard import store_series
 
     qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
-    card = make_card(qs, forecast_all(tm, qs, con, r, cov, refit=refit), store_series(con, r, qs))
+    card = make_card(
+        qs,
+        forecast_all(tm, qs, con, r, cov, refit=refit),
+        store_series(con, r, qs, tm.spec.reports),
+    )
     if plot is not None:
         from secondfront.forecasting.charts import reliability_diagram
 

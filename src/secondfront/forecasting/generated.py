@@ -110,7 +110,7 @@ def score_generated(
     start: dt.date = dt.date(2021, 1, 4),
     step_weeks: int = 4,
     coverage: DeclaredCoverage | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     seed: int = 0,
 ) -> GeneratedCard:
     """Forecast and score every generated question (see the module docstring)."""
@@ -150,7 +150,7 @@ def score_generated(
                 }
                 rows[h].append((o, target, hit, f.p, base))
         if progress:
-            progress(i + 1)
+            progress(i + 1, len(days))
     out = []
     for h in horizons:
         r = rows[h]

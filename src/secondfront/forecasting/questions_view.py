@@ -202,7 +202,7 @@ def _view(
     tm = load_timeline(timeline, qs.model)
     rules = load_rules(mapping, qs.model)
     forecasts = forecast_all(tm, qs, con, rules, coverage_for_store(con), refit=True)
-    series = store_series(con, rules, qs)
+    series = store_series(con, rules, qs, tm.spec.reports)
     card = score(qs, forecasts, series)
     scored = {s.id: s for s in card.questions}
     ledger = _has_ledger(con)
