@@ -54,6 +54,7 @@ def test_score_json_has_the_stated_shape_and_plot(small_file: Path, tmp_path: Pa
     assert [set(q) for q in data["questions"]] == [keys] * 3
     assert set(data["mean"]) == {"brier", "log"}
     assert set(data["baselines"]) == {
+        "coin",
         "always_no",
         "base_rate",
         "climatology",
