@@ -249,3 +249,18 @@ def test_early_warning_thresholds_use_only_closed_windows(
     )
     assert card.p["russian_operations_from_belarus=present"][i] == pytest.approx(one.p, abs=1e-12)
     assert card.alert_on(ops.target, card.days[i]) == (one.p >= card.threshold[i])
+
+
+def test_many_days_at_once_equal_one_day_at_a_time(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    from secondfront.forecasting.outlook import forecasts_on
+
+    h = history_as_of(timeline, history, rules, dt.date(2026, 6, 30))
+    days = [dt.date(2021, 5, 3), dt.date(2022, 1, 27), dt.date(2022, 2, 20), dt.date(2024, 6, 1)]
+    days += [d + dt.timedelta(days=7) for d in days]  # two days of each weekday
+    targets = ["russian_operations_from_belarus=present", "integration_steps=present"]
+    many = forecasts_on(h, timeline, targets, days, 8)
+    for t in targets:
+        for i, day in enumerate(days):
+            assert many[t][i] == pytest.approx(forecast_from(h, timeline, t, day, 8).p, abs=1e-12)

@@ -72,7 +72,7 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
         "90% interval",
         "outside view",
         "network now",
-        "argument alone (12 months, no date)",
+        "argument alone (12 mo.)",
         "last reported",
     ):
         table.add_column(c, overflow="fold")

@@ -409,9 +409,47 @@ def alerts(
     out.print(table)
 
 
+def warning(
+    db: DbOpt = None,
+    horizon: Annotated[
+        int, typer.Option("--horizon", min=1, max=52, help="Weeks ahead of each alert's forecast.")
+    ] = 8,
+    rules: RulesOpt = None,
+    timeline: TimelineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Early warning from the dated forecast: lead times and false alarms per outcome.
+
+    Every Sunday, each outcome's dated forecast for the next --horizon weeks; an alert
+    when it reaches a threshold chosen by rolling origin (only windows closed by then).
+    """
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.forecasting.warning import early_warning
+    from secondfront.timeline.chain import load_timeline
+
+    tm = load_timeline(timeline)
+    card = early_warning(tm, _open(db), load_rules(rules, tm.model), horizon)
+    if as_json:
+        _emit_json(card.as_json())
+        return
+    table = Table(
+        title=f"early warning: P(within {horizon} weeks) against a rolling-origin threshold, "
+        f"{card.days[0]} to {card.days[-1]}"
+    )
+    for c in ("outcome", "onsets", "lead (weeks) per onset", "false alarms", "per year"):
+        table.add_column(c, justify="left" if c == "outcome" else "right", overflow="fold")
+    for o in card.outcomes:
+        leads = ", ".join(
+            f"{d}: {'missed' if w is None else w}"
+            for d, w in zip(o.onsets, o.lead_weeks, strict=True)
+        )
+        table.add_row(o.target, str(len(o.onsets)), leads, str(o.false_alarms), f"{o.per_year:.2f}")
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``questions`` command group to the ``secondfront`` app."""
-    for fn in (forecast, score, record, history, alerts):
+    for fn in (forecast, score, record, history, alerts, warning):
         command(questions_app, fn)
     app.add_typer(questions_app, name="questions")
 

@@ -23,7 +23,7 @@ import duckdb
 from secondfront.errors import StoreError
 from secondfront.evidence import store as events_store
 from secondfront.evidence.mapping import MappingRules, load_rules
-from secondfront.forecasting.outlook import fit_as_of, forecast_from, history_as_of
+from secondfront.forecasting.outlook import forecasts_on, history_as_of
 from secondfront.model.model import Model
 from secondfront.timeline.chain import TimelineModel, load_timeline
 from secondfront.timeline.view import (
@@ -49,18 +49,13 @@ def _with_dated(
     history = history_as_of(time_model, con, rules, last)
     targets = {f"{s.variable}={s.state}": s.variable for s in view.series}
     targets = {t: v for t, v in targets.items() if t in history.series}
-    weeks = []
-    for w in view.weeks:
-        day = min(w.start + dt.timedelta(days=6), last)
-        if day < history.start:
-            weeks.append(w)
-            continue
-        fit = fit_as_of(history, time_model, day, horizon)
-        dated = {
-            v: forecast_from(history, time_model, t, day, horizon, fit).p
-            for t, v in targets.items()
-        }
-        weeks.append(dataclasses.replace(w, dated=dated))
+    days = [min(w.start + dt.timedelta(days=6), last) for w in view.weeks]
+    at = [i for i, day in enumerate(days) if day >= history.start]
+    p = forecasts_on(history, time_model, list(targets), [days[i] for i in at], horizon)
+    weeks = list(view.weeks)
+    for j, i in enumerate(at):
+        dated = {v: float(p[t][j]) for t, v in targets.items()}
+        weeks[i] = dataclasses.replace(weeks[i], dated=dated)
     return dataclasses.replace(view, weeks=weeks, dated_weeks=horizon)
 
 

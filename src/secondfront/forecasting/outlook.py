@@ -422,27 +422,75 @@ def fit_map(
     return b, np.linalg.inv(hess)
 
 
-def fit_as_of(history: History, model: TimelineModel, as_of: dt.date, horizon: int) -> Fit:
-    """The coefficients learned from windows of ``horizon`` weeks closed by ``as_of``."""
-    mean, sd = prior_arrays(model)
-    d0 = as_of.toordinal()
+def _training_days(history: History, model: TimelineModel, as_of: int, horizon: int) -> np.ndarray:
+    """Forecast days of the training rows as of day ``as_of`` (an ordinal), ascending: the
+    days ``as_of - 7h - 7j`` from the end of the burn-in on, whose windows closed by it."""
     first = history.start.toordinal() + 7 * model.spec.outlook.burn_in_weeks
-    last = d0 - 7 * horizon
-    xs, ys = [], []
-    with_events = 0
-    if last >= first:
-        days = last - 7 * np.arange((last - first) // 7 + 1)
-        for s in history.series.values():
-            rows = design(history, model, s, days, horizon, labels=True)
-            xs.append(rows.x)
-            ys.append(rows.y)
-            with_events += bool(rows.y.any())
-    if not xs:
+    last = as_of - 7 * horizon
+    if last < first:
+        return np.zeros(0, dtype=np.int64)
+    return last - 7 * np.arange((last - first) // 7 + 1)[::-1]
+
+
+def _fit_rows(
+    xs: list[np.ndarray], ys: list[np.ndarray], model: TimelineModel, horizon: int
+) -> Fit:
+    """The MAP fit of stacked training rows (one block per outcome, in history order)."""
+    mean, sd = prior_arrays(model)
+    if not xs or not sum(len(y) for y in ys):
         return Fit(mean, np.diag(sd**2), 0, 0, 0.0)
     x, y = np.vstack(xs), np.concatenate(ys)
     w = np.full(len(y), 1.0 / horizon)
     coef, cov = fit_map(x, y, w, mean, sd)
-    return Fit(coef, cov, len(y), with_events, float(w.sum()))
+    return Fit(coef, cov, len(y), sum(bool(b.any()) for b in ys), float(w.sum()))
+
+
+def fit_as_of(history: History, model: TimelineModel, as_of: dt.date, horizon: int) -> Fit:
+    """The coefficients learned from windows of ``horizon`` weeks closed by ``as_of``."""
+    days = _training_days(history, model, as_of.toordinal(), horizon)
+    xs, ys = [], []
+    if len(days):
+        for s in history.series.values():
+            rows = design(history, model, s, days, horizon, labels=True)
+            xs.append(rows.x)
+            ys.append(rows.y)
+    return _fit_rows(xs, ys, model, horizon)
+
+
+def forecasts_on(
+    history: History,
+    model: TimelineModel,
+    targets: Sequence[str],
+    days: Sequence[dt.date],
+    horizon: int,
+) -> dict[str, np.ndarray]:
+    """``forecast_from(history, model, t, day, horizon).p`` for every target and day [D].
+
+    The same numbers, computed for many days at once: a training row's features depend
+    only on its own day, so the rows of every forecast day sharing a weekday are one
+    design, and each day's fit uses the prefix of it whose windows closed by that day
+    (the same rows in the same order as :func:`fit_as_of`, hence the same coefficients).
+    """
+    check_horizon(horizon)
+    d = np.array([x.toordinal() for x in days], dtype=np.int64)
+    out = {t: np.empty(len(d)) for t in targets}
+    span = 7 * horizon
+    for phase in np.unique(d % 7):
+        idx = np.nonzero(d % 7 == phase)[0]
+        grid = _training_days(history, model, int(d[idx].max()), horizon)
+        blocks = [
+            design(history, model, s, grid, horizon, labels=True) for s in history.series.values()
+        ]
+        now = {
+            t: design(history, model, series_for(history, t), d[idx], horizon, False).x
+            for t in targets
+        }
+        for j, i in enumerate(idx):
+            n = int(np.searchsorted(grid, d[i] - span, "right")) if len(grid) else 0
+            fit = _fit_rows([b.x[:n] for b in blocks], [b.y[:n] for b in blocks], model, horizon)
+            for t in targets:
+                out[t][i] = float(_sigmoid(np.array(now[t][j] @ fit.coef)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -713,6 +761,7 @@ __all__ = [
     "fit_map",
     "forecast_at",
     "forecast_from",
+    "forecasts_on",
     "history_as_of",
     "outlook",
     "outside_view",

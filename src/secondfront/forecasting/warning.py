@@ -31,7 +31,7 @@ import numpy as np
 
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, data_span
-from secondfront.forecasting.outlook import fit_as_of, forecast_from, history_as_of
+from secondfront.forecasting.outlook import forecasts_on, history_as_of
 from secondfront.timeline.chain import TimelineModel
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
@@ -136,11 +136,7 @@ def early_warning(
         days.append(d)
         d += dt.timedelta(weeks=1)
     targets = list(history.series)
-    p = {t: np.empty(len(days)) for t in targets}
-    for i, day in enumerate(days):
-        fit = fit_as_of(history, model, day, horizon)
-        for t in targets:
-            p[t][i] = forecast_from(history, model, t, day, horizon, fit).p
+    p = forecasts_on(history, model, targets, days, horizon)
     o = np.array([x.toordinal() for x in days])
     y = {
         t: history.series[t].count(o, o + 7 * horizon) > 0 for t in targets
@@ -158,7 +154,11 @@ def early_warning(
         series = history.series[t]
         on = p[t] >= tau
         events = series.days
-        onsets = [int(e) for k, e in enumerate(events) if k == 0 or e - events[k - 1] > 7 * horizon]
+        onsets = [
+            int(e)
+            for k, e in enumerate(events)
+            if (k == 0 or e - events[k - 1] > 7 * horizon) and e >= o[0]
+        ]
         leads: list[int | None] = []
         for e in onsets:
             # Sundays in the horizon before the onset's week, and that week's own Sunday.
