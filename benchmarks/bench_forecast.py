@@ -52,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("(cells: mean Brier / mean log score; lower is better)")
     for h in card.horizons:
+        r = h.reliability
+        bins = ", ".join(f"{b.forecast:.2f}->{b.observed:.2f} (n={b.n})" for b in r.bins)
+        print(
+            f"h={h.horizon}: reliability {r.reliability:.4f}, resolution {r.resolution:.4f}, "
+            f"uncertainty {r.uncertainty:.4f}; diagram (mean forecast -> observed): {bins}"
+        )
+    for h in card.horizons:
         worst = sorted(h.by_outcome.items(), key=lambda kv: kv[1][1] - kv[1][0])[:2]
         print(
             f"h={h.horizon}: outcomes where the model trails its best baseline most: "

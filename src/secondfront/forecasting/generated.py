@@ -33,7 +33,13 @@ import numpy as np
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, data_span
 from secondfront.forecasting.outlook import fit_as_of, forecast_from, history_as_of
-from secondfront.forecasting.scoring import PERSISTENCE_FLOOR, brier_scores, log_scores
+from secondfront.forecasting.scoring import (
+    PERSISTENCE_FLOOR,
+    Decomposition,
+    brier_scores,
+    log_scores,
+    murphy,
+)
 from secondfront.timeline.chain import TimelineModel
 
 BASELINES = ("coin", "base_rate", "climatology", "persistence")
@@ -50,6 +56,8 @@ class HorizonScore:
         best: the baseline with the lowest mean Brier score.
         diff, low, high: model minus best baseline (Brier), with its 90% interval.
         by_outcome: target -> the model's and the best baseline's mean Brier score.
+        reliability: Murphy's decomposition of the model's Brier score, with the bins of
+            its reliability diagram.
     """
 
     horizon: int
@@ -62,6 +70,7 @@ class HorizonScore:
     low: float
     high: float
     by_outcome: dict[str, tuple[float, float]]
+    reliability: Decomposition
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,9 @@ class GeneratedCard:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "step_weeks": self.step_weeks,
-            "horizons": [h.__dict__ for h in self.horizons],
+            "horizons": [
+                {**h.__dict__, "reliability": h.reliability.as_json()} for h in self.horizons
+            ],
         }
 
 
@@ -187,6 +198,7 @@ def score_generated(
                 lo,
                 hi,
                 by,
+                murphy(forecasters["model"], y),
             )
         )
     return GeneratedCard(start, end, step_weeks, out)

@@ -105,7 +105,9 @@ class Decomposition:
         }
 
 
-def murphy(p: Sequence[float], y: Sequence[bool], bins: int = BINS) -> Decomposition:
+def murphy(
+    p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, bins: int = BINS
+) -> Decomposition:
     """Murphy's decomposition of the mean Brier score over ``bins`` equal-width bins."""
     pp = np.asarray(p, dtype=np.float64)
     yy = np.asarray(y, dtype=np.float64)
