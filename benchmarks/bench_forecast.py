@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("(cells: mean Brier / mean log score; lower is better)")
     for h in card.horizons:
+        loo = "; ".join(
+            f"{t.split('=')[0]} {h.by_outcome[t][0]:.3f}->{v:.3f}"
+            for t, v in h.leave_one_out.items()
+        )
+        print(f"h={h.horizon} leave one outcome out (Brier pooled -> without its own rows): {loo}")
+    for h in card.horizons:
         r = h.reliability
         bins = ", ".join(f"{b.forecast:.2f}->{b.observed:.2f} (n={b.n})" for b in r.bins)
         print(

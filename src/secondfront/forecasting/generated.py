@@ -16,6 +16,10 @@ Baselines, each a probability known on day ``d``:
 * ``persistence``: ``1 - floor`` when the outcome was reported in the ``h`` weeks before
   ``d``, else ``floor`` (:data:`secondfront.forecasting.scoring.PERSISTENCE_FLOOR`).
 
+Leave one outcome out: each outcome's questions forecast again with fits that never
+see that outcome's rows, to show what pooling across the others gives an outcome with
+no history of its own (as entry has).
+
 Differences to the best baseline come with a moving-block bootstrap 90% interval over
 forecast days (blocks of consecutive days, so that overlapping windows stay together).
 ``independent`` counts non-overlapping windows: outcomes x the store's span / ``h``.
@@ -32,7 +36,12 @@ import numpy as np
 
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, data_span
-from secondfront.forecasting.outlook import fit_as_of, forecast_from, history_as_of
+from secondfront.forecasting.outlook import (
+    fit_as_of,
+    forecast_from,
+    forecasts_on,
+    history_as_of,
+)
 from secondfront.forecasting.scoring import (
     PERSISTENCE_FLOOR,
     Decomposition,
@@ -58,6 +67,8 @@ class HorizonScore:
         by_outcome: target -> the model's and the best baseline's mean Brier score.
         reliability: Murphy's decomposition of the model's Brier score, with the bins of
             its reliability diagram.
+        leave_one_out: target -> the model's mean Brier score on that outcome when its
+            own rows are left out of every fit (what pooling the others gives it).
     """
 
     horizon: int
@@ -71,6 +82,7 @@ class HorizonScore:
     high: float
     by_outcome: dict[str, tuple[float, float]]
     reliability: Decomposition
+    leave_one_out: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -185,6 +197,16 @@ def score_generated(
             )
             for t in dict.fromkeys(targets.tolist())
         }
+        asked = sorted({t[0] for t in r})
+        loo = forecasts_on(
+            full, model, list(full.series), [dt.date.fromordinal(a) for a in asked], h, True
+        )
+        where = {a: k for k, a in enumerate(asked)}
+        p_loo = np.array([loo[t[1]][where[t[0]]] for t in r])
+        leave = {
+            t: float(brier_scores(p_loo[targets == t], y[targets == t]).mean())
+            for t in dict.fromkeys(targets.tolist())
+        }
         weeks = (end - start).days // 7
         out.append(
             HorizonScore(
@@ -199,6 +221,7 @@ def score_generated(
                 hi,
                 by,
                 murphy(forecasters["model"], y),
+                leave,
             )
         )
     return GeneratedCard(start, end, step_weeks, out)

@@ -463,8 +463,12 @@ def forecasts_on(
     targets: Sequence[str],
     days: Sequence[dt.date],
     horizon: int,
+    leave_out: bool = False,
 ) -> dict[str, np.ndarray]:
     """``forecast_from(history, model, t, day, horizon).p`` for every target and day [D].
+
+    With ``leave_out``, each target's forecast comes from a fit without that target's own
+    rows (leave one outcome out: what pooling across the other outcomes alone gives).
 
     The same numbers, computed for many days at once: a training row's features depend
     only on its own day, so the rows of every forecast day sharing a weekday are one
@@ -485,11 +489,21 @@ def forecasts_on(
             t: design(history, model, series_for(history, t), d[idx], horizon, False).x
             for t in targets
         }
+        names = list(history.series)
         for j, i in enumerate(idx):
             n = int(np.searchsorted(grid, d[i] - span, "right")) if len(grid) else 0
-            fit = _fit_rows([b.x[:n] for b in blocks], [b.y[:n] for b in blocks], model, horizon)
+            fits: dict[str | None, Fit] = {}
             for t in targets:
-                out[t][i] = float(_sigmoid(np.array(now[t][j] @ fit.coef)))
+                key = t if leave_out else None
+                if key not in fits:
+                    keep = [k for k, name in enumerate(names) if name != key]
+                    fits[key] = _fit_rows(
+                        [blocks[k].x[:n] for k in keep],
+                        [blocks[k].y[:n] for k in keep],
+                        model,
+                        horizon,
+                    )
+                out[t][i] = float(_sigmoid(np.array(now[t][j] @ fits[key].coef)))
     return out
 
 
