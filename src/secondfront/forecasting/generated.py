@@ -22,7 +22,8 @@ no history of its own (as entry has).
 
 Differences to the best baseline come with a moving-block bootstrap 90% interval over
 forecast days (blocks of consecutive days, so that overlapping windows stay together).
-``independent`` counts non-overlapping windows: outcomes x the store's span / ``h``.
+``independent`` counts non-overlapping windows: outcomes x the span scored / ``h`` (at
+most the number of questions).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import numpy as np
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, data_span
 from secondfront.forecasting.outlook import (
+    History,
     fit_as_of,
     forecast_from,
     forecasts_on,
@@ -125,6 +127,88 @@ def _block_bootstrap(
     return float(np.quantile(means, 0.05)), float(np.quantile(means, 0.95))
 
 
+Row = tuple[int, str, int, float, dict[str, float]]
+"""One generated question: forecast day (ordinal), target, outcome (0/1), the model's p,
+and each baseline's p."""
+
+
+def _question_rows(
+    model: TimelineModel, history: History, full: History, day: dt.date, h: int
+) -> list[Row]:
+    """Every outcome's question of ``h`` weeks asked on ``day``, forecast from ``history``
+    (the store read up to ``day``) and resolved by ``full`` (the whole store)."""
+    o = day.toordinal()
+    first = full.start.toordinal()
+    fit = fit_as_of(history, model, day, h)
+    rows = []
+    for target, series in full.series.items():
+        hit = int(series.count(np.array([o]), np.array([o + 7 * h]))[0] > 0)
+        f = forecast_from(history, model, target, day, h, fit)
+        n_w = max(0, (o - first) // 7)
+        k_w = len({(x - first) // 7 for x in series.days[(series.days <= o)] if x > first - 1})
+        weekly = (k_w + 0.5) / (n_w + 1)
+        recent = series.count(np.array([o - 7 * h]), np.array([o]))[0] > 0
+        base = {
+            "coin": 0.5,
+            "base_rate": 1 - (1 - weekly) ** h,
+            "climatology": f.outside,
+            "persistence": 1 - PERSISTENCE_FLOOR if recent else PERSISTENCE_FLOOR,
+        }
+        rows.append((o, target, hit, f.p, base))
+    return rows
+
+
+def _horizon_score(
+    model: TimelineModel,
+    full: History,
+    h: int,
+    r: list[Row],
+    step_weeks: int,
+    seed: int,
+    weeks: int,
+) -> HorizonScore:
+    """Scores, the difference to the best baseline and leave-one-outcome-out at ``h``."""
+    y = np.array([t[2] for t in r], dtype=bool)
+    od = np.array([t[0] for t in r])
+    targets = np.array([t[1] for t in r])
+    forecasters = {"model": np.array([t[3] for t in r])}
+    for b in BASELINES:
+        forecasters[b] = np.array([t[4][b] for t in r])
+    brier = {k: float(brier_scores(v, y).mean()) for k, v in forecasters.items()}
+    log = {k: float(log_scores(v, y).mean()) for k, v in forecasters.items()}
+    best = min(BASELINES, key=lambda b: brier[b])
+    diff_rows = brier_scores(forecasters["model"], y) - brier_scores(forecasters[best], y)
+    lo, hi = _block_bootstrap(diff_rows, od, max(1, -(-h // step_weeks)) * 2, seed)
+
+    def by_target(p: np.ndarray) -> dict[str, float]:
+        return {
+            t: float(brier_scores(p[targets == t], y[targets == t]).mean())
+            for t in dict.fromkeys(targets.tolist())
+        }
+
+    mine, theirs = by_target(forecasters["model"]), by_target(forecasters[best])
+    asked = sorted({t[0] for t in r})
+    loo = forecasts_on(
+        full, model, list(full.series), [dt.date.fromordinal(a) for a in asked], h, True
+    )
+    where = {a: k for k, a in enumerate(asked)}
+    p_loo = np.array([loo[t[1]][where[t[0]]] for t in r])
+    return HorizonScore(
+        h,
+        len(r),
+        min(len(r), len(full.series) * max(1, weeks // h)),
+        brier,
+        log,
+        best,
+        float(diff_rows.mean()),
+        lo,
+        hi,
+        {t: (mine[t], theirs[t]) for t in mine},
+        murphy(forecasters["model"], y),
+        by_target(p_loo),
+    )
+
+
 def score_generated(
     model: TimelineModel,
     con: duckdb.DuckDBPyConnection,
@@ -136,94 +220,36 @@ def score_generated(
     progress: Callable[[int, int], None] | None = None,
     seed: int = 0,
 ) -> GeneratedCard:
-    """Forecast and score every generated question (see the module docstring)."""
+    """Forecast and score every generated question (see the module docstring).
+
+    Each question is forecast from the store read up to its day
+    (:func:`~secondfront.forecasting.outlook.history_as_of` of that day), not from a
+    history read further.
+    """
     span = data_span(con)
     if span is None:
         raise ValueError("the events store is empty")
     end = span[1]
     full = history_as_of(model, con, rules, end, coverage)
-    first = full.start.toordinal()
     days = []
     d = start
     while d + dt.timedelta(weeks=min(horizons)) <= end:
         days.append(d)
         d += dt.timedelta(weeks=step_weeks)
-    rows: dict[int, list[tuple[int, str, int, float, dict[str, float]]]] = {h: [] for h in horizons}
+    rows: dict[int, list[Row]] = {h: [] for h in horizons}
     for i, day in enumerate(days):
-        hist = history_as_of(model, con, rules, day, coverage)
-        o = day.toordinal()
+        history = history_as_of(model, con, rules, day, coverage)
         for h in horizons:
-            if o + 7 * h > end.toordinal():
-                continue
-            fit = fit_as_of(hist, model, day, h)
-            for target, series in full.series.items():
-                hit = int(series.count(np.array([o]), np.array([o + 7 * h]))[0] > 0)
-                f = forecast_from(hist, model, target, day, h, fit)
-                n_w = max(0, (o - first) // 7)
-                k_w = len(
-                    {(x - first) // 7 for x in series.days[(series.days <= o)] if x > first - 1}
-                )
-                weekly = (k_w + 0.5) / (n_w + 1)
-                recent = series.count(np.array([o - 7 * h]), np.array([o]))[0] > 0
-                base = {
-                    "coin": 0.5,
-                    "base_rate": 1 - (1 - weekly) ** h,
-                    "climatology": f.outside,
-                    "persistence": 1 - PERSISTENCE_FLOOR if recent else PERSISTENCE_FLOOR,
-                }
-                rows[h].append((o, target, hit, f.p, base))
+            if day.toordinal() + 7 * h <= end.toordinal():
+                rows[h].extend(_question_rows(model, history, full, day, h))
         if progress:
             progress(i + 1, len(days))
-    out = []
-    for h in horizons:
-        r = rows[h]
-        if not r:
-            continue
-        y = np.array([t[2] for t in r], dtype=bool)
-        od = np.array([t[0] for t in r])
-        forecasters = {"model": np.array([t[3] for t in r])}
-        for b in BASELINES:
-            forecasters[b] = np.array([t[4][b] for t in r])
-        brier = {k: float(brier_scores(v, y).mean()) for k, v in forecasters.items()}
-        log = {k: float(log_scores(v, y).mean()) for k, v in forecasters.items()}
-        best = min(BASELINES, key=lambda b: brier[b])
-        diff_rows = brier_scores(forecasters["model"], y) - brier_scores(forecasters[best], y)
-        lo, hi = _block_bootstrap(diff_rows, od, max(1, -(-h // step_weeks)) * 2, seed)
-        targets = np.array([t[1] for t in r])
-        by = {
-            t: (
-                float(brier_scores(forecasters["model"][targets == t], y[targets == t]).mean()),
-                float(brier_scores(forecasters[best][targets == t], y[targets == t]).mean()),
-            )
-            for t in dict.fromkeys(targets.tolist())
-        }
-        asked = sorted({t[0] for t in r})
-        loo = forecasts_on(
-            full, model, list(full.series), [dt.date.fromordinal(a) for a in asked], h, True
-        )
-        where = {a: k for k, a in enumerate(asked)}
-        p_loo = np.array([loo[t[1]][where[t[0]]] for t in r])
-        leave = {
-            t: float(brier_scores(p_loo[targets == t], y[targets == t]).mean())
-            for t in dict.fromkeys(targets.tolist())
-        }
-        weeks = (end - start).days // 7
-        out.append(
-            HorizonScore(
-                h,
-                len(r),
-                len(full.series) * max(1, weeks // h),
-                brier,
-                log,
-                best,
-                float(diff_rows.mean()),
-                lo,
-                hi,
-                by,
-                murphy(forecasters["model"], y),
-                leave,
-            )
-        )
+    weeks = (end - start).days // 7
+    out = [
+        _horizon_score(model, full, h, rows[h], step_weeks, seed, weeks)
+        for h in horizons
+        if rows[h]
+    ]
     return GeneratedCard(start, end, step_weeks, out)
 
 

@@ -61,7 +61,7 @@ from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, data_span
 from secondfront.inference.query import posterior_batch
-from secondfront.timeline.chain import OutcomeReports, TimelineModel
+from secondfront.timeline.chain import TimelineModel
 from secondfront.timeline.view import WeeklyEvidence, filter_record, weekly_evidence
 
 FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "escalation")
@@ -753,11 +753,6 @@ def outlook(
     )
 
 
-def reports_of(model: TimelineModel) -> list[OutcomeReports]:
-    """The time model's outcome series declarations."""
-    return list(model.spec.reports)
-
-
 __all__ = [
     "FEATURES",
     "MAX_HORIZON",
@@ -780,6 +775,5 @@ __all__ = [
     "outlook",
     "outside_view",
     "prior_arrays",
-    "reports_of",
     "series_for",
 ]
