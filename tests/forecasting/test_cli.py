@@ -143,6 +143,8 @@ def test_forecast_with_no_option_is_dated_and_matches_the_library(
     assert first["p"] == pytest.approx(one.p, abs=1e-12)
     code, out, _ = run("forecast", "--as-of", "2022-02-01", "--horizon", "8w")
     assert code == 0 and "as of 2022-02-01" in out and "next 8 weeks" in out
+    code, _, err = run("forecast", "--as-of", "2030-01-01")
+    assert code == 2 and "events end on 2026-06-30" in err
     code, _, err = run("forecast", "--as-of", "2022-02-01", "--horizon", "eight")
     assert code == 2 and "--horizon 'eight'" in err
     code, _, err = run("forecast", "--as-of", "2022-02-01", "-e", "reservist_callups=present")

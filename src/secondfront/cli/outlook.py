@@ -55,6 +55,14 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
         if not db.exists():
             raise UsageError(f"{db}: no such store; ingest events into it first")
         con = store.connect(db, read_only=True)
+    from secondfront.evidence.mapping import data_span
+
+    span = data_span(con)
+    if span is not None and day is not None and day > span[1]:
+        raise UsageError(
+            f"--as-of {day}: the store's events end on {span[1]}; the weeks after it would "
+            "count as quiet. Ingest newer events, or ask as of a day up to that one."
+        )
     result = outlook(load_timeline(), con, load_rules(), day, weeks)
     if as_json:
         emit_json(result.as_json())
