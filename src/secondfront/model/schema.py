@@ -94,6 +94,8 @@ StateName = Annotated[str, Field(min_length=1)]
 DateText = Annotated[str, BeforeValidator(_as_date_text), AfterValidator(_check_date)]
 GradingField = Annotated[Grading, PlainValidator(_grading), PlainSerializer(str)]
 LocatorField = Annotated[Locator, PlainValidator(_locator), PlainSerializer(str)]
+Fingerprint = Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+"""12 hex digits: ``sourcetext.fingerprint`` of the sentences a locator names."""
 
 
 class SpecModel(BaseModel):
@@ -485,7 +487,11 @@ class Direction(SpecModel):
 
 
 class Claim(SpecModel):
-    """What a source asserts, paraphrased, with its locator, grading and stated direction."""
+    """What a source asserts, paraphrased, with its locator, grading and stated direction.
+
+    ``fingerprint`` binds the locator to the text: ``sources verify`` fails when the
+    sentence it names has changed or moved.
+    """
 
     id: Identifier
     source: Identifier
@@ -494,6 +500,7 @@ class Claim(SpecModel):
     grading: GradingField
     note: Text | None = None
     direction: Direction | None = None
+    fingerprint: Fingerprint | None = None
 
 
 class NotModelled(SpecModel):
@@ -506,6 +513,7 @@ class NotModelled(SpecModel):
     locator: LocatorField
     reason: Text
     source: Identifier | None = None
+    fingerprint: Fingerprint | None = None
 
 
 class VariableSpec(SpecModel):
