@@ -188,6 +188,13 @@ def test_fit_cases_command(tmp_path: Path) -> None:
     assert fitted.names == truth.names
     text = out.read_text()
     assert "property fitted_prior" in text and "ess 10 cases per row" in text
+    import hashlib
+
+    sha = hashlib.sha256(before).hexdigest()
+    assert f'property fitted_model_sha256 = "{sha}"' in text
+    assert hashlib.sha256(cases.read_bytes()).hexdigest() in text
+    assert 'property fitted_by = "secondfront ' in text and "property fitted_on" in text
+    assert data["log_posterior_trace"] == sorted(data["log_posterior_trace"])  # EM never lowers
     r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(model)])
     assert r.exit_code == 2 and "is the model being fitted" in r.stderr
     assert set(data["tables"]["lung"][0]) == {"given", "cases", "prior", "pinned"}
@@ -202,8 +209,11 @@ def test_fit_cases_command(tmp_path: Path) -> None:
         a for v in ("asia", "tub", "bronc", "either", "xray", "dysp") for a in ("--latent", v)
     ]
     cases.write_text("smoke,lung\nyes,yes\nno,\n")
-    r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(out), *latent])
+    r = runner.invoke(
+        app, ["fit-cases", str(model), str(cases), "-o", str(out), *latent, "--trace"]
+    )
     assert r.exit_code == 0, r.stderr
+    assert "iteration 0: log posterior" in r.stdout
     assert "rows not pinned down" in r.stdout and "6 variables never observed" in r.stdout
 
 

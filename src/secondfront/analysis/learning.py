@@ -423,16 +423,39 @@ def em_fit(
     )
 
 
+def _sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, or "" when it is not a file (a model name, say)."""
+    import hashlib
+
+    p = Path(path)
+    return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
+
+
 def provenance(fit: CaseFit, model: str, cases_source: str) -> dict[str, str]:
-    """Key -> value lines describing the fit (written as BIF ``property`` lines)."""
+    """Key -> value lines describing the fit (written as BIF ``property`` lines): what was
+    fitted to what, by which program and when, with the fingerprints (SHA-256) of the
+    model file and the case file."""
+    import datetime
+
+    from secondfront import __version__
+    from secondfront.model.formats import resolve_model
+
+    try:
+        model_file: str | Path = resolve_model(model)
+    except UsageError:  # a network given in memory has no file
+        model_file = ""
     return {
         "fitted_from": model,
+        "fitted_model_sha256": _sha256(model_file) if model_file else "",
         "fitted_cases": f"{fit.cases} cases from {cases_source}",
+        "fitted_cases_sha256": _sha256(cases_source),
         "fitted_missing_share": f"{fit.missing_share:.4f}",
         "fitted_method": "EM (MAP): expected family counts by the junction-tree engine",
         "fitted_prior": fit.prior,
         "fitted_iterations": f"{fit.iterations} ({'converged' if fit.converged else 'limit'})",
         "fitted_log_likelihood": f"{fit.log_likelihood:.6f}",
+        "fitted_by": f"secondfront {__version__}",
+        "fitted_on": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

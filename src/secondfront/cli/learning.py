@@ -139,6 +139,9 @@ def fit_cases(
             "every other variable needs a column.",
         ),
     ] = None,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Print the log posterior before each iteration.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Learn the network's tables from a case file by EM (MAP); write the model as BIF."""
@@ -178,6 +181,7 @@ def fit_cases(
                 "iterations": result.iterations,
                 "converged": result.converged,
                 "log_likelihood": result.log_likelihood,
+                "log_posterior_trace": result.trace,
                 "ess": ess,
                 "largest_change": changes,
                 "tables": {
@@ -206,6 +210,9 @@ def fit_cases(
             name, f"{d:.4f}", f"{min(n):.1f}-{max(n):.1f}", f"{len(b.unpinned)} of {len(b.rows)}"
         )
     out.print(table)
+    if trace:
+        for k, value in enumerate(result.trace):
+            out.print(f"iteration {k}: log posterior {value:.6f}", highlight=False)
     out.print(
         f"{result.iterations} iterations{'' if result.converged else ' (not converged)'}, "
         f"log-likelihood {result.log_likelihood:.3f}; wrote {output}. A row is pinned down "
