@@ -241,3 +241,39 @@ def test_a_loaded_model_fits_like_its_network() -> None:
     assert L.log_prior(model, L.joint_counts(model, 2.0)) == pytest.approx(
         L.log_prior(net, L.joint_counts(net, 2.0)), abs=1e-12
     )
+
+
+def test_learned_tables_go_back_into_a_copy_of_the_yaml_with_their_provenance(
+    tmp_path: Path,
+) -> None:
+    from tests.analysis.argument_models import TINY
+
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(TINY)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("pressure,entry,troops\n" + "high,yes,present\n" * 6 + "low,no,absent\n" * 14)
+    runner = CliRunner()
+    bif, copy = tmp_path / "fitted.bif", tmp_path / "fitted.yaml"
+    for out in (bif, copy):
+        r = runner.invoke(app, ["fit-cases", str(spec), str(cases), "-o", str(out)])
+        assert r.exit_code == 0, r.stderr
+    fitted = load(copy)
+    assert fitted.spec is not None and fitted.spec.model.name == "tiny-fitted"
+    # The copy compiles to the fitted tables, exactly those of the BIF.
+    reference = load(bif)
+    for v in fitted.network:
+        np.testing.assert_allclose(fitted.network.cpts[v.name], reference.cpts[v.name], atol=1e-12)
+    entry = fitted.spec.variable("entry")
+    assert entry.form == "table" and entry.table is not None and entry.table.rows
+    high = next(r for r in entry.table.rows if r.given == {"pressure": "high"})
+    # The claim the noisy-OR link cited stays beside the learned row, with its provenance.
+    assert high.claims == ["ca1"]
+    assert high.assumption is not None
+    assert "learned by EM from 20 cases" in high.assumption
+    assert "replaces the stated noisy-or" in high.assumption
+    assert high.uncertainty is not None and high.uncertainty.ess == pytest.approx(6 + 10)
+    troops = fitted.spec.variable("troops")
+    assert troops.likelihood["yes"].claims == ["cb1"]  # type: ignore[union-attr]
+    assert "replaces the stated 0.9" in (troops.likelihood["yes"].assumption or "")  # type: ignore[union-attr]
+    # Sources and claims travel unchanged.
+    assert fitted.spec.claims == load(spec).spec.claims  # type: ignore[union-attr]

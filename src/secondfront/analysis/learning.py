@@ -540,8 +540,10 @@ class RowBasis:
         cases: expected number of cases that informed the row, sum_x n(u, x) at the
             fitted tables: its effective sample size from the data.
         prior: pseudo-counts of the row, sum_x a(u, x): what the model's own table weighs.
-        pinned: True when the data weigh at least as much as the prior (``cases >=
-            prior``, and at least one case); otherwise the row mostly restates the prior.
+        pinned: True when the variable has a column and the data weigh at least as much
+            as the prior (``cases >= prior``, and at least one case); otherwise the row
+            mostly restates the prior, or, for a variable never observed, moves only
+            through its neighbours.
     """
 
     given: dict[str, str]
@@ -584,6 +586,7 @@ def table_basis(fit: CaseFit, cases: Cases, prior: Mapping[str, np.ndarray]) -> 
         for idx in itertools.product(*(range(len(s)) for s in states)):
             n, a = float(n_u[idx]), float(a_u[idx])
             given = {q: st[i] for q, st, i in zip(v.parents, states, idx, strict=True)}
-            rows.append(RowBasis(given, n, a, n >= max(a, 1.0)))
+            seen = v.name in cases.variables
+            rows.append(RowBasis(given, n, a, seen and n >= max(a, 1.0)))
         out.append(TableBasis(v.name, v.name in cases.variables, tuple(rows)))
     return out

@@ -144,7 +144,9 @@ def fit_cases(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Learn the network's tables from a case file by EM (MAP); write the model as BIF."""
+    """Learn the network's tables from a case file by EM (MAP); write the model as BIF,
+    or, for a YAML spec and -o COPY.yaml, the spec with the learned tables written back
+    beside the claims they replace."""
     from secondfront.analysis.learning import (
         em_fit,
         ess_counts,
@@ -166,8 +168,18 @@ def fit_cases(
         max_iter=max_iter,
         prior_label=f"Dirichlet: the model's tables, ess {ess:g} cases per row",
     )
-    write_fitted(result, model, output, str(cases))
     basis = table_basis(result, data, prior)
+    if output.suffix.lower() in (".yaml", ".yml"):
+        from secondfront.analysis.learned_spec import fitted_spec_text
+        from secondfront.analysis.learning import provenance
+        from secondfront.model.formats import resolve_model
+
+        if output.resolve() == resolve_model(model).resolve():
+            raise UsageError(f"{output}: is the model being fitted; write the copy elsewhere")
+        text = fitted_spec_text(loaded, result, basis, provenance(result, model, str(cases)))
+        output.write_text(text, encoding="utf-8")
+    else:
+        write_fitted(result, model, output, str(cases))
     changes = {
         v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max()) for v in loaded
     }
