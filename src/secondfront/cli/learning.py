@@ -68,6 +68,9 @@ def fit(
         typer.Option("--ess-emission", help="Prior weight of each emission p, in weeks."),
     ] = None,
     max_iter: Annotated[int, typer.Option("--max-iter", help="EM iteration limit.")] = 200,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Print the log posterior before each iteration.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit the time model to the stored weekly series (Baum-Welch, MAP); write a copy."""
@@ -93,8 +96,13 @@ def fit(
     )
     write_fitted(result, output)
     if as_json:
-        _emit_json({"out": str(output), **result.as_json()})
+        _emit_json(
+            {"out": str(output), **result.as_json(), "log_posterior_trace": result.result.trace}
+        )
         return
+    if trace:
+        for k, value in enumerate(result.result.trace):
+            out.print(f"iteration {k}: log posterior {value:.6f}", highlight=False)
     states = model.state_names
     table = Table(title=f"fitted transition (weeks {result.weeks[0]} to {result.weeks[-1]})")
     table.add_column("from \\ to")
