@@ -55,3 +55,13 @@ def test_whatif_benchmark_quick_runs_and_agrees() -> None:
     figures = _load("bench_whatif").main(["--quick"])
     assert figures["updates"] == 10 and figures["max_abs_diff"] < 1e-12
     assert 0 < figures["library_ms"] and 0 < figures["request_ms"]
+
+
+def test_forecast_benchmark_small_runs_and_scores_every_baseline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _load("bench_forecast").main(["--small"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("model", "coin", "base_rate", "climatology", "persistence"):
+        assert name in printed
+    assert "best-baseline diff" in printed and "\n8 " in printed and "\n13 " in printed

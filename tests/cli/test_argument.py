@@ -96,7 +96,7 @@ def test_forecast_with_overlay_and_pool(tmp_path: Path) -> None:
         '  belarus_entry.logistic.intercept: {value: -6.0, reason: "will not go"}\n',
         encoding="utf-8",
     )
-    code, stdout, _ = run("forecast", "--json")
+    code, stdout, _ = run("forecast", "--argument-only", "--json")
     base = json.loads(stdout)["outcomes"]["belarus_entry"]["entered"]
     code, stdout, stderr = run("forecast", "--overlay", str(hawk), "--json")
     assert code == 0, stderr

@@ -75,10 +75,10 @@ def fit(
 ) -> None:
     """Fit the time model to the stored weekly series (Baum-Welch, MAP); write a copy."""
     from secondfront.evidence import store
-    from secondfront.evidence.fit import DEFAULT_ESS, fit_as_of, write_fitted
-    from secondfront.evidence.fitted import FitEss
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.timeline.chain import load_timeline
+    from secondfront.timeline.fit import DEFAULT_ESS, fit_as_of, write_fitted
+    from secondfront.timeline.fitted import FitEss
 
     if max_iter < 1:
         raise UsageError("--max-iter must be at least 1")

@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from secondfront.evidence.conflict import (
+from secondfront.inference.enumeration import joint
+from secondfront.model.network import Network, Variable
+from secondfront.testing import example_network, random_leaf_evidence
+from secondfront.timeline.conflict import (
     evidence_conflict,
     naive_conflict,
     week_conflicts,
 )
-from secondfront.inference.enumeration import joint
-from secondfront.model.network import Network, Variable
-from secondfront.testing import example_network, random_leaf_evidence
 
 YN = ("yes", "no")
 
@@ -107,8 +107,8 @@ def test_mixture_over_hidden_states_equals_the_network_when_weights_are_its_prio
 
 
 def test_timeline_week_of_the_flagship() -> None:
-    from secondfront.evidence import hmm
-    from secondfront.evidence.timeline import load_timeline, state_terms
+    from secondfront.timeline import hmm
+    from secondfront.timeline.chain import load_timeline, state_terms
 
     model = load_timeline()
     weeks = [
