@@ -43,7 +43,7 @@ from typing import Any
 
 from secondfront.errors import UsageError
 from secondfront.model.schema import ScenarioSpec
-from secondfront.model.sourcetext import sentences_with_locators
+from secondfront.model.sourcetext import fingerprint, sentences_with_locators
 from secondfront.model.yamlsource import Path, YamlDocument, load_yaml, parse_yaml
 
 __all__ = [
@@ -96,11 +96,13 @@ class Leftover:
 
 @dataclass(frozen=True)
 class DraftClaim:
-    """A claim placeholder: the sentence's locator and its first words."""
+    """A claim placeholder: the sentence's locator, its first words and its fingerprint
+    (``sourcetext.fingerprint``, so ``sources verify`` notices a changed text)."""
 
     id: str
     locator: str
     reminder: str
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,12 @@ def new_draft(
     header = read_header(located)
     metadata = {loc for loc, _, _ in header.lines}
     claims = tuple(
-        DraftClaim(f"{source_id}-{loc.lower().replace('.', '-')}", loc, _reminder(sentence))
+        DraftClaim(
+            f"{source_id}-{loc.lower().replace('.', '-')}",
+            loc,
+            _reminder(sentence),
+            fingerprint(sentence),
+        )
         for loc, sentence in located
         if loc not in metadata
     )
@@ -382,6 +389,8 @@ def render_draft(draft: Draft) -> str:
             f"  - id: {c.id}",
             f"    source: {draft.source_id}",
             f"    locator: {c.locator}",
+            # Quoted: a fingerprint of digits only would otherwise read as a number.
+            *([f'    fingerprint: "{c.fingerprint}"'] if c.fingerprint else []),
             f"    says: {_q(f'{PLACEHOLDER}: what {c.locator} asserts, in your own words')}",
             "    grading: F6",
         ]
@@ -392,9 +401,10 @@ def render_draft(draft: Draft) -> str:
     ]
     if draft.header.lines:
         out.append("not_modelled:")
-        for loc, kind, _ in draft.header.lines:
+        for loc, kind, text in draft.header.lines:
             reason = _q(f"{kind}: metadata of the source, not a claim")
-            out.append(f"  - {{locator: {loc}, reason: {reason}}}")
+            fp = fingerprint(text)
+            out.append(f'  - {{locator: {loc}, fingerprint: "{fp}", reason: {reason}}}')
     else:
         out.append("not_modelled: []")
     out += [
