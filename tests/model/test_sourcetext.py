@@ -111,6 +111,12 @@ def test_check_source_names_moved_changed_and_uncovered_sentences():
     lines = result.problems()
     assert "the sentence of P2.S2 moved: it is now P2.S3" in lines[0]
     assert "P2.S2 is neither cited by a claim nor listed in not_modelled" in lines[-1]
+    # A sentence removed before the last one: its locator no longer resolves, and the
+    # sentence is found where it went.
+    shorter = "Head line\nSecond claim here.\nThird one.\n"
+    result = check_source(shorter, cited)
+    assert result.moved == (("claim c2", "P2.S2", "P2.S1"),)
+    assert result.changed == (("claim c1", "P2.S1"),) and result.uncovered == ()
     # Without stored fingerprints the check cannot see a move, and says what to store.
     bare = [Cited(c.locator, None, c.who) for c in cited]
     assert check_source(text, bare).unfingerprinted[0] == (

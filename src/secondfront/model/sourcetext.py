@@ -344,7 +344,8 @@ class SourceCheck:
         locators: distinct locators checked.
         unresolved: (who, locator, why) for locators naming no sentence of the text.
         moved: (who, locator, where its sentence is now).
-        changed: (who, locator) whose sentence no longer matches, nowhere in the text.
+        changed: (who, locator) whose sentence matches no sentence of the text (changed or
+            removed).
         uncovered: locators of sentences that nothing cites or lists in ``not_modelled``.
         unfingerprinted: (who, locator, the fingerprint to store) where none is stored.
     """
@@ -370,8 +371,8 @@ class SourceCheck:
             for who, loc, now in self.moved
         ]
         out += [
-            f"{who}: the sentence of {loc} changed (its fingerprint matches no sentence of "
-            "the text); re-read it and update the claim and its fingerprint"
+            f"{who}: the sentence of {loc} changed or was removed (its fingerprint matches no "
+            "sentence of the text); re-read it and update the claim and its fingerprint"
             for who, loc in self.changed
         ]
         out += [
@@ -401,7 +402,11 @@ def check_source(text: str, cited: Sequence[Cited], language: str | None = None)
             loc = _parse(c.locator)
             here = resolve(text, c.locator)
         except SourceTextError as exc:
-            elsewhere = _find(paragraphs, 1, c.fingerprint) if c.fingerprint else []
+            try:  # a locator past the end of a shortened text: look for its sentences
+                width = _parse(c.locator).last_sentence - _parse(c.locator).first_sentence + 1
+            except SourceTextError:
+                width = 1
+            elsewhere = _find(paragraphs, width, c.fingerprint) if c.fingerprint else []
             if elsewhere:
                 moved.append((c.who, c.locator, " or ".join(elsewhere)))
                 covered.update(q for e in elsewhere for q in parse_locator(e).sentences())
