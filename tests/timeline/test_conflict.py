@@ -38,6 +38,10 @@ def test_consistent_week_is_negative_and_matches_the_closed_form() -> None:
     assert c.value == pytest.approx(2 * math.log(p1) - math.log(p12), abs=1e-12)
     assert c.value < 0
     assert c.single["trains"] == pytest.approx(math.log(p1))
+    # Reports that support one another conflict with nothing: no culprit is named.
+    three = evidence_conflict(net, {"trains": "yes", "troops": "yes", "exercise": "yes"})
+    assert three.value < 0 and three.culprit is None and three.as_json()["culprit"] is None
+    assert three.without_culprit == three.value
 
 
 def test_conflicting_week_is_positive_and_names_the_outlier() -> None:
