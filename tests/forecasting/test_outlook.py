@@ -264,3 +264,40 @@ def test_many_days_at_once_equal_one_day_at_a_time(
     for t in targets:
         for i, day in enumerate(days):
             assert many[t][i] == pytest.approx(forecast_from(h, timeline, t, day, 8).p, abs=1e-12)
+
+
+def test_the_outside_view_counts_only_covered_windows() -> None:
+    from secondfront.forecasting.outlook import OutcomeSeries, outside_view
+
+    rng = np.random.default_rng(8)
+    start = dt.date(2020, 8, 9).toordinal()
+    lo, hi = start + 30, start + 900
+    events = np.unique(start + rng.integers(0, 1500, size=40))
+    series = OutcomeSeries("v", "s", "v", events, (lo, hi))
+    days = start + rng.integers(0, 1800, size=40)
+    for span in (28, 91):
+        got = outside_view(series, days, start, span)
+        for d, g in zip(days, got, strict=True):
+            windows = [
+                d - span - 7 * i
+                for i in range(10_000)
+                if d - span - 7 * i + 1 >= lo and d - 7 * i <= hi
+            ]
+            k = sum(bool(((events > s) & (events <= s + span)).any()) for s in windows)
+            assert g == (k + 0.5) / (len(windows) + 1), (span, d)
+
+
+def test_windows_outside_the_declared_coverage_are_not_training_rows(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    day = dt.date(2024, 6, 2)
+    h = history_as_of(timeline, history, rules, day)
+    ops = h.series["russian_operations_from_belarus=present"]
+    assert dt.date.fromordinal(ops.covered[1]) == dt.date(2022, 12, 31)
+    entry = h.series["belarus_entry=entered"]
+    assert entry.covered[1] == day.toordinal()  # no end declared: the day read through
+    fit = fit_as_of(h, timeline, day, 8)
+    first = h.start.toordinal() + 7 * timeline.spec.outlook.burn_in_weeks
+    days = np.arange(first + ((day.toordinal() - first) % 7), day.toordinal() - 55, 7)
+    expected = sum(int(s.inside(days, days + 56).sum()) for s in h.series.values())
+    assert fit.rows == expected < len(days) * len(h.series)

@@ -2,7 +2,8 @@
 
 For every reported outcome, every ``step`` weeks from ``start`` to the store's end, and
 every horizon ``h``: "will the outcome be reported in the ``h`` weeks after day ``d``?",
-resolved by the outcome's own series. Each is forecast by
+resolved by the outcome's own series; only questions whose window lies inside the
+outcome's declared coverage are asked (outside it a quiet window is not a no). Each is forecast by
 :func:`secondfront.forecasting.outlook.forecast_from` on the store read up to ``d`` only
 (one history and one fit per day and horizon, shared by the outcomes).
 
@@ -142,6 +143,8 @@ def _question_rows(
     fit = fit_as_of(history, model, day, h)
     rows = []
     for target, series in full.series.items():
+        if not series.inside(np.array([o]), np.array([o + 7 * h]))[0]:
+            continue  # outside the declared coverage: neither a yes nor a no
         hit = int(series.count(np.array([o]), np.array([o + 7 * h]))[0] > 0)
         f = forecast_from(history, model, target, day, h, fit)
         n_w = max(0, (o - first) // 7)

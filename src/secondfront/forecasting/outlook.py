@@ -78,12 +78,19 @@ class OutcomeSeries:
         variable, state: the outcome.
         label: what counts, in words.
         days: ordinal days (``date.toordinal()``) with an event, sorted, unique.
+        covered: first and last ordinal day the history was searched for this outcome
+            (its declared coverage); a window outside it is neither a yes nor a no.
     """
 
     variable: str
     state: str
     label: str
     days: np.ndarray
+    covered: tuple[int, int] = (1, 10**7)
+
+    def inside(self, after: np.ndarray, through: np.ndarray) -> np.ndarray:
+        """Whether each ``(after, through]`` window lies inside the declared coverage."""
+        return (after + 1 >= self.covered[0]) & (through <= self.covered[1])
 
     @property
     def target(self) -> str:
@@ -227,7 +234,11 @@ def history_as_of(
     for rep in model.spec.reports:
         days = event_days(con, rep.events, through=through)
         arr = np.array(sorted({d.toordinal() for d in days}), dtype=np.int64)
-        s = OutcomeSeries(rep.variable, rep.state, rep.label or rep.variable, arr)
+        covered = (
+            rep.covered_from.toordinal() if rep.covered_from else start.toordinal(),
+            rep.covered_to.toordinal() if rep.covered_to else through.toordinal(),
+        )
+        s = OutcomeSeries(rep.variable, rep.state, rep.label or rep.variable, arr, covered)
         series[s.target] = s
     targets = [(r.variable, r.state) for r in model.spec.reports]
     record = weekly_evidence(con, rules, end=through, coverage=coverage)
@@ -274,17 +285,19 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def outside_view(series: OutcomeSeries, days: np.ndarray, start: int, span: int) -> np.ndarray:
     """Jeffreys share of windows ``(s, s + span]`` with an event, for each day ``d`` [N].
 
-    The windows of day ``d`` start at ``s = d - span - 7i >= start - 1`` (``i = 0, 1, ...``):
-    every one closed by ``d``. Days sharing a weekday share one grid of windows, so the
-    counts are a cumulative sum over that grid instead of a loop per day.
+    The windows of day ``d`` start at ``s = d - span - 7i`` (``i = 0, 1, ...``): every one
+    closed by ``d``, from the store's first day on, inside the outcome's declared
+    coverage. Days sharing a weekday share one grid of windows, so the counts are a
+    cumulative sum over that grid instead of a loop per day.
     """
     days = np.asarray(days, dtype=np.int64)
     out = np.empty(len(days))
+    lo = max(start, series.covered[0]) - 1  # the first window may start the day before
     for phase in np.unique(days % 7):
         sel = days % 7 == phase
         d = days[sel]
-        first = start - 1 + ((phase - span - (start - 1)) % 7)  # first s >= start - 1
-        n = np.maximum(0, (d - span - first) // 7 + 1)
+        first = lo + ((phase - span - lo) % 7)  # first s >= lo on the phase's grid
+        n = np.maximum(0, (np.minimum(d, series.covered[1]) - span - first) // 7 + 1)
         top = int(n.max()) if len(n) else 0
         grid = first + 7 * np.arange(top)
         hits = np.cumsum(series.count(grid, grid + span) > 0)
@@ -302,12 +315,15 @@ class Rows:
         y: [N] 1 when the window held an event; NaN for the forecast row.
         base: [N] the outside view (probability).
         network: [N] the network's probability over the horizon.
+        covered: [N] whether the label's window lies inside the declared coverage (a
+            training row only then).
     """
 
     x: np.ndarray
     y: np.ndarray
     base: np.ndarray
     network: np.ndarray
+    covered: np.ndarray
 
 
 def design(
@@ -352,7 +368,7 @@ def design(
         if labels
         else np.full(len(days), np.nan)
     )
-    return Rows(x, y, base, net_h)
+    return Rows(x, y, base, net_h, series.inside(days, days + span))
 
 
 @dataclass(frozen=True)
@@ -446,14 +462,15 @@ def _fit_rows(
 
 
 def fit_as_of(history: History, model: TimelineModel, as_of: dt.date, horizon: int) -> Fit:
-    """The coefficients learned from windows of ``horizon`` weeks closed by ``as_of``."""
+    """The coefficients learned from windows of ``horizon`` weeks closed by ``as_of`` and
+    inside their outcome's declared coverage."""
     days = _training_days(history, model, as_of.toordinal(), horizon)
     xs, ys = [], []
     if len(days):
         for s in history.series.values():
             rows = design(history, model, s, days, horizon, labels=True)
-            xs.append(rows.x)
-            ys.append(rows.y)
+            xs.append(rows.x[rows.covered])
+            ys.append(rows.y[rows.covered])
     return _fit_rows(xs, ys, model, horizon)
 
 
@@ -498,8 +515,8 @@ def forecasts_on(
                 if key not in fits:
                     keep = [k for k, name in enumerate(names) if name != key]
                     fits[key] = _fit_rows(
-                        [blocks[k].x[:n] for k in keep],
-                        [blocks[k].y[:n] for k in keep],
+                        [blocks[k].x[:n][blocks[k].covered[:n]] for k in keep],
+                        [blocks[k].y[:n][blocks[k].covered[:n]] for k in keep],
                         model,
                         horizon,
                     )

@@ -18,7 +18,8 @@ Measured per outcome:
   before it (the alert still on at the onset's week) to the onset; 0 weeks when the
   alert came only with the event's own week, None when it was missed;
 * a **false alarm** is an alert onset (alert on, off the week before) with no event in
-  the ``horizon`` weeks that follow it; counted per year of Sundays covered.
+  the ``horizon`` weeks that follow it, inside the outcome's declared coverage; counted
+  per year of Sundays whose window is covered. Onsets after the coverage are not counted.
 """
 
 from __future__ import annotations
@@ -148,16 +149,16 @@ def early_warning(
         pp = np.concatenate([p[t][past] for t in targets])
         yy = np.concatenate([y[t][past] for t in targets])
         tau[i] = _youden(pp, yy)
-    years = max(len(days) / 52.1775, 1e-9)
     out = []
     for t in targets:
         series = history.series[t]
         on = p[t] >= tau
         events = series.days
+        inside = series.inside(o, o + 7 * horizon)
         onsets = [
             int(e)
             for k, e in enumerate(events)
-            if (k == 0 or e - events[k - 1] > 7 * horizon) and e >= o[0]
+            if (k == 0 or e - events[k - 1] > 7 * horizon) and o[0] <= e <= series.covered[1]
         ]
         leads: list[int | None] = []
         for e in onsets:
@@ -170,14 +171,14 @@ def early_warning(
                     break
             leads.append(lead)
         starts = [k for k in range(len(days)) if on[k] and (k == 0 or not on[k - 1])]
-        false = sum(1 for k in starts if not y[t][k] and o[k] + 7 * horizon <= o[-1] + 7)
+        false = sum(1 for k in starts if not y[t][k] and inside[k])
         out.append(
             OutcomeWarning(
                 t,
                 [dt.date.fromordinal(e) for e in onsets],
                 leads,
                 false,
-                false / years,
+                false / max(int(inside.sum()) / 52.1775, 1e-9),
                 [days[k] for k in range(len(days)) if on[k]],
             )
         )

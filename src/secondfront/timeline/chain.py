@@ -24,6 +24,7 @@ indicators observed in the weeks that triggered it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,8 @@ class OutcomeReports(_Strict):
     state: str
     label: str = ""
     events: AcledMatch
+    covered_from: dt.date | None = None
+    covered_to: dt.date | None = None
     note: str = ""
 
 
