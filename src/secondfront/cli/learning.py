@@ -77,8 +77,6 @@ def fit(
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.timeline import load_timeline
 
-    if max_iter < 1:
-        raise UsageError("--max-iter must be at least 1")
     ess = FitEss(
         initial=DEFAULT_ESS.initial if ess_initial is None else ess_initial,
         transition=DEFAULT_ESS.transition if ess_transition is None else ess_transition,
@@ -137,8 +135,6 @@ def fit_cases(
     from secondfront.analysis.learning import em_fit, ess_counts, read_cases, write_fitted
     from secondfront.model.formats import load
 
-    if max_iter < 1:
-        raise UsageError("--max-iter must be at least 1")
     loaded = load(model)
     data = read_cases(cases, loaded)
     result = em_fit(
