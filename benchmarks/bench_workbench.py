@@ -10,9 +10,11 @@ client, in its own thread with its own token, alternates two requests:
   one in ten a clear): ``PUT /api/ach/ID/ratings``.
 
 With ``--kill`` the server is killed with SIGKILL once half the expected ratings are
-acknowledged, and started again on the same file; the clients go on. Requests that
-found no server meanwhile are counted as *unavailable* (not errors); a rating whose
-connection broke is *in doubt* (it may or may not have been saved).
+acknowledged, and started again on the same file; the clients go on. A request that
+finds no server meanwhile waits for it and is sent again (nothing was sent, so nothing
+is in doubt); it is counted once as *unavailable*, not as an error. A request whose
+connection broke after it was sent is not repeated: a rating is then *in doubt* (it
+may or may not have been saved).
 
 At the end, every rating a client saw acknowledged (a 200) is looked for in the audit
 log read back through the API after the restart: per analyst, the log's rating rows
@@ -164,21 +166,13 @@ def client(
                 rating = None if rng.random() < 0.1 else rng.choice(RATINGS)
                 kind, method, path = "rating", "PUT", f"/api/ach/{mid}/ratings"
                 body = {"item": item, "hypothesis": hyp, "rating": rating}
-            t0 = time.perf_counter()
-            try:
-                r = http.request(method, path, json=body)
-            except httpx.TransportError as e:
-                with run.lock:
-                    # Refused before sending: nothing was asked. Broken after: in doubt.
-                    if kind == "rating" and not isinstance(e, httpx.ConnectError):
+            sent = _send(http, run, i, method, path, body)
+            if sent is None:  # the connection broke after sending: the write is in doubt
+                if kind == "rating":
+                    with run.lock:
                         run.writes.append(Write(i, seq, item, hyp, rating, acked=False))
-                    if run.killed:
-                        run.unavailable += 1
-                    else:
-                        run.errors.append(f"client {i}: {type(e).__name__}")
-                time.sleep(0.2)  # the server is being restarted
                 continue
-            dt = time.perf_counter() - t0
+            r, dt = sent
             with run.lock:
                 if not r.is_success:
                     run.errors.append(
@@ -188,6 +182,35 @@ def client(
                 run.latencies[kind].append(dt)
                 if kind == "rating":
                     run.writes.append(Write(i, seq, item, hyp, rating, acked=True))
+
+
+def _send(
+    http: httpx.Client, run: Run, i: int, method: str, path: str, body: dict[str, Any]
+) -> tuple[httpx.Response, float] | None:
+    """The response and its latency (seconds); None when the connection broke after
+    the request was sent. A refused connection (nothing sent: the server is being
+    restarted) is retried until the server is back, counted once as unavailable."""
+    waited = False
+    while True:
+        t0 = time.perf_counter()
+        try:
+            r = http.request(method, path, json=body)
+            return r, time.perf_counter() - t0
+        except httpx.ConnectError:
+            with run.lock:
+                if not run.killed:
+                    run.errors.append(f"client {i}: connection refused")
+                    return None
+                run.unavailable += not waited
+            waited = True
+            time.sleep(0.1)
+        except httpx.TransportError as e:
+            with run.lock:
+                if run.killed:
+                    run.unavailable += not waited
+                else:
+                    run.errors.append(f"client {i}: {type(e).__name__}")
+            return None
 
 
 def audit_rows(server: Server, token: str) -> list[dict[str, Any]]:

@@ -336,3 +336,80 @@ def test_serve_takes_a_certificate_and_key_together(tmp_path: Path) -> None:
         Settings(certfile=cert).check()
     with pytest.raises(UsageError, match="no such file"):
         Settings(certfile=cert, keyfile=tmp_path / "missing.pem").check()
+
+
+def test_serve_speaks_tls_with_certfile_and_keyfile(tmp_path: Path) -> None:
+    """The real server over https: the token's redirect sets a Secure cookie."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: no certificate to serve")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    db = tmp_path / "tls.sqlite3"
+    token = UserStore(db).add("ada", "admin", who="setup")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [
+        sys.executable,
+        "-m",
+        "secondfront",
+        "serve",
+        "--users",
+        "--port",
+        str(port),
+        "--workbench-db",
+        str(db),
+        "--certfile",
+        str(cert),
+        "--keyfile",
+        str(key),
+    ]
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"https://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"{url}/models/{MODEL}?token={token}", verify=False)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.2)
+        assert r.status_code == 303
+        cookie = r.headers["set-cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert httpx.get(f"{url}/api/health", verify=False).status_code == 401
+        with pytest.raises(httpx.TransportError):  # plain http is not served
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
