@@ -118,3 +118,40 @@ def test_a_sigkilled_server_keeps_every_acknowledged_write(tmp_path: Path) -> No
             who = f"analyst-{w['client'] + 1}"
             row = (who, f"{w['item']}|{w['hypothesis']}|{who}", w["rating"])
             assert row in logged, w
+
+
+_FULL_DISK = """
+import resource, signal, sqlite3, sys
+from secondfront.analysis.ach import EvidenceItem
+from secondfront.service.store import AchStore
+path = sys.argv[1]
+store = AchStore(path)
+mid = store.create("m", "h", "t", [EvidenceItem("claim:x", "x", "claim", "C3")], who="a").id
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
+acked = 0
+try:
+    for k in range(100_000):
+        store.rate(mid, "claim:x", "a", "C", f"analyst {k} " + "x" * 40, who=f"w{k}")
+        acked += 1
+except sqlite3.Error as e:
+    print(acked, type(e).__name__, e)
+"""
+
+
+def test_a_full_disk_fails_the_write_and_keeps_every_acknowledged_one(tmp_path: Path) -> None:
+    import subprocess
+
+    path = tmp_path / "w.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    acked_text, kind, *_ = done.stdout.split()
+    acked = int(acked_text)
+    assert acked > 100 and kind == "OperationalError", done.stdout
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        ratings = db.execute("SELECT COUNT(*) FROM ach_rating").fetchone()[0]
+        rows = db.execute("SELECT COUNT(*) FROM audit WHERE action = 'rating.set'").fetchone()[0]
+    assert ratings == rows == acked  # the failed write left neither its rating nor its row
