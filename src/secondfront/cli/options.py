@@ -112,7 +112,6 @@ NUMBER_RULES: dict[str, tuple[float, float | None]] = {
     "workers": (1, None),
     "top": (1, None),
     "pairs": (1, None),
-    "limit": (1, None),
     "max_iter": (1, None),
     "window": (1, None),
     "port": (1, 65_535),
