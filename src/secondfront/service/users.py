@@ -24,6 +24,7 @@ import datetime
 import getpass
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -83,8 +84,6 @@ def _hash(secret: str, salt: bytes) -> bytes:
 
 def check_name(name: str) -> None:
     """Refuse a name that could not be an analyst's (UsageError naming the rule)."""
-    import re
-
     if not re.fullmatch(NAME_PATTERN, name):
         raise UsageError(
             f"user name {name!r} is not allowed: 1 to 64 letters, digits, spaces and . ' _ -, "
