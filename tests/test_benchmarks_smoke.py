@@ -69,3 +69,13 @@ def test_workbench_benchmark_quick_serves_clients_without_errors_or_lost_writes(
     assert figures["forecast_n"] == 3 * 6 and figures["rating_n"] == 3 * 6
     assert figures["acked_writes"] == 18 and figures["lost_writes"] == 0
     assert 0 < figures["forecast_p50_ms"] <= figures["forecast_p95_ms"]
+
+
+def test_forecast_benchmark_small_runs_and_scores_every_baseline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _load("bench_forecast").main(["--small"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("model", "coin", "base_rate", "climatology", "persistence"):
+        assert name in printed
+    assert "best-baseline diff" in printed and "\n8 " in printed and "\n13 " in printed

@@ -205,9 +205,10 @@ def test_source_influence_section_ranks_sources_as_the_library(html: str) -> Non
         assert row[-2] == f"{s.influence * 100:.1f}%" and row[-1] == f"{s.at_risk * 100:.1f}%"
         w = s.largest
         if w is not None and s.influence > 0:
-            assert row[6] == f"{w.baseline * 100:.1f}% → {w.low * 100:.1f}%"
+            assert row[6] == (f"{w.baseline * 100:.1f}% → {w.low * 100:.1f}%–{w.high * 100:.1f}%")
     body = html.split("<h2>If a source were false")[1].split("<h2>")[0]
-    assert "uniform: 0.5 for a probability" in body  # the uninformative rule is stated
+    assert "anywhere from no effect to the stated effect" in body  # the no-source rule
+    assert "uniform" not in body
 
 
 def test_bare_network_report_says_why_the_checks_are_absent(

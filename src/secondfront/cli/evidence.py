@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -188,22 +188,33 @@ def timeline(
     smooth: Annotated[
         bool, typer.Option("--smooth", help="Use all weeks (smoothing), not only the past.")
     ] = False,
+    network: Annotated[
+        bool,
+        typer.Option(
+            "--network",
+            help="Show the network's 12-month probabilities under each week's chain "
+            "instead of the dated forecast.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per week, the probability of each outcome; alert lines when a rule fires.
+    """Per week, the dated forecast of each outcome; alert lines when a rule fires.
 
-    The chain runs over every stored week; --from and --to only choose the weeks shown.
+    Each week shows P(the outcome happens in the next 8 weeks) as of the week's last
+    day (what `forecast --as-of` prints for that day); --network shows the chain's
+    12-month network probabilities instead. The chain runs over every stored week;
+    --from and --to only choose the weeks shown.
     """
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
-    from secondfront.evidence.timeline_view import timeline_view
     from secondfront.evidence.weeks import check_range
+    from secondfront.forecasting.dated import dated_timeline
+    from secondfront.timeline.chain import load_timeline
 
     time_model = load_timeline(model_file)
     first, last = date_option(start, "--from"), date_option(end, "--to")
     check_range(first, last)  # in the flags' own words, before the store opens
-    view = timeline_view(
+    view = dated_timeline(
         time_model.model,
         store.connect(db, create=False),
         first,
@@ -224,9 +235,11 @@ def timeline(
                         "states": w.states,
                         "evidence": w.evidence,
                         "conflict": w.conflict.summary(),
+                        "dated": w.dated,
                     }
                     for w in view.weeks
                 ],
+                "dated_weeks": view.dated_weeks,
                 "alerts": [
                     {
                         "week": a.week,
@@ -240,14 +253,20 @@ def timeline(
             }
         )
         return
+    dated = view.dated_weeks is not None and not network
+    what = (
+        f"P(outcome in the next {view.dated_weeks} weeks) as of each week's end"
+        if dated
+        else "the network's P(outcome) over its horizon, per ISO week"
+    )
     table = Table(
-        title="timeline: P(outcome) per ISO week"
+        title=f"timeline: {what}"
         + (" (smoothed)" if smooth else "")
         + (" (fitted time model)" if view.fitted else "")
     )
     table.add_column("week")
     for s in view.series:
-        table.add_column(f"{s.variable}={s.state}", justify="right")
+        table.add_column(f"{s.variable}={s.state}", justify="right", overflow="fold")
     table.add_column("conflict", justify="right")
     table.add_column("observed")
     for w in view.weeks:
@@ -255,7 +274,13 @@ def timeline(
         c = w.conflict
         conflict = f"{c.value:+.2f}" + (f" ({c.culprit})" if c.value > 0 and c.culprit else "")
         table.add_row(
-            w.week, *(f"{w.p[s.variable]:.3f}" for s in view.series), conflict, ", ".join(seen)
+            w.week,
+            *(
+                f"{(w.dated if dated else w.p).get(s.variable, float('nan')):.3f}"
+                for s in view.series
+            ),
+            conflict,
+            ", ".join(seen),
         )
     out.print(table)
     out.print(
@@ -269,6 +294,43 @@ def timeline(
         out.print(a.message, highlight=False, markup=False)
 
 
+if TYPE_CHECKING:
+    import duckdb
+
+    from secondfront.evidence.mapping import MappingRules
+    from secondfront.timeline.chain import TimelineModel
+
+
+def _generated(
+    con: duckdb.DuckDBPyConnection, rules: MappingRules, time_model: TimelineModel, as_json: bool
+) -> None:
+    """Render :func:`secondfront.forecasting.generated.score_generated`."""
+    from secondfront.cli.progress import progress_bar
+    from secondfront.forecasting.generated import BASELINES, score_generated
+
+    with progress_bar("forecast days", quiet=as_json) as bar:
+        card = score_generated(time_model, con, rules, progress=bar)
+    if as_json:
+        emit_json(card.as_json())
+        return
+    table = Table(
+        title=f"generated questions, every {card.step_weeks} weeks from {card.start} to "
+        f"{card.end}: mean Brier (log), lower is better"
+    )
+    names = ["model", *BASELINES]
+    for c in ("weeks", "questions", "independent", *names, "model - best baseline [90%]"):
+        table.add_column(c, justify="right", overflow="fold")
+    for h in card.horizons:
+        table.add_row(
+            str(h.horizon),
+            str(h.n),
+            str(h.independent),
+            *(f"{h.brier[n]:.3f} ({h.log[n]:.2f})" for n in names),
+            f"{h.diff:+.3f} [{h.low:+.3f}, {h.high:+.3f}] vs {h.best}",
+        )
+    out.print(table)
+
+
 def backtest(
     db: Annotated[
         Path | None,
@@ -278,16 +340,32 @@ def backtest(
     ] = None,
     rules: RulesOpt = None,
     model_file: TimelineOpt = None,
+    generated: Annotated[
+        bool,
+        typer.Option(
+            "--generated",
+            help="Score the dated forecast on questions generated from the store (every "
+            "outcome, every 4th week from 2021, horizons 4, 8, 13, 26 weeks) against a coin, "
+            "the base rate, climatology and persistence.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rolling-origin Brier and log scores against climatology and persistence."""
+    """Rolling-origin Brier and log scores against the baselines.
+
+    Without --generated: the escalation chain's own forecast of three questions. With
+    --generated: the dated forecast (what `forecast` prints) on generated questions.
+    """
     from secondfront.evidence import store
-    from secondfront.evidence.backtest import backtest as run_backtest
-    from secondfront.evidence.backtest import history_store
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.forecasting.backtest import backtest as run_backtest
+    from secondfront.forecasting.backtest import history_store
+    from secondfront.timeline.chain import load_timeline
 
     con = history_store() if db is None else store.connect(db, create=False)
+    if generated:
+        _generated(con, load_rules(rules), load_timeline(model_file), as_json)
+        return
     scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
     if as_json:
         emit_json({"questions": [s.as_json() for s in scores]})

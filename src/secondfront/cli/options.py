@@ -114,6 +114,7 @@ NUMBER_RULES: dict[str, tuple[float, float | None]] = {
     "pairs": (1, None),
     "max_iter": (1, None),
     "window": (1, None),
+    "horizon": (1, 52),  # weeks ahead
     "port": (1, 65_535),
 }
 

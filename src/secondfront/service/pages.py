@@ -23,7 +23,6 @@ from secondfront.analysis.ach import RATING_WORDS, RATINGS
 from secondfront.analysis.language import ICD203
 from secondfront.analysis.provenance import source_rows
 from secondfront.errors import QueryError
-from secondfront.evidence.timeline_view import timeline_moves
 from secondfront.model.formats import FLAGSHIP
 from secondfront.model.grading import CREDIBILITY, RELIABILITY
 from secondfront.report.graphics import colour, network_svg
@@ -34,6 +33,7 @@ from secondfront.service.ach_api import viewer_analyst
 from secondfront.service.api import ANALYSES, analysis_out
 from secondfront.service.schemas import ANALYST_PATTERN, Query_
 from secondfront.service.workbench import Workbench
+from secondfront.timeline.view import timeline_moves
 
 # Whose own ratings the ACH page shows and edits (a name, not an account: the workbench
 # is a local tool; the consensus is everyone's).

@@ -203,6 +203,11 @@ class TimelineWeek(BaseModel):
     events: list[TimelineEvent] = Field(description="The events behind the statuses.")
     more_events: int = Field(description="Events of the week beyond those listed.")
     conflict: TimelineConflict = Field(description="The conflict of the week's findings.")
+    dated: dict[str, float] = Field(
+        default_factory=dict,
+        description="Outcome variable -> the dated forecast as of the week's last day: "
+        "P(headlined state in the next dated_weeks weeks), as `forecast --as-of` gives it.",
+    )
 
 
 class TimelineAlert(BaseModel):
@@ -245,6 +250,9 @@ class TimelineData(BaseModel):
     indicator_labels: dict[str, str]
     weeks: list[TimelineWeek]
     alerts: list[TimelineAlert]
+    dated_weeks: int | None = Field(
+        default=None, description="Horizon in weeks of each week's dated forecast."
+    )
 
 
 class TimelineOut(CapabilityOut):
