@@ -80,8 +80,6 @@ def fit(
     from secondfront.timeline.fit import DEFAULT_ESS, fit_as_of, write_fitted
     from secondfront.timeline.fitted import FitEss
 
-    if max_iter < 1:
-        raise UsageError("--max-iter must be at least 1")
     ess = FitEss(
         initial=DEFAULT_ESS.initial if ess_initial is None else ess_initial,
         transition=DEFAULT_ESS.transition if ess_transition is None else ess_transition,
@@ -164,8 +162,6 @@ def fit_cases(
     )
     from secondfront.model.formats import load
 
-    if max_iter < 1:
-        raise UsageError("--max-iter must be at least 1")
     loaded = load(model)
     data = read_cases(cases, loaded, latent=latent or [])
     prior = ess_counts(loaded, ess)
