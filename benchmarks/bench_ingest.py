@@ -55,7 +55,8 @@ def run_secondfront(path: Path, db: Path) -> tuple[float, dict[str, int], int]:
     """Seconds for ingest + mapping + weekly statuses; the counts; observations stored."""
     from secondfront.evidence import store
     from secondfront.evidence.ingest import ingest
-    from secondfront.evidence.mapping import load_rules, weekly_statuses
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.weeks import weekly_statuses
 
     rules = load_rules()
     t0 = time.perf_counter()

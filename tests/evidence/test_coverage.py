@@ -16,7 +16,8 @@ from secondfront.evidence.coverage import (
     load_coverage,
 )
 from secondfront.evidence.ingest import ingest
-from secondfront.evidence.mapping import load_rules, weekly_statuses
+from secondfront.evidence.mapping import load_rules
+from secondfront.evidence.weeks import weekly_statuses
 
 HISTORY = Path(__file__).resolve().parents[2] / "data" / "belarus-events.csv"
 
@@ -33,8 +34,8 @@ periods:
 
 def _statuses(cov):  # type: ignore[no-untyped-def]
     con = store.connect(":memory:")
-    ingest(con, [HISTORY], fmt="acled")
     rules = load_rules()
+    ingest(con, [HISTORY], fmt="acled", rules=rules)
     rows = weekly_statuses(con, rules, dt.date(2022, 1, 3), dt.date(2022, 3, 6), cov)
     return {(s.week, s.indicator): s.status for s in rows}
 

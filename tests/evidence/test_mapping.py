@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
 from pathlib import Path
 
 import duckdb
@@ -10,14 +12,11 @@ import pytest
 
 from secondfront.errors import RulesError
 from secondfront.evidence.ingest import ingest
-from secondfront.evidence.mapping import (
-    gdelt_row_weight,
-    iso_week,
-    load_rules,
-    match_text,
-    weekly_statuses,
-)
+from secondfront.evidence.mapping import StaleMappingError, load_rules, match_text, open_mapped
+from secondfront.evidence.store import connect
+from secondfront.evidence.weeks import gdelt_row_weight, iso_week, weekly_statuses
 from tests.evidence.conftest import FIXTURES, gdelt_generator
+from tests.evidence.test_cli import run as cli_run
 
 RULES = load_rules()
 
@@ -178,14 +177,105 @@ def test_statuses_from_acled_and_text(con: duckdb.DuckDBPyConnection) -> None:
     assert _status(st, "rail_sabotage_reports", "2022-W08") == "observed"
 
 
-def test_changed_rules_remap_everything(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+def _observations(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT count(*) FROM observations").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_changed_rules_remap_everything(tmp_path: Path, db: Path) -> None:
+    con = connect(db)
     ingest(con, [FIXTURES / "acled_current.csv"], rules=RULES)
-    n = con.execute("SELECT count(*) FROM observations").fetchone()
+    n = _observations(con)
+    con.close()
     p = tmp_path / "m.yaml"
     p.write_text(RULES.path.read_text().replace("admin1: [Gomel, Brest]", "admin1: [Brest]"))
-    weekly_statuses(con, load_rules(p))
-    m = con.execute("SELECT count(*) FROM observations").fetchone()
-    assert n is not None and m is not None and m[0] == n[0] - 1
+    # Opening the store for writing with the edited rules remaps it once.
+    con = open_mapped(db, load_rules(p))
+    m = _observations(con)
+    con.close()
+    assert m == n - 1
+
+
+def test_a_read_with_other_rules_refuses_and_names_the_command(tmp_path: Path, db: Path) -> None:
+    con = connect(db)
+    ingest(con, [FIXTURES / "acled_current.csv"], rules=RULES)
+    n = _observations(con)
+    p = tmp_path / "m.yaml"
+    p.write_text(RULES.path.read_text().replace("admin1: [Gomel, Brest]", "admin1: [Brest]"))
+    edited = load_rules(p)
+    with pytest.raises(StaleMappingError) as info:
+        weekly_statuses(con, edited)
+    msg = str(info.value)
+    assert f"{db}:" in msg and "other mapping rules" in msg and str(p) in msg
+    assert f"secondfront map --db {db} --rules {p}" in msg
+    # The read wrote nothing: the old rules' observations are still there and readable.
+    assert _observations(con) == n
+    assert weekly_statuses(con, RULES)
+    con.close()
+    # The command it names remaps, after which the read succeeds with the edited rules.
+    code, out, err = cli_run("map", "--db", str(db), "--rules", str(p), "--json")
+    assert code == 0, err
+    assert json.loads(out)["observations"] == n - 1
+    con = connect(db, read_only=True)
+    try:
+        assert weekly_statuses(con, edited)
+    finally:
+        con.close()
+
+
+def test_reads_never_write_an_unmapped_store(db: Path) -> None:
+    con = connect(db)
+    ingest(con, [FIXTURES / "acled_current.csv"])  # stored, not mapped (--no-map)
+    with pytest.raises(StaleMappingError, match=r"1 stored file\(s\) were never mapped"):
+        weekly_statuses(con, RULES)
+    assert _observations(con) == 0
+    con.close()
+    # A read-only connection gets the same clear error, not DuckDB's refusal to write.
+    con = connect(db, read_only=True)
+    try:
+        with pytest.raises(StaleMappingError, match="secondfront map"):
+            weekly_statuses(con, RULES)
+    finally:
+        con.close()
+    con = open_mapped(db, RULES)
+    try:
+        assert _observations(con) > 0
+        assert any(s.status == "observed" for s in weekly_statuses(con, RULES))
+    finally:
+        con.close()
+
+
+def test_opening_for_writing_maps_once_across_threads(db: Path) -> None:
+    con = connect(db)
+    ingest(con, [FIXTURES / "acled_current.csv"])
+    con.close()
+    barrier = threading.Barrier(4)
+    counts: list[int] = []
+
+    def open_and_count() -> None:
+        barrier.wait()
+        c = open_mapped(db, RULES)
+        try:
+            counts.append(_observations(c))
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=open_and_count) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    c = connect(db)
+    try:
+        total = _observations(c)
+        refs = c.execute("SELECT count(DISTINCT (rule, ref)) FROM observations").fetchone()
+    finally:
+        c.close()
+    # Mapped exactly once: every thread saw the same complete set, and no rule's
+    # observation of an event was stored twice.
+    assert total > 0 and counts == [total] * 4
+    assert refs is not None and refs[0] == total
 
 
 def test_iso_week_labels() -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from secondfront.evidence import connect
-from secondfront.evidence.mapping import week_events
+from secondfront.evidence.weeks import week_events
 
 
 def test_invasion_week_lists_its_events_strongest_first(events_store: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from secondfront.evidence import store
 from secondfront.evidence.coverage import NOTHING_COVERED
 from secondfront.evidence.ingest import ingest
-from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.forecasting.forecast import forecast_all, question_probability, weeks_ahead
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, parameters_as_of
 from secondfront.forecasting.questions import load_questions
@@ -79,7 +79,7 @@ def test_the_belief_is_the_timelines_own_on_the_whole_record(
     history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
 ) -> None:
     """As of the last stored day, the question's belief is the timeline's last filtered week."""
-    from secondfront.evidence.mapping import data_span as store_span
+    from secondfront.evidence.weeks import data_span as store_span
 
     span = store_span(history)
     assert span is not None
@@ -107,7 +107,7 @@ def _store_until(tmp_path: Path, last: dt.date) -> duckdb.DuckDBPyConnection:
             if dt.date.fromisoformat(row["event_date"]) <= last:
                 w.writerow(row)
     con = store.connect(":memory:")
-    ingest(con, [cut], fmt="acled")
+    ingest(con, [cut], fmt="acled", rules=load_rules())
     return con
 
 

@@ -69,7 +69,8 @@ def test_json_with_week_labels_and_errors() -> None:
 
 
 def test_record_for_week_labels_on_the_shipped_timeline() -> None:
-    from secondfront.evidence.mapping import evidence_rows, load_rules, weekly_statuses
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.weeks import evidence_rows, weekly_statuses
     from secondfront.forecasting.backtest import history_store
     from secondfront.forecasting.leadtime import record_for
     from secondfront.timeline.chain import load_timeline, run_timeline

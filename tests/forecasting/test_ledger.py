@@ -11,7 +11,7 @@ import pytest
 from secondfront.evidence import store
 from secondfront.evidence.coverage import NOTHING_COVERED
 from secondfront.evidence.ingest import ingest
-from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.forecasting.forecast import forecast_all
 from secondfront.forecasting.ledger import history, record
 from secondfront.forecasting.questions import QuestionSet, load_questions
@@ -25,7 +25,7 @@ NOW = dt.datetime(2026, 1, 1, 12)
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c = store.connect(tmp_path / "ledger.duckdb")
-    ingest(c, [ROOT / "data" / "belarus-events.csv"], fmt="acled")
+    ingest(c, [ROOT / "data" / "belarus-events.csv"], fmt="acled", rules=load_rules())
     return c
 
 

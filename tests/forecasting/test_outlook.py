@@ -16,7 +16,7 @@ from scipy.optimize import minimize
 from secondfront.errors import UsageError
 from secondfront.evidence import store
 from secondfront.evidence.ingest import ingest
-from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.forecasting.backtest import HISTORY
 from secondfront.forecasting.forecast import dated_probability
 from secondfront.forecasting.outlook import (
@@ -52,7 +52,7 @@ def _cut_store(tmp_path: Path, day: dt.date) -> duckdb.DuckDBPyConnection:
     coverage = HISTORY.with_name(HISTORY.name.replace(".csv", ".coverage.yaml"))
     (tmp_path / coverage.name).write_text(coverage.read_text(encoding="utf-8"), encoding="utf-8")
     con = store.connect(":memory:")
-    ingest(con, [path], fmt="acled")
+    ingest(con, [path], fmt="acled", rules=load_rules())
     return con
 
 

@@ -17,6 +17,7 @@ from secondfront.cli.app import app
 from secondfront.errors import UsageError
 from secondfront.evidence import store
 from secondfront.evidence.ingest import ingest
+from secondfront.evidence.mapping import load_rules
 from secondfront.forecasting.backtest import HISTORY, history_store
 from secondfront.timeline import baumwelch as bw
 from secondfront.timeline import fit
@@ -50,7 +51,7 @@ def test_fit_as_of_reads_nothing_after_the_date(model, full_fit, tmp_path: Path)
     # The same declared coverage as the history's, so that only the events differ.
     shutil.copy(HISTORY.with_name("belarus-events.coverage.yaml"), tmp_path / "cut.coverage.yaml")
     con = store.connect(":memory:")
-    ingest(con, [cut], fmt="acled")
+    ingest(con, [cut], fmt="acled", rules=load_rules())
     early = fit.fit_as_of(model, con, CUT)
     assert early.weeks == full_fit.weeks and early.weeks[-1] == "2022-W05"
     for a, b in zip(early.params, full_fit.params, strict=True):
@@ -143,12 +144,12 @@ def test_fit_command(tmp_path: Path) -> None:
 
 def test_store_as_of_hides_later_rows_of_every_event_table(tmp_path: Path) -> None:
     con = store.connect(":memory:")
-    ingest(con, [HISTORY], fmt="acled")
+    ingest(con, [HISTORY], fmt="acled", rules=load_rules())
     gdelt = tmp_path / "g.CSV"
     from tests.evidence.conftest import gdelt_generator
 
     gdelt_generator().write(gdelt, 200, start=dt.date(2021, 1, 1), days=730)
-    ingest(con, [gdelt], fmt="gdelt")
+    ingest(con, [gdelt], fmt="gdelt", rules=load_rules())
     tables = {"acled_events": "event_date", "gdelt_events": "sqldate"}
 
     def counts(day: dt.date | None = None) -> dict[str, int]:

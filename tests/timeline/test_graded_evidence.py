@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from secondfront.evidence.mapping import IndicatorWeek, evidence_rows
+from secondfront.evidence.weeks import IndicatorWeek, evidence_rows
 from secondfront.timeline.chain import (
     EvidenceWeighting,
     engine_evidence,

@@ -1,8 +1,10 @@
-"""Commands of the evidence layer: ingest, rejects, indicators, timeline, backtest.
+"""Commands of the evidence layer: ingest, map, rejects, indicators, timeline, backtest.
 
 Each parses its options, calls one library function of ``secondfront.evidence`` and
 prints a Rich table or, with ``--json``, JSON. The store is ``--db PATH``, else
-``$SECONDFRONT_DB``, else ``./secondfront.duckdb``.
+``$SECONDFRONT_DB``, else ``./secondfront.duckdb``. Commands that read indicators open
+the store for writing with their rules (``open_mapped``), which maps it once when it
+was mapped with other rules or holds unmapped files; the library's reads never write.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from secondfront.cli.options import (
     err,
     out,
 )
-from secondfront.evidence.mapping import IndicatorWeek
+from secondfront.evidence.weeks import IndicatorWeek
 
 RulesOpt = Annotated[
     Path | None,
@@ -42,12 +44,12 @@ def _statuses(
     db: Path | None, rules: Path | None, start: str | None, end: str | None
 ) -> list[IndicatorWeek]:
     """The weekly indicator statuses of the store over the dates asked for."""
-    from secondfront.evidence import store
-    from secondfront.evidence.mapping import load_rules, weekly_statuses
+    from secondfront.evidence.mapping import load_rules, open_mapped
+    from secondfront.evidence.weeks import weekly_statuses
 
     r = load_rules(rules)
     first, last = date_option(start, "--from"), date_option(end, "--to")
-    con = store.connect(db, create=False)
+    con = open_mapped(db, r)
     return weekly_statuses(con, r, first, last)
 
 
@@ -114,6 +116,33 @@ def ingest(
             f"secondfront rejects --db {shlex.quote(str(db or store.default_db_path()))}",
             highlight=False,
         )
+
+
+def map_events(
+    db: DbOpt = None,
+    rules: RulesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Map the stored events to indicators: after `ingest --no-map` or a change of rules.
+
+    A store mapped with other rules is remapped from scratch; otherwise only files not
+    yet mapped are mapped. Ingest with rules does this itself.
+    """
+    from secondfront.evidence import store
+    from secondfront.evidence.mapping import ensure_mapped, load_rules
+
+    r = load_rules(rules)
+    con = store.connect(db, create=False)
+    try:
+        added = ensure_mapped(con, r)
+        row = con.execute("SELECT count(*) FROM observations").fetchone()
+    finally:
+        con.close()
+    total = int(row[0]) if row else 0
+    if as_json:
+        emit_json({"added": added, "observations": total, "rules": str(r.path)})
+        return
+    out.print(f"{added} observations added; {total} in the store ({r.path.name})", highlight=False)
 
 
 def rejects(
@@ -205,8 +234,7 @@ def timeline(
     12-month network probabilities instead. The chain runs over every stored week;
     --from and --to only choose the weeks shown.
     """
-    from secondfront.evidence import store
-    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.mapping import load_rules, open_mapped
     from secondfront.evidence.weeks import check_range
     from secondfront.forecasting.dated import dated_timeline
     from secondfront.timeline.chain import load_timeline
@@ -214,13 +242,14 @@ def timeline(
     time_model = load_timeline(model_file)
     first, last = date_option(start, "--from"), date_option(end, "--to")
     check_range(first, last)  # in the flags' own words, before the store opens
+    mapping = load_rules(rules, time_model.model)
     view = dated_timeline(
         time_model.model,
-        store.connect(db, create=False),
+        open_mapped(db, mapping),
         first,
         last,
         smooth,
-        rules=load_rules(rules, time_model.model),
+        rules=mapping,
         time_model=time_model,
         events_per_week=0,
         max_weeks=None,
@@ -356,17 +385,17 @@ def backtest(
     Without --generated: the escalation chain's own forecast of three questions. With
     --generated: the dated forecast (what `forecast` prints) on generated questions.
     """
-    from secondfront.evidence import store
-    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.mapping import load_rules, open_mapped
     from secondfront.forecasting.backtest import backtest as run_backtest
     from secondfront.forecasting.backtest import history_store
     from secondfront.timeline.chain import load_timeline
 
-    con = history_store() if db is None else store.connect(db, create=False)
+    mapping = load_rules(rules)
+    con = history_store(rules=mapping) if db is None else open_mapped(db, mapping)
     if generated:
-        _generated(con, load_rules(rules), load_timeline(model_file), as_json)
+        _generated(con, mapping, load_timeline(model_file), as_json)
         return
-    scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
+    scores = run_backtest(con, mapping, load_timeline(model_file))
     if as_json:
         emit_json({"questions": [s.as_json() for s in scores]})
         return
@@ -432,6 +461,7 @@ def register(app: typer.Typer) -> None:
     """Add the evidence commands to the ``secondfront`` app."""
     for fn in (ingest, rejects, indicators, timeline, backtest):
         command(app, fn)
+    command(app, map_events, name="map")
 
 
 __all__ = ["register"]

@@ -74,10 +74,9 @@ def fit(
     as_json: JsonOpt = False,
 ) -> None:
     """Fit the time model to the stored weekly series (Baum-Welch, MAP); write a copy."""
-    from secondfront.evidence import store
-    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.mapping import load_rules, open_mapped
     from secondfront.timeline.chain import load_timeline
-    from secondfront.timeline.fit import DEFAULT_ESS, fit_as_of, write_fitted
+    from secondfront.timeline.fit import DEFAULT_ESS, fit_as_of, rules_for, write_fitted
     from secondfront.timeline.fitted import FitEss
 
     ess = FitEss(
@@ -88,10 +87,9 @@ def fit(
     if min(ess.initial, ess.transition, ess.emission) < 0:
         raise UsageError("equivalent sample sizes must be >= 0")
     model = load_timeline(timeline_file)
-    mapping = load_rules(rules, model.network) if rules is not None else None
-    result = fit_as_of(
-        model, store.connect(db), _date(until, "--until"), mapping, ess=ess, max_iter=max_iter
-    )
+    mapping = load_rules(rules, model.network) if rules is not None else rules_for(model)
+    con = open_mapped(db, mapping)
+    result = fit_as_of(model, con, _date(until, "--until"), mapping, ess=ess, max_iter=max_iter)
     write_fitted(result, output)
     if as_json:
         _emit_json(

@@ -55,7 +55,7 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
         if not db.exists():
             raise UsageError(f"{db}: no such store; ingest events into it first")
         con = store.connect(db, read_only=True)
-    from secondfront.evidence.mapping import data_span
+    from secondfront.evidence.weeks import data_span
 
     span = data_span(con)
     if span is not None and day is not None and day > span[1]:

@@ -66,15 +66,17 @@ RefitOpt = Annotated[
 ]
 
 
-def _open(db: Path | None):  # type: ignore[no-untyped-def]
+def _open(db: Path | None, rules=None):  # type: ignore[no-untyped-def]
+    """The store, opened for writing; mapped with ``rules`` when given (``open_mapped``)."""
     from secondfront.evidence import store
+    from secondfront.evidence.mapping import open_mapped
     from secondfront.forecasting.backtest import history_store
 
     if db is None:
-        return history_store()
+        return history_store(rules=rules)
     if not db.exists():
         raise UsageError(f"--db {db}: no such store; create it with `secondfront ingest --db {db}`")
-    return store.connect(db, create=False)
+    return store.connect(db, create=False) if rules is None else open_mapped(db, rules)
 
 
 def _coverage(con, option: str):  # type: ignore[no-untyped-def]
@@ -107,7 +109,7 @@ def _setup(file: Path, db: Path | None, rules: Path | None, timeline: Path | Non
     name = qs.spec.model
     tm = load_timeline(timeline or beside_model(name, "timeline"), qs.model)
     r = load_rules(rules or beside_model(name, "mapping"), qs.model)
-    con = _open(db)
+    con = _open(db, r)
     return qs, tm, r, con, _coverage(con, coverage)
 
 
@@ -339,7 +341,8 @@ def alerts(
     as_json: JsonOpt = False,
 ) -> None:
     """The timeline's alerts on the store, lead times before events, false alarms per year."""
-    from secondfront.evidence.mapping import data_span, iso_week, load_rules
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.weeks import data_span, iso_week
     from secondfront.forecasting.leadtime import record_for
     from secondfront.forecasting.parameters import parameters_as_of
     from secondfront.timeline.asof import evidence_as_of, timeline_alerts
@@ -347,7 +350,7 @@ def alerts(
 
     tm = load_timeline(timeline)
     r = load_rules(rules, tm.model)
-    con = _open(db)
+    con = _open(db, r)
     cov = _coverage(con, coverage)
     span = data_span(con)
     if span is None:

@@ -3,9 +3,11 @@
 ``ingest(con, paths)`` runs each file through its adapter and records the run in
 ``ingests``. The counts obey ``read == accepted + rejected + duplicates`` per file and
 in total. After the events are stored, the mapping rules (when given) turn the new
-events into indicator observations, in a transaction of their own; if a process dies
-between the two, the next ingest or ``indicators`` call maps the file (``mapped_files``
-records what has been mapped).
+events into indicator observations, in a transaction of their own: this is where
+mapping happens, so reads never write. If a process dies between the two, or the files
+were stored without rules (``--no-map``), the next ingest with rules, ``secondfront
+map`` or any opening of the store for writing with rules maps them (``mapped_files``
+records what has been mapped; see :mod:`secondfront.evidence.mapping`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from secondfront.errors import UsageError
+from secondfront.evidence.mapping import MappingRules, ensure_mapped
 from secondfront.evidence.registry import (
     Counts,
     Progress,
@@ -82,7 +85,7 @@ def ingest(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[str | Path],
     fmt: str | None = None,
-    rules: object | None = None,
+    rules: MappingRules | None = None,
     progress: Callable[[str, int], Progress] | None = None,
 ) -> IngestReport:
     """Ingest files into the store.
@@ -91,7 +94,8 @@ def ingest(
         con: an open store (see ``store.connect``).
         paths: files to read, in order.
         fmt: adapter name for all files; ``None`` detects each file's format.
-        rules: ``MappingRules`` to map the new events to indicators; ``None`` skips it.
+        rules: the mapping rules to map the new events to indicators with; ``None``
+            stores them unmapped (a read then refuses the store until it is mapped).
         progress: ``progress(label, total_bytes)`` returns a callback advanced with the
             bytes processed (the CLI draws a Rich bar with it).
 
@@ -116,7 +120,7 @@ def _ingest(
     con: duckdb.DuckDBPyConnection,
     files: list[Path],
     fmt: str | None,
-    rules: object | None,
+    rules: MappingRules | None,
     progress: Callable[[str, int], Progress] | None,
 ) -> IngestReport:
     report = IngestReport()
@@ -158,9 +162,6 @@ def _ingest(
                 )
             report.files.append(FileReport(str(path), name, counts))
     if rules is not None:
-        from secondfront.evidence.mapping import MappingRules, ensure_mapped
-
-        assert isinstance(rules, MappingRules)
         ensure_mapped(con, rules)
     return report
 

@@ -23,12 +23,29 @@ are stored. The built-in ones:
 
 A third-party source registered the same way is named by rules, mapped, counted in
 the weekly statuses and listed in the week detail without a change here. The weekly
-statuses live in :mod:`~secondfront.evidence.weeks` (re-exported here).
+statuses live in :mod:`~secondfront.evidence.weeks`, which reads what is mapped here.
+
+When mapping happens (reads never write):
+
+* at ingest: :func:`~secondfront.evidence.ingest.ingest` with rules maps the new files
+  (``secondfront ingest``; ``--no-map`` leaves them unmapped);
+* when a store is opened for writing with rules (:func:`open_mapped`: the command line
+  and the workbench open their stores this way): a store whose observations were made
+  with other rules (an edited ``*.mapping.yaml``) is remapped once, and files stored
+  unmapped are mapped, under one process-wide lock (DuckDB admits one writing process
+  per file, so that lock is the only one needed);
+* explicitly, ``secondfront map --db STORE``.
+
+A read of a store not brought up to date (a connection opened read-only, or one the
+caller built without rules) does not map behind the caller's back: it raises
+:class:`StaleMappingError` naming the command that remaps (:func:`require_mapped`).
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +54,7 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from secondfront.errors import Diagnostic
+from secondfront.errors import Diagnostic, StoreError
 from secondfront.evidence.acled import AcledMatch
 from secondfront.evidence.gdelt import GdeltMatch
 from secondfront.evidence.registry import (
@@ -55,20 +72,8 @@ from secondfront.evidence.rulesfile import (
     validate_model_file,
     value_at,
 )
-from secondfront.evidence.store import bulk_insert, store_errors, transaction
+from secondfront.evidence.store import bulk_insert, connect, store_errors, transaction
 from secondfront.evidence.textmatch import TextMatch, match_text
-from secondfront.evidence.weeks import (
-    STATUSES,
-    IndicatorWeek,
-    data_span,
-    evidence_rows,
-    gdelt_row_weight,
-    iso_week,
-    week_events,
-    week_start,
-    weekly_statuses,
-    weeks_between,
-)
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.yamlsource import YamlDocument
@@ -295,12 +300,102 @@ def _unmapped(con: duckdb.DuckDBPyConnection, name: str, src: EventSource) -> li
     ]
 
 
+class StaleMappingError(StoreError):
+    """The store's indicator observations are not those of the rules given: made with
+    another mapping file, or events stored without mapping (``ingest --no-map``)."""
+
+
+# One mapping at a time in this process: two request threads that open the same store
+# for writing must not both map its new files (DuckDB admits one writing process per
+# file, so nothing wider is needed).
+_MAPPING_LOCK = threading.Lock()
+
+
+def mapping_gap(con: duckdb.DuckDBPyConnection, rules: MappingRules) -> str | None:
+    """Why the stored observations are not those of ``rules``, or None when they are.
+
+    Read-only: compares the digest the store was mapped with to ``rules.digest`` and
+    looks for stored files of any registered source that were never mapped.
+    """
+    with store_errors(con):
+        row = con.execute("SELECT rules_sha256 FROM mapping_state").fetchone()
+        stored = present_sources(con)
+        unmapped = sum(len(_unmapped(con, name, src)) for name, src in stored.items())
+    if row is not None and row[0] != rules.digest:
+        return f"its indicator observations were made with other mapping rules than {rules.path}"
+    if unmapped:
+        return (
+            f"{unmapped} stored file(s) were never mapped to indicators (ingest --no-map, "
+            "or a run stopped between storing and mapping)"
+        )
+    return None
+
+
+def require_mapped(con: duckdb.DuckDBPyConnection, rules: MappingRules) -> None:
+    """Refuse to read a store whose observations are not those of ``rules``.
+
+    Raises:
+        StaleMappingError: naming the store and the command that remaps it.
+    """
+    gap = mapping_gap(con, rules)
+    if gap is None:
+        return
+    where = _store_file(con)
+    if where is None:  # built in memory by the caller, who holds the only connection
+        raise StaleMappingError(
+            f"the in-memory store: {gap}; ingest with rules=, or call ensure_mapped(con, "
+            f"rules) with {rules.path} before reading"
+        )
+    raise StaleMappingError(
+        f"{where}: {gap}; map it with `secondfront map --db {where} --rules {rules.path}` "
+        "(or open it for writing: the command line's evidence commands map it once)"
+    )
+
+
+def _store_file(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The file behind ``con``, or None for an in-memory store."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    path = row[0] if row else None
+    return os.fspath(path) if path else None
+
+
+def open_mapped(
+    path: str | os.PathLike[str] | None, rules: MappingRules, *, create: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open a store for writing and bring its observations up to date with ``rules``.
+
+    The one place, besides ingest, where mapping happens: a store mapped with other
+    rules is remapped once, unmapped files are mapped, under one lock; a store already up
+    to date is only read. Reads of the returned connection never write.
+
+    Args:
+        path: the DuckDB file (``None``: the default store).
+        rules: the mapping rules the caller will read with.
+        create: make a new store when none exists.
+
+    Raises:
+        StoreError: no store at the path (without ``create``), a locked or damaged file.
+    """
+    con = connect(path, create=create)
+    try:
+        if mapping_gap(con, rules) is not None:
+            ensure_mapped(con, rules)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def ensure_mapped(con: duckdb.DuckDBPyConnection, rules: MappingRules) -> int:
     """Bring ``observations`` up to date with the stored events and these rules.
 
     A change of rules (a different file digest) re-maps everything; otherwise only files
-    not yet mapped are. Each source's batch is one transaction. Every registered source
-    with an ``EventSource`` is mapped, third-party ones included.
+    not yet mapped are. Each source's batch is one transaction, and one mapping runs at a
+    time in the process. Every registered source with an ``EventSource`` is mapped,
+    third-party ones included. Called by ingest and :func:`open_mapped`; reads call
+    :func:`require_mapped` instead.
 
     Returns:
         the number of observations added.
@@ -308,7 +403,7 @@ def ensure_mapped(con: duckdb.DuckDBPyConnection, rules: MappingRules) -> int:
     Raises:
         StoreError: the store failed (a full disk, a damaged file).
     """
-    with store_errors(con):
+    with _MAPPING_LOCK, store_errors(con):
         return _ensure_mapped(con, rules)
 
 
@@ -385,26 +480,20 @@ def _apply(
 
 
 __all__ = [
-    "STATUSES",
     "AcledMatch",
     "GdeltAggregation",
     "GdeltMatch",
-    "IndicatorWeek",
     "MappingFile",
     "MappingRules",
     "Rule",
+    "StaleMappingError",
     "TextMatch",
-    "data_span",
     "ensure_mapped",
-    "evidence_rows",
-    "gdelt_row_weight",
-    "iso_week",
     "load_rules",
     "mapping_file_model",
+    "mapping_gap",
     "match_text",
+    "open_mapped",
+    "require_mapped",
     "rule_model",
-    "week_events",
-    "week_start",
-    "weekly_statuses",
-    "weeks_between",
 ]

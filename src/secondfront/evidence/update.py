@@ -58,6 +58,7 @@ import duckdb
 from secondfront.errors import EvidenceError, UsageError
 from secondfront.evidence.acled import CURRENT_COLUMNS
 from secondfront.evidence.ingest import IngestReport, ingest
+from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.registry import Counts, Progress
 from secondfront.evidence.store import transaction
 
@@ -342,7 +343,7 @@ def update_gdelt(
     downloads: Path,
     since: dt.datetime | None = None,
     base: str | None = None,
-    rules: object | None = None,
+    rules: MappingRules | None = None,
     status: Status = _quiet,
     progress: ProgressFactory | None = None,
     keep: bool = False,
@@ -428,7 +429,7 @@ def _ingest_one(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     fmt: str,
-    rules: object | None,
+    rules: MappingRules | None,
     progress: ProgressFactory | None,
     report: SourceReport,
 ) -> Counts:
@@ -491,7 +492,7 @@ def update_acled(
     base: str | None = None,
     key: str | None = None,
     email: str | None = None,
-    rules: object | None = None,
+    rules: MappingRules | None = None,
     status: Status = _quiet,
     progress: ProgressFactory | None = None,
     page_size: int = ACLED_PAGE,
@@ -573,7 +574,7 @@ def update(
     sources: Sequence[str] = ("gdelt", "acled"),
     since: dt.datetime | None = None,
     countries: Sequence[str] = ("Belarus",),
-    rules: object | None = None,
+    rules: MappingRules | None = None,
     status: Status = _quiet,
     progress: ProgressFactory | None = None,
     keep: bool = False,

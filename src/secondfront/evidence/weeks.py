@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from secondfront.errors import SecondfrontError, UsageError
+from secondfront.evidence.mapping import MappingRules, require_mapped
 from secondfront.evidence.registry import ENV_EVENT_DATES, event_date_window, present_sources
 from secondfront.evidence.store import store_errors
 
 if TYPE_CHECKING:
     from secondfront.evidence.coverage import DeclaredCoverage
-    from secondfront.evidence.mapping import MappingRules
 
 STATUSES = ("observed", "not_observed", "unknown")
 
@@ -161,7 +161,8 @@ def weekly_statuses(
     """Status of every indicator in every ISO week from ``start`` to ``end``.
 
     Args:
-        con: the store (mapped first, see :func:`~secondfront.evidence.mapping.ensure_mapped`).
+        con: the store, mapped with ``rules`` (at ingest, or by
+            :func:`~secondfront.evidence.mapping.open_mapped`); only read here.
         rules: the mapping rules.
         start, end: the range; default: the span of the stored events. Observations
             dated after ``end`` are not read.
@@ -175,12 +176,12 @@ def weekly_statuses(
 
     Raises:
         UsageError: ``start`` or ``end`` outside the plausible event dates.
+        StaleMappingError: the store was mapped with other rules, or holds unmapped
+            files; the message names the command that maps it.
         StoreError: the store failed.
     """
-    from secondfront.evidence.mapping import ensure_mapped
-
     check_range(start, end)
-    ensure_mapped(con, rules)
+    require_mapped(con, rules)
     span = data_span(con)
     if span is None:
         return []

@@ -43,7 +43,8 @@ import duckdb
 import numpy as np
 
 from secondfront.evidence.acled import event_days
-from secondfront.evidence.mapping import MappingRules, iso_week, week_start
+from secondfront.evidence.mapping import MappingRules, load_rules
+from secondfront.evidence.weeks import iso_week, week_start
 from secondfront.timeline import hmm
 from secondfront.timeline.chain import TimelineModel, state_hazards
 from secondfront.timeline.view import filter_record, weekly_evidence
@@ -176,13 +177,20 @@ def backtest(
     return out
 
 
-def history_store(path: Path = HISTORY) -> duckdb.DuckDBPyConnection:
-    """An in-memory store holding the shipped history (``data/belarus-events.csv``)."""
+def history_store(
+    path: Path = HISTORY, rules: MappingRules | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory store holding the shipped history (``data/belarus-events.csv``),
+    mapped at ingest with ``rules`` (default: the flagship's ``*.mapping.yaml``).
+
+    Reads of it never write; read it with the same rules (other rules are refused with
+    a :class:`~secondfront.evidence.mapping.StaleMappingError`).
+    """
     from secondfront.evidence import store
     from secondfront.evidence.ingest import ingest
 
     con = store.connect(":memory:")
-    ingest(con, [path], fmt="acled")
+    ingest(con, [path], fmt="acled", rules=rules if rules is not None else load_rules())
     return con
 
 

@@ -22,7 +22,7 @@ import duckdb
 
 from secondfront.errors import StoreError
 from secondfront.evidence import store as events_store
-from secondfront.evidence.mapping import MappingRules, load_rules
+from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
 from secondfront.forecasting.outlook import forecasts_on, history_as_of
 from secondfront.model.model import Model
 from secondfront.timeline.chain import TimelineModel, load_timeline
@@ -105,7 +105,9 @@ def dated_timeline(
     if not db.is_file():
         return plain(store)
     try:
-        con = events_store.connect(db)
+        # Opened for writing: a store mapped with other rules is remapped once here, so
+        # the reads below (which never write) see observations of these rules.
+        con = open_mapped(db, rules)
     except StoreError:
         return plain(store)
     try:

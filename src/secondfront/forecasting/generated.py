@@ -37,7 +37,8 @@ import duckdb
 import numpy as np
 
 from secondfront.evidence.coverage import DeclaredCoverage
-from secondfront.evidence.mapping import MappingRules, data_span
+from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.weeks import data_span
 from secondfront.forecasting.outlook import (
     History,
     fit_as_of,

@@ -59,7 +59,8 @@ import numpy as np
 from secondfront.errors import UsageError
 from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
-from secondfront.evidence.mapping import MappingRules, data_span
+from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.weeks import data_span
 from secondfront.inference.query import posterior_batch
 from secondfront.timeline.chain import TimelineModel
 from secondfront.timeline.view import WeeklyEvidence, filter_record, weekly_evidence

@@ -30,9 +30,9 @@ from typing import Literal
 import duckdb
 
 from secondfront.errors import StoreError
-from secondfront.evidence import store as events_store
 from secondfront.evidence.coverage import coverage_for_store
-from secondfront.evidence.mapping import data_span, load_rules
+from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
+from secondfront.evidence.weeks import data_span
 from secondfront.forecasting.forecast import QuestionForecast, forecast_all
 from secondfront.forecasting.ledger import history
 from secondfront.forecasting.questions import QuestionSet, load_questions
@@ -132,7 +132,9 @@ def questions_view(model: Model, store: str | Path) -> QuestionsView:
     Args:
         model: the model; its questions file, time model and mapping rules are the
             companion files beside it.
-        store: the DuckDB events store (opened for this call and closed, never created).
+        store: the DuckDB events store (opened for writing for this call and closed, never
+            created; a store mapped with other rules is remapped once, see
+            :func:`~secondfront.evidence.mapping.open_mapped`).
     """
     db = Path(store)
     name = db.name
@@ -160,8 +162,9 @@ def questions_view(model: Model, store: str | Path) -> QuestionsView:
             file=qpath.name,
             store=name,
         )
+    rules = load_rules(files.mapping, model)
     try:
-        con = events_store.connect(db, create=False)
+        con = open_mapped(db, rules)
     except StoreError as e:
         return QuestionsView(
             "unavailable",
@@ -179,7 +182,7 @@ def questions_view(model: Model, store: str | Path) -> QuestionsView:
                 store=name,
             )
         qs = load_questions(qpath, model)
-        return _view(qs, con, files.timeline, files.mapping, qpath.name, name)
+        return _view(qs, con, files.timeline, rules, qpath.name, name)
     finally:
         con.close()
 
@@ -195,12 +198,11 @@ def _view(
     qs: QuestionSet,
     con: duckdb.DuckDBPyConnection,
     timeline: Path,
-    mapping: Path,
+    rules: MappingRules,
     file: str,
     store: str,
 ) -> QuestionsView:
     tm = load_timeline(timeline, qs.model)
-    rules = load_rules(mapping, qs.model)
     forecasts = forecast_all(tm, qs, con, rules, coverage_for_store(con), refit=True)
     series = store_series(con, rules, qs, tm.spec.reports)
     card = score(qs, forecasts, series)

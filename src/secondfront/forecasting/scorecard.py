@@ -31,7 +31,8 @@ import duckdb
 import numpy as np
 
 from secondfront.evidence.acled import event_days
-from secondfront.evidence.mapping import MappingRules, data_span, iso_week, weekly_statuses
+from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.weeks import data_span, iso_week, weekly_statuses
 from secondfront.forecasting.forecast import QuestionForecast, weeks_ahead
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, FittedParameters
 from secondfront.forecasting.questions import Question, QuestionSet

@@ -175,7 +175,7 @@ class QuestionsCache:
         found = self._views.get(key)
         if found is not None:
             return found
-        with self._lock, bench.store_lock:
+        with self._lock:
             out = questions_out(questions_view(m, db))
         if out.status == "ok":
             self._views = {k: v for k, v in self._views.items() if k[0] != name}

@@ -34,7 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from secondfront.errors import Diagnostic
-from secondfront.evidence.mapping import AcledMatch, IndicatorWeek
+from secondfront.evidence.mapping import AcledMatch
 from secondfront.evidence.rulesfile import (
     beside_model,
     items_at,
@@ -44,6 +44,7 @@ from secondfront.evidence.rulesfile import (
     validate_model_file,
     value_at,
 )
+from secondfront.evidence.weeks import IndicatorWeek
 from secondfront.inference.query import posterior_batch
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model, ModelLike, as_model

@@ -35,14 +35,9 @@ import numpy as np
 import yaml
 
 from secondfront.errors import UsageError
-from secondfront.evidence.mapping import (
-    MappingRules,
-    ensure_mapped,
-    evidence_rows,
-    load_rules,
-    weekly_statuses,
-)
+from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.evidence.rulesfile import beside_model
+from secondfront.evidence.weeks import evidence_rows, weekly_statuses
 from secondfront.inference.query import posterior_batch
 from secondfront.model.yamlsource import load_yaml
 from secondfront.timeline import baumwelch as bw
@@ -215,7 +210,8 @@ def fit_timeline(
     return TimelineFit(model, inds, tuple(weeks), until, elicited, ess, result)
 
 
-def _rules_for(model: TimelineModel) -> MappingRules:
+def rules_for(model: TimelineModel) -> MappingRules:
+    """The mapping rules beside the time model's network (``NAME.mapping.yaml``)."""
     return load_rules(beside_model(model.spec.model, "mapping"), model.network)
 
 
@@ -242,11 +238,10 @@ def fit_as_of(
     Raises:
         UsageError: no stored weeks up to ``date``.
     """
-    r = rules or _rules_for(model)
+    r = rules or rules_for(model)
     if date is None:
         statuses = weekly_statuses(store, r)
     else:
-        ensure_mapped(store, r)  # writes; the dated views below are read-only
         with store_as_of(store, date):
             statuses = weekly_statuses(store, r, end=date)
         statuses = [s for s in statuses if s.week <= _week_of(date)]
@@ -363,6 +358,7 @@ __all__ = [
     "fit_timeline",
     "fitted_document",
     "network_emission",
+    "rules_for",
     "series",
     "store_as_of",
     "write_fitted",

@@ -41,13 +41,12 @@ import duckdb
 from secondfront.errors import QueryError, StoreError
 from secondfront.evidence import store as events_store
 from secondfront.evidence.coverage import DeclaredCoverage
-from secondfront.evidence.mapping import (
+from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
+from secondfront.evidence.weeks import (
     IndicatorWeek,
-    MappingRules,
     data_span,
     evidence_rows,
     iso_week,
-    load_rules,
     week_events,
     week_start,
     weekly_statuses,
@@ -103,6 +102,9 @@ def weekly_evidence(
 ) -> WeeklyEvidence:
     """The evidence of every stored week (from the first to the last stored event).
 
+    Only reads: the store must have been mapped with ``rules`` (at ingest, or by
+    :func:`~secondfront.evidence.mapping.open_mapped`).
+
     Args:
         con: the store.
         rules: the mapping rules.
@@ -111,15 +113,16 @@ def weekly_evidence(
             that day (a dated forecast); None: every stored week.
         coverage: declared coverage instead of the store's own (see
             :func:`~secondfront.evidence.weeks.weekly_statuses`).
+
+    Raises:
+        StaleMappingError: the store was mapped with other rules or holds unmapped files.
     """
     if end is None:
         statuses = weekly_statuses(con, rules, coverage=coverage)
     else:
         # Imported here: the learning modules import the timeline, not the reverse.
-        from secondfront.evidence.mapping import ensure_mapped
         from secondfront.timeline.fit import store_as_of
 
-        ensure_mapped(con, rules)  # writes; the dated views below are read-only
         with store_as_of(con, end):
             statuses = weekly_statuses(con, rules, end=end, coverage=coverage)
     weeks, evidence = evidence_rows(statuses)
@@ -482,9 +485,11 @@ def timeline_view(
     Args:
         model: the model; its time model and mapping rules are its companion files
             unless given.
-        store: the DuckDB events store: a path (opened for this call and closed, never
-            created), an open connection (left open), or ``None`` for the evidence
-            commands' default (``$SECONDFRONT_DB`` or ``./secondfront.duckdb``).
+        store: the DuckDB events store: a path (opened for writing for this call and
+            closed, never created; a store mapped with other rules is remapped once, see
+            :func:`~secondfront.evidence.mapping.open_mapped`), an open connection (left
+            open, only read: it must be mapped with ``rules``), or ``None`` for the
+            evidence commands' default (``$SECONDFRONT_DB`` or ``./secondfront.duckdb``).
         start: first day shown; default the first stored event (or, when neither end
             is given and the record is longer than ``max_weeks``, the last
             ``max_weeks`` weeks: ``clipped``).
@@ -539,7 +544,7 @@ def timeline_view(
             store=name,
         )
     try:
-        con = events_store.connect(db)
+        con = open_mapped(db, rules)
     except StoreError as e:
         return TimelineView(
             "unavailable",
