@@ -6,7 +6,7 @@ The Python API the command line is built on::
     model = sf.load("belarus-second-front")               # a name, or a spec/BIF/XMLBIF path
     sf.infer(model, evidence={"X": "s"}, do={"Y": "t"})    # -> {var: {state: p}}
     sf.infer_batch(model, [{"X": "s"}, {"X": "t"}])        # -> {var: array (batch, n_states)}
-    query = model.compile(observed=["X"])                  # compile once, run many batches
+    query = sf.compile_query(model, observed=["X"])        # compile once, run many batches
     query.run([{"X": "s"}, {"X": "t"}])                    # -> BatchPosterior
 
 ``load`` returns a :class:`Model`: the network, its scenario spec (or ``None``), the

@@ -53,20 +53,21 @@ def test_the_network_is_pure_data() -> None:
 
 def test_a_query_is_owned_by_its_caller_and_shared_safely() -> None:
     m = sf.load(FLAGSHIP)
-    q = m.compile(observed=["reservist_callups"])
-    assert q is not m.compile(observed=["reservist_callups"])  # no hidden cache
+    q = sf.compile_query(m, observed=["reservist_callups"])
+    assert q is not sf.compile_query(m, observed=["reservist_callups"])  # no hidden cache
     rows = [{"reservist_callups": s} for s in ("absent", "present")]
     want = sf.posterior_batch(m, rows).marginals["belarus_entry"]
     assert np.allclose(q.run(rows).marginals["belarus_entry"], want, atol=1e-12)
     with pytest.raises(QueryError, match="compiled for evidence on"):
         q.run([{"troops_toward_southern_border": "present"}])
     assert all(not p.flags.writeable for p in q.potentials)
-    # Threads share the model's own query without a lock and get the same answers.
+    # Threads share one caller-owned query without a lock and get the same answers.
+    shared = sf.compile_query(m)
     results: list[np.ndarray] = []
 
     def work() -> None:
         for _ in range(20):
-            results.append(sf.posterior_batch(m, rows).marginals["belarus_entry"])
+            results.append(sf.posterior_batch(shared, rows).marginals["belarus_entry"])
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
@@ -74,3 +75,12 @@ def test_a_query_is_owned_by_its_caller_and_shared_safely() -> None:
     for t in threads:
         t.join()
     assert len(results) == 80 and all(np.array_equal(r, results[0]) for r in results)
+
+
+def test_a_model_holds_no_query() -> None:
+    m = sf.load(FLAGSHIP)
+    # The model is data: no compiled query on it, before or after a query is answered.
+    sf.posterior_batch(m, [{}])
+    assert not hasattr(m, "query") and not hasattr(Model, "compile")
+    assert "query" not in vars(m)
+    # That model/ imports no engine is a contract of pyproject.toml (lint-imports).

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from secondfront.analysis.compare import compare
 from secondfront.analysis.overlay import apply_overlay, parse_overlay
+from secondfront.inference.query import infer
 from secondfront.service import Settings, create_app
 from secondfront.service.catalog import ModelCatalog
 from tests.service.test_service_api import MODEL, assert_error_shape
@@ -162,8 +163,8 @@ def test_overlay_route_writes_a_file_the_model_reads_back(client: TestClient) ->
         "anti_war_sentiment.table": ((0.2, 0.3, 0.5), "polls since 2023"),
     }
     # Applied, the analyst's numbers move the forecast: the intercept was raised.
-    base = m.query.infer()["belarus_entry"]["entered"]
-    assert apply_overlay(m, ov).query.infer()["belarus_entry"]["entered"] > base
+    base = infer(m)["belarus_entry"]["entered"]
+    assert infer(apply_overlay(m, ov))["belarus_entry"]["entered"] > base
 
 
 def test_overlay_route_locates_each_problem_in_the_body(client: TestClient) -> None:
@@ -238,7 +239,7 @@ def test_pool_route_pools_linearly_and_logarithmically(client: TestClient) -> No
     # Each analyst's number is the forecast of the model with that overlay applied.
     m = ModelCatalog(None).load(MODEL)
     for text, got in zip(texts, entry["analysts"], strict=True):
-        want = apply_overlay(m, parse_overlay(text, m)).query.infer()["belarus_entry"]["entered"]
+        want = infer(apply_overlay(m, parse_overlay(text, m)))["belarus_entry"]["entered"]
         assert got == pytest.approx(want, abs=1e-9)
     assert entry["linear"] == pytest.approx(0.75 * low + 0.25 * high)
     # Binary outcome: the log pool is the weighted geometric mean, renormalised.

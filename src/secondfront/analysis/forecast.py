@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from secondfront.analysis.language import describe, icd203
-from secondfront.inference.query import Evidence, intervene, posterior_batch
+from secondfront.inference.query import Evidence, Query, intervene, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model, network_of
 from secondfront.tabular import Rows, Tabular
 
@@ -254,6 +254,7 @@ def forecast(
     samples: int = 0,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    query: Query | None = None,
 ) -> Forecast:
     """Forecast the model's outcomes.
 
@@ -266,9 +267,12 @@ def forecast(
             priors, so a bare network is a UsageError then.
         seed: seed of the parameter sampler.
         progress: told ``(done, total)`` parameter sets while sampling (for a bar).
+        query: the model compiled for evidence on any variable, kept by a caller that
+            answers many requests (:func:`~secondfront.inference.query.compile_query`);
+            None compiles one for this call.
     """
     m = as_model(model)
-    post = posterior_batch(m, [evidence or {}], do=do)
+    post = posterior_batch(query or m, [evidence or {}], do=do)
     spread = None
     if samples > 0:
         from secondfront.analysis.uncertainty import forecast_uncertainty
@@ -282,6 +286,7 @@ def whatif(
     evidence: Evidence | None = None,
     do: Mapping[str, str] | None = None,
     baseline: Forecast | None = None,
+    query: Query | None = None,
 ) -> WhatIf:
     """A scenario and the baseline, from one batched engine call.
 
@@ -296,16 +301,17 @@ def whatif(
         evidence: the scenario's evidence.
         do: the scenario's interventions.
         baseline: the model's baseline forecast, when the caller has it already.
+        query: the model compiled for evidence on any variable (as for :func:`forecast`).
     """
     m = as_model(model)
     if baseline is not None:
-        post = posterior_batch(m, [evidence or {}], do=do)
+        post = posterior_batch(query or m, [evidence or {}], do=do)
         return WhatIf(_assemble(m, post.marginals, 0, evidence, do, like=baseline), baseline)
     cpts = {
         name: np.stack([m.network.cpts[name], table])
         for name, table in intervene(m.network, do or {}).cpts.items()
         if name in (do or {})
     }
-    post = posterior_batch(m, [{}, evidence or {}], cpts=cpts or None)
+    post = posterior_batch(query or m, [{}, evidence or {}], cpts=cpts or None)
     base = _assemble(m, post.marginals, 0, None, None)
     return WhatIf(scenario=_assemble(m, post.marginals, 1, evidence, do, like=base), baseline=base)

@@ -29,7 +29,13 @@ import numpy as np
 
 from secondfront.errors import UsageError
 from secondfront.inference.contraction import TargetMarginal, ancestral_set
-from secondfront.inference.query import Evidence, infer, posterior_batch, state_index
+from secondfront.inference.query import (
+    Evidence,
+    compile_query,
+    infer,
+    posterior_batch,
+    state_index,
+)
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace
@@ -95,10 +101,14 @@ class TargetFunction:
             if not self.evidence and not self.do and varying
             else None
         )
+        # Compiled once for every chunk of parameter sets (the model holds no query).
+        self._query = compile_query(model)
 
     def baseline(self) -> float:
         """P(target) with every parameter at its stated value."""
-        return infer(self.model, self.evidence, do=self.do)[self.target.variable][self.target.state]
+        return infer(self._query, self.evidence, do=self.do)[self.target.variable][
+            self.target.state
+        ]
 
     def __call__(self, values: Mapping[str, np.ndarray], batch: int) -> np.ndarray:
         """P(target) for each of ``batch`` parameter sets, shape ``(batch,)``."""
@@ -111,7 +121,7 @@ class TargetFunction:
                 out[lo:hi] = self._fast(tables)[:, self._k]
             else:
                 post = posterior_batch(
-                    self.model,
+                    self._query,
                     [self.evidence] * (hi - lo),
                     do=self.do,
                     cpts=tables,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from secondfront.errors import UsageError
-from secondfront.inference.query import Evidence, infer, posterior_batch
+from secondfront.inference.query import Evidence, compile_query, infer, posterior_batch
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
@@ -135,7 +135,8 @@ def forecast_uncertainty(
     space = ParameterSpace(model)
     rng = np.random.default_rng(seed)
     draws = space.sample(rng, n_samples)
-    point = infer(model, evidence, do=do)
+    query = compile_query(model)  # one compilation for the point and every chunk
+    point = infer(query, evidence, do=do)
     tables = space.tables(draws, n_samples) if draws else {}
     if tables and progress is not None:
         parts: list[dict[str, np.ndarray]] = []
@@ -144,14 +145,14 @@ def forecast_uncertainty(
             piece = {v: t[lo:hi] for v, t in tables.items()}
             parts.append(
                 posterior_batch(
-                    model, [evidence or {}] * (hi - lo), do=do, cpts=piece, on_impossible="nan"
+                    query, [evidence or {}] * (hi - lo), do=do, cpts=piece, on_impossible="nan"
                 ).marginals
             )
             progress(hi, n_samples)
         post = {v: np.concatenate([p[v] for p in parts]) for v in parts[0]}
     elif tables:
         post = posterior_batch(
-            model, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
+            query, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
         ).marginals
     else:
         post = {

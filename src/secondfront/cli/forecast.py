@@ -235,7 +235,7 @@ def infer(
                 }
                 sys.stdout.write(json.dumps(line) + "\n")
         return
-    marginals = m.query.infer(ev, do=interventions)
+    marginals = compile_query(m).infer(ev, do=interventions)
     if as_json:
         emit_json({"marginals": marginals})
         return

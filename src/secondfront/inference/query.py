@@ -3,15 +3,16 @@
 This is the layer the Python API and the command line call. It turns names into
 indices and likelihood arrays and applies interventions by graph surgery.
 
-Compile once, evaluate many: :func:`compile_query` (or ``Model.compile``) turns a
-network and the set of variables that may carry evidence into a :class:`Query`, an
-immutable object holding the junction tree, the plan and the clique potentials; the
-caller keeps it and runs it on batch after batch (as opt_einsum hands back a
-``ContractExpression``). Nothing is cached behind the caller's back: a
-``Network`` holds no engine state, so threads share networks and queries freely. A
-loaded model keeps one query for evidence on any variable (``Model.query``);
-:func:`posterior_batch` on a model uses it, on a bare network it compiles a query for
-the variables the batch observes.
+Compile once, evaluate many: :func:`compile_query` turns a model or network and the
+set of variables that may carry evidence into a :class:`Query`, an immutable object
+holding the junction tree, the plan and the clique potentials; the caller owns it and
+runs it on batch after batch (as opt_einsum hands back a ``ContractExpression``).
+Nothing is cached behind the caller's back: a ``Model`` and its ``Network`` hold no
+engine state, so threads share models and queries freely. :func:`posterior_batch`
+given a query runs it; given a model it compiles one for evidence on any variable and
+drops it after the call; given a bare network, one for the variables the batch
+observes. A caller that answers many requests on one model passes its own query (the
+workbench's catalog keeps one per model file version).
 
 Evidence values: a state name is a hard observation; a sequence of non-negative
 numbers, one per state, is soft (likelihood) evidence, P(report | state).
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secondfront.errors import ImpossibleEvidenceError, QueryError, unknown_name
+from secondfront.errors import ImpossibleEvidenceError, QueryError, TooLargeError, unknown_name
 from secondfront.inference.junction_tree import (
     DEFAULT_MEMORY_LIMIT,
     JunctionTree,
@@ -78,7 +79,7 @@ def plan(network: ModelLike, evidence_vars: Iterable[str] = frozenset()) -> Plan
 class Query:
     """A network compiled for queries with evidence on a set of variables.
 
-    Build with :func:`compile_query` or ``Model.compile``; the caller owns it. It is
+    Build with :func:`compile_query`; the caller owns it. It is
     immutable (its arrays are read-only), so one query may serve many threads.
 
     Attributes:
@@ -186,7 +187,22 @@ def compile_query(
 
     Raises:
         QueryError: an unknown variable in ``observed``.
+        TooLargeError: the junction tree needs more memory than ``max_plan_bytes``; for a
+            model loaded from a file, the message names the file (by its name only: the
+            workbench shows it to clients, who need not learn where models are kept).
     """
+    try:
+        return _compile(network, observed, tree)
+    except TooLargeError as e:
+        path = network.path if isinstance(network, Model) else None
+        if path is None:
+            raise
+        raise TooLargeError(f"{path.name}: {e}") from None
+
+
+def _compile(
+    network: ModelLike, observed: Iterable[str] | None, tree: JunctionTree | None
+) -> Query:
     net = network_of(network)
     names = net.names if observed is None else list(observed)
     for name in names:
@@ -305,11 +321,12 @@ def _likelihoods(query: Query, rows: Sequence[Evidence], batch: int) -> dict[int
 
 
 def _query_for(network: ModelLike | Query, rows: Sequence[Evidence]) -> Query:
-    """The query that answers ``rows``: the given one, the model's own, or a new one."""
+    """The query that answers ``rows``: the given one, or one compiled for this call."""
     if isinstance(network, Query):
         return network
     if isinstance(network, Model):
-        return network.query
+        # Compiled for any variable, as results on a model do not depend on the rows.
+        return compile_query(network)
     for row in rows:
         for name in row:
             check_variable(network, name)
@@ -327,8 +344,9 @@ def posterior_batch(
     """All single-variable posteriors for a batch of evidence sets (and parameter sets).
 
     Args:
-        network: a model (its own compiled query answers), a compiled query, or a bare
-            network (compiled for the variables this batch observes, then dropped).
+        network: a compiled query (kept by the caller), a model (compiled for any
+            variable for this call), or a bare network (compiled for the variables
+            this batch observes); what is compiled here is dropped after the call.
         evidence: one mapping per batch row, variable -> state name or likelihood vector.
         do: interventions applied to every row.
         cpts: parameter sets: variable -> tables of shape ``(B, *table shape)``, one per

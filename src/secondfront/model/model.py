@@ -18,30 +18,27 @@ Roles, defined once (every layer asks the model, none re-derives them):
   *last* state (by the spec convention ranked states run lowest first, and two-state
   indicators read ``absent, present``).
 
-Compiled queries: :attr:`Model.query` is the network compiled once for evidence on any
-variable (an immutable :class:`~secondfront.inference.query.Query`); it is built on
-first use and then only read, so threads may share a model without a lock. Nothing
-else on a model changes after loading.
+A model is data: it holds no compiled query and imports no engine. The inference
+layer compiles a model into a :class:`~secondfront.inference.query.Query` that the
+caller owns (``compile_query(model, observed)``); whoever answers many requests keeps
+that query beside the model (the workbench's catalog keeps one per file version).
+Nothing on a model changes after loading, so threads share models without a lock.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from secondfront.errors import TooLargeError, UsageError
+from secondfront.errors import UsageError
 from secondfront.model.network import Network, Variable
 from secondfront.model.schema import ScenarioSpec
 from secondfront.tabular import Rows, Tabular
-
-if TYPE_CHECKING:
-    from secondfront.inference.query import Query
 
 SOCIETY_FORMAT = "format: secondfront-society/1"
 
@@ -228,44 +225,15 @@ class Model(Tabular):
         heads.update({o.variable: o.state for o in self.outcomes()})
         return heads
 
-    # -- companions and compiled query ----------------------------------------------
+    # -- companions -------------------------------------------------------------------
 
     @functools.cached_property
     def companions(self) -> Companions:
         """The companion files beside the model's file (looked up on first use)."""
         return Companions.beside(self.path)
 
-    def compile(self, observed: Iterable[str] | None = None) -> Query:
-        """A new query compiled for evidence on ``observed`` (default: any variable).
-
-        The caller owns it (as opt_einsum hands back a ``ContractExpression``): keep it
-        to answer many batches without planning again.
-        """
-        # The engine sits above the model layer; importing it here, on use, keeps
-        # ``secondfront.model`` importable without it.
-        from secondfront.inference.query import compile_query
-
-        try:
-            return compile_query(self.network, observed)
-        except TooLargeError as e:
-            # The engine sees only the network; the refusal names the file (by its name:
-            # the workbench shows this message to clients, who need not learn where
-            # the server keeps its models).
-            if self.path is None:
-                raise
-            raise TooLargeError(f"{self.path.name}: {e}") from None
-
-    @functools.cached_property
-    def query(self) -> Query:
-        """The model's own query: :meth:`compile` for any variable, built on first use.
-
-        Set once and then only read: two threads that both build it keep one of two
-        equal, immutable queries, so a model can be shared without a lock.
-        """
-        return self.compile()
-
     def with_network(self, network: Network) -> Model:
-        """The same model over another network (e.g. changed tables); no query carried."""
+        """The same model over another network (e.g. changed tables)."""
         return replace(self, network=network)
 
     def with_cpts(self, cpts: Mapping[str, np.ndarray]) -> Model:

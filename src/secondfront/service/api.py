@@ -199,8 +199,8 @@ def router(bench: Workbench) -> APIRouter:
     @api.post("/models/{model}/marginals", response_model=MarginalsOut, tags=["models"])
     def marginals(model: ModelName, query: Annotated[Query_, Body()]) -> MarginalsOut:
         """Posterior marginals of every variable."""
-        m = bench.model(model)
-        return MarginalsOut(model=model, marginals=m.query.infer(query.evidence, do=query.do))
+        compiled = bench.loaded(model).query
+        return MarginalsOut(model=model, marginals=compiled.infer(query.evidence, do=query.do))
 
     @api.post("/models/{model}/marginals/batch", response_model=BatchOut, tags=["models"])
     def marginals_batch(model: ModelName, query: Annotated[BatchQuery, Body()]) -> BatchOut:
@@ -209,8 +209,9 @@ def router(bench: Workbench) -> APIRouter:
         limit = bench.settings.max_batch
         if len(query.rows) > limit:
             raise QueryError(f"{len(query.rows)} rows is over the batch limit of {limit}")
-        m = bench.model(model)
-        post = posterior_batch(m, query.rows, do=query.do, on_impossible="nan")
+        found = bench.loaded(model)
+        m = found.model
+        post = posterior_batch(found.query, query.rows, do=query.do, on_impossible="nan")
         rows: list[dict[str, dict[str, float]]] = []
         logs: list[float | None] = []
         for r in range(len(query.rows)):
@@ -231,9 +232,9 @@ def router(bench: Workbench) -> APIRouter:
         model: ModelName, variable: Annotated[str, Path(max_length=100)]
     ) -> ExplanationOut:
         """A variable's parents, table, claims, sources and assumptions."""
-        m = bench.model(model)
-        ex = explain(m, variable)
-        return ExplanationOut(**asdict(ex), marginal=m.query.infer()[variable])
+        found = bench.loaded(model)
+        ex = explain(found.model, variable)
+        return ExplanationOut(**asdict(ex), marginal=found.query.infer()[variable])
 
     @api.get("/models/{model}/sources", response_model=SourcesOut, tags=["models"])
     def sources(model: ModelName) -> SourcesOut:
@@ -360,8 +361,7 @@ def router(bench: Workbench) -> APIRouter:
         m = bench.model(model)
         observed = parse_assignments(evidence, "evidence")
         forced = parse_assignments(do, "intervention")
-        with bench.store_lock:
-            data = report_data(m, observed, forced, events_db=bench.settings.events_db)
+        data = report_data(m, observed, forced, events_db=bench.settings.events_db)
         html = render_html(data)
         if format == "pdf":
             name = f"{model}-scenario" if observed or forced else model

@@ -4,20 +4,24 @@ A client names a model (``belarus-second-front``); the catalog looks the name up
 among the model files of the configured folder(s) and loads it. Nothing a client
 sends is ever used as a filesystem path, so a request cannot read other files.
 
-Loaded models are kept per file and modification time: a model holds its compiled
-query, so keeping it makes repeated queries cheap, and an edited file is picked up on
-the next request. The folder is listed with the package's one model lister
-(:func:`secondfront.model.formats.model_files`), so companion files (mapping rules,
-time models, society parameters) are never offered as models.
+Each model file version is kept with what answering requests on it needs: the model
+(pure data), its compiled :class:`~secondfront.inference.query.Query` (owned here; the
+model holds none) and its baseline forecast (computed on first use). An edited file is
+picked up on the next request and its old version evicted. The folder is listed with
+the package's one model lister (:func:`secondfront.model.formats.model_files`), so
+companion files (mapping rules, time models, society parameters) are never offered as
+models.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from secondfront.analysis.forecast import Forecast, forecast
+from secondfront.inference.query import Query, compile_query
 from secondfront.model.formats import available_models, format_for, model_files
 from secondfront.model.model import Model
 from secondfront.service.errors import NotFoundError
@@ -38,6 +42,35 @@ class ModelEntry:
     path: Path
 
 
+@dataclass
+class Loaded:
+    """One version of a model file, as the service keeps it.
+
+    Attributes:
+        model: the loaded model (immutable).
+        query: the model compiled for evidence on any variable (immutable, read-only
+            arrays): every request on this version runs it, no request compiles.
+        version: the file's modification time (ns) when it was loaded.
+    """
+
+    model: Model
+    query: Query
+    version: int
+    _baseline: Forecast | None = field(default=None, repr=False)
+
+    @property
+    def baseline(self) -> Forecast:
+        """The forecast without evidence, computed on first use.
+
+        Two first requests may both compute it; they compute the same value, and the
+        assignment is atomic, so no lock is needed.
+        """
+        found = self._baseline
+        if found is None:
+            found = self._baseline = forecast(self.model, query=self.query)
+        return found
+
+
 class ModelCatalog:
     """Model lookup by name, keeping each loaded model.
 
@@ -48,7 +81,7 @@ class ModelCatalog:
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder
-        self._cache: dict[Path, tuple[float, Model]] = {}
+        self._cache: dict[Path, Loaded] = {}
         self._lock = threading.Lock()
 
     def entries(self) -> dict[str, ModelEntry]:
@@ -65,23 +98,32 @@ class ModelCatalog:
         return entries[name].path
 
     def load(self, name: str) -> Model:
-        """Model ``name``, loaded once per file version.
+        """Model ``name``, loaded once per file version (see :meth:`loaded`)."""
+        return self.loaded(name).model
+
+    def loaded(self, name: str) -> Loaded:
+        """Model ``name`` with its query and baseline, loaded once per file version.
+
+        A newer version of the file replaces the one kept, so at most one version of
+        each file is held.
 
         Raises:
             NotFoundError: no such model.
             SpecError: the file has problems.
         """
         path = self.path(name)
-        mtime = path.stat().st_mtime
+        version = path.stat().st_mtime_ns
         # One lock for loading: two requests for a model not yet loaded would otherwise
-        # both parse it; loading is short beside a request, so contention is harmless.
+        # both parse and compile it; loading is short beside a request, so contention is
+        # harmless.
         with self._lock:
             cached = self._cache.get(path)
-            if cached is not None and cached[0] == mtime:
-                return cached[1]
+            if cached is not None and cached.version == version:
+                return cached
             model = format_for(path).load(path)
-            self._cache[path] = (mtime, model)
-            return model
+            entry = Loaded(model, compile_query(model), version)
+            self._cache[path] = entry  # evicts the file's older version
+            return entry
 
 
-__all__ = ["MODEL_NAME_RE", "ModelCatalog", "ModelEntry"]
+__all__ = ["MODEL_NAME_RE", "Loaded", "ModelCatalog", "ModelEntry"]

@@ -96,7 +96,7 @@ def router(bench: Workbench) -> APIRouter:
         m = bench.model(model)
         svg = network_svg(
             m.network,
-            bench.baseline(m).headlines,
+            bench.baseline(model).headlines,
             m.headlines(),
             m.declared_outcomes(),
             m.indicators() if m.spec is not None else [],

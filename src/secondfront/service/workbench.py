@@ -2,23 +2,23 @@
 
 What is shared between request threads, and why nothing else is:
 
-* the **model catalog** (:class:`~secondfront.service.catalog.ModelCatalog`): loaded
-  models, one per file version. A :class:`~secondfront.model.model.Model` is
-  immutable; its compiled query is built on first use and then only read, so requests
-  share models without a lock (two first requests may both compile; one result wins).
-* the **baseline forecasts**, one per model file version: the What-if page compares
-  every scenario with the baseline, which depends on the model alone. A dict
-  assignment is atomic, and two first requests compute the same value.
-* the **events store** file: reading the timeline maps newly ingested events into
-  it (a write), so timeline reads take ``store_lock`` to keep two requests from
-  mapping the same events at once. Nothing else holds a lock.
+* the **model catalog** (:class:`~secondfront.service.catalog.ModelCatalog`): per
+  model file version, the model, its compiled query and its baseline forecast
+  (:class:`~secondfront.service.catalog.Loaded`); a newer version evicts the older.
+  Models and queries are immutable, so requests share them without a lock; the
+  What-if page compares every scenario with the baseline, which depends on the model
+  alone (two first requests compute the same value; the assignment is atomic).
+* the **events store** file: each request opens its own connection for writing
+  (:func:`~secondfront.evidence.mapping.open_mapped`) and closes it. A store mapped
+  with other rules, or holding unmapped files, is mapped once, under the mapping's one
+  lock in :mod:`secondfront.evidence.mapping`; reads never write, so the workbench holds
+  no lock of its own for the store.
 * the **ACH store** (SQLite; its module serialises its own writes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 from secondfront.analysis import ach
 from secondfront.analysis.forecast import Forecast, WhatIf, forecast, whatif
@@ -28,7 +28,7 @@ from secondfront.forecasting.dated import dated_timeline
 from secondfront.inference.query import Evidence
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model
-from secondfront.service.catalog import ModelCatalog
+from secondfront.service.catalog import Loaded, ModelCatalog
 from secondfront.service.errors import ServiceError, messages_for
 from secondfront.service.schemas import (
     CellOut,
@@ -56,19 +56,21 @@ class Workbench:
         self.settings = settings
         self.catalog = ModelCatalog(settings.models_dir)
         self.store = AchStore(settings.workbench_db)
-        self._baselines: dict[str, Forecast] = {}
-        self.store_lock = threading.Lock()
 
     # -- models --------------------------------------------------------------------
 
     def model(self, name: str) -> Model:
-        """The model called ``name`` (NotFoundError when unknown).
+        """The model called ``name`` (NotFoundError when unknown; see :meth:`loaded`)."""
+        return self.loaded(name).model
+
+    def loaded(self, name: str) -> Loaded:
+        """Model ``name`` with its compiled query and baseline (NotFoundError when unknown).
 
         A file with problems is a 422 whose messages name the file, not its full path:
         where the server keeps its models is none of the client's business.
         """
         try:
-            return self.catalog.load(name)
+            return self.catalog.loaded(name)
         except SpecError as e:
             path = self.catalog.path(name)
             lines = [str(d).replace(str(path), path.name) for d in e.diagnostics]
@@ -131,31 +133,30 @@ class Workbench:
 
     # -- forecasts -----------------------------------------------------------------
 
-    def baseline(self, m: Model) -> Forecast:
-        """The model's forecast without evidence, computed once per file version."""
-        key = f"{m.name}@{m.digest}"
-        found = self._baselines.get(key)
-        if found is None:
-            found = self._baselines[key] = forecast(m)
-        return found
+    def baseline(self, name: str) -> Forecast:
+        """Model ``name``'s forecast without evidence, computed once per file version."""
+        return self.loaded(name).baseline
 
     def forecast(
         self, name: str, evidence: Evidence, do: dict[str, str], intervals: bool = False
     ) -> Forecast:
         """The forecast of model ``name``; with ``intervals``, sampled 90% intervals
         (a UsageError, rendered as the empty state, for a bare network)."""
-        m = self.model(name)
+        found = self.loaded(name)
+        m = found.model
         samples = INTERACTIVE_SAMPLES if intervals and m.spec is not None else 0
-        return forecast(m, evidence, do, samples=samples)
+        return forecast(m, evidence, do, samples=samples, query=found.query)
 
     def whatif(
         self, name: str, evidence: Evidence, do: dict[str, str], intervals: bool = False
     ) -> WhatIf:
         """A scenario beside the cached baseline: one engine call per update."""
-        m = self.model(name)
-        result = whatif(m, evidence, do, baseline=self.baseline(m))
+        found = self.loaded(name)
+        m = found.model
+        result = whatif(m, evidence, do, baseline=found.baseline, query=found.query)
         if intervals and m.spec is not None:
-            result = WhatIf(forecast(m, evidence, do, samples=INTERACTIVE_SAMPLES), result.baseline)
+            scenario = forecast(m, evidence, do, samples=INTERACTIVE_SAMPLES, query=found.query)
+            result = WhatIf(scenario, result.baseline)
         return result
 
     def timeline(
@@ -171,8 +172,7 @@ class Workbench:
             QueryError: a reversed, out-of-bounds or too long date range (422).
         """
         m = self.model(name)
-        with self.store_lock:
-            return dated_timeline(m, self.settings.events_db, start, end, smooth)
+        return dated_timeline(m, self.settings.events_db, start, end, smooth)
 
     # -- ACH -----------------------------------------------------------------------
 
