@@ -89,3 +89,15 @@ def test_readme_command_runs(command: str, scratch: Path) -> None:
 def test_no_readme_example_takes_minutes() -> None:
     slow = [c for c in readme_commands() if SLOW.search(c)]
     assert not slow, f"size these README examples to run in seconds: {slow}"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """CI's script runs the README's command 2 (set up and test), checks included."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"# 2\. set up and run the whole test suite[^\n]*\n([^\n]+)\n", readme)
+    assert block is not None, "the README lost its command 2"
+    command = block.group(1).strip()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command in ci
+    for check in ("ruff check", "ruff format --check", "mypy", "lint-imports", "pytest"):
+        assert check in command
