@@ -37,7 +37,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ from secondfront.errors import Diagnostic, SpecError, UsageError
 from secondfront.inference.query import Evidence, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.network import ROW_SUM_TOLERANCE
-from secondfront.model.parameters import ParameterSpace
+from secondfront.model.parameters import Parameter, ParameterSpace
 from secondfront.model.yamlsource import YamlDocument, load_yaml, parse_yaml
 
 __all__ = [
@@ -124,7 +124,11 @@ def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
+_Error = Callable[..., None]
+
+
 def _validate(doc: YamlDocument, model: Model) -> tuple[list[Diagnostic], Overlay | None]:
+    """Every problem of an overlay document, and the overlay when it can be read."""
     diags: list[Diagnostic] = []
 
     def error(path: tuple[str | int, ...], message: str, key: bool = False) -> None:
@@ -134,6 +138,35 @@ def _validate(doc: YamlDocument, model: Model) -> tuple[list[Diagnostic], Overla
     if not isinstance(data, dict):
         error((), "an overlay is a mapping with 'parameters: {path: {p or value, reason}}'")
         return diags, None
+    written_for, weight = _header(data, model, error)
+    analyst = data.get("analyst") or os.path.basename(doc.path)
+    params = data.get("parameters")
+    if not isinstance(params, dict) or not params:
+        error(
+            ("parameters",),
+            "give 'parameters': a mapping of parameter path -> {p or value, reason}",
+        )
+        return diags, None
+    space = ParameterSpace(model)
+    values: list[OverlayValue] = []
+    for path, entry in params.items():
+        found = _entry(space, model, path, entry, error)
+        if found is not None:
+            value, reason = found
+            where = ("parameters", path)
+            values.append(OverlayValue(str(path), value, reason, doc.position(where)[0]))
+    overlay = Overlay(
+        doc.path,
+        str(analyst),
+        written_for if isinstance(written_for, str) else None,
+        float(weight),
+        tuple(values),
+    )
+    return diags, overlay
+
+
+def _header(data: dict[str, Any], model: Model, error: _Error) -> tuple[Any, Any]:
+    """The top-level fields checked; (the model written for, the weight: 1 if bad)."""
     for key in data:
         if key not in _TOP_KEYS:
             error((key,), f"unknown field {key!r}; allowed fields: {', '.join(_TOP_KEYS)}", True)
@@ -150,77 +183,69 @@ def _validate(doc: YamlDocument, model: Model) -> tuple[list[Diagnostic], Overla
     if not _number(weight) or weight <= 0:
         error(("weight",), f"weight must be a positive number, got {weight!r}")
         weight = 1
-    analyst = data.get("analyst") or os.path.basename(doc.path)
-    params = data.get("parameters")
-    if not isinstance(params, dict) or not params:
-        error(
-            ("parameters",),
-            "give 'parameters': a mapping of parameter path -> {p or value, reason}",
+    return written_for, weight
+
+
+def _entry(
+    space: ParameterSpace, model: Model, path: Any, entry: Any, error: _Error
+) -> tuple[tuple[float, ...] | float, str] | None:
+    """One ``parameters`` entry checked: (its value, its reason), or None after errors."""
+    where = ("parameters", path)
+    param = space.by_path.get(path)
+    if param is None:
+        close = difflib.get_close_matches(str(path), list(space.by_path), n=1)
+        hint = (
+            f"; did you mean {close[0]!r}?"
+            if close
+            else "; `secondfront assumptions --json` lists them"
         )
-        return diags, None
-    space = ParameterSpace(model)
-    values: list[OverlayValue] = []
-    for path, entry in params.items():
-        where = ("parameters", path)
-        param = space.by_path.get(path)
-        if param is None:
-            close = difflib.get_close_matches(str(path), list(space.by_path), n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?"
-                if close
-                else "; `secondfront assumptions --json` lists them"
+        error(where, f"unknown parameter {path!r} of model {model.name!r}{hint}", True)
+        return None
+    if not isinstance(entry, dict):
+        error(where, f"{path}: expected a mapping {{p or value, reason}}")
+        return None
+    field = "value" if param.kind == "real" else "p"
+    for key in entry:
+        if key not in (field, "reason"):
+            error(
+                (*where, key), f"{path}: unknown field {key!r}; give {field!r} and 'reason'", True
             )
-            error(where, f"unknown parameter {path!r} of model {model.name!r}{hint}", True)
-            continue
-        if not isinstance(entry, dict):
-            error(where, f"{path}: expected a mapping {{p or value, reason}}")
-            continue
-        field = "value" if param.kind == "real" else "p"
-        for key in entry:
-            if key not in (field, "reason"):
-                error(
-                    (*where, key),
-                    f"{path}: unknown field {key!r}; give {field!r} and 'reason'",
-                    True,
-                )
-        reason = entry.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            error(where, f"{path}: give the analyst's 'reason' for this number")
-        raw = entry.get(field)
-        vpath = (*where, field)
-        if raw is None:
-            error(where, f"{path}: missing {field!r} (a {param.kind} parameter)")
-            continue
-        if param.kind == "distribution":
-            k = param.value.shape[-1]
-            if not isinstance(raw, list) or not all(_number(x) for x in raw):
-                error(vpath, f"{path}: expected a list of {k} probabilities")
-                continue
-            if len(raw) != k:
-                error(vpath, f"{path}: expected {k} probabilities (one per state), got {len(raw)}")
-                continue
-            if any(not 0 <= x <= 1 for x in raw) or abs(sum(raw) - 1) > ROW_SUM_TOLERANCE:
-                error(vpath, f"{path}: probabilities must lie in [0, 1] and sum to 1, got {raw}")
-                continue
-            value: tuple[float, ...] | float = tuple(float(x) for x in raw)
-        else:
-            if not _number(raw):
-                error(vpath, f"{path}: expected a number, got {raw!r}")
-                continue
-            if param.kind == "probability" and not 0 <= raw <= 1:
-                error(vpath, f"{path}: a probability must be in [0, 1], got {raw}")
-                continue
-            value = float(raw)
-        if isinstance(reason, str) and reason.strip():
-            values.append(OverlayValue(str(path), value, reason.strip(), doc.position(where)[0]))
-    overlay = Overlay(
-        doc.path,
-        str(analyst),
-        written_for if isinstance(written_for, str) else None,
-        float(weight),
-        tuple(values),
-    )
-    return diags, overlay
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        error(where, f"{path}: give the analyst's 'reason' for this number")
+    raw = entry.get(field)
+    if raw is None:
+        error(where, f"{path}: missing {field!r} (a {param.kind} parameter)")
+        return None
+    value = _entry_value(param, path, raw, (*where, field), error)
+    if value is None or not isinstance(reason, str) or not reason.strip():
+        return None
+    return value, reason.strip()
+
+
+def _entry_value(
+    param: Parameter, path: Any, raw: Any, vpath: tuple[Any, ...], error: _Error
+) -> tuple[float, ...] | float | None:
+    """An entry's number (or distribution) checked against its parameter's kind."""
+    if param.kind == "distribution":
+        k = param.value.shape[-1]
+        if not isinstance(raw, list) or not all(_number(x) for x in raw):
+            error(vpath, f"{path}: expected a list of {k} probabilities")
+            return None
+        if len(raw) != k:
+            error(vpath, f"{path}: expected {k} probabilities (one per state), got {len(raw)}")
+            return None
+        if any(not 0 <= x <= 1 for x in raw) or abs(sum(raw) - 1) > ROW_SUM_TOLERANCE:
+            error(vpath, f"{path}: probabilities must lie in [0, 1] and sum to 1, got {raw}")
+            return None
+        return tuple(float(x) for x in raw)
+    if not _number(raw):
+        error(vpath, f"{path}: expected a number, got {raw!r}")
+        return None
+    if param.kind == "probability" and not 0 <= raw <= 1:
+        error(vpath, f"{path}: a probability must be in [0, 1], got {raw}")
+        return None
+    return float(raw)
 
 
 def _checked(doc: YamlDocument, yaml_diags: list[Diagnostic], model: ModelLike) -> Overlay:

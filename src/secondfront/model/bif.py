@@ -519,22 +519,7 @@ def _build(parser: _Parser) -> Network | None:
             )
             continue
         block_of[child] = block
-        seen_parents: set[str] = set()
-        for p, pos in block.parents:
-            if p not in decls:
-                parser.error(
-                    pos, f"unknown variable {p!r} as parent of {child!r}{_did_you_mean(p, known)}"
-                )
-                usable = False
-            elif p == child:
-                parser.error(pos, f"{child!r} is listed as its own parent")
-                usable = False
-            elif p in seen_parents:
-                parser.error(pos, f"parent {p!r} of {child!r} is listed twice")
-                usable = False
-            elif decls[p].broken:
-                usable = False
-            seen_parents.add(p)
+        usable = _parents_usable(parser, block, decls) and usable
         parents = tuple(p for p, _ in block.parents)
         parents_of[child] = parents
         if usable and not decls[child].broken:
@@ -568,50 +553,46 @@ def _build(parser: _Parser) -> Network | None:
     )
 
 
-def _fill_cpt(
+def _parents_usable(parser: _Parser, block: _ProbBlock, decls: dict[str, _VarDecl]) -> bool:
+    """Report unknown, self- and twice-listed parents; whether the table can be checked."""
+    child = block.child
+    usable = True
+    seen_parents: set[str] = set()
+    for p, pos in block.parents:
+        if p not in decls:
+            parser.error(
+                pos, f"unknown variable {p!r} as parent of {child!r}{_did_you_mean(p, list(decls))}"
+            )
+            usable = False
+        elif p == child:
+            parser.error(pos, f"{child!r} is listed as its own parent")
+            usable = False
+        elif p in seen_parents:
+            parser.error(pos, f"parent {p!r} of {child!r} is listed twice")
+            usable = False
+        elif decls[p].broken:
+            usable = False
+        seen_parents.add(p)
+    return usable
+
+
+def _fill_rows(
     parser: _Parser,
     block: _ProbBlock,
     parents: tuple[str, ...],
     states: dict[str, tuple[str, ...]],
     index: dict[str, dict[str, int]],
-) -> np.ndarray | None:
-    """The block's CPT, shape ``(card(p1), ..., card(pk), card(child))``, or None on errors."""
+    table: np.ndarray,
+    where: np.ndarray,
+) -> bool:
+    """Write the block's rows into ``table`` (configurations x child states) and their
+    positions into ``where``; False once a row was reported."""
     child = block.child
     n_child = len(states[child])
     cards = tuple(len(states[p]) for p in parents)
-    # A few lines of BIF with a 'default' can declare a table of any size: estimate it
-    # before allocating.
-    too_large = table_size_problem(cards, n_child)
-    if too_large is not None:
-        parser.error(block.pos, f"probability block of {child!r}: {too_large}")
-        return None
-    n_configs = math.prod(cards)
     strides = [math.prod(cards[i + 1 :]) for i in range(len(cards))]
-    table = np.full((n_configs, n_child), np.nan)
-    # Where to point at when a configuration's row is wrong; -1 = not given (yet).
-    where = np.full(n_configs, -1, dtype=np.int64)
-    ok = True  # False once a problem is reported, so no "missing row" cascade follows
-
-    if block.table is not None:
-        values, pos = block.table
-        if values is None:
-            ok = False
-        elif len(values) != n_configs * n_child:
-            parser.error(
-                pos,
-                f"table of {child!r} has {len(values)} values, expected "
-                f"{n_configs * n_child} ({_configurations(n_configs)} x {n_child} states)",
-            )
-            ok = False
-        else:
-            # Child state slowest, last parent fastest (pgmpy's reshape(card(child), -1)).
-            table[:] = np.asarray(values, dtype=np.float64).reshape(n_child, n_configs).T
-            where[:] = pos
-        if block.rows:
-            parser.error(block.rows[0].pos, f"{child!r} has both a 'table' and rows; use one")
-            ok = False
-
-    for row in block.rows if block.table is None else ():
+    ok = True
+    for row in block.rows:
         if len(row.names) != len(parents):
             expected = ", ".join(parents) if parents else "none"
             parser.error(
@@ -657,6 +638,63 @@ def _fill_cpt(
             continue
         table[k] = row.values
         where[k] = row.values_pos
+    return ok
+
+
+def _fill_table(parser: _Parser, block: _ProbBlock, table: np.ndarray, where: np.ndarray) -> bool:
+    """Write the block's ``table`` line into ``table`` (configurations x child states);
+    False once a problem was reported (a wrong count, or rows given as well)."""
+    assert block.table is not None
+    child = block.child
+    n_configs, n_child = table.shape
+    ok = True
+    values, pos = block.table
+    if values is None:
+        ok = False
+    elif len(values) != n_configs * n_child:
+        parser.error(
+            pos,
+            f"table of {child!r} has {len(values)} values, expected "
+            f"{n_configs * n_child} ({_configurations(n_configs)} x {n_child} states)",
+        )
+        ok = False
+    else:
+        # Child state slowest, last parent fastest (pgmpy's reshape(card(child), -1)).
+        table[:] = np.asarray(values, dtype=np.float64).reshape(n_child, n_configs).T
+        where[:] = pos
+    if block.rows:
+        parser.error(block.rows[0].pos, f"{child!r} has both a 'table' and rows; use one")
+        ok = False
+    return ok
+
+
+def _fill_cpt(
+    parser: _Parser,
+    block: _ProbBlock,
+    parents: tuple[str, ...],
+    states: dict[str, tuple[str, ...]],
+    index: dict[str, dict[str, int]],
+) -> np.ndarray | None:
+    """The block's CPT, shape ``(card(p1), ..., card(pk), card(child))``, or None on errors."""
+    child = block.child
+    n_child = len(states[child])
+    cards = tuple(len(states[p]) for p in parents)
+    # A few lines of BIF with a 'default' can declare a table of any size: estimate it
+    # before allocating.
+    too_large = table_size_problem(cards, n_child)
+    if too_large is not None:
+        parser.error(block.pos, f"probability block of {child!r}: {too_large}")
+        return None
+    n_configs = math.prod(cards)
+    table = np.full((n_configs, n_child), np.nan)
+    # Where to point at when a configuration's row is wrong; -1 = not given (yet).
+    where = np.full(n_configs, -1, dtype=np.int64)
+    ok = True  # False once a problem is reported, so no "missing row" cascade follows
+
+    if block.table is not None:
+        ok = _fill_table(parser, block, table, where)
+    elif not _fill_rows(parser, block, parents, states, index, table, where):
+        ok = False
 
     if block.default is not None:
         values, pos = block.default

@@ -177,6 +177,15 @@ class _Reader:
                     raise _Abort
         except _Abort:
             return name, []
+        self.attach(tables, decls)
+        return name, list(decls.values())
+
+    def attach(
+        self,
+        tables: list[tuple[str, tuple[str, ...], dict[str, tuple[Value, int]], int]],
+        decls: dict[str, Declaration],
+    ) -> None:
+        """Give each declared node its potential's parents and numbers."""
         for child, parents, attrs, pos in tables:
             decl = decls.get(child)
             if decl is None:
@@ -193,7 +202,6 @@ class _Reader:
                 self.error(data[1], f"'data' of {child!r} must hold numbers only")
                 continue
             decl.values = numbers
-        return name, list(decls.values())
 
     def node(self, decls: dict[str, Declaration]) -> None:
         kind, name, pos = self.take()

@@ -78,6 +78,10 @@ _VALUE_TOKEN = re.compile(r"[^\s,]+")
 _LABEL = re.compile(r"\s*label\s*=\s*(.*?)\s*", re.DOTALL)
 
 
+# A declared variable: its element, its states and its label.
+_Decl = tuple[XmlElement, tuple[str, ...], str]
+
+
 class _Reader(XmlReader):
     """Checks the position-keeping tree of an XMLBIF document; collects diagnostics."""
 
@@ -93,6 +97,37 @@ class _Reader(XmlReader):
         return name
 
     def build(self, root: XmlElement) -> Network | None:
+        """The network of a ``<BIF>`` document, or None after recording every problem."""
+        net = self.network_element(root)
+        if net is None:
+            return None
+        name_node = net.find("NAME")
+        net_name = name_node.text.strip() if name_node is not None else "unknown"
+        decls, broken = self.declarations(net)
+        if not decls and not broken and not self.diags:
+            self.at(net, "<NETWORK> declares no <VARIABLE>")
+        parents_of, def_of, cpts = self.definitions(net, decls, broken)
+        for name, (var, _, _) in decls.items():
+            if name not in def_of:
+                self.at(var, f"variable {name!r} has no <DEFINITION>")
+        order = topological_order({n: parents_of.get(n, ()) for n in decls})
+        if order and isinstance(order[0], list):
+            for cycle in order:
+                assert isinstance(cycle, list)
+                path = " -> ".join([*cycle, cycle[0]])
+                self.at(def_of[cycle[-1]], f"the parents form a cycle: {path}")
+            return None
+        if self.diags:
+            return None
+        variables = {
+            n: Variable(n, decls[n][1], parents_of[n], decls[n][2])
+            for n in order
+            if isinstance(n, str)
+        }
+        return Network(net_name, variables, {n: cpts[n] for n in variables})
+
+    def network_element(self, root: XmlElement) -> XmlElement | None:
+        """The document's one ``<NETWORK>`` (a second one is reported), or None."""
         if root.tag != "BIF":
             self.at(root, f"expected the root element <BIF>, got <{root.tag}>")
             return None
@@ -100,13 +135,14 @@ class _Reader(XmlReader):
         if not networks:
             self.at(root, "<BIF> has no <NETWORK>")
             return None
-        net = networks[0]
         for extra in networks[1:]:
             self.at(extra, "a second <NETWORK>; one file holds one network")
-        name_node = net.find("NAME")
-        net_name = name_node.text.strip() if name_node is not None else "unknown"
+        return networks[0]
 
-        decls: dict[str, tuple[XmlElement, tuple[str, ...], str]] = {}
+    def declarations(self, net: XmlElement) -> tuple[dict[str, _Decl], set[str]]:
+        """Every well-formed ``<VARIABLE>`` (name -> element, states, label) and the
+        names of the declared but unusable ones."""
+        decls: dict[str, _Decl] = {}
         broken: set[str] = set()
         for var in net.findall("VARIABLE"):
             kind = var.attrs.get("TYPE", "nature")
@@ -125,33 +161,41 @@ class _Reader(XmlReader):
                 )
                 broken.add(name)
                 continue
-            states: list[str] = []
-            ok = True
-            for out in var.findall("OUTCOME"):
-                state = out.text.strip()
-                if not state:
-                    self.at(out, f"empty <OUTCOME> in variable {name!r}")
-                    ok = False
-                elif state in states:
-                    self.at(out, f"duplicate state {state!r} in variable {name!r}")
-                    ok = False
-                else:
-                    states.append(state)
-            if not states and ok:
-                self.at(var, f"variable {name!r} has no <OUTCOME>")
-                ok = False
+            states = self.outcomes(var, name)
             label = ""
             for prop in var.findall("PROPERTY"):
                 m = _LABEL.fullmatch(prop.text)
                 if m:
                     label = m.group(1)
-            if not ok:
+            if states is None:
                 broken.add(name)
                 continue
-            decls[name] = (var, tuple(states), label)
-        if not decls and not broken and not self.diags:
-            self.at(net, "<NETWORK> declares no <VARIABLE>")
+            decls[name] = (var, states, label)
+        return decls, broken
 
+    def outcomes(self, var: XmlElement, name: str) -> tuple[str, ...] | None:
+        """The variable's states, or None after reporting an empty or repeated one."""
+        states: list[str] = []
+        ok = True
+        for out in var.findall("OUTCOME"):
+            state = out.text.strip()
+            if not state:
+                self.at(out, f"empty <OUTCOME> in variable {name!r}")
+                ok = False
+            elif state in states:
+                self.at(out, f"duplicate state {state!r} in variable {name!r}")
+                ok = False
+            else:
+                states.append(state)
+        if not states and ok:
+            self.at(var, f"variable {name!r} has no <OUTCOME>")
+            ok = False
+        return tuple(states) if ok else None
+
+    def definitions(
+        self, net: XmlElement, decls: dict[str, _Decl], broken: set[str]
+    ) -> tuple[dict[str, tuple[str, ...]], dict[str, XmlElement], dict[str, np.ndarray]]:
+        """Each ``<DEFINITION>``'s parents, element and checked table, by variable."""
         known = list(decls)
         parents_of: dict[str, tuple[str, ...]] = {}
         def_of: dict[str, XmlElement] = {}
@@ -175,26 +219,8 @@ class _Reader(XmlReader):
                 )
                 continue
             def_of[child] = definition
-            usable = child in decls
-            parents: list[str] = []
-            for given in definition.findall("GIVEN"):
-                p = given.text.strip()
-                if p not in decls and p not in broken:
-                    self.at(
-                        given,
-                        f"unknown variable {p!r} as parent of {child!r}{_did_you_mean(p, known)}",
-                    )
-                    usable = False
-                elif p == child:
-                    self.at(given, f"{child!r} is listed as its own parent")
-                    usable = False
-                elif p in parents:
-                    self.at(given, f"parent {p!r} of {child!r} is listed twice")
-                    usable = False
-                elif p in broken:
-                    usable = False
-                parents.append(p)
-            parents_of[child] = tuple(parents)
+            parents, usable = self.given(definition, child, decls, broken)
+            parents_of[child] = parents
             tables = definition.findall("TABLE")
             if not tables:
                 self.at(definition, f"<{definition.tag}> of {child!r} has no <TABLE>")
@@ -202,35 +228,37 @@ class _Reader(XmlReader):
             for extra in tables[1:]:
                 self.at(extra, f"a second <TABLE> for {child!r}")
                 usable = False
-            if usable:
+            if usable and child in decls:
                 declared = {n: d[1] for n, d in decls.items()}
-                cpt = self.table(tables[0], child, tuple(parents), declared)
+                cpt = self.table(tables[0], child, parents, declared)
                 if cpt is not None:
                     cpts[child] = cpt
+        return parents_of, def_of, cpts
 
-        for name, (var, _, _) in decls.items():
-            if name not in def_of:
-                self.at(var, f"variable {name!r} has no <DEFINITION>")
-
-        order = topological_order({n: parents_of.get(n, ()) for n in decls})
-        if order and isinstance(order[0], list):
-            for cycle in order:
-                assert isinstance(cycle, list)
-                path = " -> ".join([*cycle, cycle[0]])
-                self.at(def_of[cycle[-1]], f"the parents form a cycle: {path}")
-            return None
-        if self.diags:
-            return None
-        variables = {
-            n: Variable(n, decls[n][1], parents_of[n], decls[n][2])
-            for n in order
-            if isinstance(n, str)
-        }
-        return Network(
-            net_name,
-            variables,
-            {n: cpts[n] for n in variables},
-        )
+    def given(
+        self, definition: XmlElement, child: str, decls: dict[str, _Decl], broken: set[str]
+    ) -> tuple[tuple[str, ...], bool]:
+        """A definition's ``<GIVEN>`` parents, and whether its table can be checked."""
+        usable = True
+        parents: list[str] = []
+        for given in definition.findall("GIVEN"):
+            p = given.text.strip()
+            if p not in decls and p not in broken:
+                self.at(
+                    given,
+                    f"unknown variable {p!r} as parent of {child!r}{_did_you_mean(p, list(decls))}",
+                )
+                usable = False
+            elif p == child:
+                self.at(given, f"{child!r} is listed as its own parent")
+                usable = False
+            elif p in parents:
+                self.at(given, f"parent {p!r} of {child!r} is listed twice")
+                usable = False
+            elif p in broken:
+                usable = False
+            parents.append(p)
+        return tuple(parents), usable
 
     def value_position(self, elem: XmlElement, offset: int) -> tuple[int, int]:
         """Line and column of ``offset`` within ``elem``'s text."""

@@ -303,14 +303,44 @@ def _timeline_references(doc: YamlDocument, net: Model | None) -> list[Diagnosti
     The checks against the network are skipped when it could not be loaded.
     """
     data = doc.data
-    diags: list[Diagnostic] = []
-    states = items_at(data, ("states",))
     # The number of states is known from the list even where some states are invalid.
-    K = len(states) if value_at(data, ("states",), list) is not None else None
+    K = len(items_at(data, ("states",))) if value_at(data, ("states",), list) is not None else None
+    diags, names, conditions = _state_references(doc, net)
+    if net is not None and conditions:
+        diags += _impossible_states(doc, net, conditions, names)
+
+    p: list[float] | None = value_at(data, ("initial", "p"), list[float])
+    if p is not None and K is not None and (len(p) != K or abs(sum(p) - 1) > 1e-9):
+        diags.append(
+            doc.diagnostic(
+                ("initial", "p"), f"initial.p needs {K} probabilities summing to 1; got {p}"
+            )
+        )
+    if K is not None:
+        diags += _transition_references(doc, names, K)
+    if net is not None:
+        for base in (("alerts",), ("backtest", "questions")):
+            for i, _ in items_at(data, base):
+                var: str | None = value_at(data, (*base, i, "variable"), str)
+                state = value_at(data, (*base, i, "state"), str)
+                if var is not None and state is not None:
+                    diags += _known(
+                        doc, net, var, state, (*base, i, "variable"), (*base, i, "state")
+                    )
+    return diags
+
+
+def _state_references(
+    doc: YamlDocument, net: Model | None
+) -> tuple[list[Diagnostic], dict[int, str], dict[int, dict[str, str]]]:
+    """The states' checks: (diagnostics, name by position, network evidence by position
+    of each state whose evidence is complete and known)."""
+    data = doc.data
+    diags: list[Diagnostic] = []
     names: dict[int, str] = {}
     first: dict[str, int] = {}
     conditions: dict[int, dict[str, str]] = {}
-    for i, _ in states:
+    for i, _ in items_at(data, ("states",)):
         name: str | None = value_at(data, ("states", i, "name"), str)
         if name is not None:
             names[i] = name
@@ -333,50 +363,36 @@ def _timeline_references(doc: YamlDocument, net: Model | None) -> list[Diagnosti
                 complete = complete and not unknown
         if complete:
             conditions[i] = condition
-    if net is not None and conditions:
-        diags += _impossible_states(doc, net, conditions, names)
+    return diags, names, conditions
 
-    p: list[float] | None = value_at(data, ("initial", "p"), list[float])
-    if p is not None and K is not None and (len(p) != K or abs(sum(p) - 1) > 1e-9):
+
+def _transition_references(doc: YamlDocument, names: dict[int, str], K: int) -> list[Diagnostic]:
+    """``transition.rows``: one row per state, each K non-negative numbers summing to 1."""
+    rows = value_at(doc.data, ("transition", "rows"), dict[Any, Any])
+    if rows is None:
+        return []
+    diags: list[Diagnostic] = []
+    order = [names[i] for i in sorted(names)]
+    if len(order) == K and set(rows) != set(order):
         diags.append(
             doc.diagnostic(
-                ("initial", "p"), f"initial.p needs {K} probabilities summing to 1; got {p}"
+                ("transition", "rows"),
+                f"transition.rows needs one row per state {order}; got {list(rows)}",
+                key=True,  # the whole mapping is concerned, not its first row
             )
         )
-
-    rows = value_at(data, ("transition", "rows"), dict[Any, Any])
-    if rows is not None and K is not None:
-        order = [names[i] for i in sorted(names)]
-        if len(order) == K and set(rows) != set(order):
+    for row_name in rows:
+        row: list[float] | None = value_at(doc.data, ("transition", "rows", row_name), list[float])
+        if row is not None and (
+            len(row) != K or abs(sum(row) - 1) > 1e-9 or any(x < 0 for x in row)
+        ):
             diags.append(
                 doc.diagnostic(
-                    ("transition", "rows"),
-                    f"transition.rows needs one row per state {order}; got {list(rows)}",
-                    key=True,  # the whole mapping is concerned, not its first row
+                    ("transition", "rows", row_name),
+                    f"transition row {row_name!r} needs {K} non-negative numbers "
+                    f"summing to 1; got {row}",
                 )
             )
-        for row_name in rows:
-            row: list[float] | None = value_at(data, ("transition", "rows", row_name), list[float])
-            if row is not None and (
-                len(row) != K or abs(sum(row) - 1) > 1e-9 or any(x < 0 for x in row)
-            ):
-                diags.append(
-                    doc.diagnostic(
-                        ("transition", "rows", row_name),
-                        f"transition row {row_name!r} needs {K} non-negative numbers "
-                        f"summing to 1; got {row}",
-                    )
-                )
-
-    if net is not None:
-        for base in (("alerts",), ("backtest", "questions")):
-            for i, _ in items_at(data, base):
-                var: str | None = value_at(data, (*base, i, "variable"), str)
-                state = value_at(data, (*base, i, "state"), str)
-                if var is not None and state is not None:
-                    diags += _known(
-                        doc, net, var, state, (*base, i, "variable"), (*base, i, "state")
-                    )
     return diags
 
 

@@ -53,6 +53,7 @@ from secondfront.evidence.weeks import (
 )
 from secondfront.evidence.weeks import check_range as check_event_dates
 from secondfront.model.model import Model
+from secondfront.model.network import Network
 from secondfront.tabular import Rows, Tabular
 from secondfront.timeline.chain import (
     TimelineModel,
@@ -521,20 +522,11 @@ def timeline_view(
         )
     rules, time_model = found
     hint = INGEST_HINT.format(store=name)
+    ask = _Request(
+        model, name, hint, start, end, smooth, rules, time_model, events_per_week, max_weeks
+    )
     if isinstance(store, duckdb.DuckDBPyConnection):
-        return _view(
-            model,
-            store,
-            name,
-            hint,
-            start,
-            end,
-            smooth,
-            rules,
-            time_model,
-            events_per_week,
-            max_weeks,
-        )
+        return _view(ask, store)
     if not db.is_file():
         # Opening would create an empty store; a view must not leave files behind.
         return TimelineView(
@@ -554,53 +546,47 @@ def timeline_view(
     # Closed before returning so that `secondfront ingest` can write the store while the
     # workbench runs (DuckDB allows one writing process per file).
     try:
-        return _view(
-            model,
-            con,
-            name,
-            hint,
-            start,
-            end,
-            smooth,
-            rules,
-            time_model,
-            events_per_week,
-            max_weeks,
-        )
+        return _view(ask, con)
     finally:
         con.close()
 
 
-def _view(
-    model: Model,
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    hint: str,
-    start: dt.date | None,
-    end: dt.date | None,
-    smooth: bool,
-    rules: MappingRules,
-    time_model: TimelineModel,
-    events_per_week: int,
-    max_weeks: int | None,
-) -> TimelineView:
+@dataclass(frozen=True)
+class _Request:
+    """What :func:`timeline_view` was asked, with the companions resolved."""
+
+    model: Model
+    name: str
+    hint: str
+    start: dt.date | None
+    end: dt.date | None
+    smooth: bool
+    rules: MappingRules
+    time_model: TimelineModel
+    events_per_week: int
+    max_weeks: int | None
+
+
+def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
+    """The view of an open store: the whole record filtered, the window shown."""
+    name, time_model, max_weeks = ask.name, ask.time_model, ask.max_weeks
     span = data_span(con)
     if span is None:
         return TimelineView(
             "no_events",
             f"the events store {name} holds no events: ingest events with "
-            f"`secondfront ingest FILE... --db {name}` (the shipped history: `{hint}`)",
+            f"`secondfront ingest FILE... --db {name}` (the shipped history: `{ask.hint}`)",
             store=name,
         )
-    clipped = False
+    start, end, clipped = ask.start, ask.end, False
     if start is None and end is None and max_weeks is not None:
         if (span[1] - span[0]).days // 7 + 1 > max_weeks:
             start, clipped = span[1] - dt.timedelta(weeks=max_weeks - 1), True
     start = start or span[0]
     end = end or span[1]
     check_range(start, end, max_weeks)
-    record = weekly_evidence(con, rules)
-    result = filter_record(time_model, record, smooth)
+    record = weekly_evidence(con, ask.rules)
+    result = filter_record(time_model, record, ask.smooth)
     # The window selects weeks by their Monday: a week is shown when it overlaps it.
     first_monday = week_start(iso_week(start))
     shown = [t for t, w in enumerate(result.weeks) if first_monday <= week_start(w) <= end]
@@ -608,20 +594,51 @@ def _view(
     last = week_start(result.weeks[shown[-1]]) + dt.timedelta(days=6) if shown else end
     events: dict[str, list[dict[str, Any]]] = {}
     totals: dict[str, int] = {}
-    if events_per_week > 0 and shown:
-        events, totals = week_events(con, first, last, events_per_week)
-    n_events = _count_events(con)
-    net = model.network
+    if ask.events_per_week > 0 and shown:
+        events, totals = week_events(con, first, last, ask.events_per_week)
+    net = ask.model.network
     series = [
         TimelineSeries(o.variable, o.label, o.state)
-        for o in model.outcomes()
+        for o in ask.model.outcomes()
         if o.variable in result.outcomes
     ]
+    conflicts = shown_conflicts(time_model, record, result, shown)
+    return TimelineView(
+        "ok",
+        None,
+        store=name,
+        events=_count_events(con),
+        span=span,
+        start=first,
+        end=last,
+        clipped=clipped,
+        smooth=ask.smooth,
+        graded=time_model.spec.evidence.graded,
+        fitted=time_model.spec.fitted is not None,
+        series=series,
+        hidden_states=[(s.name, s.label) for s in time_model.spec.states],
+        indicator_labels={i: net.variables[i].label or i for i in ask.rules.indicators},
+        weeks=_shown_weeks(net, record, result, shown, series, conflicts, events, totals),
+        alerts=_shown_alerts(net, time_model, result, shown),
+        log_evidence=result.log_evidence,
+    )
+
+
+def _shown_weeks(
+    net: Network,
+    record: WeeklyEvidence,
+    result: TimelineResult,
+    shown: list[int],
+    series: list[TimelineSeries],
+    conflicts: list[Conflict],
+    events: dict[str, list[dict[str, Any]]],
+    totals: dict[str, int],
+) -> list[TimelineWeek]:
+    """The shown weeks (positions ``shown`` of the filtered record), typed."""
     by_week: dict[str, dict[str, str]] = {}
     for st in record.statuses:
         if st.status != "unknown":
             by_week.setdefault(st.week, {})[st.indicator] = st.status
-    conflicts = shown_conflicts(time_model, record, result, shown)
     weeks = []
     for t, conflict in zip(shown, conflicts, strict=True):
         w = result.weeks[t]
@@ -651,6 +668,13 @@ def _view(
                 conflict=conflict,
             )
         )
+    return weeks
+
+
+def _shown_alerts(
+    net: Network, time_model: TimelineModel, result: TimelineResult, shown: list[int]
+) -> list[TimelineAlert]:
+    """The alerts fired in the shown weeks, with the probability that fired each."""
     index = {w: t for t, w in enumerate(result.weeks)}
     shown_weeks = {result.weeks[t] for t in shown}
     rule_of = {a.id: a for a in time_model.spec.alerts}
@@ -675,25 +699,7 @@ def _view(
                 list(a.indicators),
             )
         )
-    return TimelineView(
-        "ok",
-        None,
-        store=name,
-        events=n_events,
-        span=span,
-        start=first,
-        end=last,
-        clipped=clipped,
-        smooth=smooth,
-        graded=time_model.spec.evidence.graded,
-        fitted=time_model.spec.fitted is not None,
-        series=series,
-        hidden_states=[(s.name, s.label) for s in time_model.spec.states],
-        indicator_labels={i: net.variables[i].label or i for i in rules.indicators},
-        weeks=weeks,
-        alerts=alerts,
-        log_evidence=result.log_evidence,
-    )
+    return alerts
 
 
 __all__ = [
