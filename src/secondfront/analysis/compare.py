@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from secondfront.errors import UsageError
-from secondfront.inference.query import Evidence, posterior_batch
-from secondfront.model.model import ModelLike, as_model
+from secondfront.inference.query import BatchPosterior, Evidence, posterior_batch
+from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
 
 __all__ = [
@@ -266,7 +266,37 @@ def compare(model_a: ModelLike, model_b: ModelLike, evidence: Evidence | None = 
         for v in shared
     )
     common = [v.name for v in a if v.name in b.variables and v.states == b.variables[v.name].states]
-    variables = sorted(
+    variables = _variable_differences(a, common, post_a, post_b)
+    same_parents = {
+        n
+        for n in common
+        if a.variables[n].parents == b.variables[n].parents
+        and all(a.variables[p].states == b.variables[p].states for p in a.variables[n].parents)
+    }
+    params = _parameter_differences(a, b, same_parents)
+    tables = _table_differences(a, b, same_parents)
+    links = _link_differences(a, b)
+    found = _discriminating(a, b, indicators, first, (out_a, out_b), (post_a, post_b))
+    return Comparison(
+        a.name,
+        b.name,
+        outcomes,
+        tuple(v for v in out_a if v not in shared),
+        tuple(v for v in out_b if v not in shared),
+        tuple(variables),
+        tuple(params),
+        tuple(tables),
+        links,
+        tuple(found),
+    )
+
+
+def _variable_differences(
+    a: Model, common: list[str], post_a: BatchPosterior, post_b: BatchPosterior
+) -> list[VariableDifference]:
+    """Each common variable's marginals under the evidence (row 0) in both models, with
+    their total variation distance, largest first."""
+    return sorted(
         (
             VariableDifference(
                 n,
@@ -279,13 +309,12 @@ def compare(model_a: ModelLike, model_b: ModelLike, evidence: Evidence | None = 
         ),
         key=lambda d: -d.distance,
     )
+
+
+def _parameter_differences(a: Model, b: Model, same_parents: set[str]) -> list[ParameterDifference]:
+    """The stated parameters both models have for a variable with the same parents,
+    largest difference first (table rows are compared by :func:`_table_differences`)."""
     space_a, space_b = ParameterSpace(a), ParameterSpace(b)
-    same_parents = {
-        n
-        for n in common
-        if a.variables[n].parents == b.variables[n].parents
-        and all(a.variables[p].states == b.variables[p].states for p in a.variables[n].parents)
-    }
     params = []
     for path, pa in space_a.by_path.items():
         pb = space_b.by_path.get(path)
@@ -310,6 +339,13 @@ def compare(model_a: ModelLike, model_b: ModelLike, evidence: Evidence | None = 
                 _basis(pb.claims, pb.assumption),
             )
         )
+    params.sort(key=lambda d: -d.distance)
+    return params
+
+
+def _table_differences(a: Model, b: Model, same_parents: set[str]) -> list[TableDifference]:
+    """Per variable with the same parents, the row where the compiled tables differ most
+    (total variation), largest first."""
     tables = []
     for n in sorted(same_parents):
         ta, tb = a.cpts[n], b.cpts[n]
@@ -320,11 +356,15 @@ def compare(model_a: ModelLike, model_b: ModelLike, evidence: Evidence | None = 
         }
         tables.append(TableDifference(n, a.variables[n].parents, given, float(np.max(tv))))
     tables.sort(key=lambda d: -d.distance)
-    params.sort(key=lambda d: -d.distance)
+    return tables
+
+
+def _link_differences(a: Model, b: Model) -> tuple[LinkDifference, ...]:
+    """The links one model has and the other lacks, those between shared variables first."""
     edges_a = {(p, v.name) for v in a for p in v.parents}
     edges_b = {(p, v.name) for v in b for p in v.parents}
     both = set(a.variables) & set(b.variables)
-    links = tuple(
+    return tuple(
         sorted(
             [LinkDifference(p, c, "A", {p, c} <= both) for p, c in edges_a - edges_b]
             + [LinkDifference(p, c, "B", {p, c} <= both) for p, c in edges_b - edges_a],
@@ -332,6 +372,21 @@ def compare(model_a: ModelLike, model_b: ModelLike, evidence: Evidence | None = 
         )
     )
 
+
+def _discriminating(
+    a: Model,
+    b: Model,
+    indicators: list[str],
+    first: str,
+    outcomes: tuple[dict[str, str], dict[str, str]],
+    posts: tuple[BatchPosterior, BatchPosterior],
+) -> list[DiscriminatingIndicator]:
+    """How well each shared indicator tells the models apart, best (Jeffreys) first.
+
+    ``posts`` are the batch posteriors of rows ``[evidence]`` then, per indicator, one
+    row per state (absent, present), as :func:`compare` builds them.
+    """
+    (out_a, out_b), (post_a, post_b) = outcomes, posts
     k_a = a.variables[first].index(out_a[first])
     k_b = b.variables[first].index(out_b[first])
     log_a = post_a.log_evidence - post_a.log_evidence[0]
@@ -360,15 +415,4 @@ def compare(model_a: ModelLike, model_b: ModelLike, evidence: Evidence | None = 
             )
         )
     found.sort(key=lambda d: -d.jeffreys)
-    return Comparison(
-        a.name,
-        b.name,
-        outcomes,
-        tuple(v for v in out_a if v not in shared),
-        tuple(v for v in out_b if v not in shared),
-        tuple(variables),
-        tuple(params),
-        tuple(tables),
-        links,
-        tuple(found),
-    )
+    return found
