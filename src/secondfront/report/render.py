@@ -24,6 +24,22 @@ from secondfront.analysis.report_data import TOP_ROWS, ReportData
 from secondfront.errors import UsageError
 from secondfront.report.graphics import bars_svg, data_uri, network_svg, timeline_svg
 
+# Where an identifier (``belarus_entry.logistic.weights.x``, a store path, a URL) may
+# break when its column is narrower than it: after these characters, never inside a word.
+_BREAK_AFTER = re.compile(r"([_./=])")
+
+
+def breakable(text: object) -> markupsafe.Markup:
+    """``text`` escaped, with a ``<wbr>`` after each ``_``, ``.``, ``/`` and ``=``.
+
+    Tables size their columns to their content; an identifier such as a parameter
+    path is one long word, and without a break opportunity it would either widen its
+    column past the page or be cut inside a name. ``<wbr>`` lets it wrap at its own
+    seams and copies as nothing.
+    """
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_BREAK_AFTER.sub(r"\1<wbr>", escaped))
+
 
 def environment(package: str) -> jinja2.Environment:
     """A Jinja2 environment over ``package``'s ``templates`` folder.
@@ -39,24 +55,8 @@ def environment(package: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["pct"] = lambda p: f"{p * 100:.1f}%"
+    env.filters["ident"] = breakable
     return env
-
-
-# Where an identifier (``belarus_entry.logistic.weights.x``, a store path, a URL) may
-# break when its column is narrower than it: after these characters, never inside a word.
-_BREAK_AFTER = re.compile(r"([_./])")
-
-
-def breakable(text: object) -> markupsafe.Markup:
-    """``text`` escaped, with a ``<wbr>`` after each ``_``, ``.`` and ``/``.
-
-    Tables size their columns to their content; an identifier such as a parameter
-    path is one long word, and without a break opportunity it would either widen its
-    column past the page or be cut inside a name. ``<wbr>`` lets it wrap at its own
-    seams and copies as nothing.
-    """
-    escaped = str(markupsafe.escape(text))
-    return markupsafe.Markup(_BREAK_AFTER.sub(r"\1<wbr>", escaped))
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,6 @@ class WorkbenchLink:
 
 _ENV = environment("secondfront.report")
 _ENV.filters["data_uri"] = data_uri
-_ENV.filters["ident"] = breakable
 
 
 def render_html(
