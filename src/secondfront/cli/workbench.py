@@ -37,7 +37,11 @@ if TYPE_CHECKING:
 def _flag(name: str) -> typer.models.OptionInfo:
     """The ``serve`` option of setting ``name``: names and help from the settings table."""
     spec = setting(name)
-    return typer.Option(spec.flag, *spec.aliases, help=spec.help)
+    default = getattr(Settings(), name)
+    # The option's value None stands for "not given here" (the environment may still set
+    # it), so the default a reader needs, the settings' own, goes into the help.
+    words = spec.help if default is None else f"{spec.help} Default: {default}."
+    return typer.Option(spec.flag, *spec.aliases, help=words)
 
 
 def serve(
