@@ -128,8 +128,8 @@ def run_pandas(path: Path) -> tuple[float, int]:
 
 def run_filter(weeks: int = 520) -> dict[str, float]:
     """Milliseconds: filter, filter + smoother, whole timeline for ``weeks`` weeks."""
-    from secondfront.evidence import hmm
-    from secondfront.evidence.timeline import load_timeline, run_timeline
+    from secondfront.timeline import hmm
+    from secondfront.timeline.chain import load_timeline, run_timeline
 
     model = load_timeline()
     rng = np.random.default_rng(3)

@@ -64,6 +64,14 @@ def test_the_plan_limit_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         infer(small, {})
 
 
+def test_a_refused_plan_names_the_model_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECONDFRONT_MAX_PLAN_BYTES", "64")
+    result = CliRunner().invoke(app, ["forecast", "--model", "belarus-second-front"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: belarus-second-front.yaml: this network's junction")
+    assert "SECONDFRONT_MAX_PLAN_BYTES" in result.output and len(result.output.splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     "args",
     [

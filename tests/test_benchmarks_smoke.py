@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +17,7 @@ def _load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # a benchmark's dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -55,3 +57,25 @@ def test_whatif_benchmark_quick_runs_and_agrees() -> None:
     figures = _load("bench_whatif").main(["--quick"])
     assert figures["updates"] == 10 and figures["max_abs_diff"] < 1e-12
     assert 0 < figures["library_ms"] and 0 < figures["request_ms"]
+
+
+def test_workbench_benchmark_quick_serves_clients_without_errors_or_lost_writes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    figures = _load("bench_workbench").main(["--quick"])
+    printed = capsys.readouterr().out
+    assert "3 clients x 12 requests" in printed and "lost writes 0" in printed
+    assert figures["errors"] == 0, figures["error_samples"]
+    assert figures["forecast_n"] == 3 * 6 and figures["rating_n"] == 3 * 6
+    assert figures["acked_writes"] == 18 and figures["lost_writes"] == 0
+    assert 0 < figures["forecast_p50_ms"] <= figures["forecast_p95_ms"]
+
+
+def test_forecast_benchmark_small_runs_and_scores_every_baseline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _load("bench_forecast").main(["--small"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("model", "coin", "base_rate", "climatology", "persistence"):
+        assert name in printed
+    assert "best-baseline diff" in printed and "\n8 " in printed and "\n13 " in printed

@@ -193,6 +193,30 @@ def test_every_seed_sentence_is_cited_or_not_modelled(spec, seed_text):
     assert not cited & left_out, f"both cited and not_modelled: {sorted(cited & left_out)}"
 
 
+@needs_seed
+def test_every_locator_is_bound_to_its_sentence_by_a_fingerprint(spec, seed_text):
+    from secondfront.model.scenario import load_spec
+    from secondfront.model.sourcetext import Cited, check_source, fingerprint, resolve
+
+    entries = [c for c in spec["claims"] if c["source"] == COLUMN] + spec["not_modelled"]
+    for e in entries:
+        assert e["fingerprint"] == fingerprint(resolve(seed_text, e["locator"])), e["locator"]
+    model = load_spec(MODEL).spec
+    cited = [Cited(str(c.locator), c.fingerprint, c.id) for c in model.claims]
+    cited += [Cited(str(n.locator), n.fingerprint, "not_modelled") for n in model.not_modelled]
+    result = check_source(seed_text, cited)
+    assert result.ok and not result.unfingerprinted and result.sentences == 22
+    # One sentence inserted before P3.S1: the three claims of paragraph 3 have moved.
+    shifted = seed_text.replace("But now we are", "A new opening sentence. But now we are")
+    moved = check_source(shifted, cited)
+    assert [(who, loc, now) for who, loc, now in moved.moved] == [
+        ("second-front-question", "P3.S1", "P3.S2"),
+        ("pretext-plans", "P3.S2", "P3.S3"),
+        ("provocation-record", "P3.S3", "P3.S4"),
+    ]
+    assert moved.uncovered == ("P3.S1",) and not moved.ok
+
+
 def _words(text: str) -> list[str]:
     text = text.replace("’", "'").replace("‘", "'").lower()
     return re.findall(r"[\w']+", text)

@@ -14,8 +14,8 @@ import secondfront as sf
 from secondfront.analysis.forecast import forecast
 from secondfront.analysis.sensitivity import Target, one_at_a_time, sobol
 from secondfront.analysis.watchlist import watchlist
-from secondfront.evidence.timeline_view import timeline_view
 from secondfront.tabular import MAX_HTML_ROWS, Tabular
+from secondfront.timeline.view import timeline_view
 from tests.conftest import FLAGSHIP
 
 pd = pytest.importorskip("pandas")

@@ -126,6 +126,10 @@ def unknown_name(kind: str, name: str, valid: Iterable[str]) -> QueryError:
 _LIST_AT_MOST = 12
 
 
+class TooLargeError(UsageError):
+    """An input whose estimated cost (memory, work) is over a limit; refused before paying."""
+
+
 class EvidenceError(SecondfrontError):
     """Base of the evidence layer's errors."""
 

@@ -3,27 +3,39 @@
 from __future__ import annotations
 
 import pytest
+from scipy import stats
 
 from secondfront.analysis.argmap import argument_map, render_argdown
-from secondfront.model.argdown import draft_from_argdown, parse_argdown
+from secondfront.analysis.assumptions import outcome_probabilities
+from secondfront.model.argdown import CANNOT_TRAVEL, draft_from_argdown, parse_argdown
 from secondfront.model.draft import leftovers_text
 from secondfront.model.formats import load
 from secondfront.model.scenario import load_spec_text
 from tests.analysis.argument_models import TINY
 
 
-def test_moves_match_the_closed_form() -> None:
+def test_moves_are_ranges_and_signs_come_from_the_stated_direction() -> None:
     amap = argument_map(load_spec_text(TINY))
     moves = {c.id: c.moves["entry"] for c in amap.claims}
-    # Without ca1: pressure uniform and its link 0, so P(entry) = leak = 0.1.
-    assert moves["ca1"] == pytest.approx(0.28 - 0.1)
-    assert moves["cb1"] == pytest.approx(0.0)  # an indicator likelihood only
+    # Without ca1 the link lies in [0, 0.5] and P(high) in its Beta(8, 12) interval, so
+    # P(entry) spans [0.1, 1 - 0.9 (1 - 0.5 q_hi)]: moves is 0.28 minus that range.
+    q_hi = float(stats.beta.ppf(0.95, 8, 12))
+    assert moves["ca1"] == pytest.approx((0.28 - (1 - 0.9 * (1 - 0.5 * q_hi)), 0.28 - 0.1))
+    assert moves["cb1"] == pytest.approx((0.0, 0.0))  # an indicator likelihood only
     (entry,) = amap.outcomes
     assert entry.probability == pytest.approx(0.28)
-    assert entry.supports == ("ca1",) and entry.undermines == ()
+    # No direction stated and a range of either sign: the map draws nothing.
+    assert entry.supports == () and entry.undermines == ()
+    stated = TINY.replace(
+        '"Moscow presses.", grading: C3}',
+        '"Moscow presses.", grading: C3, direction: {variable: entry, state: "yes", '
+        "effect: raises}}",
+    )
+    (entry,) = argument_map(load_spec_text(stated)).outcomes
+    assert entry.supports == ("ca1",) and entry.stated == ("ca1",)
 
 
-def test_argdown_round_trip_keeps_claims_and_relations() -> None:
+def test_argdown_round_trip_keeps_the_model() -> None:
     flagship = load("belarus-second-front")
     amap = argument_map(flagship)
     text = render_argdown(amap)
@@ -37,20 +49,20 @@ def test_argdown_round_trip_keeps_claims_and_relations() -> None:
     for o in amap.outcomes:
         assert by_title[o.variable].supports == list(o.supports)
         assert by_title[o.variable].attacks == list(o.undermines)
-    draft = draft_from_argdown(text, "map.argdown")
-    spec = load_spec_text(draft, "draft.yaml").spec
-    related = {c for o in amap.outcomes for c in o.supports + o.undermines}
-    assert {c.id for c in spec.claims} == related
-    original = flagship.spec.claims_by_id
-    for c in spec.claims:
-        assert str(c.locator) == str(original[c.id].locator)
-        assert str(c.grading) == str(original[c.id].grading)
-        assert c.source == original[c.id].source
-    assert spec.outcome_variables() == [o.variable for o in amap.outcomes]
-    left = [i.message for i in leftovers_text(draft, "draft.yaml")]
-    # What a map cannot say: who the source is and the base rates.
-    assert sum("intercept" in m for m in left) == len(amap.outcomes)
-    assert sum("sources[0]" in m for m in left) == 3
+    back = load_spec_text(draft_from_argdown(text, "map.argdown"), "back.yaml")
+    # Sources, gradings, claims, indicators, not_modelled, states and numbers all travel.
+    assert back.spec == flagship.spec
+    assert len(back.spec.sources) == 15 and len(back.spec.indicators) == 20
+    assert back.spec.not_modelled == flagship.spec.not_modelled
+    for name in flagship.names:
+        assert back.variables[name].states == flagship.variables[name].states
+    p0, p1 = outcome_probabilities(flagship, {}, 1), outcome_probabilities(back, {}, 1)
+    assert set(p0) == set(p1) and len(p0) == 7
+    for outcome in p0:
+        assert p1[outcome][0] == pytest.approx(p0[outcome][0], abs=1e-12)
+    # What cannot travel is named in the file itself.
+    for item in CANNOT_TRAVEL:
+        assert " ".join(item.split()) in " ".join(text.replace("// ", "").split())
 
 
 def test_simple_hand_written_map() -> None:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from secondfront.analysis import learning as L
 from secondfront.cli.app import app
-from secondfront.errors import InputFormatError
+from secondfront.errors import InputFormatError, SpecError
 from secondfront.model.formats import load
 from secondfront.model.network import Network
 from secondfront.testing import example_network, forward_sample
@@ -119,22 +119,53 @@ def test_matches_pyagrums_em(tmp_path: Path, prior: str, weight: float) -> None:
         )
 
 
-def test_read_cases_errors(tmp_path: Path) -> None:
+def test_read_cases_names_every_problem_at_once(tmp_path: Path) -> None:
     net = example_network("asia")
     bad = tmp_path / "c.csv"
-    bad.write_text("smoke,lung\nyes,\nmaybe,no\n")
-    with pytest.raises(InputFormatError, match=r"c.csv:3: field 'smoke': unknown state 'maybe'"):
+    bad.write_text("smoke,height,smoke\nyes,1,no\nmaybe,2\nyes,3,perhaps\n")
+    with pytest.raises(SpecError) as info:
         L.read_cases(bad, net)
-    bad.write_text("smoke,height\nyes,1\n")
-    with pytest.raises(InputFormatError, match=r"c.csv:1: field 'height': not a variable"):
-        L.read_cases(bad, net)
-    bad.write_text("smoke,lung\nyes\n")
-    with pytest.raises(InputFormatError, match=r"c.csv:2: 1 fields; the header has 2"):
-        L.read_cases(bad, net)
+    lines = [str(d) for d in info.value.diagnostics]
+    assert lines == [
+        f"{bad}:1:2: error: column 'height': not a variable of {net.name}",
+        f"{bad}:1:3: error: column 'smoke' repeated",
+        f"{bad}:3:1: error: 2 fields; the header has 3",
+        f"{bad}:4:3: error: column 'smoke': unknown state 'perhaps'; states: yes, no "
+        "(leave the cell empty for a missing value)",
+    ]
     bad.write_text("lung,smoke\n,yes\nno,\n")
     cases = L.read_cases(bad, net)
     assert cases.variables == ("lung", "smoke")
     assert cases.values.tolist() == [[-1, 0], [1, -1]]
+    # 6 of 8 variables have no column: they count as missing in every case.
+    assert cases.missing_share == pytest.approx((2 + 2 * 6) / (2 * 8))
+    # Asked for every column, the missing ones are named, unless declared latent.
+    with pytest.raises(SpecError, match="no column for asia, tub, bronc, either, xray, dysp"):
+        L.read_cases(bad, net, latent=[])
+    others = ["asia", "tub", "bronc", "either", "xray", "dysp"]
+    assert L.read_cases(bad, net, latent=others).latent == tuple(
+        v for v in net.names if v in others
+    )
+
+
+def test_table_basis_counts_the_cases_behind_each_row(tmp_path: Path) -> None:
+    net = example_network("asia")
+    path = tmp_path / "c.csv"
+    # smoke observed in every case, lung only when smoke = yes.
+    path.write_text("smoke,lung\n" + "yes,yes\n" * 3 + "yes,no\n" * 5 + "no,\n" * 2)
+    cases = L.read_cases(path, net)
+    prior = L.ess_counts(net, 4.0)
+    fit = L.em_fit(net, cases, prior)
+    basis = {b.variable: b for b in L.table_basis(fit, cases, prior)}
+    (smoke,) = basis["smoke"].rows
+    assert smoke.cases == pytest.approx(10) and smoke.prior == pytest.approx(4) and smoke.pinned
+    lung = {r.given["smoke"]: r for r in basis["lung"].rows}
+    # 8 cases observed the row smoke = yes; the row smoke = no was never observed with
+    # lung, but its 2 cases still count as expected counts: below the prior's 4.
+    assert lung["yes"].cases == pytest.approx(8) and lung["yes"].pinned
+    assert lung["no"].cases == pytest.approx(2) and not lung["no"].pinned
+    assert basis["lung"].unpinned == (lung["no"],)
+    assert not basis["xray"].observed
 
 
 def test_fit_cases_command(tmp_path: Path) -> None:
@@ -157,11 +188,33 @@ def test_fit_cases_command(tmp_path: Path) -> None:
     assert fitted.names == truth.names
     text = out.read_text()
     assert "property fitted_prior" in text and "ess 10 cases per row" in text
+    import hashlib
+
+    sha = hashlib.sha256(before).hexdigest()
+    assert f'property fitted_model_sha256 = "{sha}"' in text
+    assert hashlib.sha256(cases.read_bytes()).hexdigest() in text
+    assert 'property fitted_by = "secondfront ' in text and "property fitted_on" in text
+    assert data["log_posterior_trace"] == sorted(data["log_posterior_trace"])  # EM never lowers
     r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(model)])
     assert r.exit_code == 2 and "is the model being fitted" in r.stderr
-    cases.write_text("smoke\nperhaps\n")
+    assert set(data["tables"]["lung"][0]) == {"given", "cases", "prior", "pinned"}
+    cases.write_text("smoke,lung\nperhaps,yes\nyes,never\n")
     r = runner.invoke(app, ["fit-cases", str(model), str(cases), "-o", str(out)])
-    assert r.exit_code == 2 and "cases.csv:2: field 'smoke': unknown state 'perhaps'" in r.stderr
+    # Every problem in one run, each at its line and column; a missing column is one.
+    assert r.exit_code == 2
+    assert "cases.csv:1:1: error: no column for asia, tub, bronc, either, xray, dysp" in r.stderr
+    assert "cases.csv:2:1: error: column 'smoke': unknown state 'perhaps'" in r.stderr
+    assert "cases.csv:3:2: error: column 'lung': unknown state 'never'" in r.stderr
+    latent = [
+        a for v in ("asia", "tub", "bronc", "either", "xray", "dysp") for a in ("--latent", v)
+    ]
+    cases.write_text("smoke,lung\nyes,yes\nno,\n")
+    r = runner.invoke(
+        app, ["fit-cases", str(model), str(cases), "-o", str(out), *latent, "--trace"]
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "iteration 0: log posterior" in r.stdout
+    assert "rows not pinned down" in r.stdout and "6 variables never observed" in r.stdout
 
 
 def test_impossible_case_names_its_line(tmp_path: Path) -> None:
@@ -188,3 +241,39 @@ def test_a_loaded_model_fits_like_its_network() -> None:
     assert L.log_prior(model, L.joint_counts(model, 2.0)) == pytest.approx(
         L.log_prior(net, L.joint_counts(net, 2.0)), abs=1e-12
     )
+
+
+def test_learned_tables_go_back_into_a_copy_of_the_yaml_with_their_provenance(
+    tmp_path: Path,
+) -> None:
+    from tests.analysis.argument_models import TINY
+
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(TINY)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("pressure,entry,troops\n" + "high,yes,present\n" * 6 + "low,no,absent\n" * 14)
+    runner = CliRunner()
+    bif, copy = tmp_path / "fitted.bif", tmp_path / "fitted.yaml"
+    for out in (bif, copy):
+        r = runner.invoke(app, ["fit-cases", str(spec), str(cases), "-o", str(out)])
+        assert r.exit_code == 0, r.stderr
+    fitted = load(copy)
+    assert fitted.spec is not None and fitted.spec.model.name == "tiny-fitted"
+    # The copy compiles to the fitted tables, exactly those of the BIF.
+    reference = load(bif)
+    for v in fitted.network:
+        np.testing.assert_allclose(fitted.network.cpts[v.name], reference.cpts[v.name], atol=1e-12)
+    entry = fitted.spec.variable("entry")
+    assert entry.form == "table" and entry.table is not None and entry.table.rows
+    high = next(r for r in entry.table.rows if r.given == {"pressure": "high"})
+    # The claim the noisy-OR link cited stays beside the learned row, with its provenance.
+    assert high.claims == ["ca1"]
+    assert high.assumption is not None
+    assert "learned by EM from 20 cases" in high.assumption
+    assert "replaces the stated noisy-or" in high.assumption
+    assert high.uncertainty is not None and high.uncertainty.ess == pytest.approx(6 + 10)
+    troops = fitted.spec.variable("troops")
+    assert troops.likelihood["yes"].claims == ["cb1"]  # type: ignore[union-attr]
+    assert "replaces the stated 0.9" in (troops.likelihood["yes"].assumption or "")  # type: ignore[union-attr]
+    # Sources and claims travel unchanged.
+    assert fitted.spec.claims == load(spec).spec.claims  # type: ignore[union-attr]

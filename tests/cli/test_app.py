@@ -24,7 +24,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_forecast_json_shape_and_values() -> None:
-    code, stdout, _ = run("forecast", "--json")
+    code, stdout, _ = run("forecast", "--argument-only", "--json")
     assert code == 0
     data = json.loads(stdout)
     assert data["model"] == "belarus-second-front"
@@ -48,7 +48,7 @@ def test_forecast_evidence_and_do_move_the_outcome() -> None:
     entry = model.spec.outcomes[0]
     var = entry.variable
     state = entry.state or model.variables[var].states[-1]
-    _, base, _ = run("forecast", "--json")
+    _, base, _ = run("forecast", "--argument-only", "--json")
     code, forced, _ = run("forecast", "--json", "--do", f"{var}={state}")
     assert code == 0
     assert json.loads(forced)["outcomes"][var][state] == pytest.approx(1.0)

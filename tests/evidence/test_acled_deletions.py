@@ -19,10 +19,10 @@ import pytest
 from secondfront.errors import InputFormatError
 from secondfront.evidence import store
 from secondfront.evidence.acled import CURRENT_COLUMNS, parse_deletion
-from secondfront.evidence.backtest import HISTORY
 from secondfront.evidence.ingest import file_digest, ingest, rejects
 from secondfront.evidence.mapping import ensure_mapped, load_rules
 from secondfront.evidence.registry import Counts, adapters, detect_format
+from secondfront.forecasting.backtest import HISTORY
 from tests.conftest import HISTORY_EVENTS as N
 from tests.evidence.conftest import FIXTURES
 

@@ -120,7 +120,7 @@ def test_every_problem_of_a_rules_file_printed_exit_2(
 ) -> None:
     from secondfront.errors import RulesError
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.timeline.chain import load_timeline
 
     path = FIXTURES / fixture
     loader = load_rules if "mapping" in fixture else load_timeline

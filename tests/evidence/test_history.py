@@ -8,8 +8,8 @@ from pathlib import Path
 
 from secondfront.evidence import store
 from secondfront.evidence.acled import CURRENT_COLUMNS
-from secondfront.evidence.backtest import HISTORY
 from secondfront.evidence.ingest import ingest
+from secondfront.forecasting.backtest import HISTORY
 
 
 def test_history_is_acled_layout_with_sources_and_notes() -> None:

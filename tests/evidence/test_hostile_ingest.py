@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -31,6 +32,7 @@ from secondfront.cli.app import app
 from secondfront.errors import InputFormatError, StoreError
 from secondfront.evidence import acled, gdeltfile, store
 from secondfront.evidence.acled import CURRENT_COLUMNS, LEGACY_COLUMNS
+from secondfront.evidence.csvrecords import OVERSIZED_KEPT
 from secondfront.evidence.ingest import ingest, rejects
 from tests.evidence.conftest import FIXTURES, gdelt_generator
 
@@ -208,6 +210,22 @@ def test_acled_broken_record_is_one_reject_and_reading_resumes(
         (bad,) = _rejects(db)
         assert bad["line"] == line and reason in bad["reason"], bad["reason"]
         assert len(bad["raw"]) <= 70_000  # kept, but bounded
+
+
+def test_an_oversized_record_keeps_its_start_length_and_digest(tmp_path: Path) -> None:
+    """Refused over the 1 MiB bound, it stays identifiable: first 64 KiB, length, SHA-256."""
+    db = tmp_path / "s.duckdb"
+    big = _acled_row("HUGE", notes="é" + "".join(chr(97 + i % 26) for i in range(3 << 19)))
+    _ingest_json(db, _acled_file(tmp_path / "huge.csv", big))
+    (bad,) = _rejects(db)
+    assert bad["raw"] == big[:OVERSIZED_KEPT]
+    digest = hashlib.sha256(big.encode("utf-8")).hexdigest()
+    assert f"a record of {len(big)} characters" in bad["reason"]
+    assert (
+        f"sha256 {digest}" in bad["reason"]
+        and f"first {OVERSIZED_KEPT} characters kept" in (bad["reason"])
+    )
+    assert len(bad["reason"]) < 400
 
 
 def test_acled_unclosed_quote_at_the_end_is_one_reject(tmp_path: Path) -> None:
@@ -579,7 +597,7 @@ def test_negative_reject_limit_is_a_one_line_error(tmp_path: Path) -> None:
     _ingest_json(db, FIXTURES / "acled_current.csv")
     code, out, err = run("rejects", "--db", str(db), "--limit", "-1")
     assert code == 2 and "Traceback" not in out + err
-    assert err.strip() == "error: --limit -1: give a number of rows, 0 or more"
+    assert err.strip() == "error: --limit must be at least 0, got -1"  # the CLI's one rule
 
 
 # -- out-of-window rows already in a store (written before the checks) --------------

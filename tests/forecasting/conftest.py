@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from secondfront.evidence.backtest import history_store
 from secondfront.evidence.mapping import MappingRules, load_rules
-from secondfront.evidence.timeline import TimelineModel, load_timeline
+from secondfront.forecasting.backtest import history_store
+from secondfront.timeline.chain import TimelineModel, load_timeline
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ROOT / "models" / "belarus-second-front.questions.yaml"

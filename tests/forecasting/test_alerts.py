@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from secondfront.cli.app import app
-from secondfront.evidence.leadtime import record_for
+from secondfront.forecasting.leadtime import record_for
 
 RULE = "russian-operations-above-25pc"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from secondfront.cli.app import app
@@ -53,6 +54,7 @@ def test_score_json_has_the_stated_shape_and_plot(small_file: Path, tmp_path: Pa
     assert [set(q) for q in data["questions"]] == [keys] * 3
     assert set(data["mean"]) == {"brier", "log"}
     assert set(data["baselines"]) == {
+        "coin",
         "always_no",
         "base_rate",
         "climatology",
@@ -66,7 +68,7 @@ def test_score_json_has_the_stated_shape_and_plot(small_file: Path, tmp_path: Pa
     assert data["independent"] == 3 and data["in_sample"] is True
     assert data["in_sample_questions"] == 3 and data["parameters"] == IN_SAMPLE_LABEL
     q = data["questions"][0]
-    assert q["brier"] == round((q["p"] - 1) ** 2, 6)
+    assert q["brier"] == pytest.approx((q["p"] - 1) ** 2, abs=2e-6)  # p is shown to 6 digits
     assert plot.with_suffix(".png").stat().st_size > 1000
     assert "<svg" in plot.with_suffix(".svg").read_text()
 
@@ -113,3 +115,52 @@ def test_a_bad_file_exits_2_with_its_line(tmp_path: Path, small_file: Path) -> N
     assert code == 2 and "--as-of '2022-13-01' is not a date" in err
     code, _, err = run("questions", "forecast", str(small_file), "--db", str(tmp_path / "x.db"))
     assert code == 2 and "no such store" in err
+
+
+def test_forecast_with_no_option_is_dated_and_matches_the_library(
+    history: object, timeline: object, rules: object
+) -> None:
+    """``secondfront forecast`` answers as of the store's last day for 13 weeks, with the
+    same numbers as :func:`~secondfront.forecasting.outlook.forecast_at`."""
+    import datetime as dt
+
+    from secondfront.forecasting.outlook import forecast_at
+
+    code, out, _ = run("forecast", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["horizon_weeks"] == 13 and data["as_of"] == "2026-06-30"
+    first = data["forecasts"][0]
+    assert {"p", "interval90", "outside_view", "argument_alone", "decomposition"} <= set(first)
+    one = forecast_at(
+        timeline,  # type: ignore[arg-type]
+        history,  # type: ignore[arg-type]
+        rules,  # type: ignore[arg-type]
+        first["target"],
+        dt.date(2026, 6, 30),
+        13,
+    )
+    assert first["p"] == pytest.approx(one.p, abs=1e-12)
+    code, out, _ = run("forecast", "--as-of", "2022-02-01", "--horizon", "8w")
+    assert code == 0 and "as of 2022-02-01" in out and "next 8 weeks" in out
+    code, _, err = run("forecast", "--as-of", "2030-01-01")
+    assert code == 2 and "events end on 2026-06-30" in err
+    code, _, err = run("forecast", "--as-of", "2022-02-01", "--horizon", "eight")
+    assert code == 2 and "--horizon 'eight'" in err
+    code, _, err = run("forecast", "--as-of", "2022-02-01", "-e", "reservist_callups=present")
+    assert code == 2 and "--argument-only" in err
+
+
+def test_backtest_generated_scores_the_dated_forecast_against_every_baseline() -> None:
+    code, out, _ = run("backtest", "--generated", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [h["horizon"] for h in data["horizons"]] == [4, 8, 13, 26]
+    for h in data["horizons"]:
+        assert set(h["brier"]) == {"model", "coin", "base_rate", "climatology", "persistence"}
+        assert h["brier"]["coin"] == pytest.approx(0.25)
+        assert h["low"] <= h["diff"] <= h["high"]
+        assert h["best"] == min(
+            ("coin", "base_rate", "climatology", "persistence"), key=lambda b: h["brier"][b]
+        )
+        assert 0 < h["independent"] <= h["n"]

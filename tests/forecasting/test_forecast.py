@@ -15,19 +15,19 @@ from secondfront.evidence import store
 from secondfront.evidence.coverage import NOTHING_COVERED
 from secondfront.evidence.ingest import ingest
 from secondfront.evidence.mapping import MappingRules
-from secondfront.evidence.timeline import TimelineModel
-from secondfront.evidence.timeline_view import filter_record
-from secondfront.evidence.timeline_view import weekly_evidence as timeline_record
 from secondfront.forecasting.forecast import forecast_all, question_probability, weeks_ahead
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, parameters_as_of
 from secondfront.forecasting.questions import load_questions
-from secondfront.forecasting.seam import (
+from secondfront.timeline.asof import (
     EvidenceAsOf,
     evidence_as_of,
     filtered_belief,
     indicator_rates,
     variable_hazards,
 )
+from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.view import filter_record
+from secondfront.timeline.view import weekly_evidence as timeline_record
 from tests.forecasting.conftest import ROOT
 
 DAY = dt.date(2022, 2, 20)
@@ -79,7 +79,7 @@ def test_the_belief_is_the_timelines_own_on_the_whole_record(
     history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
 ) -> None:
     """As of the last stored day, the question's belief is the timeline's last filtered week."""
-    from secondfront.forecasting.seam import store_span
+    from secondfront.evidence.mapping import data_span as store_span
 
     span = store_span(history)
     assert span is not None

@@ -12,11 +12,11 @@ from secondfront.evidence import store
 from secondfront.evidence.coverage import NOTHING_COVERED
 from secondfront.evidence.ingest import ingest
 from secondfront.evidence.mapping import MappingRules
-from secondfront.evidence.timeline import TimelineModel, load_timeline
 from secondfront.forecasting.forecast import forecast_all
 from secondfront.forecasting.ledger import history, record
 from secondfront.forecasting.questions import QuestionSet, load_questions
 from secondfront.model.formats import load
+from secondfront.timeline.chain import TimelineModel, load_timeline
 from tests.forecasting.conftest import ROOT
 
 NOW = dt.datetime(2026, 1, 1, 12)

@@ -12,7 +12,7 @@ from secondfront.forecasting.forecast import QuestionForecast
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, FittedParameters
 from secondfront.forecasting.questions import load_questions
 from secondfront.forecasting.scorecard import StoreSeries, score
-from secondfront.forecasting.seam import EvidenceAsOf
+from secondfront.timeline.asof import EvidenceAsOf
 
 AIR = "russian_air_activity_from_belarus=present"
 ENTRY = "belarus_entry=entered"
@@ -65,7 +65,11 @@ def test_outcomes_baselines_and_clusters(tmp_path: Path, timeline) -> None:  # t
     assert c.baselines["climatology"] == pytest.approx(1.5 / 2)
     assert c.baselines["persistence"] == pytest.approx(0.95)
     assert card.baselines["always_no"]["brier"] == pytest.approx(2 / 3)
-    assert card.baselines["base_rate"]["brier"] == pytest.approx(2 / 9)
+    # base_rate: the weekly rate before W01 (W52 quiet: KT (0 + 1/2) / (1 + 1) = 1/4) over
+    # a's two weeks; without a store series (c), the file estimate, as for climatology.
+    assert a.baselines["base_rate"] == pytest.approx(1 - 0.75**2)
+    assert c.baselines["base_rate"] == c.baselines["climatology"]
+    assert card.baselines["coin"]["brier"] == pytest.approx(0.25)
     assert card.mean["brier"] == pytest.approx((0.75**2 * 2 + 0.25**2) / 3)
     assert card.crowd_subset["n"] == 1 and card.baselines["crowd"]["brier"] == 0.25
     assert sorted(map(sorted, card.groups)) == [["a"], ["b"], ["c"]]

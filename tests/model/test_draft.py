@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from secondfront.errors import UsageError
 from secondfront.model.draft import (
     Leftover,
+    find_date,
     leftovers,
     leftovers_text,
     new_draft,
@@ -22,10 +24,10 @@ HELDOUT = Path(__file__).parent / "fixtures" / "heldout"
 FLAGSHIP = Path(__file__).resolve().parents[2] / "models" / "belarus-second-front.yaml"
 
 # Held-out texts (written for these tests, not used to tune the splitting rule):
-# the locators a fresh draft must hold, and the first word of each sentence.
+# the locators a fresh draft must hold, and the first word of each sentence. The first
+# line of each ("Briefing note, Warsaw") is the text's title: metadata, not a claim.
 EXPECTED = {
     "ru": [
-        ("P1.S1", "Аналитическая"),
         ("P2.S1", "С"),
         ("P2.S2", "Однако"),
         ("P3.S1", "Официальный"),
@@ -35,7 +37,6 @@ EXPECTED = {
         ("P4.S3", "Поэтому"),
     ],
     "uk": [
-        ("P1.S1", "Огляд"),
         ("P2.S1", "У"),
         ("P2.S2", "Проте"),
         ("P3.S1", "Речник"),
@@ -44,7 +45,6 @@ EXPECTED = {
         ("P4.S2", "Цього"),
     ],
     "be": [
-        ("P1.S1", "Каментар,"),
         ("P2.S1", "Пасля"),
         ("P2.S2", "Большасць"),
         ("P3.S1", "Як"),
@@ -54,7 +54,6 @@ EXPECTED = {
     ],
     # The locator rule keeps a closing straight quote after a mark inside the sentence.
     "en": [
-        ("P1.S1", "Briefing"),
         ("P2.S1", "Since"),
         ("P2.S2", "Minsk"),
         ("P3.S1", "Officials"),
@@ -69,7 +68,6 @@ FIXED = [
     "placeholder left in model.title",
     "placeholder left in model.horizon",
     "placeholder left in sources[0].author",
-    "placeholder left in sources[0].title",
     "to do: date of publication",
     "placeholder left in sources[0].kind",
     "to do: grade the source",
@@ -109,6 +107,12 @@ def test_fresh_draft_is_a_valid_model_whose_locators_resolve(lang: str) -> None:
     for loc, first in EXPECTED[lang]:
         assert resolve(source, loc)[0].split()[0] == first
         assert f"# {loc}: {first}" in yaml_text  # the reminder beside the claim
+    # The heading line is the source's title and is listed as not modelled.
+    title = source.splitlines()[0].strip()
+    assert spec.sources[0].title == title
+    assert [(str(n.locator), n.reason.split(":")[0]) for n in spec.not_modelled] == [
+        ("P1.S1", "title")
+    ]
 
 
 @pytest.mark.parametrize("lang", sorted(EXPECTED))
@@ -208,9 +212,51 @@ def test_not_modelled_may_name_its_source_and_an_unknown_one_is_an_error() -> No
     from secondfront.model.scenario import check_spec_text
 
     text = _finish(_draft_text("en"), "en").replace(
-        "not_modelled: []",
-        'not_modelled:\n  - {locator: P9.S9, source: elsewhere, reason: "other text"}',
+        "not_modelled:\n",
+        'not_modelled:\n  - {locator: P9.S9, source: elsewhere, reason: "other text"}\n',
     )
     (diag,) = check_spec_text(text, "m.yaml")
     assert "not_modelled P9.S9 names unknown source 'elsewhere'" in diag.message
     assert diag.line > 0
+
+
+def test_title_byline_and_date_are_metadata_and_the_date_is_a_date() -> None:
+    text = (
+        "Why Minsk waits\nBy Jane Roe\n7 December 2022\nMr. Smith met Gen. Jones. Then he left.\n"
+    )
+    draft = new_draft(text, "roe-2022")
+    assert (draft.header.title, draft.header.author) == ("Why Minsk waits", "Jane Roe")
+    assert draft.date == datetime.date(2022, 12, 7) and draft.date_known
+    spec = load_spec_text(render_draft(draft)).spec
+    source = spec.sources[0]
+    assert (source.author, source.title, source.date) == (
+        "Jane Roe",
+        "Why Minsk waits",
+        "2022-12-07",
+    )
+    # "Mr." and "Gen." do not end a sentence: two claims, both in paragraph 4.
+    assert [str(c.locator) for c in spec.claims] == ["P4.S1", "P4.S2"]
+    assert [n.reason.split(":")[0] for n in spec.not_modelled] == ["title", "byline", "date"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Минск, 7 декабря 2022", (2022, 12, 7)),
+        ("Київ, 3 березня 2023", (2023, 3, 3)),
+        ("Мінск, 15 снежня 2021", (2021, 12, 15)),
+        ("December 7, 2022", (2022, 12, 7)),
+        ("07.12.2022", (2022, 12, 7)),
+        ("2024-05-01", (2024, 5, 1)),
+        ("31.02.2022", None),
+    ],
+)
+def test_dates_in_four_languages(line: str, expected: tuple[int, int, int] | None) -> None:
+    assert find_date(line) == (datetime.date(*expected) if expected else None)
+
+
+def test_a_byline_from_a_place_names_the_author() -> None:
+    draft = new_draft("Dimitri Kazakov, from Minsk\nOne sentence here. Two.\n", "k")
+    assert draft.header.author == "Dimitri Kazakov" and draft.header.title is None
+    assert not draft.date_known  # no date in the text: today's, left to do
+    assert "# TODO: date of publication" in render_draft(draft)

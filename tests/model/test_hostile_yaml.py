@@ -15,9 +15,9 @@ import pytest
 
 from secondfront.errors import RulesError, SpecError
 from secondfront.evidence.mapping import load_rules
-from secondfront.evidence.timeline import load_timeline
 from secondfront.model.scenario import load_spec
 from secondfront.model.yamlsource import parse_yaml
+from secondfront.timeline.chain import load_timeline
 from tests.hostile import (
     alias_bomb,
     alias_chain,
@@ -132,7 +132,7 @@ if kind == "spec":
 elif kind == "mapping":
     from secondfront.evidence.mapping import load_rules as load
 else:
-    from secondfront.evidence.timeline import load_timeline as load
+    from secondfront.timeline.chain import load_timeline as load
 try:
     load(path)
 except (SpecError, RulesError) as e:

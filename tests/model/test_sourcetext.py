@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from secondfront.errors import SourceTextError
-from secondfront.model.sourcetext import resolve, split_source, unresolved_locators
+from secondfront.model.sourcetext import (
+    Cited,
+    check_source,
+    fingerprint,
+    resolve,
+    sentences_with_locators,
+    split_source,
+    unresolved_locators,
+)
 
 SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
 SEED = SEEDS / "000_3c03e1123873c0b4.txt"
@@ -44,9 +52,78 @@ def test_no_split_before_lower_case_or_without_whitespace():
     ]
 
 
-def test_rule_knows_no_abbreviations():
-    # The counting rule is purely mechanical; every tool must count the same way.
-    assert split_source("Ask Dr. Who about it.")[0] == ["Ask Dr.", "Who about it."]
+def test_titles_and_abbreviations_do_not_end_a_sentence():
+    # Listed titles (and, for English, the pinned segmenter) keep a title with its name.
+    assert split_source("Ask Dr. Who about it. Then go.")[0] == [
+        "Ask Dr. Who about it.",
+        "Then go.",
+    ]
+    assert split_source("Mr. Smith met Gen. Jones in Minsk. Then he left.", "en")[0] == [
+        "Mr. Smith met Gen. Jones in Minsk.",
+        "Then he left.",
+    ]
+    assert split_source("Ген. Иванов прибыл в г. Минск. Затем уехал.", "ru")[0] == [
+        "Ген. Иванов прибыл в г. Минск.",
+        "Затем уехал.",
+    ]
+    assert split_source("Ген. Петренко приїхав до м. Києва. Потім поїхав.", "uk")[0] == [
+        "Ген. Петренко приїхав до м. Києва.",
+        "Потім поїхав.",
+    ]
+    assert split_source("Ген. Іваноў прыехаў у г. Мінск. Потым паехаў.", "be")[0] == [
+        "Ген. Іваноў прыехаў у г. Мінск.",
+        "Потым паехаў.",
+    ]
+    # A word the lists do not hold still ends a sentence before a capital.
+    assert split_source("He left Minsk. Then he came back.")[0] == [
+        "He left Minsk.",
+        "Then he came back.",
+    ]
+
+
+def test_fingerprint_ignores_layout_not_words():
+    a = fingerprint("The Kremlin has “rich” experience,  since 1994.")
+    assert a == fingerprint('the kremlin has "rich" experience since 1994')
+    assert a != fingerprint("The Kremlin has rich experience since 1995.")
+    assert len(a) == 12 and int(a, 16) >= 0
+
+
+def _cite(text: str) -> list[Cited]:
+    return [
+        Cited(loc, fingerprint(sentence), f"claim c{i}")
+        for i, (loc, sentence) in enumerate(sentences_with_locators(text))
+    ]
+
+
+def test_check_source_names_moved_changed_and_uncovered_sentences():
+    text = "Head line\nFirst claim here. Second claim here.\nThird one.\n"
+    cited = _cite(text)
+    assert check_source(text, cited).ok
+    # A sentence inserted before P2.S2 moves it; an edited one is changed; the new one
+    # is cited by nothing.
+    edited = "Head line\nFirst claim here. A new sentence. Second claim here.\n"
+    edited += "Third one, edited.\n"
+    result = check_source(edited, cited)
+    assert not result.ok
+    assert result.moved == (("claim c2", "P2.S2", "P2.S3"),)
+    assert result.changed == (("claim c3", "P3.S1"),)
+    assert result.uncovered == ("P2.S2",)
+    lines = result.problems()
+    assert "the sentence of P2.S2 moved: it is now P2.S3" in lines[0]
+    assert "P2.S2 is neither cited by a claim nor listed in not_modelled" in lines[-1]
+    # A sentence removed before the last one: its locator no longer resolves, and the
+    # sentence is found where it went.
+    shorter = "Head line\nSecond claim here.\nThird one.\n"
+    result = check_source(shorter, cited)
+    assert result.moved == (("claim c2", "P2.S2", "P2.S1"),)
+    assert result.changed == (("claim c1", "P2.S1"),) and result.uncovered == ()
+    # Without stored fingerprints the check cannot see a move, and says what to store.
+    bare = [Cited(c.locator, None, c.who) for c in cited]
+    assert check_source(text, bare).unfingerprinted[0] == (
+        "claim c0",
+        "P1.S1",
+        cited[0].fingerprint,
+    )
 
 
 def test_split_before_opening_quotes():

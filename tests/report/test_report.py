@@ -368,9 +368,12 @@ def test_source_influence_section_ranks_sources_as_the_library(
         assert row[-2] == f"{s.influence * 100:.1f}%" and row[-1] == f"{s.at_risk * 100:.1f}%"
         w = s.largest
         if w is not None and s.influence > 0:
-            assert row[3].endswith(f"{w.baseline * 100:.1f}% → {w.low * 100:.1f}%")
+            assert row[3].endswith(
+                f"{w.baseline * 100:.1f}% → {w.low * 100:.1f}%–{w.high * 100:.1f}%"
+            )
     section = html.split("<h2>If a source were false")[1].split("<h2>")[0]
-    assert "uniform: 0.5 for a probability" in section  # the uninformative rule is stated
+    assert "anywhere from no effect to the stated effect" in section  # the no-source rule
+    assert "uniform" not in section
 
 
 def test_bare_network_report_says_why_the_checks_are_absent(

@@ -106,11 +106,11 @@ def test_a_version_1_store_migrates_with_its_ratings_kept(tmp_path: Path) -> Non
     db.close()
     store = AchStore(path)
     with sqlite3.connect(path) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+        assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
     m = store.get(1)
     assert m.panel == {(ITEM, "entered"): {"analyst": "CC"}}
     assert m.ratings == {(ITEM, "entered"): "CC"}
-    store.rate(1, ITEM, "entered", "II", "bo")
+    store.rate(1, ITEM, "entered", "II", "bo", who="local")
     assert store.get(1).panel[(ITEM, "entered")] == {"analyst": "CC", "bo": "II"}
     AchStore(path)  # opening again applies nothing more
     assert store.get(1).panel[(ITEM, "entered")] == {"analyst": "CC", "bo": "II"}

@@ -27,8 +27,8 @@ MODEL = "belarus-second-front"
 
 @pytest.fixture
 def guarded(tmp_path: Path) -> Iterator[TestClient]:
-    """A workbench bound beyond loopback, so every request needs the token."""
-    app = create_app(Settings(host="0.0.0.0", token=TOKEN, workbench_db=tmp_path / "t.sqlite3"))
+    """A workbench with the shared token, so every request needs it."""
+    app = create_app(Settings(token=TOKEN, workbench_db=tmp_path / "t.sqlite3"))
     with TestClient(app, base_url=SITE) as c:
         yield c
 
@@ -105,7 +105,7 @@ def test_non_latin1_paths_with_a_token_are_answered(guarded: TestClient, path: s
 def test_a_token_must_be_a_real_secret(token: str, problem: str) -> None:
     assert problem in str(token_problem(token))
     with pytest.raises(UsageError, match="at least 16 characters long") as info:
-        Settings(host="0.0.0.0", token=token).check()
+        Settings(token=token).check()
     assert problem in str(info.value) and "secrets.token_urlsafe" in str(info.value)
 
 

@@ -444,12 +444,15 @@ def test_ach_rejects_unknown_ratings_items_and_hypotheses(client: TestClient) ->
 # -- safety --------------------------------------------------------------------------------
 
 
-def test_binding_beyond_loopback_needs_a_long_token() -> None:
-    with pytest.raises(UsageError, match=r"refusing to bind '0\.0\.0\.0' without a token"):
-        Settings.from_env(env={}, host="0.0.0.0")
+def test_binding_beyond_loopback_needs_users_and_a_token_must_be_long(tmp_path: Path) -> None:
+    assert Settings.from_env(env={}, host="0.0.0.0").auth == "users"
+    with pytest.raises(UsageError, match=r"has no users yet.*users add NAME --role admin"):
+        create_app(Settings(host="0.0.0.0", workbench_db=tmp_path / "w.sqlite3"))
+    with pytest.raises(UsageError, match=r"single shared secret.*Unset SECONDFRONT_TOKEN"):
+        Settings.from_env(env={"SECONDFRONT_TOKEN": TOKEN}, host="0.0.0.0")
     with pytest.raises(UsageError, match="at least 16 characters"):
-        Settings.from_env(env={"SECONDFRONT_TOKEN": "short"}, host="0.0.0.0")
-    assert Settings.from_env(env={"SECONDFRONT_TOKEN": TOKEN}, host="0.0.0.0").token == TOKEN
+        Settings.from_env(env={"SECONDFRONT_TOKEN": "short"})
+    assert Settings.from_env(env={"SECONDFRONT_TOKEN": TOKEN}).token == TOKEN
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
 
@@ -462,7 +465,7 @@ def test_without_a_token_only_localhost_names_are_served(client: TestClient) -> 
 
 
 def test_with_a_token_every_request_needs_it(tmp_path: Path) -> None:
-    app = create_app(Settings(host="0.0.0.0", token=TOKEN, workbench_db=tmp_path / "t.sqlite3"))
+    app = create_app(Settings(token=TOKEN, workbench_db=tmp_path / "t.sqlite3"))
     c = TestClient(app, base_url="http://workbench.example")
     for path in (
         "/api/health",

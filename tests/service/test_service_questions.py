@@ -22,10 +22,10 @@ from secondfront.evidence import connect
 from secondfront.evidence.coverage import coverage_for_store
 from secondfront.evidence.mapping import load_rules
 from secondfront.evidence.rulesfile import beside_model
-from secondfront.evidence.timeline import load_timeline
 from secondfront.forecasting import forecast_all, load_questions, record
 from secondfront.forecasting.scoring import LOG_CLIP
 from secondfront.service import Settings, create_app
+from secondfront.timeline.chain import load_timeline
 
 MODEL = "belarus-second-front"
 QUESTIONS = beside_model(MODEL, "questions")

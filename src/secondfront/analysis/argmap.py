@@ -3,21 +3,27 @@
 Argument-mapping tools (Argdown, Rationale, Kialo) show which reasons support or attack
 a conclusion but carry no probabilities; a Bayesian network carries probabilities but
 no visible reasons. ``argument_map`` joins the two: each outcome is a conclusion, each
-claim a reason with its source, locator and grading, and the relation between them is
-read off the model:
+claim a reason with its source, locator and grading.
+
+The sign of a relation comes first from the claim's **stated direction**
+(``direction`` in the spec: the claim raises or lowers P(variable = state)): a claim
+whose direction is stated on an outcome supports it when it says "raises" and attacks
+it when it says "lowers". That statement is checked against the model's effect,
 
     moves(claim, outcome) = P(outcome) as written - P(outcome) without the claim,
 
-where "without the claim" sets every parameter citing it to the uninformative value of
-``assumptions.UNINFORMATIVE`` (no effect for a causal link or weight, uniform
-otherwise), all claims in one batched evaluation. A claim *supports* an outcome when
-dropping it lowers the outcome (moves > 0) and *undermines* it when dropping it raises
-it; claims that move an outcome by less than ``threshold`` are not drawn against it.
+a range, where "without the claim" puts every parameter citing it at its fallback
+range (its stated ``without`` or the no-source interval; see
+:mod:`secondfront.analysis.without`); the check's verdict (agrees, disagrees, unclear)
+travels with the claim and a disagreement is drawn as stated and flagged, never
+silently redrawn. Against an outcome the claim states nothing about, a relation is
+drawn only where the whole range of ``moves`` lies beyond ``threshold`` on one side,
+and marked as read off the model.
 
 ``render_argdown`` writes the map in Argdown syntax (https://argdown.org): statements
 in ``[...]``, arguments in ``<...>``, ``+``/``-`` for support and attack, and each
-element's data (locator, grading, how far it moves each outcome) in a ``{...}``
-metadata block, which ``secondfront new --from-argdown`` reads back.
+element's data (locator, grading, direction, verdict, how far it moves each outcome) in
+a ``{...}`` metadata block, which ``secondfront new --from-argdown`` reads back.
 """
 
 from __future__ import annotations
@@ -27,11 +33,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
+import yaml
 
-from secondfront.analysis.assumptions import outcome_probabilities, uninformative_value
+from secondfront.analysis.assumptions import DirectionCheck, direction_checks
+from secondfront.model.argdown import CANNOT_TRAVEL, model_data
 from secondfront.model.model import ModelLike, as_model
-from secondfront.model.parameters import ParameterSpace
 
 __all__ = ["ArgumentMap", "MapClaim", "MapOutcome", "argument_map", "render_argdown"]
 
@@ -46,7 +52,8 @@ class MapClaim:
         source: source id.
         locator: where in the source.
         grading: Admiralty grading.
-        moves: outcome -> P as written minus P without this claim.
+        moves: outcome -> (lowest, highest) of P as written minus P without this claim.
+        direction: the stated direction and its check against the model.
     """
 
     id: str
@@ -54,12 +61,20 @@ class MapClaim:
     source: str
     locator: str
     grading: str
-    moves: dict[str, float]
+    moves: dict[str, tuple[float, float]]
+    direction: DirectionCheck
 
 
 @dataclass(frozen=True)
 class MapOutcome:
-    """A conclusion: an outcome, its forecast, and the claims for and against it."""
+    """A conclusion: an outcome, its forecast, and the claims for and against it.
+
+    Attributes:
+        supports: claims drawn as support (stated, or read off the model).
+        undermines: claims drawn as attack.
+        stated: the claims among those whose relation is the claim's stated direction
+            (the others are read off the model's effect).
+    """
 
     variable: str
     label: str
@@ -67,6 +82,7 @@ class MapOutcome:
     probability: float
     supports: tuple[str, ...]
     undermines: tuple[str, ...]
+    stated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,10 +96,24 @@ class ArgumentMap:
     outcomes: tuple[MapOutcome, ...]
     claims: tuple[MapClaim, ...]
     sources: dict[str, str]
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """Plain data for ``--json`` and the API."""
         return dataclasses.asdict(self)
+
+
+def _relation(claim: MapClaim, variable: str, state: str, threshold: float) -> tuple[int, bool]:
+    """(+1 support / -1 attack / 0 none, stated?) of a claim against one outcome."""
+    d = claim.direction
+    if d.stated is not None and (d.variable, d.state) == (variable, state):
+        return (1 if d.stated == "raises" else -1), True
+    lo, hi = claim.moves[variable]
+    if lo >= threshold:
+        return 1, False
+    if hi <= -threshold:
+        return -1, False
+    return 0, False
 
 
 def argument_map(model: ModelLike, threshold: float = 0.001) -> ArgumentMap:
@@ -91,47 +121,40 @@ def argument_map(model: ModelLike, threshold: float = 0.001) -> ArgumentMap:
 
     Args:
         model: a model loaded from a spec.
-        threshold: smallest |moves| drawn as a relation (probability units).
+        threshold: smallest |moves| drawn as a relation read off the model
+            (probability units); a stated relation is always drawn.
 
     Raises:
         UsageError: the model is a bare network (no spec, so no claims).
     """
     m = as_model(model)
     spec = m.require_spec("an argument map")
-    space = ParameterSpace(m)
-    claims = spec.claims
-    batch = max(len(claims), 1)
-    values: dict[str, np.ndarray] = {}
-    for j, claim in enumerate(claims):
-        for p in space.parameters:
-            if claim.id in p.claims:
-                if p.path not in values:
-                    values[p.path] = np.broadcast_to(p.value, (batch, *p.value.shape)).copy()
-                values[p.path][j] = uninformative_value(p)[0]
-    base = outcome_probabilities(m, {}, 1)
-    without = outcome_probabilities(m, values, batch) if values else {}
+    checks, targets, base, ranges = direction_checks(m)
     outcomes = m.outcomes()
     mapped = []
-    for j, c in enumerate(claims):
-        moves = {
-            o.variable: float(
-                base[o.variable][0] - (without[o.variable][j] if values else base[o.variable][0])
-            )
-            for o in outcomes
-        }
-        mapped.append(MapClaim(c.id, c.says, c.source, str(c.locator), str(c.grading), moves))
+    for j, c in enumerate(spec.claims):
+        moves = {}
+        for o in outcomes:
+            k = targets.index((o.variable, o.state))
+            b = float(base[k])
+            moves[o.variable] = (b - float(ranges[j, k, 1]), b - float(ranges[j, k, 0]))
+        mapped.append(
+            MapClaim(c.id, c.says, c.source, str(c.locator), str(c.grading), moves, checks[j])
+        )
     result_outcomes = []
     for o in outcomes:
         var = o.variable
-        ranked = sorted(mapped, key=lambda c: -abs(c.moves[var]))
+        ranked = sorted(mapped, key=lambda c: -max(abs(x) for x in c.moves[var]))
+        rel = {c.id: _relation(c, var, o.state, threshold) for c in ranked}
         result_outcomes.append(
             MapOutcome(
                 var,
                 o.label,
                 o.state,
-                float(base[var][0]),
-                tuple(c.id for c in ranked if c.moves[var] >= threshold),
-                tuple(c.id for c in ranked if c.moves[var] <= -threshold),
+                float(base[targets.index((var, o.state))]),
+                tuple(c.id for c in ranked if rel[c.id][0] > 0),
+                tuple(c.id for c in ranked if rel[c.id][0] < 0),
+                tuple(c.id for c in ranked if rel[c.id][0] != 0 and rel[c.id][1]),
             )
         )
     return ArgumentMap(
@@ -142,6 +165,7 @@ def argument_map(model: ModelLike, threshold: float = 0.001) -> ArgumentMap:
         tuple(result_outcomes),
         tuple(mapped),
         {s.id: f"{s.author}: {s.title} ({s.date}, graded {s.grading})" for s in spec.sources},
+        model_data(spec),
     )
 
 
@@ -156,20 +180,44 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _claim_meta(c: MapClaim, claim: dict[str, Any], threshold: float) -> dict[str, Any]:
+    """A claim's inline data: what the spec says of it, then the map's reading."""
+    meta = {k: v for k, v in claim.items() if k not in ("id", "says")}
+    d = c.direction
+    if d.stated is not None:
+        meta["verdict"] = d.verdict
+    meta["moves"] = {
+        k: [round(lo, 4), round(hi, 4)]
+        for k, (lo, hi) in c.moves.items()
+        if max(abs(lo), abs(hi)) >= threshold
+    }
+    return meta
+
+
 def render_argdown(amap: ArgumentMap) -> str:
-    """The map in Argdown syntax; ``secondfront new --from-argdown`` reads it back."""
-    lines = [
-        "===",
-        f"title: {json.dumps(amap.title, ensure_ascii=False)}",
-        f"model: {amap.model}",
-        f"horizon: {json.dumps(amap.horizon, ensure_ascii=False)}",
-        "===",
-        "",
-        f"// The argument of scenario model {amap.model}, read off the model: a claim",
-        "// supports (+) an outcome when dropping it lowers the forecast, and undermines (-)",
-        "// it when dropping it raises it; 'moves' is P(outcome) as written minus P without",
-        f"// the claim (parameters citing it set uninformative); |moves| < {amap.threshold}",
-        "// is not drawn.",
+    """The map in Argdown syntax; ``secondfront new --from-argdown`` reads it back.
+
+    The front matter carries the whole model except its claims (sources and their
+    gradings, ``not_modelled``, variables with states and numbers, indicators,
+    outcomes) under ``secondfront``; each claim carries its own data inline.
+    """
+    data = dict(amap.data)
+    claims = {c["id"]: c for c in data.pop("claims", [])}
+    front = yaml.safe_dump(
+        {"title": amap.title, "model": amap.model, "horizon": amap.horizon, "secondfront": data},
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
+    lines = ["===", front.rstrip("\n"), "===", ""]
+    lines += [
+        f"// The argument of scenario model {amap.model}. A claim supports (+) or attacks (-)",
+        "// an outcome as its stated direction says ('direction', checked against the model:",
+        "// 'verdict'); against an outcome it states nothing about, a relation is read off",
+        "// the model and drawn only when the whole range of 'moves' (P as written minus P",
+        "// without the claim, its parameters at their fallback ranges) lies beyond",
+        f"// {amap.threshold} on one side.",
+        "// Not carried by this file: " + "; ".join(CANNOT_TRAVEL) + ".",
         "",
         "# Outcomes",
         "",
@@ -177,15 +225,14 @@ def render_argdown(amap: ArgumentMap) -> str:
     for o in amap.outcomes:
         meta = _meta({"variable": o.variable, "state": o.state, "p": round(o.probability, 4)})
         lines.append(f"[{o.variable}]: {_one_line(o.label)} #outcome {meta}")
-        lines += [f"  + <{c}>" for c in o.supports]
-        lines += [f"  - <{c}>" for c in o.undermines]
+        for sign, ids in (("+", o.supports), ("-", o.undermines)):
+            for cid in ids:
+                how = "stated" if cid in o.stated else "read off the model"
+                lines.append(f"  {sign} <{cid}> // {how}")
         lines.append("")
     lines += ["# Claims", ""]
     for c in amap.claims:
-        moves = {k: round(v, 4) for k, v in c.moves.items() if abs(v) >= amap.threshold}
-        meta = _meta(
-            {"source": c.source, "locator": c.locator, "grading": c.grading, "moves": moves}
-        )
+        meta = _meta(_claim_meta(c, claims.get(c.id, {}), amap.threshold))
         lines.append(f"<{c.id}>: {_one_line(c.says)} {meta}")
         lines.append("")
     lines += ["# Sources", ""]

@@ -12,14 +12,18 @@ check; ICD 203's standard that assumptions be identified and their effect stated
   assumption if it were wrong: the watchlist indicator with the most mutual
   information with the variable whose table the parameters shape (for an indicator's
   own likelihood, the indicator itself: how often it shows).
-* **What if a source were false?** ``source_influence`` resets, for each source, every
-  parameter that rests on it to an uninformative value and reports the change of each
-  outcome. A parameter rests on a source when it cites one of the source's claims, or
-  when its assumption names the source's id in parentheses (the flagship's convention
-  for figures taken from a listed report). The uninformative values are stated in
-  ``UNINFORMATIVE``: a causal effect (a noisy-OR or noisy-MAX link, a logistic weight)
-  becomes "no effect", anything else (a table row, a leak, an intercept, an indicator
-  likelihood) becomes uniform.
+* **What if a source were false?** ``source_influence`` gives, for each source, the
+  range of each outcome in "the model without this source": every parameter resting on
+  it moves to its fallback range (its stated ``without``, or the no-source interval
+  ``without.NO_SOURCE``; see :mod:`secondfront.analysis.without`). A parameter rests on
+  a source when it cites one of the source's claims, or when its assumption names the
+  source's id in parentheses (the flagship's convention for figures taken from a listed
+  report). A uniform table is not used: it is maximal ignorance about every parent
+  configuration, not the model without one reason.
+* **Does each claim push the way it says?** ``direction_checks`` compares each claim's
+  stated direction (``direction`` in the spec: it raises or lowers P(variable = state))
+  with the model's effect, P as written minus P without the claim, a range; a
+  disagreement is reported, never silently redrawn.
 
 Gradings do not enter the model's numbers; they enter the influence ranking only as
 the *at-risk* figure (1 - weight) x swing, with the package's grading weights
@@ -36,36 +40,31 @@ from typing import Any, Literal
 
 import numpy as np
 
+from secondfront.analysis.without import FALLBACK_UNCERTAINTY, NO_SOURCE, fallback, without_ranges
 from secondfront.inference.query import Evidence, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace, prior_for
-from secondfront.model.schema import DefaultUncertainty, ScenarioSpec
+from secondfront.model.schema import Claim, ScenarioSpec
 
 __all__ = [
+    "DIRECTION_TOLERANCE",
     "FALLBACK_UNCERTAINTY",
-    "UNINFORMATIVE",
+    "NO_SOURCE",
     "AssumptionsCheck",
+    "DirectionCheck",
     "KeyAssumption",
     "OutcomeSwing",
     "SourceInfluence",
     "SourceInfluenceResult",
+    "direction_checks",
     "key_assumptions",
     "outcome_probabilities",
     "source_influence",
-    "uninformative_value",
 ]
 
-#: Uncertainty used to sweep a parameter that states none (and whose model sets no
-#: ``default_uncertainty``): as if estimated from 20 cases, weights give or take 0.75.
-FALLBACK_UNCERTAINTY = DefaultUncertainty(ess=20, sd=0.75)
-
-#: What "uninformative" means for each kind of parameter when a source is dropped.
-UNINFORMATIVE = {
-    "link": "noisy-OR link 0 / noisy-MAX link on the lowest state: the cause has no effect",
-    "weight": "logistic weight 0: the parent has no effect",
-    "intercept": "logistic intercept 0: even odds before the parents act",
-    "other": "uniform: 0.5 for a probability, 1/k for each of k states",
-}
+#: Smallest change of a probability that counts as an effect when a stated direction
+#: is checked against the model (probability units).
+DIRECTION_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -333,6 +332,55 @@ def key_assumptions(
 
 
 @dataclass(frozen=True)
+class DirectionCheck:
+    """A claim's stated direction against the model's effect.
+
+    Attributes:
+        claim: claim id.
+        variable: the variable the stated direction is about (None: none stated).
+        state: its state.
+        stated: ``raises``, ``lowers`` or None.
+        baseline: P(variable = state) as written.
+        without_low: lowest P(variable = state) without the claim (its parameters at
+            their fallback ranges).
+        without_high: highest.
+        verdict: ``agrees`` (the whole effect range lies on the stated side),
+            ``disagrees`` (it lies on the other side), ``unclear`` (it straddles zero:
+            the fallback ranges allow either), ``no effect``, or ``unstated``.
+    """
+
+    claim: str
+    variable: str | None
+    state: str | None
+    stated: str | None
+    baseline: float
+    without_low: float
+    without_high: float
+    verdict: str
+
+    @property
+    def effect(self) -> tuple[float, float]:
+        """P as written minus P without the claim: (lowest, highest)."""
+        return self.baseline - self.without_high, self.baseline - self.without_low
+
+
+def _verdict(stated: str | None, low: float, high: float) -> str:
+    """Compare a stated direction with an effect range (P with minus P without)."""
+    if stated is None:
+        return "unstated"
+    tol = DIRECTION_TOLERANCE
+    if abs(low) <= tol and abs(high) <= tol:
+        return "no effect"
+    sign = 1.0 if stated == "raises" else -1.0
+    lo, hi = sorted((sign * low, sign * high))
+    if lo >= -tol:
+        return "agrees"
+    if hi <= tol:
+        return "disagrees"
+    return "unclear"
+
+
+@dataclass(frozen=True)
 class SourceInfluence:
     """What a model's outcomes owe to one source.
 
@@ -342,9 +390,11 @@ class SourceInfluence:
         grading: its Admiralty grading.
         weight: the grading's weight (``Grading.weight``, an assumption of the package).
         claims: ids of its claims.
-        parameters: paths reset to uninformative values, each with the value used.
-        swings: per outcome, P as written (``baseline``) and without the source
-            (``low`` = ``high``).
+        parameters: paths moved to their fallback, each with the range used and the
+            rule that gave it (``stated`` or a key of ``NO_SOURCE``).
+        swings: per outcome, P as written (``baseline``) and the range of P without the
+            source (``low`` to ``high``).
+        directions: the stated direction of each of its claims, checked.
     """
 
     source: str
@@ -352,12 +402,13 @@ class SourceInfluence:
     grading: str
     weight: float
     claims: tuple[str, ...]
-    parameters: tuple[tuple[str, str], ...]
+    parameters: tuple[tuple[str, str, str], ...]
     swings: tuple[OutcomeSwing, ...]
+    directions: tuple[DirectionCheck, ...] = ()
 
     @property
     def influence(self) -> float:
-        """Largest absolute change of an outcome when the source is dropped."""
+        """Largest distance of an outcome without the source from its value as written."""
         return max((s.swing for s in self.swings), default=0.0)
 
     @property
@@ -370,10 +421,15 @@ class SourceInfluence:
         """(1 - weight) x influence: how much of the forecast a doubtful grading puts at risk."""
         return (1.0 - self.weight) * self.influence
 
+    @property
+    def disagreements(self) -> tuple[DirectionCheck, ...]:
+        """Claims whose stated direction the model does not bear out (or cannot tell)."""
+        return tuple(d for d in self.directions if d.verdict in ("disagrees", "unclear"))
+
 
 @dataclass(frozen=True)
 class SourceInfluenceResult:
-    """Sources ranked by influence, and the rule used for "uninformative"."""
+    """Sources ranked by influence, and the rules used for "without this source"."""
 
     model: str
     rule: dict[str, str]
@@ -383,29 +439,17 @@ class SourceInfluenceResult:
         """Plain data for ``--json`` and the API."""
         return {
             "model": self.model,
-            "uninformative": self.rule,
+            "without": self.rule,
             "sources": [
-                {**dataclasses.asdict(s), "influence": s.influence, "at_risk": s.at_risk}
+                {
+                    **dataclasses.asdict(s),
+                    "influence": s.influence,
+                    "at_risk": s.at_risk,
+                    "disagreements": [d.claim for d in s.disagreements],
+                }
                 for s in self.sources
             ],
         }
-
-
-def uninformative_value(p: Parameter) -> tuple[np.ndarray, str]:
-    """The value a parameter takes when the source it rests on is dropped, and its name."""
-    parts = p.path.split(".")
-    if "links" in parts:
-        if p.kind == "distribution":
-            return np.eye(p.value.shape[-1])[0], "link"
-        return np.asarray(0.0), "link"
-    if "weights" in parts:
-        return np.asarray(0.0), "weight"
-    if parts[-1] == "intercept":
-        return np.asarray(0.0), "intercept"
-    if p.kind == "distribution":
-        k = p.value.shape[-1]
-        return np.full(k, 1.0 / k), "other"
-    return np.asarray(0.5), "other"
 
 
 def _mentions(text: str | None, source_id: str) -> bool:
@@ -417,10 +461,64 @@ def _mentions(text: str | None, source_id: str) -> bool:
     )
 
 
-def source_influence(model: ModelLike, evidence: Evidence | None = None) -> SourceInfluenceResult:
-    """Drop each source in turn: its parameters go uninformative; rank by the change.
+def _claim_targets(m: Model, claims: Sequence[Claim]) -> list[tuple[str, str]]:
+    """Outcomes (headlined states) first, then each stated direction's target, each once."""
+    out = [(o.variable, o.state) for o in m.outcomes()]
+    for c in claims:
+        if c.direction is not None:
+            out.append((c.direction.variable, c.direction.state))
+    return list(dict.fromkeys(out))
 
-    All sources are evaluated in one batched call (one parameter set per source).
+
+def _checks(
+    claims: Sequence[Claim],
+    targets: Sequence[tuple[str, str]],
+    base: np.ndarray,
+    ranges: np.ndarray,
+) -> list[DirectionCheck]:
+    """One DirectionCheck per claim from its row of ``ranges`` (claims x targets x 2)."""
+    out = []
+    for j, c in enumerate(claims):
+        d = c.direction
+        if d is None:
+            out.append(DirectionCheck(c.id, None, None, None, 0.0, 0.0, 0.0, "unstated"))
+            continue
+        k = targets.index((d.variable, d.state))
+        b, lo, hi = float(base[k]), float(ranges[j, k, 0]), float(ranges[j, k, 1])
+        out.append(
+            DirectionCheck(
+                c.id, d.variable, d.state, d.effect, b, lo, hi, _verdict(d.effect, b - hi, b - lo)
+            )
+        )
+    return out
+
+
+def direction_checks(
+    model: ModelLike, evidence: Evidence | None = None
+) -> tuple[list[DirectionCheck], list[tuple[str, str]], np.ndarray, np.ndarray]:
+    """Every claim's stated direction against the model's effect, all in two engine calls.
+
+    Returns:
+        the checks (one per claim, file order), the targets (outcomes first), P as
+        written per target ``(T,)`` and the range without each claim ``(C, T, 2)``.
+
+    Raises:
+        UsageError: the model is a bare network (no spec, so no claims).
+    """
+    m = as_model(model)
+    spec = m.require_spec("checking the claims' directions")
+    space = ParameterSpace(m)
+    claims = spec.claims
+    targets = _claim_targets(m, claims)
+    groups = [[p for p in space.parameters if c.id in p.claims] for c in claims]
+    base, ranges = without_ranges(m, space, groups, targets, evidence)
+    return _checks(claims, targets, base, ranges), targets, base, ranges
+
+
+def source_influence(model: ModelLike, evidence: Evidence | None = None) -> SourceInfluenceResult:
+    """Drop each source in turn (its parameters at their fallback ranges); rank by influence.
+
+    Sources and claims are evaluated together in two batched engine calls.
 
     Raises:
         UsageError: the model is a bare network (no spec, so no sources).
@@ -428,45 +526,36 @@ def source_influence(model: ModelLike, evidence: Evidence | None = None) -> Sour
     m = as_model(model)
     spec = m.require_spec("source influence")
     space = ParameterSpace(m)
-    sources = spec.sources
-    base = outcome_probabilities(m, {}, 1, evidence)
+    sources, claims = spec.sources, spec.claims
     resting: list[list[Parameter]] = []
     for s in sources:
-        own = {c.id for c in spec.claims if c.source == s.id}
+        own = {c.id for c in claims if c.source == s.id}
         resting.append(
             [p for p in space.parameters if own & set(p.claims) or _mentions(p.assumption, s.id)]
         )
-    batch = max(len(sources), 1)
-    values: dict[str, np.ndarray] = {}
-    for j, params in enumerate(resting):
-        for p in params:
-            if p.path not in values:
-                values[p.path] = np.broadcast_to(p.value, (batch, *p.value.shape)).copy()
-            values[p.path][j] = uninformative_value(p)[0]
-    y = outcome_probabilities(m, values, batch, evidence) if values else {}
+    targets = _claim_targets(m, claims)
+    by_claim = [[p for p in space.parameters if c.id in p.claims] for c in claims]
+    base, ranges = without_ranges(m, space, [*resting, *by_claim], targets, evidence)
+    checks = _checks(claims, targets, base, ranges[len(sources) :])
     outcomes = m.outcomes()
     results = []
     for j, s in enumerate(sources):
-        swings = []
-        for o in outcomes:
-            b = float(base[o.variable][0])
-            v = float(y[o.variable][j]) if resting[j] else b
-            swings.append(OutcomeSwing(o.variable, o.state, b, v, v))
+        swings = tuple(
+            OutcomeSwing(o.variable, o.state, float(base[k]), *map(float, ranges[j, k]))
+            for k, o in enumerate(outcomes)
+        )
+        fbs = [fallback(space, p) for p in resting[j]]
         results.append(
             SourceInfluence(
                 s.id,
                 s.title,
                 str(s.grading),
                 s.grading.weight(),
-                tuple(c.id for c in spec.claims if c.source == s.id),
-                tuple((p.path, _describe(uninformative_value(p)[0])) for p in resting[j]),
-                tuple(swings),
+                tuple(c.id for c in claims if c.source == s.id),
+                tuple((f.path, f.describe(), f.rule) for f in fbs),
+                swings,
+                tuple(d for d, c in zip(checks, claims, strict=True) if c.source == s.id),
             )
         )
     results.sort(key=lambda r: (-r.influence, r.source))
-    return SourceInfluenceResult(m.name, dict(UNINFORMATIVE), tuple(results))
-
-
-def _describe(value: np.ndarray) -> str:
-    flat = np.ravel(value)
-    return f"{flat[0]:g}" if flat.size == 1 else "[" + ", ".join(f"{x:.3g}" for x in flat) + "]"
+    return SourceInfluenceResult(m.name, dict(NO_SOURCE), tuple(results))

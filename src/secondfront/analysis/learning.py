@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from secondfront.errors import InputFormatError, UsageError
+from secondfront.errors import Diagnostic, InputFormatError, SpecError, UsageError
 from secondfront.inference.query import posterior_batch
 from secondfront.model.model import ModelLike, network_of
 from secondfront.model.network import Network
@@ -52,71 +52,121 @@ class Cases:
         variables: the columns, network variable names.
         values: [N, V] state indices, ``MISSING`` (-1) where a value is missing.
         source: where they were read from ("" when built in memory).
+        latent: network variables without a column (never observed).
     """
 
     variables: tuple[str, ...]
     values: np.ndarray
     source: str = ""
+    latent: tuple[str, ...] = ()
 
     @property
     def missing_share(self) -> float:
-        """Share of missing cells."""
-        return float(np.mean(self.values == MISSING)) if self.values.size else 0.0
+        """Share of missing values over every variable of the network, a variable without
+        a column counting as missing in every case."""
+        n = len(self.values)
+        cells = n * (len(self.variables) + len(self.latent))
+        missing = int(np.sum(self.values == MISSING)) + n * len(self.latent)
+        return missing / cells if cells else 0.0
 
 
-def read_cases(path: str | Path, model: ModelLike) -> Cases:
-    """Read a case file (see the module docstring).
+def _cell_problems(
+    path: str,
+    names: list[str],
+    network: Network,
+    rows: list[tuple[int, list[str]]],
+) -> tuple[list[list[int]], list[Diagnostic]]:
+    """Code every cell; every bad row or state a diagnostic at its line and column."""
+    lookup = [
+        {s: i for i, s in enumerate(network.variables[n].states)} if n in network.variables else {}
+        for n in names
+    ]
+    coded_rows: list[list[int]] = []
+    problems: list[Diagnostic] = []
+    for line_no, row in rows:
+        if len(row) != len(names):
+            problems.append(
+                Diagnostic(path, line_no, 1, f"{len(row)} fields; the header has {len(names)}")
+            )
+            continue
+        coded = []
+        for k, (n, states, cell) in enumerate(zip(names, lookup, row, strict=True), start=1):
+            v = cell.strip()
+            if not v:
+                coded.append(MISSING)
+            elif v in states or not states:
+                coded.append(states.get(v, MISSING))
+            else:
+                problems.append(
+                    Diagnostic(
+                        path,
+                        line_no,
+                        k,
+                        f"column {n!r}: unknown state {v!r}; states: "
+                        f"{', '.join(network.variables[n].states)} (leave the cell empty "
+                        "for a missing value)",
+                    )
+                )
+                coded.append(MISSING)
+        coded_rows.append(coded)
+    return coded_rows, problems
+
+
+def read_cases(path: str | Path, model: ModelLike, latent: Collection[str] | None = None) -> Cases:
+    """Read a case file (see the module docstring), naming every problem in one error.
+
+    Args:
+        path: the CSV file.
+        model: the network the columns belong to.
+        latent: variables deliberately left without a column. When given, every other
+            variable of the network must have a column; None accepts any subset.
 
     Raises:
-        UsageError: no such file.
-        InputFormatError: an unknown or repeated column, a row of the wrong length, or a
-            state the variable does not have (file, line and column named).
+        UsageError: no such file, or ``latent`` names a variable the network lacks.
+        SpecError: every problem of the file at its line and column: an unknown,
+            repeated or missing column, a row of the wrong length, a state the variable
+            does not have.
     """
     network = network_of(model)
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"{p}: no such file")
+    for name in latent or ():
+        if name not in network.variables:
+            raise UsageError(f"--latent {name}: not a variable of {network.name or 'the model'}")
     with p.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
-        if not header:
-            raise InputFormatError(str(p), 1, "", "no header row of variable names")
-        names = [h.strip() for h in header]
-        for n in names:
-            if n not in network.variables:
-                raise InputFormatError(
-                    str(p), 1, n, f"not a variable of {network.name or 'the model'}"
+        rows = [(n, row) for n, row in enumerate(reader, start=2) if row]
+    if not header:
+        raise SpecError([Diagnostic(str(p), 1, 1, "no header row of variable names")])
+    names = [h.strip() for h in header]
+    problems = []
+    for k, n in enumerate(names, start=1):
+        if n not in network.variables:
+            problems.append(
+                Diagnostic(
+                    str(p), 1, k, f"column {n!r}: not a variable of {network.name or 'the model'}"
                 )
-        if len(set(names)) != len(names):
-            dup = next(n for n in names if names.count(n) > 1)
-            raise InputFormatError(str(p), 1, dup, "column repeated")
-        lookup = [{s: i for i, s in enumerate(network.variables[n].states)} for n in names]
-        rows: list[list[int]] = []
-        for line_no, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != len(names):
-                raise InputFormatError(
-                    str(p), line_no, "", f"{len(row)} fields; the header has {len(names)}"
+            )
+        elif names.index(n) != k - 1:
+            problems.append(Diagnostic(str(p), 1, k, f"column {n!r} repeated"))
+    if latent is not None:
+        absent = [v for v in network.names if v not in names and v not in latent]
+        if absent:
+            problems.append(
+                Diagnostic(
+                    str(p), 1, 1,
+                    f"no column for {', '.join(absent)}: add each column (empty cells for "
+                    "missing values) or declare it unobserved with --latent NAME",
                 )
-            coded = []
-            for n, states, cell in zip(names, lookup, row, strict=True):
-                v = cell.strip()
-                if not v:
-                    coded.append(MISSING)
-                elif v in states:
-                    coded.append(states[v])
-                else:
-                    raise InputFormatError(
-                        str(p),
-                        line_no,
-                        n,
-                        f"unknown state {v!r}; states: {', '.join(network.variables[n].states)}"
-                        " (leave the cell empty for a missing value)",
-                    )
-            rows.append(coded)
-    values = np.array(rows, dtype=np.int64).reshape(len(rows), len(names))
-    return Cases(tuple(names), values, str(p))
+            )  # fmt: skip
+    coded, cell_problems = _cell_problems(str(p), names, network, rows)
+    if problems or cell_problems:
+        raise SpecError(problems + cell_problems)
+    values = np.array(coded, dtype=np.int64).reshape(len(coded), len(names))
+    unobserved = tuple(v for v in network.names if v not in names)
+    return Cases(tuple(names), values, str(p), unobserved)
 
 
 def ess_counts(model: ModelLike, ess: float) -> dict[str, np.ndarray]:
@@ -373,16 +423,39 @@ def em_fit(
     )
 
 
+def _sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, or "" when it is not a file (a model name, say)."""
+    import hashlib
+
+    p = Path(path)
+    return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
+
+
 def provenance(fit: CaseFit, model: str, cases_source: str) -> dict[str, str]:
-    """Key -> value lines describing the fit (written as BIF ``property`` lines)."""
+    """Key -> value lines describing the fit (written as BIF ``property`` lines): what was
+    fitted to what, by which program and when, with the fingerprints (SHA-256) of the
+    model file and the case file."""
+    import datetime
+
+    from secondfront import __version__
+    from secondfront.model.formats import resolve_model
+
+    try:
+        model_file: str | Path = resolve_model(model)
+    except UsageError:  # a network given in memory has no file
+        model_file = ""
     return {
         "fitted_from": model,
+        "fitted_model_sha256": _sha256(model_file) if model_file else "",
         "fitted_cases": f"{fit.cases} cases from {cases_source}",
+        "fitted_cases_sha256": _sha256(cases_source),
         "fitted_missing_share": f"{fit.missing_share:.4f}",
         "fitted_method": "EM (MAP): expected family counts by the junction-tree engine",
         "fitted_prior": fit.prior,
         "fitted_iterations": f"{fit.iterations} ({'converged' if fit.converged else 'limit'})",
         "fitted_log_likelihood": f"{fit.log_likelihood:.6f}",
+        "fitted_by": f"secondfront {__version__}",
+        "fitted_on": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -440,6 +513,8 @@ __all__ = [
     "CaseFit",
     "Cases",
     "FamilyCounts",
+    "RowBasis",
+    "TableBasis",
     "em_fit",
     "ess_counts",
     "expected_counts",
@@ -450,6 +525,68 @@ __all__ = [
     "provenance",
     "read_cases",
     "smoothing_counts",
+    "table_basis",
     "write_cases",
     "write_fitted",
 ]
+
+
+@dataclass(frozen=True)
+class RowBasis:
+    """What one row of a learned table rests on.
+
+    Attributes:
+        given: parent state per parent (empty for a root).
+        cases: expected number of cases that informed the row, sum_x n(u, x) at the
+            fitted tables: its effective sample size from the data.
+        prior: pseudo-counts of the row, sum_x a(u, x): what the model's own table weighs.
+        pinned: True when the variable has a column and the data weigh at least as much
+            as the prior (``cases >= prior``, and at least one case); otherwise the row
+            mostly restates the prior, or, for a variable never observed, moves only
+            through its neighbours.
+    """
+
+    given: dict[str, str]
+    cases: float
+    prior: float
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class TableBasis:
+    """Per learned table, the basis of each row."""
+
+    variable: str
+    observed: bool
+    rows: tuple[RowBasis, ...]
+
+    @property
+    def unpinned(self) -> tuple[RowBasis, ...]:
+        """Rows the data cannot pin down."""
+        return tuple(r for r in self.rows if not r.pinned)
+
+
+def table_basis(fit: CaseFit, cases: Cases, prior: Mapping[str, np.ndarray]) -> list[TableBasis]:
+    """Effective sample size of every row of every learned table (one more E-step at the
+    fitted tables, outside the EM loop), with the rows the data cannot pin down.
+
+    Args:
+        fit: the result of :func:`em_fit`.
+        cases: the cases it was fitted to.
+        prior: the pseudo-counts it used.
+    """
+    network = fit.network
+    counts = expected_counts(network, cases).counts
+    out = []
+    for v in network:
+        n_u = counts[v.name].sum(axis=-1)
+        a_u = np.asarray(prior[v.name]).sum(axis=-1)
+        states = [network.variables[q].states for q in v.parents]
+        rows = []
+        for idx in itertools.product(*(range(len(s)) for s in states)):
+            n, a = float(n_u[idx]), float(a_u[idx])
+            given = {q: st[i] for q, st, i in zip(v.parents, states, idx, strict=True)}
+            seen = v.name in cases.variables
+            rows.append(RowBasis(given, n, a, seen and n >= max(a, 1.0)))
+        out.append(TableBasis(v.name, v.name in cases.variables, tuple(rows)))
+    return out

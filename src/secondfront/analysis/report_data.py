@@ -7,7 +7,7 @@ top drivers (one-at-a-time sensitivity), the watchlist, the key assumptions chec
 and the sources ranked by influence (:mod:`secondfront.analysis.assumptions`, the
 results ``secondfront assumptions`` prints; each computed once per report, about a
 tenth of a second on the flagship), the timeline from the events
-store (:func:`secondfront.evidence.timeline_view.timeline_view`, the same one the
+store (:func:`secondfront.timeline.view.timeline_view`, the same one the
 command line and the workbench show), every stated assumption and every source and
 claim. Rendering (HTML, PDF, pictures) is :mod:`secondfront.report`'s; it computes
 nothing.
@@ -38,14 +38,10 @@ from secondfront.analysis.provenance import assumption_rows, source_rows
 from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
 from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.analysis.watchlist import Watchlist, watchlist
-from secondfront.evidence.timeline_view import (
-    TimelineMove,
-    TimelineView,
-    timeline_moves,
-    timeline_view,
-)
+from secondfront.forecasting.dated import dated_timeline
 from secondfront.inference.query import Evidence, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model
+from secondfront.timeline.view import TimelineMove, TimelineView, timeline_moves
 
 # The report lists the weeks that moved the headline outcome most, not all of them:
 # years of weekly rows would bury the few that matter.
@@ -244,7 +240,7 @@ def report_data(
         ratios = indicator_ratios(m, first.variable, first.state)
     check = key_assumptions(m, evidence=evidence) if m.spec is not None else None
     influence = source_influence(m, evidence) if m.spec is not None else None
-    line = timeline_view(m, events_db)
+    line = dated_timeline(m, events_db)
     sources, claims = source_rows(m)
     return ReportData(
         model=m,

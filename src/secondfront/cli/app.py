@@ -21,6 +21,7 @@ from secondfront.cli import (
     models,
     questions,
     simulate,
+    team,
     uncertainty,
     update,
     variables,
@@ -43,6 +44,7 @@ COMMAND_MODULES = (
     evidence,
     uncertainty,
     workbench,
+    team,
     simulate,
     calibrate,
     learning,
@@ -61,8 +63,24 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the ``secondfront`` script."""
-    app()
+    """Entry point of the ``secondfront`` script.
+
+    An option the parser cannot read (``--runs abc``) is one line on stderr and exit
+    status 2, as every other bad input: not the parser's framed box.
+    """
+    import sys
+
+    from typer._click.exceptions import UsageError as ParseError
+
+    try:
+        code = app(standalone_mode=False)
+    except ParseError as e:
+        message = e.format_message()
+        if message:  # empty when the parser has shown the help (no arguments at all)
+            where = f" ({e.ctx.command_path})" if e.ctx is not None else ""
+            err.print(f"error{where}: {message}", markup=False, highlight=False)
+        sys.exit(e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["COMMAND_MODULES", "app", "err", "main", "out", "user_errors"]

@@ -167,18 +167,18 @@ def register(app: typer.Typer) -> None:
         evidence: EvidenceOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """If this source were false: each source's parameters set uninformative, ranked."""
+        """The model without each source: its parameters at their fallback ranges, ranked."""
         from secondfront.analysis.assumptions import source_influence
 
         result = source_influence(load(model), parse_assignments(evidence, "evidence"))
         if as_json:
             _emit_json(result.as_json())
             return
-        table = Table(title=f"{result.model}: if this source were false (--json for all)")
+        table = Table(title=f"{result.model}: the model without each source (--json for all)")
         table.add_column("source")
         table.add_column("grading (weight)")
         table.add_column("params", justify="right")
-        table.add_column("largest change")
+        table.add_column("largest change: as written -> range without it")
         table.add_column("influence", justify="right")
         table.add_column("at risk", justify="right")
         for s in result.sources:
@@ -187,14 +187,22 @@ def register(app: typer.Typer) -> None:
                 s.source,
                 f"{s.grading} ({s.weight:.2f})",
                 str(len(s.parameters)),
-                f"{worst.outcome}: {_pct(worst.baseline)} -> {_pct(worst.low)}",
+                f"{worst.outcome}: {_pct(worst.baseline)} -> {_pct(worst.low)}–{_pct(worst.high)}",
                 _pct(s.influence),
                 _pct(s.at_risk),
             )
         out.print(table)
-        out.print("uninformative values:", highlight=False)
+        out.print("without a source, each parameter resting on it takes:", highlight=False)
         for kind, rule in result.rule.items():
             out.print(f"  {kind}: {rule}", highlight=False)
+        for s in result.sources:
+            for d in s.disagreements:
+                lo, hi = d.effect
+                out.print(
+                    f"direction {d.verdict}: claim {d.claim} says it {d.stated} "
+                    f"P({d.variable}={d.state}); the model moves it by {lo:+.4f} to {hi:+.4f}",
+                    highlight=False,
+                )
         out.print(
             "at risk = (1 - grading weight) x influence; gradings enter no parameter of "
             "the model, only this column (re-grade a source to move it).",

@@ -44,8 +44,6 @@ def run_calibration(
 
     if output is None:
         raise UsageError("calibrate needs -o/--output: the original spec is never changed")
-    if runs < 1:
-        raise UsageError(f"--runs must be at least 1, got {runs}")
     path = resolve_model(spec)
     progress = Progress(
         TextColumn("{task.description}"),

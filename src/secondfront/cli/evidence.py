@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
     from secondfront.evidence.ingest import IngestReport
     from secondfront.evidence.mapping import MappingRules
-    from secondfront.evidence.timeline_view import TimelineView
+    from secondfront.timeline.chain import TimelineModel
+    from secondfront.timeline.view import TimelineView
 
 RulesOpt = Annotated[
     Path | None,
@@ -244,24 +245,35 @@ def timeline(
     smooth: Annotated[
         bool, typer.Option("--smooth", help="Use all weeks (smoothing), not only the past.")
     ] = False,
+    network: Annotated[
+        bool,
+        typer.Option(
+            "--network",
+            help="Show the network's 12-month probabilities under each week's chain "
+            "instead of the dated forecast.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per week, the probability of each outcome; alert lines when a rule fires.
+    """Per week, the dated forecast of each outcome; alert lines when a rule fires.
 
-    The chain runs over every stored week; --from and --to only choose the weeks shown.
+    Each week shows P(the outcome happens in the next 8 weeks) as of the week's last
+    day (what `forecast --as-of` prints for that day); --network shows the chain's
+    12-month network probabilities instead. The chain runs over every stored week;
+    --from and --to only choose the weeks shown.
     """
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
-    from secondfront.evidence.timeline_view import timeline_view
     from secondfront.evidence.weeks import check_range
+    from secondfront.forecasting.dated import dated_timeline
+    from secondfront.timeline.chain import load_timeline
 
     time_model = load_timeline(model_file)
     first, last = date_option(start, "--from"), date_option(end, "--to")
     check_range(first, last)  # in the flags' own words, before the store opens
     con = store.connect(db, create=False)
     _refuse_empty(con, db)
-    view = timeline_view(
+    view = dated_timeline(
         time_model.model,
         con,
         first,
@@ -282,9 +294,11 @@ def timeline(
                         "states": w.states,
                         "evidence": w.evidence,
                         "conflict": w.conflict.summary(),
+                        "dated": w.dated,
                     }
                     for w in view.weeks
                 ],
+                "dated_weeks": view.dated_weeks,
                 "alerts": [
                     {
                         "week": a.week,
@@ -298,7 +312,7 @@ def timeline(
             }
         )
         return
-    _timeline_table(view, smooth)
+    _timeline_table(view, smooth, dated=view.dated_weeks is not None and not network)
     out.print(
         "conflict: log(prod P(e_i) / P(e)) of the week's findings in nats under the chain's "
         'prediction; positive when they fit the model badly together ("conflict most '
@@ -310,29 +324,35 @@ def timeline(
         out.print(a.message, highlight=False, markup=False)
 
 
-def _timeline_table(view: TimelineView, smooth: bool) -> None:
+def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:
     """Print the timeline's weeks so that no name is ever cut.
 
     Each outcome's column is headed by a letter and a key above names it in full (a
     variable name as a header would be cut to its column's few characters). A week's
-    row holds its numbers; the indicators observed that week and the conflict's
-    culprit follow on their own indented lines, whole, however narrow the terminal
-    (a long line wraps there rather than being cut).
+    row holds its numbers (the dated forecast, or with ``dated`` false the network's
+    probabilities); the indicators observed that week and the conflict's culprit
+    follow on their own indented lines, whole, however narrow the terminal (a long
+    line wraps there rather than being cut).
     """
+    what = (
+        f"P(outcome in the next {view.dated_weeks} weeks) as of each week's end"
+        if dated
+        else "the network's P(outcome) over its horizon, per ISO week"
+    )
     keys = [chr(ord("A") + k) if k < 26 else f"O{k + 1}" for k in range(len(view.series))]
-    title = (
-        "timeline: P(outcome state) per ISO week"
+    lines = [
+        f"timeline: {what}"
         + (" (smoothed)" if smooth else "")
         + (" (fitted time model)" if view.fitted else "")
-    )
-    lines = [title]
+    ]
     lines += [
         f"  {k}  {s.variable}={s.state}: {s.label}" for k, s in zip(keys, view.series, strict=True)
     ]
     lines.append("week     " + "".join(f"{k:>7}" for k in keys) + "  conflict")
     for w in view.weeks:
         c = w.conflict
-        numbers = "".join(f"{w.p[s.variable]:>7.3f}" for s in view.series)
+        p = w.dated if dated else w.p
+        numbers = "".join(f"{p.get(s.variable, float('nan')):>7.3f}" for s in view.series)
         lines.append(f"{w.week} {numbers}  {c.value:+.2f}")
         seen = [i for i, st in w.evidence.items() if st == "present"]
         if seen:
@@ -341,6 +361,36 @@ def _timeline_table(view: TimelineView, smooth: bool) -> None:
             lines.append(f"         conflict most from: {c.culprit}")
     for line in lines:
         out.print(line, highlight=False, markup=False)
+
+
+def _generated(
+    con: duckdb.DuckDBPyConnection, rules: MappingRules, time_model: TimelineModel, as_json: bool
+) -> None:
+    """Render :func:`secondfront.forecasting.generated.score_generated`."""
+    from secondfront.cli.progress import progress_bar
+    from secondfront.forecasting.generated import BASELINES, score_generated
+
+    with progress_bar("forecast days", quiet=as_json) as bar:
+        card = score_generated(time_model, con, rules, progress=bar)
+    if as_json:
+        emit_json(card.as_json())
+        return
+    table = Table(
+        title=f"generated questions, every {card.step_weeks} weeks from {card.start} to "
+        f"{card.end}: mean Brier (log), lower is better"
+    )
+    names = ["model", *BASELINES]
+    for c in ("weeks", "questions", "independent", *names, "model - best baseline [90%]"):
+        table.add_column(c, justify="right", overflow="fold")
+    for h in card.horizons:
+        table.add_row(
+            str(h.horizon),
+            str(h.n),
+            str(h.independent),
+            *(f"{h.brier[n]:.3f} ({h.log[n]:.2f})" for n in names),
+            f"{h.diff:+.3f} [{h.low:+.3f}, {h.high:+.3f}] vs {h.best}",
+        )
+    out.print(table)
 
 
 def backtest(
@@ -352,16 +402,32 @@ def backtest(
     ] = None,
     rules: RulesOpt = None,
     model_file: TimelineOpt = None,
+    generated: Annotated[
+        bool,
+        typer.Option(
+            "--generated",
+            help="Score the dated forecast on questions generated from the store (every "
+            "outcome, every 4th week from 2021, horizons 4, 8, 13, 26 weeks) against a coin, "
+            "the base rate, climatology and persistence.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rolling-origin Brier and log scores against climatology and persistence."""
+    """Rolling-origin Brier and log scores against the baselines.
+
+    Without --generated: the escalation chain's own forecast of three questions. With
+    --generated: the dated forecast (what `forecast` prints) on generated questions.
+    """
     from secondfront.evidence import store
-    from secondfront.evidence.backtest import backtest as run_backtest
-    from secondfront.evidence.backtest import history_store
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.forecasting.backtest import backtest as run_backtest
+    from secondfront.forecasting.backtest import history_store
+    from secondfront.timeline.chain import load_timeline
 
     con = history_store() if db is None else store.connect(db, create=False)
+    if generated:
+        _generated(con, load_rules(rules), load_timeline(model_file), as_json)
+        return
     scores = run_backtest(con, load_rules(rules), load_timeline(model_file))
     if as_json:
         emit_json({"questions": [s.as_json() for s in scores]})

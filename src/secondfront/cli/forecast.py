@@ -63,8 +63,54 @@ def forecast(
         list[Path] | None,
         typer.Option("--overlay", help="An analyst's numbers (overlay file). Repeatable."),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The dated forecast as of this day (YYYY-MM-DD or 'today'), from the "
+            "events store read up to it; 'last' is the store's last event day.",
+        ),
+    ] = None,
+    horizon: Annotated[
+        str | None,
+        typer.Option("--horizon", help="With --as-of: weeks ahead, like 13w (default 13w)."),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="The events store of the dated forecast (default: the shipped history)."
+        ),
+    ] = None,
+    argument_only: Annotated[
+        bool,
+        typer.Option(
+            "--argument-only",
+            help="The argument's view: the network alone over its horizon, no date, no events.",
+        ),
+    ] = False,
 ) -> None:
-    """Forecast a model's outcomes, with the claims each one rests on."""
+    """Forecast a model's outcomes: dated, from the events, or the argument alone.
+
+    With no option this is the dated forecast: P(each outcome happens in the next 13
+    weeks) as of the last day of the events store (the shipped history unless --db),
+    learned from the history without peeking, with the argument alone beside it.
+    --argument-only, or any of --model, --evidence, --soft, --do, --claims,
+    --uncertainty and --overlay, gives the argument's view: the network alone, over its
+    own horizon, with no date.
+    """
+    network_view = argument_only or bool(
+        evidence or soft or do or claims or uncertainty or overlay or model != FLAGSHIP
+    )
+    if as_of is not None or horizon is not None or not network_view:
+        if network_view:
+            raise UsageError(
+                "--as-of and --horizon give the dated forecast of the flagship model; "
+                "drop them for the argument's view (--argument-only, --evidence, ...)"
+            )
+        from secondfront.cli.outlook import dated
+
+        dated(None if as_of in (None, "last") else as_of, horizon or "13w", db, as_json)
+        return
     m = load(model)
     for path in overlay or []:
         m = apply_overlay(m, load_overlay(path, m))

@@ -68,17 +68,18 @@ def fit(
         typer.Option("--ess-emission", help="Prior weight of each emission p, in weeks."),
     ] = None,
     max_iter: Annotated[int, typer.Option("--max-iter", help="EM iteration limit.")] = 200,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Print the log posterior before each iteration.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit the time model to the stored weekly series (Baum-Welch, MAP); write a copy."""
     from secondfront.evidence import store
-    from secondfront.evidence.fit import DEFAULT_ESS, fit_as_of, write_fitted
-    from secondfront.evidence.fitted import FitEss
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.timeline.chain import load_timeline
+    from secondfront.timeline.fit import DEFAULT_ESS, fit_as_of, write_fitted
+    from secondfront.timeline.fitted import FitEss
 
-    if max_iter < 1:
-        raise UsageError("--max-iter must be at least 1")
     ess = FitEss(
         initial=DEFAULT_ESS.initial if ess_initial is None else ess_initial,
         transition=DEFAULT_ESS.transition if ess_transition is None else ess_transition,
@@ -93,8 +94,13 @@ def fit(
     )
     write_fitted(result, output)
     if as_json:
-        _emit_json({"out": str(output), **result.as_json()})
+        _emit_json(
+            {"out": str(output), **result.as_json(), "log_posterior_trace": result.result.trace}
+        )
         return
+    if trace:
+        for k, value in enumerate(result.result.trace):
+            out.print(f"iteration {k}: log posterior {value:.6f}", highlight=False)
     states = model.state_names
     table = Table(title=f"fitted transition (weeks {result.weeks[0]} to {result.weeks[-1]})")
     table.add_column("from \\ to")
@@ -131,24 +137,53 @@ def fit_cases(
         ),
     ] = 10.0,
     max_iter: Annotated[int, typer.Option("--max-iter", help="EM iteration limit.")] = 100,
+    latent: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--latent",
+            help="A variable deliberately without a column (never observed). Repeatable; "
+            "every other variable needs a column.",
+        ),
+    ] = None,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Print the log posterior before each iteration.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Learn the network's tables from a case file by EM (MAP); write the model as BIF."""
-    from secondfront.analysis.learning import em_fit, ess_counts, read_cases, write_fitted
+    """Learn the network's tables from a case file by EM (MAP); write the model as BIF,
+    or, for a YAML spec and -o COPY.yaml, the spec with the learned tables written back
+    beside the claims they replace."""
+    from secondfront.analysis.learning import (
+        em_fit,
+        ess_counts,
+        read_cases,
+        table_basis,
+        write_fitted,
+    )
     from secondfront.model.formats import load
 
-    if max_iter < 1:
-        raise UsageError("--max-iter must be at least 1")
     loaded = load(model)
-    data = read_cases(cases, loaded)
+    data = read_cases(cases, loaded, latent=latent or [])
+    prior = ess_counts(loaded, ess)
     result = em_fit(
         loaded,
         data,
-        ess_counts(loaded, ess),
+        prior,
         max_iter=max_iter,
         prior_label=f"Dirichlet: the model's tables, ess {ess:g} cases per row",
     )
-    write_fitted(result, model, output, str(cases))
+    basis = table_basis(result, data, prior)
+    if output.suffix.lower() in (".yaml", ".yml"):
+        from secondfront.analysis.learned_spec import fitted_spec_text
+        from secondfront.analysis.learning import provenance
+        from secondfront.model.formats import resolve_model
+
+        if output.resolve() == resolve_model(model).resolve():
+            raise UsageError(f"{output}: is the model being fitted; write the copy elsewhere")
+        text = fitted_spec_text(loaded, result, basis, provenance(result, model, str(cases)))
+        output.write_text(text, encoding="utf-8")
+    else:
+        write_fitted(result, model, output, str(cases))
     changes = {
         v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max()) for v in loaded
     }
@@ -158,23 +193,46 @@ def fit_cases(
                 "out": str(output),
                 "cases": result.cases,
                 "missing_share": round(result.missing_share, 6),
+                "latent": list(data.latent),
                 "iterations": result.iterations,
                 "converged": result.converged,
                 "log_likelihood": result.log_likelihood,
+                "log_posterior_trace": result.trace,
                 "ess": ess,
                 "largest_change": changes,
+                "tables": {
+                    b.variable: [
+                        {"given": r.given, "cases": r.cases, "prior": r.prior, "pinned": r.pinned}
+                        for r in b.rows
+                    ]
+                    for b in basis
+                },
             }
         )
         return
-    table = Table(title=f"fit-cases: {result.cases} cases, {result.missing_share:.1%} missing")
+    table = Table(
+        title=f"fit-cases: {result.cases} cases, {result.missing_share:.1%} of values missing "
+        f"({len(data.latent)} variables never observed)"
+    )
     table.add_column("variable")
     table.add_column("largest change", justify="right")
+    table.add_column("cases per row (min-max)", justify="right")
+    table.add_column("rows not pinned down", justify="right")
+    by_name = {b.variable: b for b in basis}
     for name, d in sorted(changes.items(), key=lambda kv: -kv[1]):
-        table.add_row(name, f"{d:.4f}")
+        b = by_name[name]
+        n = [r.cases for r in b.rows]
+        table.add_row(
+            name, f"{d:.4f}", f"{min(n):.1f}-{max(n):.1f}", f"{len(b.unpinned)} of {len(b.rows)}"
+        )
     out.print(table)
+    if trace:
+        for k, value in enumerate(result.trace):
+            out.print(f"iteration {k}: log posterior {value:.6f}", highlight=False)
     out.print(
         f"{result.iterations} iterations{'' if result.converged else ' (not converged)'}, "
-        f"log-likelihood {result.log_likelihood:.3f}; wrote {output}",
+        f"log-likelihood {result.log_likelihood:.3f}; wrote {output}. A row is pinned down "
+        f"when the cases informing it (expected counts) weigh at least its prior ({ess:g}).",
         highlight=False,
     )
 

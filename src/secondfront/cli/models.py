@@ -142,8 +142,9 @@ def sources_verify(
         ),
     ] = None,
 ) -> None:
-    """Check that every locator citing a source resolves to a sentence of TEXT."""
-    from secondfront.model.sourcetext import split_source, unresolved_locators
+    """Check every locator of a source against TEXT: it resolves, its sentence has not
+    changed or moved (fingerprints), and every sentence is cited or in not_modelled."""
+    from secondfront.model.sourcetext import Cited, check_source
 
     if not text.exists():
         raise UsageError(f"{text}: no such file")
@@ -154,18 +155,33 @@ def sources_verify(
     if source not in spec.sources_by_id:
         raise UsageError(f"unknown source {source!r}; sources: {', '.join(spec.sources_by_id)}")
     body = text.read_text(encoding="utf-8")
-    locators = [str(c.locator) for c in spec.claims if c.source == source]
-    locators += [str(n.locator) for n in spec.not_modelled if n.source in (None, source)]
-    missing = unresolved_locators(locators, body)
-    if missing:
-        for loc in missing:
-            err.print(
-                f"{text}: error: locator {loc} does not resolve to a sentence", highlight=False
-            )
-        raise SourceTextError(f"{len(missing)} of {len(set(locators))} locators do not resolve")
-    n = sum(len(p) for p in split_source(body))
+    cited = [
+        Cited(str(c.locator), c.fingerprint, f"claim {c.id}")
+        for c in spec.claims
+        if c.source == source
+    ]
+    cited += [
+        Cited(str(n.locator), n.fingerprint, f"not_modelled {n.locator}")
+        for n in spec.not_modelled
+        if n.source in (None, source)
+    ]
+    result = check_source(body, cited)
+    for who, loc, fp in result.unfingerprinted:
+        err.print(
+            f"{text}: warning: {who}: locator {loc} stores no fingerprint; add "
+            f"'fingerprint: {fp}' so a changed text is noticed",
+            highlight=False,
+        )
+    if not result.ok:
+        problems = result.problems()
+        for line in problems:
+            err.print(f"{text}: error: {line}", highlight=False)
+        raise SourceTextError(
+            f"{len(problems)} problems with the {result.locators} locators of source {source!r}"
+        )
     out.print(
-        f"ok: {len(set(locators))} locators of source {source!r} resolve in {text} ({n} sentences)",
+        f"ok: {result.locators} locators of source {source!r} resolve in {text} "
+        f"({result.sentences} sentences, each cited or listed in not_modelled)",
         highlight=False,
     )
 

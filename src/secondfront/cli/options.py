@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -175,12 +176,57 @@ __all__ = [
 ]
 
 
+#: The bounds of numeric options by parameter name: (least, most or None). Every other
+#: numeric option may be any finite number >= 0: no option of the command line means
+#: anything by a negative number. Checked by :func:`check_numbers` for every command
+#: (through :func:`user_errors`), before it runs: the one place these rules live.
+NUMBER_RULES: dict[str, tuple[float, float | None]] = {
+    "seed": (0, 2**63 - 1),  # numpy's SeedSequence takes non-negative integers
+    "samples": (1, None),
+    "runs": (1, None),
+    "agents": (1, None),
+    "steps": (1, None),
+    "workers": (1, None),
+    "top": (1, None),
+    "pairs": (1, None),
+    "max_iter": (1, None),
+    "window": (1, None),
+    "horizon": (1, 52),  # weeks ahead
+    "port": (1, 65_535),
+}
+
+
+def check_numbers(values: dict[str, Any]) -> None:
+    """Refuse a command's numeric option outside :data:`NUMBER_RULES` (a one-line UsageError).
+
+    Args:
+        values: the command's parameters by name, as the command receives them.
+    """
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        flag = "--" + name.replace("_", "-")
+        if not math.isfinite(value):
+            raise UsageError(f"{flag} must be a finite number, got {value}")
+        least, most = NUMBER_RULES.get(name, (0, None))
+        if value < least:
+            raise UsageError(f"{flag} must be at least {_number(least)}, got {_number(value)}")
+        if most is not None and value > most:
+            raise UsageError(f"{flag} must be at most {_number(most)}, got {_number(value)}")
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
 def user_errors(fn: F) -> F:
-    """Turn library errors into a message on stderr and exit status 2."""
+    """Check the numeric options, then turn library errors into a message on stderr and
+    exit status 2."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            check_numbers(kwargs)
             return fn(*args, **kwargs)
         except (SpecError, RulesError) as e:
             if not e.diagnostics:  # a RulesError about the file as a whole

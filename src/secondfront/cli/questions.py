@@ -73,8 +73,8 @@ RefitOpt = Annotated[
 
 def _open(db: Path | None):  # type: ignore[no-untyped-def]
     from secondfront.evidence import store
-    from secondfront.evidence.backtest import history_store
     from secondfront.evidence.coverage import SHIPPED_HISTORY
+    from secondfront.forecasting.backtest import history_store
 
     if db is None:
         return history_store()
@@ -112,8 +112,8 @@ def _coverage(con, option: str):  # type: ignore[no-untyped-def]
 def _setup(file: Path, db: Path | None, rules: Path | None, timeline: Path | None, coverage: str):  # type: ignore[no-untyped-def]
     from secondfront.evidence.mapping import load_rules
     from secondfront.evidence.rulesfile import beside_model
-    from secondfront.evidence.timeline import load_timeline
     from secondfront.forecasting.questions import load_questions
+    from secondfront.timeline.chain import load_timeline
 
     qs = load_questions(file)
     name = qs.spec.model
@@ -191,7 +191,11 @@ def score(
     from secondfront.forecasting.scorecard import store_series
 
     qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
-    card = make_card(qs, forecast_all(tm, qs, con, r, cov, refit=refit), store_series(con, r, qs))
+    card = make_card(
+        qs,
+        forecast_all(tm, qs, con, r, cov, refit=refit),
+        store_series(con, r, qs, tm.spec.reports),
+    )
     if plot is not None:
         from secondfront.forecasting.charts import reliability_diagram
 
@@ -244,14 +248,14 @@ def _score_tables(card: ScoreCard, crowd: dict[str, float]) -> None:
         scores.add_row(s.id, f"{s.p:.3f}", outcome, f"{s.brier:.3f}", f"{s.log:.3f}")
     out.print(scores)
     others = Table(title="the baselines' forecasts: P(yes) of each, not scores")
-    for c in ("question", "model", "climatology", "persistence", "crowd"):
+    names = list(card.questions[0].baselines) if card.questions else []
+    for c in ("question", "model", *(n.replace("_", " ") for n in names), "crowd"):
         others.add_column(c, justify="left" if c == "question" else "right")
     for s in card.questions:
         others.add_row(
             s.id,
             f"{s.p:.3f}",
-            f"{s.baselines['climatology']:.3f}",
-            f"{s.baselines['persistence']:.3f}",
+            *(f"{s.baselines[n]:.3f}" for n in names),
             f"{crowd[s.id]:.2f}" if s.id in crowd else "",
         )
     out.print(others)
@@ -360,17 +364,17 @@ def alerts(
     as_json: JsonOpt = False,
 ) -> None:
     """The timeline's alerts on the store, lead times before events, false alarms per year."""
-    from secondfront.evidence.leadtime import record_for
-    from secondfront.evidence.mapping import iso_week, load_rules
-    from secondfront.evidence.timeline import load_timeline
+    from secondfront.evidence.mapping import data_span, iso_week, load_rules
+    from secondfront.forecasting.leadtime import record_for
     from secondfront.forecasting.parameters import parameters_as_of
-    from secondfront.forecasting.seam import evidence_as_of, store_span, timeline_alerts
+    from secondfront.timeline.asof import evidence_as_of, timeline_alerts
+    from secondfront.timeline.chain import load_timeline
 
     tm = load_timeline(timeline)
     r = load_rules(rules, tm.model)
     con = _open(db)
     cov = _coverage(con, coverage)
-    span = store_span(con)
+    span = data_span(con)
     if span is None:
         raise UsageError("the store holds no events")
     ev = evidence_as_of(con, r, span[1], cov)
@@ -430,9 +434,47 @@ def alerts(
     out.print(table)
 
 
+def warning(
+    db: DbOpt = None,
+    horizon: Annotated[
+        int, typer.Option("--horizon", min=1, max=52, help="Weeks ahead of each alert's forecast.")
+    ] = 8,
+    rules: RulesOpt = None,
+    timeline: TimelineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Early warning from the dated forecast: lead times and false alarms per outcome.
+
+    Every Sunday, each outcome's dated forecast for the next --horizon weeks; an alert
+    when it reaches a threshold chosen by rolling origin (only windows closed by then).
+    """
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.forecasting.warning import early_warning
+    from secondfront.timeline.chain import load_timeline
+
+    tm = load_timeline(timeline)
+    card = early_warning(tm, _open(db), load_rules(rules, tm.model), horizon)
+    if as_json:
+        _emit_json(card.as_json())
+        return
+    table = Table(
+        title=f"early warning: P(within {horizon} weeks) against a rolling-origin threshold, "
+        f"{card.days[0]} to {card.days[-1]}"
+    )
+    for c in ("outcome", "onsets", "lead (weeks) per onset", "false alarms", "per year"):
+        table.add_column(c, justify="left" if c == "outcome" else "right", overflow="fold")
+    for o in card.outcomes:
+        leads = ", ".join(
+            f"{d}: {'missed' if w is None else w}"
+            for d, w in zip(o.onsets, o.lead_weeks, strict=True)
+        )
+        table.add_row(o.target, str(len(o.onsets)), leads, str(o.false_alarms), f"{o.per_year:.2f}")
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``questions`` command group to the ``secondfront`` app."""
-    for fn in (forecast, score, record, history, alerts):
+    for fn in (forecast, score, record, history, alerts, warning):
         command(questions_app, fn)
     app.add_typer(questions_app, name="questions")
 

@@ -79,8 +79,6 @@ def register(app: typer.Typer) -> None:
         from secondfront.simulation.budget import parse_size
         from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
-        if runs < 1:
-            raise UsageError(f"--runs must be at least 1, got {runs}")
         if agents is not None and agents < 100:
             raise UsageError(f"--agents must be at least 100, got {agents}")
         params_path = str(params) if params is not None else None

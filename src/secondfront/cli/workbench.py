@@ -50,6 +50,9 @@ def serve(
     workbench_db: Annotated[Path | None, _flag("workbench_db")] = None,
     events_db: Annotated[Path | None, _flag("events_db")] = None,
     models_dir: Annotated[Path | None, _flag("models_dir")] = None,
+    users: Annotated[bool | None, _flag("users")] = None,
+    certfile: Annotated[Path | None, _flag("certfile")] = None,
+    keyfile: Annotated[Path | None, _flag("keyfile")] = None,
 ) -> None:
     """Start the workbench web app (pages and JSON API) on localhost."""
     from secondfront.service.app import serve as run_server
@@ -61,12 +64,21 @@ def serve(
         workbench_db=workbench_db,
         models_dir=models_dir,
         events_db=events_db,
+        users=users,
+        certfile=certfile,
+        keyfile=keyfile,
     )
+    scheme = "https" if settings.certfile else "http"
+    who = {
+        "users": "each user's token required",
+        "token": "token required",
+        "local": "no token: this machine only",
+    }
     err.print(
-        f"secondfront workbench on http://{settings.host}:{settings.port}/ "
+        f"secondfront workbench on {scheme}://{settings.host}:{settings.port}/ "
         f"(ACH store {settings.workbench_db}; events store {settings.events_db}"
         f"{'' if settings.events_db.is_file() else ' (not there yet)'}; "
-        f"token {'required' if settings.token else 'off'})",
+        f"{who[settings.auth]})",
         highlight=False,
     )
     run_server(settings)

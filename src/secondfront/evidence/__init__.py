@@ -6,13 +6,13 @@ adapters and what mapping needs from each, the plausible event dates), ``acled``
 records read whole and bounded), ``gdeltfile`` (a GDELT file's bytes: layouts, bounded
 unpacking, line scan), ``ingest`` (files into the store), ``mapping`` (rules, events
 to observations), ``textmatch`` (stems in a sentence, negation cues), ``weeks``
-(weekly indicator statuses and the week detail), ``hmm`` (the
-forward filter and smoother, pure functions with a naive twin), ``timeline`` (the
-weekly escalation model linked to the flagship network, alerts), ``timeline_view``
-(the one timeline every renderer shows), ``backtest``.
+(weekly indicator statuses and the week detail).
+
+The weekly escalation chain built on these statuses is its own package,
+:mod:`secondfront.timeline`; questions, scoring and the backtest are in
+:mod:`secondfront.forecasting`. Nothing here imports either.
 """
 
-from secondfront.evidence.backtest import backtest
 from secondfront.evidence.ingest import IngestReport, ingest, rejects
 from secondfront.evidence.registry import (
     Adapter,
@@ -23,25 +23,17 @@ from secondfront.evidence.registry import (
     source_names,
 )
 from secondfront.evidence.store import connect, default_db_path
-from secondfront.evidence.timeline import TimelineResult, load_timeline, run_timeline
-from secondfront.evidence.timeline_view import TimelineView, timeline_view
 
 __all__ = [
     "Adapter",
     "EventSource",
     "IngestReport",
-    "TimelineResult",
-    "TimelineView",
     "adapters",
-    "backtest",
     "connect",
     "default_db_path",
     "detect_format",
     "ingest",
-    "load_timeline",
     "register_adapter",
     "rejects",
-    "run_timeline",
     "source_names",
-    "timeline_view",
 ]

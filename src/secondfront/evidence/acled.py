@@ -299,6 +299,23 @@ def acled_sql(m: AcledMatch) -> tuple[str, list[object]]:
     return " AND ".join(conds) or "true", params
 
 
+def event_days(
+    con: duckdb.DuckDBPyConnection, match: AcledMatch, through: dt.date | None = None
+) -> list[dt.date]:
+    """Distinct days, in order, of stored ACLED-layout events matching ``match``.
+
+    The one query of event days behind a rule (question resolution, outcome series,
+    the backtest). With ``through``, only events dated up to that day are read.
+    """
+    where, params = acled_sql(match)
+    if through is not None:
+        where, params = f"({where}) AND event_date <= ?", [*params, through]
+    rows = con.execute(
+        f"SELECT DISTINCT event_date FROM acled_events WHERE {where} ORDER BY 1", params
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 EVENTS = EventSource(
     match=AcledMatch,
     relation="acled_events",
@@ -532,6 +549,7 @@ __all__ = [
     "AcledDeletionsAdapter",
     "AcledMatch",
     "acled_sql",
+    "event_days",
     "parse_deletion",
     "parse_row",
 ]

@@ -11,6 +11,7 @@ it is stored in, so a row that passes never fails its chunk's insert.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,8 @@ def header_names(head: bytes) -> list[str]:
 
 MAX_RECORD = 1 << 20
 """Characters of one CSV record read into memory; a longer record is one reject."""
+OVERSIZED_KEPT = 1 << 16
+"""Characters of an oversized record kept (with its length and SHA-256) for quarantine."""
 _PIECE = 1 << 16  # characters read at a time from one physical line
 
 
@@ -117,15 +120,20 @@ class Record:
 
     Attributes:
         line: the 1-based line where it starts.
-        raw: its text, as read (cut to ``MAX_RECORD`` characters for an oversized one).
+        raw: its text, as read (its first ``OVERSIZED_KEPT`` characters for an
+            oversized one).
         fields: its fields, or None when it cannot be read as CSV (see ``problem``).
         problem: why it cannot be read ("" when it can).
+        sha256: for an oversized record, the SHA-256 of its whole text as bytes in the
+            file (hex); "" otherwise. With the length in ``problem``, it identifies
+            what was refused though most of it is not kept.
     """
 
     line: int
     raw: str
     fields: list[str] | None
     problem: str = ""
+    sha256: str = ""
 
 
 def still_quoted(text: str, quoted: bool) -> bool:
@@ -158,15 +166,24 @@ def still_quoted(text: str, quoted: bool) -> bool:
         quoted, i = True, j + 2
 
 
-def parse_record(line: int, raw: str, size: int) -> Record:
-    """A record's fields, or the one reason it cannot be read."""
+def parse_record(line: int, raw: str, size: int, sha256: str = "") -> Record:
+    """A record's fields, or the one reason it cannot be read.
+
+    Args:
+        line: where it starts (1-based).
+        raw: its text (at most ``MAX_RECORD + 1`` characters of an oversized one).
+        size: its whole length in characters.
+        sha256: the digest of the whole record when it is oversized.
+    """
     if size > MAX_RECORD:
         return Record(
             line,
-            raw,
+            raw[:OVERSIZED_KEPT],
             None,
-            f"a record of {size} characters (over {raw.count(chr(10)) + 1}+ lines) exceeds "
-            f"the limit of {MAX_RECORD}; is a quote left open?",
+            f"a record of {size} characters (over {raw.count(chr(10)) + 1}+ lines; sha256 "
+            f"{sha256}; its first {OVERSIZED_KEPT} characters kept) exceeds the limit of "
+            f"{MAX_RECORD}; is a quote left open?",
+            sha256,
         )
     if "\x00" in raw:
         return Record(line, raw, None, "a NUL character: binary data, not CSV text")
@@ -184,7 +201,8 @@ def read_records(path: Path) -> Iterator[Record]:
 
     Memory is bounded: a physical line is read ``_PIECE`` characters at a time, and at
     most ``MAX_RECORD`` characters of a record are kept; the rest of an oversized
-    record is read past, up to its end, and the next record is read normally.
+    record is read past (hashed, so its reject carries the digest of the whole), up to
+    its end, and the next record is read normally.
     """
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         line_no = 0
@@ -193,26 +211,41 @@ def read_records(path: Path) -> Iterator[Record]:
         kept = size = 0
         quoted = False
         at_line_start = True
+        digest = None  # of an oversized record, from the piece that passed the limit
         while piece := fh.readline(_PIECE):
             if at_line_start:
                 line_no += 1
             if not parts and not size:
                 start = line_no
-            if kept < MAX_RECORD + 1:
-                parts.append(piece[: MAX_RECORD + 1 - kept])
-                kept += len(parts[-1])
+            cut = piece[: max(0, MAX_RECORD + 1 - kept)]
+            if cut:
+                parts.append(cut)
+                kept += len(cut)
             size += len(piece)
+            if size > MAX_RECORD:
+                if digest is None:
+                    digest = hashlib.sha256(_as_bytes("".join(parts)))
+                digest.update(_as_bytes(piece[len(cut) :]))
             at_line_start = piece.endswith(("\n", "\r"))
             quoted = still_quoted(piece, quoted)
             if quoted or not at_line_start:
                 continue
-            yield parse_record(start, "".join(parts), size)
-            parts, kept, size = [], 0, 0
+            yield parse_record(start, "".join(parts), size, _hex(digest))
+            parts, kept, size, digest = [], 0, 0, None
         if parts:
-            rec = parse_record(start, "".join(parts), size)
+            rec = parse_record(start, "".join(parts), size, _hex(digest))
             if quoted and not rec.problem:
                 rec = Record(start, rec.raw, None, "a quoted field is not closed before the end")
             yield rec
+
+
+def _as_bytes(text: str) -> bytes:
+    """Text read with ``surrogateescape`` back as the file's bytes."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _hex(digest: hashlib._Hash | None) -> str:
+    return digest.hexdigest() if digest is not None else ""
 
 
 def printable(raw: str) -> str:
@@ -252,6 +285,7 @@ __all__ = [
     "MAX_DIGITS",
     "MAX_EPOCH",
     "MAX_RECORD",
+    "OVERSIZED_KEPT",
     "Record",
     "RowError",
     "has_surrogate",

@@ -6,7 +6,7 @@ parameters of its day only (:mod:`~secondfront.forecasting.forecast`,
 :mod:`~secondfront.forecasting.parameters`), scored once resolved against baselines
 (:mod:`~secondfront.forecasting.scoring`, :mod:`~secondfront.forecasting.scorecard`),
 and kept in the store with what it was made from (:mod:`~secondfront.forecasting.ledger`).
-The weekly timeline is reached through one module, :mod:`~secondfront.forecasting.seam`.
+The weekly timeline is reached through one module, :mod:`~secondfront.timeline.asof`.
 
 Dependencies point one way: forecasting -> evidence, analysis, inference, model.
 """

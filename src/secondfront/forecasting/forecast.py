@@ -1,24 +1,20 @@
-"""Each question's probability as of a day, from the evidence and parameters of that day.
+"""Each question's probability as of a day: the one dated forecast, asked of a question.
 
 For a question asked on day D (or ``--as-of D``) closing on day C, with
-``n = ceil((C - D) / 7)`` weeks ahead:
+``n = ceil((C - D) / 7)`` weeks ahead, P(yes) is
+:func:`secondfront.forecasting.outlook.forecast_from` of the question's target as of D
+for n weeks: the store read up to D only, coefficients learned from windows closed by D.
+The time model behind it (the chain's numbers) is the spec's (in-sample, labelled so) or
+refitted on the store up to D (``refit``, out of sample) (:func:`parameters_as_of`).
 
-1. the weekly evidence is the timeline's, read from the store's events dated up to D
-   only (:func:`secondfront.forecasting.seam.evidence_as_of`);
-2. the parameters are the time model refitted on the store up to D (``refit``,
-   out of sample), or the spec's numbers (in-sample) (:func:`parameters_as_of`);
-3. the filtered belief ``b = P(S_D | evidence up to D)`` [K] is pushed through the
-   chain week by week, and the question's event happens in a week in state k with
-   rate ``h_k``::
+A question asked earlier than the forecast day (``--as-of`` inside its window) whose
+event the store already shows between ``asked`` and D resolves to 1: what already
+happened in the window is not forgotten. A question already closed on D is 1 or 0 by
+its store series.
 
-       P(yes) = 1 - b @ (A diag(1 - h))^n @ 1        (hmm.event_within)
-
-   where ``h_k`` is, for a network variable, the weekly hazard of ``VAR = STATE`` in
-   state k (the network's horizon probability spread evenly over its weeks), and for
-   an indicator, P(indicator in STATE in one week | state k).
-
-A question whose outcome is already known on day D is not special-cased: the model
-is asked what it would say.
+:func:`question_probability` is the escalation chain's own forecast of a target (the
+filtered belief pushed through the chain, ``1 - b @ (A diag(1 - h))^n @ 1``); it is kept
+as the chain's view for the timeline's tests, not as the questions' forecast.
 """
 
 from __future__ import annotations
@@ -29,20 +25,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 
-from secondfront.evidence import hmm
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
-from secondfront.evidence.timeline import TimelineModel
+from secondfront.forecasting.outlook import History, forecast_from, history_as_of, series_for
 from secondfront.forecasting.parameters import FittedParameters, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, TargetKind
-from secondfront.forecasting.seam import (
+from secondfront.timeline import hmm
+from secondfront.timeline.asof import (
     EvidenceAsOf,
     evidence_as_of,
     filtered_belief,
     indicator_rates,
     variable_hazards,
 )
+from secondfront.timeline.chain import TimelineModel
 
 
 def weeks_ahead(as_of: dt.date, closes: dt.date) -> int:
@@ -156,12 +154,51 @@ def parameter_source(
     return get
 
 
+HistorySource = Callable[[dt.date, TimelineModel], History]
+
+
+def history_source(
+    con: duckdb.DuckDBPyConnection, rules: MappingRules, coverage: DeclaredCoverage | None
+) -> HistorySource:
+    """The store as of a day under a time model, read once per (day, model)."""
+    cache: dict[tuple[dt.date, int], History] = {}
+
+    def get(day: dt.date, model: TimelineModel) -> History:
+        key = (day, id(model))
+        if key not in cache:
+            cache[key] = history_as_of(model, con, rules, day, coverage)
+        return cache[key]
+
+    return get
+
+
+def dated_probability(
+    history: History,
+    model: TimelineModel,
+    target: str,
+    asked: dt.date,
+    day: dt.date,
+    closes: dt.date,
+) -> float:
+    """P(``target`` happens in ``[asked, closes]``) as of ``day`` (see the module)."""
+    series = series_for(history, target)
+    lo = min(asked, day).toordinal() - 1
+    seen = series.count(np.array([lo]), np.array([day.toordinal()]))[0] > 0
+    if seen:
+        return 1.0
+    n = weeks_ahead(day, closes)
+    if n == 0:
+        return 0.0
+    return forecast_from(history, model, target, day, n).p
+
+
 def forecast_question(
     model: TimelineModel,
     questions: QuestionSet,
     question: Question,
     evidence: EvidenceSource,
     parameters: ParameterSource,
+    histories: HistorySource,
     as_of: dt.date | None = None,
 ) -> QuestionForecast:
     """Forecast one question as of its ``asked`` day (or ``as_of``)."""
@@ -169,8 +206,9 @@ def forecast_question(
     ev = evidence(day)
     params = parameters(day)
     kind = questions.kinds[question.id]
-    p = question_probability(
-        params.model, kind, question.variable, question.state, ev, question.closes
+    history = histories(day, params.model)
+    p = dated_probability(
+        history, params.model, question.target, question.asked, day, question.closes
     )
     return QuestionForecast(
         question.id,
@@ -208,19 +246,23 @@ def forecast_all(
     """
     evidence = evidence_source(con, rules, coverage)
     parameters = parameter_source(model, con, rules, refit)
+    histories = history_source(con, rules, coverage)
     return [
-        forecast_question(model, questions, q, evidence, parameters, as_of)
+        forecast_question(model, questions, q, evidence, parameters, histories, as_of)
         for q in questions.questions
     ]
 
 
 __all__ = [
     "EvidenceSource",
+    "HistorySource",
     "ParameterSource",
     "QuestionForecast",
+    "dated_probability",
     "evidence_source",
     "forecast_all",
     "forecast_question",
+    "history_source",
     "parameter_source",
     "question_probability",
     "weeks_ahead",

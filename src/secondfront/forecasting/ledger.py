@@ -36,10 +36,12 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from secondfront.evidence.timeline import TimelineModel, load_timeline
-from secondfront.forecasting.forecast import QuestionForecast, question_probability
-from secondfront.forecasting.seam import EvidenceAsOf
+from secondfront.evidence.mapping import load_rules
+from secondfront.forecasting.forecast import QuestionForecast, dated_probability
+from secondfront.forecasting.outlook import history_as_of
 from secondfront.model.formats import load
+from secondfront.timeline.asof import EvidenceAsOf
+from secondfront.timeline.chain import TimelineModel, load_timeline
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS forecast_ledger (
@@ -272,6 +274,16 @@ class Revision:
         return d
 
 
+def _dated(
+    con: duckdb.DuckDBPyConnection, model: TimelineModel, target: str, day: dt.date, closes: dt.date
+) -> float:
+    """The dated forecast of ``target`` as of ``day`` under ``model``, on the store as it was
+    that day: the same function that made the recorded probabilities, so the parts of a
+    change add up to it."""
+    rules = load_rules(None, model.model)
+    return dated_probability(history_as_of(model, con, rules, day), model, target, day, day, closes)
+
+
 def history(con: duckdb.DuckDBPyConnection, question_id: str) -> list[Revision]:
     """Every revision of one question, oldest first, each change split into its parts."""
     ensure_ledger(con)
@@ -289,8 +301,7 @@ def history(con: duckdb.DuckDBPyConnection, question_id: str) -> list[Revision]:
             int(r[0]), r[1], r[2], float(r[4]), r[7], r[8], r[9], int(r[10]), params["label"]
         )
         if prev is not None:
-            var, state = str(r[6]).split("=", 1)
-            ev_new = evidence_from_json(json.loads(r[11]))
+            var = str(r[6]).split("=", 1)[0]
             old_model = _rebuild(con, prev[7], json.loads(prev[12]))
             change = rev.p - float(prev[4])
             if var not in old_model.network.variables:
@@ -298,24 +309,24 @@ def history(con: duckdb.DuckDBPyConnection, question_id: str) -> list[Revision]:
                 out.append(dataclasses.replace(rev, change=change, structure_changes=change))
                 prev = r
                 continue
-            p_ev = question_probability(old_model, r[5], var, state, ev_new, r[3])
-            if prev[8] == r[8]:
-                new_model = _rebuild(con, r[7], params)
-                p_par = question_probability(new_model, r[5], var, state, ev_new, r[3])
-                rev = dataclasses.replace(
-                    rev,
-                    change=change,
-                    new_evidence=p_ev - float(prev[4]),
-                    parameter_edits=p_par - p_ev,
-                    structure_changes=0.0,
-                )
+            # P(yes) with the old model on the new evidence. When only one of the two
+            # changed it is a recorded probability; otherwise the dated forecast is asked
+            # again on the store as it was on the new day.
+            if prev[7] == r[7]:
+                p_ev = rev.p
+            elif prev[9] == r[9]:
+                p_ev = float(prev[4])
             else:
-                rev = dataclasses.replace(
-                    rev,
-                    change=change,
-                    new_evidence=p_ev - float(prev[4]),
-                    structure_changes=rev.p - p_ev,
-                )
+                p_ev = _dated(con, old_model, str(r[6]), r[2], r[3])
+            rest = rev.p - p_ev
+            same_structure = prev[8] == r[8]
+            rev = dataclasses.replace(
+                rev,
+                change=change,
+                new_evidence=p_ev - float(prev[4]),
+                parameter_edits=rest if same_structure else None,
+                structure_changes=0.0 if same_structure else rest,
+            )
         out.append(rev)
         prev = r
     return out

@@ -5,7 +5,7 @@ A forecast dated D may only use parameters fitted on data up to D. Two choices:
 * **refit** (rolling origin): the time model's initial distribution and weekly
   transitions are fitted by Baum-Welch (MAP, the spec's numbers as Dirichlet priors)
   on the store's weeks up to D, reading only events dated up to D
-  (:func:`secondfront.evidence.fit.fit_as_of`). These parameters are out of sample
+  (:func:`secondfront.timeline.fit.fit_as_of`). These parameters are out of sample
   for every question asked on D. The network's tables (the per-state hazards and the
   indicators' likelihoods) stay as written: they were written knowing the history.
 * **no refit**: the spec's own numbers, which were written knowing the whole history;
@@ -23,7 +23,7 @@ import duckdb
 
 from secondfront.errors import UsageError
 from secondfront.evidence.mapping import MappingRules
-from secondfront.evidence.timeline import TimelineModel
+from secondfront.timeline.chain import TimelineModel
 
 IN_SAMPLE_LABEL = "prior parameters written knowing the history: in-sample"
 NETWORK_NOTE = "network tables as written, knowing the history"
@@ -91,7 +91,7 @@ def parameters_as_of(
     """
     if not refit:
         return FittedParameters(model, None, IN_SAMPLE_LABEL, True)
-    from secondfront.evidence.fit import fit_as_of
+    from secondfront.timeline.fit import fit_as_of
 
     try:
         fit = fit_as_of(model, con, day, rules)

@@ -33,12 +33,12 @@ from secondfront.errors import StoreError
 from secondfront.evidence import store as events_store
 from secondfront.evidence.coverage import coverage_for_store
 from secondfront.evidence.mapping import data_span, load_rules
-from secondfront.evidence.timeline import load_timeline
 from secondfront.forecasting.forecast import QuestionForecast, forecast_all
 from secondfront.forecasting.ledger import history
 from secondfront.forecasting.questions import QuestionSet, load_questions
 from secondfront.forecasting.scorecard import ScoreCard, score, store_series
 from secondfront.model.model import Model
+from secondfront.timeline.chain import load_timeline
 
 ViewStatus = Literal["ok", "no_questions", "no_timeline", "no_store", "no_events", "unavailable"]
 
@@ -202,7 +202,7 @@ def _view(
     tm = load_timeline(timeline, qs.model)
     rules = load_rules(mapping, qs.model)
     forecasts = forecast_all(tm, qs, con, rules, coverage_for_store(con), refit=True)
-    series = store_series(con, rules, qs)
+    series = store_series(con, rules, qs, tm.spec.reports)
     card = score(qs, forecasts, series)
     scored = {s.id: s for s in card.questions}
     ledger = _has_ledger(con)

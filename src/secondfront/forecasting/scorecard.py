@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 
-from secondfront.evidence.mapping import MappingRules, iso_week
+from secondfront.evidence.acled import event_days
+from secondfront.evidence.mapping import MappingRules, data_span, iso_week, weekly_statuses
 from secondfront.forecasting.forecast import QuestionForecast, weeks_ahead
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, FittedParameters
 from secondfront.forecasting.questions import Question, QuestionSet
@@ -43,10 +44,11 @@ from secondfront.forecasting.scoring import (
     kt_rate,
     log_scores,
     murphy,
+    weekly_base_rate,
     window_climatology,
     window_persistence,
 )
-from secondfront.forecasting.seam import event_weeks, statuses_between, store_span
+from secondfront.timeline.chain import OutcomeReports
 
 
 @dataclass(frozen=True)
@@ -84,29 +86,37 @@ class StoreSeries:
 
 
 def store_series(
-    con: duckdb.DuckDBPyConnection, rules: MappingRules, questions: QuestionSet
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    questions: QuestionSet,
+    reports: Sequence[OutcomeReports] = (),
 ) -> StoreSeries:
     """The weekly event series of every question the store can resolve.
 
-    A question's series comes from its ``resolves`` rule, else, for an indicator target,
-    from the weeks its indicator was observed; a variable target without a rule has none.
+    A question's series comes from its ``resolves`` rule, else from the time model's
+    ``reports:`` series of its target (the outcome's own series, the one the dated
+    forecast learns from), else, for an indicator target, from the weeks its indicator
+    was observed; a variable target with none of these has no series.
     """
-    span = store_span(con)
+    span = data_span(con)
     if span is None:
         return StoreSeries([], None, {})
-    statuses = statuses_between(con, rules, span[0], span[1])
+    statuses = weekly_statuses(con, rules, span[0], span[1])
     weeks = list(dict.fromkeys(s.week for s in statuses))
     observed: dict[str, set[str]] = {}
     for s in statuses:
         if s.status == "observed":
             observed.setdefault(s.indicator, set()).add(s.week)
     hits: dict[str, list[bool]] = {}
+    reported = {f"{r.variable}={r.state}": r.events for r in reports}
     for q in questions.questions:
         found: set[str] | None = None
         if q.resolves is not None and q.resolves.indicator is not None:
             found = observed.get(q.resolves.indicator, set())
         elif q.resolves is not None and q.resolves.events is not None:
-            found = event_weeks(con, q.resolves.events)
+            found = {iso_week(d) for d in event_days(con, q.resolves.events)}
+        elif q.target in reported:
+            found = {iso_week(d) for d in event_days(con, reported[q.target])}
         elif questions.kinds.get(q.id) == "indicator" and q.state == "present":
             found = observed.get(q.variable, set())
         if found is not None:
@@ -212,20 +222,27 @@ def score(
             resolved.append((q, known))
     p = [by_id[q.id].p for q, _ in resolved]
     y = [o for _, o in resolved]
-    base: dict[str, list[float]] = {"always_no": [], "climatology": [], "persistence": []}
+    base: dict[str, list[float]] = {
+        "coin": [],
+        "always_no": [],
+        "base_rate": [],
+        "climatology": [],
+        "persistence": [],
+    }
     for q, _ in resolved:
+        base["coin"].append(0.5)
         base["always_no"].append(0.0)
         h = series.hits.get(q.id)
         n = max(1, weeks_ahead(q.asked, q.closes))
         if h is not None:
             t = series.index(q.asked)
+            base["base_rate"].append(weekly_base_rate(h, t, n))
             base["climatology"].append(window_climatology(h, t, n))
             base["persistence"].append(window_persistence(h, t, n))
         else:
+            base["base_rate"].append(_file_climatology(q, resolved))
             base["climatology"].append(_file_climatology(q, resolved))
             base["persistence"].append(_file_persistence(q, resolved))
-    rate = float(np.mean(y)) if y else 0.0
-    base["base_rate"] = [rate] * len(y)
     scored = []
     bs, ls = brier_scores(p, y), log_scores(p, y)
     for i, (q, o) in enumerate(resolved):

@@ -21,9 +21,11 @@ vanishes when all forecasts in a bin are equal (then the identity is exact).
 
 Baselines, each scored on the same questions:
 
+* ``coin``: p = 0.5;
 * ``always_no``: p = 0;
-* ``base_rate``: the share of yes among the scored questions (in-sample by
-  construction: it knows the outcomes; a reference, not a competitor);
+* ``base_rate``: the event's weekly rate in the store before the question was asked,
+  Jeffreys-smoothed, over the question's weeks ``1 - (1 - (k + 1/2) / (n + 1)) ** w``
+  (without a store series, the file estimate of ``climatology``);
 * ``climatology``: the frequency of the event among the store's own windows of the
   same length that closed before the question was asked (Krichevsky-Trofimov
   ``(k + 1/2) / (m + 1)``, never 0 or 1); where the store has no series for the
@@ -52,12 +54,14 @@ PERSISTENCE_FLOOR = 0.05
 BINS = 10
 
 
-def brier_scores(p: Sequence[float], y: Sequence[bool]) -> np.ndarray:
+def brier_scores(p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray) -> np.ndarray:
     """``(p - y)^2`` per forecast [N]."""
     return (np.asarray(p, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
 
 
-def log_scores(p: Sequence[float], y: Sequence[bool], clip: float = LOG_CLIP) -> np.ndarray:
+def log_scores(
+    p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, clip: float = LOG_CLIP
+) -> np.ndarray:
     """``-ln p(y)`` per forecast [N], p clipped to ``[clip, 1 - clip]``."""
     q = np.clip(np.asarray(p, dtype=np.float64), clip, 1 - clip)
     yy = np.asarray(y, dtype=bool)
@@ -101,7 +105,9 @@ class Decomposition:
         }
 
 
-def murphy(p: Sequence[float], y: Sequence[bool], bins: int = BINS) -> Decomposition:
+def murphy(
+    p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, bins: int = BINS
+) -> Decomposition:
     """Murphy's decomposition of the mean Brier score over ``bins`` equal-width bins."""
     pp = np.asarray(p, dtype=np.float64)
     yy = np.asarray(y, dtype=np.float64)
@@ -184,6 +190,14 @@ def window_climatology(hit_weeks: Sequence[bool], before: int, length: int) -> f
     return kt_rate(k, len(starts))
 
 
+def weekly_base_rate(hit_weeks: Sequence[bool], before: int, length: int) -> float:
+    """The event's weekly rate before week index ``before``, Jeffreys-smoothed, over
+    ``length`` weeks: ``1 - (1 - (k + 1/2) / (n + 1)) ** length``."""
+    h = np.asarray(hit_weeks[:before], dtype=bool)
+    weekly = kt_rate(int(h.sum()), len(h))
+    return float(1 - (1 - weekly) ** length)
+
+
 def window_persistence(
     hit_weeks: Sequence[bool], before: int, length: int, floor: float = PERSISTENCE_FLOOR
 ) -> float:
@@ -205,6 +219,7 @@ __all__ = [
     "kt_rate",
     "log_scores",
     "murphy",
+    "weekly_base_rate",
     "window_climatology",
     "window_persistence",
 ]

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 import opt_einsum
 
-from secondfront.errors import UsageError
+from secondfront.errors import TooLargeError
 from secondfront.inference import propagation as P
 from secondfront.inference.propagation import propagate
 from secondfront.model.limits import memory_problem
@@ -513,7 +513,7 @@ class Plan:
             "for one evidence set",
         )
         if too_big:
-            raise UsageError(too_big)
+            raise TooLargeError(too_big)
 
     def potentials(self, cpts: Sequence[np.ndarray], batched: bool = False) -> list[np.ndarray]:
         """Initial clique potentials: the product of the tables placed in each clique.

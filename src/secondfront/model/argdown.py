@@ -23,6 +23,13 @@ support and -1 for attack, resting on the reason's claim, and a placeholder inte
 What the map does not say (a source, a locator, a grading, the numbers) is left as a
 placeholder, so ``secondfront check`` lists it.
 
+A map written by ``secondfront export --format argdown`` carries the whole model: the
+front matter holds, under ``secondfront``, everything but the claims (model block,
+sources with gradings, ``not_modelled``, variables with states and numbers,
+indicators, outcomes) and each claim element carries its own data inline (source,
+locator, grading, note, direction). Such a map is read back into the model itself, not
+a draft (``spec_from_argdown``); ``CANNOT_TRAVEL`` names what it does not carry.
+
 A line the reader cannot place is an error at its line and column.
 """
 
@@ -33,16 +40,35 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from secondfront.errors import Diagnostic, SpecError
 from secondfront.model.draft import PLACEHOLDER
 from secondfront.model.yamlsource import parse_yaml
 
-__all__ = ["ArgdownElement", "draft_from_argdown", "parse_argdown"]
+__all__ = [
+    "CANNOT_TRAVEL",
+    "ArgdownElement",
+    "draft_from_argdown",
+    "model_data",
+    "parse_argdown",
+    "spec_from_argdown",
+]
+
+#: What an exported map does not carry back into the YAML spec.
+CANNOT_TRAVEL = (
+    "the YAML file's comments and layout (the numbers, names and texts all travel)",
+    "a source's 'text' path is kept as written, relative to the spec file's folder, so "
+    "the source text is found only if the imported file sits in the same folder",
+)
+
+#: Claim fields carried in a claim element's metadata.
+_CLAIM_FIELDS = ("source", "locator", "grading", "note", "direction", "fingerprint")
 
 _ELEMENT = re.compile(r"^(?P<open>[\[<])(?P<title>[^\]>]+)[\]>]:\s*(?P<text>.*)$")
 _RELATION = re.compile(
     r"^(?P<indent>\s+)(?P<sign>[+-])\s*(?P<open>[\[<])(?P<title>[^\]>]+)[\]>]"
-    r"(?::\s*(?P<text>.*))?$"
+    r"(?::\s*(?P<text>.*)|\s*(?://.*)?)$"
 )
 _TAG = re.compile(r"(?<!\S)#([A-Za-z0-9_-]+)")
 
@@ -206,13 +232,43 @@ def _name(title: str, taken: set[str], prefix: str = "") -> str:
     return name
 
 
+def model_data(spec: Any) -> dict[str, Any]:
+    """A scenario spec as plain data (what ``yaml.safe_dump`` writes), unset fields left out."""
+    data: dict[str, Any] = spec.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def spec_from_argdown(front: dict[str, Any], elements: list[ArgdownElement]) -> dict[str, Any]:
+    """The model an exported map carries: its front matter's ``secondfront`` block plus
+    one claim per argument element with claim data (``source`` and ``locator``)."""
+    data = dict(front["secondfront"])
+    claims = []
+    for e in sorted(elements, key=lambda e: e.line):  # file order, not first mention
+        if e.kind == "argument" and "source" in e.meta and "locator" in e.meta:
+            claim = {"id": e.title, **{k: e.meta[k] for k in _CLAIM_FIELDS if k in e.meta}}
+            claim["says"] = e.text
+            claims.append(claim)
+    out = {k: v for k, v in data.items() if k != "claims"}
+    order = list(out)
+    at = order.index("sources") + 1 if "sources" in order else 1
+    items = list(out.items())
+    return dict([*items[:at], ("claims", claims), *items[at:]])
+
+
 def draft_from_argdown(text: str, path: str = "<string>") -> str:
     """A draft scenario (YAML) from an Argdown map; see the module docstring.
+
+    A map exported by ``secondfront export --format argdown`` comes back as the model
+    it was exported from (less ``CANNOT_TRAVEL``).
 
     Raises:
         SpecError: unreadable lines, or a map with no supported or attacked element.
     """
     front, elements = parse_argdown(text, path)
+    if isinstance(front.get("secondfront"), dict):
+        spec = spec_from_argdown(front, elements)
+        head = f"# The model carried by the Argdown map {path}.\n"
+        return head + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
     reasons = [e for e in elements if any(e.title in (o.supports + o.attacks) for o in elements)]
     outcomes = [e for e in elements if e.supports or e.attacks or "outcome" in e.tags]
     if not outcomes:

@@ -96,6 +96,7 @@ class Checker:
             if cpt is not None:
                 self.cpts[name] = cpt
         self.check_outcomes()
+        self.check_claim_directions()
 
     # -- names -----------------------------------------------------------------------
 
@@ -253,6 +254,28 @@ class Checker:
                     ("outcomes", i, "state"),
                     f"outcome names unknown state {out.state!r} of {out.variable!r}; "
                     f"states: {_names(states)}",
+                )
+
+    def check_claim_directions(self) -> None:
+        for i, claim in self.entries["claims"]:
+            d = claim.direction
+            if d is None:
+                continue
+            known = {**self.variables, **self.indicators}
+            if d.variable not in known:
+                if d.variable not in self.declared["variables"] | self.declared["indicators"]:
+                    self.error(
+                        ("claims", i, "direction", "variable"),
+                        f"claim {claim.id!r}: direction names unknown variable {d.variable!r}; "
+                        f"known variables: {_names(known)}",
+                    )
+                continue
+            states = self.states.get(d.variable)
+            if states is not None and d.state not in states:
+                self.error(
+                    ("claims", i, "direction", "state"),
+                    f"claim {claim.id!r}: direction names unknown state {d.state!r} of "
+                    f"{d.variable!r}; states: {_names(states)}",
                 )
 
     # -- CPTs ------------------------------------------------------------------------

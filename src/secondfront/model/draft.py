@@ -6,7 +6,11 @@ model of its argument. ``new_draft`` splits the text by the locator rule of
 draft resolves) and writes a valid scenario file in which everything the analyst still
 has to do is a *placeholder*:
 
-* the source, with author, title, kind and grading to fill in;
+* the source, with author, title, kind and grading to fill in; a title, byline or
+  dateline heading the text (leading one-sentence lines without a final full stop,
+  see ``read_header``) fills them in and is listed under ``not_modelled`` as the
+  source's metadata, not made a claim; a date found there becomes the source's ISO
+  date (otherwise today's date, marked to do);
 * one claim per sentence, its ``says`` a placeholder (the paraphrase is the analyst's,
   never the source's wording; the sentence's first words stand in a comment as a
   reminder);
@@ -39,17 +43,20 @@ from typing import Any
 
 from secondfront.errors import UsageError
 from secondfront.model.schema import ScenarioSpec
-from secondfront.model.sourcetext import sentences_with_locators
+from secondfront.model.sourcetext import fingerprint, sentences_with_locators
 from secondfront.model.yamlsource import Path, YamlDocument, load_yaml, parse_yaml
 
 __all__ = [
     "LANGUAGES",
     "PLACEHOLDER",
     "Draft",
+    "Header",
     "Leftover",
+    "find_date",
     "leftovers",
     "leftovers_text",
     "new_draft",
+    "read_header",
     "render_draft",
 ]
 
@@ -89,11 +96,13 @@ class Leftover:
 
 @dataclass(frozen=True)
 class DraftClaim:
-    """A claim placeholder: the sentence's locator and its first words."""
+    """A claim placeholder: the sentence's locator, its first words and its fingerprint
+    (``sourcetext.fingerprint``, so ``sources verify`` notices a changed text)."""
 
     id: str
     locator: str
     reminder: str
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,24 @@ class DraftOutcome:
 
 
 @dataclass(frozen=True)
+class Header:
+    """What the lines heading a text say about it (each a one-sentence line).
+
+    Attributes:
+        title: the title line, if any.
+        author: the author named by a byline (``By X``, ``X, from Y``), if any.
+        date: a date found in those lines, if any.
+        lines: (locator, kind, text) of each heading line: ``title``, ``byline`` or
+            ``date``.
+    """
+
+    title: str | None
+    author: str | None
+    date: datetime.date | None
+    lines: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class Draft:
     """A draft scenario, before it is written as YAML.
 
@@ -112,9 +139,12 @@ class Draft:
         source_id: id of the one source.
         language: ``en``, ``ru``, ``uk`` or ``be``.
         source_text: path of the text relative to the draft file (``None``: not given).
-        claims: one placeholder per sentence, in reading order.
+        claims: one placeholder per sentence, in reading order (heading lines excluded).
         outcomes: one starter variable per named outcome.
-        year: the placeholder publication year.
+        year: the year of ``date``.
+        header: the title, byline and date read from the text's first lines.
+        date: the publication date: found in the header, given, or today's.
+        date_known: False when ``date`` is only today's date (left to do).
     """
 
     source_id: str
@@ -123,6 +153,9 @@ class Draft:
     claims: tuple[DraftClaim, ...]
     outcomes: tuple[DraftOutcome, ...]
     year: int
+    header: Header = Header(None, None, None, ())
+    date: datetime.date = datetime.date(1970, 1, 1)
+    date_known: bool = False
 
     @property
     def model_name(self) -> str:
@@ -154,6 +187,85 @@ def _script_matches(text: str, language: str) -> bool:
     return cyrillic > latin if language != "en" else latin >= cyrillic
 
 
+_MONTHS = {
+    name: i + 1
+    for names in (
+        "january february march april may june july august september october november december",
+        "jan feb mar apr may jun jul aug sep oct nov dec",
+        "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+        "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
+        "студзеня лютага сакавіка красавіка мая чэрвеня ліпеня жніўня верасня кастрычніка "
+        "лістапада снежня",
+    )
+    for i, name in enumerate(names.split())
+}
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
+_DATES = (
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), (1, 2, 3)),
+    (re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b"), (3, 2, 1)),
+    (re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\.?,?\s+(\d{{4}})", re.IGNORECASE), (3, 2, 1)),
+    (re.compile(rf"\b{_MONTH}\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", re.IGNORECASE), (3, 1, 2)),
+)
+_BYLINE = re.compile(
+    r"^(?:(?:by|автор|аўтар)[:\s]+(?P<by>.+)|(?P<who>[^,]{2,80}),\s*(?:from|in|из|з|із)\s.+)$",
+    re.IGNORECASE,
+)
+_HEADER_LINES = 3  # at most this many leading lines are read as a heading
+
+
+def find_date(text: str) -> datetime.date | None:
+    """The first calendar date written in ``text`` (ISO, d.m.yyyy, "7 December 2022",
+    "December 7, 2022", Russian, Ukrainian and Belarusian month names); None if none."""
+    for pattern, (y, m, d) in _DATES:
+        for match in pattern.finditer(text):
+            parts = match.groups()
+            month = parts[m - 1]
+            month_no = int(month) if month.isdigit() else _MONTHS[month.lower()]
+            try:
+                return datetime.date(int(parts[y - 1]), month_no, int(parts[d - 1]))
+            except ValueError:
+                continue
+    return None
+
+
+def read_header(located: Sequence[tuple[str, str]]) -> Header:
+    """Title, byline and date from the first lines of a text.
+
+    A heading line is one of the first ``_HEADER_LINES`` paragraphs that holds a single
+    sentence not ending in ``.``, ``!``, ``?`` or ``…``. A line that is mostly a date is
+    the dateline; a line reading ``By X`` or ``X, from Y`` (also ``Автор``, ``из``,
+    ``з``, ``із``) is the byline; the first other line is the title, a second one a
+    byline.
+    """
+    title = author = None
+    date = None
+    lines: list[tuple[str, str, str]] = []
+    for loc, sentence in located:
+        p, s = loc[1:].split(".S")
+        if int(p) > _HEADER_LINES or sentence.rstrip().endswith((".", "!", "?", "…")):
+            break
+        if int(s) != 1 or any(other.startswith(f"P{p}.S2") for other, _ in located):
+            break
+        found = find_date(sentence)
+        rest = re.sub(r"[\W\d_]+", " ", sentence).split()
+        date = date or found
+        by = _BYLINE.match(sentence.strip())
+        if found is not None and len(rest) <= 3:
+            lines.append((loc, "date", sentence))
+        elif by is not None and author is None:
+            author = (by["by"] or by["who"]).strip()
+            lines.append((loc, "byline", sentence))
+        elif title is None:
+            title = sentence.strip()
+            lines.append((loc, "title", sentence))
+        elif author is None:
+            author = sentence.strip()
+            lines.append((loc, "byline", sentence))
+        else:
+            break
+    return Header(title, author, date, tuple(lines))
+
+
 def new_draft(
     text: str,
     source_id: str,
@@ -162,6 +274,7 @@ def new_draft(
     outcomes: Sequence[str] = (),
     source_text: str | None = None,
     year: int | None = None,
+    date: datetime.date | None = None,
 ) -> Draft:
     """Split ``text`` into located sentences and make a draft of its argument.
 
@@ -172,7 +285,8 @@ def new_draft(
         outcomes: the outcomes the analyst wants forecast, in words; one starter
             variable each (a generic one when none is given: a model needs a variable).
         source_text: where the draft's ``text`` field points (relative to the draft).
-        year: placeholder publication year (default: this year).
+        year: publication year, when no date is known (kept for callers that give one).
+        date: publication date; default: the date in the text's heading, else today's.
 
     Raises:
         UsageError: an invalid id or language, a text in another script, or an empty text.
@@ -191,22 +305,36 @@ def new_draft(
             f"the text does not look {LANGUAGES[language]} (--lang {language}): "
             "its letters are mostly in another script; pass the right --lang"
         )
+    header = read_header(located)
+    metadata = {loc for loc, _, _ in header.lines}
     claims = tuple(
-        DraftClaim(f"{source_id}-{loc.lower().replace('.', '-')}", loc, _reminder(sentence))
+        DraftClaim(
+            f"{source_id}-{loc.lower().replace('.', '-')}",
+            loc,
+            _reminder(sentence),
+            fingerprint(sentence),
+        )
         for loc, sentence in located
+        if loc not in metadata
     )
     taken: set[str] = set()
     labels = [o.strip() for o in outcomes if o.strip()] or [
         f"{PLACEHOLDER}: the outcome this argument is about"
     ]
     starters = tuple(DraftOutcome(_variable_name(label, taken), label) for label in labels)
+    known = date or header.date
+    today = datetime.date.today()
+    when = known or (today.replace(year=year, month=1, day=1) if year is not None else today)
     return Draft(
         source_id,
         language,
         source_text,
         claims,
         starters,
-        year if year is not None else datetime.date.today().year,
+        when.year,
+        header,
+        when,
+        known is not None,
     )
 
 
@@ -239,9 +367,10 @@ def render_draft(draft: Draft) -> str:
         "",
         "sources:",
         f"  - id: {draft.source_id}",
-        f"    author: {_q(PLACEHOLDER + ': author or issuing body')}",
-        f"    title: {_q(PLACEHOLDER + ': title')}",
-        f'    date: "{draft.year}"  # TODO: date of publication (ISO date or year)',
+        f"    author: {_q(draft.header.author or PLACEHOLDER + ': author or issuing body')}",
+        f"    title: {_q(draft.header.title or PLACEHOLDER + ': title')}",
+        f'    date: "{draft.date.isoformat()}"'
+        + ("" if draft.date_known else "  # TODO: date of publication (ISO date)"),
         f"    kind: {_q(PLACEHOLDER + ': ' + _KINDS)}",
         "    grading: F6  # TODO: grade the source: reliability A-F, credibility 1-6",
     ]
@@ -260,14 +389,25 @@ def render_draft(draft: Draft) -> str:
             f"  - id: {c.id}",
             f"    source: {draft.source_id}",
             f"    locator: {c.locator}",
+            # Quoted: a fingerprint of digits only would otherwise read as a number.
+            *([f'    fingerprint: "{c.fingerprint}"'] if c.fingerprint else []),
             f"    says: {_q(f'{PLACEHOLDER}: what {c.locator} asserts, in your own words')}",
             "    grading: F6",
         ]
     out += [
         "",
         "# Sentences deliberately left out, each with its reason, e.g.",
-        '#   - {locator: P1.S1, reason: "byline: asserts nothing"}',
-        "not_modelled: []",
+        '#   - {locator: P2.S1, reason: "framing: asserts nothing"}',
+    ]
+    if draft.header.lines:
+        out.append("not_modelled:")
+        for loc, kind, text in draft.header.lines:
+            reason = _q(f"{kind}: metadata of the source, not a claim")
+            fp = fingerprint(text)
+            out.append(f'  - {{locator: {loc}, fingerprint: "{fp}", reason: {reason}}}')
+    else:
+        out.append("not_modelled: []")
+    out += [
         "",
         "# Starter variables, one per outcome. Give each its causes (parents) and a table",
         "# or a parametric form whose numbers cite claims or state assumptions.",

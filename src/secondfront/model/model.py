@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from secondfront.errors import UsageError
+from secondfront.errors import TooLargeError, UsageError
 from secondfront.model.network import Network, Variable
 from secondfront.model.schema import ScenarioSpec
 from secondfront.tabular import Rows, Tabular
@@ -245,7 +245,15 @@ class Model(Tabular):
         # ``secondfront.model`` importable without it.
         from secondfront.inference.query import compile_query
 
-        return compile_query(self.network, observed)
+        try:
+            return compile_query(self.network, observed)
+        except TooLargeError as e:
+            # The engine sees only the network; the refusal names the file (by its name:
+            # the workbench shows this message to clients, who need not learn where
+            # the server keeps its models).
+            if self.path is None:
+                raise
+            raise TooLargeError(f"{self.path.name}: {e}") from None
 
     @functools.cached_property
     def query(self) -> Query:

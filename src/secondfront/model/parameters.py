@@ -159,6 +159,8 @@ class Parameter:
         from_default: True when the prior is the model's ``default_uncertainty``.
         claims: claim ids behind it.
         assumption: the stated assumption, if any.
+        without: the elicited fallback without its claims, as (low end, high end), each
+            of the value's shape; None when the spec states none.
     """
 
     path: str
@@ -169,6 +171,7 @@ class Parameter:
     from_default: bool
     claims: tuple[str, ...]
     assumption: str | None
+    without: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class ParameterSpace:
@@ -212,8 +215,14 @@ class ParameterSpace:
         prior, from_default = prior_for(kind, arr, u, self._default)
         claims = tuple(basis.claims) or (tuple(fallback.claims) if fallback else ())
         assumption = basis.assumption or (fallback.assumption if fallback else None)
+        w = basis.without or (fallback.without if fallback is not None else None)
+        without = (
+            None
+            if w is None
+            else (np.asarray(w.ends[0], dtype=np.float64), np.asarray(w.ends[1], dtype=np.float64))
+        )
         self.parameters.append(
-            Parameter(path, variable, kind, arr, prior, from_default, claims, assumption)
+            Parameter(path, variable, kind, arr, prior, from_default, claims, assumption, without)
         )
 
     def _collect_variable(self, var: VariableSpec) -> None:

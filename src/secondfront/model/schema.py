@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -93,6 +94,8 @@ StateName = Annotated[str, Field(min_length=1)]
 DateText = Annotated[str, BeforeValidator(_as_date_text), AfterValidator(_check_date)]
 GradingField = Annotated[Grading, PlainValidator(_grading), PlainSerializer(str)]
 LocatorField = Annotated[Locator, PlainValidator(_locator), PlainSerializer(str)]
+Fingerprint = Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+"""12 hex digits: ``sourcetext.fingerprint`` of the sentences a locator names."""
 
 
 class SpecModel(BaseModel):
@@ -166,6 +169,95 @@ class Uncertainty(SpecModel):
         return self.low, self.high
 
 
+def _without_shorthand(v: Any) -> Any:
+    # ``without: 0.05`` and ``without: [0.9, 0.1]`` are points; the long form is a mapping.
+    if isinstance(v, int | float | list) and not isinstance(v, bool):
+        return {"value": v}
+    return v
+
+
+Number = float | list[float]
+"""A real number, or a distribution over states."""
+
+
+class Without(SpecModel):
+    """What a number would be without the claims it cites: an elicited fallback.
+
+    Used by ``sources influence`` and the argument map ("the model without this
+    source"). Exactly one description:
+
+    * ``value``: one fallback (a probability, a real value, or a distribution as a list);
+    * ``low``/``high``: a range. For a probability or a real value the interval between
+      them; for a distribution every mixture of the two distributions.
+
+    Attributes:
+        value: a single fallback.
+        low: one end of the range.
+        high: the other end.
+        assumption: why the number would be that without the claims.
+    """
+
+    value: Number | None = None
+    low: Number | None = None
+    high: Number | None = None
+    assumption: Text | None = None
+
+    @model_validator(mode="after")
+    def _point_or_range(self) -> Without:
+        ranged = self.low is not None or self.high is not None
+        if (self.value is not None) == ranged:
+            raise ValueError("'without' needs exactly one of 'value' or 'low' and 'high'")
+        if ranged and (self.low is None or self.high is None):
+            raise ValueError("a 'without' range needs both 'low' and 'high'")
+        ends = self.ends
+        shapes = {len(e) if isinstance(e, list) else None for e in ends}
+        if len(shapes) != 1:
+            raise ValueError("'without' ends must both be numbers or both be lists")
+        if not all(np.all(np.isfinite(np.asarray(e, dtype=float))) for e in ends):
+            raise ValueError("'without' values must be finite")
+        lo, hi = ends
+        if not isinstance(lo, list) and not isinstance(hi, list) and lo > hi:
+            raise ValueError(f"'without' range has low {lo} > high {hi}; swap them")
+        return self
+
+    @property
+    def ends(self) -> tuple[Number, Number]:
+        """(low, high); a point gives the same value twice."""
+        if self.value is not None:
+            return self.value, self.value
+        assert self.low is not None and self.high is not None
+        return self.low, self.high
+
+
+WithoutField = Annotated[Without, BeforeValidator(_without_shorthand)]
+
+
+def _check_without(w: Without | None, kind: str, size: int | None = None) -> None:
+    """A fallback must have the parameter's kind: probability, real, or distribution.
+
+    Raises:
+        ValueError: naming what is wrong and how to write it.
+    """
+    if w is None:
+        return
+    for end in w.ends:
+        if kind == "distribution":
+            if not isinstance(end, list):
+                raise ValueError(
+                    "'without' of a distribution is a list with one probability per state"
+                )
+            if size is not None and len(end) != size:
+                raise ValueError(f"'without' has {len(end)} probabilities, the table {size} states")
+            if any(not 0.0 <= x <= 1.0 for x in end) or abs(sum(end) - 1.0) > 1e-6:
+                raise ValueError(
+                    f"'without' {end} is not a distribution (entries in [0, 1], sum 1)"
+                )
+        elif isinstance(end, list):
+            raise ValueError("'without' of a single number is a number or 'low'/'high', not a list")
+        elif kind == "probability" and not 0.0 <= end <= 1.0:
+            raise ValueError(f"'without' {end} of a probability leaves [0, 1]")
+
+
 class Basis(SpecModel):
     """Where a number comes from: claim ids, a stated assumption, or both.
 
@@ -174,11 +266,15 @@ class Basis(SpecModel):
         assumption: one-line reason when the number is the modeller's assumption.
         uncertainty: how sure the number is; absent means "treated as exact" unless the
             model sets ``default_uncertainty``.
+        without: what the number would be without its claims (an elicited fallback);
+            absent means the package's stated no-source interval (``NO_SOURCE`` in
+            ``analysis.assumptions``).
     """
 
     claims: list[Identifier] = Field(default_factory=list)
     assumption: Text | None = None
     uncertainty: Uncertainty | None = None
+    without: WithoutField | None = None
 
     @property
     def has_basis(self) -> bool:
@@ -207,6 +303,7 @@ class ProbabilityParam(Parameter):
     @model_validator(mode="after")
     def _inside_interval(self) -> ProbabilityParam:
         _check_inside(self.p, self.uncertainty, probability=True)
+        _check_without(self.without, "probability")
         return self
 
 
@@ -236,6 +333,7 @@ class DistributionParam(Parameter):
     @model_validator(mode="after")
     def _ess_only(self) -> DistributionParam:
         _check_vector_uncertainty(self.uncertainty)
+        _check_without(self.without, "distribution", len(self.p))
         return self
 
 
@@ -255,6 +353,7 @@ class ValueParam(Parameter):
     @model_validator(mode="after")
     def _inside_interval(self) -> ValueParam:
         _check_inside(self.value, self.uncertainty, probability=False)
+        _check_without(self.without, "real")
         return self
 
 
@@ -265,10 +364,10 @@ class VectorParam(Parameter):
 
     @model_validator(mode="after")
     def _no_uncertainty(self) -> VectorParam:
-        if self.uncertainty is not None:
+        if self.uncertainty is not None or self.without is not None:
             raise ValueError(
-                "cutpoints are treated as exact; express doubt through the intercept "
-                "and weights instead"
+                "cutpoints are treated as exact and take no 'uncertainty' or 'without'; "
+                "express doubt through the intercept and weights instead"
             )
         return self
 
@@ -288,6 +387,7 @@ class TableRow(Basis):
     @model_validator(mode="after")
     def _ess_only(self) -> TableRow:
         _check_vector_uncertainty(self.uncertainty)
+        _check_without(self.without, "distribution", len(self.p))
         return self
 
 
@@ -305,6 +405,10 @@ class TableForm(Basis):
                 "'rows' (one row per combination of parent states)"
             )
         _check_vector_uncertainty(self.uncertainty)
+        # A table-level fallback applies to ``p`` or to every row without its own.
+        sizes = [len(self.p)] if self.p is not None else [len(r.p) for r in self.rows or []]
+        for size in sizes:
+            _check_without(self.without, "distribution", size)
         return self
 
 
@@ -369,8 +473,25 @@ class Source(SpecModel):
     url: Text | None = None
 
 
+class Direction(SpecModel):
+    """Which way a claim pushes the model: it raises or lowers P(variable = state).
+
+    Stated by the modeller from what the claim says; the argument map and
+    ``sources influence`` check it against the model's own effect and report any
+    disagreement.
+    """
+
+    variable: VariableName
+    state: StateName
+    effect: Literal["raises", "lowers"]
+
+
 class Claim(SpecModel):
-    """What a source asserts, paraphrased, with its locator and grading."""
+    """What a source asserts, paraphrased, with its locator, grading and stated direction.
+
+    ``fingerprint`` binds the locator to the text: ``sources verify`` fails when the
+    sentence it names has changed or moved.
+    """
 
     id: Identifier
     source: Identifier
@@ -378,6 +499,8 @@ class Claim(SpecModel):
     says: Text
     grading: GradingField
     note: Text | None = None
+    direction: Direction | None = None
+    fingerprint: Fingerprint | None = None
 
 
 class NotModelled(SpecModel):
@@ -390,6 +513,7 @@ class NotModelled(SpecModel):
     locator: LocatorField
     reason: Text
     source: Identifier | None = None
+    fingerprint: Fingerprint | None = None
 
 
 class VariableSpec(SpecModel):

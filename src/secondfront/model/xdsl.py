@@ -19,10 +19,14 @@ Structure::
     </smile>
 
 ``probabilities`` lists the child's states fastest, then the parents with the last one
-fastest: the C-order flattening of this package's CPT layout. GeNIe requires nodes in
-an order where parents come first, and identifiers (``[A-Za-z_][A-Za-z0-9_]*``) for
-node and state ids; the writer maps other names to identifiers and keeps a node's
-original name as its GeNIe ``name`` when it has no label. Only ``cpt`` nodes are read;
+fastest (SMILE's documented layout: the first parent most significant, the node's own
+state least): the C-order flattening of this package's CPT layout. GeNIe requires nodes
+in an order where parents come first, and identifiers (``[A-Za-z_][A-Za-z0-9_]*``) for
+node and state ids; the writer maps other names to identifiers. The GeNIe ``name`` of a
+node is its id, since readers such as pyAgrum name variables by it; the label (or an
+original name that is not an identifier) goes in the node's ``comment``, which the
+reader takes back as the label. pyAgrum 3.3 reads the table list with the first parent
+fastest instead (``docs/formats.md`` has the workaround). Only ``cpt`` nodes are read;
 noisy-MAX, deterministic, equation, decision and utility nodes are refused with their
 position (a noisy-MAX node can be exported from GeNIe as a ``cpt``).
 
@@ -58,9 +62,15 @@ def _parse(text: str | bytes, path: str) -> Network:
     for ext in root.findall("EXTENSIONS"):
         for genie in ext.findall("GENIE"):
             for node in genie.findall("NODE"):
-                name = node.find("NAME")
-                if name is not None and "ID" in node.attrs:
-                    labels[node.attrs["ID"]] = name.text.strip()
+                if "ID" not in node.attrs:
+                    continue
+                node_id = node.attrs["ID"]
+                name, comment = node.find("NAME"), node.find("COMMENT")
+                # Our own files: name = id, the label in the comment; GeNIe's: name = label.
+                if name is not None and name.text.strip() != node_id:
+                    labels[node_id] = name.text.strip()
+                elif comment is not None and comment.text.strip():
+                    labels[node_id] = comment.text.strip()
     decls: list[Declaration] = []
     nodes = root.find("NODES")
     for elem in nodes.children if nodes is not None else []:
@@ -153,7 +163,10 @@ def write_xdsl(network: Network) -> str:
     for k, var in enumerate(network):
         x, y = 20 + 160 * (k % 10), 20 + 80 * (k // 10)
         out.append(f"      <node id={quoteattr(ids[var.name])}>\n")
-        out.append(f"        <name>{escape(var.label or var.name)}</name>\n")
+        out.append(f"        <name>{escape(ids[var.name])}</name>\n")
+        label = var.label or (var.name if var.name != ids[var.name] else "")
+        if label:
+            out.append(f"        <comment>{escape(label)}</comment>\n")
         out.append('        <interior color="e5f6f7" />\n        <outline color="000080" />\n')
         out.append('        <font color="000000" name="Arial" size="8" />\n')
         out.append(f"        <position>{x} {y} {x + 120} {y + 40}</position>\n      </node>\n")

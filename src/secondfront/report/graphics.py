@@ -277,7 +277,7 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
 
     Args:
         data: ``TimelineView.as_json()`` of a view with ``status == "ok"``
-            (:func:`secondfront.evidence.timeline_view.timeline_view`).
+            (:func:`secondfront.timeline.view.timeline_view`).
         width: picture width.
         height: plot height (the legend adds rows below it).
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from secondfront.analysis import ach
 from secondfront.errors import QueryError, unknown_name
+from secondfront.service.access import current_user, rating_analyst, require
 from secondfront.service.errors import NotFoundError
 from secondfront.service.schemas import (
     ANALYST_PATTERN,
@@ -31,14 +32,22 @@ from secondfront.service.store import matrix_csv
 from secondfront.service.workbench import Workbench
 
 Analyst = Annotated[
-    str,
+    str | None,
     Query(
         min_length=1,
         max_length=64,
         pattern=ANALYST_PATTERN,
-        description="Whose own ratings the answer's `mine` fields show.",
+        description="Whose own ratings the answer's `mine` fields show "
+        "(default: the user's own; without users, the default analyst).",
     ),
 ]
+
+
+def viewer_analyst(request: Request, bench: Workbench, asked: str | None) -> str:
+    """Whose own ratings a view shows: the one asked for, else the user's own."""
+    if asked is not None:
+        return asked
+    return current_user(request).name if bench.settings.auth == "users" else ach.DEFAULT_ANALYST
 
 
 def register(api: APIRouter, bench: Workbench) -> None:
@@ -50,55 +59,69 @@ def register(api: APIRouter, bench: Workbench) -> None:
         return [MatrixSummary(**MatrixSummary.fields_of(m)) for m in bench.store.list(model)]
 
     @api.post("/ach", response_model=MatrixOut, status_code=201, tags=["ach"])
-    def ach_create(body: NewMatrix) -> MatrixOut:
+    def ach_create(request: Request, body: NewMatrix) -> MatrixOut:
         """Create a matrix whose hypotheses are the states of one variable."""
+        who = require(request, "analyst", "creating a matrix").name
         m = bench.model(body.model)
         if body.hypothesis not in m.variables:
             raise unknown_name("variable", body.hypothesis, m.names)
         items = ach.indicator_items(m, body.hypothesis) if body.items == "indicators" else []
         # An indicator that is the hypothesis itself would be rated against itself.
         items = [i for i in items if i.variable != body.hypothesis]
-        return bench.matrix_out(bench.store.create(body.model, body.hypothesis, body.title, items))
+        matrix = bench.store.create(body.model, body.hypothesis, body.title, items, who=who)
+        return bench.matrix_out(matrix, viewer_analyst(request, bench, None))
 
     @api.get("/ach/{matrix_id}", response_model=MatrixOut, tags=["ach"])
-    def ach_get(matrix_id: MatrixId, analyst: Analyst = ach.DEFAULT_ANALYST) -> MatrixOut:
+    def ach_get(request: Request, matrix_id: MatrixId, analyst: Analyst = None) -> MatrixOut:
         """A matrix scored on the consensus, with ``analyst``'s own ratings and the model's view."""
-        return bench.matrix_out(bench.store.get(matrix_id), analyst)
+        return bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, analyst))
 
     @api.delete("/ach/{matrix_id}", response_model=Deleted, tags=["ach"])
-    def ach_delete(matrix_id: MatrixId) -> Deleted:
-        """Delete a matrix."""
-        bench.store.delete(matrix_id)
+    def ach_delete(request: Request, matrix_id: MatrixId) -> Deleted:
+        """Delete a matrix (admins only; its audit rows stay)."""
+        who = require(request, "admin", "deleting a matrix").name
+        bench.store.delete(matrix_id, who=who)
         return Deleted(ok=True, deleted=matrix_id)
 
     @api.put("/ach/{matrix_id}/ratings", response_model=MatrixOut, tags=["ach"])
-    def ach_rate(matrix_id: MatrixId, body: Rating) -> MatrixOut:
-        """Set the analyst's rating of one cell (CC, C, N, I, II, NA; null clears theirs).
+    def ach_rate(request: Request, matrix_id: MatrixId, body: Rating) -> MatrixOut:
+        """Set your rating of one cell (CC, C, N, I, II, NA; null clears yours).
 
         Each analyst keeps their own ratings; the answer is scored on the consensus.
+        With users, the rating is the signed-in user's: an ``analyst`` naming anyone
+        else is refused (403). Without users (one person on loopback), ``analyst``
+        names whose rating it is.
         """
+        user = require(request, "analyst", "rating")
+        asked = body.analyst if "analyst" in body.model_fields_set else None
+        analyst = rating_analyst(user, asked, bench.settings.auth == "users")
         m = bench.store.get(matrix_id)
         if body.item not in {i.id for i in m.items}:
             raise unknown_name("item", body.item, [i.id for i in m.items])
         hyps = bench.model(m.model).variables[m.hypothesis].states
         if body.hypothesis not in hyps:
             raise unknown_name("hypothesis", body.hypothesis, hyps)
-        bench.store.rate(matrix_id, body.item, body.hypothesis, body.rating or None, body.analyst)
-        return bench.matrix_out(bench.store.get(matrix_id), body.analyst)
+        rating = body.rating or None
+        bench.store.rate(matrix_id, body.item, body.hypothesis, rating, analyst, who=user.name)
+        return bench.matrix_out(bench.store.get(matrix_id), analyst)
 
     @api.post("/ach/{matrix_id}/items", response_model=MatrixOut, tags=["ach"])
-    def ach_add_item(matrix_id: MatrixId, body: NewItem) -> MatrixOut:
+    def ach_add_item(request: Request, matrix_id: MatrixId, body: NewItem) -> MatrixOut:
         """Add an indicator (observed in a state) or a claim as a row."""
+        who = require(request, "analyst", "adding a row").name
         m = bench.store.get(matrix_id)
         item = bench.new_item(bench.model(m.model), body)
         if item.variable == m.hypothesis:
             raise QueryError(f"{item.variable} is the hypothesis variable; it cannot be evidence")
-        bench.store.add_item(matrix_id, item)
-        return bench.matrix_out(bench.store.get(matrix_id))
+        bench.store.add_item(matrix_id, item, who=who)
+        return bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, None))
 
     @api.patch("/ach/{matrix_id}/items/{item_id}", response_model=MatrixOut, tags=["ach"])
-    def ach_change_item(matrix_id: MatrixId, item_id: ItemId, body: ItemChange) -> MatrixOut:
+    def ach_change_item(
+        request: Request, matrix_id: MatrixId, item_id: ItemId, body: ItemChange
+    ) -> MatrixOut:
         """Change a row's grading or observed state."""
+        who = require(request, "analyst", "changing a row").name
         m = bench.store.get(matrix_id)
         found = {i.id: i for i in m.items}
         if item_id not in found:
@@ -114,14 +137,15 @@ def register(api: APIRouter, bench: Workbench) -> None:
         new = ach.EvidenceItem(
             old.id, old.label, old.kind, body.grading or old.grading, old.variable, state
         )
-        bench.store.add_item(matrix_id, new)
-        return bench.matrix_out(bench.store.get(matrix_id))
+        bench.store.add_item(matrix_id, new, who=who)
+        return bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, None))
 
     @api.delete("/ach/{matrix_id}/items/{item_id}", response_model=MatrixOut, tags=["ach"])
-    def ach_remove_item(matrix_id: MatrixId, item_id: ItemId) -> MatrixOut:
+    def ach_remove_item(request: Request, matrix_id: MatrixId, item_id: ItemId) -> MatrixOut:
         """Remove a row and its ratings."""
-        bench.store.remove_item(matrix_id, item_id)
-        return bench.matrix_out(bench.store.get(matrix_id))
+        who = require(request, "analyst", "removing a row").name
+        bench.store.remove_item(matrix_id, item_id, who=who)
+        return bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, None))
 
     @api.get("/ach/{matrix_id}/csv", tags=["ach"], responses={200: {"content": {"text/csv": {}}}})
     def ach_csv(matrix_id: MatrixId) -> Response:

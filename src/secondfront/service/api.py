@@ -26,7 +26,6 @@ from secondfront.analysis.report_data import TOP_ROWS, report_data
 from secondfront.analysis.sensitivity import Target, one_at_a_time
 from secondfront.analysis.watchlist import watchlist
 from secondfront.errors import QueryError
-from secondfront.evidence.timeline_view import TIMELINE_MAX_WEEKS, TimelineView
 from secondfront.inference.query import posterior_batch
 from secondfront.model.model import Model
 from secondfront.report.render import WorkbenchLink, render_html, render_pdf
@@ -55,6 +54,7 @@ from secondfront.service.schemas import (
     TimelineOut,
 )
 from secondfront.service.workbench import Workbench
+from secondfront.timeline.view import TIMELINE_MAX_WEEKS, TimelineView
 
 # The analyses the workbench shows beside a forecast: name -> (title, module, what it adds).
 ANALYSES: dict[str, tuple[str, str, str]] = {
@@ -75,7 +75,7 @@ ANALYSES: dict[str, tuple[str, str, str]] = {
     ),
     "timeline": (
         "Timeline",
-        "secondfront.evidence.timeline_view",
+        "secondfront.timeline.view",
         "weekly probabilities from ingested events, with alerts",
     ),
     "simulation": (

@@ -18,13 +18,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 import secondfront
-from secondfront.errors import SecondfrontError
+from secondfront.errors import SecondfrontError, UsageError
 from secondfront.inference.junction_tree import warm_up
-from secondfront.service import apidocs, compare_page, pages, questions_api
+from secondfront.service import apidocs, compare_page, pages, questions_api, team_api
 from secondfront.service.api import router
 from secondfront.service.errors import error_body, messages_for, status_for, wants_html
 from secondfront.service.guard import Guard
 from secondfront.service.settings import Settings
+from secondfront.service.users import UserStore
 from secondfront.service.workbench import Workbench
 
 STATIC = Path(__file__).parent / "static"
@@ -54,6 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     settings.check()
     bench = Workbench(settings)
+    users = UserStore(settings.workbench_db) if settings.auth == "users" else None
+    if users is not None and users.active() == 0:
+        raise UsageError(
+            f"{settings.workbench_db} has no users yet, and serving {settings.host} needs "
+            "them: add one with `secondfront users add NAME --role admin`"
+        )
     warm_up()  # the first What-if should not pay for loading the compiled engine
     app = FastAPI(
         docs_url=None,  # served from the package by service.apidocs, offline
@@ -92,10 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router(bench))
     app.include_router(compare_page.router(bench))
     app.include_router(apidocs.router())
+    app.include_router(team_api.router(bench))
     for questions_router in questions_api.routers(bench):
         app.include_router(questions_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(Guard, settings=settings)  # type: ignore[arg-type]
+    app.add_middleware(Guard, settings=settings, users=users)  # type: ignore[arg-type]
     return app
 
 
@@ -110,6 +118,8 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         log_level="info",
         server_header=False,
+        ssl_certfile=settings.certfile,
+        ssl_keyfile=settings.keyfile,
     )
 
 

@@ -68,6 +68,22 @@ class ForbiddenHostError(ServiceError):
     status = 403
 
 
+class ForbiddenError(ServiceError):
+    """The request's user lacks the role, or asks to act as someone else."""
+
+    status = 403
+
+
+class TooManyRequestsError(ServiceError):
+    """Too many failed tokens from one client; ``retry_after`` seconds to wait."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PayloadTooLargeError(ServiceError):
     """The request body is larger than the configured limit."""
 
@@ -141,10 +157,12 @@ def error_body(status: int, error: str, errors: Sequence[str] | None = None) -> 
 
 
 __all__ = [
+    "ForbiddenError",
     "ForbiddenHostError",
     "NotFoundError",
     "PayloadTooLargeError",
     "ServiceError",
+    "TooManyRequestsError",
     "UnauthorizedError",
     "UnavailableError",
     "UnsupportedMediaError",

@@ -6,11 +6,22 @@ What it enforces, and why:
   machine, but a web page in the user's browser could still reach it through DNS
   rebinding (a hostile name that resolves to 127.0.0.1). Requests whose ``Host``
   header is not a loopback name are refused (403).
-* **Token** (when configured, which binding beyond loopback requires; what makes an
-  acceptable one is in :mod:`secondfront.service.token`): every request must carry
-  it, as ``Authorization: Bearer TOKEN``, the cookie set after a first visit with
-  ``?token=TOKEN``, or that query parameter itself; compared in constant time.
-  Otherwise 401.
+* **Who is asking** (:attr:`Settings.auth`): with users (``--users``, and always
+  beyond loopback) every request must carry a user's token
+  (:mod:`secondfront.service.users`); on loopback a request carries the shared token
+  when one is set (:mod:`secondfront.service.token`), or nothing. A token comes as
+  ``Authorization: Bearer TOKEN``, the cookie set after a first visit with
+  ``?token=TOKEN``, or that query parameter itself. Otherwise 401. The user found is
+  put in the request's state (``request.state.user``); without users it is the
+  local user, an admin.
+* **Guessing is slowed**: after :data:`FAILED_LIMIT` failed tokens from one client
+  address within :data:`FAILED_WINDOW_S` seconds, every request from it is answered
+  429 with ``Retry-After`` until the oldest failure ages out, before any token is
+  checked (so a right guess in that time is not confirmed either).
+* **Roles**: the request's method and path need the role
+  :func:`secondfront.service.access.required_role` says; less is a 403.
+* **The session cookie** is ``HttpOnly`` (no script reads it), ``SameSite=Strict``
+  (no other site's page sends it) and ``Secure`` when the request came over https.
 * **Redirects stay on this site**: a GET with ``?token=`` is answered with a redirect
   to the same address without the token (the cookie set when the token was the right
   one). The target is the request's path *normalised*: backslashes read as slashes,
@@ -36,21 +47,29 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
+import threading
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit
 
+import anyio
 from starlette.exceptions import HTTPException
 
+from secondfront.service.access import refuse, required_role
 from secondfront.service.errors import (
     ForbiddenHostError,
     PayloadTooLargeError,
     ServiceError,
+    TooManyRequestsError,
     UnauthorizedError,
     UnsupportedMediaError,
     error_body,
 )
 from secondfront.service.settings import Settings, is_loopback
+from secondfront.service.users import LOCAL_USER, User, UserStore
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -73,17 +92,72 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+FAILED_LIMIT = 5
+FAILED_WINDOW_S = 60.0
+
+
+class FailedTokens:
+    """Failed tokens per client address, to slow guessing (see the module docstring).
+
+    Args:
+        limit: failures allowed within ``window_s``.
+        window_s: seconds a failure counts.
+        clock: monotonic seconds (a test passes its own).
+    """
+
+    def __init__(
+        self,
+        limit: int = FAILED_LIMIT,
+        window_s: float = FAILED_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit, self.window_s, self.clock = limit, window_s, clock
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str) -> int:
+        """Whole seconds ``client`` must wait before its next try; 0 when it may try now."""
+        now = self.clock()
+        with self._lock:
+            times = self._seen.get(client)
+            if times is None:
+                return 0
+            while times and times[0] <= now - self.window_s:
+                times.popleft()
+            if not times:
+                del self._seen[client]
+                return 0
+            if len(times) < self.limit:
+                return 0
+            return max(1, math.ceil(times[0] + self.window_s - now))
+
+    def failed(self, client: str) -> None:
+        """Count one failed token from ``client``."""
+        now = self.clock()
+        with self._lock:
+            if len(self._seen) > 100_000:  # many addresses: forget those gone quiet
+                self._seen = {
+                    c: t for c, t in self._seen.items() if t and t[-1] > now - self.window_s
+                }
+            self._seen.setdefault(client, deque()).append(now)
+
+
 class Guard:
     """ASGI middleware applying the rules of the module docstring.
 
     Args:
         app: the wrapped application.
         settings: token, limits and the bound host.
+        users: the users of the workbench file (needed when ``settings.auth`` is users).
     """
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, users: UserStore | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.users = users
+        self.failures = FailedTokens()
+        if settings.auth == "users" and users is None:
+            raise ValueError("a guard serving users needs their store")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +165,12 @@ class Guard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            redirect = self._check(scope, headers)
+            if self.settings.auth == "users":
+                # Reading a user's row (and, once per token, a memory-hard hash) must
+                # not hold up the event loop.
+                redirect = await anyio.to_thread.run_sync(self._check, scope, headers)
+            else:
+                redirect = self._check(scope, headers)
         except ServiceError as e:
             await _send_error(send, e)
             return
@@ -104,36 +183,20 @@ class Guard:
         """Raise a ServiceError for a refused request; a (location, cookie) to redirect."""
         method = scope["method"]
         host = headers.get("host", "")
-        token = self.settings.token
-        if not token:
+        redirect = None
+        user = LOCAL_USER
+        if self.settings.auth == "local":
             if not is_loopback(_hostname(host)):
                 raise ForbiddenHostError(
                     f"host {host!r} is not served: without a token this workbench answers "
                     "only requests addressed to localhost"
                 )
-        redirect = None
-        if token:
-            raw_query = scope.get("query_string", b"")
-            query = dict(parse_qsl(raw_query.decode("latin-1")))
-            auth = headers.get("authorization", "")
-            from_query = query.get("token", "")
-            given = [
-                auth[7:] if auth.lower().startswith("bearer ") else "",
-                *_cookies(headers.get("cookie", ""), COOKIE),
-                from_query,
-            ]
-            if not any(_same_secret(g, token) for g in given):
-                raise UnauthorizedError(
-                    "this workbench needs its token: send 'Authorization: Bearer TOKEN', "
-                    "or open any page once with ?token=TOKEN"
-                )
-            if method == "GET" and "token" in query:
-                # Move the secret out of the address bar (and history) into a cookie; a
-                # wrong one beside a valid cookie or header is only removed.
-                cookie_value = None
-                if _same_secret(from_query, token):
-                    cookie_value = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
-                redirect = (same_site_location(scope["path"], raw_query), cookie_value)
+        else:
+            user, redirect = self._identify(scope, headers)
+        needed = required_role(method, scope["path"])
+        if not user.can(needed):
+            raise refuse(user, needed, f"{method} {scope['path']}")
+        scope.setdefault("state", {})["user"] = user
         if method in UNSAFE_METHODS:
             origin = headers.get("origin")
             if origin is not None and not same_origin(origin, scope.get("scheme", "http"), host):
@@ -159,6 +222,53 @@ class Guard:
                     f"{self.settings.max_body_bytes} bytes"
                 )
         return redirect
+
+    def _identify(
+        self, scope: Scope, headers: dict[str, str]
+    ) -> tuple[User, tuple[str, str | None] | None]:
+        """The request's user and, for a GET with ``?token=``, the redirect to make."""
+        client = str((scope.get("client") or ("unknown",))[0])
+        wait = self.failures.retry_after(client)
+        if wait:
+            raise TooManyRequestsError(
+                f"too many failed tokens from {client}: try again in {wait} s", wait
+            )
+        raw_query = scope.get("query_string", b"")
+        query = dict(parse_qsl(raw_query.decode("latin-1")))
+        auth = headers.get("authorization", "")
+        from_query = query.get("token", "")
+        given = [
+            auth[7:] if auth.lower().startswith("bearer ") else "",
+            *_cookies(headers.get("cookie", ""), COOKIE),
+            from_query,
+        ]
+        user = next((u for g in given if g and (u := self._user_of(g)) is not None), None)
+        if user is None:
+            if any(given):
+                self.failures.failed(client)
+            what = "a user's token" if self.settings.auth == "users" else "its token"
+            raise UnauthorizedError(
+                f"this workbench needs {what}: send 'Authorization: Bearer TOKEN', "
+                "or open any page once with ?token=TOKEN"
+            )
+        redirect = None
+        if scope["method"] == "GET" and "token" in query:
+            # Move the secret out of the address bar (and history) into a cookie; a
+            # wrong one beside a valid cookie or header is only removed.
+            cookie_value = None
+            if from_query and self._user_of(from_query) is not None:
+                secure = "; Secure" if scope.get("scheme") == "https" else ""
+                cookie_value = f"{COOKIE}={from_query}; HttpOnly; SameSite=Strict; Path=/{secure}"
+            redirect = (same_site_location(scope["path"], raw_query), cookie_value)
+        return user, redirect
+
+    def _user_of(self, given: str) -> User | None:
+        """The user a presented token belongs to, or None."""
+        if self.settings.auth == "users":
+            assert self.users is not None  # checked in __init__
+            return self.users.authenticate(given)
+        token = self.settings.token or ""
+        return LOCAL_USER if _same_secret(given, token) else None
 
     def _limited(self, receive: Receive) -> Receive:
         """``receive`` that raises a 413 HTTPException once the body passes the limit."""
@@ -297,6 +407,8 @@ async def _send_error(send: Send, error: ServiceError) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if error.status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="secondfront"'))
+    if isinstance(error, TooManyRequestsError):
+        headers.append((b"retry-after", str(error.retry_after).encode()))
     await send(
         {
             "type": "http.response.start",
@@ -321,4 +433,12 @@ async def _send_redirect(send: Send, location: str, cookie: str | None) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-__all__ = ["COOKIE", "Guard", "same_origin", "same_site_location"]
+__all__ = [
+    "COOKIE",
+    "FAILED_LIMIT",
+    "FAILED_WINDOW_S",
+    "FailedTokens",
+    "Guard",
+    "same_origin",
+    "same_site_location",
+]

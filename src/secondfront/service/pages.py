@@ -16,25 +16,28 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from secondfront.analysis.ach import DEFAULT_ANALYST, RATING_WORDS, RATINGS
+from secondfront.analysis.ach import RATING_WORDS, RATINGS
 from secondfront.analysis.language import ICD203
 from secondfront.analysis.provenance import source_rows
 from secondfront.errors import QueryError
-from secondfront.evidence.timeline_view import timeline_moves
 from secondfront.model.formats import FLAGSHIP
 from secondfront.model.grading import CREDIBILITY, RELIABILITY
 from secondfront.report.graphics import colour, network_svg
 from secondfront.report.render import environment
+from secondfront.service import audit
+from secondfront.service.access import current_user
+from secondfront.service.ach_api import viewer_analyst
 from secondfront.service.api import ANALYSES, analysis_out
 from secondfront.service.schemas import ANALYST_PATTERN, Query_
 from secondfront.service.workbench import Workbench
+from secondfront.timeline.view import timeline_moves
 
 # Whose own ratings the ACH page shows and edits (a name, not an account: the workbench
 # is a local tool; the consensus is everyone's).
-Analyst = Annotated[str, Query(min_length=1, max_length=64, pattern=ANALYST_PATTERN)]
+Analyst = Annotated[str | None, Query(min_length=1, max_length=64, pattern=ANALYST_PATTERN)]
 
 _ENV = environment("secondfront.service")
 _ENV.filters["colour"] = colour
@@ -182,18 +185,28 @@ def router(bench: Workbench) -> APIRouter:
             default=outs[0] if outs else m.names[-1],
         )
 
+    def team_context(request: Request, matrix_id: int) -> dict[str, Any]:
+        """Who is looking, whether they may rate, and every cell's history from the log."""
+        rows = audit.read(bench.settings.workbench_db, matrix_id, limit=None)
+        return {
+            "me": current_user(request),
+            "with_users": bench.settings.auth == "users",
+            "history": {f"{i}|{h}": r for (i, h), r in audit.cell_history(rows).items()},
+        }
+
     @pages.get("/ach/{matrix_id}")
     def ach_page(
-        matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = DEFAULT_ANALYST
+        request: Request, matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = None
     ) -> str:
         matrix = bench.store.get(matrix_id)
-        out = bench.matrix_out(matrix, analyst)
+        out = bench.matrix_out(matrix, viewer_analyst(request, bench, analyst))
         m = bench.model(matrix.model)
         present = {i.variable for i in out.items if i.variable}
         claims_present = {i.id for i in out.items if i.kind == "claim"}
         return render(
             "ach.html",
             **base(matrix.model, "ach"),
+            **team_context(request, matrix_id),
             m=out,
             free_indicators=[
                 m.variables[n]
@@ -209,9 +222,10 @@ def router(bench: Workbench) -> APIRouter:
 
     @pages.get("/ach/{matrix_id}/matrix")
     def ach_fragment(
-        matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = DEFAULT_ANALYST
+        request: Request, matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = None
     ) -> str:
-        return render("_matrix.html", m=bench.matrix_out(bench.store.get(matrix_id), analyst))
+        out = bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, analyst))
+        return render("_matrix.html", m=out, **team_context(request, matrix_id))
 
     @pages.get("/models/{model}/report")
     def report_page(model: ModelName) -> Response:

@@ -118,12 +118,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": what}
     for status, what in (
         (400, "bad request"),
-        (401, "a token is configured and the request lacks it"),
-        (403, "a Host or Origin this instance does not serve"),
+        (401, "the request lacks a valid token (a user's, or the shared one)"),
+        (
+            403,
+            "a Host or Origin this instance does not serve, a role below the one the "
+            "request needs, or a rating in another analyst's name",
+        ),
         (404, "no such model, variable or matrix"),
         (413, "request body too large"),
         (415, "request body is not JSON"),
         (422, "the request names something the model does not have, or is invalid"),
+        (429, "too many failed tokens from this address; wait Retry-After seconds"),
         (503, "the events store is busy (another process is writing it); try again"),
     )
 }
@@ -198,6 +203,11 @@ class TimelineWeek(BaseModel):
     events: list[TimelineEvent] = Field(description="The events behind the statuses.")
     more_events: int = Field(description="Events of the week beyond those listed.")
     conflict: TimelineConflict = Field(description="The conflict of the week's findings.")
+    dated: dict[str, float] = Field(
+        default_factory=dict,
+        description="Outcome variable -> the dated forecast as of the week's last day: "
+        "P(headlined state in the next dated_weeks weeks), as `forecast --as-of` gives it.",
+    )
 
 
 class TimelineAlert(BaseModel):
@@ -240,6 +250,9 @@ class TimelineData(BaseModel):
     indicator_labels: dict[str, str]
     weeks: list[TimelineWeek]
     alerts: list[TimelineAlert]
+    dated_weeks: int | None = Field(
+        default=None, description="Horizon in weeks of each week's dated forecast."
+    )
 
 
 class TimelineOut(CapabilityOut):

@@ -49,7 +49,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "host",
         "SECONDFRONT_HOST",
         "--host",
-        "Address to bind; anything but loopback needs SECONDFRONT_TOKEN.",
+        "Address to bind; anything but loopback serves only users (see --users).",
     ),
     SettingSpec("port", "SECONDFRONT_PORT", "--port", "TCP port."),
     SettingSpec(
@@ -73,11 +73,30 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Only serve models from this folder (default: the usual model folders).",
     ),
     SettingSpec(
+        "users",
+        "SECONDFRONT_USERS",
+        "--users",
+        "Every request must carry a user's token (from `secondfront users add`); "
+        "always on beyond loopback.",
+    ),
+    SettingSpec(
         "token",
         "SECONDFRONT_TOKEN",
         "",
-        "Shared secret; when set, every request must carry it (header, cookie or ?token= once); "
-        "16+ visible ASCII characters, 8+ of them different.",
+        "Single-user shared secret on loopback; when set, every request must carry it "
+        "(header, cookie or ?token= once); 16+ visible ASCII characters, 8+ of them different.",
+    ),
+    SettingSpec(
+        "certfile",
+        "SECONDFRONT_CERTFILE",
+        "--certfile",
+        "TLS certificate (PEM) to serve https; needs --keyfile.",
+    ),
+    SettingSpec(
+        "keyfile",
+        "SECONDFRONT_KEYFILE",
+        "--keyfile",
+        "TLS private key (PEM) of --certfile.",
     ),
     SettingSpec(
         "max_body_bytes",
@@ -106,7 +125,10 @@ class Settings:
             never creates it.
         models_dir: serve only models from this folder; ``None`` means the package's
             model folders (``$SECONDFRONT_MODELS``, ``./models``, the checkout's ``models/``).
-        token: shared secret required on every request when set.
+        users: require a user's token on every request (implied beyond loopback).
+        token: shared secret required on every request when set (loopback only).
+        certfile: TLS certificate (PEM); with ``keyfile``, the service speaks https.
+        keyfile: the certificate's private key (PEM).
         max_body_bytes: request bodies above this size are refused with 413.
         max_batch: batch requests with more rows are refused with 422.
     """
@@ -116,7 +138,10 @@ class Settings:
     workbench_db: Path = Path("secondfront-workbench.sqlite3")
     events_db: Path = Path("secondfront.duckdb")
     models_dir: Path | None = None
+    users: bool = False
     token: str | None = None
+    certfile: Path | None = None
+    keyfile: Path | None = None
     max_body_bytes: int = 1_048_576
     max_batch: int = 1000
 
@@ -140,14 +165,27 @@ class Settings:
         """True when ``host`` only accepts connections from this machine."""
         return is_loopback(self.host)
 
+    @property
+    def auth(self) -> str:
+        """How requests are identified: ``"users"`` (each carries a user's token),
+        ``"token"`` (the loopback shared secret) or ``"local"`` (loopback, no token)."""
+        if self.users or not self.loopback:
+            return "users"
+        return "token" if self.token else "local"
+
     def check(self) -> None:
-        """Refuse configurations that would expose the service without a token."""
-        if not self.loopback and not self.token:
+        """Refuse configurations that would expose the service to anonymous users."""
+        if self.auth == "users" and self.token:
             raise UsageError(
-                f"refusing to bind {self.host!r} without a token: anyone who can reach it "
-                "could use the workbench. Set SECONDFRONT_TOKEN to a long random secret, "
-                "or bind 127.0.0.1."
+                f"SECONDFRONT_TOKEN is a single shared secret for one person on loopback; "
+                f"serving {self.host!r} with users, each person has their own token "
+                "(`secondfront users add NAME --role ROLE`). Unset SECONDFRONT_TOKEN."
             )
+        if (self.certfile is None) != (self.keyfile is None):
+            raise UsageError("--certfile and --keyfile go together: give both or neither")
+        for tls in (self.certfile, self.keyfile):
+            if tls is not None and not tls.is_file():
+                raise UsageError(f"{tls}: no such file (TLS certificate or key)")
         problem = token_problem(self.token) if self.token is not None else None
         if problem is not None:
             raise UsageError(
@@ -198,6 +236,12 @@ def is_loopback(host: str) -> bool:
 
 
 def _convert(spec: SettingSpec, type_name: str, raw: str) -> Any:
+    if "bool" in type_name:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise UsageError(f"{spec.env}={raw!r} is not one of 1, 0, true, false, yes, no")
     if "int" in type_name:
         try:
             return int(raw)

@@ -6,6 +6,11 @@ so that it never touches another part's store. Tables::
     ach_matrix (id, model, hypothesis, title, created, updated)
     ach_item   (matrix_id, item_id, position, kind, label, grading, variable, state)
     ach_rating (matrix_id, item_id, hypothesis, analyst, rating)
+    users      (id, name, role, salt, hash, created, revoked)   see service.users
+    audit      (id, at, who, action, matrix, target, before, after)  see service.audit
+
+Every write names its writer (``who``) and appends its audit row in the same
+transaction (version 3).
 
 Every analyst keeps their own rating of a cell (version 2; a version-1 file's ratings
 become the default analyst's, ``"analyst"``); the matrix is scored on the consensus
@@ -15,20 +20,19 @@ The schema version is SQLite's ``user_version``; :data:`MIGRATIONS` lists the
 statements that bring a file from each version to the next, applied in order when
 the store opens.
 
-Each operation opens its own connection: the service answers requests on several
-threads and a SQLite connection must not be shared across them; opening one costs
-microseconds. Writes that touch several rows run in one transaction.
+Each operation opens its own connection (:func:`secondfront.service.db.connect`: WAL,
+``synchronous = FULL``, one transaction): the service answers requests on several
+threads and a SQLite connection must not be shared across them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from secondfront.analysis.ach import (
@@ -38,6 +42,8 @@ from secondfront.analysis.ach import (
     check_rating,
     consensus,
 )
+from secondfront.service import audit
+from secondfront.service.db import connect, use_wal
 from secondfront.service.errors import NotFoundError
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -82,6 +88,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             SELECT matrix_id, item_id, hypothesis, 'analyst', rating FROM ach_rating""",
         "DROP TABLE ach_rating",
         "ALTER TABLE ach_rating_v2 RENAME TO ach_rating",
+    ),
+    # 3: users with roles (only a hash of each token) and the append-only audit log.
+    (
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            salt BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            created TEXT NOT NULL,
+            revoked TEXT)""",
+        # A revoked name may be given again (a new row, a new token).
+        "CREATE UNIQUE INDEX users_active_name ON users (name) WHERE revoked IS NULL",
+        *audit.SCHEMA,
     ),
 )
 
@@ -135,27 +155,23 @@ class AchStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        use_wal(self.path)
+        with connect(self.path) as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for target, statements in enumerate(MIGRATIONS[version:], start=version + 1):
                 for sql in statements:
                     db.execute(sql)
                 db.execute(f"PRAGMA user_version = {target}")
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            db.execute("PRAGMA foreign_keys = ON")
-            with db:  # commits on success, rolls back on an exception
-                yield db
-        finally:
-            db.close()
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     # -- matrices --------------------------------------------------------------------
 
-    def create(self, model: str, hypothesis: str, title: str, items: list[EvidenceItem]) -> Matrix:
-        """Save a new matrix with ``items`` and no ratings."""
+    def create(
+        self, model: str, hypothesis: str, title: str, items: list[EvidenceItem], *, who: str
+    ) -> Matrix:
+        """Save a new matrix with ``items`` and no ratings, as ``who``."""
         now = _now()
         with self._connect() as db:
             cur = db.execute(
@@ -166,6 +182,9 @@ class AchStore:
             matrix_id = int(cur.lastrowid or 0)
             for pos, item in enumerate(items):
                 self._insert_item(db, matrix_id, pos, item)
+            after: dict[str, object] = {"model": model, "hypothesis": hypothesis, "title": title}
+            after["items"] = [i.id for i in items]
+            audit.record(db, who, "matrix.create", matrix_id, str(matrix_id), None, after)
         return self.get(matrix_id)
 
     def list(self, model: str | None = None) -> list[Matrix]:
@@ -182,33 +201,44 @@ class AchStore:
     def get(self, matrix_id: int) -> Matrix:
         """The matrix with its items and ratings; NotFoundError when there is none."""
         with self._connect() as db:
-            row = db.execute(
-                "SELECT id, model, hypothesis, title, created, updated FROM ach_matrix "
-                "WHERE id = ?",
-                (matrix_id,),
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(f"no ACH matrix {matrix_id}")
-            matrix = Matrix(*row)
-            for item_id, kind, label, grading, variable, state in db.execute(
-                "SELECT item_id, kind, label, grading, variable, state FROM ach_item "
-                "WHERE matrix_id = ? ORDER BY position",
-                (matrix_id,),
-            ):
-                matrix.items.append(EvidenceItem(item_id, label, kind, grading, variable, state))
-            for item_id, hyp, analyst, rating in db.execute(
-                "SELECT item_id, hypothesis, analyst, rating FROM ach_rating "
-                "WHERE matrix_id = ? ORDER BY analyst",
-                (matrix_id,),
-            ):
-                matrix.panel.setdefault((item_id, hyp), {})[analyst] = rating
+            return self._get(db, matrix_id)
+
+    @staticmethod
+    def _get(db: sqlite3.Connection, matrix_id: int) -> Matrix:
+        row = db.execute(
+            "SELECT id, model, hypothesis, title, created, updated FROM ach_matrix WHERE id = ?",
+            (matrix_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no ACH matrix {matrix_id}")
+        matrix = Matrix(*row)
+        for item_id, kind, label, grading, variable, state in db.execute(
+            "SELECT item_id, kind, label, grading, variable, state FROM ach_item "
+            "WHERE matrix_id = ? ORDER BY position",
+            (matrix_id,),
+        ):
+            matrix.items.append(EvidenceItem(item_id, label, kind, grading, variable, state))
+        for item_id, hyp, analyst, rating in db.execute(
+            "SELECT item_id, hypothesis, analyst, rating FROM ach_rating "
+            "WHERE matrix_id = ? ORDER BY analyst",
+            (matrix_id,),
+        ):
+            matrix.panel.setdefault((item_id, hyp), {})[analyst] = rating
         return matrix
 
-    def delete(self, matrix_id: int) -> None:
-        """Remove a matrix with its items and ratings."""
+    def delete(self, matrix_id: int, *, who: str) -> None:
+        """Remove a matrix with its items and ratings, as ``who`` (its log rows stay)."""
         with self._connect() as db:
-            if db.execute("DELETE FROM ach_matrix WHERE id = ?", (matrix_id,)).rowcount == 0:
-                raise NotFoundError(f"no ACH matrix {matrix_id}")
+            before = self._get(db, matrix_id)
+            db.execute("DELETE FROM ach_matrix WHERE id = ?", (matrix_id,))
+            summary = {
+                "model": before.model,
+                "hypothesis": before.hypothesis,
+                "title": before.title,
+                "items": [i.id for i in before.items],
+                "ratings": sum(len(v) for v in before.panel.values()),
+            }
+            audit.record(db, who, "matrix.delete", matrix_id, str(matrix_id), summary, None)
 
     # -- cells and rows ---------------------------------------------------------------
 
@@ -219,40 +249,56 @@ class AchStore:
         hypothesis: str,
         rating: str | None,
         analyst: str = DEFAULT_ANALYST,
+        *,
+        who: str,
     ) -> None:
         """Set ``analyst``'s rating of one cell; ``None`` or ``""`` clears it (theirs only).
 
-        The caller checks the names.
+        ``who`` is the user making the change (the audit log's writer); the caller
+        checks the names and that ``who`` may rate as ``analyst``.
         """
         if rating:
             check_rating(rating)
+        key = (matrix_id, item_id, hypothesis, analyst)
         with self._connect() as db:
             self._touch(db, matrix_id)
+            found = db.execute(
+                "SELECT rating FROM ach_rating WHERE matrix_id = ? AND item_id = ? "
+                "AND hypothesis = ? AND analyst = ?",
+                key,
+            ).fetchone()
+            before = found[0] if found else None
             if rating:
                 db.execute(
                     "INSERT INTO ach_rating (matrix_id, item_id, hypothesis, analyst, rating) "
                     "VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT (matrix_id, item_id, hypothesis, analyst) "
                     "DO UPDATE SET rating = excluded.rating",
-                    (matrix_id, item_id, hypothesis, analyst, rating),
+                    (*key, rating),
                 )
             else:
                 db.execute(
                     "DELETE FROM ach_rating WHERE matrix_id = ? AND item_id = ? "
                     "AND hypothesis = ? AND analyst = ?",
-                    (matrix_id, item_id, hypothesis, analyst),
+                    key,
                 )
+            action = "rating.set" if rating else "rating.clear"
+            target = f"{item_id}|{hypothesis}|{analyst}"
+            audit.record(db, who, action, matrix_id, target, before, rating or None)
 
-    def add_item(self, matrix_id: int, item: EvidenceItem) -> None:
+    def add_item(self, matrix_id: int, item: EvidenceItem, *, who: str) -> None:
         """Append a row (replacing a row with the same id, which keeps its place)."""
         with self._connect() as db:
             self._touch(db, matrix_id)
             old = db.execute(
-                "SELECT position FROM ach_item WHERE matrix_id = ? AND item_id = ?",
+                "SELECT position, kind, label, grading, variable, state FROM ach_item "
+                "WHERE matrix_id = ? AND item_id = ?",
                 (matrix_id, item.id),
             ).fetchone()
+            before = None
             if old is not None:
                 pos = old[0]
+                before = asdict(EvidenceItem(item.id, old[2], old[1], old[3], old[4], old[5]))
                 db.execute(
                     "DELETE FROM ach_item WHERE matrix_id = ? AND item_id = ?", (matrix_id, item.id)
                 )
@@ -262,19 +308,31 @@ class AchStore:
                     (matrix_id,),
                 ).fetchone()[0]
             self._insert_item(db, matrix_id, pos, item)
+            action = "item.add" if old is None else "item.change"
+            audit.record(db, who, action, matrix_id, item.id, before, asdict(item))
 
-    def remove_item(self, matrix_id: int, item_id: str) -> None:
+    def remove_item(self, matrix_id: int, item_id: str, *, who: str) -> None:
         """Remove a row and its ratings."""
         with self._connect() as db:
             self._touch(db, matrix_id)
-            n = db.execute(
-                "DELETE FROM ach_item WHERE matrix_id = ? AND item_id = ?", (matrix_id, item_id)
-            ).rowcount
-            if n == 0:
+            old = self._get(db, matrix_id)
+            found = [i for i in old.items if i.id == item_id]
+            if not found:
                 raise NotFoundError(f"matrix {matrix_id} has no item {item_id!r}")
+            db.execute(
+                "DELETE FROM ach_item WHERE matrix_id = ? AND item_id = ?", (matrix_id, item_id)
+            )
             db.execute(
                 "DELETE FROM ach_rating WHERE matrix_id = ? AND item_id = ?", (matrix_id, item_id)
             )
+            before = asdict(found[0])
+            before["ratings"] = {
+                f"{h}|{a}": r
+                for (i, h), cell in old.panel.items()
+                if i == item_id
+                for a, r in cell.items()
+            }
+            audit.record(db, who, "item.remove", matrix_id, item_id, before, None)
 
     @staticmethod
     def _insert_item(db: sqlite3.Connection, matrix_id: int, pos: int, item: EvidenceItem) -> None:

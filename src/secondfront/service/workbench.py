@@ -24,7 +24,7 @@ from secondfront.analysis import ach
 from secondfront.analysis.forecast import Forecast, WhatIf, forecast, whatif
 from secondfront.analysis.uncertainty import INTERACTIVE_SAMPLES
 from secondfront.errors import SecondfrontError, SpecError, unknown_name
-from secondfront.evidence.timeline_view import TimelineView, timeline_view
+from secondfront.forecasting.dated import dated_timeline
 from secondfront.inference.query import Evidence
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model
@@ -42,6 +42,7 @@ from secondfront.service.schemas import (
 )
 from secondfront.service.settings import Settings
 from secondfront.service.store import AchStore, Matrix
+from secondfront.timeline.view import TimelineView
 
 
 class Workbench:
@@ -171,7 +172,7 @@ class Workbench:
         """
         m = self.model(name)
         with self.store_lock:
-            return timeline_view(m, self.settings.events_db, start, end, smooth)
+            return dated_timeline(m, self.settings.events_db, start, end, smooth)
 
     # -- ACH -----------------------------------------------------------------------
 

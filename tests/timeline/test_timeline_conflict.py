@@ -24,13 +24,13 @@ from secondfront.cli.app import app
 from secondfront.evidence import store
 from secondfront.evidence.ingest import ingest
 from secondfront.evidence.mapping import load_rules
-from secondfront.evidence.timeline import load_timeline
-from secondfront.evidence.timeline_view import timeline_view
 from secondfront.inference.query import posterior_batch
 from secondfront.model.formats import load
 from secondfront.report import render_html
 from secondfront.report.render import breakable
 from secondfront.service import Settings, create_app
+from secondfront.timeline.chain import load_timeline
+from secondfront.timeline.view import timeline_view
 from tests.conftest import FLAGSHIP
 
 HISTORY = Path(__file__).resolve().parents[2] / "data" / "belarus-events.csv"

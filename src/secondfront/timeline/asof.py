@@ -1,9 +1,9 @@
 """The one place where forecasting calls the weekly timeline.
 
 The questions do not reassemble the timeline: the weekly evidence of a day is
-:func:`secondfront.evidence.timeline_view.weekly_evidence` cut at that day, the
+:func:`secondfront.timeline.view.weekly_evidence` cut at that day, the
 belief over the hidden escalation states is the last filtered week of
-:func:`~secondfront.evidence.timeline_view.filter_record`, and the alerts are that
+:func:`~secondfront.timeline.view.filter_record`, and the alerts are that
 run's alerts. What only questions need is here too: per-state weekly rates of a
 variable's event or an indicator's report, and the weeks of stored events matching
 an ACLED rule (:func:`secondfront.evidence.acled.acled_sql`).
@@ -18,18 +18,11 @@ import duckdb
 import numpy as np
 
 from secondfront.errors import UsageError
-from secondfront.evidence.acled import AcledMatch, acled_sql
 from secondfront.evidence.coverage import DeclaredCoverage
-from secondfront.evidence.fit import network_emission
-from secondfront.evidence.mapping import (
-    IndicatorWeek,
-    MappingRules,
-    data_span,
-    iso_week,
-    weekly_statuses,
-)
-from secondfront.evidence.timeline import AlertEvent, TimelineModel, state_hazards
-from secondfront.evidence.timeline_view import WeeklyEvidence, filter_record, weekly_evidence
+from secondfront.evidence.mapping import MappingRules
+from secondfront.timeline.chain import AlertEvent, TimelineModel, state_hazards
+from secondfront.timeline.fit import network_emission
+from secondfront.timeline.view import WeeklyEvidence, filter_record, weekly_evidence
 
 
 @dataclass(frozen=True)
@@ -97,17 +90,6 @@ def evidence_as_of(
     return EvidenceAsOf(through, record, int(row[0]) if row else 0)
 
 
-def statuses_between(
-    con: duckdb.DuckDBPyConnection,
-    rules: MappingRules,
-    start: dt.date,
-    end: dt.date,
-    coverage: DeclaredCoverage | None = None,
-) -> list[IndicatorWeek]:
-    """Weekly statuses of every indicator from ``start`` to ``end`` (for resolution)."""
-    return weekly_statuses(con, rules, start, end, coverage)
-
-
 def filtered_belief(model: TimelineModel, evidence: EvidenceAsOf) -> np.ndarray:
     """P(S_T | evidence of weeks 1..T) [K]: the timeline's last filtered week; the
     prior when there is no week."""
@@ -127,7 +109,7 @@ def indicator_rates(model: TimelineModel, indicator: str, state: str) -> np.ndar
 
     A week is one instance of the network conditioned on the state's evidence, as in
     the timeline's likelihoods; the same per-state probabilities the fit starts from
-    (:func:`secondfront.evidence.fit.network_emission`).
+    (:func:`secondfront.timeline.fit.network_emission`).
 
     Raises:
         UsageError: an indicator without a ``present`` state, or a state other than
@@ -141,15 +123,6 @@ def indicator_rates(model: TimelineModel, indicator: str, state: str) -> np.ndar
     raise UsageError(f"{indicator}={state}: only 'present' of a many-state indicator is asked")
 
 
-def event_weeks(con: duckdb.DuckDBPyConnection, match: AcledMatch) -> set[str]:
-    """ISO weeks holding a stored ACLED-format event that matches ``match``."""
-    where, params = acled_sql(match)
-    days = con.execute(
-        f"SELECT DISTINCT event_date FROM acled_events WHERE {where}", params
-    ).fetchall()
-    return {iso_week(d[0]) for d in days}
-
-
 def timeline_alerts(model: TimelineModel, evidence: EvidenceAsOf) -> list[AlertEvent]:
     """The timeline's alerts over the weeks of ``evidence``, in week order."""
     if not evidence.weeks:
@@ -157,19 +130,11 @@ def timeline_alerts(model: TimelineModel, evidence: EvidenceAsOf) -> list[AlertE
     return list(filter_record(model, evidence.record).alerts)
 
 
-def store_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
-    """First and last stored event day."""
-    return data_span(con)
-
-
 __all__ = [
     "EvidenceAsOf",
-    "event_weeks",
     "evidence_as_of",
     "filtered_belief",
     "indicator_rates",
-    "statuses_between",
-    "store_span",
     "timeline_alerts",
     "variable_hazards",
 ]

@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from secondfront.evidence.conflict import (
+from secondfront.inference.enumeration import joint
+from secondfront.model.network import Network, Variable
+from secondfront.testing import example_network, random_leaf_evidence
+from secondfront.timeline.conflict import (
     evidence_conflict,
     naive_conflict,
     week_conflicts,
 )
-from secondfront.inference.enumeration import joint
-from secondfront.model.network import Network, Variable
-from secondfront.testing import example_network, random_leaf_evidence
 
 YN = ("yes", "no")
 
@@ -38,6 +38,10 @@ def test_consistent_week_is_negative_and_matches_the_closed_form() -> None:
     assert c.value == pytest.approx(2 * math.log(p1) - math.log(p12), abs=1e-12)
     assert c.value < 0
     assert c.single["trains"] == pytest.approx(math.log(p1))
+    # Reports that support one another conflict with nothing: no culprit is named.
+    three = evidence_conflict(net, {"trains": "yes", "troops": "yes", "exercise": "yes"})
+    assert three.value < 0 and three.culprit is None and three.as_json()["culprit"] is None
+    assert three.without_culprit == three.value
 
 
 def test_conflicting_week_is_positive_and_names_the_outlier() -> None:
@@ -103,8 +107,8 @@ def test_mixture_over_hidden_states_equals_the_network_when_weights_are_its_prio
 
 
 def test_timeline_week_of_the_flagship() -> None:
-    from secondfront.evidence import hmm
-    from secondfront.evidence.timeline import load_timeline, state_terms
+    from secondfront.timeline import hmm
+    from secondfront.timeline.chain import load_timeline, state_terms
 
     model = load_timeline()
     weeks = [

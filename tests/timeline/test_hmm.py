@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from secondfront.evidence import hmm
+from secondfront.timeline import hmm
 
 
 def _case(seed: int, K: int, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from secondfront.evidence.mapping import IndicatorWeek, evidence_rows
-from secondfront.evidence.timeline import (
+from secondfront.timeline.chain import (
     EvidenceWeighting,
     engine_evidence,
     load_timeline,

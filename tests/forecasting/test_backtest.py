@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from secondfront.cli.app import app
-from secondfront.evidence.backtest import HISTORY, backtest, history_store
-from secondfront.evidence.leadtime import WEEKS_PER_YEAR, lead_times
 from secondfront.evidence.mapping import load_rules
-from secondfront.evidence.timeline import Alert, load_timeline, run_timeline
-from secondfront.evidence.timeline_view import weekly_evidence
+from secondfront.forecasting.backtest import HISTORY, backtest, history_store
+from secondfront.forecasting.leadtime import WEEKS_PER_YEAR, lead_times
+from secondfront.timeline.chain import Alert, load_timeline, run_timeline
+from secondfront.timeline.view import weekly_evidence
 from tests.conftest import FLAGSHIP
 
 TIMELINE = FLAGSHIP.with_name("belarus-second-front.timeline.yaml")

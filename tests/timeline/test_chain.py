@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from secondfront.errors import RulesError
-from secondfront.evidence.timeline import load_timeline, run_timeline, state_terms
 from secondfront.inference.query import infer
+from secondfront.timeline.chain import load_timeline, run_timeline, state_terms
 
 MODEL = load_timeline()
 QUIET = {"troops_toward_southern_border": "absent", "russian_troop_trains_into_belarus": "absent"}
@@ -94,7 +94,7 @@ def test_timeline_file_errors_name_line(tmp_path: Path) -> None:
 
 # -- every problem of a file in one run ----------------------------------------------
 
-ONEPASS = Path(__file__).parent / "fixtures" / "onepass-bad.timeline.yaml"
+ONEPASS = Path(__file__).parents[1] / "evidence" / "fixtures" / "onepass-bad.timeline.yaml"
 
 # (line, col, message start) of every problem in ONEPASS, in the order they print.
 ONEPASS_PROBLEMS = [

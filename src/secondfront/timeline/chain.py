@@ -15,7 +15,7 @@ statuses (observed -> present, not observed -> absent, unknown -> left out)::
 Both factors come from the junction-tree engine in one batched call
 (``posterior_batch`` over T x K rows returns the marginals and log P(e) of every row);
 the chain is then filtered (and smoothed on request) by the pure functions of
-:mod:`secondfront.evidence.hmm`.
+:mod:`secondfront.timeline.hmm`.
 
 Alerts are rules in the same file: a probability crossing a threshold upward, or
 rising by more than ``rises_by`` within ``within_weeks``. An alert line names the
@@ -24,6 +24,7 @@ indicators observed in the weeks that triggered it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from secondfront.errors import Diagnostic
-from secondfront.evidence import hmm
-from secondfront.evidence.fitted import FittedParameters, emission_likelihood
 from secondfront.evidence.mapping import AcledMatch, IndicatorWeek
 from secondfront.evidence.rulesfile import (
     beside_model,
@@ -50,6 +49,8 @@ from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.network import Network
 from secondfront.model.yamlsource import YamlDocument
+from secondfront.timeline import hmm
+from secondfront.timeline.fitted import FittedParameters, emission_likelihood
 
 
 class _Strict(BaseModel):
@@ -118,6 +119,41 @@ class BacktestSpec(_Strict):
     questions: list[Question] = Field(min_length=1)
 
 
+class OutcomeReports(_Strict):
+    """How the store shows that an outcome happened in a week: an event rule over the
+    ACLED-layout rows, coded as the history's codebook says (the outcome's own series)."""
+
+    variable: str
+    state: str
+    label: str = ""
+    events: AcledMatch
+    covered_from: dt.date | None = None
+    covered_to: dt.date | None = None
+    note: str = ""
+
+
+class Coefficient(_Strict):
+    """A prior on one coefficient of the dated forecast: mean and standard deviation (log-odds)."""
+
+    mean: float
+    sd: float = Field(gt=0)
+    why: str = ""
+
+
+class OutlookSpec(_Strict):
+    """The dated forecast's stated assumptions (see :mod:`secondfront.forecasting.outlook`).
+
+    ``priors`` names each coefficient of the weekly-origin logistic model; every one is
+    an analyst's number that rolling-origin data may move, as far as the data pins it.
+    """
+
+    burn_in_weeks: int = Field(default=26, ge=1)
+    recent_weeks: int = Field(default=4, ge=1)
+    wave_weeks: int = Field(default=26, ge=2)
+    priors: dict[str, Coefficient] = Field(default_factory=dict)
+    assumption: str = ""
+
+
 class EvidenceWeighting(_Strict):
     """How a week's indicator statuses become evidence for the network.
 
@@ -148,6 +184,8 @@ class TimelineFile(_Strict):
     transition: Transition
     alerts: list[Alert] = Field(default_factory=list)
     backtest: BacktestSpec
+    reports: list[OutcomeReports] = Field(default_factory=list)
+    outlook: OutlookSpec = OutlookSpec()
     fitted: FittedParameters | None = None  # written by `secondfront fit`
 
 
@@ -480,7 +518,7 @@ def state_terms(
 
     When the time model carries a ``fitted:`` block (written by ``secondfront fit``),
     ``L`` is its fitted emission likelihood instead
-    (:func:`~secondfront.evidence.fitted.emission_likelihood`: indicators independent
+    (:func:`~secondfront.timeline.fitted.emission_likelihood`: indicators independent
     given the state, the model the fit assumed); a softened report counts as observed
     there, since the fit learnt from hard statuses. The outcome posteriors stay the
     network's either way.
@@ -652,7 +690,10 @@ def state_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray
 
 __all__ = [
     "AlertEvent",
+    "Coefficient",
     "EvidenceWeighting",
+    "OutcomeReports",
+    "OutlookSpec",
     "TimelineFile",
     "TimelineModel",
     "TimelineResult",

@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 
 from secondfront.cli.app import app
 from secondfront.errors import UsageError
-from secondfront.evidence import baumwelch as bw
-from secondfront.evidence import fit, store
-from secondfront.evidence.backtest import HISTORY, history_store
-from secondfront.evidence.fitted import FitEss, emission_likelihood
+from secondfront.evidence import store
 from secondfront.evidence.ingest import ingest
-from secondfront.evidence.timeline import load_timeline
+from secondfront.forecasting.backtest import HISTORY, history_store
+from secondfront.timeline import baumwelch as bw
+from secondfront.timeline import fit
+from secondfront.timeline.chain import load_timeline
+from secondfront.timeline.fitted import FitEss, emission_likelihood
 
 CUT = dt.date(2022, 2, 1)
 
@@ -173,7 +174,7 @@ def test_a_fitted_timeline_filters_with_its_fitted_emissions(
     model, full_fit, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.timeline_view import timeline_view, weekly_evidence
+    from secondfront.timeline.view import timeline_view, weekly_evidence
 
     copy = load_timeline(fit.write_fitted(full_fit, tmp_path / "fitted.timeline.yaml"))
     fitted = copy.spec.fitted

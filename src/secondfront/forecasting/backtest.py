@@ -21,7 +21,7 @@ Scores, averaged over origins (lower is better): Brier ``(p - y)^2`` and log sco
 Early warning, per question: the time model's alert rules that watch the question's
 variable and state (``alerts:`` in the timeline file) are on in the weeks their
 condition holds on the filtered record; with the question's window W as the warning
-window, :func:`secondfront.evidence.leadtime.lead_times` gives for each week with a
+window, :func:`secondfront.forecasting.leadtime.lead_times` gives for each week with a
 resolving event the weeks from the first alert within the W weeks before it (0: the
 alert came with the event; missed: none), and the false alarms (alert onsets with no
 event in the W weeks after them) per year of judged weeks. Every stored week counts
@@ -42,14 +42,14 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from secondfront.evidence import hmm
-from secondfront.evidence.acled import acled_sql
+from secondfront.evidence.acled import event_days
 from secondfront.evidence.mapping import MappingRules, iso_week, week_start
-from secondfront.evidence.timeline import TimelineModel, state_hazards
-from secondfront.evidence.timeline_view import filter_record, weekly_evidence
+from secondfront.timeline import hmm
+from secondfront.timeline.chain import TimelineModel, state_hazards
+from secondfront.timeline.view import filter_record, weekly_evidence
 
 if TYPE_CHECKING:
-    from secondfront.evidence.leadtime import WarningRecord
+    from secondfront.forecasting.leadtime import WarningRecord
 
 HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
 
@@ -123,20 +123,14 @@ def backtest(
     W = spec.window_weeks
     if len(weeks) <= spec.burn_in_weeks + W:
         return []
-    from secondfront.evidence.leadtime import lead_times
+    from secondfront.forecasting.leadtime import lead_times
 
     result = filter_record(model, record)
     beliefs = result.beliefs
     index = {w: i for i, w in enumerate(weeks)}
     out: list[QuestionScore] = []
     for q in spec.questions:
-        where, params = acled_sql(q.resolves)
-        days = [
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT event_date FROM acled_events WHERE {where}", params
-            ).fetchall()
-        ]
+        days = event_days(con, q.resolves)
         hit = np.zeros(len(weeks))
         for d in days:
             k = index.get(iso_week(d))

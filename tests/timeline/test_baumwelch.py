@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from secondfront.evidence import baumwelch as bw
+from secondfront.timeline import baumwelch as bw
 
 
 def _params(seed: int, K: int, n_ind: int) -> bw.HmmParameters:

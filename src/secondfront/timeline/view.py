@@ -13,7 +13,7 @@ The journey from stored events to typed weeks, function by function::
                                           #   evidence conflict -> TimelineView
 
 Each shown week carries Hugin's conflict measure of its findings,
-``conf(e) = log(prod_i P(e_i) / P(e))`` (:mod:`secondfront.evidence.conflict`), under
+``conf(e) = log(prod_i P(e_i) / P(e))`` (:mod:`secondfront.timeline.conflict`), under
 the chain's prediction for that week (the state weights before the week's evidence),
 with the finding most responsible. A positive value says the week's reports fit the
 model badly together: a flawed report, deception, or a mechanism the model lacks.
@@ -40,7 +40,6 @@ import duckdb
 
 from secondfront.errors import QueryError, StoreError
 from secondfront.evidence import store as events_store
-from secondfront.evidence.conflict import Conflict, week_conflicts
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import (
     IndicatorWeek,
@@ -53,7 +52,10 @@ from secondfront.evidence.mapping import (
     week_start,
     weekly_statuses,
 )
-from secondfront.evidence.timeline import (
+from secondfront.evidence.weeks import check_range as check_event_dates
+from secondfront.model.model import Model
+from secondfront.tabular import Rows, Tabular
+from secondfront.timeline.chain import (
     TimelineModel,
     TimelineResult,
     engine_evidence,
@@ -61,9 +63,7 @@ from secondfront.evidence.timeline import (
     report_weights,
     run_timeline,
 )
-from secondfront.evidence.weeks import check_range as check_event_dates
-from secondfront.model.model import Model
-from secondfront.tabular import Rows, Tabular
+from secondfront.timeline.conflict import Conflict, week_conflicts
 
 # Display bound of one request: about ten years of weeks keeps a page's data to a few
 # hundred kilobytes. The chain itself always runs over the whole stored record.
@@ -116,8 +116,8 @@ def weekly_evidence(
         statuses = weekly_statuses(con, rules, coverage=coverage)
     else:
         # Imported here: the learning modules import the timeline, not the reverse.
-        from secondfront.evidence.fit import store_as_of
         from secondfront.evidence.mapping import ensure_mapped
+        from secondfront.timeline.fit import store_as_of
 
         ensure_mapped(con, rules)  # writes; the dated views below are read-only
         with store_as_of(con, end):
@@ -175,6 +175,10 @@ class TimelineWeek:
         more_events: events of the week beyond those listed.
         conflict: the conflict of the week's findings (``conf(e)`` in nats, with the
             finding most responsible); 0 with fewer than two findings.
+        dated: outcome variable -> the dated forecast as of the week's last day (its
+            Sunday, or the store's last day): P(headline state happens in the next
+            ``TimelineView.dated_weeks`` weeks). Filled by
+            :func:`secondfront.forecasting.outlook.dated_timeline`; empty otherwise.
     """
 
     week: str
@@ -187,6 +191,7 @@ class TimelineWeek:
     events: list[WeekEvent] = field(default_factory=list)
     more_events: int = 0
     conflict: Conflict = field(default_factory=lambda: Conflict(0.0, {}, 0.0, None, 0.0))
+    dated: dict[str, float] = field(default_factory=dict)
 
     @property
     def observed(self) -> list[str]:
@@ -243,6 +248,7 @@ class TimelineView(Tabular):
         weeks: the weeks shown.
         alerts: alerts that fired in the weeks shown.
         log_evidence: log P(all stored weeks' evidence) under the time model.
+        dated_weeks: the horizon of each week's ``dated`` forecast (None: not computed).
     """
 
     status: Status
@@ -262,18 +268,22 @@ class TimelineView(Tabular):
     weeks: list[TimelineWeek] = field(default_factory=list)
     alerts: list[TimelineAlert] = field(default_factory=list)
     log_evidence: float = 0.0
+    dated_weeks: int | None = None
 
     def table(self) -> Rows:
         """One row per week shown: P of each outcome's headline state, what was observed."""
         heads = [f"P({s.variable}={s.state})" for s in self.series]
+        dated = [s for s in self.series if self.dated_weeks is not None]
+        dated_heads = [f"P({s.variable}={s.state} within {self.dated_weeks}w)" for s in dated]
         return Rows(
             f"Timeline ({self.status}): {len(self.weeks)} weeks",
-            ("week", "start", *heads, "observed", "not_observed"),
+            ("week", "start", *heads, *dated_heads, "observed", "not_observed"),
             [
                 (
                     w.week,
                     w.start,
                     *[w.p.get(s.variable) for s in self.series],
+                    *[w.dated.get(s.variable) for s in dated],
                     w.observed,
                     [i for i, st in w.indicators.items() if st == "not_observed"],
                 )
@@ -309,9 +319,11 @@ class TimelineView(Tabular):
                     "events": [vars(e) for e in w.events],
                     "more_events": w.more_events,
                     "conflict": w.conflict.summary(),
+                    "dated": w.dated,
                 }
                 for w in self.weeks
             ],
+            "dated_weeks": self.dated_weeks,
             "alerts": [
                 {**vars(a), "start": a.start.isoformat(), "indicators": list(a.indicators)}
                 for a in self.alerts

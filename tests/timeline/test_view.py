@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from secondfront.analysis.report_data import report_data
 from secondfront.cli.app import app
-from secondfront.evidence.timeline import EvidenceWeighting, load_timeline
-from secondfront.evidence.timeline_view import timeline_view
 from secondfront.model.formats import load
 from secondfront.service import Settings, create_app
+from secondfront.timeline.chain import EvidenceWeighting, load_timeline
+from secondfront.timeline.view import timeline_view
 from tests.conftest import FLAGSHIP
 
 MODEL = "belarus-second-front"
@@ -128,3 +128,71 @@ def test_a_weeks_probability_does_not_depend_on_from(models_dir: Path, events_st
     assert shown.weeks[0].week == "2022-W07"
     for w in shown.weeks:
         assert w.p[HEAD[0]] == everything[w.week]
+
+
+def test_the_dated_numbers_are_the_one_forecast_everywhere(
+    models_dir: Path, events_store: Path
+) -> None:
+    """Each week's dated number in the CLI, the API, the Timeline page and the report is
+    :func:`~secondfront.forecasting.outlook.forecast_at` as of the week's last day."""
+    from secondfront.evidence import store as events
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.forecasting.outlook import forecast_at
+
+    window = {"from": "2022-01-31", "to": "2022-02-27"}
+    result = CliRunner().invoke(
+        app,
+        [
+            "timeline",
+            "--db",
+            str(events_store),
+            "--timeline",
+            str(models_dir / f"{MODEL}.timeline.yaml"),
+            "--rules",
+            str(models_dir / f"{MODEL}.mapping.yaml"),
+            "--from",
+            window["from"],
+            "--to",
+            window["to"],
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["dated_weeks"] == 8
+    cli = {w["week"]: w["dated"][HEAD[0]] for w in payload["weeks"]}
+    client = TestClient(
+        create_app(
+            Settings(
+                workbench_db=models_dir / "w.sqlite3",
+                events_db=events_store,
+                models_dir=models_dir,
+            )
+        ),
+        base_url="http://127.0.0.1",
+    )
+    data = client.get(f"/api/models/{MODEL}/timeline", params=window).json()["data"]
+    api = {w["week"]: w["dated"][HEAD[0]] for w in data["weeks"]}
+    page = client.get(f"/models/{MODEL}/timeline", params=window).text
+    found = re.search(r'<script type="application/json" id="timeline-data">(.*?)</script>', page)
+    assert found is not None
+    pages = {w["week"]: w["dated"][HEAD[0]] for w in json.loads(found.group(1))["weeks"]}
+    model = load(models_dir / f"{MODEL}.yaml")
+    report = {
+        w.week: w.dated[HEAD[0]]
+        for w in report_data(model, events_db=events_store).timeline.weeks
+        if w.week in cli
+    }
+    assert set(cli) == set(api) == set(pages) == set(report) and "2022-W08" in cli
+    tm = load_timeline(models_dir / f"{MODEL}.timeline.yaml", model)
+    rules = load_rules(models_dir / f"{MODEL}.mapping.yaml", model)
+    con = events.connect(events_store, read_only=True)
+    try:
+        for week, p in cli.items():
+            sunday = dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 7)
+            one = forecast_at(tm, con, rules, f"{HEAD[0]}={HEAD[1]}", sunday, 8)
+            for name, other in (("api", api), ("pages", pages), ("report", report)):
+                assert abs(other[week] - p) <= 1e-12, (week, name)
+            assert abs(one.p - p) <= 1e-12, week
+    finally:
+        con.close()

@@ -43,9 +43,9 @@ class Conflict:
             alone is possible; 0 for fewer than two findings.
         single: finding -> log P(e_i).
         log_joint: log P(e).
-        culprit: the finding whose removal lowers the conflict most (None for fewer than
-            two findings).
-        without_culprit: conf(e without the culprit).
+        culprit: the finding whose removal lowers the conflict most; None unless
+            conf(e) > 0 (no conflict, nothing to blame) and for fewer than two findings.
+        without_culprit: conf(e without the culprit); conf(e) itself when there is none.
     """
 
     value: float
@@ -101,8 +101,8 @@ def _assemble(evidence: Mapping[str, EvidenceValue], logp: np.ndarray) -> Confli
     m = len(names)
     single = {n: float(logp[1 + i]) for i, n in enumerate(names)}
     value = _conf(float(logp[0]), list(single.values())) if m >= 2 else 0.0
-    if m < 2:
-        return Conflict(value, single, float(logp[0]), None, 0.0)
+    if m < 2 or not value > 0:  # conf(e) <= 0 (or NaN): no conflict, so no culprit
+        return Conflict(value, single, float(logp[0]), None, value if m >= 2 else 0.0)
     drops = [
         _conf(float(logp[1 + m + j]), [single[n] for n in names if n != names[j]]) if m > 2 else 0.0
         for j in range(m)

@@ -28,7 +28,7 @@ the maximum-likelihood 0. EM maximises the log posterior
 iteration to the next.
 
 E-step: the scaled forward-backward recursions, reusing the normalised forward filter
-of :mod:`secondfront.evidence.hmm` (``alpha_t = P(S_t | e_1..t)``, normaliser ``c_t``)::
+of :mod:`secondfront.timeline.hmm` (``alpha_t = P(S_t | e_1..t)``, normaliser ``c_t``)::
 
     beta_T = 1,   beta_t = A @ (L_{t+1} * beta_{t+1}) / c_{t+1}
     gamma_t = alpha_t * beta_t                            = P(S_t | e_1..T)
@@ -48,7 +48,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from secondfront.evidence import hmm
+from secondfront.timeline import hmm
 
 
 class HmmParameters(NamedTuple):

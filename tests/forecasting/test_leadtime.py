@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from secondfront.evidence.leadtime import WEEKS_PER_YEAR, flags_for, lead_times
+from secondfront.forecasting.leadtime import WEEKS_PER_YEAR, flags_for, lead_times
 
 
 def _weeks(T: int, *on: int) -> np.ndarray:
@@ -69,10 +69,10 @@ def test_json_with_week_labels_and_errors() -> None:
 
 
 def test_record_for_week_labels_on_the_shipped_timeline() -> None:
-    from secondfront.evidence.backtest import history_store
-    from secondfront.evidence.leadtime import record_for
     from secondfront.evidence.mapping import evidence_rows, load_rules, weekly_statuses
-    from secondfront.evidence.timeline import load_timeline, run_timeline
+    from secondfront.forecasting.backtest import history_store
+    from secondfront.forecasting.leadtime import record_for
+    from secondfront.timeline.chain import load_timeline, run_timeline
 
     con = history_store()
     weeks, evidence = evidence_rows(weekly_statuses(con, load_rules()))

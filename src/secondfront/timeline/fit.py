@@ -4,7 +4,7 @@ The analyst's timeline file gives the initial distribution and the weekly transi
 matrix; the network gives, per hidden state, the probability that each indicator is
 observed in a week (``P(indicator = present | state's conditioning)``). These are the
 centres of Dirichlet/Beta priors, weighted by equivalent sample sizes (:class:`FitEss`),
-and :func:`secondfront.evidence.baumwelch.baum_welch` moves them toward what the
+and :func:`secondfront.timeline.baumwelch.baum_welch` moves them toward what the
 weekly series says. The result is a MAP estimate: with little data the numbers stay
 near the analyst's, and no probability is driven to 0 or 1.
 
@@ -15,7 +15,7 @@ could have had then.
 The emission model of the fit treats a week's indicators as independent given the
 hidden state (the network, by contrast, lets them share causes within a state); the
 fitted emission probabilities are written to the copy's ``fitted:`` block and
-:func:`secondfront.evidence.fitted.emission_likelihood` evaluates them. The fit uses
+:func:`secondfront.timeline.fitted.emission_likelihood` evaluates them. The fit uses
 hard statuses (observed / not observed / unknown), not the Admiralty-graded soft
 evidence a ``graded`` timeline applies.
 """
@@ -35,8 +35,6 @@ import numpy as np
 import yaml
 
 from secondfront.errors import UsageError
-from secondfront.evidence import baumwelch as bw
-from secondfront.evidence.fitted import FitEss, FittedParameters, FitWindow
 from secondfront.evidence.mapping import (
     MappingRules,
     ensure_mapped,
@@ -45,9 +43,11 @@ from secondfront.evidence.mapping import (
     weekly_statuses,
 )
 from secondfront.evidence.rulesfile import beside_model
-from secondfront.evidence.timeline import TimelineModel
 from secondfront.inference.query import posterior_batch
 from secondfront.model.yamlsource import load_yaml
+from secondfront.timeline import baumwelch as bw
+from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.fitted import FitEss, FittedParameters, FitWindow
 
 # Default prior weights. One sequence for the initial distribution (the data hold one
 # start); a year of weeks behind each transition row and each emission probability,
@@ -254,13 +254,21 @@ def fit_as_of(
     return fit_timeline(model, weeks, evidence, r.indicators, ess, date, max_iter)
 
 
-# Event tables and the column that dates their rows; the mapping reads only these.
-_DATED = {
-    "acled_events": "event_date",
-    "gdelt_events": "sqldate",
-    "text_items": "published",
-    "observations": "day",
-}
+def dated_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every stored event table of the registry's sources and the column that dates its
+    rows, plus the mapping's ``observations``: what an "as of" cut must shadow.
+
+    A source's table is the first relation its events read (``EventSource.relation``) and
+    its date column the source's ``day``: a source registered by a third party is cut like
+    the built-in ones, without editing this module.
+    """
+    from secondfront.evidence.registry import present_sources
+
+    found: dict[str, str] = {}
+    for source in present_sources(con).values():
+        found[source.relation.split()[0]] = source.day
+    found["observations"] = "day"
+    return found
 
 
 @contextmanager
@@ -282,7 +290,7 @@ def store_as_of(con: duckdb.DuckDBPyConnection, date: dt.date) -> Iterator[None]
     day = f"DATE '{date.isoformat()}'"
     made = []
     try:
-        for table, col in _DATED.items():
+        for table, col in dated_tables(con).items():
             con.execute(
                 f"CREATE TEMP VIEW {table} AS SELECT * FROM {quoted}.main.{table} "
                 f"WHERE CAST({col} AS DATE) <= {day}"
@@ -350,6 +358,7 @@ __all__ = [
     "DEFAULT_ESS",
     "METHOD",
     "TimelineFit",
+    "dated_tables",
     "fit_as_of",
     "fit_timeline",
     "fitted_document",

@@ -1,0 +1,126 @@
+"""The dated forecast on generated questions: scores against every baseline, by horizon.
+
+    python benchmarks/bench_forecast.py            # every 4th week from 2021, h = 4, 8, 13, 26
+    python benchmarks/bench_forecast.py --small    # two horizons, every 26th week (CI smoke)
+
+Out of sample: each question is forecast from the store read up to its day, with
+coefficients learned from windows closed by that day. Prints mean Brier and log scores
+of the model and each baseline, the difference to the best baseline with its
+moving-block bootstrap 90% interval, and how many independent windows each row rests on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+
+import numpy as np
+
+from secondfront.evidence.mapping import load_rules
+from secondfront.forecasting.backtest import history_store
+from secondfront.forecasting.generated import BASELINES, score_generated
+from secondfront.forecasting.outlook import history_as_of
+from secondfront.forecasting.warning import WarningCard, early_warning
+from secondfront.timeline.chain import load_timeline
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="a few questions only")
+    args = parser.parse_args(argv)
+    horizons = (8, 13) if args.small else (4, 8, 13, 26)
+    step = 26 if args.small else 4
+    t0 = time.perf_counter()
+    card = score_generated(
+        load_timeline(),
+        history_store(),
+        load_rules(),
+        horizons,
+        dt.date(2021, 1, 4),
+        step,
+    )
+    wall = time.perf_counter() - t0
+    names = ["model", *BASELINES]
+    print(f"generated questions, every {step} weeks from {card.start} to {card.end}")
+    print("h   n    indep  " + "  ".join(f"{n:>11}" for n in names) + "  best-baseline diff [90%]")
+    for h in card.horizons:
+        cells = "  ".join(f"{h.brier[n]:.3f}/{h.log[n]:.2f}" for n in names)
+        print(
+            f"{h.horizon:<3} {h.n:<4} {h.independent:<6} {cells}  {h.best}: "
+            f"{h.diff:+.3f} [{h.low:+.3f}, {h.high:+.3f}]"
+        )
+    print("(cells: mean Brier / mean log score; lower is better)")
+    for h in card.horizons:
+        loo = "; ".join(
+            f"{t.split('=')[0]} {h.by_outcome[t][0]:.3f}->{v:.3f}"
+            for t, v in h.leave_one_out.items()
+        )
+        print(f"h={h.horizon} leave one outcome out (Brier pooled -> without its own rows): {loo}")
+    for h in card.horizons:
+        r = h.reliability
+        bins = ", ".join(f"{b.forecast:.2f}->{b.observed:.2f} (n={b.n})" for b in r.bins)
+        print(
+            f"h={h.horizon}: reliability {r.reliability:.4f}, resolution {r.resolution:.4f}, "
+            f"uncertainty {r.uncertainty:.4f}; diagram (mean forecast -> observed): {bins}"
+        )
+    for h in card.horizons:
+        worst = sorted(h.by_outcome.items(), key=lambda kv: kv[1][1] - kv[1][0])[:2]
+        print(
+            f"h={h.horizon}: outcomes where the model trails its best baseline most: "
+            + "; ".join(f"{t} {m:.3f} vs {b:.3f}" for t, (m, b) in worst)
+        )
+    t1 = time.perf_counter()
+    card_w = early_warning(load_timeline(), history_store(), load_rules(), 8)
+    print("\nearly warning: P(within 8 weeks) >= a threshold chosen by rolling origin")
+    print(f"{'outcome':40s} onsets  warned  mean lead (weeks)  false alarms/yr")
+    for o in card_w.outcomes:
+        warned = [x for x in o.lead_weeks if x]
+        lead = f"{np.mean(warned):.1f}" if warned else "-"
+        print(
+            f"{o.target:40s} {len(o.onsets):6d}  {len(warned):6d}  {lead:>17}  {o.per_year:15.2f}"
+        )
+    print(f"(wall {time.perf_counter() - t1:.1f} s)")
+    goals(card_w)
+    print(f"wall {wall:.1f} s")
+    return 0
+
+
+def goals(card: WarningCard) -> None:
+    """The issue's goals that the warning record can check, each with its figure."""
+    ops, entry = "russian_operations_from_belarus=present", "belarus_entry=entered"
+    jan27 = dt.date(2022, 1, 23)  # the last Sunday on or before 27 January 2022
+    i = card.days.index(jan27)
+    p_ops = card.p[ops][i]
+    print(
+        f"\nP(Russian operations from Belarus within 8 weeks) as of {jan27}: {p_ops:.3f}"
+        f" (goal >= 0.5: {'met' if p_ops >= 0.5 else 'NOT met'})"
+    )
+    fa = next(o for o in card.outcomes if o.target == ops).per_year
+    print(
+        f"false alarms per year, Russian operations: {fa:.2f} (goal <= 0.5:"
+        f" {'met' if fa <= 0.5 else 'NOT met'})"
+    )
+    history = history_as_of(load_timeline(), history_store(), load_rules(), card.days[-1])
+    recent, high = 0, 0
+    for target, ps in card.p.items():
+        series = history.series[target]
+        for day, p in zip(card.days, ps, strict=True):
+            o = day.toordinal()
+            if series.count(np.array([o - 28]), np.array([o]))[0] > 0:
+                recent += 1
+                high += p >= 0.5
+    print(
+        f"Sundays with the outcome reported in the previous 4 weeks: {recent}; P(within 8"
+        f" weeks) >= 0.5 on {high} ({high / max(recent, 1):.0%}; goal: all)"
+    )
+    entry_alerts = next(o for o in card.outcomes if o.target == entry).alert_weeks
+    bad = [d for d in entry_alerts if (d.year, d.month) in ((2022, 10), (2025, 9))]
+    print(
+        f"entry alerts in October 2022 or September 2025: {len(bad)} (goal 0:"
+        f" {'met' if not bad else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""The dated forecast on the command line: ``forecast --as-of DATE --horizon 13w``.
+
+Parses the options, calls :func:`secondfront.forecasting.outlook.outlook` once and
+renders the typed result; nothing here computes a probability.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from rich.table import Table
+
+from secondfront.cli.options import emit_json, out
+from secondfront.errors import UsageError
+
+
+def parse_horizon(text: str) -> int:
+    """``13w``, ``13`` (weeks) or ``3m`` (months of 4.35 weeks, rounded) -> weeks."""
+    m = re.fullmatch(r"\s*(\d{1,3})\s*([wm]?)\s*", text)
+    if not m:
+        raise UsageError(f"--horizon {text!r}: give weeks like 13w (or months like 3m)")
+    n = int(m.group(1))
+    weeks = round(n * 52 / 12) if m.group(2) == "m" else n
+    from secondfront.forecasting.outlook import check_horizon
+
+    return check_horizon(weeks)
+
+
+def parse_day(text: str) -> dt.date:
+    """An ISO date, or ``today``."""
+    if text == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r}: give a date as YYYY-MM-DD") from None
+
+
+def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> None:
+    """Every outcome's dated forecast as of ``as_of`` (default: the store's last event day)."""
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.forecasting.backtest import history_store
+    from secondfront.forecasting.outlook import outlook
+    from secondfront.timeline.chain import load_timeline
+
+    weeks = parse_horizon(horizon)
+    day = parse_day(as_of) if as_of else None
+    if db is None:
+        con = history_store()
+    else:
+        from secondfront.evidence import store
+
+        if not db.exists():
+            raise UsageError(f"{db}: no such store; ingest events into it first")
+        con = store.connect(db, read_only=True)
+    from secondfront.evidence.mapping import data_span
+
+    span = data_span(con)
+    if span is not None and day is not None and day > span[1]:
+        raise UsageError(
+            f"--as-of {day}: the store's events end on {span[1]}; the weeks after it would "
+            "count as quiet. Ingest newer events, or ask as of a day up to that one."
+        )
+    result = outlook(load_timeline(), con, load_rules(), day, weeks)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    closes = result.as_of + dt.timedelta(weeks=result.horizon)
+    table = Table(
+        title=(
+            f"as of {result.as_of.isoformat()}: P(happens in the next {result.horizon} weeks, "
+            f"to {closes.isoformat()})"
+        )
+    )
+    for c in (
+        "outcome",
+        "P",
+        "90% interval",
+        "outside view",
+        "network now",
+        "argument alone (12 mo.)",
+        "last reported",
+    ):
+        table.add_column(c, overflow="fold")
+    for f in result.forecasts:
+        table.add_row(
+            f.target,
+            f"{f.p:.3f}",
+            f"{f.low:.3f}-{f.high:.3f}",
+            f"{f.outside:.3f}",
+            f"{f.network:.3f}",
+            "" if f.argument is None else f"{f.argument:.3f}",
+            f.last_event.isoformat() if f.last_event else "never",
+        )
+    out.print(table)
+    first = result.forecasts[0] if result.forecasts else None
+    if first is not None:
+        out.print(
+            f"Learned from {first.rows} windows closed by {result.as_of} "
+            f"({first.effective_rows:.0f} independent), {first.outcomes_with_events} outcomes "
+            f"with events; {first.note}."
+        )
+
+
+__all__ = ["dated", "parse_day", "parse_horizon"]

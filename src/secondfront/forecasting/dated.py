@@ -1,0 +1,123 @@
+"""The timeline with the dated forecast of every week: one function, every renderer.
+
+:func:`dated_timeline` is :func:`secondfront.timeline.view.timeline_view` with, for each
+shown week, each outcome's :func:`~secondfront.forecasting.outlook.forecast_from` as of
+the week's last day (its Sunday, or the store's last day for a week under way):
+P(the outcome happens in the next ``horizon`` weeks). The command line, the API, the
+workbench's Timeline page and the report show this view, so the number of a week is
+the number ``forecast --as-of`` prints for that day.
+
+The store is read once, through its last day; each week's forecast reads only the part
+up to its own day (the cut-store test in ``tests/forecasting/test_outlook.py`` pins that
+this equals reading the store cut at the day).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from secondfront.errors import StoreError
+from secondfront.evidence import store as events_store
+from secondfront.evidence.mapping import MappingRules, load_rules
+from secondfront.forecasting.outlook import forecasts_on, history_as_of
+from secondfront.model.model import Model
+from secondfront.timeline.chain import TimelineModel, load_timeline
+from secondfront.timeline.view import (
+    EVENTS_PER_WEEK,
+    TIMELINE_MAX_WEEKS,
+    TimelineView,
+    timeline_view,
+)
+
+DATED_WEEKS = 8
+
+
+def _with_dated(
+    view: TimelineView,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    time_model: TimelineModel,
+    horizon: int,
+) -> TimelineView:
+    if view.status != "ok" or not time_model.spec.reports or view.span is None:
+        return view
+    last = view.span[1]
+    history = history_as_of(time_model, con, rules, last)
+    targets = {f"{s.variable}={s.state}": s.variable for s in view.series}
+    targets = {t: v for t, v in targets.items() if t in history.series}
+    days = [min(w.start + dt.timedelta(days=6), last) for w in view.weeks]
+    at = [i for i, day in enumerate(days) if day >= history.start]
+    p = forecasts_on(history, time_model, list(targets), [days[i] for i in at], horizon)
+    weeks = list(view.weeks)
+    for j, i in enumerate(at):
+        dated = {v: float(p[t][j]) for t, v in targets.items()}
+        weeks[i] = dataclasses.replace(weeks[i], dated=dated)
+    return dataclasses.replace(view, weeks=weeks, dated_weeks=horizon)
+
+
+def dated_timeline(
+    model: Model,
+    store: str | Path | duckdb.DuckDBPyConnection | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    smooth: bool = False,
+    *,
+    horizon: int = DATED_WEEKS,
+    rules: MappingRules | None = None,
+    time_model: TimelineModel | None = None,
+    events_per_week: int = EVENTS_PER_WEEK,
+    max_weeks: int | None = TIMELINE_MAX_WEEKS,
+) -> TimelineView:
+    """:func:`~secondfront.timeline.view.timeline_view` with each week's dated forecast.
+
+    Arguments as for ``timeline_view``; ``horizon``: weeks ahead of each week's forecast.
+    A store path that does not exist, cannot be opened or holds no events gives the
+    plain view's empty state.
+    """
+    files = model.companions
+    if rules is None and files.mapping is not None:
+        rules = load_rules(files.mapping, model)
+    if time_model is None and files.timeline is not None:
+        time_model = load_timeline(files.timeline, model)
+
+    def plain(at: str | Path | duckdb.DuckDBPyConnection | None) -> TimelineView:
+        return timeline_view(
+            model,
+            at,
+            start,
+            end,
+            smooth,
+            rules=rules,
+            time_model=time_model,
+            events_per_week=events_per_week,
+            max_weeks=max_weeks,
+        )
+
+    if rules is None or time_model is None:
+        return plain(store)
+    if isinstance(store, duckdb.DuckDBPyConnection):
+        return _with_dated(plain(store), store, rules, time_model, horizon)
+    db = Path(store) if store is not None else events_store.default_db_path()
+    if not db.is_file():
+        return plain(store)
+    try:
+        con = events_store.connect(db)
+    except StoreError:
+        return plain(store)
+    try:
+        view = plain(con)
+        if view.status == "ok":
+            view = dataclasses.replace(
+                _with_dated(view, con, rules, time_model, horizon), store=db.name
+            )
+    finally:
+        con.close()
+    # The plain view's empty-state sentences name the file, not "(open store)".
+    return view if view.status == "ok" else plain(store)
+
+
+__all__ = ["DATED_WEEKS", "dated_timeline"]

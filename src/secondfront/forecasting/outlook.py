@@ -1,0 +1,796 @@
+"""The dated forecast: P(an outcome happens in the ``h`` weeks after ``as_of``).
+
+One function, :func:`forecast_at`, answers it; the questions, the scorecard of
+generated questions, the alerts and the command line call it. What it reads:
+
+* the store **as it could have been on** ``as_of``: events dated up to that day only
+  (every source of the registry is cut, :func:`secondfront.evidence.mapping.store_as_of`);
+* each outcome's own weekly series (``reports:`` in the time model): the days on which
+  the store shows the outcome happening;
+* the escalation chain filtered over the **complete** ISO weeks up to ``as_of`` (a week
+  still under way is not a whole week of "not observed") and the network's outcome
+  probability under each week's evidence.
+
+The model, for a horizon of ``h`` weeks and a forecast day ``d`` (one row per day
+``d`` and outcome)::
+
+    logit P(event in (d, d + 7h]) = b0 + b1 logit(base) + b2 shift
+                                    + b3 recent + b4 wave + b5 escalation
+
+* ``base``: the outside view, the share of the outcome's windows of ``h`` weeks that
+  closed by ``d`` with an event, Jeffreys-smoothed ``(k + 1/2) / (n + 1)`` (1/2 before any
+  window has closed);
+* ``shift``: what the argument's network adds now: ``logit(net_h) - logit(net_0)``, where
+  ``net_h`` is the network's 12-month probability of the outcome under the last complete
+  week's evidence spread evenly over the horizon, ``1 - (1 - p12) ** (h / 52)``, and
+  ``net_0`` the same before any evidence (the chain's initial state). The network's own
+  level is the analyst's unconditional belief, which the outside view replaces; its
+  movement under the evidence of the week is the inside view it contributes;
+* ``recent``: 1 when the outcome's event was reported in the ``recent_weeks`` before
+  ``d`` (a wave under way), ``wave``: 1 when it was reported in the ``wave_weeks``
+  before those;
+* ``escalation``: P(the chain is past the status quo) in the last complete week.
+
+The horizon is **learned directly** (one label per window of ``h`` weeks) instead of
+iterating a weekly model: iterating would need a forecast of the covariates themselves
+(will protests still be reported next month?), which the direct form learns from the
+history at no extra assumption. The coefficients are a maximum a posteriori estimate:
+a logistic likelihood over the training rows, each weighted ``1/h`` (windows that
+overlap are not independent), and a normal prior per coefficient from the time model's
+``outlook.priors``, the analyst's numbers. Training rows are the forecast days ``d - 7j``
+(``j >= h``) whose windows closed by ``as_of``, for **every** outcome pooled: where an
+outcome's data is thin (entry never happened) its forecast rests on the shared
+coefficients and its own outside view. Nothing is fitted on data after ``as_of``.
+
+The 90% interval is the Laplace approximation: the linear predictor's standard
+deviation from the inverse of the penalised Hessian, mapped through the logistic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+
+from secondfront.errors import UsageError
+from secondfront.evidence.acled import event_days
+from secondfront.evidence.coverage import DeclaredCoverage
+from secondfront.evidence.mapping import MappingRules, data_span
+from secondfront.inference.query import posterior_batch
+from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.view import WeeklyEvidence, filter_record, weekly_evidence
+
+FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "escalation")
+Z90 = 1.6448536269514722
+EPS = 1e-6
+MAX_HORIZON = 520
+
+
+@dataclass(frozen=True)
+class OutcomeSeries:
+    """One outcome's event days in the store, up to a day.
+
+    Attributes:
+        variable, state: the outcome.
+        label: what counts, in words.
+        days: ordinal days (``date.toordinal()``) with an event, sorted, unique.
+        covered: first and last ordinal day the history was searched for this outcome
+            (its declared coverage); a window outside it is neither a yes nor a no.
+    """
+
+    variable: str
+    state: str
+    label: str
+    days: np.ndarray
+    covered: tuple[int, int] = (1, 10**7)
+
+    def inside(self, after: np.ndarray, through: np.ndarray) -> np.ndarray:
+        """Whether each ``(after, through]`` window lies inside the declared coverage."""
+        return (after + 1 >= self.covered[0]) & (through <= self.covered[1])
+
+    @property
+    def target(self) -> str:
+        """``VAR=STATE``."""
+        return f"{self.variable}={self.state}"
+
+    def count(self, after: np.ndarray, through: np.ndarray) -> np.ndarray:
+        """Events in each ``(after, through]`` day range (ordinals, broadcast)."""
+        return np.searchsorted(self.days, through, "right") - np.searchsorted(
+            self.days, after, "right"
+        )
+
+
+@dataclass(frozen=True)
+class ChainWeeks:
+    """The escalation chain over the complete ISO weeks up to a day.
+
+    Attributes:
+        ends: ordinal of each week's Sunday [T], increasing.
+        escalation: P(hidden state is not the first, status-quo state) per week [T].
+        outcomes: ``VAR=STATE`` -> the network's 12-month probability per week [T].
+        prior_escalation: the chain's initial P(past the status quo), before any week.
+        prior_outcomes: ``VAR=STATE`` -> the network's probability before any week.
+        argument: ``VAR=STATE`` -> the network's probability with no evidence at all (the
+            argument alone: its own horizon, no date; what ``forecast --argument-only``
+            prints).
+    """
+
+    ends: np.ndarray
+    escalation: np.ndarray
+    outcomes: dict[str, np.ndarray]
+    prior_escalation: float
+    prior_outcomes: dict[str, float]
+    argument: dict[str, float] = field(default_factory=dict)
+
+    def at(self, days: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The last complete week ending on or before each day: escalation and outcomes."""
+        idx = np.searchsorted(self.ends, days, "right") - 1
+        ok = idx >= 0
+        safe = np.where(ok, idx, 0)
+        esc = np.where(ok, self.escalation[safe] if len(self.ends) else 0.0, self.prior_escalation)
+        out = {
+            k: np.where(ok, v[safe] if len(self.ends) else 0.0, self.prior_outcomes[k])
+            for k, v in self.outcomes.items()
+        }
+        return esc, out
+
+
+@dataclass(frozen=True)
+class History:
+    """What the store could show on ``through``: every outcome's series and the chain.
+
+    Built by :func:`history_as_of`; a forecast as of any day up to ``through`` reads
+    only the part of it up to that day.
+    """
+
+    through: dt.date
+    start: dt.date
+    series: dict[str, OutcomeSeries]
+    chain: ChainWeeks
+    observations: int
+    indicators: dict[str, OutcomeSeries] = field(default_factory=dict)
+    chain_indicators: frozenset[str] = frozenset()
+
+
+def _week_end(label: str) -> int:
+    year, week = label.split("-W")
+    return dt.date.fromisocalendar(int(year), int(week), 7).toordinal()
+
+
+def _chain_weeks(
+    model: TimelineModel,
+    record: WeeklyEvidence,
+    through: dt.date,
+    targets: Sequence[tuple[str, str]],
+) -> ChainWeeks:
+    net = model.network.variables
+    keys = [f"{v}={s}" for v, s in targets if v in net]
+    complete = [i for i, w in enumerate(record.weeks) if _week_end(w) <= through.toordinal()]
+    prior = np.asarray(model.prior, dtype=np.float64)
+    rows: list[dict[str, str]] = [dict(s.network) for s in model.spec.states]
+    post = posterior_batch(model.model, [*rows, {}])
+    prior_out, argument = {}, {}
+    for key in keys:
+        v, s = key.split("=")
+        column = post.marginals[v][:, net[v].index(s)]
+        prior_out[key] = float(prior @ column[:-1])
+        argument[key] = float(column[-1])
+    if not complete:
+        return ChainWeeks(
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0),
+            {k: np.zeros(0) for k in keys},
+            float(1.0 - prior[0]),
+            prior_out,
+            argument,
+        )
+    n = complete[-1] + 1
+    cut = type(record)([], record.weeks[:n], record.evidence[:n], record.weights[:n])
+    result = filter_record(model, cut)
+    outcomes: dict[str, np.ndarray] = {}
+    for key in keys:
+        v, s = key.split("=")
+        if v in result.outcomes:
+            outcomes[key] = np.asarray(result.outcomes[v][:, net[v].index(s)], dtype=np.float64)
+        else:
+            marg = post.marginals[v][:-1, net[v].index(s)]
+            outcomes[key] = np.asarray(result.beliefs @ marg, dtype=np.float64)
+    return ChainWeeks(
+        np.array([_week_end(w) for w in cut.weeks], dtype=np.int64),
+        np.asarray(1.0 - result.beliefs[:, 0], dtype=np.float64),
+        outcomes,
+        float(1.0 - prior[0]),
+        prior_out,
+        argument,
+    )
+
+
+def history_as_of(
+    model: TimelineModel,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    through: dt.date,
+    coverage: DeclaredCoverage | None = None,
+) -> History:
+    """Every outcome's series and the filtered chain, reading events dated up to ``through``.
+
+    Raises:
+        UsageError: the time model declares no ``reports:`` series, or the store is empty.
+    """
+    if not model.spec.reports:
+        raise UsageError(
+            f"{model.path}: no 'reports:' section; the dated forecast needs each "
+            "outcome's own series (see models/belarus-second-front.timeline.yaml)"
+        )
+    span = data_span(con)
+    if span is None:
+        raise UsageError("the events store is empty: ingest a history first")
+    start = span[0]
+    series: dict[str, OutcomeSeries] = {}
+    for rep in model.spec.reports:
+        days = event_days(con, rep.events, through=through)
+        arr = np.array(sorted({d.toordinal() for d in days}), dtype=np.int64)
+        covered = (
+            rep.covered_from.toordinal() if rep.covered_from else start.toordinal(),
+            rep.covered_to.toordinal() if rep.covered_to else through.toordinal(),
+        )
+        s = OutcomeSeries(rep.variable, rep.state, rep.label or rep.variable, arr, covered)
+        series[s.target] = s
+    targets = [(r.variable, r.state) for r in model.spec.reports]
+    record = weekly_evidence(con, rules, end=through, coverage=coverage)
+    chain = _chain_weeks(model, record, through, targets)
+    row = con.execute("SELECT count(*) FROM observations WHERE day <= ?", [through]).fetchone()
+    return History(
+        through,
+        start,
+        series,
+        chain,
+        int(row[0]) if row else 0,
+        _indicator_series(record, through),
+        frozenset(rules.indicators),
+    )
+
+
+def _indicator_series(record: WeeklyEvidence, through: dt.date) -> dict[str, OutcomeSeries]:
+    """Each indicator's observed weeks as a series dated by the week's Sunday.
+
+    An indicator's status is weekly; dating it by the end of its week means a forecast
+    made during a week does not see that week's reports (a lag of up to six days), never
+    a report made after the forecast day.
+    """
+    found: dict[str, set[int]] = {}
+    for s in record.statuses:
+        end = _week_end(s.week)
+        if s.status == "observed" and end <= through.toordinal():
+            found.setdefault(s.indicator, set()).add(end)
+    return {
+        f"{k}=present": OutcomeSeries(k, "present", k, np.array(sorted(v), dtype=np.int64))
+        for k, v in found.items()
+    }
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, EPS, 1 - EPS)
+    return np.log(q) - np.log1p(-q)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def outside_view(series: OutcomeSeries, days: np.ndarray, start: int, span: int) -> np.ndarray:
+    """Jeffreys share of windows ``(s, s + span]`` with an event, for each day ``d`` [N].
+
+    The windows of day ``d`` start at ``s = d - span - 7i`` (``i = 0, 1, ...``): every one
+    closed by ``d``, from the store's first day on, inside the outcome's declared
+    coverage. Days sharing a weekday share one grid of windows, so the counts are a
+    cumulative sum over that grid instead of a loop per day.
+    """
+    days = np.asarray(days, dtype=np.int64)
+    out = np.empty(len(days))
+    lo = max(start, series.covered[0]) - 1  # the first window may start the day before
+    for phase in np.unique(days % 7):
+        sel = days % 7 == phase
+        d = days[sel]
+        first = lo + ((phase - span - lo) % 7)  # first s >= lo on the phase's grid
+        n = np.maximum(0, (np.minimum(d, series.covered[1]) - span - first) // 7 + 1)
+        top = int(n.max()) if len(n) else 0
+        grid = first + 7 * np.arange(top)
+        hits = np.cumsum(series.count(grid, grid + span) > 0)
+        k = np.where(n > 0, hits[np.maximum(n - 1, 0)] if top else 0, 0)
+        out[sel] = (k + 0.5) / (n + 1.0)
+    return out
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Design rows of the dated model.
+
+    Attributes:
+        x: [N, 6] features in :data:`FEATURES` order.
+        y: [N] 1 when the window held an event; NaN for the forecast row.
+        base: [N] the outside view (probability).
+        network: [N] the network's probability over the horizon.
+        covered: [N] whether the label's window lies inside the declared coverage (a
+            training row only then).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    base: np.ndarray
+    network: np.ndarray
+    covered: np.ndarray
+
+
+def design(
+    history: History,
+    model: TimelineModel,
+    series: OutcomeSeries,
+    days: np.ndarray,
+    horizon: int,
+    labels: bool,
+) -> Rows:
+    """Features (and labels) of ``series`` at forecast days ``days`` (ordinals) [N].
+
+    Every feature of a day reads only events dated up to that day, and only complete
+    chain weeks ending by it.
+    """
+    spec = model.spec.outlook
+    start = history.start.toordinal()
+    span = 7 * horizon
+    esc, outs = history.chain.at(days)
+    p12 = outs.get(series.target)
+    p0 = history.chain.prior_outcomes.get(series.target, 0.5)
+    if p12 is None:
+        p12 = np.full(len(days), p0)
+    scale = horizon / model.spec.network_horizon_weeks
+    net_h = 1.0 - (1.0 - np.clip(p12, 0.0, 1.0 - 1e-12)) ** scale
+    net_0 = 1.0 - (1.0 - min(max(p0, 0.0), 1.0 - 1e-12)) ** scale
+    base = outside_view(series, days, start, span)
+    recent = series.count(days - 7 * spec.recent_weeks, days) > 0
+    wave = series.count(days - 7 * spec.wave_weeks, days - 7 * spec.recent_weeks) > 0
+    x = np.column_stack(
+        [
+            np.ones(len(days)),
+            _logit(base),
+            _logit(net_h) - _logit(np.array(net_0)),
+            recent.astype(np.float64),
+            wave.astype(np.float64),
+            esc,
+        ]
+    )
+    y = (
+        (series.count(days, days + span) > 0).astype(np.float64)
+        if labels
+        else np.full(len(days), np.nan)
+    )
+    return Rows(x, y, base, net_h, series.inside(days, days + span))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The MAP coefficients and their Laplace covariance.
+
+    Attributes:
+        coef: [6] in :data:`FEATURES` order.
+        cov: [6, 6] inverse of the penalised Hessian at ``coef``.
+        rows: training rows used.
+        outcomes_with_events: outcomes with at least one positive training row.
+        effective_rows: sum of row weights (rows / h: the independent windows).
+    """
+
+    coef: np.ndarray
+    cov: np.ndarray
+    rows: int
+    outcomes_with_events: int
+    effective_rows: float
+
+
+def prior_arrays(model: TimelineModel) -> tuple[np.ndarray, np.ndarray]:
+    """Prior means and standard deviations [6] from ``outlook.priors`` (defaults: 0, 1)."""
+    priors = model.spec.outlook.priors
+    mean = np.array([priors[f].mean if f in priors else 0.0 for f in FEATURES])
+    sd = np.array([priors[f].sd if f in priors else 1.0 for f in FEATURES])
+    return mean, sd
+
+
+def fit_map(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, mean: np.ndarray, sd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Penalised logistic regression by Newton's method: MAP coefficients and covariance.
+
+    Maximises ``sum_i w_i [y_i eta_i - log(1 + e^eta_i)] - sum_j (b_j - m_j)^2 / (2 s_j^2)``.
+    The objective is strictly concave (the prior), so Newton converges from the prior mean.
+    Written by hand: six coefficients and a few thousand rows, with row weights and a
+    prior mean other than zero, which the common solvers do not take together.
+    """
+    prec = 1.0 / sd**2
+
+    def objective(c: np.ndarray) -> float:
+        eta = x @ c
+        ll = float(np.sum(w * (y * eta - np.logaddexp(0.0, eta))))
+        return ll - 0.5 * float(np.sum(prec * (c - mean) ** 2))
+
+    b = mean.copy()
+    value = objective(b)
+    for _ in range(100):
+        p = _sigmoid(x @ b)
+        grad = x.T @ (w * (y - p)) - prec * (b - mean)
+        hess = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(prec)
+        step = np.linalg.solve(hess, grad)
+        # Step halving keeps every iterate an ascent (logits of rare events reach +-14,
+        # where a full Newton step can overshoot).
+        t = 1.0
+        while t > 1e-8:
+            new = objective(b + t * step)
+            if new >= value - 1e-12:
+                break
+            t *= 0.5
+        b, value = b + t * step, new
+        if float(np.max(np.abs(t * step))) < 1e-10:
+            break
+    p = _sigmoid(x @ b)
+    hess = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(prec)
+    return b, np.linalg.inv(hess)
+
+
+def _training_days(history: History, model: TimelineModel, as_of: int, horizon: int) -> np.ndarray:
+    """Forecast days of the training rows as of day ``as_of`` (an ordinal), ascending: the
+    days ``as_of - 7h - 7j`` from the end of the burn-in on, whose windows closed by it."""
+    first = history.start.toordinal() + 7 * model.spec.outlook.burn_in_weeks
+    last = as_of - 7 * horizon
+    if last < first:
+        return np.zeros(0, dtype=np.int64)
+    return last - 7 * np.arange((last - first) // 7 + 1)[::-1]
+
+
+def _fit_rows(
+    xs: list[np.ndarray], ys: list[np.ndarray], model: TimelineModel, horizon: int
+) -> Fit:
+    """The MAP fit of stacked training rows (one block per outcome, in history order)."""
+    mean, sd = prior_arrays(model)
+    if not xs or not sum(len(y) for y in ys):
+        return Fit(mean, np.diag(sd**2), 0, 0, 0.0)
+    x, y = np.vstack(xs), np.concatenate(ys)
+    w = np.full(len(y), 1.0 / horizon)
+    coef, cov = fit_map(x, y, w, mean, sd)
+    return Fit(coef, cov, len(y), sum(bool(b.any()) for b in ys), float(w.sum()))
+
+
+def fit_as_of(history: History, model: TimelineModel, as_of: dt.date, horizon: int) -> Fit:
+    """The coefficients learned from windows of ``horizon`` weeks closed by ``as_of`` and
+    inside their outcome's declared coverage."""
+    days = _training_days(history, model, as_of.toordinal(), horizon)
+    xs, ys = [], []
+    if len(days):
+        for s in history.series.values():
+            rows = design(history, model, s, days, horizon, labels=True)
+            xs.append(rows.x[rows.covered])
+            ys.append(rows.y[rows.covered])
+    return _fit_rows(xs, ys, model, horizon)
+
+
+def forecasts_on(
+    history: History,
+    model: TimelineModel,
+    targets: Sequence[str],
+    days: Sequence[dt.date],
+    horizon: int,
+    leave_out: bool = False,
+) -> dict[str, np.ndarray]:
+    """``forecast_from(history, model, t, day, horizon).p`` for every target and day [D].
+
+    With ``leave_out``, each target's forecast comes from a fit without that target's own
+    rows (leave one outcome out: what pooling across the other outcomes alone gives).
+
+    The same numbers, computed for many days at once: a training row's features depend
+    only on its own day, so the rows of every forecast day sharing a weekday are one
+    design, and each day's fit uses the prefix of it whose windows closed by that day
+    (the same rows in the same order as :func:`fit_as_of`, hence the same coefficients).
+    """
+    check_horizon(horizon)
+    d = np.array([x.toordinal() for x in days], dtype=np.int64)
+    out = {t: np.empty(len(d)) for t in targets}
+    span = 7 * horizon
+    for phase in np.unique(d % 7):
+        idx = np.nonzero(d % 7 == phase)[0]
+        grid = _training_days(history, model, int(d[idx].max()), horizon)
+        blocks = [
+            design(history, model, s, grid, horizon, labels=True) for s in history.series.values()
+        ]
+        now = {
+            t: design(history, model, series_for(history, t), d[idx], horizon, False).x
+            for t in targets
+        }
+        names = list(history.series)
+        for j, i in enumerate(idx):
+            n = int(np.searchsorted(grid, d[i] - span, "right")) if len(grid) else 0
+            fits: dict[str | None, Fit] = {}
+            for t in targets:
+                key = t if leave_out else None
+                if key not in fits:
+                    keep = [k for k, name in enumerate(names) if name != key]
+                    fits[key] = _fit_rows(
+                        [blocks[k].x[:n][blocks[k].covered[:n]] for k in keep],
+                        [blocks[k].y[:n][blocks[k].covered[:n]] for k in keep],
+                        model,
+                        horizon,
+                    )
+                out[t][i] = float(_sigmoid(np.array(now[t][j] @ fits[key].coef)))
+    return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the decomposition: a probability after adding a part, in log-odds."""
+
+    part: str
+    log_odds: float
+    p: float
+
+
+@dataclass(frozen=True)
+class TargetForecast:
+    """P(target happens in the ``horizon`` weeks after ``as_of``), with what it rests on.
+
+    Attributes:
+        target: ``VAR=STATE``; label: what counts as the event.
+        as_of: the forecast day (events dated after it were not read).
+        horizon: weeks; closes: the last day of the window.
+        p: the forecast; low, high: its 90% interval.
+        outside: the outside view (the Jeffreys share of past windows with an event).
+        network: the network's probability over the horizon under the last complete
+            week's evidence (the argument's view now).
+        argument: the network alone, with no evidence and no date, over its own horizon
+            (None for an indicator target).
+        recent: the event was reported in the last ``recent_weeks``.
+        steps: the decomposition (outside view, + recent evidence, + the network).
+        coef: the coefficients used, by name.
+        rows, effective_rows, outcomes_with_events: what the fit rests on.
+        last_event: the day of the target's last reported event up to ``as_of``.
+        observations: stored observations dated up to ``as_of``.
+        in_sample: always False: every training window closed by ``as_of``; the
+            network's and the chain's own numbers were written by an analyst who knew the
+            history, which ``note`` says.
+    """
+
+    target: str
+    label: str
+    as_of: dt.date
+    horizon: int
+    closes: dt.date
+    p: float
+    low: float
+    high: float
+    outside: float
+    network: float
+    argument: float | None
+    recent: bool
+    steps: tuple[Step, ...]
+    coef: dict[str, float]
+    rows: int
+    effective_rows: float
+    outcomes_with_events: int
+    last_event: dt.date | None
+    observations: int
+    in_sample: bool = False
+    note: str = field(
+        default="coefficients learned from windows closed by the forecast day; the "
+        "network's and the chain's numbers are the analyst's, written knowing the history"
+    )
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json`` and the API."""
+        return {
+            "target": self.target,
+            "label": self.label,
+            "as_of": self.as_of.isoformat(),
+            "horizon_weeks": self.horizon,
+            "closes": self.closes.isoformat(),
+            "p": self.p,
+            "interval90": [self.low, self.high],
+            "outside_view": self.outside,
+            "network": self.network,
+            "argument_alone": self.argument,
+            "recent_event": self.recent,
+            "last_event": self.last_event.isoformat() if self.last_event else None,
+            "decomposition": [
+                {"part": s.part, "log_odds": s.log_odds, "p": s.p} for s in self.steps
+            ],
+            "coefficients": self.coef,
+            "training_rows": self.rows,
+            "effective_rows": self.effective_rows,
+            "outcomes_with_events": self.outcomes_with_events,
+            "observations": self.observations,
+            "in_sample": self.in_sample,
+            "note": self.note,
+        }
+
+
+def check_horizon(horizon: int) -> int:
+    """A horizon in whole weeks, 1 to 520 (ten years; longer has no training window)."""
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise UsageError(
+            f"horizon {horizon} weeks: give 1 to {MAX_HORIZON} weeks (for example 13w)"
+        )
+    return horizon
+
+
+def series_for(history: History, target: str) -> OutcomeSeries:
+    """The outcome series of ``VAR=STATE``.
+
+    Raises:
+        UsageError: the time model declares no series for the target.
+    """
+    if target in history.series:
+        return history.series[target]
+    if target in history.indicators:
+        return history.indicators[target]
+    variable = target.split("=")[0]
+    if target.endswith("=present") and variable in history.chain_indicators:
+        # An indicator never observed up to the day: an empty series.
+        return OutcomeSeries(variable, "present", variable, np.zeros(0, dtype=np.int64))
+    known = ", ".join(sorted(history.series))
+    raise UsageError(
+        f"{target}: no reported series for it in the time model (known: {known}; "
+        "or an indicator's 'present')"
+    )
+
+
+def forecast_from(
+    history: History,
+    model: TimelineModel,
+    target: str,
+    as_of: dt.date,
+    horizon: int,
+    fit: Fit | None = None,
+) -> TargetForecast:
+    """:func:`forecast_at` on a :class:`History` read through ``as_of`` or later.
+
+    Only the part of ``history`` up to ``as_of`` is read, so the result is the same
+    whether the history was read through ``as_of`` or through a later day (the
+    no-peeking test pins this); ``fit`` may be passed when several targets share it.
+    """
+    if as_of > history.through:
+        raise UsageError(f"as of {as_of}: the history was read only through {history.through}")
+    check_horizon(horizon)
+    s = series_for(history, target)
+    fit = fit or fit_as_of(history, model, as_of, horizon)
+    d0 = np.array([as_of.toordinal()], dtype=np.int64)
+    rows = design(history, model, s, d0, horizon, labels=False)
+    x = rows.x[0]
+    b = fit.coef
+    eta = float(x @ b)
+    sd = float(math.sqrt(max(0.0, float(x @ fit.cov @ x))))
+    outside_part = float(b[0] + b[1] * x[1])
+    recent_part = float(b[3] * x[3] + b[4] * x[4] + b[5] * x[5])
+    net_part = float(b[2] * x[2])
+    steps = (
+        Step("outside view", outside_part, float(_sigmoid(np.array(outside_part)))),
+        Step(
+            "+ recent evidence",
+            recent_part,
+            float(_sigmoid(np.array(outside_part + recent_part))),
+        ),
+        Step("+ the argument's network", net_part, float(_sigmoid(np.array(eta)))),
+    )
+    known = s.days[s.days <= d0[0]]
+    return TargetForecast(
+        target=target,
+        label=s.label,
+        as_of=as_of,
+        horizon=horizon,
+        closes=as_of + dt.timedelta(weeks=horizon),
+        p=float(_sigmoid(np.array(eta))),
+        low=float(_sigmoid(np.array(eta - Z90 * sd))),
+        high=float(_sigmoid(np.array(eta + Z90 * sd))),
+        outside=float(rows.base[0]),
+        network=float(rows.network[0]),
+        argument=history.chain.argument.get(target),
+        recent=bool(x[3]),
+        steps=steps,
+        coef={f: float(v) for f, v in zip(FEATURES, b, strict=True)},
+        rows=fit.rows,
+        effective_rows=fit.effective_rows,
+        outcomes_with_events=fit.outcomes_with_events,
+        last_event=dt.date.fromordinal(int(known[-1])) if len(known) else None,
+        observations=history.observations,
+    )
+
+
+def forecast_at(
+    model: TimelineModel,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    target: str,
+    as_of: dt.date,
+    horizon: int,
+    coverage: DeclaredCoverage | None = None,
+) -> TargetForecast:
+    """THE dated forecast: P(``target`` happens in the ``horizon`` weeks after ``as_of``).
+
+    Reads events dated up to ``as_of`` only and learns from windows that closed by it
+    (see the module docstring for the model).
+
+    Args:
+        model: the time model (with ``reports:`` and ``outlook:``).
+        con: the events store.
+        rules: the mapping rules.
+        target: ``VAR=STATE`` with a reported series.
+        as_of: the forecast day.
+        horizon: weeks ahead (1 to 520).
+        coverage: declared coverage; None: what the store's histories declare.
+    """
+    history = history_as_of(model, con, rules, as_of, coverage)
+    return forecast_from(history, model, target, as_of, horizon)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Every outcome's dated forecast as of one day, for one horizon."""
+
+    as_of: dt.date
+    horizon: int
+    forecasts: list[TargetForecast]
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json``."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "horizon_weeks": self.horizon,
+            "forecasts": [f.as_json() for f in self.forecasts],
+        }
+
+
+def outlook(
+    model: TimelineModel,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    as_of: dt.date | None,
+    horizon: int,
+    coverage: DeclaredCoverage | None = None,
+) -> Outlook:
+    """Every reported outcome's :func:`forecast_at` as of ``as_of`` (default: the store's
+    last event day), one fit shared by all."""
+    if as_of is None:
+        span = data_span(con)
+        if span is None:
+            raise UsageError("the events store is empty: ingest a history first")
+        as_of = span[1]
+    history = history_as_of(model, con, rules, as_of, coverage)
+    fit = fit_as_of(history, model, as_of, check_horizon(horizon))
+    return Outlook(
+        as_of,
+        horizon,
+        [forecast_from(history, model, t, as_of, horizon, fit) for t in history.series],
+    )
+
+
+__all__ = [
+    "FEATURES",
+    "MAX_HORIZON",
+    "ChainWeeks",
+    "Fit",
+    "History",
+    "OutcomeSeries",
+    "Outlook",
+    "Rows",
+    "Step",
+    "TargetForecast",
+    "check_horizon",
+    "design",
+    "fit_as_of",
+    "fit_map",
+    "forecast_at",
+    "forecast_from",
+    "forecasts_on",
+    "history_as_of",
+    "outlook",
+    "outside_view",
+    "prior_arrays",
+    "series_for",
+]

@@ -1,0 +1,194 @@
+"""Early warning from the dated forecast: alerts, their thresholds, lead times, false alarms.
+
+Every Sunday ``d`` of the store (from the first one after the burn-in and one horizon,
+when the first training windows have closed), each reported outcome's
+:func:`~secondfront.forecasting.outlook.forecast_from` gives ``p_d`` = P(the outcome
+happens in the next ``horizon`` weeks). An alert is on in week ``d`` when ``p_d >= tau_d``.
+
+The threshold is **chosen by rolling origin**: ``tau_d`` is the value of
+:data:`THRESHOLDS` with the highest Youden score (hit rate minus false-alarm rate) over
+the earlier Sundays whose windows closed by ``d``, all outcomes pooled; before any
+window holds an event it is :data:`DEFAULT_THRESHOLD`. Nothing after ``d`` sets it.
+
+Measured per outcome:
+
+* an **onset** is a reported event after at least ``horizon`` weeks without one (onsets
+  before the first alert Sunday are not counted);
+* its **lead time** is the number of weeks from the first alert in the ``horizon`` weeks
+  before it (the alert still on at the onset's week) to the onset; 0 weeks when the
+  alert came only with the event's own week, None when it was missed;
+* a **false alarm** is an alert onset (alert on, off the week before) with no event in
+  the ``horizon`` weeks that follow it, inside the outcome's declared coverage; counted
+  per year of Sundays whose window is covered. Onsets after the coverage are not counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+
+from secondfront.evidence.coverage import DeclaredCoverage
+from secondfront.evidence.mapping import MappingRules, data_span
+from secondfront.forecasting.outlook import forecasts_on, history_as_of
+from secondfront.timeline.chain import TimelineModel
+
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class OutcomeWarning:
+    """The warning record of one outcome.
+
+    Attributes:
+        target: ``VAR=STATE``.
+        onsets: onset days.
+        lead_weeks: per onset, weeks of warning (None: missed).
+        false_alarms: alert onsets with no event in the following window.
+        per_year: false alarms per year of weeks covered.
+        alert_weeks: Sundays with the alert on.
+    """
+
+    target: str
+    onsets: list[dt.date]
+    lead_weeks: list[int | None]
+    false_alarms: int
+    per_year: float
+    alert_weeks: list[dt.date]
+
+
+@dataclass(frozen=True)
+class WarningCard:
+    """Alerts of every outcome over the store's Sundays.
+
+    Attributes:
+        horizon: weeks of the forecast behind each alert.
+        days: the Sundays [T].
+        p: target -> the dated forecast per Sunday [T].
+        threshold: the rolling-origin threshold per Sunday [T].
+        outcomes: per target, its warning record.
+    """
+
+    horizon: int
+    days: list[dt.date]
+    p: dict[str, list[float]]
+    threshold: list[float]
+    outcomes: list[OutcomeWarning]
+
+    def alert_on(self, target: str, day: dt.date) -> bool:
+        """Whether the alert of ``target`` was on in the week ending ``day`` (a Sunday)."""
+        i = self.days.index(day)
+        return self.p[target][i] >= self.threshold[i]
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json``."""
+        return {
+            "horizon_weeks": self.horizon,
+            "outcomes": [
+                {
+                    "target": o.target,
+                    "onsets": [d.isoformat() for d in o.onsets],
+                    "lead_weeks": o.lead_weeks,
+                    "false_alarms": o.false_alarms,
+                    "false_alarms_per_year": o.per_year,
+                    "alert_weeks": [d.isoformat() for d in o.alert_weeks],
+                }
+                for o in self.outcomes
+            ],
+        }
+
+
+def _youden(p: np.ndarray, y: np.ndarray) -> float:
+    """The threshold of :data:`THRESHOLDS` with the best hit rate minus false-alarm rate."""
+    pos, neg = y.sum(), (~y).sum()
+    if pos == 0 or neg == 0:
+        return DEFAULT_THRESHOLD
+    best, best_t = -2.0, DEFAULT_THRESHOLD
+    for t in THRESHOLDS:
+        on = p >= t
+        score = (on & y).sum() / pos - (on & ~y).sum() / neg
+        if score > best + 1e-12:
+            best, best_t = float(score), t
+    return best_t
+
+
+def early_warning(
+    model: TimelineModel,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    horizon: int = 8,
+    coverage: DeclaredCoverage | None = None,
+) -> WarningCard:
+    """Alerts, thresholds, lead times and false alarms of every outcome (see the module)."""
+    span = data_span(con)
+    if span is None:
+        raise ValueError("the events store is empty")
+    history = history_as_of(model, con, rules, span[1], coverage)
+    # Alerts start once the first training windows have closed (burn-in plus one
+    # horizon): before that the forecast is the priors' alone, which is no warning.
+    ready = history.start + dt.timedelta(weeks=model.spec.outlook.burn_in_weeks + horizon)
+    first = ready + dt.timedelta(days=(6 - ready.weekday()))
+    days = []
+    d = first
+    while d <= span[1]:
+        days.append(d)
+        d += dt.timedelta(weeks=1)
+    targets = list(history.series)
+    p = forecasts_on(history, model, targets, days, horizon)
+    o = np.array([x.toordinal() for x in days])
+    y = {
+        t: history.series[t].count(o, o + 7 * horizon) > 0 for t in targets
+    }  # event in the window after each Sunday
+    closed = o + 7 * horizon
+    tau = np.empty(len(days))
+    for i in range(len(days)):
+        past = closed <= o[i]
+        pp = np.concatenate([p[t][past] for t in targets])
+        yy = np.concatenate([y[t][past] for t in targets])
+        tau[i] = _youden(pp, yy)
+    out = []
+    for t in targets:
+        series = history.series[t]
+        on = p[t] >= tau
+        events = series.days
+        inside = series.inside(o, o + 7 * horizon)
+        onsets = [
+            int(e)
+            for k, e in enumerate(events)
+            if (k == 0 or e - events[k - 1] > 7 * horizon) and o[0] <= e <= series.covered[1]
+        ]
+        leads: list[int | None] = []
+        for e in onsets:
+            # Sundays in the horizon before the onset's week, and that week's own Sunday.
+            before = np.nonzero((o >= e - 7 * horizon) & (o < e + 7))[0]
+            lead = None
+            for k in before:
+                if on[k : before[-1] + 1].all():
+                    lead = max(0, int((e - o[k]) // 7))
+                    break
+            leads.append(lead)
+        starts = [k for k in range(len(days)) if on[k] and (k == 0 or not on[k - 1])]
+        false = sum(1 for k in starts if not y[t][k] and inside[k])
+        out.append(
+            OutcomeWarning(
+                t,
+                [dt.date.fromordinal(e) for e in onsets],
+                leads,
+                false,
+                false / max(int(inside.sum()) / 52.1775, 1e-9),
+                [days[k] for k in range(len(days)) if on[k]],
+            )
+        )
+    return WarningCard(horizon, days, {t: v.tolist() for t, v in p.items()}, tau.tolist(), out)
+
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "THRESHOLDS",
+    "OutcomeWarning",
+    "WarningCard",
+    "early_warning",
+]

@@ -1,0 +1,303 @@
+"""The dated forecast: no peeking, complete weeks only, the window remembered, the fit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+
+from secondfront.errors import UsageError
+from secondfront.evidence import store
+from secondfront.evidence.ingest import ingest
+from secondfront.evidence.mapping import MappingRules
+from secondfront.forecasting.backtest import HISTORY
+from secondfront.forecasting.forecast import dated_probability
+from secondfront.forecasting.outlook import (
+    FEATURES,
+    fit_as_of,
+    fit_map,
+    forecast_at,
+    forecast_from,
+    history_as_of,
+    outlook,
+)
+from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.fit import dated_tables
+from tests.evidence.test_source_registry import ToyAdapter
+
+CUT = dt.date(2022, 2, 10)
+
+
+def _cut_store(tmp_path: Path, day: dt.date) -> duckdb.DuckDBPyConnection:
+    """A store holding only the shipped history's rows dated up to ``day``."""
+    with HISTORY.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = [r for r in reader if dt.date.fromisoformat(r["event_date"]) <= day]
+        fields = reader.fieldnames
+    assert fields is not None
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    # The same name and the same declared coverage beside it, as the shipped history has.
+    path = tmp_path / HISTORY.name
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    coverage = HISTORY.with_name(HISTORY.name.replace(".csv", ".coverage.yaml"))
+    (tmp_path / coverage.name).write_text(coverage.read_text(encoding="utf-8"), encoding="utf-8")
+    con = store.connect(":memory:")
+    ingest(con, [path], fmt="acled")
+    return con
+
+
+@pytest.fixture
+def toy() -> Iterator[ToyAdapter]:
+    from secondfront.evidence.registry import register_adapter, unregister_adapter
+
+    adapter = ToyAdapter()
+    register_adapter(adapter)  # type: ignore[arg-type]
+    yield adapter
+    unregister_adapter("toy")
+
+
+def test_a_store_cut_at_the_day_gives_the_same_forecasts(
+    tmp_path: Path,
+    history: duckdb.DuckDBPyConnection,
+    timeline: TimelineModel,
+    rules: MappingRules,
+) -> None:
+    cut = _cut_store(tmp_path, CUT)
+    full = outlook(timeline, history, rules, CUT, 8)
+    short = outlook(timeline, cut, rules, CUT, 8)
+    assert [f.target for f in full.forecasts] == [f.target for f in short.forecasts]
+    for a, b in zip(full.forecasts, short.forecasts, strict=True):
+        assert a.p == pytest.approx(b.p, abs=1e-12), a.target
+        assert (a.low, a.high) == pytest.approx((b.low, b.high), abs=1e-12)
+        assert a.rows == b.rows and a.last_event == b.last_event
+    # The history after the day is not empty: without the cut the answer would differ.
+    later = outlook(timeline, history, rules, dt.date(2022, 4, 10), 8)
+    ops = "russian_operations_from_belarus=present"
+    by = {f.target: f for f in later.forecasts}
+    assert by[ops].last_event is not None and by[ops].last_event > CUT
+
+
+def test_a_registered_source_is_cut_at_the_day(
+    tmp_path: Path, toy: ToyAdapter, history: duckdb.DuckDBPyConnection
+) -> None:
+    con = store.connect(":memory:")
+    con.execute(
+        "CREATE TABLE toy_events (toy_id VARCHAR PRIMARY KEY, day DATE, headline VARCHAR, "
+        "file_sha256 VARCHAR)"
+    )
+    con.execute("INSERT INTO toy_events VALUES ('a', DATE '2022-01-01', 'x', 'f')")
+    con.execute("INSERT INTO toy_events VALUES ('b', DATE '2022-03-01', 'y', 'f')")
+    assert dated_tables(con)["toy_events"] == "day"
+    from secondfront.timeline.fit import store_as_of
+
+    with store_as_of(con, dt.date(2022, 2, 1)):
+        (n,) = con.execute("SELECT count(*) FROM toy_events").fetchone()  # type: ignore[misc]
+    assert n == 1
+    (n,) = con.execute("SELECT count(*) FROM toy_events").fetchone()  # type: ignore[misc]
+    assert n == 2
+
+
+@pytest.mark.parametrize(
+    ("through", "last_sunday"),
+    [
+        (dt.date(2022, 2, 6), dt.date(2022, 2, 6)),
+        (dt.date(2022, 2, 7), dt.date(2022, 2, 6)),
+        (dt.date(2022, 2, 12), dt.date(2022, 2, 6)),
+        (dt.date(2022, 2, 13), dt.date(2022, 2, 13)),
+    ],
+)
+def test_only_complete_weeks_reach_the_chain(
+    history: duckdb.DuckDBPyConnection,
+    timeline: TimelineModel,
+    rules: MappingRules,
+    through: dt.date,
+    last_sunday: dt.date,
+) -> None:
+    h = history_as_of(timeline, history, rules, through)
+    assert dt.date.fromordinal(int(h.chain.ends[-1])) == last_sunday
+
+
+def test_a_partial_week_without_events_does_not_move_the_chain(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    sunday = history_as_of(timeline, history, rules, dt.date(2022, 2, 6))
+    monday = history_as_of(timeline, history, rules, dt.date(2022, 2, 7))
+    np.testing.assert_array_equal(sunday.chain.escalation, monday.chain.escalation)
+    for k, v in sunday.chain.outcomes.items():
+        np.testing.assert_array_equal(v, monday.chain.outcomes[k])
+
+
+def test_an_event_already_in_the_window_is_remembered(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    ops = "russian_operations_from_belarus=present"
+    h = history_as_of(timeline, history, rules, dt.date(2022, 3, 1))
+    asked, closes = dt.date(2022, 2, 1), dt.date(2022, 3, 29)
+    assert dated_probability(h, timeline, ops, asked, dt.date(2022, 3, 1), closes) == 1.0
+    # Asked on the day itself, the window starts then: the attack of 24 Feb is before it.
+    p = dated_probability(h, timeline, ops, dt.date(2022, 3, 1), dt.date(2022, 3, 1), closes)
+    assert p == forecast_from(h, timeline, ops, dt.date(2022, 3, 1), 4).p < 1.0
+
+
+def test_forecast_at_equals_the_outlook_and_states_its_basis(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    day = dt.date(2023, 6, 1)
+    many = outlook(timeline, history, rules, day, 13)
+    for f in many.forecasts[:3]:
+        one = forecast_at(timeline, history, rules, f.target, day, 13)
+        assert one.p == pytest.approx(f.p, abs=1e-12)
+        assert one.low < one.p < one.high
+        assert one.closes == day + dt.timedelta(weeks=13)
+        assert one.steps[-1].p == pytest.approx(one.p, abs=1e-12)
+        assert not one.in_sample and one.rows > 0
+        assert one.as_json()["horizon_weeks"] == 13
+
+
+def test_a_wave_under_way_raises_the_forecast(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    """Integration steps were reported in the four weeks before 1 Oct 2022 (the joint
+    grouping talks) and not before 1 Aug 2022: the recent term lifts the first."""
+    target = "integration_steps=present"
+    quiet = forecast_at(timeline, history, rules, target, dt.date(2022, 8, 1), 8)
+    busy = forecast_at(timeline, history, rules, target, dt.date(2022, 12, 20), 8)
+    assert busy.recent and not quiet.recent
+    assert busy.p > quiet.p
+
+
+def test_unknown_targets_and_horizons_are_refused(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    with pytest.raises(UsageError, match="no reported series"):
+        forecast_at(timeline, history, rules, "nothing=here", dt.date(2022, 1, 1), 8)
+    with pytest.raises(UsageError, match="horizon 0 weeks"):
+        forecast_at(timeline, history, rules, "belarus_entry=entered", dt.date(2022, 1, 1), 0)
+
+
+def test_the_map_fit_matches_a_general_optimiser() -> None:
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(400), rng.normal(size=(400, 5))])
+    y = (rng.random(400) < 1 / (1 + np.exp(-(x @ [-1, 0.5, 1, 0, -0.5, 2])))).astype(float)
+    w = np.full(400, 0.25)
+    mean = np.array([0.0, 0.5, 0.5, 2.0, 0.5, 1.0])
+    sd = np.array([1.0, 0.5, 0.5, 1.0, 1.0, 1.0])
+    coef, cov = fit_map(x, y, w, mean, sd)
+
+    def neg(c: np.ndarray) -> float:
+        eta = x @ c
+        ll = np.sum(w * (y * eta - np.logaddexp(0, eta)))
+        return float(-ll + 0.5 * np.sum((c - mean) ** 2 / sd**2))
+
+    ref = minimize(neg, mean, method="BFGS", options={"gtol": 1e-10})
+    np.testing.assert_allclose(coef, ref.x, atol=1e-5)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)
+
+
+def test_without_closed_windows_the_coefficients_are_the_priors(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    h = history_as_of(timeline, history, rules, dt.date(2020, 9, 1))
+    fit = fit_as_of(h, timeline, dt.date(2020, 9, 1), 8)
+    priors = timeline.spec.outlook.priors
+    assert fit.rows == 0
+    assert list(fit.coef) == [priors[f].mean for f in FEATURES]
+
+
+def test_the_outside_view_equals_a_loop_over_windows() -> None:
+    from secondfront.forecasting.outlook import OutcomeSeries, outside_view
+
+    rng = np.random.default_rng(5)
+    start = dt.date(2020, 8, 9).toordinal()
+    events = np.unique(start + rng.integers(0, 1500, size=40))
+    series = OutcomeSeries("v", "s", "v", events)
+    days = start + rng.integers(0, 1800, size=60)
+    for span in (7, 28, 91, 182):
+        got = outside_view(series, days, start, span)
+        for d, g in zip(days, got, strict=True):
+            windows = [d - span - 7 * i for i in range(10_000) if d - span - 7 * i >= start - 1]
+            k = sum(bool(((events > s) & (events <= s + span)).any()) for s in windows)
+            assert g == (k + 0.5) / (len(windows) + 1), (span, d)
+
+
+def test_early_warning_thresholds_use_only_closed_windows(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    from secondfront.forecasting.warning import DEFAULT_THRESHOLD, THRESHOLDS, early_warning
+
+    card = early_warning(timeline, history, rules, 8)
+    assert card.days[0].weekday() == 6 and all(t in THRESHOLDS for t in card.threshold)
+    # No window holds an event before the first one closes: the default threshold.
+    assert card.threshold[0] == DEFAULT_THRESHOLD
+    ops = next(o for o in card.outcomes if o.target == "russian_operations_from_belarus=present")
+    assert dt.date(2022, 2, 24) in ops.onsets
+    assert len(ops.lead_weeks) == len(ops.onsets) and ops.per_year >= 0
+    # The weekly p is the one dated forecast.
+    i = card.days.index(dt.date(2022, 2, 27))
+    one = forecast_at(
+        timeline, history, rules, "russian_operations_from_belarus=present", card.days[i], 8
+    )
+    assert card.p["russian_operations_from_belarus=present"][i] == pytest.approx(one.p, abs=1e-12)
+    assert card.alert_on(ops.target, card.days[i]) == (one.p >= card.threshold[i])
+
+
+def test_many_days_at_once_equal_one_day_at_a_time(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    from secondfront.forecasting.outlook import forecasts_on
+
+    h = history_as_of(timeline, history, rules, dt.date(2026, 6, 30))
+    days = [dt.date(2021, 5, 3), dt.date(2022, 1, 27), dt.date(2022, 2, 20), dt.date(2024, 6, 1)]
+    days += [d + dt.timedelta(days=7) for d in days]  # two days of each weekday
+    targets = ["russian_operations_from_belarus=present", "integration_steps=present"]
+    many = forecasts_on(h, timeline, targets, days, 8)
+    for t in targets:
+        for i, day in enumerate(days):
+            assert many[t][i] == pytest.approx(forecast_from(h, timeline, t, day, 8).p, abs=1e-12)
+
+
+def test_the_outside_view_counts_only_covered_windows() -> None:
+    from secondfront.forecasting.outlook import OutcomeSeries, outside_view
+
+    rng = np.random.default_rng(8)
+    start = dt.date(2020, 8, 9).toordinal()
+    lo, hi = start + 30, start + 900
+    events = np.unique(start + rng.integers(0, 1500, size=40))
+    series = OutcomeSeries("v", "s", "v", events, (lo, hi))
+    days = start + rng.integers(0, 1800, size=40)
+    for span in (28, 91):
+        got = outside_view(series, days, start, span)
+        for d, g in zip(days, got, strict=True):
+            windows = [
+                d - span - 7 * i
+                for i in range(10_000)
+                if d - span - 7 * i + 1 >= lo and d - 7 * i <= hi
+            ]
+            k = sum(bool(((events > s) & (events <= s + span)).any()) for s in windows)
+            assert g == (k + 0.5) / (len(windows) + 1), (span, d)
+
+
+def test_windows_outside_the_declared_coverage_are_not_training_rows(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    day = dt.date(2024, 6, 2)
+    h = history_as_of(timeline, history, rules, day)
+    ops = h.series["russian_operations_from_belarus=present"]
+    assert dt.date.fromordinal(ops.covered[1]) == dt.date(2022, 12, 31)
+    entry = h.series["belarus_entry=entered"]
+    assert entry.covered[1] == day.toordinal()  # no end declared: the day read through
+    fit = fit_as_of(h, timeline, day, 8)
+    first = h.start.toordinal() + 7 * timeline.spec.outlook.burn_in_weeks
+    days = np.arange(first + ((day.toordinal() - first) % 7), day.toordinal() - 55, 7)
+    expected = sum(int(s.inside(days, days + 56).sum()) for s in h.series.values())
+    assert fit.rows == expected < len(days) * len(h.series)
