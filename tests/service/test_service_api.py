@@ -133,8 +133,14 @@ def test_report_for_a_scenario_shows_it_and_its_numbers(client: TestClient) -> N
     p = client.post(f"/api/models/{MODEL}/forecast", json={"evidence": evidence}).json()
     entry = p["outcomes"][0]
     assert f"belarus_entry = entered: {entry['probability'] * 100:.1f}%" in html
+    # It links back to the page a scenario is made on; the baseline to the model's page.
+    assert f'<a href="/models/{MODEL}/whatif">Back to the workbench</a>' in html
     baseline = client.get(f"/api/models/{MODEL}/report").text
     assert re.search(r"none \(the model(&#39;|')s baseline\)", baseline)
+    assert f'<a href="/models/{MODEL}">Back to the workbench</a>' in baseline
+    assert 'id="appendix"' not in baseline
+    full = client.get(f"/api/models/{MODEL}/report", params={"appendix": "true"}).text
+    assert 'id="appendix"' in full and "<h2>Claims</h2>" in full
     assert f"belarus_entry = entered: {entry['probability'] * 100:.1f}%" not in baseline
     forced = client.get(
         f"/api/models/{MODEL}/report", params={"do": "belarus_entry=entered", "format": "pdf"}

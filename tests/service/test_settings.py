@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from secondfront.cli.app import app
-from secondfront.service.settings import SETTINGS, docs_markdown
+from secondfront.service.settings import SETTINGS, Settings, docs_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 
@@ -22,9 +22,14 @@ def test_serve_has_exactly_the_flags_of_the_table() -> None:
     flags = _serve_flags()
     with_flag = {s.name: s for s in SETTINGS if s.flag}
     assert set(flags) == set(with_flag)
+    defaults = Settings()
     for name, spec in with_flag.items():
         opts, help_text = flags[name]
-        assert opts == {spec.flag, *spec.aliases} and help_text == spec.help, name
+        default = getattr(defaults, name)
+        # The table's help, and the default where there is one (the option's own
+        # default is None: "not given", so the environment may still set it).
+        words = spec.help if default is None else f"{spec.help} Default: {default}."
+        assert opts == {spec.flag, *spec.aliases} and help_text == words, name
 
 
 def test_db_means_the_events_store_everywhere() -> None:

@@ -27,9 +27,10 @@ from secondfront.cli import (
     variables,
     workbench,
 )
-from secondfront.cli.options import emit_json, err, out, user_errors
+from secondfront.cli.options import Commands, emit_json, err, out, user_errors
 
 app = typer.Typer(
+    cls=Commands,
     help="Sourced, runnable Bayesian scenario models: forecast, question and export them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -10,6 +10,7 @@ was mapped with other rules or holds unmapped files; the library's reads never w
 from __future__ import annotations
 
 import shlex
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,7 +29,16 @@ from secondfront.cli.options import (
     err,
     out,
 )
+from secondfront.errors import UsageError
 from secondfront.evidence.weeks import IndicatorWeek
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from secondfront.evidence.ingest import IngestReport
+    from secondfront.evidence.mapping import MappingRules
+    from secondfront.timeline.chain import TimelineModel
+    from secondfront.timeline.view import TimelineView
 
 RulesOpt = Annotated[
     Path | None,
@@ -50,7 +60,33 @@ def _statuses(
     r = load_rules(rules)
     first, last = date_option(start, "--from"), date_option(end, "--to")
     con = open_mapped(db, r)
+    _refuse_empty(con, db)
     return weekly_statuses(con, r, first, last)
+
+
+def _refuse_empty(con: duckdb.DuckDBPyConnection, db: Path | None) -> None:
+    """Refuse a store without events: an empty table would read as "nothing happened".
+
+    Raises:
+        UsageError: the store holds no events (the message says how to fill it).
+    """
+    from secondfront.evidence import store
+    from secondfront.evidence.weeks import data_span
+
+    if data_span(con) is None:
+        where = shlex.quote(str(db or store.default_db_path()))
+        raise UsageError(
+            f"the events store {where} holds no events: ingest events with "
+            f"`secondfront ingest FILE... --db {where}` (the shipped history: "
+            f"`secondfront ingest data/belarus-events.csv --db {where}`)"
+        )
+
+
+def _remove_new_store(path: Path) -> None:
+    """Delete a store this command created, with DuckDB's write-ahead log and spill folder."""
+    for extra in (path, path.with_name(path.name + ".wal")):
+        extra.unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
 def ingest(
@@ -74,26 +110,21 @@ def ingest(
     Ukrainian words by lemma; without it the alphabet and stems decide.
     """
     from secondfront.evidence import store
-    from secondfront.evidence.ingest import ingest as run_ingest
     from secondfront.evidence.mapping import load_rules
 
     mapping = None if no_map else load_rules(rules)
-    con = store.connect(db)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(
-        *columns, console=err, transient=True, disable=as_json or not err.is_terminal
-    ) as bar:
-
-        def progress(label: str, total: int):  # type: ignore[no-untyped-def]
-            task = bar.add_task(label, total=total)
-            return lambda n: bar.advance(task, n)
-
-        report = run_ingest(con, files, fmt=fmt, rules=mapping, progress=progress)
+    path = Path(db) if db is not None else store.default_db_path()
+    # A store that this ingest creates and then fails to fill is removed again: an
+    # empty store left behind would answer later commands with empty tables.
+    new = str(path) != ":memory:" and not path.exists()
+    con = store.connect(path)
+    try:
+        report = _run_ingest(con, files, fmt, mapping, quiet=as_json)
+    except BaseException:
+        con.close()
+        if new:
+            _remove_new_store(path)
+        raise
     if as_json:
         data = report.as_json()
         emit_json(
@@ -143,6 +174,32 @@ def map_events(
         emit_json({"added": added, "observations": total, "rules": str(r.path)})
         return
     out.print(f"{added} observations added; {total} in the store ({r.path.name})", highlight=False)
+
+
+def _run_ingest(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    fmt: str | None,
+    mapping: MappingRules | None,
+    quiet: bool,
+) -> IngestReport:
+    """The library's ingest with a progress bar on a terminal's stderr."""
+    from secondfront.evidence.ingest import ingest as run_ingest
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    quiet = quiet or not err.is_terminal
+    with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
+
+        def progress(label: str, total: int):  # type: ignore[no-untyped-def]
+            task = bar.add_task(label, total=total)
+            return lambda n: bar.advance(task, n)
+
+        return run_ingest(con, files, fmt=fmt, rules=mapping, progress=progress)
 
 
 def rejects(
@@ -243,9 +300,11 @@ def timeline(
     first, last = date_option(start, "--from"), date_option(end, "--to")
     check_range(first, last)  # in the flags' own words, before the store opens
     mapping = load_rules(rules, time_model.model)
+    con = open_mapped(db, mapping)
+    _refuse_empty(con, db)
     view = dated_timeline(
         time_model.model,
-        open_mapped(db, mapping),
+        con,
         first,
         last,
         smooth,
@@ -282,40 +341,11 @@ def timeline(
             }
         )
         return
-    dated = view.dated_weeks is not None and not network
-    what = (
-        f"P(outcome in the next {view.dated_weeks} weeks) as of each week's end"
-        if dated
-        else "the network's P(outcome) over its horizon, per ISO week"
-    )
-    table = Table(
-        title=f"timeline: {what}"
-        + (" (smoothed)" if smooth else "")
-        + (" (fitted time model)" if view.fitted else "")
-    )
-    table.add_column("week")
-    for s in view.series:
-        table.add_column(f"{s.variable}={s.state}", justify="right", overflow="fold")
-    table.add_column("conflict", justify="right")
-    table.add_column("observed")
-    for w in view.weeks:
-        seen = [i for i, st in w.evidence.items() if st == "present"]
-        c = w.conflict
-        conflict = f"{c.value:+.2f}" + (f" ({c.culprit})" if c.value > 0 and c.culprit else "")
-        table.add_row(
-            w.week,
-            *(
-                f"{(w.dated if dated else w.p).get(s.variable, float('nan')):.3f}"
-                for s in view.series
-            ),
-            conflict,
-            ", ".join(seen),
-        )
-    out.print(table)
+    _timeline_table(view, smooth, dated=view.dated_weeks is not None and not network)
     out.print(
         "conflict: log(prod P(e_i) / P(e)) of the week's findings in nats under the chain's "
-        "prediction; positive when they fit the model badly together (in brackets: the "
-        "finding most responsible)",
+        'prediction; positive when they fit the model badly together ("conflict most '
+        'from": the finding most responsible)',
         style="dim",
         highlight=False,
     )
@@ -323,11 +353,43 @@ def timeline(
         out.print(a.message, highlight=False, markup=False)
 
 
-if TYPE_CHECKING:
-    import duckdb
+def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:
+    """Print the timeline's weeks so that no name is ever cut.
 
-    from secondfront.evidence.mapping import MappingRules
-    from secondfront.timeline.chain import TimelineModel
+    Each outcome's column is headed by a letter and a key above names it in full (a
+    variable name as a header would be cut to its column's few characters). A week's
+    row holds its numbers (the dated forecast, or with ``dated`` false the network's
+    probabilities); the indicators observed that week and the conflict's culprit
+    follow on their own indented lines, whole, however narrow the terminal (a long
+    line wraps there rather than being cut).
+    """
+    what = (
+        f"P(outcome in the next {view.dated_weeks} weeks) as of each week's end"
+        if dated
+        else "the network's P(outcome) over its horizon, per ISO week"
+    )
+    keys = [chr(ord("A") + k) if k < 26 else f"O{k + 1}" for k in range(len(view.series))]
+    lines = [
+        f"timeline: {what}"
+        + (" (smoothed)" if smooth else "")
+        + (" (fitted time model)" if view.fitted else "")
+    ]
+    lines += [
+        f"  {k}  {s.variable}={s.state}: {s.label}" for k, s in zip(keys, view.series, strict=True)
+    ]
+    lines.append("week     " + "".join(f"{k:>7}" for k in keys) + "  conflict")
+    for w in view.weeks:
+        c = w.conflict
+        p = w.dated if dated else w.p
+        numbers = "".join(f"{p.get(s.variable, float('nan')):>7.3f}" for s in view.series)
+        lines.append(f"{w.week} {numbers}  {c.value:+.2f}")
+        seen = [i for i, st in w.evidence.items() if st == "present"]
+        if seen:
+            lines.append(f"         observed: {', '.join(seen)}")
+        if c.value > 0 and c.culprit:
+            lines.append(f"         conflict most from: {c.culprit}")
+    for line in lines:
+        out.print(line, highlight=False, markup=False)
 
 
 def _generated(

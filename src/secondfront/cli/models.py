@@ -13,6 +13,7 @@ from rich.table import Table
 from secondfront.analysis.explain import explain as run_explain
 from secondfront.cli.options import (
     FLAGSHIP,
+    Commands,
     JsonOpt,
     ModelOpt,
     command,
@@ -186,7 +187,9 @@ def sources_verify(
 
 
 # The ``sources`` group: other command modules add their source commands to it.
-sources_app = typer.Typer(help="Check a model's claims against source texts.", no_args_is_help=True)
+sources_app = typer.Typer(
+    cls=Commands, help="Check a model's claims against source texts.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,21 +13,23 @@ import datetime as dt
 import functools
 import json
 import math
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from secondfront.analysis.assignments import merge_evidence, parse_assignments, parse_soft
-from secondfront.errors import RulesError, SecondfrontError, SpecError, UsageError
+from secondfront.errors import Diagnostic, RulesError, SecondfrontError, SpecError, UsageError
 from secondfront.model.formats import FLAGSHIP
 
 # Piped output (files, CI logs, tests) gets a wide fixed width so tables do not wrap
-# mid-word; a terminal gets its own width.
-_WIDTH = None if sys.stdout.isatty() else 160
+# mid-word, unless COLUMNS asks for another; a terminal gets its own width.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
 out = Console(soft_wrap=True, width=_WIDTH)
 err = Console(stderr=True, soft_wrap=True, width=_WIDTH)
 
@@ -73,8 +75,83 @@ SocietyParamsOpt = Annotated[
 ]
 SimulationJsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
+# Click's exception classes as this Typer uses them: Typer 0.29 carries its own copy of
+# Click, earlier versions use the click package; BadParameter descends from both.
+_CLICK_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+class Commands(TyperGroup):
+    """A group of commands that prints a usage error as one line and a flag as a flag.
+
+    Click's own rendering of a mistyped command or option is a usage line, a hint and
+    a box; the command line's promise is one line per error on stderr, exit status 2
+    (``error: No such command 'forcast'. Did you mean 'forecast'?``). In ``--help``,
+    Typer labels every on/off flag ``<bool>`` as if it took a value (``--help
+    <bool>``); the flags here show no type, since they take none.
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command ``cmd_name``, its flags shown as flags."""
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            _plain_flags(found, ctx)
+        return found
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The group's help, its own flags shown as flags."""
+        _plain_flags(self, ctx)
+        super().format_help(ctx, formatter)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; a usage error is one line on stderr and exit status 2."""
+        given = {
+            "args": args,
+            "prog_name": prog_name,
+            "complete_var": complete_var,
+            "windows_expand_args": windows_expand_args,
+            **extra,
+        }
+        if not standalone_mode:
+            return super().main(standalone_mode=False, **given)
+        try:
+            # Not standalone: errors come back here instead of being drawn in a box,
+            # and an exit status comes back as the return value.
+            status = super().main(standalone_mode=False, **given)
+        except _CLICK_ERROR as e:
+            code = getattr(e, "exit_code", 2)
+            if type(e).__name__ != "NoArgsIsHelpError":  # else the help is printed already
+                message = " ".join(e.format_message().split())  # type: ignore[attr-defined]
+                err.print(f"error: {message}", markup=False, highlight=False)
+            sys.exit(code)
+        except typer.Abort:
+            err.print("aborted", markup=False, highlight=False)
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+def _plain_flags(cmd: Any, ctx: Any) -> None:
+    """Give ``cmd``'s on/off flags (``--help`` too, given a context) an empty type label."""
+    params = list(cmd.params)
+    if ctx is not None and (shown := cmd.get_help_option(ctx)) is not None:
+        params.append(shown)
+    for param in params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+
+
 __all__ = [
     "FLAGSHIP",
+    "Commands",
     "DbOpt",
     "DoOpt",
     "EvidenceOpt",
@@ -154,7 +231,7 @@ def user_errors(fn: F) -> F:
         except (SpecError, RulesError) as e:
             if not e.diagnostics:  # a RulesError about the file as a whole
                 err.print(f"error: {e}", markup=False, highlight=False)
-            for d in e.diagnostics:  # each already reads "path:line:col: error: ..."
+            for d in one_per_place(e.diagnostics):  # each reads "path:line:col: error: ..."
                 err.print(str(d), markup=False, highlight=False)
             raise typer.Exit(2) from None
         except SecondfrontError as e:
@@ -162,6 +239,24 @@ def user_errors(fn: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def one_per_place(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The first diagnostic at each known place (file, line, column), in order.
+
+    One bad value can fail two checks (the YAML reader's "invalid date" and the schema's
+    "should be a valid date" at the same spot); the reader sees one error per bad value,
+    the first in the sorted order. Diagnostics without a line (a missing key) all stay.
+    """
+    seen: set[tuple[str, int, int]] = set()
+    kept = []
+    for d in diagnostics:
+        place = (d.path, d.line, d.col)
+        if d.line and place in seen:
+            continue
+        seen.add(place)
+        kept.append(d)
+    return kept
 
 
 def command(app: typer.Typer, fn: Callable[..., Any], name: str | None = None) -> None:

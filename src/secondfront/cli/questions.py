@@ -18,17 +18,22 @@ the results say they are in-sample.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from secondfront.cli.options import JsonOpt, command, date_option, out
+from secondfront.cli.options import Commands, JsonOpt, command, date_option, out
 from secondfront.cli.options import emit_json as _emit_json
 from secondfront.errors import UsageError
 
+if TYPE_CHECKING:
+    from secondfront.forecasting.scorecard import ScoreCard
+
 questions_app = typer.Typer(
+    cls=Commands,
     help="Questions with dates: forecast them, score them, keep a ledger.",
     no_args_is_help=True,
 )
@@ -69,13 +74,20 @@ RefitOpt = Annotated[
 def _open(db: Path | None, rules=None):  # type: ignore[no-untyped-def]
     """The store, opened for writing; mapped with ``rules`` when given (``open_mapped``)."""
     from secondfront.evidence import store
+    from secondfront.evidence.coverage import SHIPPED_HISTORY
     from secondfront.evidence.mapping import open_mapped
     from secondfront.forecasting.backtest import history_store
 
     if db is None:
         return history_store(rules=rules)
     if not db.exists():
-        raise UsageError(f"--db {db}: no such store; create it with `secondfront ingest --db {db}`")
+        # Name a file that exists: an ingest of nothing would fail in its turn.
+        source = shlex.quote(str(SHIPPED_HISTORY)) if SHIPPED_HISTORY.is_file() else "FILE..."
+        raise UsageError(
+            f"--db {db}: no such store; fill one with `secondfront ingest {source} "
+            f"--db {shlex.quote(str(db))}`, or leave out --db to read the shipped history "
+            "in memory"
+        )
     return store.connect(db, create=False) if rules is None else open_mapped(db, rules)
 
 
@@ -193,22 +205,7 @@ def score(
     if as_json:
         _emit_json(card.as_json())
         return
-    table = Table(title=f"scores (lower is better; {card.parameters})")
-    for c in ("question", "P(yes)", "outcome", "Brier", "log", "clim.", "persist.", "crowd"):
-        table.add_column(c, justify="left" if c == "question" else "right")
-    crowd = {q.id: q.crowd.p for q in qs.questions if q.crowd is not None}
-    for s in card.questions:
-        table.add_row(
-            s.id,
-            f"{s.p:.3f}",
-            "yes" if s.outcome else "no",
-            f"{s.brier:.3f}",
-            f"{s.log:.3f}",
-            f"{s.baselines['climatology']:.3f}",
-            f"{s.baselines['persistence']:.3f}",
-            f"{crowd[s.id]:.2f}" if s.id in crowd else "",
-        )
-    out.print(table)
+    _score_tables(card, {q.id: q.crowd.p for q in qs.questions if q.crowd is not None})
     summary = Table(title="means (log score clipped to [0.01, 0.99])")
     summary.add_column("forecaster")
     summary.add_column("Brier", justify="right")
@@ -236,6 +233,34 @@ def score(
             f"{mine['brier']:.4f}, crowd {theirs['brier']:.4f}",
             highlight=False,
         )
+
+
+def _score_tables(card: ScoreCard, crowd: dict[str, float]) -> None:
+    """Per question: the model's scores, then the other forecasters' probabilities.
+
+    The two are separate tables because they are different quantities: Brier and log
+    are scores (lower is better), the baselines' and the crowd's columns are
+    probabilities of yes, like the model's P(yes). Side by side they read as scores.
+    """
+    scores = Table(title=f"scores of the model (lower is better; {card.parameters})")
+    for c in ("question", "P(yes)", "outcome", "Brier", "log"):
+        scores.add_column(c, justify="left" if c == "question" else "right")
+    for s in card.questions:
+        outcome = "yes" if s.outcome else "no"
+        scores.add_row(s.id, f"{s.p:.3f}", outcome, f"{s.brier:.3f}", f"{s.log:.3f}")
+    out.print(scores)
+    others = Table(title="the baselines' forecasts: P(yes) of each, not scores")
+    names = list(card.questions[0].baselines) if card.questions else []
+    for c in ("question", "model", *(n.replace("_", " ") for n in names), "crowd"):
+        others.add_column(c, justify="left" if c == "question" else "right")
+    for s in card.questions:
+        others.add_row(
+            s.id,
+            f"{s.p:.3f}",
+            *(f"{s.baselines[n]:.3f}" for n in names),
+            f"{crowd[s.id]:.2f}" if s.id in crowd else "",
+        )
+    out.print(others)
 
 
 def record(

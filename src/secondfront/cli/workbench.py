@@ -10,7 +10,7 @@ output file's suffix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,14 +26,22 @@ from secondfront.cli.options import (
     evidence_options,
     out,
 )
+from secondfront.errors import UsageError
 from secondfront.model.formats import load
-from secondfront.service.settings import setting
+from secondfront.service.settings import Settings, setting
+
+if TYPE_CHECKING:
+    from secondfront.report import WorkbenchLink
 
 
 def _flag(name: str) -> typer.models.OptionInfo:
     """The ``serve`` option of setting ``name``: names and help from the settings table."""
     spec = setting(name)
-    return typer.Option(spec.flag, *spec.aliases, help=spec.help)
+    default = getattr(Settings(), name)
+    # The option's value None stands for "not given here" (the environment may still set
+    # it), so the default a reader needs, the settings' own, goes into the help.
+    words = spec.help if default is None else f"{spec.help} Default: {default}."
+    return typer.Option(spec.flag, *spec.aliases, help=words)
 
 
 def serve(
@@ -85,14 +93,43 @@ def report(
     soft: SoftOpt = None,
     do: DoOpt = None,
     db: DbOpt = None,
+    appendix: Annotated[
+        bool,
+        typer.Option(
+            "--appendix",
+            help="Add the long tables: the timeline's weeks with their events, every key "
+            "assumption and source, the stated assumptions, sources and claims.",
+        ),
+    ] = False,
 ) -> None:
     """Write a self-contained report (HTML, or PDF by the suffix of --out)."""
     from secondfront.analysis.report_data import report_data
     from secondfront.report import write_report
 
     ev, interventions = evidence_options(evidence, soft, do)
-    path = write_report(report_data(load(model), ev, interventions, events_db=db), output)
+    m = load(model)
+    data = report_data(m, ev, interventions, events_db=db)
+    path = write_report(data, output, appendix=appendix, workbench=_workbench_link(m.name))
     out.print(f"wrote {path}", highlight=False)
+
+
+def _workbench_link(model: str) -> WorkbenchLink:
+    """The model's page on the workbench ``secondfront serve`` would start here.
+
+    Host and port are the workbench's settings (flags aside: the report has none);
+    a configuration ``serve`` would refuse falls back to the defaults, since a report
+    must not fail over a setting it only links to.
+    """
+    from secondfront.report import WorkbenchLink
+
+    try:
+        settings = Settings.from_env()
+    except UsageError:
+        settings = Settings()
+    return WorkbenchLink(
+        f"http://{settings.host}:{settings.port}/models/{model}",
+        "while `secondfront serve` runs",
+    )
 
 
 def register(app: typer.Typer) -> None:

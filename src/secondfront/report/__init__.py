@@ -6,6 +6,6 @@ This package renders :class:`~secondfront.analysis.report_data.ReportData` (buil
 workbench pages share.
 """
 
-from secondfront.report.render import render_html, render_pdf, write_report
+from secondfront.report.render import WorkbenchLink, render_html, render_pdf, write_report
 
-__all__ = ["render_html", "render_pdf", "write_report"]
+__all__ = ["WorkbenchLink", "render_html", "render_pdf", "write_report"]

@@ -28,7 +28,7 @@ from secondfront.analysis.watchlist import watchlist
 from secondfront.errors import QueryError
 from secondfront.inference.query import posterior_batch
 from secondfront.model.model import Model
-from secondfront.report.render import render_html, render_pdf
+from secondfront.report.render import WorkbenchLink, render_html, render_pdf
 from secondfront.service import ach_api, argument_api
 from secondfront.service.errors import UnavailableError
 from secondfront.service.schemas import (
@@ -355,6 +355,13 @@ def router(bench: Workbench) -> APIRouter:
             list[Assignment] | None,
             Query(max_length=500, description="VAR=STATE, repeatable: an intervention."),
         ] = None,
+        appendix: Annotated[
+            bool,
+            Query(
+                description="Add the long tables (timeline weeks, every assumption, "
+                "source and claim)."
+            ),
+        ] = False,
     ) -> Response:
         """The model's report as self-contained HTML or as PDF, at baseline or for a
         scenario (the What-if page links here with its evidence and interventions)."""
@@ -362,7 +369,12 @@ def router(bench: Workbench) -> APIRouter:
         observed = parse_assignments(evidence, "evidence")
         forced = parse_assignments(do, "intervention")
         data = report_data(m, observed, forced, events_db=bench.settings.events_db)
-        html = render_html(data)
+        page = "whatif" if observed or forced else ""
+        back = WorkbenchLink(
+            f"/models/{model}/{page}".rstrip("/"),
+            "the What-if page" if page else "the model's page",
+        )
+        html = render_html(data, appendix=appendix, workbench=back)
         if format == "pdf":
             name = f"{model}-scenario" if observed or forced else model
             return Response(

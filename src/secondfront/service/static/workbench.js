@@ -64,12 +64,15 @@ function initWhatif(model) {
   const form = $("#whatif-form");
   function drawChart() {
     const data = JSON.parse($("#chart-data").textContent);
-    chart($("#whatif-chart"), {
+    const box = $("#whatif-chart");
+    // Outcome names take up to 330 px beside the bars, less in a narrow window.
+    const labels = Math.min(330, Math.floor(box.clientWidth * 0.4));
+    chart(box, {
       $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-      width: 560, height: {step: 12}, data: {values: data},
+      width: Math.max(200, Math.min(560, box.clientWidth - labels - 60)), height: {step: 12}, data: {values: data},
       mark: {type: "bar"},
       encoding: {
-        y: {field: "outcome", type: "nominal", title: null, sort: null, axis: {labelLimit: 330}},
+        y: {field: "outcome", type: "nominal", title: null, sort: null, axis: {labelLimit: labels}},
         yOffset: {field: "scenario"},
         x: {field: "p", type: "quantitative", title: "probability", axis: {format: "%"}, scale: {domain: [0, 1]}},
         color: {field: "scenario", type: "nominal", title: null, scale: {range: ["#b0b0b0", "#d7301f"]}, legend: {orient: "bottom"}},
@@ -192,7 +195,28 @@ function initAch() {
 // -- Timeline: weekly probabilities, alert markers, click a week for its evidence ------
 const TIMELINE_TICKS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1];
 
+// The plot's width in `box` (less `room` for the axis) and a legend under it whose
+// labels are cut to fit: in a window of 800 px a legend as wide as the labels would
+// run out of the chart.
+function fitted(box, room) {
+  const width = Math.max(240, box.clientWidth - room);
+  const columns = width >= 900 ? 2 : 1;
+  return {width, legend: {orient: "bottom", columns, labelLimit: Math.floor(width / columns) - 40}};
+}
+
+// The weeks table lists the alert weeks; the button brings back every week.
+function showAllWeeks() {
+  const table = $("#timeline-weeks"), button = $("#timeline-show-all");
+  if (table) table.classList.remove("alerts-only");
+  if (button) {
+    $("#timeline-shown").textContent = `all ${button.dataset.all} weeks`;
+    button.remove();
+  }
+}
+
 function initTimeline() {
+  const all = $("#timeline-show-all");
+  if (all) all.addEventListener("click", showAllWeeks);
   const el = $("#timeline-data");
   if (!el) return;
   const data = JSON.parse(el.textContent);
@@ -215,13 +239,15 @@ function initTimeline() {
   // axis shared with an outcome near 75% would flatten (the report's chart does the same).
   const y = {field: "p", type: "quantitative", title: "probability (square-root scale)",
              scale: {type: "sqrt", domain: [0, 1]}, axis: {format: "%", values: TIMELINE_TICKS}};
+  const box = $("#timeline-chart");
+  const size = fitted(box, 110);
   const layers = [
     {data: {values: alerts}, mark: {type: "rule", color: "#c00000", strokeDash: [4, 3]}, encoding: {x}},
     {mark: {type: "line", interpolate: "linear"},
      encoding: {x, y,
        color: {field: "outcome", type: "nominal", title: null, sort: order,
                scale: {range: ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7", "#bab0ac", "#e15759"]},
-               legend: {orient: "bottom", columns: 2, labelLimit: 420}},
+               legend: size.legend},
        strokeWidth: {condition: {test: `datum.variable === ${JSON.stringify(head)}`, value: 3}, value: 1.3}}},
     // Invisible points pick the nearest week for the tooltip and for clicks.
     {params: [{name: "hover", select: {type: "point", fields: ["week"], nearest: true, on: "pointerover", clear: "pointerout"}}],
@@ -231,12 +257,11 @@ function initTimeline() {
      mark: {type: "point", shape: "triangle-up", filled: true, color: "#c00000", size: 160, stroke: "#fff", strokeWidth: 1, opacity: 1},
      encoding: {x, y, tooltip: [{field: "message", title: "alert"}]}}
   ];
-  const box = $("#timeline-chart");
   // A fixed width from the box (less the axis' room): "container" sizing collapses
   // when the legend below the plot is wider than the first measurement.
   chart(box, {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: Math.max(480, box.clientWidth - 110), height: 340,
+    width: size.width, height: 340,
     data: {values}, layer: layers
   }).then(result => {
     if (!result) return;
@@ -244,6 +269,7 @@ function initTimeline() {
     result.view.addEventListener("click", (_, item) => {
       const week = item && item.datum && item.datum.week;
       const row = week && document.getElementById("week-" + week);
+      if (row && row.classList.contains("quiet")) showAllWeeks();
       if (row) { row.scrollIntoView({block: "center"}); row.classList.add("flash"); setTimeout(() => row.classList.remove("flash"), 1500); }
     });
   });
@@ -264,15 +290,16 @@ function initQuestions() {
   const x = {field: "as_of", type: "temporal", title: "forecast day"};
   const y = {field: "p", type: "quantitative", title: "P(yes) (square-root scale)",
              scale: {type: "sqrt", domain: [0, 1]}, axis: {format: "%", values: TIMELINE_TICKS}};
-  const color = {field: "target", type: "nominal", title: null, legend: {orient: "bottom", columns: 2, labelLimit: 420}};
   const box = $("#questions-chart");
+  const size = fitted(box, 110);
+  const color = {field: "target", type: "nominal", title: null, legend: size.legend};
   chart(box, {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: Math.max(480, box.clientWidth - 110), height: 300, data: {values},
+    width: size.width, height: 300, data: {values},
     layer: [
       {mark: {type: "line"}, encoding: {x, y, color, detail: {field: "id"}}},
       {name: "question_points", mark: {type: "point", filled: true, size: 70},
-       encoding: {x, y, color, shape: {field: "outcome", type: "nominal", title: "outcome"},
+       encoding: {x, y, color, shape: {field: "outcome", type: "nominal", title: "outcome", legend: {orient: "bottom"}},
                   tooltip: [{field: "id"}, {field: "as_of", type: "temporal"}, {field: "p", format: ".1%"},
                             {field: "revision"}, {field: "outcome"}]}}
     ]
