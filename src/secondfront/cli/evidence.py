@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -26,7 +26,9 @@ from secondfront.cli.options import (
     err,
     out,
 )
-from secondfront.evidence.mapping import IndicatorWeek
+
+if TYPE_CHECKING:
+    from secondfront.evidence.mapping import IndicatorWeek
 
 RulesOpt = Annotated[
     Path | None,

@@ -20,9 +20,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from secondfront.analysis.assignments import merge_evidence, parse_assignments, parse_soft
+from secondfront.defaults import FLAGSHIP
 from secondfront.errors import RulesError, SecondfrontError, SpecError, UsageError
-from secondfront.model.formats import FLAGSHIP
 
 # Piped output (files, CI logs, tests) gets a wide fixed width so tables do not wrap
 # mid-word; a terminal gets its own width.
@@ -93,7 +92,6 @@ __all__ = [
     "evidence_options",
     "fmt",
     "out",
-    "parse_assignments",
     "user_errors",
 ]
 
@@ -131,6 +129,8 @@ def evidence_options(
     Raises:
         QueryError: a malformed item, or a variable given twice with different values.
     """
+    from secondfront.analysis.assignments import merge_evidence, parse_assignments, parse_soft
+
     ev = merge_evidence(parse_assignments(evidence, "evidence"), parse_soft(soft))
     return ev, parse_assignments(do, "intervention")
 

@@ -26,7 +26,6 @@ from secondfront.cli.options import (
     evidence_options,
     out,
 )
-from secondfront.model.formats import load
 from secondfront.service.settings import setting
 
 
@@ -76,6 +75,7 @@ def report(
 ) -> None:
     """Write a self-contained report (HTML, or PDF by the suffix of --out)."""
     from secondfront.analysis.report_data import report_data
+    from secondfront.model.formats import load
     from secondfront.report import write_report
 
     ev, interventions = evidence_options(evidence, soft, do)
