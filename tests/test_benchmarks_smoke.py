@@ -55,3 +55,13 @@ def test_whatif_benchmark_quick_runs_and_agrees() -> None:
     figures = _load("bench_whatif").main(["--quick"])
     assert figures["updates"] == 10 and figures["max_abs_diff"] < 1e-12
     assert 0 < figures["library_ms"] and 0 < figures["request_ms"]
+
+
+def test_cli_benchmark_quick_runs_and_reads_each_command() -> None:
+    figures = _load("bench_cli").main(["--quick"])
+    commands = [row["command"] for row in figures["results"]]
+    assert commands == ["--help", "--version", "explain belarus_entry", "forecast"]
+    for row in figures["results"]:
+        assert row["warm"]["cpu_s"] > 0 and row["warm"]["wall_s"] > 0, row
+        assert "cold" not in row  # --quick: warm only
+    assert len(figures["load_before"]) == 3
