@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -74,11 +75,17 @@ def apt_install(*packages: str) -> str | None:
         return "apt-get is not available"
     if hasattr(os, "geteuid") and os.geteuid() != 0:
         return "not running as root, so apt-get cannot install packages"
+    import fcntl  # POSIX, like apt-get
+
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
-        if done.returncode != 0:
-            return f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}"
+    # Test processes running side by side (pytest-xdist) take turns: apt and dpkg take
+    # a lock, and a second apt-get would fail at once rather than wait for it.
+    with (Path(tempfile.gettempdir()) / "secondfront-tests-apt.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+            if done.returncode != 0:
+                return f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}"
     return None
 
 
