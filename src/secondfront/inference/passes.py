@@ -4,8 +4,9 @@ Why a second implementation
 ---------------------------
 The compiled passes (:mod:`secondfront.inference.propagation`) are fastest once
 loaded, but loading them costs each new process about 0.5-1 s (importing numba and
-reading the cached machine code) and the first process after an install about 15 s
-(compiling it). A forecast of the flagship network, or any small network, needs a few
+reading the cached machine code) and the first process after an install about 7 CPU
+seconds more (compiling it: a first ``forecast`` took 9.6 CPU seconds, 22 s of wall
+time at load 7). A forecast of the flagship network, or any small network, needs a few
 milliseconds of propagation: paying a second to load the compiled passes for that is
 the whole wait of a command. So work below :data:`NUMPY_MAX_WORK` is propagated here,
 with numpy, and numba is imported only for work above it (:func:`use_numpy` is the
@@ -47,8 +48,8 @@ the batch) is at most this many entries (8.4 million) is propagated with numpy, 
 the compiled passes are already loaded in the process; a larger one loads them. numpy
 costs 1-6 ms a call on the standard networks plus about 10-15 ns an entry (the compiled
 passes about 0.2 ms and 3-5 ns), so at this size it takes about 0.1 s, a fifth to a
-tenth of what loading the compiled passes costs a new process (0.5-1 s; about 15 s
-once after an install, when numba compiles them). The flagship network (about 2,500
+tenth of what loading the compiled passes costs a new process (0.5-1 s; about 7 CPU
+seconds more once after an install, when numba compiles them). The flagship network (about 2,500
 entries) is answered with numpy up to about 3,300 evidence or parameter sets a call;
 ``forecast --uncertainty`` (10,000 parameter sets), Sobol designs and the large
 networks use the compiled passes. Once they are loaded (by such a call, or by the
