@@ -5,9 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# pytest-xdist's workers inherit COLUMNS=80 and LINES=24 from their launcher; the command
+# line reads COLUMNS as the user's wish for a width (cli/options.py), so tables in the
+# workers would be cut to 80 columns where a plain run prints 160. Tests that want a
+# width set COLUMNS themselves, in a child process's environment.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "models" / "belarus-second-front.yaml"
@@ -74,11 +82,17 @@ def apt_install(*packages: str) -> str | None:
         return "apt-get is not available"
     if hasattr(os, "geteuid") and os.geteuid() != 0:
         return "not running as root, so apt-get cannot install packages"
+    import fcntl  # POSIX, like apt-get
+
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
-        if done.returncode != 0:
-            return f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}"
+    # Test processes running side by side (pytest-xdist) take turns: apt and dpkg take
+    # a lock, and a second apt-get would fail at once rather than wait for it.
+    with (Path(tempfile.gettempdir()) / "secondfront-tests-apt.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+            if done.returncode != 0:
+                return f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}"
     return None
 
 

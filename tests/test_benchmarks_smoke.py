@@ -79,3 +79,13 @@ def test_forecast_benchmark_small_runs_and_scores_every_baseline(
     for name in ("model", "coin", "base_rate", "climatology", "persistence"):
         assert name in printed
     assert "best-baseline diff" in printed and "\n8 " in printed and "\n13 " in printed
+
+
+def test_cli_benchmark_quick_runs_and_reads_each_command() -> None:
+    figures = _load("bench_cli").main(["--quick"])
+    commands = [row["command"] for row in figures["results"]]
+    assert commands == ["--help", "--version", "explain belarus_entry", "forecast"]
+    for row in figures["results"]:
+        assert row["warm"]["cpu_s"] > 0 and row["warm"]["wall_s"] > 0, row
+        assert "cold" not in row  # --quick: warm only
+    assert len(figures["load_before"]) == 3

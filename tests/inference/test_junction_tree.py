@@ -1,4 +1,8 @@
-"""The batched junction tree against its naive twin (enumeration of the joint)."""
+"""The batched junction tree against its naive twin (enumeration of the joint).
+
+Every test runs twice: with the numpy passes and with the compiled ones (the size rule
+would send these small networks to numpy alone).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from secondfront.inference import (
     infer,
     infer_batch,
     joint,
+    passes,
     plan,
     posterior_batch,
 )
@@ -27,6 +32,14 @@ from secondfront.inference.junction_tree import (
     triangulate,
 )
 from secondfront.model.network import Network, Variable
+
+
+@pytest.fixture(autouse=True, params=["numpy", "compiled"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which propagation answers every call of the test."""
+    numpy = request.param == "numpy"
+    monkeypatch.setattr(passes, "use_numpy", lambda entries, batch: numpy)
+    return str(request.param)
 
 
 def random_network(

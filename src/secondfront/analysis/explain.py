@@ -110,10 +110,10 @@ def explain(model: ModelLike, name: str) -> Explanation:
         form = getattr(entry, "form", "indicator")
         from secondfront.model.parameters import ParameterSpace
 
-        space = ParameterSpace(m)
+        space = ParameterSpace(m, priors=False)  # the values, in file order
         parameters = [
             (p.path.removeprefix(f"{name}."), p.value.tolist())
-            for p in [*space.uncertain, *space.exact]
+            for p in space.parameters
             if p.variable == name
         ]
     return Explanation(

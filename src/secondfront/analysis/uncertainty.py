@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
 from secondfront.inference.query import Evidence, compile_query, infer, posterior_batch
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
 
-DEFAULT_SAMPLES = 10_000
-"""Parameter sets behind an interval, wherever one is recorded: the command line's
-``forecast --uncertainty`` and the report use this one default, so their intervals agree."""
 # The What-if page alone redraws intervals on every change: fewer sets keep an update
 # quick (about 0.4 s against 2 s), and the page states the number it used.
 INTERACTIVE_SAMPLES = 2000

@@ -6,9 +6,16 @@ with ``register(app)`` (:data:`COMMAND_MODULES`); what they share (consoles, opt
 types, the one error handler) is in :mod:`secondfront.cli.options`. Every error the
 library raises on purpose (``SecondfrontError``) is printed as one line (or one line
 per diagnostic) on stderr, and the command exits with status 2, without a traceback.
+
+Registering the commands imports no numerical library: a command module imports the
+library inside each command's body, so ``--help`` and ``--version`` answer in a fraction
+of a second and each command pays only for what it uses
+(``tests/cli/test_lazy_imports.py`` holds this).
 """
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -60,6 +67,26 @@ _emit_json = emit_json
 
 for _module in COMMAND_MODULES:
     _module.register(app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        import secondfront
+
+        out.print(f"secondfront {secondfront.__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = None,
+) -> None:
+    """The options of ``secondfront`` itself (the help text is the app's)."""
 
 
 def main() -> None:

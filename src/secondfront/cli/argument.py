@@ -23,14 +23,13 @@ from secondfront.cli.options import (
     ModelOpt,
     err,
     out,
-    parse_assignments,
     user_errors,
 )
 from secondfront.cli.options import (
     emit_json as _emit_json,
 )
+from secondfront.defaults import FLAGSHIP
 from secondfront.errors import UsageError
-from secondfront.model.formats import FLAGSHIP, load
 
 EvidenceOpt = Annotated[
     list[str] | None,
@@ -120,7 +119,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Key assumptions check: what each assumption and claim moves, and what would expose it."""
+        from secondfront.analysis.assignments import parse_assignments
         from secondfront.analysis.assumptions import key_assumptions
+        from secondfront.model.formats import load
 
         result = key_assumptions(load(model), evidence=parse_assignments(evidence, "evidence"))
         if as_json:
@@ -168,7 +169,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """The model without each source: its parameters at their fallback ranges, ranked."""
+        from secondfront.analysis.assignments import parse_assignments
         from secondfront.analysis.assumptions import source_influence
+        from secondfront.model.formats import load
 
         result = source_influence(load(model), parse_assignments(evidence, "evidence"))
         if as_json:
@@ -218,7 +221,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Pool several analysts' overlays (linear and logarithmic) and show where they differ."""
+        from secondfront.analysis.assignments import parse_assignments
         from secondfront.analysis.overlay import load_overlay, pool
+        from secondfront.model.formats import load
 
         m = load(model)
         for path in overlays:
@@ -275,7 +280,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Two arguments on one question: forecasts, where they differ, what would decide."""
+        from secondfront.analysis.assignments import parse_assignments
         from secondfront.analysis.compare import compare
+        from secondfront.model.formats import load
 
         result = compare(load(model_a), load(model_b), parse_assignments(evidence, "evidence"))
         if as_json:

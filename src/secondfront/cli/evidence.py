@@ -30,13 +30,13 @@ from secondfront.cli.options import (
     out,
 )
 from secondfront.errors import UsageError
-from secondfront.evidence.weeks import IndicatorWeek
 
 if TYPE_CHECKING:
     import duckdb
 
     from secondfront.evidence.ingest import IngestReport
     from secondfront.evidence.mapping import MappingRules
+    from secondfront.evidence.weeks import IndicatorWeek
     from secondfront.timeline.chain import TimelineModel
     from secondfront.timeline.view import TimelineView
 

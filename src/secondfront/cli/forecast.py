@@ -10,15 +10,11 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from secondfront.analysis.forecast import Forecast
-from secondfront.analysis.forecast import forecast as run_forecast
-from secondfront.analysis.overlay import OverlaidModel, apply_overlay, load_overlay
-from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.cli.options import (
     FLAGSHIP,
     DoOpt,
@@ -34,10 +30,12 @@ from secondfront.cli.options import (
     out,
 )
 from secondfront.cli.progress import progress_bar
+from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import QueryError, UsageError
-from secondfront.inference.query import compile_query, plan
-from secondfront.model.formats import load
-from secondfront.model.model import Model
+
+if TYPE_CHECKING:
+    from secondfront.analysis.forecast import Forecast
+    from secondfront.model.model import Model
 
 
 def forecast(
@@ -111,6 +109,10 @@ def forecast(
 
         dated(None if as_of in (None, "last") else as_of, horizon or "13w", db, as_json)
         return
+    from secondfront.analysis.forecast import forecast as run_forecast
+    from secondfront.analysis.overlay import apply_overlay, load_overlay
+    from secondfront.model.formats import load
+
     m = load(model)
     for path in overlay or []:
         m = apply_overlay(m, load_overlay(path, m))
@@ -127,6 +129,8 @@ def forecast(
 
 def render_forecast(m: Model, result: Forecast, claims: bool = False) -> None:
     """The forecast as a table, with the sampling summary and the claims when asked."""
+    from secondfront.analysis.overlay import OverlaidModel
+
     spread = result.uncertainty
     title = m.title + (f" — horizon {result.horizon}" if result.horizon else "")
     table = Table(title=title)
@@ -209,6 +213,9 @@ def infer(
     as_json: JsonOpt = False,
 ) -> None:
     """Posterior marginals of every variable, for one evidence set or a batch of them."""
+    from secondfront.inference.query import compile_query
+    from secondfront.model.formats import load
+
     m = load(path)
     ev, interventions = evidence_options(evidence, soft, do)
     if batch is not None:
@@ -256,6 +263,9 @@ def plan_info(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the compiled plan: cliques, largest intermediate, memory per evidence set."""
+    from secondfront.inference.query import plan
+    from secondfront.model.formats import load
+
     m = load(path)
     p = plan(m, evidence_vars or [])
     info = {

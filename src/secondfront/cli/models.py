@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from secondfront.analysis.explain import explain as run_explain
 from secondfront.cli.options import (
     FLAGSHIP,
     Commands,
@@ -23,12 +22,12 @@ from secondfront.cli.options import (
     out,
 )
 from secondfront.errors import SourceTextError, UsageError
-from secondfront.model.export import export as run_export
-from secondfront.model.formats import available_models, load
 
 
 def models(as_json: JsonOpt = False) -> None:
     """List the models found in the model folders (not their companion files)."""
+    from secondfront.model.formats import available_models
+
     found = available_models()
     if as_json:
         emit_json({name: str(p) for name, p in found.items()})
@@ -47,6 +46,7 @@ def check(
 
     A valid spec that is still a draft also gets what is left as warnings."""
     from secondfront.model.draft import leftovers
+    from secondfront.model.formats import load
 
     m = load(path)
     left = leftovers(m.path) if m.spec is not None and m.path is not None else []
@@ -64,6 +64,9 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a variable's parents, table, and the claims and sources behind it."""
+    from secondfront.analysis.explain import explain as run_explain
+    from secondfront.model.formats import load
+
     ex = run_explain(load(model), variable)
     if as_json:
         emit_json(asdict(ex))
@@ -117,6 +120,9 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
 ) -> None:
     """Export a model as BIF, Hugin NET, GeNIe XDSL, JSON, Graphviz DOT or an Argdown map."""
+    from secondfront.model.export import export as run_export
+    from secondfront.model.formats import load
+
     if fmt_ == "argdown":  # an argument map needs the model evaluated (analysis layer)
         from secondfront.analysis.argmap import argument_map, render_argdown
 
@@ -144,6 +150,7 @@ def sources_verify(
 ) -> None:
     """Check every locator of a source against TEXT: it resolves, its sentence has not
     changed or moved (fingerprints), and every sentence is cited or in not_modelled."""
+    from secondfront.model.formats import load
     from secondfront.model.sourcetext import Cited, check_source
 
     if not text.exists():

@@ -23,9 +23,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from secondfront.analysis.assignments import merge_evidence, parse_assignments, parse_soft
+from secondfront.defaults import FLAGSHIP
 from secondfront.errors import Diagnostic, RulesError, SecondfrontError, SpecError, UsageError
-from secondfront.model.formats import FLAGSHIP
 
 # Piped output (files, CI logs, tests) gets a wide fixed width so tables do not wrap
 # mid-word, unless COLUMNS asks for another; a terminal gets its own width.
@@ -171,7 +170,6 @@ __all__ = [
     "evidence_options",
     "fmt",
     "out",
-    "parse_assignments",
     "user_errors",
 ]
 
@@ -272,6 +270,8 @@ def evidence_options(
     Raises:
         QueryError: a malformed item, or a variable given twice with different values.
     """
+    from secondfront.analysis.assignments import merge_evidence, parse_assignments, parse_soft
+
     ev = merge_evidence(parse_assignments(evidence, "evidence"), parse_soft(soft))
     return ev, parse_assignments(do, "intervention")
 

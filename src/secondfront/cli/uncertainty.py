@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from secondfront.analysis.language import describe
 from secondfront.cli.options import (
     FLAGSHIP,
     DoOpt,
@@ -26,7 +25,6 @@ from secondfront.cli.options import (
 )
 from secondfront.cli.progress import progress_bar
 from secondfront.errors import UsageError
-from secondfront.model.formats import load
 
 TargetOpt = Annotated[
     str, typer.Option("--target", "-t", help="VAR=STATE whose probability is explained.")
@@ -52,7 +50,9 @@ def sensitivity(
 ) -> None:
     """Rank the assumptions that drive P(VAR=STATE): one at a time, or Sobol indices."""
     from secondfront.analysis import charts
+    from secondfront.analysis.language import describe
     from secondfront.analysis.sensitivity import Target, one_at_a_time, sobol
+    from secondfront.model.formats import load
 
     network = load(model)
     tgt = Target.parse(target, network)
@@ -132,8 +132,10 @@ def watchlist(
     as_json: JsonOpt = False,
 ) -> None:
     """Rank indicators by how much observing them would move P(VAR=STATE)."""
+    from secondfront.analysis.language import describe
     from secondfront.analysis.sensitivity import Target
     from secondfront.analysis.watchlist import watchlist as run_watchlist
+    from secondfront.model.formats import load
 
     network = load(model)
     tgt = Target.parse(target, network)

@@ -6,11 +6,12 @@ import typer
 from rich.table import Table
 
 from secondfront.cli.options import FLAGSHIP, JsonOpt, ModelOpt, command, emit_json, out
-from secondfront.model.formats import load
 
 
 def variables(model: ModelOpt = FLAGSHIP, as_json: JsonOpt = False) -> None:
     """List a model's variables: states, roles (outcome, indicator, latent) and labels."""
+    from secondfront.model.formats import load
+
     m = load(model)
     roles = m.roles()  # the one definition of roles, on the model
     rows: list[dict[str, str | list[str]]] = [

@@ -27,7 +27,6 @@ from secondfront.cli.options import (
     out,
 )
 from secondfront.errors import UsageError
-from secondfront.model.formats import load
 from secondfront.service.settings import Settings, setting
 
 if TYPE_CHECKING:
@@ -104,6 +103,7 @@ def report(
 ) -> None:
     """Write a self-contained report (HTML, or PDF by the suffix of --out)."""
     from secondfront.analysis.report_data import report_data
+    from secondfront.model.formats import load
     from secondfront.report import write_report
 
     ev, interventions = evidence_options(evidence, soft, do)

@@ -17,7 +17,10 @@ each clique's table is read once per pass and combined, entry by entry, with the
 messages of every evidence set of a tile of the batch; only separator messages,
 likelihoods and marginals are stored per evidence set. An earlier numpy version built
 every clique table once per evidence set and paid for it in memory traffic: on ANDES
-and PATHFINDER the compiled passes are 2.5-5x faster (benchmarks/README.md).
+and PATHFINDER the compiled passes are 2.5-5x faster (benchmarks/README.md). Small
+work (the flagship network, a few hundred evidence sets) goes to a numpy twin of the
+passes instead (:mod:`secondfront.inference.passes`, which states the size rule), so
+that a command answering it does not wait about a second for numba to load.
 
 Layout: clique variables are kept in ascending index order, so a separator's table is
 laid out the same way inside every clique that contains it, and a clique potential of a
@@ -50,15 +53,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import opt_einsum
 
 from secondfront.errors import TooLargeError
-from secondfront.inference import propagation as P
-from secondfront.inference.propagation import propagate
+from secondfront.inference import passes as P
 from secondfront.model.limits import memory_problem
 
 # Default cap on the tensors one chunk of a batch may hold at once (bytes).
@@ -483,6 +485,8 @@ class Plan:
             the workspace rows (a batch shares the potentials unless they are batched).
         largest_clique: entries of the largest clique tensor (per batch row), the
             largest intermediate the plan creates.
+        total_entries: entries of all clique tensors (per batch row): the work of one
+            evidence set, which decides between the numpy and the compiled passes.
         parents: parent indices of each variable (the axes of its table).
         homed: per clique, the variables whose tables it holds.
         layout: the workspace and operands of the compiled propagation.
@@ -493,6 +497,7 @@ class Plan:
     trivial: tuple[bool, ...]
     bytes_per_row: int
     largest_clique: int
+    total_entries: int
     parents: tuple[tuple[int, ...], ...]
     homed: tuple[tuple[int, ...], ...]
     layout: Layout
@@ -624,36 +629,58 @@ class Plan:
             present[v] = True
         block = np.empty((layout.rows - int(layout.marginal_base[0]), batch))
         log_z = np.zeros(batch)
-        propagate(
-            flat,
-            offsets,
-            batched,
-            layout.shape,
-            layout.naxes,
-            layout.postorder,
-            layout.parent,
-            layout.trivial,
-            layout.heads_cross,
-            layout.up_base,
-            layout.down_base,
-            layout.sep_rows,
-            layout.op_ptr,
-            layout.op_role,
-            layout.op_base,
-            layout.op_strides,
-            layout.op_ref,
-            present,
-            layout.rows,
-            lik_rows,
-            block,
-            log_z,
-            TILE,
-        )
+        if P.use_numpy(self.total_entries, batch):
+            propagate: Callable[..., None] = P.propagate_numpy
+        else:
+            from secondfront.inference.propagation import propagate as compiled  # loads numba
+
+            propagate = compiled
+        _propagate(propagate, layout, flat, offsets, batched, present, lik_rows, block, log_z)
         starts = layout.marginal_base - layout.marginal_base[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             block /= np.repeat(np.add.reduceat(block, starts, axis=0), card, axis=0)
         marginals = [block[lo : lo + k].T for lo, k in zip(starts, card, strict=True)]
         return Posterior(marginals=marginals, log_evidence=log_z)
+
+
+def _propagate(
+    propagate: Callable[..., None],
+    layout: Layout,
+    flat: np.ndarray,
+    offsets: np.ndarray,
+    batched: np.ndarray,
+    present: np.ndarray,
+    lik_rows: np.ndarray,
+    block: np.ndarray,
+    log_z: np.ndarray,
+) -> None:
+    """Run one of the two propagations (compiled or numpy) over ``layout``; see
+    :func:`secondfront.inference.propagation.propagate` for the arguments."""
+    propagate(
+        flat,
+        offsets,
+        batched,
+        layout.shape,
+        layout.naxes,
+        layout.postorder,
+        layout.parent,
+        layout.trivial,
+        layout.heads_cross,
+        layout.up_base,
+        layout.down_base,
+        layout.sep_rows,
+        layout.op_ptr,
+        layout.op_role,
+        layout.op_base,
+        layout.op_strides,
+        layout.op_ref,
+        present,
+        layout.rows,
+        lik_rows,
+        block,
+        log_z,
+        TILE,
+    )
 
 
 def _flatten(
@@ -740,6 +767,7 @@ def compile_plan(
         trivial=tuple(trivial),
         bytes_per_row=8 * (sum(sizes) + layout.rows),
         largest_clique=max(sizes, default=1),
+        total_entries=sum(sizes),
         parents=family,
         homed=tuple(tuple(h) for h in homed),
         layout=layout,
@@ -748,6 +776,15 @@ def compile_plan(
 
 def warm_up() -> None:
     """Load the compiled propagation now (about 0.6 s, once per process), so that a
-    long-running service does not charge it to its first request."""
+    long-running service does not charge it to the first request large enough to use it
+    (small requests use the numpy passes, which need no loading)."""
+    from secondfront.inference.propagation import propagate
+
     plan = compile_plan([()], [2])
-    plan.run(plan.potentials([np.array([0.5, 0.5])]), {})
+    flat, offsets, batched = _flatten(plan.potentials([np.array([0.5, 0.5])]), 1)
+    layout = plan.layout
+    block = np.empty((layout.rows - int(layout.marginal_base[0]), 1))
+    no_evidence = np.zeros(len(plan.tree.card), np.bool_)
+    _propagate(
+        propagate, layout, flat, offsets, batched, no_evidence, np.ones((0, 1)), block, np.zeros(1)
+    )

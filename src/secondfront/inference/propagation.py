@@ -34,6 +34,8 @@ numba compiles the two loops (there is no library routine for "contract one dens
 against many small batched ones and scatter the results into many others", and
 ``np.einsum`` would materialise the batched product): the inner loops run over the
 contiguous batch axis, which the compiler vectorises. Kernels are cached on disk.
+Loading them costs a new process about 0.5-1 s, so small work does not come here: it
+goes to the numpy twin in :mod:`secondfront.inference.passes`, which states the size rule.
 
 Rows are scaled as in the numpy engine: every collect message and every distribute
 message is divided by its sum per row and the logs of the divisors are summed, so
@@ -45,14 +47,16 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-# Operand roles: what an operand of a clique is to that clique.
-CHILD_UP = 0  # a child's collect message: input in both passes
-EVIDENCE = 1  # a likelihood homed here: input in both passes (when given)
-PARENT_UP = 2  # this clique's collect message: output of the collect pass
-PARENT_DOWN = 3  # this clique's distribute message: input of the distribute pass
-CHILD_DOWN = 4  # a child's distribute message: output of the distribute pass
-MARGINAL = 5  # a variable's marginal homed here: output of the distribute pass
-TOTAL = 6  # P(e) of a root's component: output of the distribute pass
+# Operand roles (defined with the numpy twin, which must not import numba).
+from secondfront.inference.passes import (
+    CHILD_DOWN,
+    CHILD_UP,
+    EVIDENCE,
+    MARGINAL,
+    PARENT_DOWN,
+    PARENT_UP,
+    TOTAL,
+)
 
 
 @nb.njit(cache=True, error_model="numpy")

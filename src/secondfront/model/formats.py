@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from secondfront.defaults import FLAGSHIP
 from secondfront.errors import UsageError
 from secondfront.model.model import Model, content_hash
 from secondfront.model.network import Network
-
-FLAGSHIP = "belarus-second-front"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import optimize, stats
 
 from secondfront.model.model import ModelLike, as_model, network_of
 from secondfront.model.parametric import (
@@ -76,6 +75,8 @@ class Prior:
         The Dirichlet is drawn as normalised independent Gamma(alpha_i) variables, each
         from its own uniform, so quasi-random designs (Sobol) stay exact.
         """
+        from scipy import stats  # about 0.4 s: imported where a prior is evaluated
+
         u = np.clip(u, 1e-12, 1 - 1e-12)
         if self.family == "beta":
             return stats.beta.ppf(u, *self.args)
@@ -96,6 +97,8 @@ class Prior:
 
     def interval(self, confidence: float = 0.9) -> tuple[float, float]:
         """Central interval of a scalar prior."""
+        from scipy import stats
+
         lo, hi = (1 - confidence) / 2, (1 + confidence) / 2
         if self.family == "beta":
             return float(stats.beta.ppf(lo, *self.args)), float(stats.beta.ppf(hi, *self.args))
@@ -106,6 +109,8 @@ class Prior:
 
 def beta_from_interval(mean: float, low: float, high: float, confidence: float) -> Prior:
     """The Beta with the given mean whose central interval best matches [low, high]."""
+    from scipy import optimize, stats
+
     m = min(max(mean, _TINY), 1 - _TINY)
     q = np.array([(1 - confidence) / 2, (1 + confidence) / 2])
 
@@ -133,6 +138,8 @@ def prior_for(
         if u.sd is not None:
             return Prior("normal", (mu, u.sd)), from_default
         assert u.low is not None and u.high is not None
+        from scipy import stats
+
         z = stats.norm.ppf((1 + u.confidence) / 2)
         return Prior("normal", (mu, max((u.high - u.low) / (2 * z), _TINY))), from_default
     if kind == "distribution":
@@ -177,8 +184,13 @@ class Parameter:
 class ParameterSpace:
     """The parameters of a compiled scenario and the map from their values to tables."""
 
-    def __init__(self, model: ModelLike) -> None:
+    def __init__(self, model: ModelLike, priors: bool = True) -> None:
         """Collect the parameters of ``model``.
+
+        Args:
+            model: a model with a scenario spec.
+            priors: False lists the parameters without their priors (each reads as
+                exact): enough to show them, and it needs no scipy (about 0.4 s).
 
         Raises:
             UsageError: a bare network (no scenario spec, so no parameters or priors).
@@ -188,6 +200,7 @@ class ParameterSpace:
         self.network = network
         self.spec = spec
         self._default = spec.model.default_uncertainty
+        self._priors = priors
         self.parameters: list[Parameter] = []
         self._entries: dict[str, VariableSpec | Indicator] = {}
         for var in spec.variables:
@@ -212,7 +225,9 @@ class ParameterSpace:
     ) -> None:
         u = basis.uncertainty or (fallback.uncertainty if fallback is not None else None)
         arr = np.asarray(value, dtype=np.float64)
-        prior, from_default = prior_for(kind, arr, u, self._default)
+        prior, from_default = (
+            prior_for(kind, arr, u, self._default) if self._priors else (None, False)
+        )
         claims = tuple(basis.claims) or (tuple(fallback.claims) if fallback else ())
         assumption = basis.assumption or (fallback.assumption if fallback else None)
         w = basis.without or (fallback.without if fallback is not None else None)
