@@ -224,12 +224,18 @@ function initTimeline() {
   const order = data.series.map(s => `${s.label} (${s.state})`);
   const head = data.series.length ? data.series[0].variable : null;
   const values = [];
+  // The dated forecast of each week when the view carries it (what `forecast --as-of`
+  // gives for the week's end); else the network's probability under the week's chain.
+  const dated = data.dated_weeks != null;
+  const pick = (w, v) => (dated && w.dated && v in w.dated) ? w.dated[v] : w.p[v];
+  const byWeek = Object.fromEntries(data.weeks.map(w => [w.week, w]));
   data.weeks.forEach(w => data.series.forEach((s, k) => values.push({
-    week: w.week, start: w.start, variable: s.variable, outcome: order[k], p: w.p[s.variable],
+    week: w.week, start: w.start, variable: s.variable, outcome: order[k], p: pick(w, s.variable),
     observed: w.observed.length ? w.observed.join(", ") : "none"
   })));
   const alerts = data.alerts.map(a => ({
-    week: a.week, start: a.start, rule: a.rule, p: a.p, message: a.message
+    week: a.week, start: a.start, rule: a.rule, message: a.message,
+    p: (a.p === null || !byWeek[a.week]) ? a.p : pick(byWeek[a.week], a.variable)
   }));
   // Over more than two years, month ticks crowd the axis; years read better.
   const years = data.weeks.length > 104;
@@ -237,7 +243,9 @@ function initTimeline() {
              axis: years ? {tickCount: "year", format: "%Y"} : {}};
   // Square-root scale: the headline outcomes move between 1% and 15%, which a linear
   // axis shared with an outcome near 75% would flatten (the report's chart does the same).
-  const y = {field: "p", type: "quantitative", title: "probability (square-root scale)",
+  const y = {field: "p", type: "quantitative",
+             title: dated ? `P(within ${data.dated_weeks} weeks), square-root scale`
+                          : "probability (square-root scale)",
              scale: {type: "sqrt", domain: [0, 1]}, axis: {format: "%", values: TIMELINE_TICKS}};
   const box = $("#timeline-chart");
   const size = fitted(box, 110);
