@@ -47,8 +47,11 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
 
     weeks = parse_horizon(horizon)
     day = parse_day(as_of) if as_of else None
+    # The network is read once: the rules and the in-memory history are bound to it.
+    time_model = load_timeline()
+    rules = load_rules(None, time_model.model)
     if db is None:
-        con = history_store()
+        con = history_store(rules=rules)
     else:
         from secondfront.evidence import store
 
@@ -63,7 +66,7 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
             f"--as-of {day}: the store's events end on {span[1]}; the weeks after it would "
             "count as quiet. Ingest newer events, or ask as of a day up to that one."
         )
-    result = outlook(load_timeline(), con, load_rules(), day, weeks)
+    result = outlook(time_model, con, rules, day, weeks)
     if as_json:
         emit_json(result.as_json())
         return
