@@ -154,6 +154,15 @@ def test_questions_page_lists_questions_scores_and_the_diagram(
         assert f'data-id="{q["id"]}"' in html
     assert f"{questions_json['scores']['mean']['brier']:.4f}" in html
     assert 'id="questions-empty"' not in html
+    # The badge says in-sample only when every scored forecast is; else how many are.
+    scores = questions_json["scores"]
+    k, n = scores["in_sample_questions"], scores["n"]
+    if scores["in_sample"]:
+        assert k == n and '"questions-in-sample">in-sample</span>' in html
+    elif k:
+        assert f"in-sample: {k} of {n}" in html and 'class="badge alert"' not in html
+    else:
+        assert 'id="questions-in-sample"' not in html
 
 
 def test_recorded_revisions_are_the_history_line(events_store: Path, tmp_path: Path) -> None:

@@ -46,11 +46,16 @@ def reliability_diagram(card: ScoreCard, path: Path, title: str = "") -> list[Pa
     ax.set_title(
         (title or "Reliability diagram")
         + f"\n{n} resolved questions, {k} independent; Brier {brier:.3f}"
-        + f" (REL {d.reliability:.3f}, RES {d.resolution:.3f}, UNC {d.uncertainty:.3f})",
+        + f"\n(REL {d.reliability:.3f}, RES {d.resolution:.3f}, UNC {d.uncertainty:.3f})",
         fontsize=9,
     )
-    if card.in_sample:
-        ax.text(0.02, 0.97, "in-sample parameters", transform=ax.transAxes, fontsize=8, va="top")
+    if card.in_sample_questions:
+        label = (
+            "in-sample parameters"
+            if card.in_sample
+            else f"in-sample: {card.in_sample_questions} of {n} forecasts"
+        )
+        ax.text(0.02, 0.97, label, transform=ax.transAxes, fontsize=8, va="top")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     written = [base.with_suffix(".png"), base.with_suffix(".svg")]

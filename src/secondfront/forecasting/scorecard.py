@@ -12,10 +12,12 @@ nothing downstream recomputes a score. The JSON shape is::
      "parameters": label, "in_sample": bool, "in_sample_questions": n,
      "log_clip": 0.01, "unresolved": [id, ...]}
 
-``in_sample`` is true when any scored forecast used parameters written or fitted
-knowing its outcome (the spec's numbers); with a refit on the data up to each question's
-``asked`` day, the time model's parameters are out of sample (the network's tables are
-still those written knowing the history, which the label says).
+``in_sample`` is true when every scored forecast used parameters written or fitted
+knowing its outcome (the spec's numbers), and ``in_sample_questions`` counts those that
+did (a page shows "in-sample: k of n" when some but not all did); with a refit on the
+data up to each question's ``asked`` day, the time model's parameters are out of sample
+(the network's tables are still those written knowing the history, which the label
+says).
 
 Outcomes: a question's ``outcome`` in the file (a public fact) wins; otherwise its
 ``resolves`` rule is evaluated on the store, when the store reaches its close.
@@ -152,6 +154,11 @@ class ScoreCard:
     unresolved: list[str]
     fitted: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
 
+    @property
+    def in_sample_questions(self) -> int:
+        """Scored questions whose forecast's parameters knew the outcome."""
+        return sum(self.fitted.get(s.id, (True, None))[0] for s in self.questions)
+
     def as_json(self) -> dict[str, object]:
         """Plain data for ``--json`` (the shape in the module docstring)."""
         return {
@@ -176,9 +183,7 @@ class ScoreCard:
             "crowd_subset": self.crowd_subset,
             "parameters": self.parameters,
             "in_sample": self.in_sample,
-            "in_sample_questions": sum(
-                self.fitted.get(s.id, (True, None))[0] for s in self.questions
-            ),
+            "in_sample_questions": self.in_sample_questions,
             "log_clip": LOG_CLIP,
             "unresolved": self.unresolved,
         }
@@ -279,7 +284,7 @@ def score(
         independent_groups(windows),
         crowd_subset,
         _label(used),
-        any(f.in_sample for f in used) if used else True,
+        all(f.in_sample for f in used) if used else True,
         unresolved,
         fitted,
     )

@@ -88,7 +88,10 @@ class ScoresOut(BaseModel):
     within_bin: float
     bins: list[ReliabilityBin] = Field(description="The reliability diagram's points.")
     parameters: str = Field(description="How the parameters were obtained.")
-    in_sample: bool
+    in_sample: bool = Field(description="Every scored forecast's parameters knew the outcome.")
+    in_sample_questions: int = Field(
+        default=0, description="How many scored forecasts' parameters knew the outcome."
+    )
     unresolved: list[str]
     log_clip: float
 
@@ -122,6 +125,7 @@ def questions_out(view: QuestionsView) -> QuestionsOut:
             ],
             parameters=card.parameters,
             in_sample=card.in_sample,
+            in_sample_questions=card.in_sample_questions,
             unresolved=card.unresolved,
             log_clip=LOG_CLIP,
         )
