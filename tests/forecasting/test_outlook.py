@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -30,7 +29,7 @@ from secondfront.forecasting.outlook import (
 )
 from secondfront.timeline.chain import TimelineModel
 from secondfront.timeline.fit import dated_tables
-from tests.evidence.test_source_registry import ToyAdapter
+from tests.evidence.test_source_registry import toy  # noqa: F401 (the fixture, registered)
 
 CUT = dt.date(2022, 2, 10)
 
@@ -56,16 +55,6 @@ def _cut_store(tmp_path: Path, day: dt.date) -> duckdb.DuckDBPyConnection:
     return con
 
 
-@pytest.fixture
-def toy() -> Iterator[ToyAdapter]:
-    from secondfront.evidence.registry import register_adapter, unregister_adapter
-
-    adapter = ToyAdapter()
-    register_adapter(adapter)  # type: ignore[arg-type]
-    yield adapter
-    unregister_adapter("toy")
-
-
 def test_a_store_cut_at_the_day_gives_the_same_forecasts(
     tmp_path: Path,
     history: duckdb.DuckDBPyConnection,
@@ -87,8 +76,9 @@ def test_a_store_cut_at_the_day_gives_the_same_forecasts(
     assert by[ops].last_event is not None and by[ops].last_event > CUT
 
 
+@pytest.mark.usefixtures("toy")
 def test_a_registered_source_is_cut_at_the_day(
-    tmp_path: Path, toy: ToyAdapter, history: duckdb.DuckDBPyConnection
+    tmp_path: Path, history: duckdb.DuckDBPyConnection
 ) -> None:
     con = store.connect(":memory:")
     con.execute(

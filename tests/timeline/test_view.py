@@ -44,7 +44,7 @@ def models_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return folder
 
 
-def _cli(models_dir: Path, store: Path, start: str, end: str) -> dict[str, float]:
+def _cli_json(models_dir: Path, store: Path, start: str, end: str) -> dict:  # type: ignore[type-arg]
     result = CliRunner().invoke(
         app,
         [
@@ -63,13 +63,16 @@ def _cli(models_dir: Path, store: Path, start: str, end: str) -> dict[str, float
         ],
     )
     assert result.exit_code == 0, result.output
-    weeks = json.loads(result.stdout)["weeks"]
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def _cli(models_dir: Path, store: Path, start: str, end: str) -> dict[str, float]:
+    weeks = _cli_json(models_dir, store, start, end)["weeks"]
     return {w["week"]: w["outcomes"][HEAD[0]][HEAD[1]] for w in weeks}
 
 
-def test_cli_api_pages_and_report_agree(models_dir: Path, events_store: Path) -> None:
-    cli = _cli(models_dir, events_store, WINDOW["from"], WINDOW["to"])
-    client = TestClient(
+def _client(models_dir: Path, events_store: Path) -> TestClient:
+    return TestClient(
         create_app(
             Settings(
                 workbench_db=models_dir / "w.sqlite3",
@@ -79,6 +82,11 @@ def test_cli_api_pages_and_report_agree(models_dir: Path, events_store: Path) ->
         ),
         base_url="http://127.0.0.1",
     )
+
+
+def test_cli_api_pages_and_report_agree(models_dir: Path, events_store: Path) -> None:
+    cli = _cli(models_dir, events_store, WINDOW["from"], WINDOW["to"])
+    client = _client(models_dir, events_store)
     data = client.get(f"/api/models/{MODEL}/timeline", params=WINDOW).json()["data"]
     api = {w["week"]: w["p"][HEAD[0]] for w in data["weeks"]}
     page = client.get(f"/models/{MODEL}/timeline", params=WINDOW).text
@@ -140,37 +148,10 @@ def test_the_dated_numbers_are_the_one_forecast_everywhere(
     from secondfront.forecasting.outlook import forecast_at
 
     window = {"from": "2022-01-31", "to": "2022-02-27"}
-    result = CliRunner().invoke(
-        app,
-        [
-            "timeline",
-            "--db",
-            str(events_store),
-            "--timeline",
-            str(models_dir / f"{MODEL}.timeline.yaml"),
-            "--rules",
-            str(models_dir / f"{MODEL}.mapping.yaml"),
-            "--from",
-            window["from"],
-            "--to",
-            window["to"],
-            "--json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
+    payload = _cli_json(models_dir, events_store, window["from"], window["to"])
     assert payload["dated_weeks"] == 8
     cli = {w["week"]: w["dated"][HEAD[0]] for w in payload["weeks"]}
-    client = TestClient(
-        create_app(
-            Settings(
-                workbench_db=models_dir / "w.sqlite3",
-                events_db=events_store,
-                models_dir=models_dir,
-            )
-        ),
-        base_url="http://127.0.0.1",
-    )
+    client = _client(models_dir, events_store)
     data = client.get(f"/api/models/{MODEL}/timeline", params=window).json()["data"]
     api = {w["week"]: w["dated"][HEAD[0]] for w in data["weeks"]}
     page = client.get(f"/models/{MODEL}/timeline", params=window).text
