@@ -209,3 +209,22 @@ def test_a_fitted_timeline_filters_with_its_fitted_emissions(
     head = [w.p["belarus_entry"] for w in view(copy).weeks]
     other = [w.p["belarus_entry"] for w in view(plain).weeks]
     assert max(abs(a - b) for a, b in zip(head, other, strict=True)) > 1e-3
+
+
+def test_a_fit_records_what_it_rests_on(model, full_fit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Fingerprints of the store, the series, the rules, the network and the time model,
+    the program's version and the time, written into the fitted copy."""
+    import secondfront
+
+    basis = full_fit.basis
+    assert set(basis) == {"store", "series", "rules", "network", "timeline", "program", "fitted_at"}
+    assert basis["network"] == model.model.digest and basis["program"] == secondfront.__version__
+    assert basis["timeline"].startswith("sha256:") and basis["fitted_at"].endswith("Z")
+    copy = load_timeline(fit.write_fitted(full_fit, tmp_path / "fitted.timeline.yaml"))
+    assert copy.spec.fitted is not None and copy.spec.fitted.basis == basis
+    # The same store and day give the same store and series fingerprints; a later day,
+    # with more events read, gives others.
+    again = fit.fit_as_of(model, history_store(), CUT).basis
+    later = fit.fit_as_of(model, history_store(), dt.date(2022, 6, 1)).basis
+    assert (again["store"], again["series"]) == (basis["store"], basis["series"])
+    assert later["store"] != basis["store"] and later["series"] != basis["series"]

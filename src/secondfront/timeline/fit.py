@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +109,7 @@ class TimelineFit:
     elicited: bw.HmmParameters
     ess: FitEss
     result: bw.FitResult
+    basis: dict[str, str] = field(default_factory=dict)
 
     @property
     def params(self) -> bw.HmmParameters:
@@ -139,6 +142,7 @@ class TimelineFit:
             log_posterior=round(self.result.log_posterior, 6),
             emission=table(self.params.emission),
             prior_emission=table(self.elicited.emission),
+            basis=dict(self.basis),
         )
 
     def fitted_model(self) -> TimelineModel:
@@ -246,7 +250,52 @@ def fit_as_of(
             statuses = weekly_statuses(store, r, end=date)
         statuses = [s for s in statuses if s.week <= _week_of(date)]
     weeks, evidence = evidence_rows(statuses)
-    return fit_timeline(model, weeks, evidence, r.indicators, ess, date, max_iter)
+    fit = fit_timeline(model, weeks, evidence, r.indicators, ess, date, max_iter)
+    return replace(fit, basis=fit_basis(model, store, r, weeks, evidence, date))
+
+
+def _sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def fit_basis(
+    model: TimelineModel,
+    store: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    weeks: Sequence[str],
+    evidence: Sequence[dict[str, str]],
+    date: dt.date | None,
+) -> dict[str, str]:
+    """Fingerprints of what a fit rests on (see ``FittedParameters.basis``).
+
+    ``store`` hashes the digests of the ingested files and the number of stored events
+    read (up to ``date``), so the same store gives the same fingerprint and an added file
+    or event another one; ``series`` hashes the weekly evidence the fit saw.
+    """
+    import secondfront
+
+    files = sorted(
+        str(r[0]) for r in store.execute("SELECT DISTINCT file_sha256 FROM ingests").fetchall()
+    )
+    read = 0
+    for table, col in dated_tables(store).items():
+        if table == "observations":
+            continue
+        where = "" if date is None else f" WHERE CAST({col} AS DATE) <= ?"
+        row = store.execute(
+            f"SELECT count(*) FROM {table}{where}", [] if date is None else [date]
+        ).fetchone()
+        read += int(row[0]) if row else 0
+    series = json.dumps([list(weeks), list(evidence)], sort_keys=True).encode()
+    return {
+        "store": _sha(json.dumps([files, read]).encode()),
+        "series": _sha(series),
+        "rules": rules.digest if rules.digest.startswith("sha256:") else f"sha256:{rules.digest}",
+        "network": model.model.digest,
+        "timeline": _sha(Path(model.path).read_bytes()),
+        "program": secondfront.__version__,
+        "fitted_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def dated_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -355,6 +404,7 @@ __all__ = [
     "TimelineFit",
     "dated_tables",
     "fit_as_of",
+    "fit_basis",
     "fit_timeline",
     "fitted_document",
     "network_emission",

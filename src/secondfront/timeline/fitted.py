@@ -53,6 +53,11 @@ class FittedParameters(_Strict):
         log_posterior: log-likelihood plus the Dirichlet log prior (up to a constant).
         emission: state -> indicator -> fitted P(indicator observed in a week | state).
         prior_emission: the same from the network (the prior's centre).
+        basis: what the fit rests on, as ``sha256:`` fingerprints: ``store`` (the
+            ingested files' digests and the events read), ``series`` (the weekly series
+            fitted), ``rules`` (the mapping file), ``network`` (the model file),
+            ``timeline`` (the analyst's time model file); and ``program`` (the version)
+            and ``fitted_at`` (UTC). Empty in files written before it was recorded.
     """
 
     method: str
@@ -65,6 +70,7 @@ class FittedParameters(_Strict):
     log_posterior: float
     emission: dict[str, dict[str, float]]
     prior_emission: dict[str, dict[str, float]]
+    basis: dict[str, str] = Field(default_factory=dict)
 
 
 def emission_likelihood(
