@@ -385,3 +385,34 @@ def test_bare_network_report_says_why_the_checks_are_absent(
     for section in ("Key assumptions", "If a source were false"):
         body = html.split(f"<h2>{section}")[1].split("<h2>")[0]
         assert '<p class="empty">not available for' in body and "<table" not in body, section
+
+
+def test_a_report_says_what_changed_since_the_last_one(tmp_path: Path, events_store: Path) -> None:
+    """The first report keeps a summary beside it and says there is nothing to compare;
+    the next one written to the same file lists each figure then and now."""
+    import json
+
+    from secondfront.analysis.report_data import ReportSummary
+
+    out = tmp_path / "r.html"
+    base = ["report", "--out", str(out), "--events-db", str(events_store)]
+    first = CliRunner().invoke(app, base)
+    assert first.exit_code == 0, first.output
+    assert "No earlier report to compare with" in out.read_text()
+    summary = out.with_name("r.html.summary.json")
+    before = ReportSummary.from_json(json.loads(summary.read_text()), str(summary))
+    second = CliRunner().invoke(app, [*base, "-e", "reservist_callups=present"])
+    assert second.exit_code == 0, second.output
+    now = ReportSummary.from_json(json.loads(summary.read_text()), str(summary))
+    html = unescape(out.read_text())
+    assert 'id="changes" class="compact"' in html and before.generated in html
+    label = next(iter(before.argument))
+    delta = (now.argument[label] - before.argument[label]) * 100
+    assert abs(delta) > 0.05  # the evidence moved the argument's headline
+    assert f"{delta:+.1f} pts" in html
+    # The dated forecast comes from the events alone: the evidence does not move it.
+    assert now.dated == before.dated and now.dated_week == before.dated_week is not None
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    refused = CliRunner().invoke(app, [*base, "--since", str(bad)])
+    assert refused.exit_code == 2 and "not a report summary" in refused.output

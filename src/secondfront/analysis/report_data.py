@@ -19,6 +19,7 @@ shows as the section's empty state.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from secondfront.analysis.provenance import assumption_rows, source_rows
 from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
 from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.analysis.watchlist import Watchlist, watchlist
+from secondfront.errors import UsageError
 from secondfront.forecasting.dated import dated_timeline
 from secondfront.inference.query import Evidence, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model
@@ -94,6 +96,92 @@ class IndicatorRatio:
     if_seen: float
 
 
+SUMMARY_FORMAT = "secondfront-report-summary/1"
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """The figures of a report that the next one compares against.
+
+    Attributes:
+        model: the model's name.
+        generated: when the report was made.
+        argument: outcome label -> P(headline state) of the argument under the evidence.
+        dated: outcome label -> the dated forecast of the last shown timeline week
+            (empty without an events store).
+        dated_week: that week, or ``None``.
+        evidence: the evidence and interventions in words.
+    """
+
+    model: str
+    generated: str
+    argument: dict[str, float]
+    dated: dict[str, float]
+    dated_week: str | None
+    evidence: str
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data, with its format, as written beside a report file."""
+        return {"format": SUMMARY_FORMAT, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], where: str) -> ReportSummary:
+        """Read a summary written by :meth:`as_json`.
+
+        Raises:
+            UsageError: not a report summary (the message names ``where``).
+        """
+        if not isinstance(data, Mapping) or data.get("format") != SUMMARY_FORMAT:
+            raise UsageError(f"{where}: not a report summary ({SUMMARY_FORMAT})")
+        try:
+            return cls(
+                str(data["model"]),
+                str(data["generated"]),
+                {str(k): float(v) for k, v in dict(data["argument"]).items()},
+                {str(k): float(v) for k, v in dict(data["dated"]).items()},
+                None if data.get("dated_week") is None else str(data["dated_week"]),
+                str(data.get("evidence", "")),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise UsageError(f"{where}: a report summary with a missing or bad field ({e})") from e
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure then and now: ``kind`` is ``argument`` or ``dated``."""
+
+    kind: str
+    label: str
+    before: float | None
+    after: float | None
+
+    @property
+    def delta(self) -> float | None:
+        """``after - before`` when both exist."""
+        return None if self.before is None or self.after is None else self.after - self.before
+
+
+@dataclass(frozen=True)
+class ReportChanges:
+    """What changed since the previous report: its date and each figure then and now."""
+
+    since: str
+    since_week: str | None
+    rows: list[Change]
+
+
+def report_changes(before: ReportSummary, now: ReportSummary) -> ReportChanges:
+    """Each outcome's argument and dated figures then and now, in ``now``'s order."""
+    rows = []
+    for kind, old, new in (
+        ("argument", before.argument, now.argument),
+        ("dated", before.dated, now.dated),
+    ):
+        for label in [*new, *(k for k in old if k not in new)]:
+            rows.append(Change(kind, label, old.get(label), new.get(label)))
+    return ReportChanges(before.generated, before.dated_week, rows)
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Everything a report shows, as typed results.
@@ -119,6 +207,7 @@ class ReportData:
             interventions are not applied), or ``None`` for a bare network.
         source_influence: the sources ranked by how far the outcomes move when each
             is dropped (under the evidence), or ``None`` for a bare network.
+        changes: what changed since the previous report (``None``: no previous one).
     """
 
     model: Model
@@ -136,6 +225,22 @@ class ReportData:
     claims: list[dict[str, Any]] = field(default_factory=list)
     key_assumptions: AssumptionsCheck | None = None
     source_influence: SourceInfluenceResult | None = None
+    changes: ReportChanges | None = None
+
+    def summary(self) -> ReportSummary:
+        """The figures the next report compares against."""
+        last = self.timeline.weeks[-1] if self.timeline.weeks else None
+        labels = {s.variable: s.label for s in self.timeline.series}
+        dated = {labels.get(v, v): p for v, p in last.dated.items()} if last else {}
+        words = ", ".join(f"{k}={v}" for k, v in self.forecast.evidence.items())
+        return ReportSummary(
+            self.model.name,
+            self.generated,
+            {j.label: j.probability for j in self.judgements},
+            dated,
+            last.week if last and last.dated else None,
+            words,
+        )
 
     @property
     def evidence(self) -> dict[str, object]:
@@ -189,6 +294,7 @@ def report_data(
     do: Mapping[str, str] | None = None,
     events_db: str | Path | None = None,
     samples: int = DEFAULT_SAMPLES,
+    previous: ReportSummary | None = None,
 ) -> ReportData:
     """Gather the content of a report on ``model`` under ``evidence`` and ``do``.
 
@@ -202,6 +308,7 @@ def report_data(
             change it.
         samples: parameter sets sampled for the intervals (seed 0); the command
             line's default, so the report's intervals are the CLI's.
+        previous: the summary of the previous report, for "what changed since".
     """
     m = as_model(model)
     reasons: dict[str, str] = {}
@@ -242,7 +349,7 @@ def report_data(
     influence = source_influence(m, evidence) if m.spec is not None else None
     line = dated_timeline(m, events_db)
     sources, claims = source_rows(m)
-    return ReportData(
+    data = ReportData(
         model=m,
         generated=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         forecast=fc,
@@ -259,14 +366,22 @@ def report_data(
         key_assumptions=check,
         source_influence=influence,
     )
+    if previous is None:
+        return data
+    return dataclasses.replace(data, changes=report_changes(previous, data.summary()))
 
 
 __all__ = [
+    "SUMMARY_FORMAT",
     "TIMELINE_WEEKS_LISTED",
     "TOP_ROWS",
+    "Change",
     "IndicatorRatio",
     "Judgement",
+    "ReportChanges",
     "ReportData",
+    "ReportSummary",
     "indicator_ratios",
+    "report_changes",
     "report_data",
 ]

@@ -100,17 +100,41 @@ def report(
             "assumption and source, the stated assumptions, sources and claims.",
         ),
     ] = False,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            help="A previous report's summary (FILE.summary.json) to say what changed; "
+            "default: the summary beside --out, when a report was written there before.",
+        ),
+    ] = None,
 ) -> None:
-    """Write a self-contained report (HTML, or PDF by the suffix of --out)."""
-    from secondfront.analysis.report_data import report_data
+    """Write a self-contained report (HTML, or PDF by the suffix of --out).
+
+    A summary of its figures is written beside it (FILE.summary.json); the next report
+    written to the same file, or given it with --since, says what changed since.
+    """
+    import json
+
+    from secondfront.analysis.report_data import ReportSummary, report_data
     from secondfront.model.formats import load
     from secondfront.report import write_report
 
     ev, interventions = evidence_options(evidence, soft, do)
     m = load(model)
-    data = report_data(m, ev, interventions, events_db=db)
+    beside = output.with_name(output.name + ".summary.json")
+    previous = None
+    source = since if since is not None else (beside if beside.is_file() else None)
+    if source is not None:
+        try:
+            raw = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{source}: cannot read a report summary ({e})") from None
+        previous = ReportSummary.from_json(raw, str(source))
+    data = report_data(m, ev, interventions, events_db=db, previous=previous)
     path = write_report(data, output, appendix=appendix, workbench=_workbench_link(m.name))
-    out.print(f"wrote {path}", highlight=False)
+    beside.write_text(json.dumps(data.summary().as_json(), indent=1), encoding="utf-8")
+    out.print(f"wrote {path} (and {beside.name})", highlight=False)
 
 
 def _workbench_link(model: str) -> WorkbenchLink:
