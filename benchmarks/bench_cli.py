@@ -41,6 +41,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
+QUESTIONS = ROOT / "models" / "belarus-second-front.questions.yaml"
 # (label, arguments, CPU-seconds goal warm, CPU-seconds goal cold); None: no goal set.
 # ``forecast --uncertainty`` (10,000 parameter sets) is the one command here large
 # enough for the compiled passes: its cold column is what compiling them costs.
@@ -49,8 +50,21 @@ COMMANDS: list[tuple[str, list[str], float | None, float | None]] = [
     ("--version", ["--version"], 0.4, None),
     ("explain belarus_entry", ["explain", "belarus_entry"], 0.8, None),
     ("forecast", ["forecast"], 1.0, 4.0),
+    ("forecast --argument-only", ["forecast", "--argument-only"], 1.0, 4.0),
     ("forecast --uncertainty", ["forecast", "--uncertainty"], None, None),
+    # The whole shipped history: the timeline reads a store ingested once before timing
+    # ({db}); the questions read the shipped history in memory.
+    ("timeline (whole history)", ["timeline", "--db", "{db}"], 2.0, None),
+    (
+        "questions score",
+        ["questions", "score", str(ROOT / "models" / "belarus-second-front.questions.yaml")],
+        None,
+        None,
+    ),
+    ("backtest --generated", ["backtest", "--generated"], None, None),
 ]
+"""``forecast`` is the dated forecast (it reads the shipped history); the argument view
+alone is ``forecast --argument-only``, the command the 1.0 goal was first set for."""
 
 
 def timed_run(args: list[str], cache: Path | None) -> tuple[float, float]:
@@ -112,7 +126,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         scratch = Path(tmp)
-        for label, args, goal, cold_goal in COMMANDS[:4] if opts.quick else COMMANDS:
+        db = scratch / "history.duckdb"
+        history = ROOT / "data" / "belarus-events.csv"
+        subprocess.run(
+            [sys.executable, "-m", "secondfront", "ingest", str(history), "--db", str(db)],
+            check=True,
+            capture_output=True,
+        )
+        chosen = COMMANDS[:4] if opts.quick else COMMANDS
+        for label, raw, goal, cold_goal in chosen:
+            args = [str(db) if a == "{db}" else a for a in raw]
             warm = measure(args, runs, cold=False, scratch=scratch)
             row: dict[str, Any] = {"command": label, "goal_cpu_s": goal, "warm": warm}
             if not opts.quick:
