@@ -381,7 +381,10 @@ def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:
     for w in view.weeks:
         c = w.conflict
         p = w.dated if dated else w.p
-        numbers = "".join(f"{p.get(s.variable, float('nan')):>7.3f}" for s in view.series)
+        # "—": a week before the first training window closed has no dated number.
+        numbers = "".join(
+            f"{p[s.variable]:>7.3f}" if s.variable in p else f"{'—':>7}" for s in view.series
+        )
         lines.append(f"{w.week} {numbers}  {c.value:+.2f}")
         seen = [i for i, st in w.evidence.items() if st == "present"]
         if seen:

@@ -7,9 +7,12 @@ P(the outcome happens in the next ``horizon`` weeks). The command line, the API,
 workbench's Timeline page and the report show this view, so the number of a week is
 the number ``forecast --as-of`` prints for that day.
 
-The store is read once, through its last day; each week's forecast reads only the part
-up to its own day (the cut-store test in ``tests/forecasting/test_outlook.py`` pins that
-this equals reading the store cut at the day).
+Weeks before the first training window closed (the time model's burn-in plus one
+horizon, to about April 2021 on the shipped history) carry no dated number: the
+forecast there would be the priors' alone. The store is read once, through its last
+day; each week's forecast reads only the part up to its own day (the cut-store test in
+``tests/forecasting/test_outlook.py`` pins that this equals reading the store cut at the
+day).
 """
 
 from __future__ import annotations
@@ -50,7 +53,10 @@ def _with_dated(
     targets = {f"{s.variable}={s.state}": s.variable for s in view.series}
     targets = {t: v for t, v in targets.items() if t in history.series}
     days = [min(w.start + dt.timedelta(days=6), last) for w in view.weeks]
-    at = [i for i, day in enumerate(days) if day >= history.start]
+    # Before the first training window has closed (the burn-in and one horizon) the
+    # forecast would be the priors' alone: no dated number is shown for those weeks.
+    ready = history.start + dt.timedelta(weeks=time_model.spec.outlook.burn_in_weeks + horizon)
+    at = [i for i, day in enumerate(days) if day >= ready]
     p = forecasts_on(history, time_model, list(targets), [days[i] for i in at], horizon)
     weeks = list(view.weeks)
     for j, i in enumerate(at):

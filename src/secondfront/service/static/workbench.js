@@ -227,12 +227,14 @@ function initTimeline() {
   // The dated forecast of each week when the view carries it (what `forecast --as-of`
   // gives for the week's end); else the network's probability under the week's chain.
   const dated = data.dated_weeks != null;
-  const pick = (w, v) => (dated && w.dated && v in w.dated) ? w.dated[v] : w.p[v];
+  // Weeks before the first training window closed carry no dated number: left out.
+  const pick = (w, v) => dated ? ((w.dated && v in w.dated) ? w.dated[v] : null) : w.p[v];
   const byWeek = Object.fromEntries(data.weeks.map(w => [w.week, w]));
   data.weeks.forEach(w => data.series.forEach((s, k) => values.push({
     week: w.week, start: w.start, variable: s.variable, outcome: order[k], p: pick(w, s.variable),
     observed: w.observed.length ? w.observed.join(", ") : "none"
   })));
+  const shown = values.filter(v => v.p !== null);
   const alerts = data.alerts.map(a => ({
     week: a.week, start: a.start, rule: a.rule, message: a.message,
     p: (a.p === null || !byWeek[a.week]) ? a.p : pick(byWeek[a.week], a.variable)
@@ -270,7 +272,7 @@ function initTimeline() {
   chart(box, {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     width: size.width, height: 340,
-    data: {values}, layer: layers
+    data: {values: shown}, layer: layers
   }).then(result => {
     if (!result) return;
     box.dataset.drawn = String(data.weeks.length);
