@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 import duckdb
@@ -14,9 +12,7 @@ from scipy.optimize import minimize
 
 from secondfront.errors import UsageError
 from secondfront.evidence import store
-from secondfront.evidence.ingest import ingest
-from secondfront.evidence.mapping import MappingRules, load_rules
-from secondfront.forecasting.backtest import HISTORY
+from secondfront.evidence.mapping import MappingRules
 from secondfront.forecasting.forecast import dated_probability
 from secondfront.forecasting.outlook import (
     FEATURES,
@@ -30,29 +26,9 @@ from secondfront.forecasting.outlook import (
 from secondfront.timeline.chain import TimelineModel
 from secondfront.timeline.fit import dated_tables
 from tests.evidence.test_source_registry import toy  # noqa: F401 (the fixture, registered)
+from tests.forecasting.test_forecast import _store_until
 
 CUT = dt.date(2022, 2, 10)
-
-
-def _cut_store(tmp_path: Path, day: dt.date) -> duckdb.DuckDBPyConnection:
-    """A store holding only the shipped history's rows dated up to ``day``."""
-    with HISTORY.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        rows = [r for r in reader if dt.date.fromisoformat(r["event_date"]) <= day]
-        fields = reader.fieldnames
-    assert fields is not None
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    # The same name and the same declared coverage beside it, as the shipped history has.
-    path = tmp_path / HISTORY.name
-    path.write_text(buf.getvalue(), encoding="utf-8")
-    coverage = HISTORY.with_name(HISTORY.name.replace(".csv", ".coverage.yaml"))
-    (tmp_path / coverage.name).write_text(coverage.read_text(encoding="utf-8"), encoding="utf-8")
-    con = store.connect(":memory:")
-    ingest(con, [path], fmt="acled", rules=load_rules())
-    return con
 
 
 def test_a_store_cut_at_the_day_gives_the_same_forecasts(
@@ -61,7 +37,7 @@ def test_a_store_cut_at_the_day_gives_the_same_forecasts(
     timeline: TimelineModel,
     rules: MappingRules,
 ) -> None:
-    cut = _cut_store(tmp_path, CUT)
+    cut = _store_until(tmp_path, CUT)
     full = outlook(timeline, history, rules, CUT, 8)
     short = outlook(timeline, cut, rules, CUT, 8)
     assert [f.target for f in full.forecasts] == [f.target for f in short.forecasts]

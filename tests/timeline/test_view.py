@@ -84,15 +84,23 @@ def _client(models_dir: Path, events_store: Path) -> TestClient:
     )
 
 
-def test_cli_api_pages_and_report_agree(models_dir: Path, events_store: Path) -> None:
-    cli = _cli(models_dir, events_store, WINDOW["from"], WINDOW["to"])
-    client = _client(models_dir, events_store)
-    data = client.get(f"/api/models/{MODEL}/timeline", params=WINDOW).json()["data"]
-    api = {w["week"]: w["p"][HEAD[0]] for w in data["weeks"]}
-    page = client.get(f"/models/{MODEL}/timeline", params=WINDOW).text
+def _api_and_page(
+    client: TestClient, window: dict[str, str], key: str
+) -> tuple[dict, dict[str, float], dict[str, float]]:  # type: ignore[type-arg]
+    """The API's timeline data and, per week, the headline's ``key`` value ("p": the
+    chain's network probability, "dated": the dated forecast) from the API and the page."""
+    data = client.get(f"/api/models/{MODEL}/timeline", params=window).json()["data"]
+    api = {w["week"]: w[key][HEAD[0]] for w in data["weeks"]}
+    page = client.get(f"/models/{MODEL}/timeline", params=window).text
     found = re.search(r'<script type="application/json" id="timeline-data">(.*?)</script>', page)
     assert found is not None
-    pages = {w["week"]: w["p"][HEAD[0]] for w in json.loads(found.group(1))["weeks"]}
+    pages = {w["week"]: w[key][HEAD[0]] for w in json.loads(found.group(1))["weeks"]}
+    return data, api, pages
+
+
+def test_cli_api_pages_and_report_agree(models_dir: Path, events_store: Path) -> None:
+    cli = _cli(models_dir, events_store, WINDOW["from"], WINDOW["to"])
+    data, api, pages = _api_and_page(_client(models_dir, events_store), WINDOW, "p")
     model = load(models_dir / f"{MODEL}.yaml")
     line = report_data(model, events_db=events_store).timeline
     report = {w.week: w.p[HEAD[0]] for w in line.weeks}
@@ -151,13 +159,7 @@ def test_the_dated_numbers_are_the_one_forecast_everywhere(
     payload = _cli_json(models_dir, events_store, window["from"], window["to"])
     assert payload["dated_weeks"] == 8
     cli = {w["week"]: w["dated"][HEAD[0]] for w in payload["weeks"]}
-    client = _client(models_dir, events_store)
-    data = client.get(f"/api/models/{MODEL}/timeline", params=window).json()["data"]
-    api = {w["week"]: w["dated"][HEAD[0]] for w in data["weeks"]}
-    page = client.get(f"/models/{MODEL}/timeline", params=window).text
-    found = re.search(r'<script type="application/json" id="timeline-data">(.*?)</script>', page)
-    assert found is not None
-    pages = {w["week"]: w["dated"][HEAD[0]] for w in json.loads(found.group(1))["weeks"]}
+    _, api, pages = _api_and_page(_client(models_dir, events_store), window, "dated")
     model = load(models_dir / f"{MODEL}.yaml")
     report = {
         w.week: w.dated[HEAD[0]]

@@ -158,15 +158,20 @@ HistorySource = Callable[[dt.date, TimelineModel], History]
 
 
 def history_source(
-    con: duckdb.DuckDBPyConnection, rules: MappingRules, coverage: DeclaredCoverage | None
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    coverage: DeclaredCoverage | None,
+    evidence: EvidenceSource,
 ) -> HistorySource:
-    """The store as of a day under a time model, read once per (day, model)."""
+    """The store as of a day under a time model, read once per (day, model); its weekly
+    evidence is the one ``evidence`` already read for that day."""
     cache: dict[tuple[dt.date, int], History] = {}
 
     def get(day: dt.date, model: TimelineModel) -> History:
         key = (day, id(model))
         if key not in cache:
-            cache[key] = history_as_of(model, con, rules, day, coverage)
+            record = evidence(day).record
+            cache[key] = history_as_of(model, con, rules, day, coverage, record)
         return cache[key]
 
     return get
@@ -246,7 +251,7 @@ def forecast_all(
     """
     evidence = evidence_source(con, rules, coverage)
     parameters = parameter_source(model, con, rules, refit)
-    histories = history_source(con, rules, coverage)
+    histories = history_source(con, rules, coverage, evidence)
     return [
         forecast_question(model, questions, q, evidence, parameters, histories, as_of)
         for q in questions.questions

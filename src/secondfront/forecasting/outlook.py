@@ -216,8 +216,13 @@ def history_as_of(
     rules: MappingRules,
     through: dt.date,
     coverage: DeclaredCoverage | None = None,
+    record: WeeklyEvidence | None = None,
 ) -> History:
     """Every outcome's series and the filtered chain, reading events dated up to ``through``.
+
+    ``record``: the weekly evidence of the store up to ``through`` when the caller already
+    has it (``weekly_evidence(con, rules, end=through, coverage=coverage)``, as
+    :func:`secondfront.timeline.asof.evidence_as_of` keeps it), so it is not read twice.
 
     Raises:
         UsageError: the time model declares no ``reports:`` series, or the store is empty.
@@ -242,7 +247,8 @@ def history_as_of(
         s = OutcomeSeries(rep.variable, rep.state, rep.label or rep.variable, arr, covered)
         series[s.target] = s
     targets = [(r.variable, r.state) for r in model.spec.reports]
-    record = weekly_evidence(con, rules, end=through, coverage=coverage)
+    if record is None:
+        record = weekly_evidence(con, rules, end=through, coverage=coverage)
     chain = _chain_weeks(model, record, through, targets)
     row = con.execute("SELECT count(*) FROM observations WHERE day <= ?", [through]).fetchone()
     return History(
