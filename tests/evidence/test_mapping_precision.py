@@ -344,3 +344,33 @@ def test_precision_and_recall_of_the_shipped_rules(
     for ind in RULE_BACKED:
         if ind in by:
             assert by[ind].tp > 0 and by[ind].precision >= 0.8, by[ind]
+
+
+# Rules without labels in the sample: the history rows each maps, with the look-alikes it
+# must leave out (docs/codebook.md section 4).
+UNLABELLED = {
+    "exercise_beyond_routine": (
+        # unscheduled (Jan 2022), largest since the Cold War, extended past its end (twice),
+        # surprise inspections (2024, 2026)
+        {"SFBLR0139", "SFBLR0148", "SFBLR0161", "SFBLR0193", "SFBLR0578", "SFBLR0689"},
+        # an unannounced inauguration and an unannounced visit are not exercises;
+        # Zapad-2021, held as announced, is routine
+        {"SFBLR0079", "SFBLR0210"},
+    ),
+    "russian_air_defence_or_aircraft_deployed": (
+        # Su-35S at Baranavichy, S-400 battalions, an airbase handed over, MiG-31K, Tor-M2
+        {"SFBLR0144", "SFBLR0147", "SFBLR0150", "SFBLR0191", "SFBLR0046", "SFBLR0209"},
+        # bombers patrolling Belarusian airspace and returning home; launches from Belarus
+        {"SFBLR0129", "SFBLR0130", "SFBLR0028", "SFBLR0042"},
+    ),
+}
+
+
+@pytest.mark.parametrize("indicator", sorted(UNLABELLED))
+def test_unlabelled_rules_map_their_rows_and_not_the_look_alikes(
+    history_mapped: set[tuple[str, str]], indicator: str
+) -> None:
+    must, must_not = UNLABELLED[indicator]
+    found = {ref for ref, ind in history_mapped if ind == indicator}
+    assert must <= found, sorted(must - found)
+    assert not (must_not & found), sorted(must_not & found)
