@@ -2,6 +2,7 @@
 
     python benchmarks/bench_forecast.py            # every 4th week from 2021, h = 4, 8, 13, 26
     python benchmarks/bench_forecast.py --small    # two horizons, every 26th week (CI smoke)
+    python benchmarks/bench_forecast.py --network-hazard within_state   # the other reading
 
 Out of sample: each question is forecast from the store read up to its day, with
 coefficients learned from windows closed by that day. Prints mean Brier and log scores
@@ -12,6 +13,7 @@ moving-block bootstrap 90% interval, and how many independent windows each row r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import time
 
@@ -22,18 +24,35 @@ from secondfront.forecasting.backtest import history_store
 from secondfront.forecasting.generated import BASELINES, score_generated
 from secondfront.forecasting.outlook import history_as_of
 from secondfront.forecasting.warning import WarningCard, early_warning
-from secondfront.timeline.chain import load_timeline
+from secondfront.timeline.chain import TimelineModel, load_timeline
+
+
+def time_model(hazard: str | None) -> TimelineModel:
+    """The flagship time model, with ``outlook.network_hazard`` replaced when given."""
+    tm = load_timeline()
+    if hazard is None:
+        return tm
+    outlook = tm.spec.outlook.model_copy(update={"network_hazard": hazard})
+    return dataclasses.replace(tm, spec=tm.spec.model_copy(update={"outlook": outlook}))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a few questions only")
+    parser.add_argument(
+        "--network-hazard",
+        choices=["within_state", "spread"],
+        help="replace the time model's outlook.network_hazard (how the network's 12-month "
+        "numbers become h-week ones)",
+    )
     args = parser.parse_args(argv)
+    tm = time_model(args.network_hazard)
+    print(f"outlook.network_hazard: {tm.spec.outlook.network_hazard}")
     horizons = (8, 13) if args.small else (4, 8, 13, 26)
     step = 26 if args.small else 4
     t0 = time.perf_counter()
     card = score_generated(
-        load_timeline(),
+        tm,
         history_store(),
         load_rules(),
         horizons,
@@ -65,13 +84,19 @@ def main(argv: list[str] | None = None) -> int:
             f"uncertainty {r.uncertainty:.4f}; diagram (mean forecast -> observed): {bins}"
         )
     for h in card.horizons:
+        a, b = h.slope_in_sample
+        print(
+            f"h={h.horizon}: one recalibration slope, fitted knowing the outcomes (in sample):"
+            f" a = {a:.2f}, Brier {h.brier['model']:.4f} -> {b:.4f}"
+        )
+    for h in card.horizons:
         worst = sorted(h.by_outcome.items(), key=lambda kv: kv[1][1] - kv[1][0])[:2]
         print(
             f"h={h.horizon}: outcomes where the model trails its best baseline most: "
             + "; ".join(f"{t} {m:.3f} vs {b:.3f}" for t, (m, b) in worst)
         )
     t1 = time.perf_counter()
-    card_w = early_warning(load_timeline(), history_store(), load_rules(), 8)
+    card_w = early_warning(tm, history_store(), load_rules(), 8)
     print("\nearly warning: P(within 8 weeks) >= a threshold chosen by rolling origin")
     print(f"{'outcome':40s} onsets  warned  mean lead (weeks)  false alarms/yr")
     for o in card_w.outcomes:
@@ -81,12 +106,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{o.target:40s} {len(o.onsets):6d}  {len(warned):6d}  {lead:>17}  {o.per_year:15.2f}"
         )
     print(f"(wall {time.perf_counter() - t1:.1f} s)")
-    goals(card_w)
+    goals(card_w, tm)
     print(f"wall {wall:.1f} s")
     return 0
 
 
-def goals(card: WarningCard) -> None:
+def goals(card: WarningCard, tm: TimelineModel) -> None:
     """The issue's goals that the warning record can check, each with its figure."""
     ops, entry = "russian_operations_from_belarus=present", "belarus_entry=entered"
     jan27 = dt.date(2022, 1, 23)  # the last Sunday on or before 27 January 2022
@@ -101,7 +126,7 @@ def goals(card: WarningCard) -> None:
         f"false alarms per year, Russian operations: {fa:.2f} (goal <= 0.5:"
         f" {'met' if fa <= 0.5 else 'NOT met'})"
     )
-    history = history_as_of(load_timeline(), history_store(), load_rules(), card.days[-1])
+    history = history_as_of(tm, history_store(), load_rules(), card.days[-1])
     recent, high = 0, 0
     for target, ps in card.p.items():
         series = history.series[target]

@@ -267,3 +267,54 @@ def test_windows_outside_the_declared_coverage_are_not_training_rows(
     days = np.arange(first + ((day.toordinal() - first) % 7), day.toordinal() - 55, 7)
     expected = sum(int(s.inside(days, days + 56).sum()) for s in h.series.values())
     assert fit.rows == expected < len(days) * len(h.series)
+
+
+def test_within_state_realises_a_state_while_it_lasts() -> None:
+    """Closed form: a state that lasts D weeks on average (stay s = 1 - 1/D, then an
+    absorbing state with no event) and carries probability p for the network's horizon.
+
+    Each week the chain moves, then the event happens with the state's weekly hazard
+    l = 1 - (1 - p) ** (1 / D): P(event within h) = s l (1 - (s (1 - l)) ** h) / (1 - s (1 - l)).
+    Spread evenly over 52 weeks instead, the same p gives 1 - (1 - p) ** (h / 52).
+    """
+    from secondfront.forecasting.outlook import ChainWeeks
+
+    D, p, h, H = 12.5, 0.63, 8, 52
+    s = 1 - 1 / D
+    A = np.array([[s, 1 - s], [0.0, 1.0]])
+    key = "x=yes"
+    chain = ChainWeeks(
+        np.array([7], dtype=np.int64),
+        np.array([0.0]),
+        {key: np.array([p])},
+        0.0,
+        {key: p},
+        beliefs=np.array([[1.0, 0.0]]),
+        per_state={key: np.array([[p, 0.0]])},
+        prior_belief=np.array([1.0, 0.0]),
+        prior_per_state={key: np.array([p, 0.0])},
+        transition=A,
+        holding=np.array([D, H]),
+        horizon_weeks=H,
+    )
+    lam = 1 - (1 - p) ** (1 / D)
+    r = s * (1 - lam)
+    closed = s * lam * (1 - r**h) / (1 - r)
+    now, start = chain.within(key, np.array([10]), h)
+    assert now[0] == pytest.approx(closed, abs=1e-12) and start == pytest.approx(closed, abs=1e-12)
+    spread = ChainWeeks(
+        chain.ends, chain.escalation, chain.outcomes, 0.0, {key: p}, horizon_weeks=H
+    )
+    now, _ = spread.within(key, np.array([10]), h)
+    assert now[0] == pytest.approx(1 - (1 - p) ** (h / H), abs=1e-12)
+    # Realised within the state's stay, the build-up's outcome comes sooner.
+    assert closed > 2 * now[0]
+
+
+def test_the_holding_weeks_come_from_the_transition(timeline: TimelineModel) -> None:
+    from secondfront.timeline.chain import state_holding_weeks
+
+    weeks = state_holding_weeks(timeline)
+    stay = np.diag(timeline.transition)
+    assert weeks == pytest.approx(np.minimum(1 / (1 - stay), 52.0))
+    assert weeks[0] == 52.0 and weeks[1] == pytest.approx(12.5)

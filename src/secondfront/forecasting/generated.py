@@ -73,6 +73,11 @@ class HorizonScore:
             its reliability diagram.
         leave_one_out: target -> the model's mean Brier score on that outcome when its
             own rows are left out of every fit (what pooling the others gives it).
+        slope_in_sample: the recalibration slope ``a`` of ``logit p' = a logit p`` with
+            the lowest mean Brier score on these very questions, and that score: fitted
+            knowing the outcomes, so in-sample; an upper bound on what one recalibration
+            parameter learned by rolling origin could gain (a < 1 shrinks the forecasts
+            toward 1/2, a > 1 extremizes them).
     """
 
     horizon: int
@@ -87,6 +92,19 @@ class HorizonScore:
     by_outcome: dict[str, tuple[float, float]]
     reliability: Decomposition
     leave_one_out: dict[str, float]
+    slope_in_sample: tuple[float, float] = (1.0, float("nan"))
+
+
+def best_slope(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The slope ``a`` in [0.25, 3] (step 0.01) minimising the mean Brier score of
+    ``sigmoid(a logit p)`` against ``y`` [N], and that score. A grid: one parameter, and
+    the Brier score of a slope is not convex in general."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    z = np.log(q) - np.log1p(-q)
+    grid = np.round(np.arange(0.25, 3.0 + 1e-9, 0.01), 2)
+    briers = ((1.0 / (1.0 + np.exp(-grid[:, None] * z[None, :])) - y[None, :]) ** 2).mean(axis=1)
+    k = int(np.argmin(briers))
+    return float(grid[k]), float(briers[k])
 
 
 @dataclass(frozen=True)
@@ -210,6 +228,7 @@ def _horizon_score(
         {t: (mine[t], theirs[t]) for t in mine},
         murphy(forecasters["model"], y),
         by_target(p_loo),
+        best_slope(forecasters["model"], y.astype(np.float64)),
     )
 
 
@@ -257,4 +276,4 @@ def score_generated(
     return GeneratedCard(start, end, step_weeks, out)
 
 
-__all__ = ["BASELINES", "GeneratedCard", "HorizonScore", "score_generated"]
+__all__ = ["BASELINES", "GeneratedCard", "HorizonScore", "best_slope", "score_generated"]

@@ -21,8 +21,10 @@ The model, for a horizon of ``h`` weeks and a forecast day ``d`` (one row per da
   closed by ``d`` with an event, Jeffreys-smoothed ``(k + 1/2) / (n + 1)`` (1/2 before any
   window has closed);
 * ``shift``: what the argument's network adds now: ``logit(net_h) - logit(net_0)``, where
-  ``net_h`` is the network's 12-month probability of the outcome under the last complete
-  week's evidence spread evenly over the horizon, ``1 - (1 - p12) ** (h / 52)``, and
+  ``net_h`` is the network's probability of the outcome within the ``h`` weeks given the
+  last complete week: the chain's filtered state belief projected forward week by week,
+  each state's outcome probability under that week's evidence realised while the state
+  lasts (``outlook.network_hazard: within_state``; :meth:`ChainWeeks.within`), and
   ``net_0`` the same before any evidence (the chain's initial state). The network's own
   level is the analyst's unconditional belief, which the outside view replaces; its
   movement under the evidence of the week is the inside view it contributes;
@@ -62,8 +64,14 @@ from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
 from secondfront.inference.query import posterior_batch
-from secondfront.timeline.chain import TimelineModel
-from secondfront.timeline.view import WeeklyEvidence, filter_record, weekly_evidence
+from secondfront.timeline.chain import (
+    TimelineModel,
+    engine_evidence,
+    state_holding_weeks,
+    state_terms,
+)
+from secondfront.timeline.hmm import event_within, forward_filter
+from secondfront.timeline.view import WeeklyEvidence, weekly_evidence
 
 FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "escalation")
 Z90 = 1.6448536269514722
@@ -118,6 +126,17 @@ class ChainWeeks:
         argument: ``VAR=STATE`` -> the network's probability with no evidence at all (the
             argument alone: its own horizon, no date; what ``forecast --argument-only``
             prints).
+        beliefs: [T, K] the filtered P(hidden state) per week.
+        per_state: ``VAR=STATE`` -> [T, K] the network's probability in each hidden
+            state under the week's evidence.
+        prior_belief: [K] the chain's initial state distribution.
+        prior_per_state: ``VAR=STATE`` -> [K] the network's probability per state with
+            no evidence.
+        transition: [K, K] the weekly transition matrix.
+        holding: [K] weeks over which a state's probabilities are realised
+            (:func:`~secondfront.timeline.chain.state_holding_weeks`); None: spread
+            the mixed probability over the network's horizon instead.
+        horizon_weeks: the network's horizon.
     """
 
     ends: np.ndarray
@@ -126,18 +145,70 @@ class ChainWeeks:
     prior_escalation: float
     prior_outcomes: dict[str, float]
     argument: dict[str, float] = field(default_factory=dict)
+    beliefs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    per_state: dict[str, np.ndarray] = field(default_factory=dict)
+    prior_belief: np.ndarray = field(default_factory=lambda: np.ones(1))
+    prior_per_state: dict[str, np.ndarray] = field(default_factory=dict)
+    transition: np.ndarray = field(default_factory=lambda: np.ones((1, 1)))
+    holding: np.ndarray | None = None
+    horizon_weeks: int = 52
+
+    def _index(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.searchsorted(self.ends, days, "right") - 1
+        ok = idx >= 0
+        return ok, np.where(ok, idx, 0)
 
     def at(self, days: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The last complete week ending on or before each day: escalation and outcomes."""
-        idx = np.searchsorted(self.ends, days, "right") - 1
-        ok = idx >= 0
-        safe = np.where(ok, idx, 0)
+        ok, safe = self._index(days)
         esc = np.where(ok, self.escalation[safe] if len(self.ends) else 0.0, self.prior_escalation)
         out = {
             k: np.where(ok, v[safe] if len(self.ends) else 0.0, self.prior_outcomes[k])
             for k, v in self.outcomes.items()
         }
         return esc, out
+
+    def within(self, key: str, days: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
+        """The network's P(``key`` happens in the ``horizon`` weeks after each day) [N],
+        from the last complete week's state belief and evidence, and the same before any
+        evidence (the chain's initial state).
+
+        With ``holding``: each state's probability ``p_k`` becomes a weekly hazard
+        ``1 - (1 - p_k) ** (1 / holding_k)`` and the chain is projected forward
+        (:func:`~secondfront.timeline.hmm.event_within`), so a build-up's outcomes fall
+        within the weeks the build-up is expected to last. Without: the mixed
+        probability spread evenly, ``1 - (1 - p) ** (horizon / horizon_weeks)``.
+        """
+        days = np.asarray(days, dtype=np.int64)
+        if key not in self.outcomes:
+            before = float(_spread(self.prior_outcomes.get(key, 0.5), horizon, self.horizon_weeks))
+            return np.full(len(days), before), before
+        if self.holding is None:
+            _, outs = self.at(days)
+            before = float(_spread(self.prior_outcomes[key], horizon, self.horizon_weeks))
+            return _spread(outs[key], horizon, self.horizon_weeks), before
+        ok, safe = self._index(days)
+        if len(self.ends):
+            belief = np.where(ok[:, None], self.beliefs[safe], self.prior_belief[None, :])
+            p = np.where(ok[:, None], self.per_state[key][safe], self.prior_per_state[key][None, :])
+        else:
+            belief = np.broadcast_to(self.prior_belief, (len(days), len(self.prior_belief)))
+            p = np.broadcast_to(self.prior_per_state[key], belief.shape)
+        now = event_within(belief, self.transition, self._hazard(p), horizon)
+        start = event_within(
+            self.prior_belief, self.transition, self._hazard(self.prior_per_state[key]), horizon
+        )
+        return np.asarray(now, dtype=np.float64), float(start)
+
+    def _hazard(self, p: np.ndarray) -> np.ndarray:
+        assert self.holding is not None
+        q = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0 - 1e-12)
+        return 1.0 - (1.0 - q) ** (1.0 / self.holding)
+
+
+def _spread(p: float | np.ndarray, horizon: int, over: int) -> np.ndarray:
+    """A probability for ``over`` weeks spread evenly (constant hazard) over ``horizon``."""
+    return np.asarray(1.0 - (1.0 - np.clip(p, 0.0, 1.0 - 1e-12)) ** (horizon / over))
 
 
 @dataclass(frozen=True)
@@ -174,40 +245,56 @@ def _chain_weeks(
     prior = np.asarray(model.prior, dtype=np.float64)
     rows: list[dict[str, str]] = [dict(s.network) for s in model.spec.states]
     post = posterior_batch(model.model, [*rows, {}])
-    prior_out, argument = {}, {}
+    prior_out, argument, prior_state = {}, {}, {}
     for key in keys:
         v, s = key.split("=")
         column = post.marginals[v][:, net[v].index(s)]
         prior_out[key] = float(prior @ column[:-1])
+        prior_state[key] = np.asarray(column[:-1], dtype=np.float64)
         argument[key] = float(column[-1])
-    if not complete:
+    within = model.spec.outlook.network_hazard == "within_state"
+
+    def chain(
+        ends: np.ndarray,
+        beliefs: np.ndarray,
+        outcomes: dict[str, np.ndarray],
+        per_state: dict[str, np.ndarray],
+    ) -> ChainWeeks:
         return ChainWeeks(
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0),
-            {k: np.zeros(0) for k in keys},
+            ends,
+            np.asarray(1.0 - beliefs[:, 0], dtype=np.float64),
+            outcomes,
             float(1.0 - prior[0]),
             prior_out,
             argument,
+            beliefs,
+            per_state,
+            prior,
+            prior_state,
+            np.asarray(model.transition, dtype=np.float64),
+            state_holding_weeks(model) if within else None,
+            model.spec.network_horizon_weeks,
+        )
+
+    K = len(prior)
+    if not complete:
+        empty = {k: np.zeros((0, K)) for k in keys}
+        return chain(
+            np.zeros(0, dtype=np.int64), np.zeros((0, K)), {k: np.zeros(0) for k in keys}, empty
         )
     n = complete[-1] + 1
-    cut = type(record)([], record.weeks[:n], record.evidence[:n], record.weights[:n])
-    result = filter_record(model, cut)
+    # The filter run directly (not through the timeline view): the forecast needs each
+    # state's outcome probabilities, which the view mixes away.
+    L, marg = state_terms(model, engine_evidence(model, record.evidence[:n], record.weights[:n]))
+    beliefs = np.asarray(forward_filter(prior, model.transition, L).beliefs, dtype=np.float64)
     outcomes: dict[str, np.ndarray] = {}
+    per_state: dict[str, np.ndarray] = {}
     for key in keys:
         v, s = key.split("=")
-        if v in result.outcomes:
-            outcomes[key] = np.asarray(result.outcomes[v][:, net[v].index(s)], dtype=np.float64)
-        else:
-            marg = post.marginals[v][:-1, net[v].index(s)]
-            outcomes[key] = np.asarray(result.beliefs @ marg, dtype=np.float64)
-    return ChainWeeks(
-        np.array([_week_end(w) for w in cut.weeks], dtype=np.int64),
-        np.asarray(1.0 - result.beliefs[:, 0], dtype=np.float64),
-        outcomes,
-        float(1.0 - prior[0]),
-        prior_out,
-        argument,
-    )
+        per_state[key] = np.asarray(marg[v][:, :, net[v].index(s)], dtype=np.float64)
+        outcomes[key] = np.einsum("tk,tk->t", beliefs, per_state[key])
+    ends = np.array([_week_end(w) for w in record.weeks[:n]], dtype=np.int64)
+    return chain(ends, beliefs, outcomes, per_state)
 
 
 def history_as_of(
@@ -349,14 +436,8 @@ def design(
     spec = model.spec.outlook
     start = history.start.toordinal()
     span = 7 * horizon
-    esc, outs = history.chain.at(days)
-    p12 = outs.get(series.target)
-    p0 = history.chain.prior_outcomes.get(series.target, 0.5)
-    if p12 is None:
-        p12 = np.full(len(days), p0)
-    scale = horizon / model.spec.network_horizon_weeks
-    net_h = 1.0 - (1.0 - np.clip(p12, 0.0, 1.0 - 1e-12)) ** scale
-    net_0 = 1.0 - (1.0 - min(max(p0, 0.0), 1.0 - 1e-12)) ** scale
+    esc, _ = history.chain.at(days)
+    net_h, net_0 = history.chain.within(series.target, days, horizon)
     base = outside_view(series, days, start, span)
     recent = series.count(days - 7 * spec.recent_weeks, days) > 0
     wave = series.count(days - 7 * spec.wave_weeks, days - 7 * spec.recent_weeks) > 0

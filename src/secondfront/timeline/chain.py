@@ -146,6 +146,14 @@ class OutlookSpec(_Strict):
 
     ``priors`` names each coefficient of the weekly-origin logistic model; every one is
     an analyst's number that rolling-origin data may move, as far as the data pins it.
+
+    ``network_hazard`` says how the network's probability of an outcome in a hidden state
+    (a number for its whole horizon) becomes a probability over the forecast's ``h``
+    weeks: ``within_state`` (the default) realises it while the state lasts, at most the
+    network's horizon (:func:`state_holding_weeks`: a build-up that lasts about three
+    months brings its outcomes within those months), and projects the chain forward
+    week by week; ``spread`` spreads the mixed probability evenly over the network's
+    horizon, as if the present state lasted a year. ``hazard_reason`` says why.
     """
 
     burn_in_weeks: int = Field(default=26, ge=1)
@@ -153,6 +161,8 @@ class OutlookSpec(_Strict):
     wave_weeks: int = Field(default=26, ge=2)
     priors: dict[str, Coefficient] = Field(default_factory=dict)
     assumption: str = ""
+    network_hazard: Literal["within_state", "spread"] = "spread"
+    hazard_reason: str = ""
 
 
 class EvidenceWeighting(_Strict):
@@ -693,6 +703,18 @@ def evaluate_alerts(
     return events
 
 
+def state_holding_weeks(model: TimelineModel) -> np.ndarray:
+    """Weeks [K] over which each hidden state's outcome probabilities are realised.
+
+    A state's expected stay is ``1 / (1 - A[k, k])`` weeks under the weekly transition
+    matrix; it is capped at the network's horizon, the span its probabilities are for.
+    """
+    stay = np.diag(np.asarray(model.transition, dtype=np.float64))
+    with np.errstate(divide="ignore"):
+        weeks = np.where(stay < 1.0, 1.0 / np.maximum(1.0 - stay, 1e-12), np.inf)
+    return np.minimum(weeks, float(model.spec.network_horizon_weeks))
+
+
 def state_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray:
     """Weekly probability [K] that ``variable = state`` happens, per hidden state.
 
@@ -721,5 +743,6 @@ __all__ = [
     "report_weights",
     "run_timeline",
     "state_hazards",
+    "state_holding_weeks",
     "state_terms",
 ]
