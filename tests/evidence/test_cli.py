@@ -66,18 +66,32 @@ def test_indicators_and_timeline_on_the_shipped_history(db: Path) -> None:
     assert code == 0
     data = json.loads(out)
     weeks = {w["week"]: w for w in data["weeks"]}
-    assert (
-        weeks["2022-W08"]["outcomes"]["belarus_entry"]["entered"]
-        > 5 * weeks["2022-W05"]["outcomes"]["belarus_entry"]["entered"]
-    )
-    assert any(a["week"] == "2022-W08" for a in data["alerts"])
+    entry = {w: v["outcomes"]["belarus_entry"]["entered"] for w, v in weeks.items()}
+    # The reported build-up (an unscheduled joint exercise, Russian aircraft and troops
+    # arriving, forces toward the south) raises entry weeks before the invasion ...
+    assert entry["2022-W05"] > 5 * entry["2022-W02"]
+    # ... and Minsk's statement of 24 February that its army takes no part lowers it.
+    assert entry["2022-W08"] < entry["2022-W07"]
+    # The time model's own rules on the chain: the operations rule fires before the attack
+    # of 24 February 2022 (week W08).
+    rule_alerts = data["rule_alerts"]
+    ops = [a["week"] for a in rule_alerts if a["rule"] == "russian-operations-above-25pc"]
+    assert ops and ops[0] < "2022-W08"
     # Which week first crosses the entry threshold is a property of the history file (the
     # reported build-up of January-February 2022); it must come no later than the invasion week,
-    # and the table prints the same alert as the JSON.
-    first = next(a["week"] for a in data["alerts"] if a["rule"] == "entry-above-5pc")
+    # and the network view's table prints the same alert as the JSON.
+    first = next(a["week"] for a in rule_alerts if a["rule"] == "entry-above-5pc")
     assert first <= "2022-W08"
-    code, out, _ = run("timeline", "--db", str(db), "--from", "2022-01-01", "--to", "2022-03-31")
+    span = ("--from", "2022-01-01", "--to", "2022-03-31")
+    code, out, _ = run("timeline", "--db", str(db), *span, "--network")
     assert code == 0 and f"{first} ALERT entry-above-5pc" in out
+    # The dated view's alerts are the early warning of the dated forecast: Russian
+    # operations from Belarus in the attack week, and no rule of the chain.
+    dated = [(a["week"], a["rule"]) for a in data["alerts"]]
+    assert ("2022-W08", "dated-8w") in dated and all(r == "dated-8w" for _, r in dated)
+    code, out, _ = run("timeline", "--db", str(db), *span)
+    assert code == 0 and "2022-W08 ALERT dated-8w: P(russian_operations_from_belarus" in out
+    assert "entry-above-5pc" not in out
 
 
 def test_backtest_json() -> None:

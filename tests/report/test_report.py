@@ -123,10 +123,10 @@ def test_timeline_section_with_events_has_the_chart_alerts_and_evidence(
     # The body lists every alert week, one row each, as the library found them.
     rows = _rows(html, "timeline-alerts")
     alerts = data_with_timeline.timeline.alerts
-    assert [(r[0], r[1]) for r in rows] == [(a.week, a.rule) for a in alerts]
-    # The first week above 5% is a property of the history; it is no later than the invasion.
-    first = next(r[0] for r in rows if r[1] == "entry-above-5pc")
-    assert first <= "2022-W08"
+    assert [(r[0], r[1], r[2]) for r in rows] == [(a.week, a.rule, a.variable) for a in alerts]
+    # The alerts are the dated forecast's early warning: Russian operations from Belarus
+    # in the week of the attack.
+    assert ["2022-W08", "dated-8w", "russian_operations_from_belarus"] in [r[:3] for r in rows]
     weeks = html_with_appendix.split('id="timeline-weeks"')[1]
     assert "2022-W08" in weeks and "SFBLR0019" in weeks and "troops_<wbr>toward_" in weeks
     assert not re.search(r"<script\b", html)  # still self-contained

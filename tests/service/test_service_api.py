@@ -269,12 +269,17 @@ def test_timeline_reads_the_events_store(history_client: TestClient) -> None:
     assert "SFBLR0019" in ids and w08["more_events"] == 0
     event = next(e for e in w08["events"] if e["id"] == "SFBLR0019")
     assert event["date"] == "2022-02-24" and "troops_toward_southern_border" in event["indicators"]
-    # Which week first crosses 5% is a property of the history (the build-up reported from
-    # January 2022); it comes no later than the invasion week and carries that week's p.
-    first = next(a for a in data["alerts"] if a["rule"] == "entry-above-5pc")
+    # The time model's own rules on the chain: which week first crosses 5% is a property of
+    # the history (the build-up reported from January 2022); it comes no later than the
+    # invasion week and carries that week's network p.
+    first = next(a for a in data["rule_alerts"] if a["rule"] == "entry-above-5pc")
     assert first["week"] <= "2022-W08"
     assert first["p"] == pytest.approx(weeks[first["week"]]["p"]["belarus_entry"], abs=1e-6)
     assert "troops_toward_southern_border" in first["indicators"]
+    # The alerts drawn are the dated forecast's early warning, each with its week's dated p.
+    ops = next(a for a in data["alerts"] if a["variable"] == "russian_operations_from_belarus")
+    assert ops["rule"] == "dated-8w" and ops["week"] == "2022-W08"
+    assert ops["p"] == pytest.approx(weeks["2022-W08"]["dated"][ops["variable"]], abs=1e-12)
     # Smoothing knows what came after, so the weeks before the invasion rise.
     smooth = history_client.get(
         f"/api/models/{MODEL}/timeline",

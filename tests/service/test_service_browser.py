@@ -113,7 +113,7 @@ def test_timeline_page_draws_the_history_with_alerts(page, live_server: str) -> 
     assert markers.count() >= 1
     assert page.locator("#timeline-chart .role-legend").count() == 1
     alerts = page.inner_text("#timeline-alerts")
-    assert "2022-W08" in alerts and "entry-above-5pc" in alerts
+    assert "2022-W08" in alerts and "dated-8w" in alerts
     # The alert week lists the indicators observed and the events behind them.
     week = page.locator("#week-2022-W08")
     assert "Troop and equipment movements toward the southern border" in week.inner_text()

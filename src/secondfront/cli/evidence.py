@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from secondfront.evidence.mapping import MappingRules
     from secondfront.evidence.weeks import IndicatorWeek
     from secondfront.timeline.chain import TimelineModel
-    from secondfront.timeline.view import TimelineView
+    from secondfront.timeline.view import TimelineAlert, TimelineView
 
 RulesOpt = Annotated[
     Path | None,
@@ -328,15 +328,8 @@ def timeline(
                     for w in view.weeks
                 ],
                 "dated_weeks": view.dated_weeks,
-                "alerts": [
-                    {
-                        "week": a.week,
-                        "rule": a.rule,
-                        "message": a.message,
-                        "indicators": a.indicators,
-                    }
-                    for a in view.alerts
-                ],
+                "alerts": [_alert_row(a) for a in view.alerts],
+                "rule_alerts": [_alert_row(a) for a in view.rule_alerts],
                 "fitted": view.fitted,
             }
         )
@@ -349,8 +342,14 @@ def timeline(
         style="dim",
         highlight=False,
     )
-    for a in view.alerts:
+    # The dated view's alerts are the early warning of the dated forecast; the network
+    # view's are the time model's own rules on the chain's numbers.
+    for a in view.rule_alerts if network else view.alerts:
         out.print(a.message, highlight=False, markup=False)
+
+
+def _alert_row(a: TimelineAlert) -> dict[str, object]:
+    return {"week": a.week, "rule": a.rule, "message": a.message, "indicators": a.indicators}
 
 
 def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:

@@ -27,11 +27,13 @@ from secondfront.errors import StoreError
 from secondfront.evidence import store as events_store
 from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
 from secondfront.forecasting.outlook import forecasts_on, history_as_of
+from secondfront.forecasting.warning import WarningCard, warning_from
 from secondfront.model.model import Model
 from secondfront.timeline.chain import TimelineModel, load_timeline
 from secondfront.timeline.view import (
     EVENTS_PER_WEEK,
     TIMELINE_MAX_WEEKS,
+    TimelineAlert,
     TimelineView,
     timeline_view,
 )
@@ -53,16 +55,66 @@ def _with_dated(
     targets = {f"{s.variable}={s.state}": s.variable for s in view.series}
     targets = {t: v for t, v in targets.items() if t in history.series}
     days = [min(w.start + dt.timedelta(days=6), last) for w in view.weeks]
-    # Before the first training window has closed (the burn-in and one horizon) the
-    # forecast would be the priors' alone: no dated number is shown for those weeks.
-    ready = history.start + dt.timedelta(weeks=time_model.spec.outlook.burn_in_weeks + horizon)
-    at = [i for i, day in enumerate(days) if day >= ready]
-    p = forecasts_on(history, time_model, list(targets), [days[i] for i in at], horizon)
+    # The early warning forecasts every Sunday from the first one after the burn-in and
+    # one horizon (before that the forecast would be the priors' alone: no dated number
+    # is shown there); the shown weeks take its numbers, and only a week still under way
+    # (its last day is not a Sunday) is forecast apart, by the same function.
+    card = warning_from(history, time_model, horizon)
+    sunday = {d: i for i, d in enumerate(card.days)}
+    ready = card.days[0] if card.days else last + dt.timedelta(days=1)
+    apart = [d for d in days if d >= ready and d not in sunday]
+    p_apart = forecasts_on(history, time_model, list(targets), apart, horizon) if apart else {}
     weeks = list(view.weeks)
-    for j, i in enumerate(at):
-        dated = {v: float(p[t][j]) for t, v in targets.items()}
+    for i, day in enumerate(days):
+        if day < ready:
+            continue
+        if day in sunday:
+            dated = {v: float(card.p[t][sunday[day]]) for t, v in targets.items()}
+        else:
+            j = apart.index(day)
+            dated = {v: float(p_apart[t][j]) for t, v in targets.items()}
         weeks[i] = dataclasses.replace(weeks[i], dated=dated)
-    return dataclasses.replace(view, weeks=weeks, dated_weeks=horizon)
+    return dataclasses.replace(
+        view,
+        weeks=weeks,
+        dated_weeks=horizon,
+        alerts=_warning_alerts(view, card, targets),
+        rule_alerts=view.alerts,
+    )
+
+
+def _warning_alerts(
+    view: TimelineView, card: WarningCard, targets: dict[str, str]
+) -> list[TimelineAlert]:
+    """The early warning's alert onsets (on this Sunday, off the one before) in the weeks
+    shown, one line each, with the week's observed indicators."""
+    shown = {w.start + dt.timedelta(days=6): w for w in view.weeks}
+    rule = f"dated-{card.horizon}w"
+    out = []
+    for k, day in enumerate(card.days):
+        week = shown.get(day)
+        if week is None:
+            continue
+        for t, v in targets.items():
+            p, tau = card.p[t][k], card.threshold[k]
+            if p < tau or (k > 0 and card.p[t][k - 1] >= card.threshold[k - 1]):
+                continue
+            state = t.split("=", 1)[1]
+            out.append(
+                TimelineAlert(
+                    week.week,
+                    week.start,
+                    rule,
+                    v,
+                    state,
+                    float(p),
+                    f"{week.week} ALERT {rule}: P({t} within {card.horizon} weeks) = {p:.3f}"
+                    f" reached {tau:.2f} (threshold chosen by rolling origin); indicators: "
+                    + (", ".join(week.observed) or "none observed"),
+                    list(week.observed),
+                )
+            )
+    return out
 
 
 def dated_timeline(

@@ -33,7 +33,7 @@ import numpy as np
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
-from secondfront.forecasting.outlook import forecasts_on, history_as_of
+from secondfront.forecasting.outlook import History, forecasts_on, history_as_of
 from secondfront.timeline.chain import TimelineModel
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
@@ -127,17 +127,25 @@ def early_warning(
     span = data_span(con)
     if span is None:
         raise ValueError("the events store is empty")
-    history = history_as_of(model, con, rules, span[1], coverage)
+    return warning_from(history_as_of(model, con, rules, span[1], coverage), model, horizon)
+
+
+def warning_from(history: History, model: TimelineModel, horizon: int = 8) -> WarningCard:
+    """:func:`early_warning` on a history already read (through its last day): every
+    Sunday from the end of the burn-in and one horizon to ``history.through``."""
     # Alerts start once the first training windows have closed (burn-in plus one
     # horizon): before that the forecast is the priors' alone, which is no warning.
     ready = history.start + dt.timedelta(weeks=model.spec.outlook.burn_in_weeks + horizon)
     first = ready + dt.timedelta(days=(6 - ready.weekday()))
     days = []
     d = first
-    while d <= span[1]:
+    while d <= history.through:
         days.append(d)
         d += dt.timedelta(weeks=1)
     targets = list(history.series)
+    if not days:  # a store too short for one training window: no alert can be judged
+        empty = [OutcomeWarning(t, [], [], 0, 0.0, []) for t in targets]
+        return WarningCard(horizon, [], {t: [] for t in targets}, [], empty)
     p = forecasts_on(history, model, targets, days, horizon)
     o = np.array([x.toordinal() for x in days])
     y = {
@@ -192,4 +200,5 @@ __all__ = [
     "OutcomeWarning",
     "WarningCard",
     "early_warning",
+    "warning_from",
 ]

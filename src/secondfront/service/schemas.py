@@ -249,9 +249,17 @@ class TimelineData(BaseModel):
     hidden_states: list[dict[str, str]]
     indicator_labels: dict[str, str]
     weeks: list[TimelineWeek]
-    alerts: list[TimelineAlert]
+    alerts: list[TimelineAlert] = Field(
+        description="Alerts in the weeks shown: the dated forecast's early warning (its "
+        "P(within dated_weeks) reached a threshold chosen by rolling origin) when dated_weeks "
+        "is set, else the time model's own rules on the chain."
+    )
     dated_weeks: int | None = Field(
         default=None, description="Horizon in weeks of each week's dated forecast."
+    )
+    rule_alerts: list[TimelineAlert] = Field(
+        default_factory=list,
+        description="The time model's own alert rules on the chain's network numbers.",
     )
 
 

@@ -250,9 +250,15 @@ class TimelineView(Tabular):
         hidden_states: (name, label) of each escalation state.
         indicator_labels: indicator -> label.
         weeks: the weeks shown.
-        alerts: alerts that fired in the weeks shown.
+        alerts: alerts that fired in the weeks shown: with ``dated_weeks``, the early
+            warning of the dated forecast (:mod:`secondfront.forecasting.warning`: its
+            P(within ``dated_weeks``) reached a threshold chosen by rolling origin);
+            otherwise the time model's own rules on the chain.
         log_evidence: log P(all stored weeks' evidence) under the time model.
         dated_weeks: the horizon of each week's ``dated`` forecast (None: not computed).
+        rule_alerts: the time model's own alert rules (``alerts:``) on the chain's
+            network numbers in the weeks shown, what ``timeline --network`` prints; the
+            same as ``alerts`` when no dated forecast was computed.
     """
 
     status: Status
@@ -273,6 +279,7 @@ class TimelineView(Tabular):
     alerts: list[TimelineAlert] = field(default_factory=list)
     log_evidence: float = 0.0
     dated_weeks: int | None = None
+    rule_alerts: list[TimelineAlert] = field(default_factory=list)
 
     def table(self) -> Rows:
         """One row per week shown: P of each outcome's headline state, what was observed."""
@@ -328,11 +335,13 @@ class TimelineView(Tabular):
                 for w in self.weeks
             ],
             "dated_weeks": self.dated_weeks,
-            "alerts": [
-                {**vars(a), "start": a.start.isoformat(), "indicators": list(a.indicators)}
-                for a in self.alerts
-            ],
+            "alerts": [_alert_json(a) for a in self.alerts],
+            "rule_alerts": [_alert_json(a) for a in self.rule_alerts],
         }
+
+
+def _alert_json(a: TimelineAlert) -> dict[str, object]:
+    return {**vars(a), "start": a.start.isoformat(), "indicators": list(a.indicators)}
 
 
 def shown_conflicts(
@@ -619,8 +628,9 @@ def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
         hidden_states=[(s.name, s.label) for s in time_model.spec.states],
         indicator_labels={i: net.variables[i].label or i for i in ask.rules.indicators},
         weeks=_shown_weeks(net, record, result, shown, series, conflicts, events, totals),
-        alerts=_shown_alerts(net, time_model, result, shown),
+        alerts=(alerts := _shown_alerts(net, time_model, result, shown)),
         log_evidence=result.log_evidence,
+        rule_alerts=alerts,
     )
 
 
