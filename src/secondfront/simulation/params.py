@@ -20,12 +20,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from secondfront.checkout import MODELS
 from secondfront.errors import UsageError
 from secondfront.model.yamlsource import yaml_data
 
 __all__ = ["DEFAULT_SOCIETY", "Parameter", "SocietyParams", "load_society"]
 
-DEFAULT_SOCIETY = Path(__file__).resolve().parents[3] / "models" / "belarus-society.yaml"
+DEFAULT_SOCIETY = MODELS / "belarus-society.yaml"
+"""The society parameters of a source checkout (not package data: :mod:`secondfront.checkout`)."""
 _LOCATOR = re.compile(r"^P\d+\.S\d+(-S\d+)?$")
 
 
