@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,7 +39,7 @@ from secondfront.errors import UsageError
 from secondfront.simulation.belarus import SCENARIOS, SERIES, run_belarus
 from secondfront.simulation.budget import check_memory
 from secondfront.simulation.epstein import EpsteinParams, run_epstein, side_for_agents
-from secondfront.simulation.params import load_society
+from secondfront.simulation.params import SocietyParams, load_society
 from secondfront.simulation.stats import bands, weekly
 
 __all__ = [
@@ -131,7 +131,7 @@ def run_one(spec: RunSpec) -> dict[str, list[float]]:
     return {k: weekly(v, SERIES[k], 7).tolist() for k, v in run.series().items()}
 
 
-def with_overrides(params: Any, overrides: dict[str, float]) -> Any:
+def with_overrides(params: SocietyParams, overrides: Mapping[str, float]) -> SocietyParams:
     """A copy of the society parameters with ``{"group.name": value}`` replaced."""
     data = params.model_dump(by_alias=True)
     for key, value in overrides.items():
