@@ -31,7 +31,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -46,6 +46,7 @@ __all__ = [
     "MODELS",
     "TILED_FROM",
     "TILE_SIDE",
+    "EnsembleJSON",
     "EnsembleResult",
     "RunSpec",
     "kernel_tile",
@@ -142,6 +143,23 @@ def with_overrides(params: SocietyParams, overrides: Mapping[str, float]) -> Soc
     return type(params).model_validate(data)
 
 
+class EnsembleJSON(TypedDict):
+    """:meth:`EnsembleResult.as_json`: the ensemble's settings and percentile bands.
+
+    ``series`` maps each series to its ``[p5, p50, p95]`` per period; ``scenario`` is
+    None for the Epstein model.
+    """
+
+    runs: int
+    model: str
+    scenario: str | None
+    agents: int
+    steps: int
+    period_steps: int
+    seeds: list[int]
+    series: dict[str, list[list[float]]]
+
+
 @dataclass(frozen=True)
 class EnsembleResult:
     """Per-period series of every run and their percentile bands.
@@ -156,7 +174,7 @@ class EnsembleResult:
     runs: dict[str, np.ndarray]
     period: int
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> EnsembleJSON:
         """``{"runs": R, "series": {name: [[p5, p50, p95] per period]}, ...}``."""
         first = self.specs[0]
         return {

@@ -52,6 +52,7 @@ from secondfront.evidence.weeks import (
     weekly_statuses,
 )
 from secondfront.evidence.weeks import check_range as check_event_dates
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model
 from secondfront.model.network import Network
 from secondfront.tabular import Rows, Tabular
@@ -295,7 +296,7 @@ class TimelineView(Tabular):
             ],
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         """Plain data (the workbench's JSON shape): dates as ISO strings, ``from``/``to``."""
         return {
             "status": self.status,
