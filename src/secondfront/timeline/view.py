@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import duckdb
 
@@ -44,6 +44,7 @@ from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
 from secondfront.evidence.weeks import (
     IndicatorWeek,
+    StoredEvent,
     data_span,
     evidence_rows,
     iso_week,
@@ -593,7 +594,7 @@ def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
     shown = [t for t, w in enumerate(result.weeks) if first_monday <= week_start(w) <= end]
     first = week_start(result.weeks[shown[0]]) if shown else start
     last = week_start(result.weeks[shown[-1]]) + dt.timedelta(days=6) if shown else end
-    events: dict[str, list[dict[str, Any]]] = {}
+    events: dict[str, list[StoredEvent]] = {}
     totals: dict[str, int] = {}
     if ask.events_per_week > 0 and shown:
         events, totals = week_events(con, first, last, ask.events_per_week)
@@ -632,7 +633,7 @@ def _shown_weeks(
     shown: list[int],
     series: list[TimelineSeries],
     conflicts: list[Conflict],
-    events: dict[str, list[dict[str, Any]]],
+    events: dict[str, list[StoredEvent]],
     totals: dict[str, int],
 ) -> list[TimelineWeek]:
     """The shown weeks (positions ``shown`` of the filtered record), typed."""
