@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from secondfront.checkout import MODELS
 from secondfront.errors import UsageError
+from secondfront.jsontypes import JSONObject
 from secondfront.model.yamlsource import yaml_data
 
 __all__ = ["DEFAULT_SOCIETY", "Parameter", "SocietyParams", "load_society"]
@@ -130,7 +131,7 @@ class SocietyParams(_Strict):
         """The value of parameter ``group.name``."""
         return getattr(self, group)[name].value  # type: ignore[no-any-return]
 
-    def rail_section(self) -> dict[str, Any]:
+    def rail_section(self) -> JSONObject:
         """The rail section as plain data, for ``RailNetwork.from_params``."""
         return {
             "entries": self.rail.entries,
