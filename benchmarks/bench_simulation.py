@@ -229,7 +229,7 @@ def belarus(quick: bool, agents: int | None, days: int | None) -> dict[str, Any]
 
 def calibrate(quick: bool) -> dict[str, Any]:
     """Row 7: ``secondfront calibrate mass_mobilisation`` with the command's defaults."""
-    from secondfront.simulation.calibrate import calibrate_spec
+    from secondfront.analysis.calibration import calibrate_spec
 
     runs, agents, steps = (1, 1_500, 14) if quick else (8, 20_000, 56)
     spec = ROOT / "models" / "belarus-second-front.yaml"
@@ -256,14 +256,14 @@ def calibrate(quick: bool) -> dict[str, Any]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     workers = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     print(
-        f"calibrate mass_mobilisation: {len(result['rows'])} rows x {runs} runs of "
+        f"calibrate mass_mobilisation: {len(result.rows)} rows x {runs} runs of "
         f"{agents:,} agents, {steps} days, {os.cpu_count()} processes: {wall:.1f} s wall, "
         f"{workers:.1f} s CPU in the workers, {cpu:.1f} s in the parent; progress ticks {done}"
     )
     return {
         "wall_s": wall,
         "workers_cpu_s": workers,
-        "rows": len(result["rows"]),
+        "rows": len(result.rows),
         "runs": runs,
         "ticks": done,
     }

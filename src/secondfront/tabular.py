@@ -12,7 +12,10 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd  # optional: only the type of to_frame() names it
 
 MAX_HTML_ROWS = 60
 """Rows shown in a notebook before the table says how many more there are."""
@@ -50,7 +53,7 @@ class Tabular:
         """The result as rows and columns."""
         raise NotImplementedError
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """The result as a ``pandas.DataFrame`` (one row per table row).
 
         Raises:

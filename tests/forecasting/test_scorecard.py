@@ -9,7 +9,7 @@ import pytest
 
 from secondfront.evidence.coverage import NOTHING_COVERED
 from secondfront.forecasting.forecast import QuestionForecast
-from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, FittedParameters
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, ParametersUsed
 from secondfront.forecasting.questions import load_questions
 from secondfront.forecasting.scorecard import StoreSeries, score
 from secondfront.timeline.asof import EvidenceAsOf
@@ -34,7 +34,7 @@ def test_outcomes_baselines_and_clusters(tmp_path: Path, timeline) -> None:  # t
     p.write_text(FILE)
     qs = load_questions(p)
     ev = EvidenceAsOf.of(dt.date(2022, 1, 1), [], [], [], 0)
-    params = FittedParameters(timeline, None, IN_SAMPLE_LABEL, True)
+    params = ParametersUsed(timeline, IN_SAMPLE_LABEL)
     fc = [
         QuestionForecast(q.id, q.target, qs.kinds[q.id], q.asked, q.closes, 2, 0.25, ev, params)
         for q in qs.questions

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from secondfront.analysis.calibration import calibration_runs
 from secondfront.cli.app import app
 from secondfront.model.scenario import check_spec
-from secondfront.simulation.calibrate import calibration_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "models" / "belarus-second-front.yaml"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from secondfront.analysis.calibration import calibrate_spec
 from secondfront.cli.app import app
 from secondfront.model.scenario import check_spec, load_spec
 from secondfront.simulation import __all__ as public
-from secondfront.simulation.calibrate import calibrate_spec
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,9 @@ def test_public_surface_is_sorted_and_complete() -> None:
     # Sorted the way ruff's RUF022 sorts: constants, then classes, then functions.
     key = [(not n.isupper(), not n[0].isupper(), n) for n in public]
     assert key == sorted(key) and len(set(public)) == len(public)
-    assert {"run_epstein", "run_belarus", "run_ensemble", "calibrate_spec"} <= set(public)
+    assert {"run_epstein", "run_belarus", "run_ensemble"} <= set(public)
+    # Calibrating a spec's table is an analysis feature; the simulation only simulates.
+    assert "calibrate_spec" not in public and "CALIBRATORS" not in public
 
 
 def test_json_has_runs_and_percentile_bands_per_week() -> None:
@@ -176,20 +178,20 @@ def test_calibrate_logistics_from_partisans_and_rail(tmp_path: Path) -> None:
     )
     assert check_spec(out) == []
     rows = {
-        (r["given"]["partisan_capacity"], r["given"]["belarus_entry"],
-         r["given"]["russian_military_presence"]): r
-        for r in result["rows"]
+        (r.given["partisan_capacity"], r.given["belarus_entry"],
+         r.given["russian_military_presence"]): r
+        for r in result.rows
     }  # fmt: skip
     assert len(rows) == 8
     # Without entry and without a heavy Russian presence no military traffic runs, so
     # partisans do not act: the row keeps only the smoothing floor, 0.5 / (runs + 1).
     for capacity in ("low", "high"):
         quiet = rows[(capacity, "not_entered", "low")]
-        assert quiet["counts"] == {"absent": 4, "present": 0}
-        assert quiet["p"] == pytest.approx([0.9, 0.1])
+        assert quiet.counts == {"absent": 4, "present": 0}
+        assert quiet.p == pytest.approx([0.9, 0.1])
     # Forty groups against the war traffic disrupt it in every run.
-    assert rows[("high", "entered", "high")]["counts"]["present"] == 4
-    assert rows[("high", "not_entered", "high")]["counts"]["present"] == 4
+    assert rows[("high", "entered", "high")].counts["present"] == 4
+    assert rows[("high", "not_entered", "high")].counts["present"] == 4
     spec = load_spec(out).spec
     var = next(v for v in spec.variables if v.name == "logistics_disruption")
     assert var.table is not None and "4/40 partisan groups" in str(var.table.assumption)

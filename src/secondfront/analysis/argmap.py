@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from secondfront.analysis.assumptions import DirectionCheck, direction_checks
+from secondfront.jsontypes import JSONObject
 from secondfront.model.argdown import CANNOT_TRAVEL, model_data
 from secondfront.model.model import ModelLike, as_model
 
@@ -98,7 +99,7 @@ class ArgumentMap:
     sources: dict[str, str]
     data: dict[str, Any] = dataclasses.field(default_factory=dict)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         """Plain data for ``--json`` and the API."""
         return dataclasses.asdict(self)
 

@@ -36,12 +36,13 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from secondfront.analysis.without import FALLBACK_UNCERTAINTY, NO_SOURCE, fallback, without_ranges
 from secondfront.inference.query import Evidence, posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace, prior_for
 from secondfront.model.schema import Claim, ScenarioSpec
@@ -149,7 +150,7 @@ class AssumptionsCheck:
     fallback: tuple[str, ...]
     items: tuple[KeyAssumption, ...]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         """Plain data for ``--json`` and the API."""
         return {
             "model": self.model,
@@ -435,7 +436,7 @@ class SourceInfluenceResult:
     rule: dict[str, str]
     sources: tuple[SourceInfluence, ...]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         """Plain data for ``--json`` and the API."""
         return {
             "model": self.model,

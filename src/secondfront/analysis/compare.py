@@ -27,12 +27,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from secondfront.errors import UsageError
 from secondfront.inference.query import BatchPosterior, Evidence, posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
 
@@ -186,7 +186,7 @@ class Comparison:
     links: tuple[LinkDifference, ...]
     indicators: tuple[DiscriminatingIndicator, ...]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         """Plain data for ``--json`` and the API."""
         data = dataclasses.asdict(self)
         for row, ind in zip(data["indicators"], self.indicators, strict=True):

@@ -23,7 +23,8 @@ from the model's own tables, so every row is worth ``ess`` cases (GeNIe's "confi
 Netica's "experience"); :func:`joint_counts` gives ``weight * P(x, u)`` (pyAgrum's
 ``useDirichletPrior``) and :func:`smoothing_counts` a constant per cell (pyAgrum's
 ``useSmoothingPrior``). EM maximises ``log P(data) + sum a log theta`` and never lowers
-it from one iteration to the next.
+it from one iteration to the next. The loop, the normalisation and the log prior are the
+package's one EM driver (:mod:`secondfront.em`), shared with the weekly chain's fit.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from secondfront import em
 from secondfront.errors import Diagnostic, InputFormatError, SpecError, UsageError
 from secondfront.inference.query import posterior_batch
 from secondfront.model.model import ModelLike, network_of
@@ -327,15 +329,9 @@ def maximise(
 ) -> dict[str, np.ndarray]:
     """M-step: counts plus pseudo-counts, normalised per row; empty rows keep their value."""
     network = network_of(model)
-    out = {}
-    for v in network:
-        c = counts[v.name] + prior[v.name]
-        total = c.sum(axis=-1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[v.name] = np.where(
-                total > 0, c / np.where(total > 0, total, 1.0), network.cpts[v.name]
-            )
-    return out
+    return {
+        v.name: em.normalise(counts[v.name] + prior[v.name], network.cpts[v.name]) for v in network
+    }
 
 
 def log_prior(model: ModelLike, prior: Mapping[str, np.ndarray]) -> float:
@@ -343,9 +339,7 @@ def log_prior(model: ModelLike, prior: Mapping[str, np.ndarray]) -> float:
     network = network_of(model)
     total = 0.0
     for v in network:
-        a = prior[v.name]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            total += float(np.sum(np.where(a > 0, a * np.log(network.cpts[v.name]), 0.0)))
+        total += em.dirichlet_log_prior(prior[v.name], network.cpts[v.name])
     return total
 
 
@@ -397,26 +391,21 @@ def em_fit(
     """
     if not len(cases.values):
         raise UsageError(f"{cases.source or 'cases'}: no cases to learn from")
-    current = network_of(model)
-    stats = expected_counts(current, cases)
-    trace = [stats.log_likelihood + log_prior(current, prior)]
-    converged = False
-    iterations = 0
-    while iterations < max_iter:
-        iterations += 1
-        current = current.with_cpts(maximise(stats.counts, prior, current))
-        stats = expected_counts(current, cases)
-        trace.append(stats.log_likelihood + log_prior(current, prior))
-        if abs(trace[-1] - trace[-2]) < tol:
-            converged = True
-            break
+    run = em.run_em(
+        network_of(model),
+        lambda net: expected_counts(net, cases),
+        lambda stats, net: net.with_cpts(maximise(stats.counts, prior, net)),
+        lambda net: log_prior(net, prior),
+        max_iter,
+        tol,
+    )
     return CaseFit(
-        current,
-        iterations,
-        converged,
-        stats.log_likelihood,
-        trace[-1],
-        trace,
+        run.params,
+        run.iterations,
+        run.converged,
+        run.log_likelihood,
+        run.log_posterior,
+        run.trace,
         len(cases.values),
         cases.missing_share,
         prior_label,

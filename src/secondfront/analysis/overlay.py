@@ -45,6 +45,7 @@ import numpy as np
 
 from secondfront.errors import Diagnostic, SpecError, UsageError
 from secondfront.inference.query import Evidence, posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.network import ROW_SUM_TOLERANCE
 from secondfront.model.parameters import Parameter, ParameterSpace
@@ -430,7 +431,7 @@ class PoolResult:
     outcomes: tuple[PooledOutcome, ...]
     disputed: dict[str, dict[str, Any]]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         """Plain data for ``--json`` and the API."""
         return {
             "model": self.model,

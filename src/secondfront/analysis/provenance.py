@@ -6,7 +6,7 @@ shared by the workbench's Sources page and API and by the report.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.schema import Indicator, VariableSpec
@@ -27,7 +27,21 @@ def assumption_rows(model: ModelLike) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def source_rows(model: ModelLike) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+class ClaimRow(TypedDict):
+    """A claim of the spec as a row: its source, where in the source, its grading, what it
+    says, and the variables citing it."""
+
+    id: str
+    source: str
+    locator: str
+    grading: str
+    grading_words: str
+    says: str
+    note: str
+    variables: list[str]
+
+
+def source_rows(model: ModelLike) -> tuple[list[dict[str, str]], list[ClaimRow]]:
     """The spec's sources and claims as plain dicts (claims with the variables citing them);
     empty for a bare network."""
     spec = as_model(model).spec
@@ -46,7 +60,7 @@ def source_rows(model: ModelLike) -> tuple[list[dict[str, str]], list[dict[str, 
         }
         for s in spec.sources
     ]
-    claims = [
+    claims: list[ClaimRow] = [
         {
             "id": c.id,
             "source": c.source,
@@ -62,4 +76,4 @@ def source_rows(model: ModelLike) -> tuple[list[dict[str, str]], list[dict[str, 
     return sources, claims
 
 
-__all__ = ["assumption_rows", "source_rows"]
+__all__ = ["ClaimRow", "assumption_rows", "source_rows"]

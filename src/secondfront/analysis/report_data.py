@@ -25,7 +25,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from secondfront.analysis.ach import indicator_items, model_view
 from secondfront.analysis.assumptions import (
@@ -35,7 +34,7 @@ from secondfront.analysis.assumptions import (
     source_influence,
 )
 from secondfront.analysis.forecast import Forecast, forecast
-from secondfront.analysis.provenance import assumption_rows, source_rows
+from secondfront.analysis.provenance import ClaimRow, assumption_rows, source_rows
 from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
 from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.analysis.watchlist import Watchlist, watchlist
@@ -125,7 +124,7 @@ class ReportSummary:
         return {"format": SUMMARY_FORMAT, **dataclasses.asdict(self)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], where: str) -> ReportSummary:
+    def from_json(cls, data: Mapping[str, object], where: str) -> ReportSummary:
         """Read a summary written by :meth:`as_json`.
 
         Raises:
@@ -137,13 +136,25 @@ class ReportSummary:
             return cls(
                 str(data["model"]),
                 str(data["generated"]),
-                {str(k): float(v) for k, v in dict(data["argument"]).items()},
-                {str(k): float(v) for k, v in dict(data["dated"]).items()},
+                _figures(data["argument"]),
+                _figures(data["dated"]),
                 None if data.get("dated_week") is None else str(data["dated_week"]),
                 str(data.get("evidence", "")),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise UsageError(f"{where}: a report summary with a missing or bad field ({e})") from e
+
+
+def _figures(value: object) -> dict[str, float]:
+    """A summary's ``{label: figure}``; TypeError or ValueError when it is not one."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected an object of figures, got {type(value).__name__}")
+    out = {}
+    for k, v in value.items():
+        if not isinstance(v, int | float | str):
+            raise TypeError(f"{k}: expected a number, got {type(v).__name__}")
+        out[str(k)] = float(v)
+    return out
 
 
 @dataclass(frozen=True)
@@ -222,7 +233,7 @@ class ReportData:
     timeline_moves: list[TimelineMove] = field(default_factory=list)
     assumptions: list[tuple[str, str, str, str]] = field(default_factory=list)
     sources: list[dict[str, str]] = field(default_factory=list)
-    claims: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[ClaimRow] = field(default_factory=list)
     key_assumptions: AssumptionsCheck | None = None
     source_influence: SourceInfluenceResult | None = None
     changes: ReportChanges | None = None

@@ -1,6 +1,6 @@
 """``secondfront calibrate VAR``: simulate a flagship variable's table into a copy.
 
-A thin shell over ``secondfront.simulation.calibrate.calibrate_spec``: every run of
+A thin shell over ``secondfront.analysis.calibration.calibrate``: every run of
 every parent row goes to one pool (local processes, or a Dask cluster with
 ``--scheduler``), a progress bar counts finished runs on stderr (none under
 ``--json``), and the output lists each row's shares with their standard errors and
@@ -10,11 +10,14 @@ warns when the new table moves the variable's marginal by more than its interval
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from secondfront.cli.options import SchedulerOpt, SimulationJsonOpt, SocietyParamsOpt
+
+if TYPE_CHECKING:
+    from secondfront.analysis.calibration import Calibration
 
 
 def run_calibration(
@@ -35,12 +38,12 @@ def run_calibration(
     """Calibrate, showing progress, and print the result (shared with the old alias)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from secondfront.analysis.calibration import SimulationSettings, calibrate, calibration_runs
     from secondfront.cli.options import emit_json as _emit_json
-    from secondfront.cli.options import err, out
+    from secondfront.cli.options import err
     from secondfront.errors import UsageError
     from secondfront.model.formats import resolve_model
     from secondfront.simulation.budget import parse_size
-    from secondfront.simulation.calibrate import calibrate_spec, calibration_runs
 
     if output is None:
         raise UsageError("calibrate needs -o/--output: the original spec is never changed")
@@ -58,38 +61,43 @@ def run_calibration(
         task = progress.add_task(
             f"calibrating {variable} (runs)", total=calibration_runs(path, variable, runs)
         )
-        result: dict[str, Any] = calibrate_spec(
-            path,
-            variable,
-            output,
-            runs=runs,
-            seed=seed,
-            agents=agents,
-            steps=steps,
+        how = SimulationSettings(
+            runs,
+            seed,
+            agents,
+            steps,
             scheduler=scheduler,
             workers=workers,
             params_path=str(params) if params is not None else None,
             progress=lambda: progress.advance(task),
             memory_limit=parse_size(memory_limit) if memory_limit else None,
         )
-    for warning in result["warnings"]:
+        result = calibrate(path, variable, output, how)
+    for warning in result.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False)
     if as_json:
-        _emit_json(result)
+        _emit_json(result.as_json())
         return
-    out.print(f"wrote {result['output']} (ok: passes secondfront check)", highlight=False)
+    render_calibration(result)
+
+
+def render_calibration(result: Calibration) -> None:
+    """Print a calibration: the copy written, each row's shares and the marginal's shift."""
+    from secondfront.cli.options import out
+
+    out.print(f"wrote {result.output} (ok: passes secondfront check)", highlight=False)
     out.print(
-        f"{result['runs']} runs per row, seed {result['seed']}; shares with their standard errors:",
+        f"{result.runs} runs per row, seed {result.seed}; shares with their standard errors:",
         highlight=False,
     )
-    for row in result["rows"]:
-        given = ", ".join(f"{k}={v}" for k, v in row["given"].items())
-        shares = "  ".join(f"{p:.3f}±{e:.3f}" for p, e in zip(row["p"], row["se"], strict=True))
+    for row in result.rows:
+        given = ", ".join(f"{k}={v}" for k, v in row.given.items())
+        shares = "  ".join(f"{p:.3f}±{e:.3f}" for p, e in zip(row.p, row.se, strict=True))
         out.print(f"  {given}: {shares}", highlight=False)
-    for s in result["shift"]:
+    for s in result.shift:
         out.print(
-            f"P({result['variable']}={s['state']}): {s['before']:.1%} -> {s['after']:.1%} "
-            f"(95% interval of the simulation +/-{s['half_width']:.1%})",
+            f"P({result.variable}={s.state}): {s.before:.1%} -> {s.after:.1%} "
+            f"(95% interval of the simulation +/-{s.half_width:.1%})",
             highlight=False,
         )
 

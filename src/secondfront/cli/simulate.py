@@ -8,11 +8,14 @@ hidden, deprecated alias of ``secondfront calibrate VAR``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from secondfront.cli.options import SchedulerOpt, SimulationJsonOpt, SocietyParamsOpt
+
+if TYPE_CHECKING:
+    from secondfront.simulation.ensemble import EnsembleJSON
 
 
 def register(app: typer.Typer) -> None:
@@ -181,7 +184,7 @@ def register(app: typer.Typer) -> None:
             return f"{mid:.2%} [{lo:.2%}-{hi:.2%}]"
         return f"{mid:,.0f} [{lo:,.0f}-{hi:,.0f}]"
 
-    def _plot(data: dict, path: Path, scaled_to: str = "") -> None:  # type: ignore[type-arg]
+    def _plot(data: EnsembleJSON, path: Path, scaled_to: str = "") -> None:
         try:
             import matplotlib
 

@@ -33,6 +33,7 @@ from typing import Literal
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from secondfront.checkout import SHIPPED_HISTORY
 from secondfront.evidence.rulesfile import raise_all, validate_model_file
 
 
@@ -154,9 +155,6 @@ def coverage_for_store(con: duckdb.DuckDBPyConnection) -> DeclaredCoverage | Non
         if any(r[1] == sha for r in rows):
             return load_coverage(coverage_path(shipped)) or NOTHING_COVERED
     return None
-
-
-SHIPPED_HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
 
 
 __all__ = [

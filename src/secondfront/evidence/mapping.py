@@ -125,7 +125,7 @@ class Rule(_Strict):
         return next(s for s in self.source_fields() if getattr(self, s) is not None)
 
     @property
-    def match(self) -> Any:
+    def match(self) -> BaseModel:
         """The rule's conditions, an instance of its source's ``match`` schema."""
         return getattr(self, self.source)
 

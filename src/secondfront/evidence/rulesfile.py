@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -30,6 +30,7 @@ from secondfront.model.yamlsource import Path as DataPath
 from secondfront.model.yamlsource import YamlDocument, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 _MISSING = object()
 
@@ -141,7 +142,7 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
 
 
-def _walk(data: Any, path: DataPath) -> Any:
+def _walk(data: object, path: DataPath) -> object:
     """The raw value at ``path``, or ``_MISSING`` when a key or index is not there."""
     for step in path:
         if isinstance(data, dict) and step in data:
@@ -153,7 +154,7 @@ def _walk(data: Any, path: DataPath) -> Any:
     return data
 
 
-def value_at(data: Any, path: DataPath, tp: Any) -> Any:
+def value_at(data: object, path: DataPath, tp: type[T]) -> T | None:
     """The raw value at ``path`` converted to ``tp`` as pydantic would, or ``None``.
 
     Args:
@@ -170,12 +171,14 @@ def value_at(data: Any, path: DataPath, tp: Any) -> Any:
     if raw is _MISSING:
         return None
     try:
-        return _adapter(tp).validate_python(raw)
+        # Types, ``list[float]`` included, hash at run time; typing does not say so.
+        value: T = _adapter(cast("Hashable", tp)).validate_python(raw)
     except ValidationError:
         return None
+    return value
 
 
-def items_at(data: Any, path: DataPath) -> list[tuple[int, Any]]:
+def items_at(data: object, path: DataPath) -> list[tuple[int, object]]:
     """``(index, item)`` for each item of the list at ``path``; empty when it is not a list."""
     raw = _walk(data, path)
     return list(enumerate(raw)) if isinstance(raw, list) else []

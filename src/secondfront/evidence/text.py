@@ -34,11 +34,11 @@ import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import duckdb
 from pydantic import ConfigDict, RootModel, model_validator
@@ -471,12 +471,36 @@ class TextRules(RootModel[dict[str, list[list[str]]]]):
         return iter(self.root)
 
 
+class NegationAware(Protocol):
+    """What matching needs of a mapping rule (:class:`~secondfront.evidence.mapping.Rule`)."""
+
+    @property
+    def negation_aware(self) -> bool:
+        """Whether a negation cue cancels a match."""
+        ...
+
+
+class Cues(Protocol):
+    """What matching needs of a mapping file's spec: negation and hypothetical cues per
+    language (:class:`~secondfront.evidence.mapping.MappingFile`)."""
+
+    @property
+    def negation(self) -> Mapping[str, Sequence[str]]:
+        """Language -> negation cues."""
+        ...
+
+    @property
+    def hypothetical(self) -> Mapping[str, Sequence[str]]:
+        """Language -> hypothetical cues."""
+        ...
+
+
 def text_matches(
     con: duckdb.DuckDBPyConnection,
     match: TextRules,
-    rule: Any,
+    rule: NegationAware,
     files: list[str],
-    spec: Any,
+    spec: Cues,
 ) -> list[tuple[str, str, dt.date]]:
     """``(file_sha256, item_sha256, published)`` of each item of ``files`` in which a
     sentence matches the rule's stems and is not cancelled by a cue of ``spec`` (the
@@ -499,8 +523,8 @@ def rule_counts(
     text: str,
     lang: str,
     match: TextRules,
-    rule: Any,
-    spec: Any,
+    rule: NegationAware,
+    spec: Cues,
     lemmas: Callable[[str], Sequence[str]] | None,
 ) -> bool:
     """Whether a sentence of ``text`` (in ``lang``) matches the rule and is not cancelled
@@ -612,7 +636,9 @@ __all__ = [
     "EVENTS",
     "LANGUAGES",
     "MAX_TEXT_BYTES",
+    "Cues",
     "Item",
+    "NegationAware",
     "TextAdapter",
     "TextRules",
     "alphabet_language",

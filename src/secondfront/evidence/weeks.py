@@ -35,7 +35,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import duckdb
 
@@ -319,9 +319,28 @@ def evidence_rows(statuses: Iterable[IndicatorWeek]) -> tuple[list[str], list[di
     return weeks, [rows[w] for w in weeks]
 
 
+class StoredEvent(TypedDict):
+    """A stored event mapped to indicators, as the week detail lists it.
+
+    ``date`` is ISO (``YYYY-MM-DD``); ``weight`` the strongest observation it made;
+    ``indicators`` and ``gradings`` sorted; ``kind``, ``summary`` and ``origin`` as its
+    source's adapter describes it ('' when it says nothing).
+    """
+
+    id: str
+    source: str
+    date: str
+    weight: float
+    indicators: list[str]
+    gradings: list[str]
+    kind: str
+    summary: str
+    origin: str
+
+
 def week_events(
     con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, per_week: int = 25
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+) -> tuple[dict[str, list[StoredEvent]], dict[str, int]]:
     """The stored events mapped to indicators, per ISO week, strongest first.
 
     Each source's adapter says how its events are summarised (see
@@ -377,21 +396,21 @@ def week_events(
             """,
             params,
         ).fetchall()
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[StoredEvent]] = {}
     totals: dict[str, int] = {}
     for source, ref, day, weight, inds, grades, total, summary, origin, kind in rows:
         totals[iso_week(day)] = int(total)
         out.setdefault(iso_week(day), []).append(
             {
                 "id": str(ref),
-                "source": source,
+                "source": str(source),
                 "date": day.isoformat(),
                 "weight": float(weight),
-                "indicators": list(inds),
-                "gradings": list(grades),
-                "kind": kind,
-                "summary": summary,
-                "origin": origin,
+                "indicators": [str(i) for i in inds],
+                "gradings": [str(g) for g in grades],
+                "kind": str(kind),
+                "summary": str(summary),
+                "origin": str(origin),
             }
         )
     return out, totals
@@ -405,6 +424,7 @@ def gdelt_row_weight(num_sources: int, num_articles: int, cap: float) -> float:
 __all__ = [
     "STATUSES",
     "IndicatorWeek",
+    "StoredEvent",
     "check_range",
     "data_span",
     "evidence_rows",

@@ -13,14 +13,14 @@ Dependencies point one way: forecasting -> evidence, analysis, inference, model.
 
 from secondfront.forecasting.forecast import QuestionForecast, forecast_all, question_probability
 from secondfront.forecasting.ledger import Revision, history, record
-from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, FittedParameters, parameters_as_of
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, ParametersUsed, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, load_questions
 from secondfront.forecasting.scorecard import ScoreCard, score, store_series
 from secondfront.forecasting.scoring import murphy
 
 __all__ = [
     "IN_SAMPLE_LABEL",
-    "FittedParameters",
+    "ParametersUsed",
     "Question",
     "QuestionForecast",
     "QuestionSet",

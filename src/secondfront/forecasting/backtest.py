@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
+from secondfront.checkout import SHIPPED_HISTORY
 from secondfront.evidence.acled import event_days
 from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.evidence.weeks import iso_week, week_start
@@ -52,7 +53,8 @@ from secondfront.timeline.view import filter_record, weekly_evidence
 if TYPE_CHECKING:
     from secondfront.forecasting.leadtime import WarningRecord
 
-HISTORY = Path(__file__).resolve().parents[3] / "data" / "belarus-events.csv"
+HISTORY = SHIPPED_HISTORY
+"""The shipped history of a source checkout (not package data; see :mod:`secondfront.checkout`)."""
 
 
 @dataclass(frozen=True)

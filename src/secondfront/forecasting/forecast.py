@@ -30,7 +30,7 @@ import numpy as np
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.forecasting.outlook import History, forecast_from, history_as_of, series_for
-from secondfront.forecasting.parameters import FittedParameters, parameters_as_of
+from secondfront.forecasting.parameters import ParametersUsed, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, TargetKind
 from secondfront.timeline import hmm
 from secondfront.timeline.asof import (
@@ -100,7 +100,7 @@ class QuestionForecast:
     weeks: int
     p: float
     evidence: EvidenceAsOf
-    parameters: FittedParameters
+    parameters: ParametersUsed
 
     def as_json(self) -> dict[str, object]:
         """Plain data for ``--json``."""
@@ -123,7 +123,7 @@ class QuestionForecast:
 
 
 EvidenceSource = Callable[[dt.date], EvidenceAsOf]
-ParameterSource = Callable[[dt.date], FittedParameters]
+ParameterSource = Callable[[dt.date], ParametersUsed]
 
 
 def evidence_source(
@@ -144,9 +144,9 @@ def parameter_source(
     model: TimelineModel, con: duckdb.DuckDBPyConnection, rules: MappingRules, refit: bool
 ) -> ParameterSource:
     """Parameters by day (:func:`parameters_as_of`), fitted once per distinct day."""
-    cache: dict[dt.date, FittedParameters] = {}
+    cache: dict[dt.date, ParametersUsed] = {}
 
-    def get(day: dt.date) -> FittedParameters:
+    def get(day: dt.date) -> ParametersUsed:
         if day not in cache:
             cache[day] = parameters_as_of(model, con, rules, day, refit)
         return cache[day]

@@ -11,7 +11,10 @@ A forecast dated D may only use parameters fitted on data up to D. Two choices:
 * **no refit**: the spec's own numbers, which were written knowing the whole history;
   every score made with them is **in-sample**.
 
-Results say which through :attr:`FittedParameters.label` and ``in_sample``.
+Results say which through :attr:`ParametersUsed.label` and ``in_sample``. The fit's
+provenance is the one fitted-parameters type, the time model's ``fitted:`` block
+(:class:`secondfront.timeline.fitted.FittedParameters`): the record here points at it
+instead of copying its numbers.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import duckdb
 from secondfront.errors import UsageError
 from secondfront.evidence.mapping import MappingRules
 from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.fitted import FittedParameters
 
 IN_SAMPLE_LABEL = "prior parameters written knowing the history: in-sample"
 NETWORK_NOTE = "network tables as written, knowing the history"
@@ -35,24 +39,42 @@ def fitted_label(day: dt.date) -> str:
 
 
 @dataclass(frozen=True)
-class FittedParameters:
-    """The parameters a forecast used.
+class ParametersUsed:
+    """The parameters a forecast used, and where they come from.
 
     Attributes:
         model: the time model with those parameters.
-        through: the last day of data the fit saw (None: not fitted, the spec's numbers).
         label: how to describe them next to a score.
-        in_sample: whether they were written or fitted knowing the outcomes scored.
-        iterations: EM iterations of the fit (0 when not fitted).
-        converged: whether EM converged (True when not fitted).
+        fit: the provenance of the fit made for the forecast's day (the model's
+            ``fitted:`` block: the data window, EM's iterations and convergence, the
+            fingerprints); None when the spec's numbers were used as written.
     """
 
     model: TimelineModel
-    through: dt.date | None
     label: str
-    in_sample: bool
-    iterations: int = 0
-    converged: bool = True
+    fit: FittedParameters | None = None
+
+    @property
+    def in_sample(self) -> bool:
+        """Whether the numbers were written knowing the outcomes scored (not fitted as of
+        the day)."""
+        return self.fit is None
+
+    @property
+    def through(self) -> dt.date | None:
+        """The last day of data the fit saw (None: not fitted, the spec's numbers)."""
+        until = self.fit.data.until if self.fit is not None else None
+        return dt.date.fromisoformat(until) if until else None
+
+    @property
+    def iterations(self) -> int:
+        """EM iterations of the fit (0 when not fitted)."""
+        return self.fit.iterations if self.fit is not None else 0
+
+    @property
+    def converged(self) -> bool:
+        """Whether EM converged (True when not fitted)."""
+        return self.fit.converged if self.fit is not None else True
 
     def as_json(self) -> dict[str, object]:
         """The numbers and their provenance, for the ledger and ``--json``."""
@@ -74,7 +96,7 @@ def parameters_as_of(
     rules: MappingRules,
     day: dt.date,
     refit: bool,
-) -> FittedParameters:
+) -> ParametersUsed:
     """Parameters for a forecast on ``day``: fitted on the store up to ``day``, or the spec's.
 
     Args:
@@ -90,28 +112,20 @@ def parameters_as_of(
         or when the store holds no week up to ``day`` to fit on.
     """
     if not refit:
-        return FittedParameters(model, None, IN_SAMPLE_LABEL, True)
+        return ParametersUsed(model, IN_SAMPLE_LABEL)
     from secondfront.timeline.fit import fit_as_of
 
     try:
         fit = fit_as_of(model, con, day, rules)
     except UsageError:  # no stored week up to the day: nothing to fit on
-        return FittedParameters(
-            model, None, f"{IN_SAMPLE_LABEL} (no stored week up to {day} to fit on)", True
-        )
-    return FittedParameters(
-        fit.fitted_model(),
-        day,
-        fitted_label(day),
-        False,
-        fit.result.iterations,
-        fit.result.converged,
-    )
+        return ParametersUsed(model, f"{IN_SAMPLE_LABEL} (no stored week up to {day} to fit on)")
+    fitted = fit.fitted_model()
+    return ParametersUsed(fitted, fitted_label(day), fitted.spec.fitted)
 
 
 __all__ = [
     "IN_SAMPLE_LABEL",
-    "FittedParameters",
+    "ParametersUsed",
     "fitted_label",
     "parameters_as_of",
 ]

@@ -36,7 +36,7 @@ from secondfront.evidence.acled import event_days
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span, iso_week, weekly_statuses
 from secondfront.forecasting.forecast import QuestionForecast, weeks_ahead
-from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, FittedParameters
+from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, ParametersUsed
 from secondfront.forecasting.questions import Question, QuestionSet
 from secondfront.forecasting.scoring import (
     LOG_CLIP,
@@ -290,7 +290,7 @@ def score(
     )
 
 
-def _label(used: Sequence[FittedParameters]) -> str:
+def _label(used: Sequence[ParametersUsed]) -> str:
     """One line saying how the scored forecasts' parameters were obtained."""
     if not used:
         return ""

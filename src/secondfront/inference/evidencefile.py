@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from secondfront.errors import Diagnostic, SpecError
 from secondfront.model.limits import limit
 
-__all__ = ["MAX_DEPTH", "read_evidence_lines"]
+__all__ = ["MAX_DEPTH", "LineEvidence", "read_evidence_lines"]
+
+LineEvidence = dict[str, str | list[float]]
+"""One line's evidence: variable -> a state name, or likelihoods over its states."""
 
 MAX_DEPTH = 3
 """Deepest nesting of an evidence line: the object, a list of likelihoods, and one spare."""
@@ -75,7 +77,7 @@ def _depth_problem(line: str) -> _LineError | None:
     return None
 
 
-def _check_row(row: Any) -> dict[str, Any]:
+def _check_row(row: object) -> LineEvidence:
     if not isinstance(row, dict):
         raise _LineError(1, 'each line must be a JSON object {"VAR": "STATE", ...}')
     for name, value in row.items():
@@ -93,7 +95,7 @@ def _check_row(row: Any) -> dict[str, Any]:
     return row
 
 
-def _parse_line(raw: bytes) -> dict[str, Any] | None:
+def _parse_line(raw: bytes) -> LineEvidence | None:
     """The evidence of one line, None for a blank line; _LineError when it is bad."""
     try:
         line = raw.decode("utf-8")
@@ -120,7 +122,7 @@ def _parse_line(raw: bytes) -> dict[str, Any] | None:
     return _check_row(row)
 
 
-def read_evidence_lines(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
+def read_evidence_lines(path: str | os.PathLike[str]) -> list[tuple[int, LineEvidence]]:
     """``(line number, evidence)`` for each non-blank line of a JSON-lines file.
 
     Args:
@@ -136,7 +138,7 @@ def read_evidence_lines(path: str | os.PathLike[str]) -> list[tuple[int, dict[st
     name = os.fspath(path)
     cap = limit("max_json_line_bytes")
     max_line = cap.value()
-    rows: list[tuple[int, dict[str, Any]]] = []
+    rows: list[tuple[int, LineEvidence]] = []
     try:
         with Path(path).open("rb") as fh:
             n = 0

@@ -444,7 +444,7 @@ class Checker:
         self,
         fpath: Path,
         var: VariableSpec,
-        links: Mapping[str, Mapping[str, Any]],
+        links: Mapping[str, Mapping[str, object]],
         pstates: list[tuple[str, ...]],
     ) -> bool:
         """Check that links name each parent and each of its states but the first, once."""

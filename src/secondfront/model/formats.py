@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from secondfront.checkout import MODELS
 from secondfront.defaults import FLAGSHIP
 from secondfront.errors import UsageError
 from secondfront.model.model import Model, content_hash
@@ -90,8 +91,8 @@ def model_dirs() -> list[Path]:
     """Folders searched for models given by name, in order."""
     dirs = [Path(p) for p in os.environ.get("SECONDFRONT_MODELS", "").split(os.pathsep) if p]
     dirs.append(Path.cwd() / "models")
-    # src/secondfront/model/formats.py -> the checkout's models/ (editable installs).
-    dirs.append(Path(__file__).resolve().parents[3] / "models")
+    # The checkout's models/ (a source checkout or an editable install; not package data).
+    dirs.append(MODELS)
     seen: list[Path] = []
     for d in dirs:
         if d not in seen:

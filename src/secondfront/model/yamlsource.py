@@ -419,8 +419,8 @@ def load_yaml(path: str) -> tuple[YamlDocument, list[Diagnostic]]:
     return parse_yaml(text, path)
 
 
-def yaml_data(path: str) -> Any:
-    """The data of a YAML file read by :func:`load_yaml`.
+def yaml_data(path: str) -> object:
+    """The data of a YAML file read by :func:`load_yaml` (mappings, lists and scalars).
 
     Raises:
         SpecError: every problem :func:`load_yaml` found, each located.

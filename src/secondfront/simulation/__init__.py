@@ -4,13 +4,13 @@
 vectorised over arrays with a compiled kernel (``kernel``); ``belarus`` extends it with
 what the opinion column describes, each rule citing its locator, with parameters from
 ``models/belarus-society.yaml`` (``params``) and a rail graph (``rail``). ``ensemble``
-fans runs out over processes or a Dask cluster; ``calibrate`` writes simulated tables
-into a copy of a scenario spec. Mesa itself (``reference``) is a test and benchmark
+fans runs out over processes or a Dask cluster. Writing simulated tables into a copy of
+a scenario spec is an analysis feature (:mod:`secondfront.analysis.calibration`): the
+simulation knows nothing of networks or specs. Mesa itself (``reference``) is a test and benchmark
 dependency only.
 """
 
 from secondfront.simulation.belarus import SCENARIOS, SERIES, BelarusRun, run_belarus
-from secondfront.simulation.calibrate import CALIBRATORS, Calibrator, calibrate_spec
 from secondfront.simulation.ensemble import (
     MODELS,
     EnsembleResult,
@@ -26,12 +26,10 @@ from secondfront.simulation.rail import RailNetwork, loss_days
 from secondfront.simulation.stats import bands, outburst_sizes, weekly
 
 __all__ = [
-    "CALIBRATORS",
     "MODELS",
     "SCENARIOS",
     "SERIES",
     "BelarusRun",
-    "Calibrator",
     "EnsembleResult",
     "EpsteinParams",
     "EpsteinRun",
@@ -40,7 +38,6 @@ __all__ = [
     "RunSpec",
     "SocietyParams",
     "bands",
-    "calibrate_spec",
     "init_epstein",
     "load_society",
     "loss_days",

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -39,13 +39,14 @@ from secondfront.errors import UsageError
 from secondfront.simulation.belarus import SCENARIOS, SERIES, run_belarus
 from secondfront.simulation.budget import check_memory
 from secondfront.simulation.epstein import EpsteinParams, run_epstein, side_for_agents
-from secondfront.simulation.params import load_society
+from secondfront.simulation.params import SocietyParams, load_society
 from secondfront.simulation.stats import bands, weekly
 
 __all__ = [
     "MODELS",
     "TILED_FROM",
     "TILE_SIDE",
+    "EnsembleJSON",
     "EnsembleResult",
     "RunSpec",
     "kernel_tile",
@@ -131,7 +132,7 @@ def run_one(spec: RunSpec) -> dict[str, list[float]]:
     return {k: weekly(v, SERIES[k], 7).tolist() for k, v in run.series().items()}
 
 
-def with_overrides(params: Any, overrides: dict[str, float]) -> Any:
+def with_overrides(params: SocietyParams, overrides: Mapping[str, float]) -> SocietyParams:
     """A copy of the society parameters with ``{"group.name": value}`` replaced."""
     data = params.model_dump(by_alias=True)
     for key, value in overrides.items():
@@ -140,6 +141,23 @@ def with_overrides(params: Any, overrides: dict[str, float]) -> Any:
             raise UsageError(f"unknown parameter {key!r}")
         data[group][name]["value"] = float(value)
     return type(params).model_validate(data)
+
+
+class EnsembleJSON(TypedDict):
+    """:meth:`EnsembleResult.as_json`: the ensemble's settings and percentile bands.
+
+    ``series`` maps each series to its ``[p5, p50, p95]`` per period; ``scenario`` is
+    None for the Epstein model.
+    """
+
+    runs: int
+    model: str
+    scenario: str | None
+    agents: int
+    steps: int
+    period_steps: int
+    seeds: list[int]
+    series: dict[str, list[list[float]]]
 
 
 @dataclass(frozen=True)
@@ -156,7 +174,7 @@ class EnsembleResult:
     runs: dict[str, np.ndarray]
     period: int
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> EnsembleJSON:
         """``{"runs": R, "series": {name: [[p5, p50, p95] per period]}, ...}``."""
         first = self.specs[0]
         return {

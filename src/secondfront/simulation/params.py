@@ -20,12 +20,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from secondfront.checkout import MODELS
 from secondfront.errors import UsageError
+from secondfront.jsontypes import JSONObject
 from secondfront.model.yamlsource import yaml_data
 
 __all__ = ["DEFAULT_SOCIETY", "Parameter", "SocietyParams", "load_society"]
 
-DEFAULT_SOCIETY = Path(__file__).resolve().parents[3] / "models" / "belarus-society.yaml"
+DEFAULT_SOCIETY = MODELS / "belarus-society.yaml"
+"""The society parameters of a source checkout (not package data: :mod:`secondfront.checkout`)."""
 _LOCATOR = re.compile(r"^P\d+\.S\d+(-S\d+)?$")
 
 
@@ -128,7 +131,7 @@ class SocietyParams(_Strict):
         """The value of parameter ``group.name``."""
         return getattr(self, group)[name].value  # type: ignore[no-any-return]
 
-    def rail_section(self) -> dict[str, Any]:
+    def rail_section(self) -> JSONObject:
         """The rail section as plain data, for ``RailNetwork.from_params``."""
         return {
             "entries": self.rail.entries,

@@ -5,7 +5,8 @@ naive twin), ``chain`` (the time model linked to the flagship network: states,
 likelihoods, alerts), ``baumwelch`` and ``fit`` (learning the chain from the store),
 ``fitted`` (a fitted copy of the time model with its provenance), ``conflict`` (Hugin's
 conflict measure of a week's findings), ``view`` (the one timeline every renderer
-shows) and ``asof`` (the weekly evidence and filtered belief as of a day).
+shows), ``asof`` (the weekly evidence and filtered belief as of a day) and ``rolling``
+(the rolling-origin question of the chain's backtest).
 
 Dependencies point one way: timeline -> evidence, inference, model.
 """

@@ -25,7 +25,8 @@ estimate is then "counts plus pseudo-counts"::
 so a transition never seen in the data keeps ``ess * p0 / (N + ess) > 0`` instead of
 the maximum-likelihood 0. EM maximises the log posterior
 ``log P(X | theta) + sum (alpha - 1) log theta``, which never decreases from one
-iteration to the next.
+iteration to the next. The loop, the normalisation and the log prior are the package's
+one EM driver (:mod:`secondfront.em`), shared with the network tables' fit.
 
 E-step: the scaled forward-backward recursions, reusing the normalised forward filter
 of :mod:`secondfront.timeline.hmm` (``alpha_t = P(S_t | e_1..t)``, normaliser ``c_t``)::
@@ -48,6 +49,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from secondfront import em
 from secondfront.timeline import hmm
 
 
@@ -202,39 +204,25 @@ def expected_counts(params: HmmParameters, X: np.ndarray) -> ExpectedCounts:
     return ExpectedCounts(gamma[0], xi, present, absent, float(fwd.log_evidence) + shift)
 
 
-def _normalise_rows(counts: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    total = counts.sum(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(total > 0, counts / np.where(total > 0, total, 1.0), previous)
-    return out
-
-
 def maximise(counts: ExpectedCounts, prior: HmmPrior, previous: HmmParameters) -> HmmParameters:
     """M-step: counts plus pseudo-counts, normalised (see the module docstring).
 
     A vector with neither counts nor pseudo-counts keeps its ``previous`` value.
     """
-    pi = _normalise_rows(counts.initial + prior.initial, previous.initial)
-    A = _normalise_rows(counts.transition + prior.transition, previous.transition)
+    pi = em.normalise(counts.initial + prior.initial, previous.initial)
+    A = em.normalise(counts.transition + prior.transition, previous.transition)
     on = counts.present + prior.present
     total = on + counts.absent + prior.absent
-    with np.errstate(invalid="ignore", divide="ignore"):
-        B = np.where(total > 0, on / np.where(total > 0, total, 1.0), previous.emission)
-    return HmmParameters(pi, A, B)
+    return HmmParameters(pi, A, em.share(on, total, previous.emission))
 
 
 def log_prior(params: HmmParameters, prior: HmmPrior) -> float:
     """``sum (alpha - 1) log theta`` over all parameters (0 * log 0 counts as 0)."""
-
-    def term(weight: np.ndarray, p: np.ndarray) -> float:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float(np.sum(np.where(weight > 0, weight * np.log(p), 0.0)))
-
     return (
-        term(prior.initial, params.initial)
-        + term(prior.transition, params.transition)
-        + term(prior.present, params.emission)
-        + term(prior.absent, 1 - np.asarray(params.emission))
+        em.dirichlet_log_prior(prior.initial, params.initial)
+        + em.dirichlet_log_prior(prior.transition, params.transition)
+        + em.dirichlet_log_prior(prior.present, params.emission)
+        + em.dirichlet_log_prior(prior.absent, 1 - np.asarray(params.emission))
     )
 
 
@@ -270,19 +258,17 @@ def baum_welch(
         )
     if X.shape[0] == 0:
         raise ValueError("no weeks to fit")
-    params = HmmParameters(*(np.asarray(p, dtype=np.float64) for p in init))
-    counts = expected_counts(params, X)
-    trace = [counts.log_likelihood + log_prior(params, prior)]
-    converged = False
-    n = 0
-    for n in range(1, max_iter + 1):  # noqa: B007 - n is the iteration count after the loop
-        params = maximise(counts, prior, params)
-        counts = expected_counts(params, X)
-        trace.append(counts.log_likelihood + log_prior(params, prior))
-        if abs(trace[-1] - trace[-2]) < tol:
-            converged = True
-            break
-    return FitResult(params, counts.log_likelihood, trace[-1], n, converged, trace)
+    run = em.run_em(
+        HmmParameters(*(np.asarray(p, dtype=np.float64) for p in init)),
+        lambda params: expected_counts(params, X),
+        lambda counts, params: maximise(counts, prior, params),
+        lambda params: log_prior(params, prior),
+        max_iter,
+        tol,
+    )
+    return FitResult(
+        run.params, run.log_likelihood, run.log_posterior, run.iterations, run.converged, run.trace
+    )
 
 
 def sample_hmm(

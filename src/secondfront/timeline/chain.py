@@ -52,6 +52,7 @@ from secondfront.model.network import Network
 from secondfront.model.yamlsource import YamlDocument
 from secondfront.timeline import hmm
 from secondfront.timeline.fitted import FittedParameters, emission_likelihood
+from secondfront.timeline.rolling import RollingQuestion
 
 
 class _Strict(BaseModel):
@@ -101,23 +102,13 @@ class Alert(_Strict):
         return self
 
 
-class Question(_Strict):
-    """A backtest question: does ``variable = state`` happen within the window?"""
-
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    label: str
-    variable: str
-    state: str
-    resolves: AcledMatch
-
-
 class BacktestSpec(_Strict):
     """Rolling-origin settings."""
 
     window_weeks: int = Field(ge=1)
     burn_in_weeks: int = Field(ge=0)
     persistence_floor: float = Field(gt=0, lt=0.5)
-    questions: list[Question] = Field(min_length=1)
+    questions: list[RollingQuestion] = Field(min_length=1)
 
 
 class OutcomeReports(_Strict):

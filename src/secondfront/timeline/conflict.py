@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from secondfront.inference.query import EvidenceValue, posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import ModelLike
 
 
@@ -54,7 +55,7 @@ class Conflict:
     culprit: str | None
     without_culprit: float
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> JSONObject:
         """Plain data; infinities as strings ("inf") so the JSON stays valid."""
 
         def num(x: float) -> float | str:
@@ -68,7 +69,7 @@ class Conflict:
             "single": {k: num(v) for k, v in self.single.items()},
         }
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> JSONObject:
         """``{"value", "culprit", "without_culprit"}`` (nats; infinities as strings):
         what a timeline week shows."""
         data = self.as_json()

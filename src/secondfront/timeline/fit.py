@@ -351,8 +351,9 @@ def _week_of(day: dt.date) -> str:
     return f"{y}-W{w:02d}"
 
 
-def fitted_document(fit: TimelineFit) -> dict[str, Any]:
-    """The copy's content: the source file's data with the fitted numbers and provenance."""
+def fitted_document(fit: TimelineFit) -> dict[str, object]:
+    """The copy's content: the source file's data (as the YAML reader gives it: mappings,
+    lists, scalars) with the fitted numbers and provenance."""
     doc, diags = load_yaml(str(fit.model.path))
     if diags:  # the model loaded from this file a moment ago
         raise UsageError(f"{fit.model.path}: changed while fitting; run again")

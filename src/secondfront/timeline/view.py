@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import duckdb
 
@@ -44,6 +44,7 @@ from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
 from secondfront.evidence.weeks import (
     IndicatorWeek,
+    StoredEvent,
     data_span,
     evidence_rows,
     iso_week,
@@ -52,6 +53,7 @@ from secondfront.evidence.weeks import (
     weekly_statuses,
 )
 from secondfront.evidence.weeks import check_range as check_event_dates
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model
 from secondfront.model.network import Network
 from secondfront.tabular import Rows, Tabular
@@ -302,7 +304,7 @@ class TimelineView(Tabular):
             ],
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         """Plain data (the workbench's JSON shape): dates as ISO strings, ``from``/``to``."""
         return {
             "status": self.status,
@@ -601,7 +603,7 @@ def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
     shown = [t for t, w in enumerate(result.weeks) if first_monday <= week_start(w) <= end]
     first = week_start(result.weeks[shown[0]]) if shown else start
     last = week_start(result.weeks[shown[-1]]) + dt.timedelta(days=6) if shown else end
-    events: dict[str, list[dict[str, Any]]] = {}
+    events: dict[str, list[StoredEvent]] = {}
     totals: dict[str, int] = {}
     if ask.events_per_week > 0 and shown:
         events, totals = week_events(con, first, last, ask.events_per_week)
@@ -641,7 +643,7 @@ def _shown_weeks(
     shown: list[int],
     series: list[TimelineSeries],
     conflicts: list[Conflict],
-    events: dict[str, list[dict[str, Any]]],
+    events: dict[str, list[StoredEvent]],
     totals: dict[str, int],
 ) -> list[TimelineWeek]:
     """The shown weeks (positions ``shown`` of the filtered record), typed."""

@@ -1,0 +1,69 @@
+"""No ``Any`` in the public signatures of the library's typed modules: results are JSON
+(``secondfront.jsontypes``), TypedDicts, protocols or plain types that say what they hold.
+
+The command line and the workbench (``cli/``, ``service/``) and the engine's modules other
+than the evidence-file reader are not covered here yet.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import secondfront
+
+PACKAGE = Path(secondfront.__file__).resolve().parent
+
+COVERED = [
+    *sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "analysis").glob("*.py")),
+    *sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "simulation").glob("*.py")),
+    "evidence/mapping.py",
+    "evidence/rulesfile.py",
+    "evidence/text.py",
+    "evidence/weeks.py",
+    "model/checks.py",
+    "model/xmltree.py",
+    "model/yamlsource.py",
+    "tabular.py",
+    "lazy.py",
+    "timeline/fit.py",
+    "timeline/view.py",
+    "timeline/conflict.py",
+    "timeline/baumwelch.py",
+    "inference/evidencefile.py",
+    "em.py",
+    "jsontypes.py",
+    "checkout.py",
+]
+
+
+def _public_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append(node)
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            found += [m for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return [f for f in found if not f.name.startswith("_")]
+
+
+def _mentions_any(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    a = fn.args
+    args = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+    notes = [x.annotation for x in args if x is not None and x.annotation is not None]
+    notes += [fn.returns] if fn.returns is not None else []
+    return any("Any" in ast.unparse(n) for n in notes)
+
+
+@pytest.mark.parametrize("module", COVERED)
+def test_no_any_in_public_signatures(module: str) -> None:
+    tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+    offenders = [f"{f.name} (line {f.lineno})" for f in _public_functions(tree) if _mentions_any(f)]
+    assert offenders == []
+
+
+def test_the_check_sees_any() -> None:
+    tree = ast.parse("def f(x: dict[str, Any]) -> int: ...\nclass C:\n    def g(self) -> Any: ...")
+    assert [_mentions_any(f) for f in _public_functions(tree)] == [True, True]
