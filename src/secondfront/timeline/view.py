@@ -342,7 +342,7 @@ class TimelineView(Tabular):
         }
 
 
-def _alert_json(a: TimelineAlert) -> dict[str, object]:
+def _alert_json(a: TimelineAlert) -> JSONObject:
     return {**vars(a), "start": a.start.isoformat(), "indicators": list(a.indicators)}
 
 
