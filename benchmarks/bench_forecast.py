@@ -132,11 +132,14 @@ def goals(card: WarningCard, tm: TimelineModel) -> None:
         series = history.series[target]
         for day, p in zip(card.days, ps, strict=True):
             o = day.toordinal()
-            if series.count(np.array([o - 28]), np.array([o]))[0] > 0:
+            # The goal excepts windows where coverage is declared unknown.
+            inside = series.inside(np.array([o]), np.array([o + 7 * card.horizon]))[0]
+            if inside and series.count(np.array([o - 28]), np.array([o]))[0] > 0:
                 recent += 1
                 high += p >= 0.5
     print(
-        f"Sundays with the outcome reported in the previous 4 weeks: {recent}; P(within 8"
+        f"Sundays with the outcome reported in the previous 4 weeks (window inside the declared"
+        f" coverage): {recent}; P(within 8"
         f" weeks) >= 0.5 on {high} ({high / max(recent, 1):.0%}; goal: all)"
     )
     entry_alerts = next(o for o in card.outcomes if o.target == entry).alert_weeks

@@ -9,24 +9,16 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pytest
 
 from secondfront.evidence import store
 from secondfront.evidence.coverage import NOTHING_COVERED
 from secondfront.evidence.ingest import ingest
 from secondfront.evidence.mapping import MappingRules, load_rules
-from secondfront.forecasting.forecast import forecast_all, question_probability, weeks_ahead
+from secondfront.forecasting.forecast import forecast_all, weeks_ahead
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, parameters_as_of
 from secondfront.forecasting.questions import load_questions
-from secondfront.timeline.asof import (
-    EvidenceAsOf,
-    evidence_as_of,
-    filtered_belief,
-    indicator_rates,
-    variable_hazards,
-)
+from secondfront.timeline.asof import evidence_as_of
 from secondfront.timeline.chain import TimelineModel
-from secondfront.timeline.view import filter_record
 from secondfront.timeline.view import weekly_evidence as timeline_record
 from tests.forecasting.conftest import ROOT
 
@@ -39,46 +31,10 @@ def test_weeks_ahead_rounds_up() -> None:
     assert weeks_ahead(dt.date(2022, 2, 1), dt.date(2022, 1, 2)) == 0
 
 
-@pytest.mark.parametrize(
-    ("kind", "target"),
-    [
-        ("variable", "russian_operations_from_belarus"),
-        ("indicator", "russian_troop_trains_into_belarus"),
-    ],
-)
-def test_one_week_ahead_is_the_predicted_belief_times_the_rate(
-    history: duckdb.DuckDBPyConnection,
-    rules: MappingRules,
-    timeline: TimelineModel,
-    kind: str,
-    target: str,
+def test_the_evidence_as_of_the_last_day_is_the_timelines_record(
+    history: duckdb.DuckDBPyConnection, rules: MappingRules
 ) -> None:
-    ev = evidence_as_of(history, rules, DAY, NOTHING_COVERED)
-    b = filtered_belief(timeline, ev)
-    state = "present"
-    rate = (
-        variable_hazards(timeline, target, state)
-        if kind == "variable"
-        else indicator_rates(timeline, target, state)
-    )
-    p = question_probability(timeline, kind, target, state, ev, DAY + dt.timedelta(days=7))  # type: ignore[arg-type]
-    assert p == pytest.approx(float((b @ timeline.transition) @ rate))
-    # Two weeks: 1 - P(no event in week 1 and none in week 2), by hand.
-    v1 = (b @ timeline.transition) * (1 - rate)
-    v2 = (v1 @ timeline.transition) * (1 - rate)
-    p2 = question_probability(timeline, kind, target, state, ev, DAY + dt.timedelta(days=14))  # type: ignore[arg-type]
-    assert p2 == pytest.approx(1 - v2.sum())
-
-
-def test_no_evidence_means_the_prior(timeline: TimelineModel) -> None:
-    ev = EvidenceAsOf.of(DAY, [], [], [], 0)
-    assert filtered_belief(timeline, ev).tolist() == pytest.approx(timeline.prior.tolist())
-
-
-def test_the_belief_is_the_timelines_own_on_the_whole_record(
-    history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
-) -> None:
-    """As of the last stored day, the question's belief is the timeline's last filtered week."""
+    """As of the last stored day, a question reads the timeline's own weekly record."""
     from secondfront.evidence.weeks import data_span as store_span
 
     span = store_span(history)
@@ -86,8 +42,6 @@ def test_the_belief_is_the_timelines_own_on_the_whole_record(
     ev = evidence_as_of(history, rules, span[1])
     whole = timeline_record(history, rules)
     assert ev.weeks == whole.weeks and ev.rows == whole.evidence
-    expected = filter_record(timeline, whole).beliefs[-1]
-    assert filtered_belief(timeline, ev).tolist() == pytest.approx(expected.tolist())
 
 
 def _store_until(tmp_path: Path, last: dt.date) -> duckdb.DuckDBPyConnection:

@@ -117,3 +117,24 @@ def test_revisions_and_their_causes(
 
 def test_history_of_an_unknown_question_is_empty(con: duckdb.DuckDBPyConnection) -> None:
     assert history(con, "nothing") == []
+
+
+def test_a_refitted_revision_rebuilt_from_the_ledger_gives_its_recorded_p(
+    con: duckdb.DuckDBPyConnection, small_file: Path, rules: MappingRules, timeline: TimelineModel
+) -> None:
+    """The ledger keeps the refit's emissions with its chain, so "the old model on the new
+    evidence" is the model that was used (without them a change was split wrongly)."""
+    import json
+
+    from secondfront.forecasting.ledger import _dated, _rebuild
+
+    qs = _one(load_questions(small_file))
+    (f,) = forecast_all(timeline, qs, con, rules, None, refit=True)
+    assert f.parameters.model.spec.fitted is not None
+    record(con, [f], "small.questions.yaml", NOW)
+    row = con.execute("SELECT model_sha256, parameters FROM forecast_ledger").fetchone()
+    assert row is not None
+    rebuilt = _rebuild(con, row[0], json.loads(row[1]))
+    assert rebuilt.spec.fitted == f.parameters.model.spec.fitted
+    p = _dated(con, rebuilt, f.target, f.as_of, f.closes)
+    assert p == pytest.approx(f.p, abs=1e-12)

@@ -38,8 +38,11 @@ def test_a_refit_carries_the_fitted_block_with_its_provenance(
         "states",
         "initial",
         "transition",
+        "fitted",
     }
     assert data["fitted_through"] == "2022-02-20" and data["iterations"] == used.fit.iterations
+    # The whole fitted block (emissions included), so the ledger can rebuild the model.
+    assert FittedParameters.model_validate(data["fitted"]) == used.fit
 
 
 def test_the_specs_numbers_have_no_fit(
@@ -48,7 +51,7 @@ def test_the_specs_numbers_have_no_fit(
     used = parameters_as_of(timeline, history, rules, DAY, refit=False)
     assert used.fit is None and used.in_sample and used.through is None
     assert (used.iterations, used.converged, used.label) == (0, True, IN_SAMPLE_LABEL)
-    assert used.as_json()["fitted_through"] is None
+    assert used.as_json()["fitted_through"] is None and used.as_json()["fitted"] is None
 
 
 def test_one_class_is_named_fitted_parameters() -> None:

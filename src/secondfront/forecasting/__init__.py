@@ -11,7 +11,7 @@ The weekly timeline is reached through one module, :mod:`~secondfront.timeline.a
 Dependencies point one way: forecasting -> evidence, analysis, inference, model.
 """
 
-from secondfront.forecasting.forecast import QuestionForecast, forecast_all, question_probability
+from secondfront.forecasting.forecast import QuestionForecast, forecast_all
 from secondfront.forecasting.ledger import Revision, history, record
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, ParametersUsed, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, load_questions
@@ -31,7 +31,6 @@ __all__ = [
     "load_questions",
     "murphy",
     "parameters_as_of",
-    "question_probability",
     "record",
     "score",
     "store_series",

@@ -11,10 +11,6 @@ A question asked earlier than the forecast day (``--as-of`` inside its window) w
 event the store already shows between ``asked`` and D resolves to 1: what already
 happened in the window is not forgotten. A question already closed on D is 1 or 0 by
 its store series.
-
-:func:`question_probability` is the escalation chain's own forecast of a target (the
-filtered belief pushed through the chain, ``1 - b @ (A diag(1 - h))^n @ 1``); it is kept
-as the chain's view for the timeline's tests, not as the questions' forecast.
 """
 
 from __future__ import annotations
@@ -32,13 +28,9 @@ from secondfront.evidence.mapping import MappingRules
 from secondfront.forecasting.outlook import History, forecast_from, history_as_of, series_for
 from secondfront.forecasting.parameters import ParametersUsed, parameters_as_of
 from secondfront.forecasting.questions import Question, QuestionSet, TargetKind
-from secondfront.timeline import hmm
 from secondfront.timeline.asof import (
     EvidenceAsOf,
     evidence_as_of,
-    filtered_belief,
-    indicator_rates,
-    variable_hazards,
 )
 from secondfront.timeline.chain import TimelineModel
 
@@ -46,34 +38,6 @@ from secondfront.timeline.chain import TimelineModel
 def weeks_ahead(as_of: dt.date, closes: dt.date) -> int:
     """Whole weeks from ``as_of`` to ``closes``, rounded up; 0 when already closed."""
     return max(0, math.ceil((closes - as_of).days / 7))
-
-
-def question_probability(
-    model: TimelineModel,
-    kind: TargetKind,
-    variable: str,
-    state: str,
-    evidence: EvidenceAsOf,
-    closes: dt.date,
-) -> float:
-    """P(the target happens, or is observed, by ``closes``) given ``evidence`` (see module).
-
-    Args:
-        model: the time model with the parameters to use.
-        kind: ``"variable"`` (a network variable's state happens) or ``"indicator"``
-            (an indicator is observed in some week).
-        variable, state: the target.
-        evidence: the weekly evidence up to the forecast day.
-        closes: the question's last day.
-    """
-    belief = filtered_belief(model, evidence)
-    rate = (
-        variable_hazards(model, variable, state)
-        if kind == "variable"
-        else indicator_rates(model, variable, state)
-    )
-    n = weeks_ahead(evidence.through, closes)
-    return float(hmm.event_within(belief, model.transition, rate, n))
 
 
 @dataclass(frozen=True)
@@ -269,6 +233,5 @@ __all__ = [
     "forecast_question",
     "history_source",
     "parameter_source",
-    "question_probability",
     "weeks_ahead",
 ]

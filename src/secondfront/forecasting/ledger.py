@@ -42,6 +42,7 @@ from secondfront.forecasting.outlook import history_as_of
 from secondfront.model.formats import load
 from secondfront.timeline.asof import EvidenceAsOf
 from secondfront.timeline.chain import TimelineModel, load_timeline
+from secondfront.timeline.fitted import FittedParameters
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS forecast_ledger (
@@ -232,6 +233,11 @@ def _rebuild(
         tm = load_timeline(d / row[2], net)
     prior = np.asarray(params["initial"], dtype=np.float64)
     A = np.asarray(params["transition"], dtype=np.float64)
+    fitted = params.get("fitted")
+    if fitted is not None:
+        # The refit's emissions, not only its chain: the stored file text predates the fit.
+        block = FittedParameters.model_validate(fitted)
+        tm = dataclasses.replace(tm, spec=tm.spec.model_copy(update={"fitted": block}))
     return dataclasses.replace(tm, prior=prior, transition=A)
 
 

@@ -87,6 +87,9 @@ class ParametersUsed:
             "states": self.model.state_names,
             "initial": [float(x) for x in self.model.prior],
             "transition": [[float(x) for x in row] for row in self.model.transition],
+            # The fitted emissions weigh every week's evidence: a revision rebuilt from
+            # the ledger without them would not give its recorded p.
+            "fitted": self.fit.model_dump(mode="json") if self.fit is not None else None,
         }
 
 

@@ -1,12 +1,8 @@
 """The one place where forecasting calls the weekly timeline.
 
 The questions do not reassemble the timeline: the weekly evidence of a day is
-:func:`secondfront.timeline.view.weekly_evidence` cut at that day, the
-belief over the hidden escalation states is the last filtered week of
-:func:`~secondfront.timeline.view.filter_record`, and the alerts are that
-run's alerts. What only questions need is here too: per-state weekly rates of a
-variable's event or an indicator's report, and the weeks of stored events matching
-an ACLED rule (:func:`secondfront.evidence.acled.acled_sql`).
+:func:`secondfront.timeline.view.weekly_evidence` cut at that day, and the alerts of the
+time model's rules are those of :func:`~secondfront.timeline.view.filter_record` over it.
 """
 
 from __future__ import annotations
@@ -15,13 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
-import numpy as np
 
-from secondfront.errors import UsageError
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
-from secondfront.timeline.chain import AlertEvent, TimelineModel, state_hazards
-from secondfront.timeline.fit import network_emission
+from secondfront.timeline.chain import AlertEvent, TimelineModel
 from secondfront.timeline.view import WeeklyEvidence, filter_record, weekly_evidence
 
 
@@ -90,39 +83,6 @@ def evidence_as_of(
     return EvidenceAsOf(through, record, int(row[0]) if row else 0)
 
 
-def filtered_belief(model: TimelineModel, evidence: EvidenceAsOf) -> np.ndarray:
-    """P(S_T | evidence of weeks 1..T) [K]: the timeline's last filtered week; the
-    prior when there is no week."""
-    if not evidence.weeks:
-        return np.asarray(model.prior, dtype=np.float64)
-    result = filter_record(model, evidence.record)
-    return np.asarray(result.beliefs[-1], dtype=np.float64)
-
-
-def variable_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray:
-    """Weekly probability [K] that ``variable = state`` happens, per hidden state."""
-    return state_hazards(model, variable, state)
-
-
-def indicator_rates(model: TimelineModel, indicator: str, state: str) -> np.ndarray:
-    """P(indicator in ``state`` in one week | hidden state k) [K].
-
-    A week is one instance of the network conditioned on the state's evidence, as in
-    the timeline's likelihoods; the same per-state probabilities the fit starts from
-    (:func:`secondfront.timeline.fit.network_emission`).
-
-    Raises:
-        UsageError: an indicator without a ``present`` state, or a state other than
-            ``present`` of an indicator with more than two states.
-    """
-    present = np.asarray(network_emission(model, [indicator])[:, 0], dtype=np.float64)
-    if state == "present":
-        return present
-    if len(model.network.variables[indicator].states) == 2:
-        return 1.0 - present
-    raise UsageError(f"{indicator}={state}: only 'present' of a many-state indicator is asked")
-
-
 def timeline_alerts(model: TimelineModel, evidence: EvidenceAsOf) -> list[AlertEvent]:
     """The timeline's alerts over the weeks of ``evidence``, in week order."""
     if not evidence.weeks:
@@ -133,8 +93,5 @@ def timeline_alerts(model: TimelineModel, evidence: EvidenceAsOf) -> list[AlertE
 __all__ = [
     "EvidenceAsOf",
     "evidence_as_of",
-    "filtered_belief",
-    "indicator_rates",
     "timeline_alerts",
-    "variable_hazards",
 ]
