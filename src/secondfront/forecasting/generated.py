@@ -52,6 +52,7 @@ from secondfront.forecasting.scoring import (
     brier_scores,
     log_scores,
     murphy,
+    weekly_base_rate,
 )
 from secondfront.timeline.chain import TimelineModel
 
@@ -166,13 +167,16 @@ def _question_rows(
             continue  # outside the declared coverage: neither a yes nor a no
         hit = int(series.count(np.array([o]), np.array([o + 7 * h]))[0] > 0)
         f = forecast_from(history, model, target, day, h, fit)
-        n_w = max(0, (o - first) // 7)
-        k_w = len({(x - first) // 7 for x in series.days[(series.days <= o)] if x > first - 1})
-        weekly = (k_w + 0.5) / (n_w + 1)
+        # The base rate counts complete weeks only, the weeks from the store's first day
+        # that ended by the question's day (a week under way is neither a hit nor a miss).
+        n_w = max(0, (o - first + 1) // 7)
+        done = series.days[(series.days >= first) & (series.days < first + 7 * n_w)]
+        hit_weeks = np.zeros(n_w, dtype=bool)
+        hit_weeks[(done - first) // 7] = True
         recent = series.count(np.array([o - 7 * h]), np.array([o]))[0] > 0
         base = {
             "coin": 0.5,
-            "base_rate": 1 - (1 - weekly) ** h,
+            "base_rate": weekly_base_rate(hit_weeks.tolist(), n_w, h),
             "climatology": f.outside,
             "persistence": 1 - PERSISTENCE_FLOOR if recent else PERSISTENCE_FLOOR,
         }
