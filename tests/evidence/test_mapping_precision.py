@@ -357,6 +357,12 @@ UNLABELLED = {
         # Zapad-2021, held as announced, is routine
         {"SFBLR0079", "SFBLR0210"},
     ),
+    "security_elite_purges": (
+        # the interior minister and the KGB's head replaced in October 2020
+        {"SFBLR0084"},
+        # a scheduled rotation or a death is not a purge
+        {"SFBLR0067"},
+    ),
     "russian_air_defence_or_aircraft_deployed": (
         # Su-35S at Baranavichy, S-400 battalions, an airbase handed over, MiG-31K, Tor-M2
         {"SFBLR0144", "SFBLR0147", "SFBLR0150", "SFBLR0191", "SFBLR0046", "SFBLR0209"},
