@@ -3,6 +3,7 @@ the weekly indicators, the timeline's evidence and the week detail."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,7 +147,7 @@ def test_toy_source_reaches_indicators_timeline_evidence_and_week_detail(
     assert evidence[weeks.index("2022-W08")]["troops_toward_southern_border"] == "present"
     detail, totals = week_events(con, dt.date(2022, 2, 21), dt.date(2022, 2, 27))
     (event,) = detail["2022-W08"]
-    assert event == {
+    assert dataclasses.asdict(event) == {
         "id": "T1",
         "source": "toy",
         "date": "2022-02-21",

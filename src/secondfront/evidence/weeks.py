@@ -35,7 +35,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -319,8 +319,10 @@ def evidence_rows(statuses: Iterable[IndicatorWeek]) -> tuple[list[str], list[di
     return weeks, [rows[w] for w in weeks]
 
 
-class StoredEvent(TypedDict):
-    """A stored event mapped to indicators, as the week detail lists it.
+@dataclass(frozen=True)
+class WeekEvent:
+    """A stored event mapped to one or more indicators in its week, as the week detail
+    lists it.
 
     ``date`` is ISO (``YYYY-MM-DD``); ``weight`` the strongest observation it made;
     ``indicators`` and ``gradings`` sorted; ``kind``, ``summary`` and ``origin`` as its
@@ -340,7 +342,7 @@ class StoredEvent(TypedDict):
 
 def week_events(
     con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, per_week: int = 25
-) -> tuple[dict[str, list[StoredEvent]], dict[str, int]]:
+) -> tuple[dict[str, list[WeekEvent]], dict[str, int]]:
     """The stored events mapped to indicators, per ISO week, strongest first.
 
     Each source's adapter says how its events are summarised (see
@@ -396,22 +398,22 @@ def week_events(
             """,
             params,
         ).fetchall()
-    out: dict[str, list[StoredEvent]] = {}
+    out: dict[str, list[WeekEvent]] = {}
     totals: dict[str, int] = {}
     for source, ref, day, weight, inds, grades, total, summary, origin, kind in rows:
         totals[iso_week(day)] = int(total)
         out.setdefault(iso_week(day), []).append(
-            {
-                "id": str(ref),
-                "source": str(source),
-                "date": day.isoformat(),
-                "weight": float(weight),
-                "indicators": [str(i) for i in inds],
-                "gradings": [str(g) for g in grades],
-                "kind": str(kind),
-                "summary": str(summary),
-                "origin": str(origin),
-            }
+            WeekEvent(
+                str(ref),
+                str(source),
+                day.isoformat(),
+                float(weight),
+                [str(i) for i in inds],
+                [str(g) for g in grades],
+                str(kind),
+                str(summary),
+                str(origin),
+            )
         )
     return out, totals
 
@@ -424,7 +426,7 @@ def gdelt_row_weight(num_sources: int, num_articles: int, cap: float) -> float:
 __all__ = [
     "STATUSES",
     "IndicatorWeek",
-    "StoredEvent",
+    "WeekEvent",
     "check_range",
     "data_span",
     "evidence_rows",

@@ -44,7 +44,7 @@ from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
 from secondfront.evidence.weeks import (
     IndicatorWeek,
-    StoredEvent,
+    WeekEvent,
     data_span,
     evidence_rows,
     iso_week,
@@ -148,21 +148,6 @@ class TimelineSeries:
     variable: str
     label: str
     state: str
-
-
-@dataclass(frozen=True)
-class WeekEvent:
-    """A stored event mapped to one or more indicators in its week."""
-
-    id: str
-    source: str
-    date: str
-    weight: float
-    indicators: list[str]
-    gradings: list[str]
-    kind: str
-    summary: str
-    origin: str
 
 
 @dataclass(frozen=True)
@@ -603,7 +588,7 @@ def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
     shown = [t for t, w in enumerate(result.weeks) if first_monday <= week_start(w) <= end]
     first = week_start(result.weeks[shown[0]]) if shown else start
     last = week_start(result.weeks[shown[-1]]) + dt.timedelta(days=6) if shown else end
-    events: dict[str, list[StoredEvent]] = {}
+    events: dict[str, list[WeekEvent]] = {}
     totals: dict[str, int] = {}
     if ask.events_per_week > 0 and shown:
         events, totals = week_events(con, first, last, ask.events_per_week)
@@ -643,7 +628,7 @@ def _shown_weeks(
     shown: list[int],
     series: list[TimelineSeries],
     conflicts: list[Conflict],
-    events: dict[str, list[StoredEvent]],
+    events: dict[str, list[WeekEvent]],
     totals: dict[str, int],
 ) -> list[TimelineWeek]:
     """The shown weeks (positions ``shown`` of the filtered record), typed."""
@@ -675,7 +660,7 @@ def _shown_weeks(
                 states={s: float(x) for s, x in zip(result.states, result.beliefs[t], strict=True)},
                 indicators=by_week.get(w, {}),
                 evidence=dict(result.evidence[t]),
-                events=[WeekEvent(**e) for e in listed],
+                events=list(listed),
                 more_events=totals.get(w, 0) - len(listed),
                 conflict=conflict,
             )
