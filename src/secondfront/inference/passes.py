@@ -4,7 +4,8 @@ Why a second implementation
 ---------------------------
 The compiled passes (:mod:`secondfront.inference.propagation`) are fastest once
 loaded, but loading them costs each new process about 0.5-1 s (importing numba and
-reading the cached machine code) and the first process after an install about 7 CPU
+filling its registries; reading the cached machine code is 0.02 s of it, see
+:mod:`~secondfront.inference.propagation`) and the first process after an install about 7 CPU
 seconds more (compiling it: a first ``forecast`` took 9.6 CPU seconds, 22 s of wall
 time at load 7). A forecast of the flagship network, or any small network, needs a few
 milliseconds of propagation: paying a second to load the compiled passes for that is

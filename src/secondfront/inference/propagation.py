@@ -36,6 +36,11 @@ against many small batched ones and scatter the results into many others", and
 contiguous batch axis, which the compiler vectorises. Kernels are cached on disk.
 Loading them costs a new process about 0.5-1 s, so small work does not come here: it
 goes to the numpy twin in :mod:`secondfront.inference.passes`, which states the size rule.
+Where that time goes (measured on the 2-core development machine, quiet): importing
+numba 0.13 s, its first use filling its typing and lowering registries 0.31 s (they
+import scipy.linalg to look for BLAS), and reading this module's machine code from the
+cache 0.02 s. So compiling fewer specialisations would not shorten it: it is numba's
+start, paid once per process whatever it loads.
 
 Rows are scaled as in the numpy engine: every collect message and every distribute
 message is divided by its sum per row and the logs of the divisors are summed, so
