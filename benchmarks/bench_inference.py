@@ -123,7 +123,7 @@ def _rows(marginals: dict[str, np.ndarray], rows: slice) -> dict[str, np.ndarray
 
 
 def bench_network(
-    name: str, n_sets: int, pgmpy_sets: int, seed: int, threads: int = 1, first: bool = False
+    name: str, n_sets: int, pgmpy_sets: int, seed: int, threads: int = 1, fresh: bool = False
 ) -> dict[str, Any]:
     """Run every engine on one network and return timings and agreement.
 
@@ -133,7 +133,7 @@ def bench_network(
         pgmpy_sets: how many of those sets pgmpy answers (0 skips it).
         seed: seed of the evidence sets.
         threads: threads each pyAgrum engine may use.
-        first: also time the first call in fresh processes (:func:`first_call_s`).
+        fresh: also time the first call in fresh processes (:func:`first_call_s`).
 
     Returns:
         one result row (seconds unless the key says ``_ms``).
@@ -151,7 +151,7 @@ def bench_network(
         batch_times.append(elapsed)
     row["ours_batch_s"] = statistics.median(batch_times)
     row["ours_batch_runs_s"] = batch_times
-    if first:
+    if fresh:
         row["ours_first_call_runs_s"] = first_call_s(name, n_sets, seed)
         row["ours_first_call_s"] = statistics.median(row["ours_first_call_runs_s"])
 
@@ -209,7 +209,7 @@ def bench_network(
     row["agrees"] = all(d < TOLERANCE for d in agreement.values())
     for peer in ("pyagrum_lazy", "pyagrum_shafer", "pgmpy_scaled"):
         row[f"{peer}_speedup"] = row[f"{peer}_s"] / row["ours_batch_s"]
-    if first:
+    if fresh:
         row["pyagrum_shafer_first_call_speedup"] = (
             row["pyagrum_shafer_s"] / row["ours_first_call_s"]
         )
@@ -381,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name}: {args.sets} sets ...", file=sys.stderr, flush=True)
             rows.append(
                 bench_network(
-                    name, args.sets, args.pgmpy_sets, args.seed, args.threads, first=args.fresh
+                    name, args.sets, args.pgmpy_sets, args.seed, args.threads, fresh=args.fresh
                 )
             )
 
