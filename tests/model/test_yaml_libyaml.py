@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 
 import pytest
+import yaml
 
 from secondfront.errors import Diagnostic
 from secondfront.model import yamlsource
@@ -98,6 +99,59 @@ def test_broken_input_is_reported_as_the_python_parser_reports_it(
     used = loaders_used(monkeypatch)
     same(parse_yaml(text, "f.yaml"), expected)
     assert used[-1] == "_SpecLoader"  # the reference has the last word
+
+
+# Valid YAML the two parsers read differently: each goes to the Python parser.
+DIVERGENT = [
+    "au\thor: x\n",  # libyaml: the key 'au<TAB>thor'; PyYAML refuses the tab
+    "a: {x?y: 1}\n",  # PyYAML ends a flow scalar at '?' (and refuses the text)
+    "a: ! 1\n",  # PyYAML resolves '! 1' to 1, libyaml keeps '1'
+    "a: !\n",  # None, or ''
+    "{a: , b: 1}\n",  # the empty value after ':' or at the next token
+    "[a: ]\n",
+    "? a",  # an empty value at the end of a text without a final line break
+]
+
+
+@pytest.mark.parametrize("text", DIVERGENT, ids=range(len(DIVERGENT)))
+def test_text_the_parsers_read_differently_is_read_by_python(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = reference(text)
+    used = loaders_used(monkeypatch)
+    same(parse_yaml(text, "f.yaml"), expected)
+    assert used[-1] == "_SpecLoader"
+
+
+def test_random_documents_read_alike() -> None:
+    """Seeded random data dumped in block and flow styles, some of it edited: both
+    readers agree on data, positions and problems."""
+    rng = random.Random(7)
+    words = ["yes", "off", "null", "~", "1e3", "0x1F", "1_000", "2024-02-29", "a: b", "- x"]
+    words += ["#c", "x?y", "?", "[a]", "{b}", "'q'", "multi\nline", " lead", "é", "&a", "*a"]
+    words += ["!t", "%", "|", ">", "", ".inf", "<<", "2024-01-01 10:00:00"]
+
+    def value(depth: int) -> object:
+        roll = rng.random()
+        if depth > 3 or roll < 0.4:
+            return rng.choice([*words, 7, -2.5, True, None])
+        if roll < 0.7:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {f"{rng.choice(words)}{i}": value(depth + 1) for i in range(rng.randint(0, 4))}
+
+    for _ in range(300):
+        text = yaml.safe_dump(
+            value(0),
+            default_flow_style=rng.choice([None, True, False]),
+            allow_unicode=rng.random() < 0.5,
+            width=rng.choice([20, 80, 1000]),
+        )
+        chars = list(text)
+        for _ in range(rng.randint(0, 2)):
+            if chars:
+                chars.insert(rng.randrange(len(chars)), rng.choice(" :-[]{}\n#&*!|>',?"))
+        text = "".join(chars)
+        same(parse_yaml(text, "f.yaml"), reference(text))
 
 
 def test_yes_and_no_stay_text_and_dates_stay_dates() -> None:

@@ -3,19 +3,20 @@
 A spec checker must point at the line of a problem. PyYAML's ``safe_load`` returns
 plain data without positions, so this module composes the node graph
 (``yaml.compose`` with a ``SafeLoader``), builds plain Python data from it, and keeps
-a table from *paths* to 1-based ``(line, col)`` positions.
+a table from *paths* to 1-based ``(line, col)`` positions. A path is the tuple of keys
+and list indices leading to a value, e.g. ``("variables", 3, "table", "rows", 2, "p")``,
+the same shape as a pydantic error ``loc``.
 
 Speed: PyYAML's Python scanner and parser took about 0.13 s of the flagship model's
 0.15 s read, most of what a ``forecast`` spent reading its four YAML files. Where PyYAML
 was built with libyaml (its wheels are), libyaml scans and parses and the composer here
 builds the same nodes from its events (15 ms for the flagship). Any text that read finds
-a problem in, and any text where the two parsers are known to differ on what is valid
-(a tab; a '?' inside a plain scalar in ``[...]`` or ``{...}``), is read again, or only,
-by the Python parser: results, messages and positions are PyYAML's either way (the
-tests compare both readers on the shipped files, broken and hostile files and random
-edits). A path is the tuple of keys
-and list indices leading to a value, e.g. ``("variables", 3, "table", "rows", 2, "p")``,
-the same shape as a pydantic error ``loc``.
+a problem in, and any text where the two parsers are known to differ (a tab; inside
+``[...]`` or ``{...}``, a '?' in a plain scalar or an empty value; an empty value at
+the end of a text without a final line break; the bare tag '!'), is read again, or
+only, by the Python parser: results, messages and positions are PyYAML's either way
+(the tests compare both readers on the shipped files, broken and hostile files, random
+edits and random documents).
 
 Two deliberate departures from PyYAML's defaults:
 
@@ -194,14 +195,21 @@ if _CParser is not None:
             yaml.composer.Composer.__init__(self)
             self._bound(max_depth=max_depth, max_nodes=max_nodes)
             self.flow_depth = 0  # flow collections ([...], {...}) open around the event
+            self.ends_with_newline = stream.endswith("\n")
 
         def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
             event = self.peek_event()
-            if self.flow_depth and not event.style and "?" in event.value:
-                # (libyaml marks a plain scalar with style '', PyYAML with None.) PyYAML
-                # ends a plain scalar at '?' inside [...] or {...} (and then
-                # refuses the text); libyaml reads on: the reference decides.
-                raise _Divergent(event.start_mark, "'?' in a plain scalar in flow context")
+            # Where the two parsers are known to differ, the reference decides. (libyaml
+            # marks a plain scalar with style '', PyYAML with None.) Inside [...] or
+            # {...}, PyYAML ends a plain scalar at '?' (and then refuses the text) and
+            # places an empty value after its ':', libyaml at the next token, as it does
+            # at the end of a text without a final line break; a value tagged '!' alone
+            # is resolved by PyYAML (``! 1`` is 1), taken as text by libyaml.
+            plain = not event.style
+            empty = plain and not event.value and (self.flow_depth or not self.ends_with_newline)
+            flow_question = plain and self.flow_depth and "?" in event.value
+            if event.tag == "!" or empty or flow_question:
+                raise _Divergent(event.start_mark, "a scalar the parsers read differently")
             node: yaml.ScalarNode = super().compose_scalar_node(anchor)
             return node
 
