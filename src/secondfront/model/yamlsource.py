@@ -431,7 +431,8 @@ def parse_yaml(text: str, path: str = "<string>") -> tuple[YamlDocument, list[Di
         # own words and positions, whichever parser is installed. Where the two parsers
         # differ on what is valid, the Python one decides: a tab (libyaml takes
         # ``au<TAB>thor: x`` as a key, PyYAML refuses the tab) and a character YAML does
-        # not allow send the text to it directly.
+        # not allow send the text to it directly; the scalars the two read differently
+        # are found while composing (``_FastSpecLoader.compose_scalar_node``).
         try:
             doc, problems = _parse_with(_FastSpecLoader, text, path)
         except Exception:  # anything unexpected: the reference parser decides
