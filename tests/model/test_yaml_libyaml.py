@@ -110,6 +110,7 @@ DIVERGENT = [
     "{a: , b: 1}\n",  # the empty value after ':' or at the next token
     "[a: ]\n",
     "? a",  # an empty value at the end of a text without a final line break
+    "a: |#c\n  x\n",  # libyaml takes '#c' as a comment; PyYAML wants a space first
 ]
 
 

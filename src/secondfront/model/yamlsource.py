@@ -13,7 +13,7 @@ was built with libyaml (its wheels are), libyaml scans and parses and the compos
 builds the same nodes from its events (15 ms for the flagship). Any text that read finds
 a problem in, and any text where the two parsers are known to differ (a tab; inside
 ``[...]`` or ``{...}``, a '?' in a plain scalar or an empty value; an empty value at
-the end of a text without a final line break; the bare tag '!'), is read again, or
+the end of a text without a final line break; the bare tag '!'; ``|#``), is read again, or
 only, by the Python parser: results, messages and positions are PyYAML's either way
 (the tests compare both readers on the shipped files, broken and hostile files, random
 edits and random documents).
@@ -172,6 +172,8 @@ def _libyaml_parser() -> Any:
 
 _CParser = _libyaml_parser()
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+"""A block scalar's header and '#' with no space between (or text that looks like it)."""
 
 if _CParser is not None:
 
@@ -425,13 +427,19 @@ def parse_yaml(text: str, path: str = "<string>") -> tuple[YamlDocument, list[Di
         line, col = _line_col(text, max_chars)
         message = _too_large(len(text), max_chars, "characters")
         return YamlDocument(path, None), [Diagnostic(path, line, col, message)]
-    if _CParser is not None and "\t" not in text and not _NON_PRINTABLE.search(text):
+    if (
+        _CParser is not None
+        and "\t" not in text
+        and not _NON_PRINTABLE.search(text)
+        and not _BLOCK_HEADER_COMMENT.search(text)
+    ):
         # libyaml first; a document it finds anything wrong with (or that it cannot read)
         # is read again by the Python parser, so every problem is reported with PyYAML's
         # own words and positions, whichever parser is installed. Where the two parsers
         # differ on what is valid, the Python one decides: a tab (libyaml takes
-        # ``au<TAB>thor: x`` as a key, PyYAML refuses the tab) and a character YAML does
-        # not allow send the text to it directly; the scalars the two read differently
+        # ``au<TAB>thor: x`` as a key, PyYAML refuses the tab), a block scalar's header
+        # followed by '#' with no space (``|#``: libyaml takes a comment) and a character
+        # YAML does not allow send the text to it directly; the scalars the two read differently
         # are found while composing (``_FastSpecLoader.compose_scalar_node``).
         try:
             doc, problems = _parse_with(_FastSpecLoader, text, path)
