@@ -89,3 +89,22 @@ def test_cli_benchmark_quick_runs_and_reads_each_command() -> None:
         assert row["warm"]["cpu_s"] > 0 and row["warm"]["wall_s"] > 0, row
         assert "cold" not in row  # --quick: warm only
     assert len(figures["load_before"]) == 3
+
+
+def test_inference_benchmark_times_the_first_call_in_fresh_processes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bench = _load_benchmark()
+    assert bench.main(["--networks", "asia", "--sets", "5", "--pgmpy-sets", "0", "--fresh"]) == 0
+    printed = capsys.readouterr().out
+    assert "First call in a fresh process" in printed
+    line = next(x for x in printed.splitlines() if x.startswith("  asia: "))
+    assert "x Shafer-Shenoy (goal 30x: " in line and "memory-traffic floor" in line
+
+
+def test_cli_benchmark_times_only_the_commands_named() -> None:
+    figures = _load("bench_cli").main(["--only=--version", "--warm-only", "--runs", "1"])
+    assert [row["command"] for row in figures["results"]] == ["--version"]
+    assert "cold" not in figures["results"][0]
+    with pytest.raises(SystemExit):
+        _load("bench_cli").main(["--only", "nope"])

@@ -354,13 +354,24 @@ def _strides_in(clique: Sequence[int], table: Sequence[int], card: Sequence[int]
     return [stride.get(v, 0) for v in clique]
 
 
-def build_layout(
-    tree: JunctionTree,
-    trivial: Sequence[bool],
-    heads_cross: Sequence[bool],
-    evidence_vars: frozenset[int],
-) -> Layout:
-    """Lay out the workspace and list each clique's operands for ``propagate``."""
+@dataclass(frozen=True)
+class _Rows:
+    """The workspace rows of a layout (see :class:`Layout`); lists, -1 where none."""
+
+    total: int
+    evidence_base: list[int]
+    up_base: list[int]
+    down_base: list[int]
+    sep_rows: list[int]
+    total_base: dict[int, int]
+    marginal_base: list[int]
+
+
+def _workspace_rows(
+    tree: JunctionTree, trivial: Sequence[bool], evidence_vars: frozenset[int]
+) -> _Rows:
+    """Lay out the workspace: likelihoods, collect and distribute messages, one P(e)
+    row per root, marginals, in that order."""
     card = tree.card
     n_cliques = len(tree.cliques)
     rows = 0
@@ -388,12 +399,20 @@ def build_layout(
     for v in range(len(card)):
         marginal_base.append(rows)
         rows += card[v]
+    return _Rows(rows, evidence_base, up_base, down_base, sep_rows, total_base, marginal_base)
 
-    children: list[list[int]] = [[] for _ in range(n_cliques)]
+
+def _operands(
+    tree: JunctionTree, trivial: Sequence[bool], evidence_vars: frozenset[int], at: _Rows
+) -> tuple[list[int], list[int], list[int], list[list[int]], list[int], int]:
+    """Each clique's operands, in the order ``propagate`` reads them: op_ptr, role,
+    first row, strides (padded to the widest clique), what each refers to, max_axes."""
+    card = tree.card
+    children: list[list[int]] = [[] for _ in tree.cliques]
     for c, p in enumerate(tree.parent):
         if p >= 0:
             children[p].append(c)
-    homed: list[list[int]] = [[] for _ in range(n_cliques)]
+    homed: list[list[int]] = [[] for _ in tree.cliques]
     for v, c in enumerate(tree.marginal_home):
         homed[c].append(v)
 
@@ -415,26 +434,38 @@ def build_layout(
         for k in children[c]:
             sep = tree.separator(k)
             if not trivial[k]:
-                add(P.CHILD_UP, up_base[k], sep, k, clique)
-            add(P.CHILD_DOWN, down_base[k], sep, k, clique)
+                add(P.CHILD_UP, at.up_base[k], sep, k, clique)
+            add(P.CHILD_DOWN, at.down_base[k], sep, k, clique)
         for v in homed[c]:
             if v in evidence_vars:
-                add(P.EVIDENCE, evidence_base[v], (v,), v, clique)
-            add(P.MARGINAL, marginal_base[v], (v,), v, clique)
+                add(P.EVIDENCE, at.evidence_base[v], (v,), v, clique)
+            add(P.MARGINAL, at.marginal_base[v], (v,), v, clique)
         if tree.parent[c] >= 0:
             if not trivial[c]:
-                add(P.PARENT_UP, up_base[c], tree.separator(c), c, clique)
-            add(P.PARENT_DOWN, down_base[c], tree.separator(c), c, clique)
+                add(P.PARENT_UP, at.up_base[c], tree.separator(c), c, clique)
+            add(P.PARENT_DOWN, at.down_base[c], tree.separator(c), c, clique)
         else:
-            add(P.TOTAL, total_base[c], (), c, clique)
+            add(P.TOTAL, at.total_base[c], (), c, clique)
         op_ptr.append(len(role))
+    return op_ptr, role, base, strides, ref, max_axes
 
-    shape = np.ones((n_cliques, max_axes), np.int64)
+
+def build_layout(
+    tree: JunctionTree,
+    trivial: Sequence[bool],
+    heads_cross: Sequence[bool],
+    evidence_vars: frozenset[int],
+) -> Layout:
+    """Lay out the workspace and list each clique's operands for ``propagate``."""
+    card = tree.card
+    at = _workspace_rows(tree, trivial, evidence_vars)
+    op_ptr, role, base, strides, ref, max_axes = _operands(tree, trivial, evidence_vars, at)
+    shape = np.ones((len(tree.cliques), max_axes), np.int64)
     for c, clique in enumerate(tree.cliques):
         shape[c, : len(clique)] = [card[v] for v in clique]
     as_int = lambda xs: np.asarray(xs, np.int64)  # noqa: E731
     return Layout(
-        rows=rows,
+        rows=at.total,
         evidence_rows=sum(card[v] for v in evidence_vars),
         shape=shape,
         naxes=as_int([len(c) for c in tree.cliques]),
@@ -442,11 +473,11 @@ def build_layout(
         parent=as_int(tree.parent),
         trivial=np.asarray(trivial, np.bool_),
         heads_cross=np.asarray(heads_cross, np.bool_),
-        up_base=as_int(up_base),
-        down_base=as_int(down_base),
-        sep_rows=as_int(sep_rows),
-        evidence_base=as_int(evidence_base),
-        marginal_base=as_int(marginal_base),
+        up_base=as_int(at.up_base),
+        down_base=as_int(at.down_base),
+        sep_rows=as_int(at.sep_rows),
+        evidence_base=as_int(at.evidence_base),
+        marginal_base=as_int(at.marginal_base),
         op_ptr=as_int(op_ptr),
         op_role=as_int(role),
         op_base=as_int(base),

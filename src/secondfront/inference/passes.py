@@ -4,7 +4,8 @@ Why a second implementation
 ---------------------------
 The compiled passes (:mod:`secondfront.inference.propagation`) are fastest once
 loaded, but loading them costs each new process about 0.5-1 s (importing numba and
-reading the cached machine code) and the first process after an install about 7 CPU
+filling its registries; reading the cached machine code is 0.02 s of it, see
+:mod:`~secondfront.inference.propagation`) and the first process after an install about 7 CPU
 seconds more (compiling it: a first ``forecast`` took 9.6 CPU seconds, 22 s of wall
 time at load 7). A forecast of the flagship network, or any small network, needs a few
 milliseconds of propagation: paying a second to load the compiled passes for that is
@@ -157,20 +158,11 @@ def propagate_numpy(
     (zeros on entry) log P(e) per row.
     """
     batch = likelihoods.shape[1]
-    n_evidence = likelihoods.shape[0]
-    n_cliques = postorder.shape[0]
-    varies = np.zeros(n_cliques, np.bool_)  # evidence or batched tables in the subtree
-    for c in postorder:
-        ops = range(op_ptr[c], op_ptr[c + 1])
-        varies[c] = phi_batched[c] or any(
-            (op_role[o] == EVIDENCE and present[op_ref[o]])
-            or (op_role[o] == CHILD_DOWN and varies[op_ref[o]])
-            for o in ops
-        )
-    skip = trivial | (~varies & ~heads_cross)
-    once = ~skip & ~varies
+    skip, once = _message_flags(
+        phi_batched, postorder, trivial, heads_cross, op_ptr, op_role, op_ref, present
+    )
     work = np.zeros((rows, batch))
-    work[:n_evidence] = likelihoods
+    work[: likelihoods.shape[0]] = likelihoods
     for step in range(2):  # 0: collect (leaves to roots), 1: distribute (roots to leaves)
         order = postorder if step == 0 else postorder[::-1]
         for c in order:
@@ -197,20 +189,49 @@ def propagate_numpy(
             targets = [(int(op_base[o]), op_strides[o, :k]) for o in outputs]
             _clique_pass(phi_c, work, strided, targets, axes, width)
             if step == 0:
-                up = work[up_base[c] : up_base[c] + sep_rows[c]]
-                if once[c]:  # formed on the first column: scale it, copy it to every row
-                    once_z = np.zeros(1)
-                    _scale(up[:, :1], once_z)
-                    up[:, 1:] = up[:, :1]
-                    log_z += once_z[0]
-                else:
-                    _scale(up, log_z)
+                _collected(work[up_base[c] : up_base[c] + sep_rows[c]], bool(once[c]), log_z)
             else:
                 for o in outputs:
                     if op_role[o] == TOTAL:
                         with np.errstate(divide="ignore"):
                             log_z += np.log(work[op_base[o]])
     marginals[:] = work[rows - marginals.shape[0] :]
+
+
+def _message_flags(
+    phi_batched: np.ndarray,
+    postorder: np.ndarray,
+    trivial: np.ndarray,
+    heads_cross: np.ndarray,
+    op_ptr: np.ndarray,
+    op_role: np.ndarray,
+    op_ref: np.ndarray,
+    present: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per clique ``(C,)``: whether its collect message is skipped and whether it is
+    formed once (the compiled ``_message_flags``' twin)."""
+    varies = np.zeros(postorder.shape[0], np.bool_)  # evidence or batched tables below
+    for c in postorder:
+        ops = range(op_ptr[c], op_ptr[c + 1])
+        varies[c] = phi_batched[c] or any(
+            (op_role[o] == EVIDENCE and present[op_ref[o]])
+            or (op_role[o] == CHILD_DOWN and varies[op_ref[o]])
+            for o in ops
+        )
+    skip = trivial | (~varies & ~heads_cross)
+    return skip, ~skip & ~varies
+
+
+def _collected(up: np.ndarray, once: bool, log_z: np.ndarray) -> None:
+    """Scale a collect message ``up`` ``(rows, B)`` just formed, adding to ``log_z``; one
+    formed on the first column only (``once``) is scaled there and copied to every row."""
+    if once:
+        once_z = np.zeros(1)
+        _scale(up[:, :1], once_z)
+        up[:, 1:] = up[:, :1]
+        log_z += once_z[0]
+    else:
+        _scale(up, log_z)
 
 
 def _operands(

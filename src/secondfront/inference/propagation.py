@@ -36,6 +36,11 @@ against many small batched ones and scatter the results into many others", and
 contiguous batch axis, which the compiler vectorises. Kernels are cached on disk.
 Loading them costs a new process about 0.5-1 s, so small work does not come here: it
 goes to the numpy twin in :mod:`secondfront.inference.passes`, which states the size rule.
+Where that time goes (measured on the 2-core development machine, quiet): importing
+numba 0.13 s, its first use filling its typing and lowering registries 0.31 s (they
+import scipy.linalg to look for BLAS), and reading this module's machine code from the
+cache 0.02 s. So compiling fewer specialisations would not shorten it: it is numba's
+start, paid once per process whatever it loads.
 
 Rows are scaled as in the numpy engine: every collect message and every distribute
 message is divided by its sum per row and the logs of the divisors are summed, so
@@ -154,6 +159,170 @@ def _scale(work: np.ndarray, base: int, rows: int, log_z: np.ndarray) -> None:
         log_z[b] += np.log(s)
 
 
+@nb.njit(cache=True, error_model="numpy")
+def _message_flags(
+    phi_batched: np.ndarray,
+    postorder: np.ndarray,
+    trivial: np.ndarray,
+    heads_cross: np.ndarray,
+    op_ptr: np.ndarray,
+    op_role: np.ndarray,
+    op_ref: np.ndarray,
+    present: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per clique ``(C,)``: whether its collect message is skipped (all ones for every
+    row) and whether it is formed once (the same for every row: no evidence given and no
+    batched table in its subtree). See :func:`propagate` for the arguments."""
+    n_cliques = postorder.shape[0]
+    varies = np.zeros(n_cliques, np.bool_)  # evidence or batched tables in the subtree
+    for j in range(n_cliques):
+        c = postorder[j]
+        varies[c] = phi_batched[c]
+        for o in range(op_ptr[c], op_ptr[c + 1]):
+            if op_role[o] == EVIDENCE and present[op_ref[o]]:
+                varies[c] = True
+            if op_role[o] == CHILD_DOWN and varies[op_ref[o]]:
+                varies[c] = True
+    skip = trivial | (~varies & ~heads_cross)
+    once = ~skip & ~varies
+    return skip, once
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _gather(
+    c: int,
+    step: int,
+    skip: np.ndarray,
+    present: np.ndarray,
+    op_ptr: np.ndarray,
+    op_role: np.ndarray,
+    op_base: np.ndarray,
+    op_strides: np.ndarray,
+    op_ref: np.ndarray,
+    ins: tuple[np.ndarray, np.ndarray],
+    outs: tuple[np.ndarray, np.ndarray],
+) -> tuple[int, int]:
+    """Write the first rows and strides of the operands clique ``c`` reads in pass
+    ``step`` (0 collect, 1 distribute) into ``ins`` and of those it writes into
+    ``outs``; return how many of each."""
+    n_in = 0
+    n_out = 0
+    for o in range(op_ptr[c], op_ptr[c + 1]):
+        role = op_role[o]
+        use_in = (
+            (role == CHILD_UP and not skip[op_ref[o]])
+            or (role == EVIDENCE and present[op_ref[o]])
+            or (role == PARENT_DOWN and step == 1)
+        )
+        use_out = (role == PARENT_UP and step == 0) or (
+            step == 1 and (role == CHILD_DOWN or role == MARGINAL or role == TOTAL)
+        )
+        if use_in:
+            ins[0][n_in] = op_base[o]
+            ins[1][n_in, :] = op_strides[o, :]
+            n_in += 1
+        elif use_out:
+            outs[0][n_out] = op_base[o]
+            outs[1][n_out, :] = op_strides[o, :]
+            n_out += 1
+    return n_in, n_out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _receive(
+    work: np.ndarray, base: int, up: int, entries: int, from_below: bool, logs: np.ndarray
+) -> None:
+    """Turn rows ``base:base+entries`` (the parent's belief summed to the separator)
+    into the message the clique receives: scaled, then divided by the clique's own
+    collect message at rows ``up:`` when it sent one (``from_below``), 0/0 := 0."""
+    _scale(work, base, entries, logs)
+    if from_below:
+        for r in range(entries):
+            for b in range(work.shape[1]):
+                old = work[up + r, b]
+                work[base + r, b] = work[base + r, b] / old if old > 0.0 else 0.0
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _copy_once(work: np.ndarray, base: int, entries: int, lz: np.ndarray) -> None:
+    """Scale a collect message formed on the first column only, copy it to every column
+    and add its log-scale to every row's ``lz``."""
+    once_z = np.zeros(1)
+    _scale(work[:, :1], base, entries, once_z)
+    for r in range(base, base + entries):
+        for b in range(1, work.shape[1]):
+            work[r, b] = work[r, 0]
+    for b in range(work.shape[1]):
+        lz[b] += once_z[0]
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _pass(
+    step: int,
+    pots: tuple,  # type: ignore[type-arg]
+    tree: tuple,  # type: ignore[type-arg]
+    ops: tuple,  # type: ignore[type-arg]
+    present: np.ndarray,
+    flags: tuple[np.ndarray, np.ndarray],
+    scratch: tuple,  # type: ignore[type-arg]
+    work: np.ndarray,
+    lz: np.ndarray,
+) -> None:
+    """One pass, collect (``step`` 0: leaves to roots) or distribute (1: roots to leaves),
+    over every clique for one tile of the batch: ``work`` is the tile's workspace
+    ``(rows, n)`` and ``lz`` ``(n,)`` its part of log P(e). The tuples hold
+    :func:`propagate`'s arguments: ``pots`` (phi, phi_off, phi_batched, the batch, the
+    tile's first row, shape, naxes), ``tree`` (postorder, parent, up_base, down_base,
+    sep_rows), ``ops`` (op_ptr, op_role, op_base, op_strides, op_ref), ``flags`` (skip,
+    once: :func:`_message_flags`) and ``scratch`` (the operand buffers of
+    :func:`_gather`, a row of values, the distribute messages' unused log-scales)."""
+    phi, phi_off, phi_batched, total, t0, shape, naxes = pots
+    postorder, parent, up_base, down_base, sep_rows = tree
+    op_ptr, op_role, op_base, op_strides, op_ref = ops
+    skip, once = flags
+    ins, outs, value, unused_logs = scratch
+    n_cliques = postorder.shape[0]
+    n = work.shape[1]
+    for j in range(n_cliques):
+        c = postorder[j] if step == 0 else postorder[n_cliques - 1 - j]
+        if step == 0 and (parent[c] < 0 or skip[c]):
+            continue
+        if step == 1 and parent[c] >= 0:
+            from_below = not skip[c]
+            _receive(work, down_base[c], up_base[c], sep_rows[c], from_below, unused_logs)
+        n_in, n_out = _gather(
+            c, step, skip, present, op_ptr, op_role, op_base, op_strides, op_ref, ins, outs
+        )
+        k = naxes[c]
+        # A message equal for every row is formed on the first column only. (The full
+        # workspace is passed as it is: a slice of it would be typed as a strided array,
+        # and the batch loops would no longer be vectorised.)
+        args = (
+            phi,
+            phi_off[c],
+            phi_batched[c],
+            total,
+            t0,
+            shape[c, :k],
+            ins[0][:n_in],
+            ins[1][:n_in, :k],
+            outs[0][:n_out],
+            outs[1][:n_out, :k],
+        )
+        if step == 0 and once[c]:
+            _stream(*args, work[:, :1], value[:1])
+            _copy_once(work, up_base[c], sep_rows[c], lz)
+            continue
+        _stream(*args, work, value)
+        if step == 0:
+            _scale(work, up_base[c], sep_rows[c], lz)
+        else:
+            for o in range(op_ptr[c], op_ptr[c + 1]):
+                if op_role[o] == TOTAL:
+                    for b in range(n):
+                        lz[b] += np.log(work[op_base[o], b])
+
+
 # nogil: the workbench answers requests on threads; a propagation owns its workspace and
 # only reads the potentials, so threads may run it at once.
 @nb.njit(cache=True, error_model="numpy", nogil=True)
@@ -196,14 +365,12 @@ def propagate(
             evidence).
         up_base, down_base, sep_rows: per clique, the workspace rows of its collect and
             distribute messages and the separator's number of entries.
-        op_ptr: clique ``c``'s operands are ``op_ptr[c]:op_ptr[c+1]`` of the op arrays.
-        op_role, op_base, op_strides, op_ref: each operand's role, first row, strides
-            ``(ops, max_axes)`` and the clique (CHILD_*) or variable (EVIDENCE) it
-            refers to.
-        present: per variable, whether its likelihood rows were given for this call.
-            A subtree where none is given (and whose potentials have no batch axis)
-            sends the same collect message for every row: it is all ones and skipped,
-            or computed once and copied to every row.
+        op_ptr, op_role, op_base, op_strides, op_ref: clique ``c``'s operands are
+            ``op_ptr[c]:op_ptr[c+1]``: each one's role, first row, strides
+            ``(ops, max_axes)`` and the clique (CHILD_*) or variable (EVIDENCE) it is of.
+        present: per variable, whether its likelihood rows were given for this call. A
+            subtree where none is given (and whose potentials have no batch axis) sends
+            the same collect message for every row: skipped, or formed once and copied.
         rows: workspace rows; the likelihoods are its first rows, the marginals its last.
         likelihoods: ``(E, B)`` the likelihood rows (ones where a row has no evidence).
         marginals: ``(M, B)`` receives every variable's unnormalised marginal.
@@ -213,115 +380,21 @@ def propagate(
             ``rows x B`` would stream them from memory for every clique entry.
     """
     total = likelihoods.shape[1]
-    n_evidence = likelihoods.shape[0]
-    n_marginal = marginals.shape[0]
-    n_cliques = postorder.shape[0]
-    varies = np.zeros(n_cliques, np.bool_)  # evidence or batched tables in the subtree
-    for j in range(n_cliques):
-        c = postorder[j]
-        varies[c] = phi_batched[c]
-        for o in range(op_ptr[c], op_ptr[c + 1]):
-            if op_role[o] == EVIDENCE and present[op_ref[o]]:
-                varies[c] = True
-            if op_role[o] == CHILD_DOWN and varies[op_ref[o]]:
-                varies[c] = True
-    skip = trivial | (~varies & ~heads_cross)
-    once = ~skip & ~varies
-    max_ops = 0
-    for c in range(n_cliques):
-        max_ops = max(max_ops, op_ptr[c + 1] - op_ptr[c])
-    max_axes = shape.shape[1]
-    in_base = np.empty(max_ops, np.int64)
-    in_strides = np.empty((max_ops, max_axes), np.int64)
-    out_base = np.empty(max_ops, np.int64)
-    out_strides = np.empty((max_ops, max_axes), np.int64)
-    # Scratch: the logs of distribute messages' scales (not part of P(e)), and the log
-    # of a message formed once.
-    unused_logs = np.zeros(min(tile, total))
-    once_z = np.zeros(1)
+    flags = _message_flags(
+        phi_batched, postorder, trivial, heads_cross, op_ptr, op_role, op_ref, present
+    )
+    max_ops = np.max(op_ptr[1:] - op_ptr[:-1]) if postorder.shape[0] else 0
+    ins = (np.empty(max_ops, np.int64), np.empty((max_ops, shape.shape[1]), np.int64))
+    outs = (np.empty(max_ops, np.int64), np.empty((max_ops, shape.shape[1]), np.int64))
+    unused_logs = np.zeros(min(tile, total))  # the distribute messages' scales
+    tree = (postorder, parent, up_base, down_base, sep_rows)
+    ops = (op_ptr, op_role, op_base, op_strides, op_ref)
     for t0 in range(0, total, tile):
         n = min(tile, total - t0)
         work = np.zeros((rows, n))
-        for r in range(n_evidence):
-            for b in range(n):
-                work[r, b] = likelihoods[r, t0 + b]
-        lz = log_z[t0 : t0 + n]
-        batch = n  # the tile's columns
-        value = np.empty(batch)
+        work[: likelihoods.shape[0]] = likelihoods[:, t0 : t0 + n]
+        pots = (phi, phi_off, phi_batched, total, t0, shape, naxes)
+        scratch = (ins, outs, np.empty(n), unused_logs[:n])
         for step in range(2):  # 0: collect (leaves to roots), 1: distribute (roots to leaves)
-            for j in range(n_cliques):
-                c = postorder[j] if step == 0 else postorder[n_cliques - 1 - j]
-                p = parent[c]
-                if step == 0 and (p < 0 or skip[c]):
-                    continue
-                if step == 1 and p >= 0:
-                    # The parent's belief summed to the separator, scaled, divided by the
-                    # message this clique sent up: the message it receives.
-                    base = down_base[c]
-                    entries = sep_rows[c]
-                    _scale(work, base, entries, unused_logs[:batch])
-                    if not skip[c]:
-                        up = up_base[c]
-                        for r in range(entries):
-                            for b in range(batch):
-                                old = work[up + r, b]
-                                work[base + r, b] = work[base + r, b] / old if old > 0.0 else 0.0
-                n_in = 0
-                n_out = 0
-                for o in range(op_ptr[c], op_ptr[c + 1]):
-                    role = op_role[o]
-                    use_in = (
-                        (role == CHILD_UP and not skip[op_ref[o]])
-                        or (role == EVIDENCE and present[op_ref[o]])
-                        or (role == PARENT_DOWN and step == 1)
-                    )
-                    use_out = (role == PARENT_UP and step == 0) or (
-                        step == 1 and (role == CHILD_DOWN or role == MARGINAL or role == TOTAL)
-                    )
-                    if use_in:
-                        in_base[n_in] = op_base[o]
-                        in_strides[n_in, :] = op_strides[o, :]
-                        n_in += 1
-                    elif use_out:
-                        out_base[n_out] = op_base[o]
-                        out_strides[n_out, :] = op_strides[o, :]
-                        n_out += 1
-                # A message equal for every row is formed on the first column only. (The full
-                # workspace is passed as it is: a slice of it would be typed as a strided
-                # array, and the batch loops would no longer be vectorised.)
-                args = (
-                    phi,
-                    phi_off[c],
-                    phi_batched[c],
-                    total,
-                    t0,
-                    shape[c, : naxes[c]],
-                    in_base[:n_in],
-                    in_strides[:n_in, : naxes[c]],
-                    out_base[:n_out],
-                    out_strides[:n_out, : naxes[c]],
-                )
-                if step == 0 and once[c]:
-                    _stream(*args, work[:, :1], value[:1])
-                else:
-                    _stream(*args, work, value)
-                if step == 0 and once[c]:
-                    once_z[0] = 0.0
-                    _scale(work[:, :1], up_base[c], sep_rows[c], once_z)
-                    for r in range(up_base[c], up_base[c] + sep_rows[c]):
-                        for b in range(1, batch):
-                            work[r, b] = work[r, 0]
-                    for b in range(batch):
-                        lz[b] += once_z[0]
-                    continue
-                if step == 0:
-                    _scale(work, up_base[c], sep_rows[c], lz)
-                else:
-                    for o in range(op_ptr[c], op_ptr[c + 1]):
-                        if op_role[o] == TOTAL:
-                            for b in range(batch):
-                                lz[b] += np.log(work[op_base[o], b])
-        first_marginal = rows - n_marginal
-        for r in range(n_marginal):
-            for b in range(n):
-                marginals[r, t0 + b] = work[first_marginal + r, b]
+            _pass(step, pots, tree, ops, present, flags, scratch, work, log_z[t0 : t0 + n])
+        marginals[:, t0 : t0 + n] = work[rows - marginals.shape[0] :]

@@ -101,7 +101,11 @@ Fingerprint = Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
 class SpecModel(BaseModel):
     """Base of every spec model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: pydantic builds a validator for every class when it is defined, each
+    # with its nested classes' schemas again inside; built on first use instead, a
+    # command that validates one spec builds only ScenarioSpec's (measured: importing
+    # this module 0.17 s -> 0.12 s, the first validation 2 -> 33 ms; 18 ms saved).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # -- parameters ----------------------------------------------------------------------
