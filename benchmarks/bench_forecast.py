@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         a, b = h.slope_in_sample
         print(
             f"h={h.horizon}: one recalibration slope, fitted knowing the outcomes (in sample):"
-            f" a = {a:.2f}, Brier {h.brier['model']:.4f} -> {b:.4f}"
+            f" a = {a:.2f}, Brier {h.brier['model']:.4f} -> {b:.4f}; coefficients fitted on"
+            f" every window (in sample): {h.in_sample:.4f}"
         )
     for h in card.horizons:
         worst = sorted(h.by_outcome.items(), key=lambda kv: kv[1][1] - kv[1][0])[:2]

@@ -79,6 +79,10 @@ class HorizonScore:
             knowing the outcomes, so in-sample; an upper bound on what one recalibration
             parameter learned by rolling origin could gain (a < 1 shrinks the forecasts
             toward 1/2, a > 1 extremizes them).
+        in_sample: the model's mean Brier score on the same questions with its
+            coefficients fitted once on every window of the store, the questions' own
+            outcomes included (in-sample: how much the out-of-sample figure loses to
+            learning without peeking).
     """
 
     horizon: int
@@ -94,6 +98,7 @@ class HorizonScore:
     reliability: Decomposition
     leave_one_out: dict[str, float]
     slope_in_sample: tuple[float, float] = (1.0, float("nan"))
+    in_sample: float = float("nan")
 
 
 def best_slope(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -233,6 +238,15 @@ def _horizon_score(
         murphy(forecasters["model"], y),
         by_target(p_loo),
         best_slope(forecasters["model"], y.astype(np.float64)),
+        float(brier_scores(_in_sample(model, full, h, r), y).mean()),
+    )
+
+
+def _in_sample(model: TimelineModel, full: History, h: int, r: list[Row]) -> np.ndarray:
+    """Each question's forecast with the coefficients fitted on the whole store [N]."""
+    fit = fit_as_of(full, model, full.through, h)
+    return np.array(
+        [forecast_from(full, model, t[1], dt.date.fromordinal(t[0]), h, fit).p for t in r]
     )
 
 
