@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 import secondfront
 from secondfront.analysis.assignments import parse_assignments
+from secondfront.analysis.availability import unavailable
 from secondfront.analysis.explain import explain
 from secondfront.analysis.forecast import Forecast
 from secondfront.analysis.language import icd203
@@ -105,17 +106,13 @@ def analysis_out(name: str, data: Any = None, reason: str | None = None) -> Capa
     )
 
 
-def _bare(m: Model) -> str | None:
-    if m.spec is None:
-        return f"not available for {m.name}: a bare {m.format} network states no priors"
-    return None
-
-
 def uncertainty_out(m: Model, fc: Forecast) -> CapabilityOut:
     """The forecast's intervals in the uncertainty envelope."""
     u = fc.uncertainty
     if u is None:
-        return analysis_out("uncertainty", reason=_bare(m) or "intervals were not asked for")
+        return analysis_out(
+            "uncertainty", reason=unavailable(m, "uncertainty") or "intervals were not asked for"
+        )
     return analysis_out(
         "uncertainty",
         {
@@ -198,7 +195,7 @@ def batch_out(bench: Workbench, model: str, query: BatchQuery) -> BatchOut:
 def sensitivity_out(m: Model) -> CapabilityOut:
     """Top drivers of the headline outcome, in the sensitivity envelope (``TOP_ROWS``
     one-at-a-time swings, largest first)."""
-    if (why := _bare(m)) is not None:
+    if (why := unavailable(m, "sensitivity")) is not None:
         return analysis_out("sensitivity", reason=why)
     target = Target.headline(m)
     result = one_at_a_time(m, target)
@@ -224,8 +221,8 @@ def sensitivity_out(m: Model) -> CapabilityOut:
 def watchlist_out(m: Model) -> CapabilityOut:
     """Indicators ranked by mutual information with the headline outcome, in the
     watchlist envelope (``TOP_ROWS`` rows)."""
-    if not m.indicators():
-        return analysis_out("watchlist", reason=f"{m.name} has no indicators")
+    if (why := unavailable(m, "watchlist")) is not None:
+        return analysis_out("watchlist", reason=why)
     target = Target.headline(m)
     result = watchlist(m, target, top_pairs=0)
     return analysis_out(

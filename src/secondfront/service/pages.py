@@ -20,6 +20,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from secondfront.analysis.ach import RATING_WORDS, RATINGS
+from secondfront.analysis.availability import Analysis, unavailable
 from secondfront.analysis.language import ICD203
 from secondfront.analysis.provenance import source_rows
 from secondfront.errors import QueryError
@@ -151,10 +152,11 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
         inds = m.indicators()
         indicators = [m.variables[n] for n in inds]
         others = [v for v in m if v.name not in inds]
-        why = None if m.spec is not None else f"not available for {m.name}: no priors"
+        # The page offers the watchlist even without indicators: it lists none then.
+        shown: tuple[Analysis, ...] = ("uncertainty", "sensitivity", "watchlist")
         optional = {
-            n: analysis_out(n, reason=why if n != "watchlist" else None)
-            for n in ("uncertainty", "sensitivity", "watchlist")
+            n: analysis_out(n, reason=None if n == "watchlist" else unavailable(m, n))
+            for n in shown
             if n in ANALYSES
         }
         intervals = optional["uncertainty"].available
