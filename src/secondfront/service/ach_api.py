@@ -50,7 +50,7 @@ def viewer_analyst(request: Request, bench: Workbench, asked: str | None) -> str
     return current_user(request).name if bench.settings.auth == "users" else ach.DEFAULT_ANALYST
 
 
-def changed_item(
+def _changed_item(
     bench: Workbench, matrix_id: int, item_id: str, body: ItemChange
 ) -> ach.EvidenceItem:
     """Row ``item_id`` of the matrix with ``body``'s grading or observed state.
@@ -76,7 +76,7 @@ def changed_item(
     )
 
 
-def matrix_csv_text(bench: Workbench, matrix_id: int) -> str:
+def _matrix_csv_text(bench: Workbench, matrix_id: int) -> str:
     """The matrix as CSV text: the consensus, each row's diagnosticity and weight, the
     model's and each analyst's ratings, and a last row of weighted inconsistency."""
     m = bench.store.get(matrix_id)
@@ -180,7 +180,7 @@ def _item_routes(api: APIRouter, bench: Workbench) -> None:
     ) -> MatrixOut:
         """Change a row's grading or observed state."""
         who = require(request, "analyst", "changing a row").name
-        new = changed_item(bench, matrix_id, item_id, body)
+        new = _changed_item(bench, matrix_id, item_id, body)
         bench.store.add_item(matrix_id, new, who=who)
         return bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, None))
 
@@ -194,7 +194,7 @@ def _item_routes(api: APIRouter, bench: Workbench) -> None:
     @api.get("/ach/{matrix_id}/csv", tags=["ach"], responses={200: {"content": {"text/csv": {}}}})
     def ach_csv(matrix_id: MatrixId) -> Response:
         """The matrix as CSV: consensus, diagnosticity, the model's and each analyst's ratings."""
-        text = matrix_csv_text(bench, matrix_id)
+        text = _matrix_csv_text(bench, matrix_id)
         return Response(
             text + "\n",
             media_type="text/csv; charset=utf-8",

@@ -163,7 +163,7 @@ def timeline_out(view: TimelineView) -> TimelineOut:
     )
 
 
-def batch_out(bench: Workbench, model: str, query: BatchQuery) -> BatchOut:
+def _batch_out(bench: Workbench, model: str, query: BatchQuery) -> BatchOut:
     """Marginals for each evidence row of ``query`` in one vectorised call; a row with
     P(e) = 0 gets ``null`` log evidence and empty marginals.
 
@@ -244,7 +244,7 @@ def watchlist_out(m: Model) -> CapabilityOut:
     )
 
 
-def report_response(
+def _report_response(
     bench: Workbench,
     model: str,
     format: Literal["html", "pdf"],
@@ -314,7 +314,7 @@ def _model_routes(api: APIRouter, bench: Workbench) -> None:
     def marginals_batch(model: ModelName, query: Annotated[BatchQuery, Body()]) -> BatchOut:
         """Marginals for many evidence sets in one vectorised call (rows with P(e) = 0
         get ``null`` log evidence and empty marginals)."""
-        return batch_out(bench, model, query)
+        return _batch_out(bench, model, query)
 
     @api.get("/models/{model}/variables/{variable}", response_model=ExplanationOut, tags=["models"])
     def variable(
@@ -420,7 +420,7 @@ def _report_route(api: APIRouter, bench: Workbench) -> None:
     ) -> Response:
         """The model's report as self-contained HTML or as PDF, at baseline or for a
         scenario (the What-if page links here with its evidence and interventions)."""
-        return report_response(bench, model, format, evidence, do, appendix)
+        return _report_response(bench, model, format, evidence, do, appendix)
 
 
 def router(bench: Workbench) -> APIRouter:
@@ -443,5 +443,7 @@ __all__ = [
     "analysis_out",
     "forecast_out",
     "router",
+    "sensitivity_out",
     "timeline_out",
+    "watchlist_out",
 ]

@@ -71,7 +71,7 @@ def error_page(status: int, message: str, errors: Sequence[str]) -> str:
     return render("error.html", status=status, message=message, errors=list(errors))
 
 
-def base(bench: Workbench, model: str, page: str) -> dict[str, Any]:
+def _base(bench: Workbench, model: str, page: str) -> dict[str, Any]:
     """What every model page shows around its content: the model, its summary, the page
     and the models to switch to."""
     summary = bench.summary(model)
@@ -83,7 +83,7 @@ def base(bench: Workbench, model: str, page: str) -> dict[str, Any]:
     }
 
 
-def team_context(bench: Workbench, request: Request, matrix_id: int) -> dict[str, Any]:
+def _team_context(bench: Workbench, request: Request, matrix_id: int) -> dict[str, Any]:
     """Who is looking, whether they may rate, and every cell's history from the log."""
     rows = audit.read(bench.settings.workbench_db, matrix_id, limit=None)
     return {
@@ -93,7 +93,7 @@ def team_context(bench: Workbench, request: Request, matrix_id: int) -> dict[str
     }
 
 
-def timeline_page_html(
+def _timeline_page(
     bench: Workbench, model: str, start: dt.date | None, end: dt.date | None, smooth: bool
 ) -> str:
     """The Timeline page over ``start``..``end``; a bad range is shown on the page over
@@ -110,7 +110,7 @@ def timeline_page_html(
     ok = view.status == "ok"
     return render(
         "timeline.html",
-        **base(bench, model, "timeline"),
+        **_base(bench, model, "timeline"),
         result=view,
         data=data,
         ok=ok,
@@ -143,7 +143,7 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
             m.indicators() if m.spec is not None else [],
         )
         return render(
-            "model.html", **base(bench, model, "model"), svg=svg, description=m.description
+            "model.html", **_base(bench, model, "model"), svg=svg, description=m.description
         )
 
     @pages.get("/models/{model}/whatif")
@@ -162,7 +162,7 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
         intervals = optional["uncertainty"].available
         return render(
             "whatif.html",
-            **base(bench, model, "whatif"),
+            **_base(bench, model, "whatif"),
             indicators=indicators,
             others=others,
             optional=optional,
@@ -180,7 +180,7 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
         srcs, claims = source_rows(m)
         return render(
             "sources.html",
-            **base(bench, model, "sources"),
+            **_base(bench, model, "sources"),
             sources=srcs,
             claims=claims,
             not_modelled=m.spec.not_modelled if m.spec is not None else [],
@@ -193,7 +193,7 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
         end: Annotated[dt.date | None, Query(alias="to")] = None,
         smooth: Annotated[bool, Query()] = False,
     ) -> str:
-        return timeline_page_html(bench, model, start, end, smooth)
+        return _timeline_page(bench, model, start, end, smooth)
 
 
 def _ach_pages(pages: APIRouter, bench: Workbench) -> None:
@@ -207,7 +207,7 @@ def _ach_pages(pages: APIRouter, bench: Workbench) -> None:
         outs = m.declared_outcomes()
         return render(
             "ach_list.html",
-            **base(bench, model, "ach"),
+            **_base(bench, model, "ach"),
             matrices=bench.store.list(model),
             candidates=candidates,
             default=outs[0] if outs else m.names[-1],
@@ -224,8 +224,8 @@ def _ach_pages(pages: APIRouter, bench: Workbench) -> None:
         claims_present = {i.id for i in out.items if i.kind == "claim"}
         return render(
             "ach.html",
-            **base(bench, matrix.model, "ach"),
-            **team_context(bench, request, matrix_id),
+            **_base(bench, matrix.model, "ach"),
+            **_team_context(bench, request, matrix_id),
             m=out,
             free_indicators=[
                 m.variables[n]
@@ -244,7 +244,7 @@ def _ach_pages(pages: APIRouter, bench: Workbench) -> None:
         request: Request, matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = None
     ) -> str:
         out = bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, analyst))
-        return render("_matrix.html", m=out, **team_context(bench, request, matrix_id))
+        return render("_matrix.html", m=out, **_team_context(bench, request, matrix_id))
 
     @pages.get("/models/{model}/report")
     def report_page(model: ModelName) -> Response:
