@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from secondfront.cli.app import app
+from secondfront.errors import UsageError
+from secondfront.evidence.coverage import coverage_for_store
+from secondfront.evidence.mapping import load_rules
+from secondfront.forecasting.alerts import alert_record
+from secondfront.forecasting.backtest import history_store
 from secondfront.forecasting.leadtime import record_for
+from secondfront.timeline.chain import load_timeline
 
 RULE = "russian-operations-above-25pc"
 
@@ -57,3 +65,24 @@ def test_alerts_with_parameters_fitted_before_the_event_say_so() -> None:
     plain = CliRunner().invoke(app, ["questions", "alerts", "--json"])
     data = json.loads(plain.stdout)
     assert data["in_sample"] is True and data["fitted_through"] is None
+
+
+def test_the_command_prints_the_librarys_alert_record() -> None:
+    tm = load_timeline(None)
+    rules = load_rules(None, tm.model)
+    con = history_store(rules=rules)
+    result = alert_record(
+        tm, con, rules, coverage_for_store(con), {RULE: [dt.date(2022, 2, 24)]}, 12
+    )
+    r = CliRunner().invoke(app, ["questions", "alerts", "--event", f"{RULE}=2022-02-24", "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout) == result.as_json()
+    # One record per rule of the time model, each scored from the alerts it fired.
+    assert [x.rule for x in result.rules] == [a.id for a in tm.spec.alerts]
+    for x in result.rules:
+        weeks = [f.week for f in result.fired if f.rule == x.rule]
+        assert x.alerts == len(weeks)
+        events = ["2022-W08"] if x.rule == RULE else []
+        assert x.record == record_for(result.weeks, weeks, events, 12)
+    with pytest.raises(UsageError, match="no alert rule 'nope'"):
+        alert_record(tm, con, rules, None, {"nope": [dt.date(2022, 2, 24)]}, 12)

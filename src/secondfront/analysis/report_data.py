@@ -33,6 +33,7 @@ from secondfront.analysis.assumptions import (
     key_assumptions,
     source_influence,
 )
+from secondfront.analysis.availability import CHECKED_ANALYSES, unavailable
 from secondfront.analysis.forecast import Forecast, forecast
 from secondfront.analysis.provenance import ClaimRow, assumption_rows, source_rows
 from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
@@ -322,23 +323,13 @@ def report_data(
         previous: the summary of the previous report, for "what changed since".
     """
     m = as_model(model)
-    reasons: dict[str, str] = {}
-    if m.spec is None:
-        why = f"not available for {m.name}: a bare {m.format} network states no priors"
-        reasons = {
-            "uncertainty": why,
-            "sensitivity": why,
-            "key_assumptions": f"not available for {m.name}: a bare {m.format} network "
-            "states no assumptions or claims",
-            "source_influence": f"not available for {m.name}: a bare {m.format} network "
-            "cites no sources",
-        }
+    reasons: dict[str, str] = {
+        name: why for name in CHECKED_ANALYSES if (why := unavailable(m, name)) is not None
+    }
     fc = forecast(m, evidence, do, samples=samples if m.spec is not None else 0)
     target = Target.headline(m)
     drivers = one_at_a_time(m, target, evidence, do) if m.spec is not None else None
     watch = watchlist(m, target, evidence, do, top_pairs=0) if m.indicators() else None
-    if watch is None:
-        reasons["watchlist"] = f"not available for {m.name}: it has no indicators"
     judgements = [
         Judgement(
             variable=o.variable,

@@ -16,7 +16,7 @@ import numpy as np
 
 from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
-from secondfront.inference.query import Evidence, compile_query, infer, posterior_batch
+from secondfront.inference.query import Evidence, Query, compile_query, infer, posterior_batch
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
@@ -95,6 +95,42 @@ class UncertaintyResult:
         }
 
 
+def _sampled_marginals(
+    query: Query,
+    tables: dict[str, np.ndarray],
+    point: dict[str, dict[str, float]],
+    evidence: Evidence | None,
+    do: Mapping[str, str] | None,
+    n_samples: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, np.ndarray]:
+    """Every variable's marginals under each sampled parameter set: ``{var: [N, states]}``
+    (NaN rows where a set makes the evidence impossible). In pieces of
+    :data:`PROGRESS_CHUNK` sets when ``progress`` is given; the point forecast repeated
+    when no parameter is uncertain (``tables`` empty)."""
+    if tables and progress is not None:
+        parts: list[dict[str, np.ndarray]] = []
+        for lo in range(0, n_samples, PROGRESS_CHUNK):
+            hi = min(n_samples, lo + PROGRESS_CHUNK)
+            piece = {v: t[lo:hi] for v, t in tables.items()}
+            parts.append(
+                posterior_batch(
+                    query, [evidence or {}] * (hi - lo), do=do, cpts=piece, on_impossible="nan"
+                ).marginals
+            )
+            progress(hi, n_samples)
+        return {v: np.concatenate([p[v] for p in parts]) for v in parts[0]}
+    if tables:
+        return posterior_batch(
+            query, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
+        ).marginals
+    # No uncertain parameter: every sample is the point forecast.
+    return {
+        var: np.broadcast_to(np.array(list(dist.values())), (n_samples, len(dist)))
+        for var, dist in point.items()
+    }
+
+
 def forecast_uncertainty(
     network: ModelLike,
     n_samples: int = DEFAULT_SAMPLES,
@@ -108,9 +144,6 @@ def forecast_uncertainty(
 
     Args:
         network: a model compiled from a scenario spec.
-
-    Raises:
-        UsageError: a model without a scenario spec (only specs state priors).
         n_samples: number of parameter sets N (evaluated in one batched call).
         seed: seed of the ``numpy.random.Generator`` that draws them.
         evidence: evidence applied to every sample.
@@ -119,6 +152,10 @@ def forecast_uncertainty(
         progress: called as ``progress(done, total)`` (parameter sets) while they are
             evaluated; with it the batch runs in pieces of :data:`PROGRESS_CHUNK` rows
             (the same rows, so the same numbers) so that the caller can show a bar.
+
+    Raises:
+        UsageError: a model without a scenario spec (only specs state priors), or more
+            samples than the memory allows.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence {confidence} must be in (0, 1)")
@@ -136,27 +173,7 @@ def forecast_uncertainty(
     query = compile_query(model)  # one compilation for the point and every chunk
     point = infer(query, evidence, do=do)
     tables = space.tables(draws, n_samples) if draws else {}
-    if tables and progress is not None:
-        parts: list[dict[str, np.ndarray]] = []
-        for lo in range(0, n_samples, PROGRESS_CHUNK):
-            hi = min(n_samples, lo + PROGRESS_CHUNK)
-            piece = {v: t[lo:hi] for v, t in tables.items()}
-            parts.append(
-                posterior_batch(
-                    query, [evidence or {}] * (hi - lo), do=do, cpts=piece, on_impossible="nan"
-                ).marginals
-            )
-            progress(hi, n_samples)
-        post = {v: np.concatenate([p[v] for p in parts]) for v in parts[0]}
-    elif tables:
-        post = posterior_batch(
-            query, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
-        ).marginals
-    else:
-        post = {
-            var: np.broadcast_to(np.array(list(dist.values())), (n_samples, len(dist)))
-            for var, dist in point.items()
-        }
+    post = _sampled_marginals(query, tables, point, evidence, do, n_samples, progress)
     lo_q, hi_q = (1 - confidence) / 2, (1 + confidence) / 2
     outcomes = []
     impossible = 0

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from secondfront.evidence.ingest import IngestReport
     from secondfront.evidence.mapping import MappingRules
     from secondfront.evidence.weeks import IndicatorWeek
+    from secondfront.forecasting.backtest import QuestionScore
     from secondfront.timeline.chain import TimelineModel
     from secondfront.timeline.view import TimelineAlert, TimelineView
 
@@ -314,25 +315,7 @@ def timeline(
         max_weeks=None,
     )
     if as_json:
-        emit_json(
-            {
-                "weeks": [
-                    {
-                        "week": w.week,
-                        "outcomes": w.outcomes,
-                        "states": w.states,
-                        "evidence": w.evidence,
-                        "conflict": w.conflict.summary(),
-                        "dated": w.dated,
-                    }
-                    for w in view.weeks
-                ],
-                "dated_weeks": view.dated_weeks,
-                "alerts": [_alert_row(a) for a in view.alerts],
-                "rule_alerts": [_alert_row(a) for a in view.rule_alerts],
-                "fitted": view.fitted,
-            }
-        )
+        emit_json(_timeline_json(view))
         return
     _timeline_table(view, smooth, dated=view.dated_weeks is not None and not network)
     out.print(
@@ -350,6 +333,29 @@ def timeline(
 
 def _alert_row(a: TimelineAlert) -> dict[str, object]:
     return {"week": a.week, "rule": a.rule, "message": a.message, "indicators": a.indicators}
+
+
+def _timeline_json(view: TimelineView) -> dict[str, object]:
+    """``timeline --json``: per week the outcomes, states, evidence, conflict and dated
+    forecast; the dated forecast's alerts and the time model's rule alerts; whether the
+    chain's parameters were fitted."""
+    return {
+        "weeks": [
+            {
+                "week": w.week,
+                "outcomes": w.outcomes,
+                "states": w.states,
+                "evidence": w.evidence,
+                "conflict": w.conflict.summary(),
+                "dated": w.dated,
+            }
+            for w in view.weeks
+        ],
+        "dated_weeks": view.dated_weeks,
+        "alerts": [_alert_row(a) for a in view.alerts],
+        "rule_alerts": [_alert_row(a) for a in view.rule_alerts],
+        "fitted": view.fitted,
+    }
 
 
 def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:
@@ -463,6 +469,12 @@ def backtest(
     if as_json:
         emit_json({"questions": [s.as_json() for s in scores]})
         return
+    _print_scores(scores)
+    _print_warnings(scores)
+
+
+def _print_scores(scores: list[QuestionScore]) -> None:
+    """Each question's Brier and log scores beside climatology's and persistence's."""
     table = Table(title="backtest (rolling origin; lower is better)")
     for c in (
         "question",
@@ -491,6 +503,10 @@ def backtest(
         style="dim",
         highlight=False,
     )
+
+
+def _print_warnings(scores: list[QuestionScore]) -> None:
+    """Each question's alert rules: lead per event week and false alarms."""
     warn = Table(title="early warning (the time model's alert rules on each question)")
     for c in ("question", "alert rules", "lead per event week", "false alarms", "per year"):
         warn.add_column(c, justify="right" if c in ("false alarms", "per year") else "left")

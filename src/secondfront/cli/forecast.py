@@ -38,6 +38,33 @@ if TYPE_CHECKING:
     from secondfront.model.model import Model
 
 
+_OverlayOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--overlay", help="An analyst's numbers (overlay file). Repeatable."),
+]
+_AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The dated forecast as of this day (YYYY-MM-DD or 'today'), from the "
+        "events store read up to it; 'last' is the store's last event day.",
+    ),
+]
+_StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="The events store of the dated forecast (default: the shipped history)."
+    ),
+]
+_ArgumentOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--argument-only",
+        help="The argument's view: the network alone over its horizon, no date, no events.",
+    ),
+]
+
+
 def forecast(
     model: ModelOpt = FLAGSHIP,
     evidence: EvidenceOpt = None,
@@ -57,35 +84,14 @@ def forecast(
         int, typer.Option("--samples", min=1, help="Parameter sets to sample.")
     ] = DEFAULT_SAMPLES,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler.")] = 0,
-    overlay: Annotated[
-        list[Path] | None,
-        typer.Option("--overlay", help="An analyst's numbers (overlay file). Repeatable."),
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            help="The dated forecast as of this day (YYYY-MM-DD or 'today'), from the "
-            "events store read up to it; 'last' is the store's last event day.",
-        ),
-    ] = None,
+    overlay: _OverlayOpt = None,
+    as_of: _AsOfOpt = None,
     horizon: Annotated[
         str | None,
         typer.Option("--horizon", help="With --as-of: weeks ahead, like 13w (default 13w)."),
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db", help="The events store of the dated forecast (default: the shipped history)."
-        ),
-    ] = None,
-    argument_only: Annotated[
-        bool,
-        typer.Option(
-            "--argument-only",
-            help="The argument's view: the network alone over its horizon, no date, no events.",
-        ),
-    ] = False,
+    db: _StoreOpt = None,
+    argument_only: _ArgumentOnlyOpt = False,
 ) -> None:
     """Forecast a model's outcomes: dated, from the events, or the argument alone.
 

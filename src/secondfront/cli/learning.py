@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,6 +23,12 @@ from secondfront.cli.options import (
     emit_json as _emit_json,
 )
 from secondfront.errors import UsageError
+
+if TYPE_CHECKING:
+    from secondfront.analysis.learning import CaseFit, Cases, TableBasis
+    from secondfront.model.model import Model
+    from secondfront.timeline.chain import TimelineModel
+    from secondfront.timeline.fit import TimelineFit
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the fitted copy.")]
 
@@ -96,30 +102,7 @@ def fit(
             {"out": str(output), **result.as_json(), "log_posterior_trace": result.result.trace}
         )
         return
-    if trace:
-        for k, value in enumerate(result.result.trace):
-            out.print(f"iteration {k}: log posterior {value:.6f}", highlight=False)
-    states = model.state_names
-    table = Table(title=f"fitted transition (weeks {result.weeks[0]} to {result.weeks[-1]})")
-    table.add_column("from \\ to")
-    for s in states:
-        table.add_column(s, justify="right")
-    for k, s in enumerate(states):
-        table.add_row(
-            s,
-            *(
-                f"{result.params.transition[k, j]:.4f} ({model.transition[k, j]:.4f})"
-                for j in range(len(states))
-            ),
-        )
-    out.print(table)
-    r = result.result
-    out.print(
-        f"{len(result.weeks)} weeks, {r.iterations} iterations"
-        f"{'' if r.converged else ' (not converged)'}, log-likelihood {r.log_likelihood:.3f}; "
-        f"analyst's numbers in brackets; wrote {output}",
-        highlight=False,
-    )
+    _print_fit(model, result, output, trace)
 
 
 def fit_cases(
@@ -156,7 +139,6 @@ def fit_cases(
         ess_counts,
         read_cases,
         table_basis,
-        write_fitted,
     )
     from secondfront.model.formats import load
 
@@ -171,6 +153,60 @@ def fit_cases(
         prior_label=f"Dirichlet: the model's tables, ess {ess:g} cases per row",
     )
     basis = table_basis(result, data, prior)
+    _write_cases_fit(loaded, result, basis, model, cases, output)
+    changes = {
+        v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max()) for v in loaded
+    }
+    if as_json:
+        _emit_json(_cases_json(result, data, basis, changes, ess, output))
+        return
+    _print_cases_fit(result, data, basis, changes, ess, output, trace)
+
+
+def _print_fit(model: TimelineModel, result: TimelineFit, output: Path, trace: bool) -> None:
+    """The fitted transition table beside the analyst's numbers, and the fit's summary."""
+    if trace:
+        for k, value in enumerate(result.result.trace):
+            out.print(f"iteration {k}: log posterior {value:.6f}", highlight=False)
+    states = model.state_names
+    table = Table(title=f"fitted transition (weeks {result.weeks[0]} to {result.weeks[-1]})")
+    table.add_column("from \\ to")
+    for s in states:
+        table.add_column(s, justify="right")
+    for k, s in enumerate(states):
+        table.add_row(
+            s,
+            *(
+                f"{result.params.transition[k, j]:.4f} ({model.transition[k, j]:.4f})"
+                for j in range(len(states))
+            ),
+        )
+    out.print(table)
+    r = result.result
+    out.print(
+        f"{len(result.weeks)} weeks, {r.iterations} iterations"
+        f"{'' if r.converged else ' (not converged)'}, log-likelihood {r.log_likelihood:.3f}; "
+        f"analyst's numbers in brackets; wrote {output}",
+        highlight=False,
+    )
+
+
+def _write_cases_fit(
+    loaded: Model,
+    result: CaseFit,
+    basis: list[TableBasis],
+    model: str,
+    cases: Path,
+    output: Path,
+) -> None:
+    """Write the learned tables: a YAML spec copy (learned tables beside the claims they
+    replace) for a ``.yaml`` output, else the network as BIF.
+
+    Raises:
+        UsageError: the output is the model file being fitted.
+    """
+    from secondfront.analysis.learning import write_fitted
+
     if output.suffix.lower() in (".yaml", ".yml"):
         from secondfront.analysis.learned_spec import fitted_spec_text
         from secondfront.analysis.learning import provenance
@@ -182,32 +218,48 @@ def fit_cases(
         output.write_text(text, encoding="utf-8")
     else:
         write_fitted(result, model, output, str(cases))
-    changes = {
-        v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max()) for v in loaded
+
+
+def _cases_json(
+    result: CaseFit,
+    data: Cases,
+    basis: list[TableBasis],
+    changes: dict[str, float],
+    ess: float,
+    output: Path,
+) -> dict[str, object]:
+    """``fit-cases --json``: the fit's summary and, per table row, its cases and prior."""
+    return {
+        "out": str(output),
+        "cases": result.cases,
+        "missing_share": round(result.missing_share, 6),
+        "latent": list(data.latent),
+        "iterations": result.iterations,
+        "converged": result.converged,
+        "log_likelihood": result.log_likelihood,
+        "log_posterior_trace": result.trace,
+        "ess": ess,
+        "largest_change": changes,
+        "tables": {
+            b.variable: [
+                {"given": r.given, "cases": r.cases, "prior": r.prior, "pinned": r.pinned}
+                for r in b.rows
+            ]
+            for b in basis
+        },
     }
-    if as_json:
-        _emit_json(
-            {
-                "out": str(output),
-                "cases": result.cases,
-                "missing_share": round(result.missing_share, 6),
-                "latent": list(data.latent),
-                "iterations": result.iterations,
-                "converged": result.converged,
-                "log_likelihood": result.log_likelihood,
-                "log_posterior_trace": result.trace,
-                "ess": ess,
-                "largest_change": changes,
-                "tables": {
-                    b.variable: [
-                        {"given": r.given, "cases": r.cases, "prior": r.prior, "pinned": r.pinned}
-                        for r in b.rows
-                    ]
-                    for b in basis
-                },
-            }
-        )
-        return
+
+
+def _print_cases_fit(
+    result: CaseFit,
+    data: Cases,
+    basis: list[TableBasis],
+    changes: dict[str, float],
+    ess: float,
+    output: Path,
+    trace: bool,
+) -> None:
+    """Each table's largest change and how well the cases pin its rows down."""
     table = Table(
         title=f"fit-cases: {result.cases} cases, {result.missing_share:.1%} of values missing "
         f"({len(data.latent)} variables never observed)"

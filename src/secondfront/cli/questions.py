@@ -30,6 +30,7 @@ from secondfront.cli.options import emit_json as _emit_json
 from secondfront.errors import UsageError
 
 if TYPE_CHECKING:
+    from secondfront.forecasting.alerts import AlertRecord
     from secondfront.forecasting.scorecard import ScoreCard
 
 questions_app = typer.Typer(
@@ -367,72 +368,56 @@ def alerts(
 ) -> None:
     """The timeline's alerts on the store, lead times before events, false alarms per year."""
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.weeks import data_span, iso_week
-    from secondfront.forecasting.leadtime import record_for
-    from secondfront.forecasting.parameters import parameters_as_of
-    from secondfront.timeline.asof import evidence_as_of, timeline_alerts
+    from secondfront.forecasting.alerts import alert_record
     from secondfront.timeline.chain import load_timeline
 
     tm = load_timeline(timeline)
     r = load_rules(rules, tm.model)
     con = _open(db, r)
     cov = _coverage(con, coverage)
-    span = data_span(con)
-    if span is None:
-        raise UsageError("the store holds no events")
-    ev = evidence_as_of(con, r, span[1], cov)
-    through = date_option(fit_through, "--fit-through")
-    params = parameters_as_of(tm, con, r, through or span[1], refit=through is not None)
-    fired = timeline_alerts(params.model, ev)
     ids = {a.id for a in tm.spec.alerts}
-    events: dict[str, list[str]] = {}
+    events: dict[str, list[dt.date]] = {}
     for item in event or []:
         rule, sep, day = item.partition("=")
         if not sep or rule not in ids:
             raise UsageError(f"--event {item}: give RULE=YYYY-MM-DD with a rule of {tm.path}")
         d = date_option(day, "--event")
         assert d is not None
-        events.setdefault(rule, []).append(iso_week(d))
-    summary = []
-    for a in tm.spec.alerts:
-        rec = record_for(
-            ev.weeks, [f.week for f in fired if f.rule == a.id], events.get(a.id, []), window
-        )
-        summary.append(
-            {"rule": a.id, "alerts": sum(f.rule == a.id for f in fired)} | rec.as_json(ev.weeks)
-        )
+        events.setdefault(rule, []).append(d)
+    through = date_option(fit_through, "--fit-through")
+    result = alert_record(tm, con, r, cov, events, window, through)
     if as_json:
-        _emit_json(
-            {
-                "weeks": len(ev.weeks),
-                "parameters": params.label,
-                "in_sample": params.in_sample,
-                "fitted_through": params.through.isoformat() if params.through else None,
-                "alerts": [f.as_json() for f in fired],
-                "rules": summary,
-            }
-        )
+        _emit_json(result.as_json())
         return
-    for f in fired:
+    _print_alerts(result)
+
+
+def _print_alerts(result: AlertRecord) -> None:
+    """The alerts one per line, which parameters raised them, and each rule's record."""
+    params = result.parameters
+    for f in result.fired:
         out.print(f.message, highlight=False, markup=False)
     out.print(
         params.label + ("" if params.in_sample else ": alerts after that day are out of sample"),
         highlight=False,
     )
-    table = Table(title=f"alerts over {len(ev.weeks)} weeks (warning window {window} weeks)")
+    table = Table(
+        title=f"alerts over {len(result.weeks)} weeks (warning window {result.window} weeks)"
+    )
     for c in ("rule", "alerts", "lead times (weeks before event)", "false alarms", "per year"):
         table.add_column(c)
-    for row in summary:
+    for row in result.rules:
+        rec = row.record
         leads = ", ".join(
-            f"{e['event']}: {e['lead_weeks'] if e['lead_weeks'] is not None else 'missed'}"
-            for e in row["events"]  # type: ignore[attr-defined]
+            f"{result.weeks[e.event]}: {e.lead_weeks if e.lead_weeks is not None else 'missed'}"
+            for e in rec.events
         )
         table.add_row(
-            str(row["rule"]),
-            str(row["alerts"]),
+            row.rule,
+            str(row.alerts),
             leads,
-            str(row["false_alarms"]),
-            str(row["false_alarms_per_year"]),
+            str(rec.false_alarms),
+            str(round(rec.false_alarms_per_year, 4)),
         )
     out.print(table)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -25,6 +25,9 @@ from secondfront.cli.options import (
 )
 from secondfront.cli.progress import progress_bar
 from secondfront.errors import UsageError
+
+if TYPE_CHECKING:
+    from secondfront.analysis.sensitivity import OneAtATime, SobolResult, Target
 
 TargetOpt = Annotated[
     str, typer.Option("--target", "-t", help="VAR=STATE whose probability is explained.")
@@ -49,8 +52,6 @@ def sensitivity(
     as_json: JsonOpt = False,
 ) -> None:
     """Rank the assumptions that drive P(VAR=STATE): one at a time, or Sobol indices."""
-    from secondfront.analysis import charts
-    from secondfront.analysis.language import describe
     from secondfront.analysis.sensitivity import Target, one_at_a_time, sobol
     from secondfront.model.formats import load
 
@@ -59,33 +60,7 @@ def sensitivity(
     ev, interventions = evidence_options(evidence, soft, do)
     if method == "oat":
         res = one_at_a_time(network, tgt, ev, interventions)
-        if as_json:
-            emit_json(
-                {
-                    "target": str(tgt),
-                    "method": "oat",
-                    "baseline": res.baseline,
-                    "confidence": res.confidence,
-                    "rows": [{**asdict(s), "swing": s.swing} for s in res.swings],
-                }
-            )
-        else:
-            table = Table(title=f"One at a time: P({tgt}) = {describe(res.baseline)}")
-            for col in ("parameter", "low", "high", "P at low", "P at high", "swing"):
-                table.add_column(col, justify="left" if col == "parameter" else "right")
-            for s in res.swings[:top]:
-                table.add_row(
-                    s.parameter,
-                    f"{round(s.low, 9):.3g}",
-                    f"{round(s.high, 9):.3g}",
-                    fmt(s.p_low),
-                    fmt(s.p_high),
-                    fmt(s.swing),
-                )
-            out.print(table)
-        if plot is not None:
-            for p in charts.tornado(res, plot):
-                err.print(f"wrote {p}", highlight=False)
+        _show_oat(res, tgt, top, plot, as_json)
         return
     if method != "sobol":
         raise UsageError(f"unknown method {method!r}; choose oat or sobol")
@@ -93,6 +68,49 @@ def sensitivity(
         sob = sobol(
             network, tgt, n_base=samples, seed=seed, evidence=ev, do=interventions, progress=bar
         )
+    _show_sobol(sob, tgt, seed, top, plot, as_json)
+
+
+def _show_oat(res: OneAtATime, tgt: Target, top: int, plot: Path | None, as_json: bool) -> None:
+    """The one-at-a-time swings as JSON or a table (``top`` rows), and the tornado chart."""
+    from secondfront.analysis import charts
+    from secondfront.analysis.language import describe
+
+    if as_json:
+        emit_json(
+            {
+                "target": str(tgt),
+                "method": "oat",
+                "baseline": res.baseline,
+                "confidence": res.confidence,
+                "rows": [{**asdict(s), "swing": s.swing} for s in res.swings],
+            }
+        )
+    else:
+        table = Table(title=f"One at a time: P({tgt}) = {describe(res.baseline)}")
+        for col in ("parameter", "low", "high", "P at low", "P at high", "swing"):
+            table.add_column(col, justify="left" if col == "parameter" else "right")
+        for s in res.swings[:top]:
+            table.add_row(
+                s.parameter,
+                f"{round(s.low, 9):.3g}",
+                f"{round(s.high, 9):.3g}",
+                fmt(s.p_low),
+                fmt(s.p_high),
+                fmt(s.swing),
+            )
+        out.print(table)
+    if plot is not None:
+        for p in charts.tornado(res, plot):
+            err.print(f"wrote {p}", highlight=False)
+
+
+def _show_sobol(
+    sob: SobolResult, tgt: Target, seed: int, top: int, plot: Path | None, as_json: bool
+) -> None:
+    """The Sobol indices as JSON or a table (``top`` rows), and their bar chart."""
+    from secondfront.analysis import charts
+
     if as_json:
         emit_json(
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -20,6 +20,12 @@ from secondfront.cli.options import (
     emit_json as _emit_json,
 )
 from secondfront.errors import UsageError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from secondfront.evidence.mapping import MappingRules
+    from secondfront.evidence.update import UpdateReport
 
 
 def _since(value: str | None) -> dt.datetime | None:
@@ -76,12 +82,45 @@ def update(
     """
     from secondfront.evidence import store
     from secondfront.evidence.mapping import load_rules
-    from secondfront.evidence.update import downloads_folder
-    from secondfront.evidence.update import update as run_update
 
     mapping = None if no_map else load_rules(rules)
     start = _since(since)
     con = store.connect(db)
+    report = _fetch(
+        con,
+        db,
+        sources=tuple(source or ("gdelt", "acled")),
+        since=start,
+        countries=tuple(country or ("Belarus",)),
+        rules=mapping,
+        keep=keep,
+        as_json=as_json,
+    )
+    failed = any(s.failed for s in report.sources)
+    if as_json:
+        _emit_json(report.as_json())
+    else:
+        _print_report(report)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _fetch(
+    con: duckdb.DuckDBPyConnection,
+    db: Path | None,
+    *,
+    sources: tuple[str, ...],
+    since: dt.datetime | None,
+    countries: tuple[str, ...],
+    rules: MappingRules | None,
+    keep: bool,
+    as_json: bool,
+) -> UpdateReport:
+    """Run the update with a download bar and status lines on stderr (neither under
+    ``--json``; no bar when stderr is not a terminal)."""
+    from secondfront.evidence.update import downloads_folder
+    from secondfront.evidence.update import update as run_update
+
     quiet = as_json or not err.is_terminal
     columns = (
         TextColumn("{task.description}"),
@@ -99,47 +138,45 @@ def update(
             if not as_json:
                 err.print(line, markup=False, highlight=False)
 
-        report = run_update(
+        return run_update(
             con,
             downloads_folder(db),
-            sources=tuple(source or ("gdelt", "acled")),
-            since=start,
-            countries=tuple(country or ("Belarus",)),
-            rules=mapping,
+            sources=sources,
+            since=since,
+            countries=countries,
+            rules=rules,
             status=status,
             progress=progress,
             keep=keep,
         )
-    failed = any(s.failed for s in report.sources)
-    if as_json:
-        _emit_json(report.as_json())
-    else:
-        table = Table(title="update")
-        for c in (
-            "source",
-            "fetched",
-            "skipped",
-            "failed",
-            "read",
-            "accepted",
-            "rejected",
-            "duplicates",
-        ):
-            table.add_column(c, justify="left" if c == "source" else "right")
-        for s in report.sources:
-            n = s.counts
-            table.add_row(
-                s.source, str(s.fetched), str(s.skipped), str(len(s.failed)),
-                str(n.read), str(n.accepted), str(n.rejected), str(n.duplicates),
-            )  # fmt: skip
-        out.print(table)
-        for s in report.sources:
-            if s.note:
-                out.print(f"{s.source}: {s.note}", highlight=False)
-            for key, reason in s.failed:
-                err.print(f"error: {s.source} {key}: {reason}", markup=False, highlight=False)
-    if failed:
-        raise typer.Exit(1)
+
+
+def _print_report(report: UpdateReport) -> None:
+    """What each source fetched and ingested; its note and every file that failed."""
+    table = Table(title="update")
+    for c in (
+        "source",
+        "fetched",
+        "skipped",
+        "failed",
+        "read",
+        "accepted",
+        "rejected",
+        "duplicates",
+    ):
+        table.add_column(c, justify="left" if c == "source" else "right")
+    for s in report.sources:
+        n = s.counts
+        table.add_row(
+            s.source, str(s.fetched), str(s.skipped), str(len(s.failed)),
+            str(n.read), str(n.accepted), str(n.rejected), str(n.duplicates),
+        )  # fmt: skip
+    out.print(table)
+    for s in report.sources:
+        if s.note:
+            out.print(f"{s.source}: {s.note}", highlight=False)
+        for key, reason in s.failed:
+            err.print(f"error: {s.source} {key}: {reason}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -405,124 +406,172 @@ class AcledAdapter:
         if not parsed:
             return 0, 0
         ids = sorted({str(r["event_id_cnty"]) for _, r, _ in parsed})
-        current = {
-            r[0]: (r[1], r[2], r[3])
-            for r in con.execute(
-                'SELECT event_id_cnty, row_sha256, "timestamp", version FROM acled_events '
-                "WHERE event_id_cnty IN (SELECT unnest(?))",
-                [ids],
-            ).fetchall()
-        }
-        # The latest deletion of each id: ACLED withdrew every version up to that time.
-        deleted_upto: dict[str, int] = {
-            r[0]: int(r[1])
-            for r in con.execute(
-                "SELECT event_id_cnty, max(deleted_timestamp) FROM acled_deletions "
-                "WHERE event_id_cnty IN (SELECT unnest(?)) GROUP BY event_id_cnty",
-                [ids],
-            ).fetchall()
-        }
-        history: dict[str, set[str]] = {}
-        max_version: dict[str, int] = {}
-        for eid, digest, version, hist_ts in con.execute(
-            'SELECT event_id_cnty, row_sha256, version, "timestamp" FROM acled_history '
+        plan = _plan_versions(parsed, _known_versions(con, ids))
+        _write_versions(con, source, layout, plan)
+        return plan.accepted, plan.duplicates
+
+
+@dataclass
+class _Known:
+    """What the store holds of a batch's event ids (see :func:`_known_versions`)."""
+
+    current: dict[str, tuple[str, int | None, int]]  # id -> (digest, timestamp, version)
+    deleted_upto: dict[str, int]  # id -> its latest deletion's timestamp
+    history: dict[str, set[str]]  # id -> digests of its versions since that deletion
+    max_version: dict[str, int]  # id -> highest version number ever stored
+
+
+@dataclass
+class _Plan:
+    """How a batch's rows change the store (see :func:`_plan_versions`)."""
+
+    accepted: int
+    duplicates: int
+    to_history: list[tuple[str, int, str, int | None, str]]  # rows from the file
+    move_current: list[str]  # ids whose current row moves into history
+    new_rows: dict[str, tuple[int, dict[str, object], str, int]]  # (line, row, digest, ver.)
+
+
+def _known_versions(con: duckdb.DuckDBPyConnection, ids: list[str]) -> _Known:
+    """The current row, latest deletion, history digests and highest version of ``ids``."""
+    current = {
+        r[0]: (r[1], r[2], r[3])
+        for r in con.execute(
+            'SELECT event_id_cnty, row_sha256, "timestamp", version FROM acled_events '
             "WHERE event_id_cnty IN (SELECT unnest(?))",
             [ids],
-        ).fetchall():
-            # Version numbers stay unique per id across deletions, so every row counts
-            # here; but a version from before the latest deletion does not make a
-            # re-publication (which may repeat the deleted content) a duplicate.
-            max_version[eid] = max(max_version.get(eid, 0), version)
-            cut = deleted_upto.get(eid)
-            if cut is None or (hist_ts is not None and hist_ts > cut):
-                history.setdefault(eid, set()).add(digest)
-        accepted = duplicates = 0
-        to_history: list[tuple[str, int, str, int | None, str]] = []  # from the file
-        move_current: list[str] = []  # current rows to move into history
-        new_rows: dict[str, tuple[int, dict[str, object], str, int]] = {}
-        for line, row, digest in parsed:
-            eid = str(row["event_id_cnty"])
-            ts = opt_int(row["timestamp"])
-            cut = deleted_upto.get(eid)
-            if cut is not None and (ts is None or ts <= cut):
-                # A version ACLED deleted (or one that cannot be shown to be newer than
-                # the deletion): storing it would resurrect a withdrawn event.
-                duplicates += 1
-                continue
-            if eid in new_rows:
-                cur_digest, cur_ts, cur_version = (
-                    new_rows[eid][2],
-                    new_rows[eid][1]["timestamp"],
-                    new_rows[eid][3],
-                )
-            elif eid in current:
-                cur_digest, cur_ts, cur_version = current[eid]
-            else:
-                cur_digest = None
-            if cur_digest == digest or digest in history.get(eid, ()):
-                duplicates += 1
-                continue
-            accepted += 1
-            if cur_digest is None:
-                # 1 for a new event; after the versions of a deleted one for a
-                # re-publication, so that (id, version) stays unique in acled_history.
-                new_rows[eid] = (line, row, digest, max_version.get(eid, 0) + 1)
-                continue
-            version = max(cur_version, max_version.get(eid, 0)) + 1
-            if ts is not None and cur_ts is not None and ts < opt_int(cur_ts):  # type: ignore[operator]
-                # An older snapshot arriving late: keep it, but not as the current row.
-                to_history.append((eid, version, digest, ts, _record_json(row)))
-                max_version[eid] = version
-                history.setdefault(eid, set()).add(digest)
-                continue
-            if eid in new_rows:
-                prev = new_rows[eid]
-                prev_ts = opt_int(prev[1]["timestamp"])
-                to_history.append((eid, prev[3], prev[2], prev_ts, _record_json(prev[1])))
-            else:
-                move_current.append(eid)
-            history.setdefault(eid, set()).add(cur_digest)
-            max_version[eid] = max(max_version.get(eid, 0), cur_version)
-            new_rows[eid] = (line, row, digest, version)
-        if move_current:
-            con.execute(
-                """
-                INSERT INTO acled_history (event_id_cnty, version, row_sha256, "timestamp",
-                                           record, replaced_by_ingest)
-                SELECT event_id_cnty, version, row_sha256, "timestamp",
-                       to_json(e)::VARCHAR, ?
-                FROM acled_events e WHERE event_id_cnty IN (SELECT unnest(?))
-                """,
-                [source.ingest_id, move_current],
+        ).fetchall()
+    }
+    # The latest deletion of each id: ACLED withdrew every version up to that time.
+    deleted_upto: dict[str, int] = {
+        r[0]: int(r[1])
+        for r in con.execute(
+            "SELECT event_id_cnty, max(deleted_timestamp) FROM acled_deletions "
+            "WHERE event_id_cnty IN (SELECT unnest(?)) GROUP BY event_id_cnty",
+            [ids],
+        ).fetchall()
+    }
+    history: dict[str, set[str]] = {}
+    max_version: dict[str, int] = {}
+    for eid, digest, version, hist_ts in con.execute(
+        'SELECT event_id_cnty, row_sha256, version, "timestamp" FROM acled_history '
+        "WHERE event_id_cnty IN (SELECT unnest(?))",
+        [ids],
+    ).fetchall():
+        # Version numbers stay unique per id across deletions, so every row counts
+        # here; but a version from before the latest deletion does not make a
+        # re-publication (which may repeat the deleted content) a duplicate.
+        max_version[eid] = max(max_version.get(eid, 0), version)
+        cut = deleted_upto.get(eid)
+        if cut is None or (hist_ts is not None and hist_ts > cut):
+            history.setdefault(eid, set()).add(digest)
+    return _Known(current, deleted_upto, history, max_version)
+
+
+def _plan_versions(parsed: list[tuple[int, dict[str, object], str]], known: _Known) -> _Plan:
+    """Sort a batch's rows into duplicates, new current rows and late older snapshots.
+
+    A row of a version ACLED deleted is a duplicate (storing it would resurrect a
+    withdrawn event); a row whose content is current or in the history is a duplicate;
+    a newer row replaces the current one (which moves into the history); an older
+    snapshot arriving late goes into the history only.
+    """
+    current, deleted_upto = known.current, known.deleted_upto
+    history, max_version = known.history, known.max_version
+    accepted = duplicates = 0
+    to_history: list[tuple[str, int, str, int | None, str]] = []  # from the file
+    move_current: list[str] = []  # current rows to move into history
+    new_rows: dict[str, tuple[int, dict[str, object], str, int]] = {}
+    for line, row, digest in parsed:
+        eid = str(row["event_id_cnty"])
+        ts = opt_int(row["timestamp"])
+        cut = deleted_upto.get(eid)
+        if cut is not None and (ts is None or ts <= cut):
+            # A version ACLED deleted (or one that cannot be shown to be newer than
+            # the deletion): storing it would resurrect a withdrawn event.
+            duplicates += 1
+            continue
+        if eid in new_rows:
+            cur_digest, cur_ts, cur_version = (
+                new_rows[eid][2],
+                new_rows[eid][1]["timestamp"],
+                new_rows[eid][3],
             )
-            con.execute(
-                "DELETE FROM acled_events WHERE event_id_cnty IN (SELECT unnest(?))", [move_current]
-            )
-        if to_history:
-            bulk_insert(
-                con,
-                "acled_history",
-                {
-                    "event_id_cnty": [h[0] for h in to_history],
-                    "version": [h[1] for h in to_history],
-                    "row_sha256": [h[2] for h in to_history],
-                    "timestamp": [h[3] for h in to_history],
-                    "record": [h[4] for h in to_history],
-                    "replaced_by_ingest": [source.ingest_id] * len(to_history),
-                },
-            )
-        rows = list(new_rows.values())
-        columns: dict[str, list] = {c: [r[1][c] for r in rows] for c in STORED}
-        columns.update(
-            layout=[layout] * len(rows),
-            row_sha256=[r[2] for r in rows],
-            version=[r[3] for r in rows],
-            path=[str(source.path)] * len(rows),
-            line=[r[0] for r in rows],
-            file_sha256=[source.sha256] * len(rows),
+        elif eid in current:
+            cur_digest, cur_ts, cur_version = current[eid]
+        else:
+            cur_digest = None
+        if cur_digest == digest or digest in history.get(eid, ()):
+            duplicates += 1
+            continue
+        accepted += 1
+        if cur_digest is None:
+            # 1 for a new event; after the versions of a deleted one for a
+            # re-publication, so that (id, version) stays unique in acled_history.
+            new_rows[eid] = (line, row, digest, max_version.get(eid, 0) + 1)
+            continue
+        version = max(cur_version, max_version.get(eid, 0)) + 1
+        if ts is not None and cur_ts is not None and ts < opt_int(cur_ts):  # type: ignore[operator]
+            # An older snapshot arriving late: keep it, but not as the current row.
+            to_history.append((eid, version, digest, ts, _record_json(row)))
+            max_version[eid] = version
+            history.setdefault(eid, set()).add(digest)
+            continue
+        if eid in new_rows:
+            prev = new_rows[eid]
+            prev_ts = opt_int(prev[1]["timestamp"])
+            to_history.append((eid, prev[3], prev[2], prev_ts, _record_json(prev[1])))
+        else:
+            move_current.append(eid)
+        history.setdefault(eid, set()).add(cur_digest)
+        max_version[eid] = max(max_version.get(eid, 0), cur_version)
+        new_rows[eid] = (line, row, digest, version)
+    return _Plan(accepted, duplicates, to_history, move_current, new_rows)
+
+
+def _write_versions(
+    con: duckdb.DuckDBPyConnection, source: SourceFile, layout: str, plan: _Plan
+) -> None:
+    """Move replaced rows into the history, add late snapshots to it, insert the new rows."""
+    move_current, to_history, new_rows = plan.move_current, plan.to_history, plan.new_rows
+    if move_current:
+        con.execute(
+            """
+            INSERT INTO acled_history (event_id_cnty, version, row_sha256, "timestamp",
+                                       record, replaced_by_ingest)
+            SELECT event_id_cnty, version, row_sha256, "timestamp",
+                   to_json(e)::VARCHAR, ?
+            FROM acled_events e WHERE event_id_cnty IN (SELECT unnest(?))
+            """,
+            [source.ingest_id, move_current],
         )
-        bulk_insert(con, "acled_events", columns)
-        return accepted, duplicates
+        con.execute(
+            "DELETE FROM acled_events WHERE event_id_cnty IN (SELECT unnest(?))", [move_current]
+        )
+    if to_history:
+        bulk_insert(
+            con,
+            "acled_history",
+            {
+                "event_id_cnty": [h[0] for h in to_history],
+                "version": [h[1] for h in to_history],
+                "row_sha256": [h[2] for h in to_history],
+                "timestamp": [h[3] for h in to_history],
+                "record": [h[4] for h in to_history],
+                "replaced_by_ingest": [source.ingest_id] * len(to_history),
+            },
+        )
+    rows = list(new_rows.values())
+    columns: dict[str, list] = {c: [r[1][c] for r in rows] for c in STORED}
+    columns.update(
+        layout=[layout] * len(rows),
+        row_sha256=[r[2] for r in rows],
+        version=[r[3] for r in rows],
+        path=[str(source.path)] * len(rows),
+        line=[r[0] for r in rows],
+        file_sha256=[source.sha256] * len(rows),
+    )
+    bulk_insert(con, "acled_events", columns)
 
 
 def _record_json(row: dict[str, object]) -> str:

@@ -214,28 +214,7 @@ class AcledDeletionsAdapter:
                 outcome = "kept-newer"
             new.append((line, eid, ts, outcome))
         if removed:
-            gone = list(removed)
-            con.execute(
-                """
-                INSERT INTO acled_history (event_id_cnty, version, row_sha256, "timestamp",
-                                           record, replaced_by_ingest, deleted_at,
-                                           deleted_by_sha256)
-                SELECT e.event_id_cnty, e.version, e.row_sha256, e."timestamp",
-                       to_json(e)::VARCHAR, $1, d.deleted_at, $2
-                FROM acled_events e
-                JOIN (SELECT unnest($3) AS event_id_cnty, unnest($4) AS deleted_at) d
-                  ON e.event_id_cnty = d.event_id_cnty
-                """,
-                [source.ingest_id, source.sha256, gone, [_utc(removed[i]) for i in gone]],
-            )
-            con.execute(
-                "DELETE FROM acled_events WHERE event_id_cnty IN (SELECT unnest(?))", [gone]
-            )
-            # The mapping never re-adds them: it reads only events still in acled_events.
-            con.execute(
-                "DELETE FROM observations WHERE source = 'acled' AND ref IN (SELECT unnest(?))",
-                [gone],
-            )
+            _withdraw(con, source, removed)
         bulk_insert(
             con,
             "acled_deletions",
@@ -251,6 +230,31 @@ class AcledDeletionsAdapter:
             },
         )
         return len(new), duplicates
+
+
+def _withdraw(con: duckdb.DuckDBPyConnection, source: SourceFile, removed: dict[str, int]) -> None:
+    """Move the current rows of the ``removed`` ids (id -> deleted_timestamp) into the
+    history, marked deleted by ``source``, and drop them and their observations."""
+    gone = list(removed)
+    con.execute(
+        """
+        INSERT INTO acled_history (event_id_cnty, version, row_sha256, "timestamp",
+                                   record, replaced_by_ingest, deleted_at,
+                                   deleted_by_sha256)
+        SELECT e.event_id_cnty, e.version, e.row_sha256, e."timestamp",
+               to_json(e)::VARCHAR, $1, d.deleted_at, $2
+        FROM acled_events e
+        JOIN (SELECT unnest($3) AS event_id_cnty, unnest($4) AS deleted_at) d
+          ON e.event_id_cnty = d.event_id_cnty
+        """,
+        [source.ingest_id, source.sha256, gone, [_utc(removed[i]) for i in gone]],
+    )
+    con.execute("DELETE FROM acled_events WHERE event_id_cnty IN (SELECT unnest(?))", [gone])
+    # The mapping never re-adds them: it reads only events still in acled_events.
+    con.execute(
+        "DELETE FROM observations WHERE source = 'acled' AND ref IN (SELECT unnest(?))",
+        [gone],
+    )
 
 
 DELETIONS_ADAPTER = register_adapter(AcledDeletionsAdapter())

@@ -338,38 +338,21 @@ def _parse_stamp(stamp: str) -> dt.datetime:
     return dt.datetime.strptime(stamp, "%Y%m%d%H%M%S")
 
 
-def update_gdelt(
+def _gdelt_wanted(
     con: duckdb.DuckDBPyConnection,
-    downloads: Path,
-    since: dt.datetime | None = None,
-    base: str | None = None,
-    rules: MappingRules | None = None,
-    status: Status = _quiet,
-    progress: ProgressFactory | None = None,
-    keep: bool = False,
-) -> SourceReport:
-    """Fetch and ingest the GDELT 2.0 event exports the store lacks (module docstring).
-
-    Args:
-        con: the store.
-        downloads: folder for downloads.
-        since: take exports stamped at or after this UTC time; default: those after the
-            newest export ingested, or only the newest export on a first run.
-        base: the GDELT 2.0 folder URL (default: ``$SECONDFRONT_GDELT_URL`` or the public one).
-        rules: mapping rules passed on to ``ingest``.
-        status: called with one line per step.
-        progress: ``progress(label, bytes)`` returns a byte counter (see ``ingest``).
-        keep: keep the downloaded files.
-    """
-    ensure_tables(con)
-    root = (base or os.environ.get(ENV_GDELT) or DEFAULT_GDELT).rstrip("/") + "/"
-    report = SourceReport("gdelt")
+    root: str,
+    since: dt.datetime | None,
+    cursor: str | None,
+    status: Status,
+) -> list[ListedFile]:
+    """The GDELT exports to fetch, oldest first: those after ``since`` (or after
+    ``cursor``, the newest ingested; the newest listed alone on a first run), and those
+    that failed before."""
     latest = [f for f in parse_file_list(_lines(root + "lastupdate.txt")) if f.stamp]
     if not latest:
         raise FetchError(f"{root}lastupdate.txt: no event export listed")
     newest = max(latest, key=lambda f: f.stamp or "")
     assert newest.stamp is not None
-    cursor = _cursor(con, "gdelt", "export")
     # Files that failed before are tried again (from their recorded listing, unless the
     # master list has a newer one).
     wanted: dict[str, ListedFile] = {
@@ -400,7 +383,37 @@ def update_gdelt(
         for f in parse_file_list(_lines(root + "masterfilelist.txt")):
             if f.stamp and (f.stamp in retry or (after(f.stamp) and f.stamp <= newest.stamp)):
                 wanted[f.stamp] = f
-    todo = [wanted[k] for k in sorted(wanted)]
+    return [wanted[k] for k in sorted(wanted)]
+
+
+def update_gdelt(
+    con: duckdb.DuckDBPyConnection,
+    downloads: Path,
+    since: dt.datetime | None = None,
+    base: str | None = None,
+    rules: MappingRules | None = None,
+    status: Status = _quiet,
+    progress: ProgressFactory | None = None,
+    keep: bool = False,
+) -> SourceReport:
+    """Fetch and ingest the GDELT 2.0 event exports the store lacks (module docstring).
+
+    Args:
+        con: the store.
+        downloads: folder for downloads.
+        since: take exports stamped at or after this UTC time; default: those after the
+            newest export ingested, or only the newest export on a first run.
+        base: the GDELT 2.0 folder URL (default: ``$SECONDFRONT_GDELT_URL`` or the public one).
+        rules: mapping rules passed on to ``ingest``.
+        status: called with one line per step.
+        progress: ``progress(label, bytes)`` returns a byte counter (see ``ingest``).
+        keep: keep the downloaded files.
+    """
+    ensure_tables(con)
+    root = (base or os.environ.get(ENV_GDELT) or DEFAULT_GDELT).rstrip("/") + "/"
+    report = SourceReport("gdelt")
+    cursor = _cursor(con, "gdelt", "export")
+    todo = _gdelt_wanted(con, root, since, cursor, status)
     for f in todo:
         assert f.stamp is not None
         if _done(con, "gdelt", f.stamp):

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +130,24 @@ def _split_meta(text: str, path: str, n: int, col: int) -> tuple[str, dict[str, 
     return text[:start].rstrip(), meta
 
 
+def _front_matter(lines: list[str], path: str) -> tuple[dict[str, Any], int]:
+    """The YAML between a first line ``===`` and the next, and the index of the line
+    after it; ``({}, 0)`` without front matter.
+
+    Raises:
+        SpecError: front matter not closed, or not ``key: value`` lines.
+    """
+    if not lines or lines[0].strip() != "===":
+        return {}, 0
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "==="), None)
+    if end is None:
+        raise SpecError([Diagnostic(path, 1, 1, "front matter opened with '===' is not closed")])
+    loaded = _yaml("\n".join(lines[1:end]), path, 2, 1) or {}
+    if not isinstance(loaded, dict):
+        raise SpecError([Diagnostic(path, 2, 1, "front matter must be YAML key: value lines")])
+    return loaded, end + 1
+
+
 def parse_argdown(text: str, path: str = "<string>") -> tuple[dict[str, Any], list[ArgdownElement]]:
     """Parse the Argdown subset described in the module docstring.
 
@@ -139,20 +158,8 @@ def parse_argdown(text: str, path: str = "<string>") -> tuple[dict[str, Any], li
         SpecError: every line that cannot be read, each at its line.
     """
     lines = text.splitlines()
-    front: dict[str, Any] = {}
+    front, start = _front_matter(lines, path)
     diags: list[Diagnostic] = []
-    start = 0
-    if lines and lines[0].strip() == "===":
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "==="), None)
-        if end is None:
-            raise SpecError(
-                [Diagnostic(path, 1, 1, "front matter opened with '===' is not closed")]
-            )
-        loaded = _yaml("\n".join(lines[1:end]), path, 2, 1) or {}
-        if not isinstance(loaded, dict):
-            raise SpecError([Diagnostic(path, 2, 1, "front matter must be YAML key: value lines")])
-        front = loaded
-        start = end + 1
     elements: dict[str, ArgdownElement] = {}
     current: ArgdownElement | None = None
 
@@ -255,6 +262,65 @@ def spec_from_argdown(front: dict[str, Any], elements: list[ArgdownElement]) -> 
     return dict([*items[:at], ("claims", claims), *items[at:]])
 
 
+def _source_lines(sources: Iterable[str]) -> list[str]:
+    """A draft's ``sources:`` entries, each to be completed by the analyst."""
+    out: list[str] = []
+    for sid in sources:
+        out += [
+            f"  - id: {sid}",
+            f"    author: {_q(PLACEHOLDER + ': author or issuing body')}",
+            f"    title: {_q(PLACEHOLDER + ': title')}",
+            '    date: "2026"  # TODO: date of publication',
+            f"    kind: {_q(PLACEHOLDER + ': kind of document')}",
+            "    grading: F6  # TODO: grade the source",
+        ]
+    return out
+
+
+def _claim_lines(reasons: list[ArgdownElement], claim_ids: dict[str, str]) -> list[str]:
+    """A draft's ``claims:`` entries: one per reason, its locator and grading if given."""
+    out: list[str] = []
+    for r in reasons:
+        locator = r.meta.get("locator")
+        grading = r.meta.get("grading")
+        out += [
+            f"  - id: {claim_ids[r.title]}",
+            f"    source: {r.meta.get('source', 'argdown-source')}",
+            f"    locator: {locator}"
+            if locator
+            else "    locator: P1.S1  # TODO: locator in the source",
+            f"    says: {_q(r.text or PLACEHOLDER + ': what ' + r.title + ' asserts')}",
+            f"    grading: {grading}" if grading else "    grading: F6  # TODO: grade this claim",
+        ]
+    return out
+
+
+def _outcome_variable(
+    o: ArgdownElement, var: str, state: str, holds: dict[str, str], claim_ids: dict[str, str]
+) -> list[str]:
+    """An outcome's variable: a logistic on whether each reason holds, weight +1 for a
+    support and -1 for an attack, the intercept left to the analyst."""
+    parents = [holds[t] for t in o.supports + o.attacks]
+    out = [
+        f"  - name: {var}",
+        f"    label: {_q(o.text or o.title)}",
+        f"    states: [{'no' if state == 'yes' else 'not_' + state}, {state}]",
+    ]
+    if parents:
+        out.append(f"    parents: [{', '.join(parents)}]")
+    out += [
+        "    logistic:",
+        f"      intercept: {{value: 0.0, assumption: {_q(PLACEHOLDER + ': the base rate')}}}",
+    ]
+    if parents:
+        out.append("      weights:")
+        for t in o.supports:
+            out.append(f"        {holds[t]}: {{value: 1.0, claims: [{claim_ids[t]}]}}")
+        for t in o.attacks:
+            out.append(f"        {holds[t]}: {{value: -1.0, claims: [{claim_ids[t]}]}}")
+    return out
+
+
 def draft_from_argdown(text: str, path: str = "<string>") -> str:
     """A draft scenario (YAML) from an Argdown map; see the module docstring.
 
@@ -300,32 +366,11 @@ def draft_from_argdown(text: str, path: str = "<string>") -> str:
         "",
         "sources:",
     ]
-    for sid in sources:
-        out += [
-            f"  - id: {sid}",
-            f"    author: {_q(PLACEHOLDER + ': author or issuing body')}",
-            f"    title: {_q(PLACEHOLDER + ': title')}",
-            '    date: "2026"  # TODO: date of publication',
-            f"    kind: {_q(PLACEHOLDER + ': kind of document')}",
-            "    grading: F6  # TODO: grade the source",
-        ]
-    out += ["", "claims:"]
-    for r in reasons:
-        locator = r.meta.get("locator")
-        grading = r.meta.get("grading")
-        out += [
-            f"  - id: {claim_ids[r.title]}",
-            f"    source: {r.meta.get('source', 'argdown-source')}",
-            f"    locator: {locator}"
-            if locator
-            else "    locator: P1.S1  # TODO: locator in the source",
-            f"    says: {_q(r.text or PLACEHOLDER + ': what ' + r.title + ' asserts')}",
-            f"    grading: {grading}" if grading else "    grading: F6  # TODO: grade this claim",
-        ]
+    out += _source_lines(sources)
+    out += ["", "claims:", *_claim_lines(reasons, claim_ids)]
     out += ["", "not_modelled: []", "", "variables:"]
-    holds: dict[str, str] = {}
+    holds = {r.title: _name(r.title, taken, "holds_") for r in reasons}
     for r in reasons:
-        holds[r.title] = _name(r.title, taken, "holds_")
         out += [
             f"  - name: {holds[r.title]}",
             f"    label: {_q('The reason holds: ' + (r.text or r.title))}",
@@ -335,28 +380,9 @@ def draft_from_argdown(text: str, path: str = "<string>") -> str:
     outcome_vars: dict[str, str] = {}
     states: dict[str, str] = {}
     for o in outcomes:
-        var = str(o.meta.get("variable") or _name(o.title, taken))
-        outcome_vars[o.title] = var
-        parents = [holds[t] for t in o.supports + o.attacks]
-        state = str(o.meta.get("state") or "yes")
-        states[o.title] = state
-        out += [
-            f"  - name: {var}",
-            f"    label: {_q(o.text or o.title)}",
-            f"    states: [{'no' if state == 'yes' else 'not_' + state}, {state}]",
-        ]
-        if parents:
-            out.append(f"    parents: [{', '.join(parents)}]")
-        out += [
-            "    logistic:",
-            f"      intercept: {{value: 0.0, assumption: {_q(PLACEHOLDER + ': the base rate')}}}",
-        ]
-        if parents:
-            out.append("      weights:")
-            for t in o.supports:
-                out.append(f"        {holds[t]}: {{value: 1.0, claims: [{claim_ids[t]}]}}")
-            for t in o.attacks:
-                out.append(f"        {holds[t]}: {{value: -1.0, claims: [{claim_ids[t]}]}}")
+        outcome_vars[o.title] = str(o.meta.get("variable") or _name(o.title, taken))
+        states[o.title] = str(o.meta.get("state") or "yes")
+        out += _outcome_variable(o, outcome_vars[o.title], states[o.title], holds, claim_ids)
     out += ["", "indicators: []", "", "outcomes:"]
     for o in outcomes:
         out += [

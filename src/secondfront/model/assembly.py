@@ -63,6 +63,43 @@ class Declaration:
     table_col: int = 0
 
 
+def _table(d: Declaration, by_name: dict[str, Declaration], path: str) -> np.ndarray | Diagnostic:
+    """The checked table of ``d``, shaped ``(*parent cards, states)`` with its rows
+    normalised, or the first problem with its parents or its numbers."""
+    where = (d.table_line or d.line, d.table_col or d.col)
+    unknown = [p for p in d.parents if p not in by_name]
+    if unknown:
+        return Diagnostic(path, *where, f"node {d.name!r}: unknown parent(s) {', '.join(unknown)}")
+    if len(set(d.parents)) != len(d.parents) or d.name in d.parents:
+        return Diagnostic(path, *where, f"node {d.name!r}: a parent is repeated")
+    if d.values is None:
+        return Diagnostic(path, d.line, d.col, f"node {d.name!r} has no table")
+    cards = [len(by_name[p].states) for p in d.parents]
+    shape = (*cards, len(d.states))
+    expected = int(np.prod(shape))
+    if len(d.values) != expected:
+        return Diagnostic(
+            path,
+            *where,
+            f"table of {d.name!r} has {len(d.values)} numbers; its parents "
+            f"({', '.join(d.parents) or 'none'}) and states need {expected}",
+        )
+    table = np.asarray(d.values, dtype=np.float64).reshape(-1, len(d.states))
+    if (table < 0).any() or not np.isfinite(table).all():
+        return Diagnostic(path, *where, f"table of {d.name!r} has a negative or non-finite value")
+    sums = table.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > ROW_SUM_TOLERANCE)
+    if bad.size:
+        return Diagnostic(
+            path,
+            *where,
+            f"table of {d.name!r}: row {int(bad[0])} sums to {sums[bad[0]]:.10g} "
+            f"({bad.size} row(s) in all); each row must sum to 1 within "
+            f"{ROW_SUM_TOLERANCE:g}",
+        )
+    return normalise_rows(table).reshape(shape)
+
+
 def assemble(network_name: str, decls: Sequence[Declaration], path: str) -> Network:
     """Check the declarations and build the network (variables in topological order).
 
@@ -83,52 +120,11 @@ def assemble(network_name: str, decls: Sequence[Declaration], path: str) -> Netw
 
     cpts: dict[str, np.ndarray] = {}
     for d in by_name.values():
-        where = (d.table_line or d.line, d.table_col or d.col)
-        unknown = [p for p in d.parents if p not in by_name]
-        if unknown:
-            diags.append(
-                Diagnostic(path, *where, f"node {d.name!r}: unknown parent(s) {', '.join(unknown)}")
-            )
-            continue
-        if len(set(d.parents)) != len(d.parents) or d.name in d.parents:
-            diags.append(Diagnostic(path, *where, f"node {d.name!r}: a parent is repeated"))
-            continue
-        if d.values is None:
-            diags.append(Diagnostic(path, d.line, d.col, f"node {d.name!r} has no table"))
-            continue
-        cards = [len(by_name[p].states) for p in d.parents]
-        shape = (*cards, len(d.states))
-        expected = int(np.prod(shape))
-        if len(d.values) != expected:
-            diags.append(
-                Diagnostic(
-                    path,
-                    *where,
-                    f"table of {d.name!r} has {len(d.values)} numbers; its parents "
-                    f"({', '.join(d.parents) or 'none'}) and states need {expected}",
-                )
-            )
-            continue
-        table = np.asarray(d.values, dtype=np.float64).reshape(-1, len(d.states))
-        if (table < 0).any() or not np.isfinite(table).all():
-            diags.append(
-                Diagnostic(path, *where, f"table of {d.name!r} has a negative or non-finite value")
-            )
-            continue
-        sums = table.sum(axis=1)
-        bad = np.flatnonzero(np.abs(sums - 1.0) > ROW_SUM_TOLERANCE)
-        if bad.size:
-            diags.append(
-                Diagnostic(
-                    path,
-                    *where,
-                    f"table of {d.name!r}: row {int(bad[0])} sums to {sums[bad[0]]:.10g} "
-                    f"({bad.size} row(s) in all); each row must sum to 1 within "
-                    f"{ROW_SUM_TOLERANCE:g}",
-                )
-            )
-            continue
-        cpts[d.name] = normalise_rows(table).reshape(shape)
+        checked = _table(d, by_name, path)
+        if isinstance(checked, Diagnostic):
+            diags.append(checked)
+        else:
+            cpts[d.name] = checked
 
     order = topological_order({n: d.parents for n, d in by_name.items()})
     if order and isinstance(order[0], list):

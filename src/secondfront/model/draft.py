@@ -343,6 +343,43 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _claims_section(draft: Draft) -> list[str]:
+    """The draft's ``claims:`` (one placeholder per sentence) and ``not_modelled:`` (the
+    source's header lines, which are metadata, not claims)."""
+    out = [
+        "",
+        f"# One claim per sentence of the source ({len(draft.claims)} sentences). Replace each",
+        "# placeholder with a paraphrase and a grading, or delete the claim and list its",
+        "# locator under not_modelled with the reason.",
+        "claims:",
+    ]
+    for c in draft.claims:
+        out += [
+            f"  # {c.locator}: {c.reminder}",
+            f"  - id: {c.id}",
+            f"    source: {draft.source_id}",
+            f"    locator: {c.locator}",
+            # Quoted: a fingerprint of digits only would otherwise read as a number.
+            *([f'    fingerprint: "{c.fingerprint}"'] if c.fingerprint else []),
+            f"    says: {_q(f'{PLACEHOLDER}: what {c.locator} asserts, in your own words')}",
+            "    grading: F6",
+        ]
+    out += [
+        "",
+        "# Sentences deliberately left out, each with its reason, e.g.",
+        '#   - {locator: P2.S1, reason: "framing: asserts nothing"}',
+    ]
+    if draft.header.lines:
+        out.append("not_modelled:")
+        for loc, kind, text in draft.header.lines:
+            reason = _q(f"{kind}: metadata of the source, not a claim")
+            fp = fingerprint(text)
+            out.append(f'  - {{locator: {loc}, fingerprint: "{fp}", reason: {reason}}}')
+    else:
+        out.append("not_modelled: []")
+    return out
+
+
 def render_draft(draft: Draft) -> str:
     """The draft as a commented YAML scenario file (``secondfront/1``)."""
     lang = LANGUAGES[draft.language]
@@ -376,37 +413,7 @@ def render_draft(draft: Draft) -> str:
     ]
     if draft.source_text is not None:
         out.append(f"    text: {_q(draft.source_text)}")
-    out += [
-        "",
-        f"# One claim per sentence of the source ({len(draft.claims)} sentences). Replace each",
-        "# placeholder with a paraphrase and a grading, or delete the claim and list its",
-        "# locator under not_modelled with the reason.",
-        "claims:",
-    ]
-    for c in draft.claims:
-        out += [
-            f"  # {c.locator}: {c.reminder}",
-            f"  - id: {c.id}",
-            f"    source: {draft.source_id}",
-            f"    locator: {c.locator}",
-            # Quoted: a fingerprint of digits only would otherwise read as a number.
-            *([f'    fingerprint: "{c.fingerprint}"'] if c.fingerprint else []),
-            f"    says: {_q(f'{PLACEHOLDER}: what {c.locator} asserts, in your own words')}",
-            "    grading: F6",
-        ]
-    out += [
-        "",
-        "# Sentences deliberately left out, each with its reason, e.g.",
-        '#   - {locator: P2.S1, reason: "framing: asserts nothing"}',
-    ]
-    if draft.header.lines:
-        out.append("not_modelled:")
-        for loc, kind, text in draft.header.lines:
-            reason = _q(f"{kind}: metadata of the source, not a claim")
-            fp = fingerprint(text)
-            out.append(f'  - {{locator: {loc}, fingerprint: "{fp}", reason: {reason}}}')
-    else:
-        out.append("not_modelled: []")
+    out += _claims_section(draft)
     out += [
         "",
         "# Starter variables, one per outcome. Give each its causes (parents) and a table",

@@ -265,6 +265,36 @@ def read_limited(path: str | os.PathLike[str], row: str = "max_model_bytes") -> 
     return data
 
 
+def _check_expansion(path: str, out: bytearray, read: int, total: int) -> None:
+    """Refuse gzip output ``out`` that passed ``SECONDFRONT_MAX_MODEL_BYTES`` or, beyond
+    its first MiB, ``SECONDFRONT_MAX_EXPANSION_RATIO`` times the ``read`` compressed
+    bytes (of ``total``).
+
+    Raises:
+        SpecError: located where the limit falls in the text.
+    """
+    size_cap, ratio_cap = limit("max_model_bytes"), limit("max_expansion_ratio")
+    max_out, max_ratio = size_cap.value(), ratio_cap.value()
+    if len(out) > max_out:
+        raise _located(
+            path,
+            out,
+            max_out,
+            f"gzip data expands past {max_out:,} bytes (from {read:,} compressed "
+            f"bytes read so far of {total:,}); refused before decompressing the "
+            f"rest ({size_cap.hint()})",
+        )
+    if len(out) > _CHUNK and len(out) > max_ratio * max(read, 1):
+        raise _located(
+            path,
+            out,
+            len(out),
+            f"gzip data expands {len(out) / max(read, 1):,.0f} times ({len(out):,} bytes "
+            f"from {read:,} compressed bytes), over the limit of {max_ratio} times; "
+            f"refused as a likely decompression bomb ({ratio_cap.hint()})",
+        )
+
+
 def gunzip_limited(data: bytes, path: str) -> bytes:
     """Decompress gzip ``data`` (one member or several), refusing a bomb as it expands.
 
@@ -284,8 +314,6 @@ def gunzip_limited(data: bytes, path: str) -> bytes:
     Raises:
         SpecError: one diagnostic saying what is wrong and where the text stops.
     """
-    size_cap, ratio_cap = limit("max_model_bytes"), limit("max_expansion_ratio")
-    max_out, max_ratio = size_cap.value(), ratio_cap.value()
     out = bytearray()
     rest = data
     done = 0  # compressed bytes of the members already finished
@@ -306,24 +334,7 @@ def gunzip_limited(data: bytes, path: str) -> bytes:
             out += got
             pending = inflater.unconsumed_tail
             read = done + len(rest) - len(pending) - len(inflater.unused_data)
-            if len(out) > max_out:
-                raise _located(
-                    path,
-                    out,
-                    max_out,
-                    f"gzip data expands past {max_out:,} bytes (from {read:,} compressed "
-                    f"bytes read so far of {len(data):,}); refused before decompressing the "
-                    f"rest ({size_cap.hint()})",
-                )
-            if len(out) > _CHUNK and len(out) > max_ratio * max(read, 1):
-                raise _located(
-                    path,
-                    out,
-                    len(out),
-                    f"gzip data expands {len(out) / max(read, 1):,.0f} times ({len(out):,} bytes "
-                    f"from {read:,} compressed bytes), over the limit of {max_ratio} times; "
-                    f"refused as a likely decompression bomb ({ratio_cap.hint()})",
-                )
+            _check_expansion(path, out, read, len(data))
             # Output held back by the piece size may remain once all input is consumed.
             if inflater.eof or (not pending and len(got) < _CHUNK):
                 break

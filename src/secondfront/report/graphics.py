@@ -13,6 +13,7 @@ which keeps most edges short and untangled on networks of a few dozen variables.
 from __future__ import annotations
 
 import base64
+import datetime
 import html
 import itertools
 from collections.abc import Mapping, Sequence
@@ -266,6 +267,33 @@ ALERT_COLOUR = "#c00000"
 TIMELINE_TICKS = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0)
 
 
+@dataclass(frozen=True)
+class _TimelineFrame:
+    """Where the timeline's plot sits in the picture, and its scales.
+
+    Attributes:
+        left, top: the plot's top-left corner, in pixels.
+        plot_w, plot_h: its size, in pixels.
+        d0: the first week's start day (at ``left``).
+        span: days from ``d0`` to the last week's start (at ``left + plot_w``), >= 1.
+    """
+
+    left: int
+    top: int
+    plot_w: int
+    plot_h: int
+    d0: datetime.date
+    span: int
+
+    def x(self, day: datetime.date) -> float:
+        """The pixel column of ``day`` (linear in days)."""
+        return self.left + (day - self.d0).days / self.span * self.plot_w
+
+    def y(self, p: float) -> float:
+        """The pixel row of probability ``p`` (square-root scale, clipped to [0, 1])."""
+        return self.top + (1 - min(1.0, max(0.0, p)) ** 0.5) * self.plot_h
+
+
 def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300) -> str:
     """Weekly outcome probabilities as lines, alerts as red markers, in SVG.
 
@@ -284,8 +312,6 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
     Returns:
         an ``<svg>`` element.
     """
-    import datetime as dt
-
     weeks: list[dict] = list(data.get("weeks") or [])  # type: ignore[call-overload]
     series: list[dict] = list(data.get("series") or [])  # type: ignore[call-overload]
     alerts: list[dict] = list(data.get("alerts") or [])  # type: ignore[call-overload]
@@ -301,26 +327,29 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
     if not weeks or not series:
         parts.append("</svg>")
         return "".join(parts)
-    days = [dt.date.fromisoformat(w["start"]) for w in weeks]
-    d0, d1 = days[0], days[-1]
-    span = max(1, (d1 - d0).days)
-    plot_w, plot_h = width - left - right, height - top - bottom
+    days = [datetime.date.fromisoformat(w["start"]) for w in weeks]
+    span = max(1, (days[-1] - days[0]).days)
+    frame = _TimelineFrame(left, top, width - left - right, height - top - bottom, days[0], span)
+    parts += _timeline_axes(frame, days[-1])
+    parts += _timeline_marks(frame, days, weeks, series, alerts)
+    parts += _timeline_legend(frame, series, alerts, height + 10)
+    parts.append("</svg>")
+    return "".join(parts)
 
-    def x(day: dt.date) -> float:
-        return left + (day - d0).days / span * plot_w
 
-    def y(p: float) -> float:
-        return top + (1 - min(1.0, max(0.0, p)) ** 0.5) * plot_h
-
-    parts.append(
+def _timeline_axes(f: _TimelineFrame, d1: datetime.date) -> list[str]:
+    """The plot's frame, the probability grid with % labels, and the time ticks (years,
+    or quarters for a range within two years)."""
+    left, top, plot_w, plot_h = f.left, f.top, f.plot_w, f.plot_h
+    parts = [
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
         'stroke="#bbb" stroke-width="0.8"/>'
-    )
+    ]
     for p in TIMELINE_TICKS:  # horizontal grid with % labels
         parts.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(p):.1f}" y2="{y(p):.1f}" '
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{f.y(p):.1f}" y2="{f.y(p):.1f}" '
             'stroke="#e6e6e6"/>'
-            f'<text x="{left - 6}" y="{y(p) + 4:.1f}" font-size="10" text-anchor="end" '
+            f'<text x="{left - 6}" y="{f.y(p) + 4:.1f}" font-size="10" text-anchor="end" '
             f'fill="#555">{p * 100:g}%</text>'
         )
     parts.append(
@@ -328,30 +357,44 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
         'text-anchor="middle" fill="#555">probability (square-root scale)</text>'
     )
     # Year ticks; for a range within a year or two, quarter ticks read better.
-    step = 1 if span > 2 * 365 else 3
-    tick = dt.date(d0.year, 1, 1)
+    step = 1 if f.span > 2 * 365 else 3
+    tick = datetime.date(f.d0.year, 1, 1)
     while tick <= d1:
-        if tick >= d0:
+        if tick >= f.d0:
             label = str(tick.year) if tick.month == 1 else tick.strftime("%b")
             parts.append(
-                f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{top + plot_h}" '
-                'stroke="#eee"/>'
-                f'<text x="{x(tick):.1f}" y="{top + plot_h + 16}" font-size="10" '
+                f'<line x1="{f.x(tick):.1f}" x2="{f.x(tick):.1f}" y1="{top}" '
+                f'y2="{top + plot_h}" stroke="#eee"/>'
+                f'<text x="{f.x(tick):.1f}" y="{top + plot_h + 16}" font-size="10" '
                 f'text-anchor="middle" fill="#555">{label}</text>'
             )
         month = tick.month - 1 + (12 if step == 1 else step)
-        tick = dt.date(tick.year + month // 12, month % 12 + 1, 1)
+        tick = datetime.date(tick.year + month // 12, month % 12 + 1, 1)
+    return parts
+
+
+def _timeline_marks(
+    f: _TimelineFrame,
+    days: list[datetime.date],
+    weeks: list[dict],
+    series: list[dict],
+    alerts: list[dict],
+) -> list[str]:
+    """A dashed rule per alert week, one line per series (the first last and thickest),
+    and a marker where each alert fired."""
+    parts = []
     for a in alerts:  # behind the lines: a dashed rule per alert week
-        ax = x(dt.date.fromisoformat(a["start"]))
+        ax = f.x(datetime.date.fromisoformat(a["start"]))
         parts.append(
-            f'<line x1="{ax:.1f}" x2="{ax:.1f}" y1="{top}" y2="{top + plot_h}" '
+            f'<line x1="{ax:.1f}" x2="{ax:.1f}" y1="{f.top}" y2="{f.top + f.plot_h}" '
             f'stroke="{ALERT_COLOUR}" stroke-width="1" stroke-dasharray="4 3"/>'
         )
     for k in reversed(range(len(series))):
         s = series[k]
         col = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         pts = " ".join(
-            f"{x(d):.1f},{y(w['p'][s['variable']]):.1f}" for d, w in zip(days, weeks, strict=True)
+            f"{f.x(d):.1f},{f.y(w['p'][s['variable']]):.1f}"
+            for d, w in zip(days, weeks, strict=True)
         )
         parts.append(
             f'<polyline points="{pts}" fill="none" stroke="{col}" '
@@ -361,13 +404,25 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
     for a in alerts:
         if a.get("p") is None:
             continue
-        ax, ay = x(dt.date.fromisoformat(a["start"])), y(float(a["p"]))
+        ax, ay = f.x(datetime.date.fromisoformat(a["start"])), f.y(float(a["p"]))
         parts.append(
             f'<path class="alert" d="M{ax:.1f},{ay - 7:.1f} L{ax + 6:.1f},{ay + 4:.1f} '
             f'L{ax - 6:.1f},{ay + 4:.1f} z" fill="{ALERT_COLOUR}" stroke="#fff" '
             f'stroke-width="0.8"><title>{html.escape(a["message"])}</title></path>'
         )
-    ly = height + 10
+    return parts
+
+
+def _timeline_legend(
+    f: _TimelineFrame,
+    series: list[dict],
+    alerts: list[dict],
+    ly: int,
+) -> list[str]:
+    """The legend below the plot from row ``ly``: two series per row, then the alert
+    marker's meaning."""
+    left, plot_w = f.left, f.plot_w
+    parts = []
     for k, s in enumerate(series):
         col = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         lx = left + (k % 2) * (plot_w / 2)
@@ -387,8 +442,7 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
             f"alert (a rule of the time model fired that week; {len(alerts)} in this range)"
             "</text>"
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
 
 
 def data_uri(svg: str) -> str:

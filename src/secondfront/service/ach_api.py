@@ -50,8 +50,62 @@ def viewer_analyst(request: Request, bench: Workbench, asked: str | None) -> str
     return current_user(request).name if bench.settings.auth == "users" else ach.DEFAULT_ANALYST
 
 
-def register(api: APIRouter, bench: Workbench) -> None:
-    """Add the ``/ach`` routes to ``api``, bound to ``bench``."""
+def _changed_item(
+    bench: Workbench, matrix_id: int, item_id: str, body: ItemChange
+) -> ach.EvidenceItem:
+    """Row ``item_id`` of the matrix with ``body``'s grading or observed state.
+
+    Raises:
+        NotFoundError: the matrix has no such row.
+        QueryError: a state given for a claim, or one the row's indicator does not have.
+    """
+    m = bench.store.get(matrix_id)
+    found = {i.id: i for i in m.items}
+    if item_id not in found:
+        raise NotFoundError(f"matrix {matrix_id} has no item {item_id!r}")
+    old = found[item_id]
+    state = body.state or old.state
+    if body.state is not None:
+        if old.variable is None:
+            raise QueryError(f"{item_id} is a claim; only indicators have a state")
+        states = bench.model(m.model).variables[old.variable].states
+        if body.state not in states:
+            raise unknown_name(f"state of {old.variable}", body.state, states)
+    return ach.EvidenceItem(
+        old.id, old.label, old.kind, body.grading or old.grading, old.variable, state
+    )
+
+
+def _matrix_csv_text(bench: Workbench, matrix_id: int) -> str:
+    """The matrix as CSV text: the consensus, each row's diagnosticity and weight, the
+    model's and each analyst's ratings, and a last row of weighted inconsistency."""
+    m = bench.store.get(matrix_id)
+    out = bench.matrix_out(m)
+    extra: dict[str, dict[str, object]] = {}
+    for item in out.items:
+        cols: dict[str, object] = {
+            "diagnosticity": f"{item.diagnosticity:.4f}",
+            "weight": f"{item.weight:.4f}",
+        }
+        for h in out.hypotheses:
+            cols[f"model:{h}"] = (item.model_ratings or {}).get(h, "")
+        extra[item.id] = cols
+    text = matrix_csv(m, out.hypotheses, extra)
+    text += "\n" + ",".join(
+        [
+            "weighted inconsistency",
+            "",
+            "",
+            "",
+            "",
+            *[f"{out.weighted_inconsistency[h]:.4f}" for h in out.hypotheses],
+        ]
+    )
+    return text
+
+
+def _matrix_routes(api: APIRouter, bench: Workbench) -> None:
+    """List, create, read, delete and rate matrices."""
 
     @api.get("/ach", response_model=list[MatrixSummary], tags=["ach"])
     def ach_list(model: Annotated[str | None, Query(max_length=100)] = None) -> list[MatrixSummary]:
@@ -105,6 +159,10 @@ def register(api: APIRouter, bench: Workbench) -> None:
         bench.store.rate(matrix_id, body.item, body.hypothesis, rating, analyst, who=user.name)
         return bench.matrix_out(bench.store.get(matrix_id), analyst)
 
+
+def _item_routes(api: APIRouter, bench: Workbench) -> None:
+    """Add, change and remove a matrix's rows; the matrix as CSV."""
+
     @api.post("/ach/{matrix_id}/items", response_model=MatrixOut, tags=["ach"])
     def ach_add_item(request: Request, matrix_id: MatrixId, body: NewItem) -> MatrixOut:
         """Add an indicator (observed in a state) or a claim as a row."""
@@ -122,21 +180,7 @@ def register(api: APIRouter, bench: Workbench) -> None:
     ) -> MatrixOut:
         """Change a row's grading or observed state."""
         who = require(request, "analyst", "changing a row").name
-        m = bench.store.get(matrix_id)
-        found = {i.id: i for i in m.items}
-        if item_id not in found:
-            raise NotFoundError(f"matrix {matrix_id} has no item {item_id!r}")
-        old = found[item_id]
-        state = body.state or old.state
-        if body.state is not None:
-            if old.variable is None:
-                raise QueryError(f"{item_id} is a claim; only indicators have a state")
-            states = bench.model(m.model).variables[old.variable].states
-            if body.state not in states:
-                raise unknown_name(f"state of {old.variable}", body.state, states)
-        new = ach.EvidenceItem(
-            old.id, old.label, old.kind, body.grading or old.grading, old.variable, state
-        )
+        new = _changed_item(bench, matrix_id, item_id, body)
         bench.store.add_item(matrix_id, new, who=who)
         return bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, None))
 
@@ -150,33 +194,18 @@ def register(api: APIRouter, bench: Workbench) -> None:
     @api.get("/ach/{matrix_id}/csv", tags=["ach"], responses={200: {"content": {"text/csv": {}}}})
     def ach_csv(matrix_id: MatrixId) -> Response:
         """The matrix as CSV: consensus, diagnosticity, the model's and each analyst's ratings."""
-        m = bench.store.get(matrix_id)
-        out = bench.matrix_out(m)
-        extra: dict[str, dict[str, object]] = {}
-        for item in out.items:
-            cols: dict[str, object] = {
-                "diagnosticity": f"{item.diagnosticity:.4f}",
-                "weight": f"{item.weight:.4f}",
-            }
-            for h in out.hypotheses:
-                cols[f"model:{h}"] = (item.model_ratings or {}).get(h, "")
-            extra[item.id] = cols
-        text = matrix_csv(m, out.hypotheses, extra)
-        text += "\n" + ",".join(
-            [
-                "weighted inconsistency",
-                "",
-                "",
-                "",
-                "",
-                *[f"{out.weighted_inconsistency[h]:.4f}" for h in out.hypotheses],
-            ]
-        )
+        text = _matrix_csv_text(bench, matrix_id)
         return Response(
             text + "\n",
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="ach-{matrix_id}.csv"'},
         )
+
+
+def register(api: APIRouter, bench: Workbench) -> None:
+    """Add the ``/ach`` routes to ``api``, bound to ``bench``."""
+    _matrix_routes(api, bench)
+    _item_routes(api, bench)
 
 
 __all__ = ["register"]

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 import secondfront
 from secondfront.analysis.assignments import parse_assignments
+from secondfront.analysis.availability import unavailable
 from secondfront.analysis.explain import explain
 from secondfront.analysis.forecast import Forecast
 from secondfront.analysis.language import icd203
@@ -105,17 +106,13 @@ def analysis_out(name: str, data: Any = None, reason: str | None = None) -> Capa
     )
 
 
-def _bare(m: Model) -> str | None:
-    if m.spec is None:
-        return f"not available for {m.name}: a bare {m.format} network states no priors"
-    return None
-
-
 def uncertainty_out(m: Model, fc: Forecast) -> CapabilityOut:
     """The forecast's intervals in the uncertainty envelope."""
     u = fc.uncertainty
     if u is None:
-        return analysis_out("uncertainty", reason=_bare(m) or "intervals were not asked for")
+        return analysis_out(
+            "uncertainty", reason=unavailable(m, "uncertainty") or "intervals were not asked for"
+        )
     return analysis_out(
         "uncertainty",
         {
@@ -166,9 +163,120 @@ def timeline_out(view: TimelineView) -> TimelineOut:
     )
 
 
-def router(bench: Workbench) -> APIRouter:
-    """The ``/api`` routes bound to ``bench``."""
-    api = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
+def _batch_out(bench: Workbench, model: str, query: BatchQuery) -> BatchOut:
+    """Marginals for each evidence row of ``query`` in one vectorised call; a row with
+    P(e) = 0 gets ``null`` log evidence and empty marginals.
+
+    Raises:
+        QueryError: more rows than ``Settings.max_batch``.
+    """
+    limit = bench.settings.max_batch
+    if len(query.rows) > limit:
+        raise QueryError(f"{len(query.rows)} rows is over the batch limit of {limit}")
+    found = bench.loaded(model)
+    m = found.model
+    post = posterior_batch(found.query, query.rows, do=query.do, on_impossible="nan")
+    rows: list[dict[str, dict[str, float]]] = []
+    logs: list[float | None] = []
+    for r in range(len(query.rows)):
+        ok = math.isfinite(float(post.log_evidence[r]))
+        logs.append(float(post.log_evidence[r]) if ok else None)
+        rows.append(
+            {
+                v: dict(zip(m.variables[v].states, map(float, p[r]), strict=True))
+                for v, p in post.marginals.items()
+            }
+            if ok
+            else {}
+        )
+    return BatchOut(model=model, rows=rows, log_evidence=logs)
+
+
+def sensitivity_out(m: Model) -> CapabilityOut:
+    """Top drivers of the headline outcome, in the sensitivity envelope (``TOP_ROWS``
+    one-at-a-time swings, largest first)."""
+    if (why := unavailable(m, "sensitivity")) is not None:
+        return analysis_out("sensitivity", reason=why)
+    target = Target.headline(m)
+    result = one_at_a_time(m, target)
+    return analysis_out(
+        "sensitivity",
+        {
+            "target": str(target),
+            "baseline": result.baseline,
+            "rows": [
+                {
+                    "parameter": s.parameter,
+                    "variable": s.variable,
+                    "p_low": s.p_low,
+                    "p_high": s.p_high,
+                    "swing": s.swing,
+                }
+                for s in result.swings[:TOP_ROWS]
+            ],
+        },
+    )
+
+
+def watchlist_out(m: Model) -> CapabilityOut:
+    """Indicators ranked by mutual information with the headline outcome, in the
+    watchlist envelope (``TOP_ROWS`` rows)."""
+    if (why := unavailable(m, "watchlist")) is not None:
+        return analysis_out("watchlist", reason=why)
+    target = Target.headline(m)
+    result = watchlist(m, target, top_pairs=0)
+    return analysis_out(
+        "watchlist",
+        {
+            "target": str(target),
+            "baseline": result.baseline,
+            "rows": [
+                {
+                    "indicator": " + ".join(w.indicators),
+                    "mutual_information": w.mutual_information,
+                    "expected_change": w.expected_change,
+                    "if_seen": w.if_seen(),
+                    "if_not_seen": w.if_not_seen(),
+                }
+                for w in result.singles[:TOP_ROWS]
+            ],
+        },
+    )
+
+
+def _report_response(
+    bench: Workbench,
+    model: str,
+    format: Literal["html", "pdf"],
+    evidence: list[Assignment] | None,
+    do: list[Assignment] | None,
+    appendix: bool,
+) -> Response:
+    """The model's report as HTML, or as a PDF attachment, at baseline or for a scenario;
+    its link back goes to the What-if page when the scenario sets anything."""
+    m = bench.model(model)
+    observed = parse_assignments(evidence, "evidence")
+    forced = parse_assignments(do, "intervention")
+    data = report_data(m, observed, forced, events_db=bench.settings.events_db)
+    page = "whatif" if observed or forced else ""
+    back = WorkbenchLink(
+        f"/models/{model}/{page}".rstrip("/"),
+        "the What-if page" if page else "the model's page",
+    )
+    html = render_html(data, appendix=appendix, workbench=back)
+    if format == "pdf":
+        name = f"{model}-scenario" if observed or forced else model
+        return Response(
+            render_pdf(html),
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}.pdf"'},
+        )
+    return HTMLResponse(html)
+
+
+def _model_routes(api: APIRouter, bench: Workbench) -> None:
+    """The service's health and capabilities, and each model's forecast, marginals,
+    variables and sources."""
 
     @api.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:
@@ -206,26 +314,7 @@ def router(bench: Workbench) -> APIRouter:
     def marginals_batch(model: ModelName, query: Annotated[BatchQuery, Body()]) -> BatchOut:
         """Marginals for many evidence sets in one vectorised call (rows with P(e) = 0
         get ``null`` log evidence and empty marginals)."""
-        limit = bench.settings.max_batch
-        if len(query.rows) > limit:
-            raise QueryError(f"{len(query.rows)} rows is over the batch limit of {limit}")
-        found = bench.loaded(model)
-        m = found.model
-        post = posterior_batch(found.query, query.rows, do=query.do, on_impossible="nan")
-        rows: list[dict[str, dict[str, float]]] = []
-        logs: list[float | None] = []
-        for r in range(len(query.rows)):
-            ok = math.isfinite(float(post.log_evidence[r]))
-            logs.append(float(post.log_evidence[r]) if ok else None)
-            rows.append(
-                {
-                    v: dict(zip(m.variables[v].states, map(float, p[r]), strict=True))
-                    for v, p in post.marginals.items()
-                }
-                if ok
-                else {}
-            )
-        return BatchOut(model=model, rows=rows, log_evidence=logs)
+        return _batch_out(bench, model, query)
 
     @api.get("/models/{model}/variables/{variable}", response_model=ExplanationOut, tags=["models"])
     def variable(
@@ -252,57 +341,19 @@ def router(bench: Workbench) -> APIRouter:
             not_modelled=nm,
         )
 
+
+def _optional_routes(api: APIRouter, bench: Workbench) -> None:
+    """The analyses beside a forecast: sensitivity, watchlist, simulation, timeline."""
+
     @api.get("/models/{model}/sensitivity", response_model=CapabilityOut, tags=["optional"])
     def sensitivity(model: ModelName) -> CapabilityOut:
         """Top drivers: one-at-a-time swings of the headline outcome, largest first."""
-        m = bench.model(model)
-        if (why := _bare(m)) is not None:
-            return analysis_out("sensitivity", reason=why)
-        target = Target.headline(m)
-        result = one_at_a_time(m, target)
-        return analysis_out(
-            "sensitivity",
-            {
-                "target": str(target),
-                "baseline": result.baseline,
-                "rows": [
-                    {
-                        "parameter": s.parameter,
-                        "variable": s.variable,
-                        "p_low": s.p_low,
-                        "p_high": s.p_high,
-                        "swing": s.swing,
-                    }
-                    for s in result.swings[:TOP_ROWS]
-                ],
-            },
-        )
+        return sensitivity_out(bench.model(model))
 
     @api.get("/models/{model}/watchlist", response_model=CapabilityOut, tags=["optional"])
     def watch(model: ModelName) -> CapabilityOut:
         """Indicators ranked by mutual information with the headline outcome."""
-        m = bench.model(model)
-        if not m.indicators():
-            return analysis_out("watchlist", reason=f"{m.name} has no indicators")
-        target = Target.headline(m)
-        result = watchlist(m, target, top_pairs=0)
-        return analysis_out(
-            "watchlist",
-            {
-                "target": str(target),
-                "baseline": result.baseline,
-                "rows": [
-                    {
-                        "indicator": " + ".join(w.indicators),
-                        "mutual_information": w.mutual_information,
-                        "expected_change": w.expected_change,
-                        "if_seen": w.if_seen(),
-                        "if_not_seen": w.if_not_seen(),
-                    }
-                    for w in result.singles[:TOP_ROWS]
-                ],
-            },
-        )
+        return watchlist_out(bench.model(model))
 
     @api.get("/models/{model}/simulation", response_model=CapabilityOut, tags=["optional"])
     def simulation(model: ModelName) -> CapabilityOut:
@@ -339,6 +390,10 @@ def router(bench: Workbench) -> APIRouter:
         """The timeline of ``model`` over a bounded range (see the route's description)."""
         return timeline_out(bench.timeline(model, start, end, smooth))
 
+
+def _report_route(api: APIRouter, bench: Workbench) -> None:
+    """The model's report, HTML or PDF."""
+
     @api.get(
         "/models/{model}/report",
         tags=["reports"],
@@ -365,25 +420,15 @@ def router(bench: Workbench) -> APIRouter:
     ) -> Response:
         """The model's report as self-contained HTML or as PDF, at baseline or for a
         scenario (the What-if page links here with its evidence and interventions)."""
-        m = bench.model(model)
-        observed = parse_assignments(evidence, "evidence")
-        forced = parse_assignments(do, "intervention")
-        data = report_data(m, observed, forced, events_db=bench.settings.events_db)
-        page = "whatif" if observed or forced else ""
-        back = WorkbenchLink(
-            f"/models/{model}/{page}".rstrip("/"),
-            "the What-if page" if page else "the model's page",
-        )
-        html = render_html(data, appendix=appendix, workbench=back)
-        if format == "pdf":
-            name = f"{model}-scenario" if observed or forced else model
-            return Response(
-                render_pdf(html),
-                media_type="application/pdf",
-                headers={"content-disposition": f'attachment; filename="{name}.pdf"'},
-            )
-        return HTMLResponse(html)
+        return _report_response(bench, model, format, evidence, do, appendix)
 
+
+def router(bench: Workbench) -> APIRouter:
+    """The ``/api`` routes bound to ``bench``."""
+    api = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
+    _model_routes(api, bench)
+    _optional_routes(api, bench)
+    _report_route(api, bench)
     ach_api.register(api, bench)
     argument_api.register(api, bench)
     return api
@@ -398,5 +443,7 @@ __all__ = [
     "analysis_out",
     "forecast_out",
     "router",
+    "sensitivity_out",
     "timeline_out",
+    "watchlist_out",
 ]

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from secondfront.analysis.ach import RATING_WORDS, RATINGS
+from secondfront.analysis.availability import Analysis, unavailable
 from secondfront.analysis.language import ICD203
 from secondfront.analysis.provenance import source_rows
 from secondfront.errors import QueryError
@@ -70,18 +71,58 @@ def error_page(status: int, message: str, errors: Sequence[str]) -> str:
     return render("error.html", status=status, message=message, errors=list(errors))
 
 
-def router(bench: Workbench) -> APIRouter:
-    """The page routes bound to ``bench``."""
-    pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+def _base(bench: Workbench, model: str, page: str) -> dict[str, Any]:
+    """What every model page shows around its content: the model, its summary, the page
+    and the models to switch to."""
+    summary = bench.summary(model)
+    return {
+        "model": model,
+        "summary": summary,
+        "page": page,
+        "models": [s.name for s in bench.summaries() if s.error is None],
+    }
 
-    def base(model: str, page: str) -> dict[str, Any]:
-        summary = bench.summary(model)
-        return {
-            "model": model,
-            "summary": summary,
-            "page": page,
-            "models": [s.name for s in bench.summaries() if s.error is None],
-        }
+
+def _team_context(bench: Workbench, request: Request, matrix_id: int) -> dict[str, Any]:
+    """Who is looking, whether they may rate, and every cell's history from the log."""
+    rows = audit.read(bench.settings.workbench_db, matrix_id, limit=None)
+    return {
+        "me": current_user(request),
+        "with_users": bench.settings.auth == "users",
+        "history": {f"{i}|{h}": r for (i, h), r in audit.cell_history(rows).items()},
+    }
+
+
+def _timeline_page(
+    bench: Workbench, model: str, start: dt.date | None, end: dt.date | None, smooth: bool
+) -> str:
+    """The Timeline page over ``start``..``end``; a bad range is shown on the page over
+    the whole record."""
+    problem = None
+    try:
+        view = bench.timeline(model, start, end, smooth)
+    except QueryError as e:
+        # A bad range is shown on the page, beside the form that can fix it, over the
+        # whole record (a 200: the page is useful; the JSON API answers 422).
+        problem = str(e)
+        view = bench.timeline(model, smooth=smooth)
+    data = view.as_json()
+    ok = view.status == "ok"
+    return render(
+        "timeline.html",
+        **_base(bench, model, "timeline"),
+        result=view,
+        data=data,
+        ok=ok,
+        problem=problem,
+        asked={"from": start, "to": end, "smooth": smooth},
+        moves=timeline_moves(view, n=len(view.weeks)) if ok else [],
+        data_json=script_json(data) if ok else "null",
+    )
+
+
+def _model_pages(pages: APIRouter, bench: Workbench) -> None:
+    """The index and each model's pages: the network, What-if, sources and timeline."""
 
     @pages.get("/")
     def index() -> Response:
@@ -101,7 +142,9 @@ def router(bench: Workbench) -> APIRouter:
             m.declared_outcomes(),
             m.indicators() if m.spec is not None else [],
         )
-        return render("model.html", **base(model, "model"), svg=svg, description=m.description)
+        return render(
+            "model.html", **_base(bench, model, "model"), svg=svg, description=m.description
+        )
 
     @pages.get("/models/{model}/whatif")
     def whatif_page(model: ModelName) -> str:
@@ -109,16 +152,17 @@ def router(bench: Workbench) -> APIRouter:
         inds = m.indicators()
         indicators = [m.variables[n] for n in inds]
         others = [v for v in m if v.name not in inds]
-        why = None if m.spec is not None else f"not available for {m.name}: no priors"
+        # The page offers the watchlist even without indicators: it lists none then.
+        shown: tuple[Analysis, ...] = ("uncertainty", "sensitivity", "watchlist")
         optional = {
-            n: analysis_out(n, reason=why if n != "watchlist" else None)
-            for n in ("uncertainty", "sensitivity", "watchlist")
+            n: analysis_out(n, reason=None if n == "watchlist" else unavailable(m, n))
+            for n in shown
             if n in ANALYSES
         }
         intervals = optional["uncertainty"].available
         return render(
             "whatif.html",
-            **base(model, "whatif"),
+            **_base(bench, model, "whatif"),
             indicators=indicators,
             others=others,
             optional=optional,
@@ -136,7 +180,7 @@ def router(bench: Workbench) -> APIRouter:
         srcs, claims = source_rows(m)
         return render(
             "sources.html",
-            **base(model, "sources"),
+            **_base(bench, model, "sources"),
             sources=srcs,
             claims=claims,
             not_modelled=m.spec.not_modelled if m.spec is not None else [],
@@ -149,27 +193,11 @@ def router(bench: Workbench) -> APIRouter:
         end: Annotated[dt.date | None, Query(alias="to")] = None,
         smooth: Annotated[bool, Query()] = False,
     ) -> str:
-        problem = None
-        try:
-            view = bench.timeline(model, start, end, smooth)
-        except QueryError as e:
-            # A bad range is shown on the page, beside the form that can fix it, over the
-            # whole record (a 200: the page is useful; the JSON API answers 422).
-            problem = str(e)
-            view = bench.timeline(model, smooth=smooth)
-        data = view.as_json()
-        ok = view.status == "ok"
-        return render(
-            "timeline.html",
-            **base(model, "timeline"),
-            result=view,
-            data=data,
-            ok=ok,
-            problem=problem,
-            asked={"from": start, "to": end, "smooth": smooth},
-            moves=timeline_moves(view, n=len(view.weeks)) if ok else [],
-            data_json=script_json(data) if ok else "null",
-        )
+        return _timeline_page(bench, model, start, end, smooth)
+
+
+def _ach_pages(pages: APIRouter, bench: Workbench) -> None:
+    """The ACH pages and fragments, and the report's redirect."""
 
     @pages.get("/models/{model}/ach")
     def ach_list_page(model: ModelName) -> str:
@@ -179,20 +207,11 @@ def router(bench: Workbench) -> APIRouter:
         outs = m.declared_outcomes()
         return render(
             "ach_list.html",
-            **base(model, "ach"),
+            **_base(bench, model, "ach"),
             matrices=bench.store.list(model),
             candidates=candidates,
             default=outs[0] if outs else m.names[-1],
         )
-
-    def team_context(request: Request, matrix_id: int) -> dict[str, Any]:
-        """Who is looking, whether they may rate, and every cell's history from the log."""
-        rows = audit.read(bench.settings.workbench_db, matrix_id, limit=None)
-        return {
-            "me": current_user(request),
-            "with_users": bench.settings.auth == "users",
-            "history": {f"{i}|{h}": r for (i, h), r in audit.cell_history(rows).items()},
-        }
 
     @pages.get("/ach/{matrix_id}")
     def ach_page(
@@ -205,8 +224,8 @@ def router(bench: Workbench) -> APIRouter:
         claims_present = {i.id for i in out.items if i.kind == "claim"}
         return render(
             "ach.html",
-            **base(matrix.model, "ach"),
-            **team_context(request, matrix_id),
+            **_base(bench, matrix.model, "ach"),
+            **_team_context(bench, request, matrix_id),
             m=out,
             free_indicators=[
                 m.variables[n]
@@ -225,12 +244,18 @@ def router(bench: Workbench) -> APIRouter:
         request: Request, matrix_id: Annotated[int, Path(ge=1, le=2**62)], analyst: Analyst = None
     ) -> str:
         out = bench.matrix_out(bench.store.get(matrix_id), viewer_analyst(request, bench, analyst))
-        return render("_matrix.html", m=out, **team_context(request, matrix_id))
+        return render("_matrix.html", m=out, **_team_context(bench, request, matrix_id))
 
     @pages.get("/models/{model}/report")
     def report_page(model: ModelName) -> Response:
         return RedirectResponse(f"/api/models/{model}/report?format=html", status_code=303)
 
+
+def router(bench: Workbench) -> APIRouter:
+    """The page routes bound to ``bench``."""
+    pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+    _model_pages(pages, bench)
+    _ach_pages(pages, bench)
     return pages
 
 

@@ -72,7 +72,7 @@ from numpy.typing import NDArray
 from secondfront.errors import UsageError
 from secondfront.simulation.epstein import side_for_agents
 from secondfront.simulation.kernel import Rules
-from secondfront.simulation.lattice import populate
+from secondfront.simulation.lattice import Lattice, populate
 from secondfront.simulation.params import SocietyParams
 from secondfront.simulation.rail import RailNetwork
 
@@ -161,6 +161,43 @@ def _regimes(p: SocietyParams, scenario: str) -> tuple[_Regime, _Regime | None]:
     return base, shocked
 
 
+def _populate_society(
+    params: SocietyParams, agents: int, rng: np.random.Generator, tile: int | None
+) -> tuple[Lattice, NDArray[np.float64], int, float]:
+    """The lattice of citizens and street police, and each cell's felt hardship.
+
+    Returns:
+        the lattice; ``felt``, per cell, a citizen's private attitude (a Beta draw,
+        P6.S2) times its uniform draw, 0 on police cells; the number of citizens; and
+        ``scale``, adults per simulated citizen.
+    """
+    v = params.value
+    adults = v("society", "adults")
+    density = v("society", "citizen_density")
+    police_per_adult = v("police", "staff") * v("police", "street_share") / adults
+    cop_density = density * police_per_adult
+    side = side_for_agents(agents, density, cop_density)
+    vision = int(v("society", "vision"))
+    if tile is not None and side < 4 * (2 * vision + 1):
+        tile = None  # too small to cut into tiles; one tile is exact anyway
+    lattice, attitude_u, risk_u = populate(
+        side, side, density, cop_density, rng, vision=vision, tile=tile
+    )
+    citizen = ~lattice.is_cop
+    n_cit = int(np.count_nonzero(citizen))
+    scale = adults / n_cit
+    # Private attitudes (P6.S2): Beta quantiles of the uniform draws keep one stream.
+    attitude = np.zeros_like(attitude_u)
+    attitude[citizen] = rng.beta(
+        v("society", "attitude_alpha"), v("society", "attitude_beta"), size=n_cit
+    )
+    del citizen, risk_u
+    felt = attitude
+    felt *= attitude_u  # a * u; the draws are no longer needed
+    del attitude, attitude_u
+    return lattice, felt, n_cit, scale
+
+
 def run_belarus(
     params: SocietyParams,
     scenario: str,
@@ -188,30 +225,8 @@ def run_belarus(
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r}; scenarios: {', '.join(SCENARIOS)}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    lattice, felt, n_cit, scale = _populate_society(params, agents, rng, tile)
     v = params.value
-    adults = v("society", "adults")
-    density = v("society", "citizen_density")
-    police_per_adult = v("police", "staff") * v("police", "street_share") / adults
-    cop_density = density * police_per_adult
-    side = side_for_agents(agents, density, cop_density)
-    vision = int(v("society", "vision"))
-    if tile is not None and side < 4 * (2 * vision + 1):
-        tile = None  # too small to cut into tiles; one tile is exact anyway
-    lattice, attitude_u, risk_u = populate(
-        side, side, density, cop_density, rng, vision=vision, tile=tile
-    )
-    citizen = ~lattice.is_cop
-    n_cit = int(np.count_nonzero(citizen))
-    scale = adults / n_cit
-    # Private attitudes (P6.S2): Beta quantiles of the uniform draws keep one stream.
-    attitude = np.zeros_like(attitude_u)
-    attitude[citizen] = rng.beta(
-        v("society", "attitude_alpha"), v("society", "attitude_beta"), size=n_cit
-    )
-    del citizen, risk_u
-    felt = attitude
-    felt *= attitude_u  # a * u; the draws are no longer needed
-    del attitude, attitude_u
     base, shocked = _regimes(params, scenario)
     regime = base
     lattice.grievance[:] = _grievance(felt, regime)
