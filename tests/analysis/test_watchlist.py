@@ -66,3 +66,11 @@ def test_flagship_watchlist_has_every_indicator_and_ten_pairs() -> None:
     assert len(wl.pairs) == 10
     top = wl.singles[0]
     assert top.if_seen() != pytest.approx(top.if_not_seen())
+    # The workbench's panel is the same result's best singles, not a second ranking.
+    panel = wl.top(3)
+    assert panel["target"] == "belarus_entry=entered" and panel["baseline"] == wl.baseline
+    rows = panel["rows"]
+    assert isinstance(rows, list) and [r["indicator"] for r in rows] == [
+        w.indicators[0] for w in wl.singles[:3]
+    ]
+    assert rows[0]["if_seen"] == top.if_seen()

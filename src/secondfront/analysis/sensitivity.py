@@ -36,6 +36,7 @@ from secondfront.inference.query import (
     posterior_batch,
     state_index,
 )
+from secondfront.jsontypes import JSONObject
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import Parameter, ParameterSpace
@@ -180,6 +181,23 @@ class OneAtATime(Tabular):
                 for s in self.swings
             ],
         )
+
+    def top(self, n: int) -> JSONObject:
+        """The target, the baseline and the ``n`` largest swings (the workbench's panel)."""
+        return {
+            "target": str(self.target),
+            "baseline": self.baseline,
+            "rows": [
+                {
+                    "parameter": s.parameter,
+                    "variable": s.variable,
+                    "p_low": s.p_low,
+                    "p_high": s.p_high,
+                    "swing": s.swing,
+                }
+                for s in self.swings[:n]
+            ],
+        }
 
 
 def one_at_a_time(

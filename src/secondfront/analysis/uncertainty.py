@@ -17,6 +17,7 @@ import numpy as np
 from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
 from secondfront.inference.query import Evidence, Query, compile_query, infer, posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.limits import memory_problem
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.parameters import ParameterSpace
@@ -80,7 +81,7 @@ class UncertaintyResult:
     from_default: int
     impossible: int
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> JSONObject:
         """Per outcome: state, point, mean, median, ``interval`` and ``samples``."""
         return {
             o.variable: {

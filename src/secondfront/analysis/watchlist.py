@@ -23,6 +23,7 @@ import numpy as np
 
 from secondfront.analysis.sensitivity import Target
 from secondfront.inference.query import Evidence, posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import ModelLike, as_model
 from secondfront.model.network import Network
 from secondfront.tabular import Rows, Tabular
@@ -79,6 +80,24 @@ class Watchlist(Tabular):
                 for w in [*self.singles, *self.pairs]
             ],
         )
+
+    def top(self, n: int) -> JSONObject:
+        """The target, the baseline and the ``n`` best single indicators (the workbench's
+        panel)."""
+        return {
+            "target": str(self.target),
+            "baseline": self.baseline,
+            "rows": [
+                {
+                    "indicator": " + ".join(w.indicators),
+                    "mutual_information": w.mutual_information,
+                    "expected_change": w.expected_change,
+                    "if_seen": w.if_seen(),
+                    "if_not_seen": w.if_not_seen(),
+                }
+                for w in self.singles[:n]
+            ],
+        }
 
 
 def _score(

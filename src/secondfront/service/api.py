@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import HTMLResponse, Response
@@ -28,6 +28,7 @@ from secondfront.analysis.sensitivity import Target, one_at_a_time
 from secondfront.analysis.watchlist import watchlist
 from secondfront.errors import QueryError
 from secondfront.inference.query import posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model
 from secondfront.report.render import WorkbenchLink, render_html, render_pdf
 from secondfront.service import ach_api, argument_api
@@ -92,7 +93,9 @@ NOT_IN_WORKBENCH = {
 }
 
 
-def analysis_out(name: str, data: Any = None, reason: str | None = None) -> CapabilityOut:
+def analysis_out(
+    name: str, data: JSONObject | None = None, reason: str | None = None
+) -> CapabilityOut:
     """The envelope of one analysis: its data, or the reason it is not available."""
     title, module, _ = ANALYSES[name]
     reason = reason or NOT_IN_WORKBENCH.get(name)
@@ -198,24 +201,7 @@ def sensitivity_out(m: Model) -> CapabilityOut:
     if (why := unavailable(m, "sensitivity")) is not None:
         return analysis_out("sensitivity", reason=why)
     target = Target.headline(m)
-    result = one_at_a_time(m, target)
-    return analysis_out(
-        "sensitivity",
-        {
-            "target": str(target),
-            "baseline": result.baseline,
-            "rows": [
-                {
-                    "parameter": s.parameter,
-                    "variable": s.variable,
-                    "p_low": s.p_low,
-                    "p_high": s.p_high,
-                    "swing": s.swing,
-                }
-                for s in result.swings[:TOP_ROWS]
-            ],
-        },
-    )
+    return analysis_out("sensitivity", one_at_a_time(m, target).top(TOP_ROWS))
 
 
 def watchlist_out(m: Model) -> CapabilityOut:
@@ -224,24 +210,7 @@ def watchlist_out(m: Model) -> CapabilityOut:
     if (why := unavailable(m, "watchlist")) is not None:
         return analysis_out("watchlist", reason=why)
     target = Target.headline(m)
-    result = watchlist(m, target, top_pairs=0)
-    return analysis_out(
-        "watchlist",
-        {
-            "target": str(target),
-            "baseline": result.baseline,
-            "rows": [
-                {
-                    "indicator": " + ".join(w.indicators),
-                    "mutual_information": w.mutual_information,
-                    "expected_change": w.expected_change,
-                    "if_seen": w.if_seen(),
-                    "if_not_seen": w.if_not_seen(),
-                }
-                for w in result.singles[:TOP_ROWS]
-            ],
-        },
-    )
+    return analysis_out("watchlist", watchlist(m, target, top_pairs=0).top(TOP_ROWS))
 
 
 def _report_response(

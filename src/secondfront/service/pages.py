@@ -61,7 +61,7 @@ def script_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render(template: str, **context: Any) -> str:
+def render(template: str, **context: object) -> str:
     """Render ``template`` with ``context``."""
     return _ENV.get_template(template).render(**context)
 
@@ -259,7 +259,7 @@ def router(bench: Workbench) -> APIRouter:
     return pages
 
 
-def outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, Any]:
+def outcomes_context(bench: Workbench, model: str, query: Query_) -> dict[str, object]:
     """The scenario beside the (cached) baseline, for the outcome table and chart."""
     result = bench.whatif(model, query.evidence, query.do, intervals=query.uncertainty)
     now = result.scenario

@@ -146,7 +146,7 @@ class Settings:
     max_batch: int = 1000
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from the environment, then ``overrides`` (``None`` values ignored)."""
         env = os.environ if env is None else env
         types = {f.name: f.type for f in fields(cls)}
