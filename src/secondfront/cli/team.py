@@ -9,7 +9,6 @@ service starts and while it runs: a revocation takes effect on the next request.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,7 @@ import typer
 from rich.table import Table
 
 from secondfront.cli.options import command, err, out
-from secondfront.service.settings import Settings, setting
+from secondfront.service.settings import Settings, env_setting, setting
 
 users_app = typer.Typer(
     help="The workbench's users: add (prints a token once), list, revoke.",
@@ -42,7 +41,7 @@ def _db(path: Path | None) -> Path:
     """The workbench file: the flag, else the environment, else the default."""
     if path is not None:
         return path
-    env = os.environ.get(setting("workbench_db").env)
+    env = env_setting("workbench_db")
     return Path(env) if env else Settings().workbench_db
 
 

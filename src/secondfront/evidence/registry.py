@@ -37,6 +37,7 @@ from typing import Any, NamedTuple, Protocol
 
 import duckdb
 
+from secondfront.environment import env_value
 from secondfront.errors import UsageError
 
 BUILTIN_ADAPTERS: tuple[str, ...] = (
@@ -67,7 +68,7 @@ def event_date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """
     today = today or dt.date.today()
     first, last = EARLIEST_EVENT, today + LATEST_AHEAD
-    setting = os.environ.get(ENV_EVENT_DATES, "").strip()
+    setting = env_value(ENV_EVENT_DATES)
     if setting:
         lo, sep, hi = setting.partition("..")
         try:

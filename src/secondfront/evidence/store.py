@@ -68,6 +68,7 @@ from pathlib import Path
 
 import duckdb
 
+from secondfront.environment import env_value
 from secondfront.errors import StoreError
 
 DEFAULT_DB = "secondfront.duckdb"
@@ -313,7 +314,7 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 
 def default_db_path() -> Path:
     """``$SECONDFRONT_DB`` when set, else ``./secondfront.duckdb``."""
-    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+    return Path(env_value(ENV_DB) or DEFAULT_DB)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

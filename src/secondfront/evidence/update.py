@@ -42,7 +42,6 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import time
 import urllib.error
@@ -55,6 +54,7 @@ from pathlib import Path
 
 import duckdb
 
+from secondfront.environment import env_value
 from secondfront.errors import EvidenceError, UsageError
 from secondfront.evidence.acled import CURRENT_COLUMNS
 from secondfront.evidence.ingest import IngestReport, ingest
@@ -410,7 +410,7 @@ def update_gdelt(
         keep: keep the downloaded files.
     """
     ensure_tables(con)
-    root = (base or os.environ.get(ENV_GDELT) or DEFAULT_GDELT).rstrip("/") + "/"
+    root = (base or env_value(ENV_GDELT) or DEFAULT_GDELT).rstrip("/") + "/"
     report = SourceReport("gdelt")
     cursor = _cursor(con, "gdelt", "export")
     todo = _gdelt_wanted(con, root, since, cursor, status)
@@ -527,12 +527,12 @@ def update_acled(
     """
     ensure_tables(con)
     report = SourceReport("acled")
-    key = key or os.environ.get(ENV_ACLED_KEY)
-    email = email or os.environ.get(ENV_ACLED_EMAIL)
+    key = key or env_value(ENV_ACLED_KEY)
+    email = email or env_value(ENV_ACLED_EMAIL)
     if not key or not email:
         report.note = f"skipped: set {ENV_ACLED_KEY} and {ENV_ACLED_EMAIL} to query ACLED"
         return report
-    url = base or os.environ.get(ENV_ACLED) or DEFAULT_ACLED
+    url = base or env_value(ENV_ACLED) or DEFAULT_ACLED
     _check_scheme(url)
     for country in countries:
         query = f"country={country}"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from secondfront.checkout import MODELS
 from secondfront.defaults import FLAGSHIP
+from secondfront.environment import env_value
 from secondfront.errors import UsageError
 from secondfront.model.model import Model, content_hash
 from secondfront.model.network import Network
@@ -89,7 +90,7 @@ def format_for(path: Path) -> Format:
 
 def model_dirs() -> list[Path]:
     """Folders searched for models given by name, in order."""
-    dirs = [Path(p) for p in os.environ.get("SECONDFRONT_MODELS", "").split(os.pathsep) if p]
+    dirs = [Path(p) for p in env_value("SECONDFRONT_MODELS").split(os.pathsep) if p]
     dirs.append(Path.cwd() / "models")
     # The checkout's models/ (a source checkout or an editable install; not package data).
     dirs.append(MODELS)

@@ -203,10 +203,21 @@ def setting(name: str) -> SettingSpec:
     raise KeyError(name)
 
 
+def env_setting(name: str, env: Mapping[str, str] | None = None) -> str:
+    """The environment variable of setting ``name``, stripped (``""`` when unset), for a
+    command that needs one setting without validating them all."""
+    return (os.environ if env is None else env).get(setting(name).env, "").strip()
+
+
 def docs_markdown() -> str:
     """``docs/settings.md``: every setting with its flag, variable, default and help."""
     defaults = Settings()
     lines = [
+        "# Settings",
+        "",
+        "Every setting and environment variable, in three tables, each the only place its",
+        "variables are named.",
+        "",
         "# Workbench settings",
         "",
         "Generated from `secondfront.service.settings.SETTINGS` by `docs_markdown()`; do not",
@@ -222,7 +233,37 @@ def docs_markdown() -> str:
         default = getattr(defaults, spec.name)
         shown = "none" if default is None else f"`{default}`"
         lines.append(f"| `{spec.name}` | {flag} | `{spec.env}` | {shown} | {spec.help} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_library_sections()]) + "\n"
+
+
+def _library_sections() -> list[str]:
+    """The library's own variables and the input limits, from their tables."""
+    from secondfront.environment import ENVIRONMENT
+    from secondfront.model.limits import LIMITS
+
+    lines = [
+        "",
+        "# Library environment",
+        "",
+        "Read by the commands and the library, from `secondfront.environment.ENVIRONMENT`.",
+        "",
+        "| Environment variable | Default | What it does |",
+        "|---|---|---|",
+    ]
+    for var in ENVIRONMENT:
+        lines.append(f"| `{var.name}` | {var.default or 'none'} | {var.help} |")
+    lines += [
+        "",
+        "# Limits on untrusted input",
+        "",
+        "From `secondfront.model.limits.LIMITS`; K, M and G suffixes are powers of 1024.",
+        "",
+        "| Environment variable | Default | Unit | What it limits |",
+        "|---|---|---|---|",
+    ]
+    for lim in LIMITS:
+        lines.append(f"| `{lim.env}` | `{lim.default}` | {lim.unit} | {lim.help} |")
+    return lines
 
 
 def is_loopback(host: str) -> bool:
@@ -252,4 +293,12 @@ def _convert(spec: SettingSpec, type_name: str, raw: str) -> Any:
     return raw
 
 
-__all__ = ["SETTINGS", "SettingSpec", "Settings", "docs_markdown", "is_loopback", "setting"]
+__all__ = [
+    "SETTINGS",
+    "SettingSpec",
+    "Settings",
+    "docs_markdown",
+    "env_setting",
+    "is_loopback",
+    "setting",
+]
