@@ -149,3 +149,16 @@ def test_forecast_command_does_not_load_numba() -> None:
         "print('numba' in sys.modules)\n"
     )
     assert out.strip() == "False"
+
+
+def test_a_batch_that_observes_nothing_has_one_row_per_row() -> None:
+    import secondfront as sf
+    from secondfront.inference.query import compile_query, posterior_batch
+
+    q = compile_query(sf.load("belarus-second-front"))
+    post = posterior_batch(q, [{}, {}, {}])
+    one = posterior_batch(q, [{}])
+    assert post.log_evidence.shape == (3,)
+    for name, m in post.marginals.items():
+        assert m.shape == (3, one.marginals[name].shape[1])
+        assert np.array_equal(m, np.repeat(one.marginals[name], 3, axis=0))

@@ -205,6 +205,14 @@ def test_batch_is_bounded_and_matches_single_queries(client: TestClient, tmp_pat
     over = small.post(f"/api/models/{MODEL}/marginals/batch", json={"rows": [{}] * 4})
     assert_error_shape(over, 422)
     assert "over the batch limit of 3" in over.json()["error"]
+    # Rows that observe nothing: one answer per row (the engine runs the plan once).
+    blank = client.post(f"/api/models/{MODEL}/marginals/batch", json={"rows": [{}, {}]})
+    assert blank.status_code == 200, blank.text
+    body = blank.json()
+    assert len(body["rows"]) == 2 and body["log_evidence"] == pytest.approx([0.0, 0.0])
+    assert body["rows"][0] == body["rows"][1]
+    entry = r["rows"][0]["belarus_entry"]
+    assert body["rows"][0]["belarus_entry"] == pytest.approx(entry, abs=1e-12)
 
 
 def test_explain_and_sources(client: TestClient) -> None:

@@ -161,9 +161,15 @@ class Query:
         if bad.size and on_impossible == "raise":
             raise ImpossibleEvidenceError(dict(rows[bad[0]]) if rows else {}, rows=bad.tolist())
         names = network.names
+        marginals, log_evidence = list(result.marginals), result.log_evidence
+        if batch > 1 and len(log_evidence) == 1:
+            # No row observes anything and no table varies: the plan ran once; every row
+            # has the same answer, one per row as asked.
+            marginals = [np.repeat(m, batch, axis=0) for m in marginals]
+            log_evidence = np.repeat(log_evidence, batch)
         return BatchPosterior(
-            marginals={names[i]: m for i, m in enumerate(result.marginals)},
-            log_evidence=result.log_evidence,
+            marginals={names[i]: m for i, m in enumerate(marginals)},
+            log_evidence=log_evidence,
         )
 
     def infer(
