@@ -9,14 +9,14 @@ matching the question's ``resolves`` rule falls in weeks t+1 .. t+W:
   (``hmm.event_within``, ``timeline.state_hazards``). Its parameters are the spec's;
   nothing is refitted, so "rolling origin" here means every forecast uses only data up
   to its origin.
-* **climatology**: the share of positive outcomes among the windows already resolved
-  at t (origins t' with t' + W <= t), with the Krichevsky-Trofimov estimate
-  ``(k + 1/2) / (n + 1)`` so that it is never 0 or 1.
+* **climatology**: the share of the windows of W weeks already closed at t holding an
+  event, with the Krichevsky-Trofimov estimate ``(k + 1/2) / (n + 1)`` so that it is
+  never 0 or 1 (:func:`~secondfront.forecasting.scoring.window_climatology`);
 * **persistence**: "what happened in the last W weeks happens again", kept within
-  ``[floor, 1 - floor]``.
+  ``[floor, 1 - floor]`` (:func:`~secondfront.forecasting.scoring.window_persistence`).
 
-Scores, averaged over origins (lower is better): Brier ``(p - y)^2`` and log score
-``-ln p(y)`` (natural log).
+Scores, averaged over origins (lower is better), from the one scoring module: Brier
+``(p - y)^2`` and log score ``-ln p(y)`` (natural log, p clipped to [0.01, 0.99]).
 
 Early warning, per question: the time model's alert rules that watch the question's
 variable and state (``alerts:`` in the timeline file) are on in the weeks their
@@ -46,6 +46,12 @@ from secondfront.checkout import SHIPPED_HISTORY
 from secondfront.evidence.acled import event_days
 from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.evidence.weeks import iso_week, week_start
+from secondfront.forecasting.scoring import (
+    brier_scores,
+    log_scores,
+    window_climatology,
+    window_persistence,
+)
 from secondfront.timeline import hmm
 from secondfront.timeline.chain import TimelineModel, state_hazards
 from secondfront.timeline.view import filter_record, weekly_evidence
@@ -104,10 +110,8 @@ class QuestionScore:
 
 
 def _scores(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    brier = float(np.mean((p - y) ** 2))
-    log = float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
-    return brier, log
+    """Mean Brier and log score, as the one scoring module defines them (log clipped)."""
+    return float(brier_scores(p, y).mean()), float(log_scores(p, y).mean())
 
 
 def backtest(
@@ -146,11 +150,11 @@ def backtest(
         p_model = hmm.event_within(beliefs[origins], model.transition, hazard, W)
         p_clim = np.empty(len(origins))
         p_pers = np.empty(len(origins))
+        seen = hit > 0
         for n, t in enumerate(origins):
-            resolved = [hit[s + 1 : s + 1 + W].max() for s in range(0, t - W + 1)]
-            p_clim[n] = (sum(resolved) + 0.5) / (len(resolved) + 1)
-            recent = hit[max(0, t - W + 1) : t + 1].max()
-            p_pers[n] = 1 - spec.persistence_floor if recent else spec.persistence_floor
+            # The one climatology and persistence (forecasting/scoring.py), asked in week t.
+            p_clim[n] = window_climatology(seen, int(t) + 1, W)
+            p_pers[n] = window_persistence(seen, int(t) + 1, W, spec.persistence_floor)
         brier, log = {}, {}
         for name, p in (("model", p_model), ("climatology", p_clim), ("persistence", p_pers)):
             brier[name], log[name] = (round(x, 4) for x in _scores(p, y))

@@ -175,7 +175,7 @@ def kt_rate(hits: int, n: int) -> float:
     return (hits + 0.5) / (n + 1)
 
 
-def window_climatology(hit_weeks: Sequence[bool], before: int, length: int) -> float:
+def window_climatology(hit_weeks: Sequence[bool] | np.ndarray, before: int, length: int) -> float:
     """Share of windows of ``length`` weeks that closed before week index ``before``
     (windows starting at 0, 1, ...) holding an event, as a KT estimate.
 
@@ -190,7 +190,7 @@ def window_climatology(hit_weeks: Sequence[bool], before: int, length: int) -> f
     return kt_rate(k, len(starts))
 
 
-def weekly_base_rate(hit_weeks: Sequence[bool], before: int, length: int) -> float:
+def weekly_base_rate(hit_weeks: Sequence[bool] | np.ndarray, before: int, length: int) -> float:
     """The event's weekly rate before week index ``before``, Jeffreys-smoothed, over
     ``length`` weeks: ``1 - (1 - (k + 1/2) / (n + 1)) ** length``."""
     h = np.asarray(hit_weeks[:before], dtype=bool)
@@ -199,7 +199,10 @@ def weekly_base_rate(hit_weeks: Sequence[bool], before: int, length: int) -> flo
 
 
 def window_persistence(
-    hit_weeks: Sequence[bool], before: int, length: int, floor: float = PERSISTENCE_FLOOR
+    hit_weeks: Sequence[bool] | np.ndarray,
+    before: int,
+    length: int,
+    floor: float = PERSISTENCE_FLOOR,
 ) -> float:
     """``1 - floor`` when an event fell in the ``length`` weeks before week ``before``."""
     h = np.asarray(hit_weeks, dtype=bool)
