@@ -45,6 +45,7 @@ from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
 from secondfront.evidence.weeks import (
     IndicatorWeek,
     WeekEvent,
+    check_range,
     data_span,
     evidence_rows,
     iso_week,
@@ -52,7 +53,6 @@ from secondfront.evidence.weeks import (
     week_start,
     weekly_statuses,
 )
-from secondfront.evidence.weeks import check_range as check_event_dates
 from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model
 from secondfront.model.network import Network
@@ -420,17 +420,19 @@ def timeline_moves(view: TimelineView, n: int = 12) -> list[TimelineMove]:
     return sorted(rows[:n], key=lambda r: r.week)
 
 
-def check_range(
+def check_window(
     start: dt.date | None, end: dt.date | None, max_weeks: int | None = TIMELINE_MAX_WEEKS
 ) -> None:
-    """Refuse a reversed, out-of-bounds or too long date range (QueryError, a 422).
+    """Refuse a reversed, out-of-bounds or too long window of weeks (QueryError, a 422):
+    the plausible dates by the one date-range check
+    (:func:`secondfront.evidence.weeks.check_range`), then the window's order and length.
 
     Args:
         start: first day asked for, or None.
         end: last day asked for, or None.
         max_weeks: the most weeks one window may show; ``None`` for no bound.
     """
-    check_event_dates(start, end, ("from", "to"), QueryError)
+    check_range(start, end, ("from", "to"), QueryError)
     if start is not None and end is not None:
         if start > end:
             raise QueryError(f"from {start} is after to {end}")
@@ -500,7 +502,7 @@ def timeline_view(
     Raises:
         QueryError: a reversed, out-of-bounds or too long date range.
     """
-    check_range(start, end, max_weeks)
+    check_window(start, end, max_weeks)
     found = _companions(model, rules, time_model)
     if isinstance(store, duckdb.DuckDBPyConnection):
         name = "(open store)"
@@ -580,7 +582,7 @@ def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
             start, clipped = span[1] - dt.timedelta(weeks=max_weeks - 1), True
     start = start or span[0]
     end = end or span[1]
-    check_range(start, end, max_weeks)
+    check_window(start, end, max_weeks)
     record = weekly_evidence(con, ask.rules)
     result = filter_record(time_model, record, ask.smooth)
     # The window selects weeks by their Monday: a week is shown when it overlaps it.
@@ -709,7 +711,7 @@ __all__ = [
     "TimelineWeek",
     "WeekEvent",
     "WeeklyEvidence",
-    "check_range",
+    "check_window",
     "filter_record",
     "timeline_moves",
     "timeline_view",
