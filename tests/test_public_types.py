@@ -1,8 +1,8 @@
 """No ``Any`` in the public signatures of the library's typed modules: results are JSON
 (``secondfront.jsontypes``), TypedDicts, protocols or plain types that say what they hold.
 
-The command line and the workbench (``cli/``, ``service/``) and the engine's modules other
-than the evidence-file reader are not covered here yet.
+Every module is covered; the few overrides of third-party methods and the YAML documents
+of the Argdown reader that keep ``Any`` are listed with their reasons.
 """
 
 from __future__ import annotations
@@ -16,27 +16,17 @@ import secondfront
 
 PACKAGE = Path(secondfront.__file__).resolve().parent
 
-COVERED = [
-    *sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "analysis").glob("*.py")),
-    *sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "simulation").glob("*.py")),
-    "evidence/mapping.py",
-    "evidence/rulesfile.py",
-    "evidence/text.py",
-    "evidence/weeks.py",
-    "model/checks.py",
-    "model/xmltree.py",
-    "model/yamlsource.py",
-    "tabular.py",
-    "lazy.py",
-    "timeline/fit.py",
-    "timeline/view.py",
-    "timeline/conflict.py",
-    "timeline/baumwelch.py",
-    "inference/evidencefile.py",
-    "em.py",
-    "jsontypes.py",
-    "checkout.py",
-]
+COVERED = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py"))
+
+# "module:function" -> why its signature keeps Any.
+ALLOWED = {
+    "cli/options.py:get_command": "overrides Typer's group method; its click types are private",
+    "cli/options.py:format_help": "overrides Typer's group method; its click types are private",
+    "cli/options.py:main": "overrides Typer's group method; its click types are private",
+    "model/argdown.py:parse_argdown": "front matter is a YAML document the spec schema checks",
+    "model/argdown.py:model_data": "a YAML document of a spec, for the Argdown writer",
+    "model/argdown.py:spec_from_argdown": "a YAML document the spec schema then checks",
+}
 
 
 def _public_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -60,8 +50,22 @@ def _mentions_any(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 @pytest.mark.parametrize("module", COVERED)
 def test_no_any_in_public_signatures(module: str) -> None:
     tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
-    offenders = [f"{f.name} (line {f.lineno})" for f in _public_functions(tree) if _mentions_any(f)]
+    offenders = [
+        f"{f.name} (line {f.lineno})"
+        for f in _public_functions(tree)
+        if _mentions_any(f) and f"{module}:{f.name}" not in ALLOWED
+    ]
     assert offenders == []
+
+
+def test_the_allowed_list_holds_only_what_is_still_there() -> None:
+    found = {
+        f"{module}:{f.name}"
+        for module in COVERED
+        for f in _public_functions(ast.parse((PACKAGE / module).read_text(encoding="utf-8")))
+        if _mentions_any(f)
+    }
+    assert set(ALLOWED) == found
 
 
 def test_the_check_sees_any() -> None:

@@ -15,7 +15,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -91,6 +91,8 @@ class Commands(TyperGroup):
     <bool>``); the flags here show no type, since they take none.
     """
 
+    # The three overrides below keep Typer's own signatures: its vendored click types
+    # (typer._click) are private, and the public click's do not match them.
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """The command ``cmd_name``, its flags shown as flags."""
         found = super().get_command(ctx, cmd_name)
@@ -194,7 +196,7 @@ NUMBER_RULES: dict[str, tuple[float, float | None]] = {
 }
 
 
-def check_numbers(values: dict[str, Any]) -> None:
+def check_numbers(values: Mapping[str, object]) -> None:
     """Refuse a command's numeric option outside :data:`NUMBER_RULES` (a one-line UsageError).
 
     Args:
@@ -257,14 +259,14 @@ def one_per_place(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return kept
 
 
-def command(app: typer.Typer, fn: Callable[..., Any], name: str | None = None) -> None:
+def command(app: typer.Typer, fn: Callable[..., object], name: str | None = None) -> None:
     """Add ``fn`` to ``app`` as a command, its errors rendered by :func:`user_errors`."""
     app.command(name or fn.__name__)(user_errors(fn))
 
 
 def evidence_options(
     evidence: list[str] | None, soft: list[str] | None, do: list[str] | None
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, str | list[float]], dict[str, str]]:
     """``-e``, ``--soft`` and ``--do`` as (evidence, interventions).
 
     Raises:
@@ -296,7 +298,7 @@ def date_option(value: str | None, flag: str) -> dt.date | None:
         raise UsageError(f"{flag} {value!r} is not a date YYYY-MM-DD") from None
 
 
-def describe_assignments(evidence: dict[str, Any], do: dict[str, str]) -> str:
+def describe_assignments(evidence: Mapping[str, object], do: Mapping[str, str]) -> str:
     """Evidence and interventions in words, as a reader would write them.
 
     ``{"a": "present", "b": [0.3, 0.9]}, {"c": "entered"}`` ->
@@ -306,8 +308,10 @@ def describe_assignments(evidence: dict[str, Any], do: dict[str, str]) -> str:
     for var, value in evidence.items():
         if isinstance(value, str):
             parts.append(f"observed {var} = {value}")
-        else:
+        elif isinstance(value, Sequence):
             likes = ", ".join(f"{float(x):g}" for x in value)
             parts.append(f"soft evidence on {var} (likelihoods {likes})")
+        else:
+            parts.append(f"observed {var} = {value}")
     parts += [f"set {var} = {state} (intervention)" for var, state in do.items()]
     return "; ".join(parts) or "no evidence (the model's baseline)"
