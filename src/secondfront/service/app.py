@@ -9,8 +9,6 @@ message in a page when the browser asks for HTML.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -27,8 +25,6 @@ from secondfront.service.guard import Guard
 from secondfront.service.settings import Settings
 from secondfront.service.users import UserStore
 from secondfront.service.workbench import Workbench
-
-STATIC = Path(__file__).parent / "static"
 
 
 def _wants_html(request: Request) -> bool:
@@ -102,7 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(team_api.router(bench))
     for questions_router in questions_api.routers(bench):
         app.include_router(questions_router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Package data, found through the package (importlib), not a path built from a file.
+    app.mount("/static", StaticFiles(packages=[("secondfront.service", "static")]), name="static")
     app.add_middleware(Guard, settings=settings, users=users)  # type: ignore[arg-type]
     return app
 
