@@ -65,7 +65,11 @@ def test_indicators_and_timeline_on_the_shipped_history(db: Path) -> None:
     )
     assert code == 0
     data = json.loads(out)
+    # The view's own JSON, as the API serves it (not a shape of the command's own).
+
+    assert {"status", "series", "weeks", "alerts", "rule_alerts", "dated_weeks"} <= set(data)
     weeks = {w["week"]: w for w in data["weeks"]}
+    assert {"p", "outcomes", "states", "evidence", "indicators", "dated"} <= set(weeks["2022-W08"])
     entry = {w: v["outcomes"]["belarus_entry"]["entered"] for w, v in weeks.items()}
     # The reported build-up (an unscheduled joint exercise, Russian aircraft and troops
     # arriving, forces toward the south) raises entry weeks before the invasion ...

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from secondfront.evidence.weeks import IndicatorWeek
     from secondfront.forecasting.backtest import QuestionScore
     from secondfront.timeline.chain import TimelineModel
-    from secondfront.timeline.view import TimelineAlert, TimelineView
+    from secondfront.timeline.view import TimelineView
 
 RulesOpt = Annotated[
     Path | None,
@@ -315,7 +315,7 @@ def timeline(
         max_weeks=None,
     )
     if as_json:
-        emit_json(_timeline_json(view))
+        emit_json(view.as_json())  # the view's own shape, as the API serves it
         return
     _timeline_table(view, smooth, dated=view.dated_weeks is not None and not network)
     out.print(
@@ -329,33 +329,6 @@ def timeline(
     # view's are the time model's own rules on the chain's numbers.
     for a in view.rule_alerts if network else view.alerts:
         out.print(a.message, highlight=False, markup=False)
-
-
-def _alert_row(a: TimelineAlert) -> dict[str, object]:
-    return {"week": a.week, "rule": a.rule, "message": a.message, "indicators": a.indicators}
-
-
-def _timeline_json(view: TimelineView) -> dict[str, object]:
-    """``timeline --json``: per week the outcomes, states, evidence, conflict and dated
-    forecast; the dated forecast's alerts and the time model's rule alerts; whether the
-    chain's parameters were fitted."""
-    return {
-        "weeks": [
-            {
-                "week": w.week,
-                "outcomes": w.outcomes,
-                "states": w.states,
-                "evidence": w.evidence,
-                "conflict": w.conflict.summary(),
-                "dated": w.dated,
-            }
-            for w in view.weeks
-        ],
-        "dated_weeks": view.dated_weeks,
-        "alerts": [_alert_row(a) for a in view.alerts],
-        "rule_alerts": [_alert_row(a) for a in view.rule_alerts],
-        "fitted": view.fitted,
-    }
 
 
 def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:

@@ -195,7 +195,14 @@ class TimelineWeek(BaseModel):
     week: str = Field(description="ISO week, e.g. 2022-W08.")
     start: str = Field(description="Its Monday, YYYY-MM-DD.")
     p: dict[str, float] = Field(description="Outcome variable -> P(headlined state).")
+    outcomes: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Outcome variable -> state -> probability."
+    )
     states: dict[str, float] = Field(description="Hidden escalation state -> belief.")
+    evidence: dict[str, Literal["present", "absent"]] = Field(
+        default_factory=dict,
+        description="What the engine was given: indicator -> present / absent.",
+    )
     indicators: dict[str, Literal["observed", "not_observed"]] = Field(
         description="Indicator statuses of the week; indicators not listed are unknown."
     )
