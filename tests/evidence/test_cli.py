@@ -66,7 +66,6 @@ def test_indicators_and_timeline_on_the_shipped_history(db: Path) -> None:
     assert code == 0
     data = json.loads(out)
     # The view's own JSON, as the API serves it (not a shape of the command's own).
-
     assert {"status", "series", "weeks", "alerts", "rule_alerts", "dated_weeks"} <= set(data)
     weeks = {w["week"]: w for w in data["weeks"]}
     assert {"p", "outcomes", "states", "evidence", "indicators", "dated"} <= set(weeks["2022-W08"])
