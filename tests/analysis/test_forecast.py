@@ -70,3 +70,10 @@ def test_whatif_pair_is_the_two_forecasts_from_one_call() -> None:
     assert cached.scenario.headlines == pytest.approx(pair.scenario.headlines, abs=1e-12)
     first = pair.scenario.outcomes[0]
     assert first.term == str(icd203(first.probability)) and first.term.endswith("%)")
+    # With intervals the scenario is the one sampled forecast (not a point one beside it).
+    sampled = whatif(model, evidence, do, baseline=pair.baseline, samples=200)
+    direct = forecast(model, evidence, do, samples=200)
+    assert sampled.scenario.uncertainty is not None and direct.uncertainty is not None
+    assert sampled.scenario.headlines == pytest.approx(direct.headlines, abs=1e-12)
+    intervals = [o.interval for o in sampled.scenario.uncertainty.outcomes]
+    assert intervals == [o.interval for o in direct.uncertainty.outcomes]

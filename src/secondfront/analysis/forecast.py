@@ -287,6 +287,7 @@ def whatif(
     do: Mapping[str, str] | None = None,
     baseline: Forecast | None = None,
     query: Query | None = None,
+    samples: int = 0,
 ) -> WhatIf:
     """A scenario and the baseline, from one batched engine call.
 
@@ -302,8 +303,14 @@ def whatif(
         do: the scenario's interventions.
         baseline: the model's baseline forecast, when the caller has it already.
         query: the model compiled for evidence on any variable (as for :func:`forecast`).
+        samples: with a scenario spec, the scenario's 90% intervals from this many
+            parameter sets (:func:`forecast`); the scenario is then that one forecast,
+            not a point forecast computed beside it.
     """
     m = as_model(model)
+    if samples and m.spec is not None:
+        scenario = forecast(m, evidence, do, samples=samples, query=query)
+        return WhatIf(scenario, baseline or forecast(m, query=query))
     if baseline is not None:
         post = posterior_batch(query or m, [evidence or {}], do=do)
         return WhatIf(_assemble(m, post.marginals, 0, evidence, do, like=baseline), baseline)

@@ -153,11 +153,8 @@ class Workbench:
         """A scenario beside the cached baseline: one engine call per update."""
         found = self.loaded(name)
         m = found.model
-        result = whatif(m, evidence, do, baseline=found.baseline, query=found.query)
-        if intervals and m.spec is not None:
-            scenario = forecast(m, evidence, do, samples=INTERACTIVE_SAMPLES, query=found.query)
-            result = WhatIf(scenario, result.baseline)
-        return result
+        samples = INTERACTIVE_SAMPLES if intervals else 0
+        return whatif(m, evidence, do, baseline=found.baseline, query=found.query, samples=samples)
 
     def timeline(
         self,
