@@ -151,9 +151,15 @@ def test_forecast_with_no_option_is_dated_and_matches_the_library(
     assert code == 2 and "--argument-only" in err
 
 
-def test_backtest_generated_scores_the_dated_forecast_against_every_baseline() -> None:
-    code, out, _ = run("backtest", "--generated", "--json")
+def test_backtest_generated_scores_the_dated_forecast_against_every_baseline(
+    tmp_path: Path,
+) -> None:
+    code, out, err = run("backtest", "--generated", "--json", "--plot", str(tmp_path / "rel"))
     assert code == 0
+    # The reliability diagram, one panel per horizon, as PNG and SVG.
+    png, svg = tmp_path / "rel.png", tmp_path / "rel.svg"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and str(png) in err
+    assert svg.read_text(encoding="utf-8").count("26 weeks: ") == 1
     data = json.loads(out)
     assert [h["horizon"] for h in data["horizons"]] == [4, 8, 13, 26]
     for h in data["horizons"]:

@@ -374,7 +374,11 @@ def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:
 
 
 def _generated(
-    con: duckdb.DuckDBPyConnection, rules: MappingRules, time_model: TimelineModel, as_json: bool
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    time_model: TimelineModel,
+    as_json: bool,
+    plot: Path | None,
 ) -> None:
     """Render :func:`secondfront.forecasting.generated.score_generated`."""
     from secondfront.cli.progress import progress_bar
@@ -382,6 +386,11 @@ def _generated(
 
     with progress_bar("forecast days", quiet=as_json) as bar:
         card = score_generated(time_model, con, rules, progress=bar)
+    if plot is not None:
+        from secondfront.forecasting.charts import generated_reliability
+
+        for written in generated_reliability(card, plot):
+            err.print(f"wrote {written}", highlight=False, markup=False)
     if as_json:
         emit_json(card.as_json())
         return
@@ -421,6 +430,14 @@ def backtest(
             "the base rate, climatology and persistence.",
         ),
     ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="With --generated: write the reliability diagram per horizon to FILE.png "
+            "and FILE.svg.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin Brier and log scores against the baselines.
@@ -436,7 +453,7 @@ def backtest(
     mapping = load_rules(rules)
     con = history_store(rules=mapping) if db is None else open_mapped(db, mapping)
     if generated:
-        _generated(con, mapping, load_timeline(model_file), as_json)
+        _generated(con, mapping, load_timeline(model_file), as_json, plot)
         return
     scores = run_backtest(con, mapping, load_timeline(model_file))
     if as_json:
