@@ -19,7 +19,7 @@ annotated the same way. Variables no case informed are left as written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import yaml
@@ -126,4 +126,4 @@ def fitted_spec_text(
         f"# Model file sha256 {provenance['fitted_model_sha256']}; "
         f"{provenance['fitted_iterations']} EM iterations.\n"
     )
-    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return cast("str", head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))

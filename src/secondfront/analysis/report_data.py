@@ -37,8 +37,8 @@ from secondfront.analysis.availability import CHECKED_ANALYSES, unavailable
 from secondfront.analysis.forecast import Forecast, forecast
 from secondfront.analysis.provenance import ClaimRow, assumption_rows, source_rows
 from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
-from secondfront.analysis.uncertainty import DEFAULT_SAMPLES
 from secondfront.analysis.watchlist import Watchlist, watchlist
+from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
 from secondfront.forecasting.dated import dated_timeline
 from secondfront.inference.query import Evidence, posterior_batch

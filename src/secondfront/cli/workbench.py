@@ -10,7 +10,7 @@ output file's suffix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -40,7 +40,7 @@ def _flag(name: str) -> typer.models.OptionInfo:
     # The option's value None stands for "not given here" (the environment may still set
     # it), so the default a reader needs, the settings' own, goes into the help.
     words = spec.help if default is None else f"{spec.help} Default: {default}."
-    return typer.Option(spec.flag, *spec.aliases, help=words)
+    return cast("typer.models.OptionInfo", typer.Option(spec.flag, *spec.aliases, help=words))
 
 
 def serve(

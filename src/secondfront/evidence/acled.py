@@ -39,6 +39,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field
@@ -562,7 +563,7 @@ def _write_versions(
             },
         )
     rows = list(new_rows.values())
-    columns: dict[str, list] = {c: [r[1][c] for r in rows] for c in STORED}
+    columns: dict[str, list[Any]] = {c: [r[1][c] for r in rows] for c in STORED}
     columns.update(
         layout=[layout] * len(rows),
         row_sha256=[r[2] for r in rows],

@@ -49,7 +49,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
@@ -127,7 +127,7 @@ class Rule(_Strict):
     @property
     def match(self) -> BaseModel:
         """The rule's conditions, an instance of its source's ``match`` schema."""
-        return getattr(self, self.source)
+        return cast("BaseModel", getattr(self, self.source))
 
 
 class GdeltAggregation(_Strict):

@@ -23,8 +23,9 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from secondfront.defaults import FLAGSHIP
 from secondfront.errors import Diagnostic, RulesError, UsageError
-from secondfront.model.formats import FLAGSHIP, load, resolve_model
+from secondfront.model.formats import load, resolve_model
 from secondfront.model.model import Model
 from secondfront.model.yamlsource import Path as DataPath
 from secondfront.model.yamlsource import YamlDocument, load_yaml

@@ -61,7 +61,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -526,7 +526,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list]) -> None:
+def bulk_insert(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, Sequence[object]]
+) -> None:
     """Insert columns of Python values in one statement (lists travel as DuckDB lists).
 
     Row-by-row ``executemany`` costs a round trip per row; passing each column as one

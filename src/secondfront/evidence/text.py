@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 from pydantic import ConfigDict, RootModel, model_validator
@@ -618,7 +618,7 @@ class TextAdapter:
                 "body",
                 "kind",
             )
-            columns: dict[str, list] = {c: [rows[k][c] for k in new] for c in cols}
+            columns: dict[str, list[Any]] = {c: [rows[k][c] for k in new] for c in cols}
             columns.update(
                 path=[str(source.path)] * len(new),
                 line=[lines[k] for k in new],

@@ -54,6 +54,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -369,7 +370,7 @@ def _indicator_series(record: WeeklyEvidence, through: dt.date) -> dict[str, Out
 
 def _logit(p: np.ndarray) -> np.ndarray:
     q = np.clip(p, EPS, 1 - EPS)
-    return np.log(q) - np.log1p(-q)
+    return cast("np.ndarray", np.log(q) - np.log1p(-q))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ folded into the compiled expression.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import opt_einsum
@@ -84,4 +85,4 @@ class TargetMarginal:
         if not self.varying:
             raise ValueError("no varying table: use the network's prior marginal instead")
         size = np.shape(tables[self.varying[0]])[0]
-        return self._expression(size)(*[tables[n] for n in self.varying])
+        return cast("np.ndarray", self._expression(size)(*[tables[n] for n in self.varying]))

@@ -58,6 +58,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import opt_einsum
+from numpy.typing import ArrayLike
 
 from secondfront.errors import TooLargeError
 from secondfront.inference import passes as P
@@ -463,7 +464,7 @@ def build_layout(
     shape = np.ones((len(tree.cliques), max_axes), np.int64)
     for c, clique in enumerate(tree.cliques):
         shape[c, : len(clique)] = [card[v] for v in clique]
-    as_int = lambda xs: np.asarray(xs, np.int64)  # noqa: E731
+    as_int: Callable[[ArrayLike], np.ndarray] = lambda xs: np.asarray(xs, np.int64)  # noqa: E731
     return Layout(
         rows=at.total,
         evidence_rows=sum(card[v] for v in evidence_vars),

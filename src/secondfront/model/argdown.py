@@ -39,7 +39,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -334,7 +334,9 @@ def draft_from_argdown(text: str, path: str = "<string>") -> str:
     if isinstance(front.get("secondfront"), dict):
         spec = spec_from_argdown(front, elements)
         head = f"# The model carried by the Argdown map {path}.\n"
-        return head + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
+        return cast(
+            "str", head + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
+        )
     reasons = [e for e in elements if any(e.title in (o.supports + o.attacks) for o in elements)]
     outcomes = [e for e in elements if e.supports or e.attacks or "outcome" in e.tags]
     if not outcomes:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -142,7 +143,7 @@ def normalise_rows(cpt: np.ndarray) -> np.ndarray:
     out = np.array(cpt, dtype=np.float64)
     sums = out.sum(axis=-1, keepdims=True)
     off = (np.abs(sums - 1.0) > NORMALISED) & (sums > 0)
-    return np.divide(out, sums, out=out, where=off)
+    return cast("np.ndarray", np.divide(out, sums, out=out, where=off))
 
 
 def topological_order(parents: Mapping[str, tuple[str, ...]]) -> list[str] | list[list[str]]:

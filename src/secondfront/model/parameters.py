@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -79,11 +79,11 @@ class Prior:
 
         u = np.clip(u, 1e-12, 1 - 1e-12)
         if self.family == "beta":
-            return stats.beta.ppf(u, *self.args)
+            return cast("np.ndarray", stats.beta.ppf(u, *self.args))
         if self.family == "normal":
-            return stats.norm.ppf(u, *self.args)
+            return cast("np.ndarray", stats.norm.ppf(u, *self.args))
         g = stats.gamma.ppf(u, np.asarray(self.args))
-        return g / g.sum(axis=-1, keepdims=True)
+        return cast("np.ndarray", g / g.sum(axis=-1, keepdims=True))
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` independent draws, shape ``(n,)`` or ``(n, k)``."""

@@ -22,6 +22,7 @@ number of parameter sets ``B`` is the caller's to bound.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -95,7 +96,7 @@ def noisy_or_cpt(leak: float, links: Sequence[ArrayLike]) -> np.ndarray:
     Returns:
         float64 array of shape ``(card_1, ..., card_n, 2)``.
     """
-    return noisy_or_batch([leak], [np.asarray(link)[None] for link in links])[0]
+    return cast("np.ndarray", noisy_or_batch([leak], [np.asarray(link)[None] for link in links])[0])
 
 
 def noisy_max_batch(leak: ArrayLike, links: Sequence[ArrayLike]) -> np.ndarray:
@@ -152,7 +153,10 @@ def noisy_max_cpt(leak: ArrayLike, links: Sequence[ArrayLike]) -> np.ndarray:
     Returns:
         float64 array of shape ``(card_1, ..., card_n, k)``.
     """
-    return noisy_max_batch(np.asarray(leak)[None], [np.asarray(link)[None] for link in links])[0]
+    return cast(
+        "np.ndarray",
+        noisy_max_batch(np.asarray(leak)[None], [np.asarray(link)[None] for link in links])[0],
+    )
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
@@ -202,7 +206,7 @@ def logistic_batch(
     ones = np.ones((*eta.shape, 1))
     zeros = np.zeros((*eta.shape, 1))
     survival = np.concatenate([ones, exceed, zeros], axis=-1)  # (..., k+1): P(Y > state_j)
-    return np.clip(survival[..., :-1] - survival[..., 1:], 0.0, 1.0)
+    return cast("np.ndarray", np.clip(survival[..., :-1] - survival[..., 1:], 0.0, 1.0))
 
 
 def logistic_cpt(
@@ -235,4 +239,7 @@ def logistic_cpt(
     if len(weights) != len(scores):
         raise ValueError(f"{len(weights)} weights for {len(scores)} parents")
     w = np.asarray(weights, dtype=np.float64).reshape(1, len(scores))
-    return logistic_batch([intercept], w, scores, np.asarray(cutpoints, dtype=np.float64)[None])[0]
+    return cast(
+        "np.ndarray",
+        logistic_batch([intercept], w, scores, np.asarray(cutpoints, dtype=np.float64)[None])[0],
+    )

@@ -179,6 +179,8 @@ if _CParser is not None:
 
     class _FastSpecLoader(
         _Bounded,
+        # A class chosen at import time (libyaml's parser, when present) is not a valid base
+        # type for mypy.
         _CParser,  # type: ignore[valid-type,misc]
         yaml.constructor.SafeConstructor,
         yaml.resolver.Resolver,
@@ -460,7 +462,7 @@ def _parse_with(
         # The reader checks every character when it is created, so creating it is
         # inside the try too.
         loader = loader_class(
-            text,  # type: ignore[call-arg]
+            text,
             max_depth=limit("yaml_max_depth").value(),
             max_nodes=limit("yaml_max_nodes").value(),
         )

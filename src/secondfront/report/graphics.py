@@ -18,6 +18,7 @@ import html
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from secondfront.model.network import Network
 
@@ -291,7 +292,7 @@ class _TimelineFrame:
 
     def y(self, p: float) -> float:
         """The pixel row of probability ``p`` (square-root scale, clipped to [0, 1])."""
-        return self.top + (1 - min(1.0, max(0.0, p)) ** 0.5) * self.plot_h
+        return cast("float", self.top + (1 - min(1.0, max(0.0, p)) ** 0.5) * self.plot_h)
 
 
 def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300) -> str:
@@ -312,9 +313,10 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
     Returns:
         an ``<svg>`` element.
     """
-    weeks: list[dict] = list(data.get("weeks") or [])  # type: ignore[call-overload]
-    series: list[dict] = list(data.get("series") or [])  # type: ignore[call-overload]
-    alerts: list[dict] = list(data.get("alerts") or [])  # type: ignore[call-overload]
+    # The view's JSON is typed as objects; these three entries are lists of JSON objects.
+    weeks: list[dict[str, Any]] = list(data.get("weeks") or [])  # type: ignore[call-overload]
+    series: list[dict[str, Any]] = list(data.get("series") or [])  # type: ignore[call-overload]
+    alerts: list[dict[str, Any]] = list(data.get("alerts") or [])  # type: ignore[call-overload]
     left, right, top, bottom = 52, 16, 14, 28
     legend_rows = (len(series) + 1) // 2 + (1 if alerts else 0)
     total_h = height + 10 + legend_rows * 18
@@ -376,9 +378,9 @@ def _timeline_axes(f: _TimelineFrame, d1: datetime.date) -> list[str]:
 def _timeline_marks(
     f: _TimelineFrame,
     days: list[datetime.date],
-    weeks: list[dict],
-    series: list[dict],
-    alerts: list[dict],
+    weeks: list[dict[str, Any]],
+    series: list[dict[str, Any]],
+    alerts: list[dict[str, Any]],
 ) -> list[str]:
     """A dashed rule per alert week, one line per series (the first last and thickest),
     and a marker where each alert fired."""
@@ -415,8 +417,8 @@ def _timeline_marks(
 
 def _timeline_legend(
     f: _TimelineFrame,
-    series: list[dict],
-    alerts: list[dict],
+    series: list[dict[str, Any]],
+    alerts: list[dict[str, Any]],
     ly: int,
 ) -> list[str]:
     """The legend below the plot from row ``ly``: two series per row, then the alert

@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(questions_router)
     # Package data, found through the package (importlib), not a path built from a file.
     app.mount("/static", StaticFiles(packages=[("secondfront.service", "static")]), name="static")
-    app.add_middleware(Guard, settings=settings, users=users)  # type: ignore[arg-type]
+    app.add_middleware(Guard, settings=settings, users=users)
     return app
 
 

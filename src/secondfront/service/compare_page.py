@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 
 from secondfront.analysis.compare import compare
 from secondfront.analysis.language import icd203
+from secondfront.defaults import FLAGSHIP
 from secondfront.errors import UsageError
-from secondfront.model.formats import FLAGSHIP
 from secondfront.service.pages import render
 from secondfront.service.workbench import Workbench
 

@@ -23,8 +23,8 @@ from secondfront.analysis.ach import RATING_WORDS, RATINGS
 from secondfront.analysis.availability import Analysis, unavailable
 from secondfront.analysis.language import ICD203
 from secondfront.analysis.provenance import source_rows
+from secondfront.defaults import FLAGSHIP
 from secondfront.errors import QueryError
-from secondfront.model.formats import FLAGSHIP
 from secondfront.model.grading import CREDIBILITY, RELIABILITY
 from secondfront.report.graphics import colour, network_svg
 from secondfront.report.render import environment

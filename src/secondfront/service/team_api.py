@@ -72,7 +72,7 @@ MatrixFilter = Annotated[int | None, Query(ge=1, le=2**62, description="Only thi
 
 def router(bench: Workbench) -> APIRouter:
     """The ``/api/users`` and ``/api/audit`` routes bound to ``bench``."""
-    api = APIRouter(prefix="/api", responses=ERROR_RESPONSES)  # type: ignore[arg-type]
+    api = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
     users = UserStore(bench.settings.workbench_db)
 
     @api.get("/users", response_model=list[UserOut], tags=["team"])

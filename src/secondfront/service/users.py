@@ -79,7 +79,7 @@ def command_line_writer() -> str:
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(secret.encode(), salt=salt, **SCRYPT)  # type: ignore[arg-type]
+    return hashlib.scrypt(secret.encode(), salt=salt, **SCRYPT)
 
 
 def check_name(name: str) -> None:

@@ -21,6 +21,7 @@ is kept when the lattice is processed in parallel tiles).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,7 +104,7 @@ class EpsteinRun:
 
 def side_for_agents(n_agents: int, citizen_density: float, cop_density: float) -> int:
     """Side of the square torus whose expected population is ``n_agents``."""
-    return max(15, round((n_agents / (citizen_density + cop_density)) ** 0.5))
+    return cast("int", max(15, round((n_agents / (citizen_density + cop_density)) ** 0.5)))
 
 
 def init_epstein(

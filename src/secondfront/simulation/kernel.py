@@ -370,10 +370,12 @@ def geometry(height: int, width: int, vision: int, tile: int | None) -> Geometry
 @nb.njit(inline="always")
 def _neighbour(o: int, cell: int, y: int, x: int, inner: bool, g: Geometry) -> int:
     """Cell index of neighbour ``o``: a fixed offset away from the torus seam, else wrapped."""
+    # numba compiles this body, and typing.cast is not something it can compile, so the
+    # numpy element reads (typed Any) are returned as they are.
     if inner:
-        return cell + g.flat[o]
+        return cell + g.flat[o]  # type: ignore[no-any-return]
     r = g.radius
-    return g.wrap_y[y + g.dy[o] + r] * g.width + g.wrap_x[x + g.dx[o] + r]
+    return g.wrap_y[y + g.dy[o] + r] * g.width + g.wrap_x[x + g.dx[o] + r]  # type: ignore[no-any-return]
 
 
 @nb.njit(inline="always")
@@ -571,7 +573,8 @@ def _arrest_table(rules: Rules, n_off: int) -> NDArray[np.float64]:
 # atomic increment and decrement of that array's shared count, many per activation,
 # and on several cores those counts' cache lines bounce between them. The caller owns
 # every array, including the scratch ``perm``, so none is allocated or freed here.
-@nb.njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # a flag numba does not type
+# numba's decorators are untyped, and _nrt is a flag numba's signatures do not declare
+@nb.njit(cache=True, _nrt=False)  # type: ignore[call-overload,untyped-decorator]
 def _run_tile(
     t: int,
     g: Geometry,
@@ -730,8 +733,10 @@ def _run_tile(
     return made
 
 
+# The runner is compiled by numba for the types it is called with; its arguments stay
+# unannotated (numba ignores annotations, and the compiled dispatcher is untyped).
 def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
-    def run(g, a, rules, step0, steps, seed, series, fill):
+    def run(g, a, rules, step0, steps, seed, series, fill):  # type: ignore[no-untyped-def]
         p_arrest_of = _arrest_table(rules, g.dy.shape[0])
         code = a.code
         strips = a.strips

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -45,7 +47,10 @@ def bands(runs: NDArray[np.float64], q: tuple[float, ...] = (5, 50, 95)) -> list
     Returns:
         ``n_steps`` lists ``[p5, p50, p95]`` (for the default ``q``).
     """
-    return np.percentile(np.asarray(runs, dtype=float), q, axis=0).T.round(6).tolist()
+    return cast(
+        "list[list[float]]",
+        np.percentile(np.asarray(runs, dtype=float), q, axis=0).T.round(6).tolist(),
+    )
 
 
 def weekly(series: NDArray[np.float64], how: str, days: int = 7) -> NDArray[np.float64]:
@@ -64,9 +69,9 @@ def weekly(series: NDArray[np.float64], how: str, days: int = 7) -> NDArray[np.f
     n = x.shape[-1] // days
     x = x[..., : n * days].reshape(*x.shape[:-1], n, days)
     if how == "mean":
-        return x.mean(axis=-1)
+        return cast("NDArray[np.float64]", x.mean(axis=-1))
     if how == "sum":
-        return x.sum(axis=-1)
+        return cast("NDArray[np.float64]", x.sum(axis=-1))
     if how == "last":
         return x[..., -1]
     raise ValueError(f"unknown aggregation {how!r}; use mean, sum or last")

@@ -28,7 +28,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -715,7 +715,10 @@ def state_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray
     rows = [dict(s.network) for s in model.spec.states]
     post = posterior_batch(model.model, rows)
     p = post.marginals[variable][:, model.network.variables[variable].index(state)]
-    return 1.0 - (1.0 - np.clip(p, 0.0, 1.0 - 1e-12)) ** (1.0 / model.spec.network_horizon_weeks)
+    return cast(
+        "np.ndarray",
+        1.0 - (1.0 - np.clip(p, 0.0, 1.0 - 1e-12)) ** (1.0 / model.spec.network_horizon_weeks),
+    )
 
 
 __all__ = [

@@ -30,7 +30,7 @@ fast versions in tests; use them for T <= 8 or so.
 from __future__ import annotations
 
 import itertools
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -122,7 +122,9 @@ def backward_smooth(result: FilterResult, transition: np.ndarray) -> np.ndarray:
 
 def predict_ahead(belief: np.ndarray, transition: np.ndarray, steps: int) -> np.ndarray:
     """P(S_{t+steps} | e_1..e_t) [..., K]: the belief pushed ``steps`` times through A."""
-    return np.asarray(belief) @ np.linalg.matrix_power(np.asarray(transition), steps)
+    return cast(
+        "np.ndarray", np.asarray(belief) @ np.linalg.matrix_power(np.asarray(transition), steps)
+    )
 
 
 def event_within(
@@ -140,7 +142,7 @@ def event_within(
     v = np.asarray(belief, dtype=np.float64)
     for _ in range(weeks):
         v = (v @ A) * keep
-    return 1.0 - v.sum(axis=-1)
+    return cast("np.ndarray", 1.0 - v.sum(axis=-1))
 
 
 # -- naive twins ---------------------------------------------------------------------
@@ -188,7 +190,7 @@ def naive_smooth(prior: np.ndarray, transition: np.ndarray, likelihood: np.ndarr
     for p, wi in zip(paths, w, strict=True):
         for t in range(T):
             out[t, p[t]] += wi
-    return out / w.sum()
+    return cast("np.ndarray", out / w.sum())
 
 
 __all__ = [
