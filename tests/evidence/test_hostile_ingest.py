@@ -152,6 +152,12 @@ def test_acled_value_that_does_not_fit_quarantines_only_its_row(
     if reason is None:  # a hostile value that is valid data: stored as text, nothing run
         assert (data["read"], data["accepted"], data["rejected"]) == (3, 3, 0)
         assert ids == {"GOOD1", "BAD1", "GOOD2"}
+        con = store.connect(db, read_only=True)
+        stored = con.execute(
+            "SELECT notes FROM acled_events WHERE event_id_cnty = 'BAD1'"
+        ).fetchone()
+        con.close()
+        assert stored is not None and stored[0] == over["notes"]  # verbatim, as given
         return
     assert (data["read"], data["accepted"], data["rejected"]) == (3, 2, 1)
     assert ids == {"GOOD1", "GOOD2"}
@@ -523,21 +529,32 @@ def test_gdelt_file_names_reach_sql_only_as_parameters(tmp_path: Path, name: str
     assert _ingest_json(tmp_path / "t.duckdb", zipped, fmt="gdelt")["accepted"] == 5
 
 
-def test_rules_with_sql_metacharacters_are_parameters(tmp_path: Path) -> None:
+def _observations_with(tmp_path: Path, name: str, actor: str, note: str) -> set[tuple[str, str]]:
+    """The history's observations under the shipped rules with one actor pattern and one
+    notes word replaced."""
     from secondfront.evidence.mapping import load_rules
 
     text = (ROOT / "models" / "belarus-second-front.mapping.yaml").read_text()
-    text = text.replace(
-        '"Military Forces of Belarus*"', '"Military Forces of Belarus*\' OR 1=1; --"'
-    )
-    text = text.replace("from Belarus, ", 'from Belarus, "\'; DROP TABLE acled_events; --", ')
-    rules_path = tmp_path / "belarus-second-front.mapping.yaml"
+    text = text.replace('"Military Forces of Belarus*"', f'"Military Forces of Belarus*{actor}"')
+    text = text.replace("from Belarus, ", f'from Belarus, "{note}", ')
+    folder = tmp_path / name
+    folder.mkdir()
+    rules_path = folder / "belarus-second-front.mapping.yaml"
     rules_path.write_text(text)
-    rules = load_rules(rules_path)
-    con = store.connect(tmp_path / "s.duckdb")
-    ingest(con, [ROOT / "data" / "belarus-events.csv"], rules=rules)
+    con = store.connect(folder / "s.duckdb")
+    ingest(con, [ROOT / "data" / "belarus-events.csv"], rules=load_rules(rules_path))
     assert con.execute("SELECT count(*) FROM acled_events").fetchone()[0] > 0  # type: ignore[index]
+    rows = con.execute("SELECT ref, indicator FROM observations").fetchall()
     con.close()
+    return {(str(r), str(i)) for r, i in rows}
+
+
+def test_rules_with_sql_metacharacters_are_parameters(tmp_path: Path) -> None:
+    # The hostile patterns match exactly what inert strings in their place match: they
+    # reach SQL as values, never as code.
+    hostile = _observations_with(tmp_path, "hostile", "' OR 1=1; --", "'; DROP TABLE x; --")
+    inert = _observations_with(tmp_path, "inert", "QQQ", "qqq qqq qqq")
+    assert hostile == inert and hostile
 
 
 def test_sqlite_file_is_refused_without_fetching_anything(tmp_path: Path) -> None:
