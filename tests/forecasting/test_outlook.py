@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -285,10 +286,6 @@ def test_within_state_realises_a_state_while_it_lasts() -> None:
     key = "x=yes"
     chain = ChainWeeks(
         np.array([7], dtype=np.int64),
-        np.array([0.0]),
-        {key: np.array([p])},
-        0.0,
-        {key: p},
         beliefs=np.array([[1.0, 0.0]]),
         per_state={key: np.array([[p, 0.0]])},
         prior_belief=np.array([1.0, 0.0]),
@@ -302,9 +299,7 @@ def test_within_state_realises_a_state_while_it_lasts() -> None:
     closed = s * lam * (1 - r**h) / (1 - r)
     now, start = chain.within(key, np.array([10]), h)
     assert now[0] == pytest.approx(closed, abs=1e-12) and start == pytest.approx(closed, abs=1e-12)
-    spread = ChainWeeks(
-        chain.ends, chain.escalation, chain.outcomes, 0.0, {key: p}, horizon_weeks=H
-    )
+    spread = dataclasses.replace(chain, holding=None)
     now, _ = spread.within(key, np.array([10]), h)
     assert now[0] == pytest.approx(1 - (1 - p) ** (h / H), abs=1e-12)
     # Realised within the state's stay, the build-up's outcome comes sooner.

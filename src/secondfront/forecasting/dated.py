@@ -86,35 +86,41 @@ def _with_dated(
 def _warning_alerts(
     view: TimelineView, card: WarningCard, targets: dict[str, str]
 ) -> list[TimelineAlert]:
-    """The early warning's alert onsets (on this Sunday, off the one before) in the weeks
-    shown, one line each, with the week's observed indicators."""
+    """The early warning's alert onsets in the weeks shown, one line each, with the
+    week's observed indicators."""
     shown = {w.start + dt.timedelta(days=6): w for w in view.weeks}
+    index = {d: k for k, d in enumerate(card.days)}
     rule = f"dated-{card.horizon}w"
-    out = []
-    for k, day in enumerate(card.days):
-        week = shown.get(day)
-        if week is None:
+    order = {t: n for n, t in enumerate(targets)}
+    found = []
+    for o in card.outcomes:
+        if o.target not in targets:
             continue
-        for t, v in targets.items():
-            p, tau = card.p[t][k], card.threshold[k]
-            if p < tau or (k > 0 and card.p[t][k - 1] >= card.threshold[k - 1]):
+        variable = targets[o.target]
+        for day in o.alert_onsets:
+            week = shown.get(day)
+            if week is None:
                 continue
-            state = t.split("=", 1)[1]
-            out.append(
-                TimelineAlert(
-                    week.week,
-                    week.start,
-                    rule,
-                    v,
-                    state,
-                    float(p),
-                    f"{week.week} ALERT {rule}: P({t} within {card.horizon} weeks) = {p:.3f}"
-                    f" reached {tau:.2f} (threshold chosen by rolling origin); indicators: "
-                    + (", ".join(week.observed) or "none observed"),
-                    list(week.observed),
-                )
+            k = index[day]
+            p, tau = card.p[o.target][k], card.threshold[k]
+            line = (
+                f"{week.week} ALERT {rule}: P({o.target} within {card.horizon} weeks) = {p:.3f}"
+                f" reached {tau:.2f} (threshold chosen by rolling origin); indicators: "
+                + (", ".join(week.observed) or "none observed")
             )
-    return out
+            alert = TimelineAlert(
+                week.week,
+                week.start,
+                rule,
+                variable,
+                o.target.split("=", 1)[1],
+                float(p),
+                line,
+                list(week.observed),
+            )
+            found.append((k, order[o.target], alert))
+    # Week order, then the view's outcome order, as the lines were written before.
+    return [a for _, _, a in sorted(found, key=lambda x: (x[0], x[1]))]
 
 
 def dated_timeline(

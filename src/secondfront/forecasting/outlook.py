@@ -54,6 +54,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import cast
 
 import duckdb
@@ -120,54 +121,72 @@ class ChainWeeks:
 
     Attributes:
         ends: ordinal of each week's Sunday [T], increasing.
-        escalation: P(hidden state is not the first, status-quo state) per week [T].
-        outcomes: ``VAR=STATE`` -> the network's 12-month probability per week [T].
-        prior_escalation: the chain's initial P(past the status quo), before any week.
-        prior_outcomes: ``VAR=STATE`` -> the network's probability before any week.
-        argument: ``VAR=STATE`` -> the network's probability with no evidence at all (the
-            argument alone: its own horizon, no date; what ``forecast --argument-only``
-            prints).
         beliefs: [T, K] the filtered P(hidden state) per week.
         per_state: ``VAR=STATE`` -> [T, K] the network's probability in each hidden
             state under the week's evidence.
         prior_belief: [K] the chain's initial state distribution.
         prior_per_state: ``VAR=STATE`` -> [K] the network's probability per state with
             no evidence.
+        argument: ``VAR=STATE`` -> the network's probability with no evidence at all (the
+            argument alone: its own horizon, no date; what ``forecast --argument-only``
+            prints).
         transition: [K, K] the weekly transition matrix.
         holding: [K] weeks over which a state's probabilities are realised
             (:func:`~secondfront.timeline.chain.state_holding_weeks`); None: spread
             the mixed probability over the network's horizon instead.
         horizon_weeks: the network's horizon.
+
+    The escalation and the mixed outcome probabilities are derived from these (below).
     """
 
     ends: np.ndarray
-    escalation: np.ndarray
-    outcomes: dict[str, np.ndarray]
-    prior_escalation: float
-    prior_outcomes: dict[str, float]
+    beliefs: np.ndarray
+    per_state: dict[str, np.ndarray]
+    prior_belief: np.ndarray
+    prior_per_state: dict[str, np.ndarray]
     argument: dict[str, float] = field(default_factory=dict)
-    beliefs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
-    per_state: dict[str, np.ndarray] = field(default_factory=dict)
-    prior_belief: np.ndarray = field(default_factory=lambda: np.ones(1))
-    prior_per_state: dict[str, np.ndarray] = field(default_factory=dict)
     transition: np.ndarray = field(default_factory=lambda: np.ones((1, 1)))
     holding: np.ndarray | None = None
     horizon_weeks: int = 52
+
+    @cached_property
+    def escalation(self) -> np.ndarray:
+        """P(hidden state is not the first, status-quo state) per week [T]."""
+        return np.asarray(1.0 - self.beliefs[:, 0], dtype=np.float64)
+
+    @property
+    def prior_escalation(self) -> float:
+        """The chain's initial P(past the status quo), before any week."""
+        return float(1.0 - self.prior_belief[0])
+
+    @cached_property
+    def outcomes(self) -> dict[str, np.ndarray]:
+        """``VAR=STATE`` -> the network's 12-month probability per week [T], the states
+        mixed by the week's belief."""
+        return {k: np.einsum("tk,tk->t", self.beliefs, v) for k, v in self.per_state.items()}
+
+    @cached_property
+    def prior_outcomes(self) -> dict[str, float]:
+        """``VAR=STATE`` -> the network's probability before any week."""
+        return {k: float(self.prior_belief @ v) for k, v in self.prior_per_state.items()}
 
     def _index(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx = np.searchsorted(self.ends, days, "right") - 1
         ok = idx >= 0
         return ok, np.where(ok, idx, 0)
 
-    def at(self, days: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The last complete week ending on or before each day: escalation and outcomes."""
+    def escalation_at(self, days: np.ndarray) -> np.ndarray:
+        """P(past the status quo) in the last complete week ending on or before each day [N]."""
         ok, safe = self._index(days)
-        esc = np.where(ok, self.escalation[safe] if len(self.ends) else 0.0, self.prior_escalation)
-        out = {
-            k: np.where(ok, v[safe] if len(self.ends) else 0.0, self.prior_outcomes[k])
-            for k, v in self.outcomes.items()
-        }
-        return esc, out
+        now = self.escalation[safe] if len(self.ends) else 0.0
+        return np.asarray(np.where(ok, now, self.prior_escalation), dtype=np.float64)
+
+    def outcome_at(self, key: str, days: np.ndarray) -> np.ndarray:
+        """The mixed 12-month probability of ``key`` in the last complete week ending on
+        or before each day [N]."""
+        ok, safe = self._index(days)
+        now = self.outcomes[key][safe] if len(self.ends) else 0.0
+        return np.asarray(np.where(ok, now, self.prior_outcomes[key]), dtype=np.float64)
 
     def within(self, key: str, days: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
         """The network's P(``key`` happens in the ``horizon`` weeks after each day) [N],
@@ -181,13 +200,12 @@ class ChainWeeks:
         probability spread evenly, ``1 - (1 - p) ** (horizon / horizon_weeks)``.
         """
         days = np.asarray(days, dtype=np.int64)
-        if key not in self.outcomes:
-            before = float(_spread(self.prior_outcomes.get(key, 0.5), horizon, self.horizon_weeks))
+        if key not in self.per_state:
+            before = float(_spread(0.5, horizon, self.horizon_weeks))
             return np.full(len(days), before), before
         if self.holding is None:
-            _, outs = self.at(days)
             before = float(_spread(self.prior_outcomes[key], horizon, self.horizon_weeks))
-            return _spread(outs[key], horizon, self.horizon_weeks), before
+            return _spread(self.outcome_at(key, days), horizon, self.horizon_weeks), before
         ok, safe = self._index(days)
         if len(self.ends):
             belief = np.where(ok[:, None], self.beliefs[safe], self.prior_belief[None, :])
@@ -246,56 +264,38 @@ def _chain_weeks(
     prior = np.asarray(model.prior, dtype=np.float64)
     rows: list[dict[str, str]] = [dict(s.network) for s in model.spec.states]
     post = posterior_batch(model.model, [*rows, {}])
-    prior_out, argument, prior_state = {}, {}, {}
+    argument, prior_state = {}, {}
     for key in keys:
         v, s = key.split("=")
         column = post.marginals[v][:, net[v].index(s)]
-        prior_out[key] = float(prior @ column[:-1])
         prior_state[key] = np.asarray(column[:-1], dtype=np.float64)
         argument[key] = float(column[-1])
-    within = model.spec.outlook.network_hazard == "within_state"
-
-    def chain(
-        ends: np.ndarray,
-        beliefs: np.ndarray,
-        outcomes: dict[str, np.ndarray],
-        per_state: dict[str, np.ndarray],
-    ) -> ChainWeeks:
-        return ChainWeeks(
-            ends,
-            np.asarray(1.0 - beliefs[:, 0], dtype=np.float64),
-            outcomes,
-            float(1.0 - prior[0]),
-            prior_out,
-            argument,
-            beliefs,
-            per_state,
-            prior,
-            prior_state,
-            np.asarray(model.transition, dtype=np.float64),
-            state_holding_weeks(model) if within else None,
-            model.spec.network_horizon_weeks,
-        )
-
     K = len(prior)
-    if not complete:
-        empty = {k: np.zeros((0, K)) for k in keys}
-        return chain(
-            np.zeros(0, dtype=np.int64), np.zeros((0, K)), {k: np.zeros(0) for k in keys}, empty
+    n = complete[-1] + 1 if complete else 0
+    beliefs = np.zeros((0, K))
+    per_state = {k: np.zeros((0, K)) for k in keys}
+    if n:
+        # The filter run directly (not through the timeline view): the forecast needs
+        # each state's outcome probabilities, which the view mixes away.
+        L, marg = state_terms(
+            model, engine_evidence(model, record.evidence[:n], record.weights[:n])
         )
-    n = complete[-1] + 1
-    # The filter run directly (not through the timeline view): the forecast needs each
-    # state's outcome probabilities, which the view mixes away.
-    L, marg = state_terms(model, engine_evidence(model, record.evidence[:n], record.weights[:n]))
-    beliefs = np.asarray(forward_filter(prior, model.transition, L).beliefs, dtype=np.float64)
-    outcomes: dict[str, np.ndarray] = {}
-    per_state: dict[str, np.ndarray] = {}
-    for key in keys:
-        v, s = key.split("=")
-        per_state[key] = np.asarray(marg[v][:, :, net[v].index(s)], dtype=np.float64)
-        outcomes[key] = np.einsum("tk,tk->t", beliefs, per_state[key])
-    ends = np.array([_week_end(w) for w in record.weeks[:n]], dtype=np.int64)
-    return chain(ends, beliefs, outcomes, per_state)
+        beliefs = np.asarray(forward_filter(prior, model.transition, L).beliefs, dtype=np.float64)
+        for key in keys:
+            v, s = key.split("=")
+            per_state[key] = np.asarray(marg[v][:, :, net[v].index(s)], dtype=np.float64)
+    within = model.spec.outlook.network_hazard == "within_state"
+    return ChainWeeks(
+        np.array([_week_end(w) for w in record.weeks[:n]], dtype=np.int64),
+        beliefs,
+        per_state,
+        prior,
+        prior_state,
+        argument,
+        np.asarray(model.transition, dtype=np.float64),
+        state_holding_weeks(model) if within else None,
+        model.spec.network_horizon_weeks,
+    )
 
 
 def history_as_of(
@@ -437,7 +437,7 @@ def design(
     spec = model.spec.outlook
     start = history.start.toordinal()
     span = 7 * horizon
-    esc, _ = history.chain.at(days)
+    esc = history.chain.escalation_at(days)
     net_h, net_0 = history.chain.within(series.target, days, horizon)
     base = outside_view(series, days, start, span)
     recent = series.count(days - 7 * spec.recent_weeks, days) > 0

@@ -25,7 +25,7 @@ Measured per outcome:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -51,6 +51,7 @@ class OutcomeWarning:
         false_alarms: alert onsets with no event in the following window.
         per_year: false alarms per year of weeks covered.
         alert_weeks: Sundays with the alert on.
+        alert_onsets: Sundays the alert came on (on that Sunday, off the one before).
     """
 
     target: str
@@ -59,6 +60,7 @@ class OutcomeWarning:
     false_alarms: int
     per_year: float
     alert_weeks: list[dt.date]
+    alert_onsets: list[dt.date] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ def warning_from(history: History, model: TimelineModel, horizon: int = 8) -> Wa
                 false,
                 false / max(int(inside.sum()) / 52.1775, 1e-9),
                 [days[k] for k in range(len(days)) if on[k]],
+                [days[k] for k in starts],
             )
         )
     return WarningCard(horizon, days, {t: v.tolist() for t, v in p.items()}, tau.tolist(), out)
