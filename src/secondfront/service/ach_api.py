@@ -110,7 +110,7 @@ def _matrix_routes(api: APIRouter, bench: Workbench) -> None:
     @api.get("/ach", response_model=list[MatrixSummary], tags=["ach"])
     def ach_list(model: Annotated[str | None, Query(max_length=100)] = None) -> list[MatrixSummary]:
         """Saved matrices, newest first."""
-        return [MatrixSummary(**MatrixSummary.fields_of(m)) for m in bench.store.list(model)]
+        return [MatrixSummary.of(m) for m in bench.store.list(model)]
 
     @api.post("/ach", response_model=MatrixOut, status_code=201, tags=["ach"])
     def ach_create(request: Request, body: NewMatrix) -> MatrixOut:

@@ -8,7 +8,7 @@ the OpenAPI document; they are filled from the library's typed results by the ro
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -384,17 +384,6 @@ class SourcesOut(BaseModel):
     not_modelled: list[dict[str, str]]
 
 
-class MatrixFields(TypedDict):
-    """A stored matrix's summary fields, as keyword arguments of the models below."""
-
-    id: int
-    model: str
-    hypothesis: str
-    title: str
-    created: str
-    updated: str
-
-
 class MatrixSummary(BaseModel):
     id: int
     model: str
@@ -404,16 +393,9 @@ class MatrixSummary(BaseModel):
     updated: str
 
     @staticmethod
-    def fields_of(m: Matrix) -> MatrixFields:
-        """The summary's fields, read from a stored matrix."""
-        return MatrixFields(
-            id=m.id,
-            model=m.model,
-            hypothesis=m.hypothesis,
-            title=m.title,
-            created=m.created,
-            updated=m.updated,
-        )
+    def of(m: Matrix) -> MatrixSummary:
+        """The summary of a stored matrix (its fields read by name)."""
+        return MatrixSummary.model_validate(m, from_attributes=True)
 
 
 class CellOut(BaseModel):

@@ -212,7 +212,7 @@ class Workbench:
             for i in matrix.items
         ]
         return MatrixOut(
-            **MatrixSummary.fields_of(matrix),
+            **MatrixSummary.of(matrix).model_dump(),
             analyst=analyst,
             analysts=matrix.analysts,
             consensus_rule=ach.CONSENSUS_RULE,
