@@ -41,6 +41,7 @@ from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
 from secondfront.forecasting.outlook import (
     History,
+    design,
     fit_as_of,
     forecast_from,
     forecasts_on,
@@ -54,6 +55,7 @@ from secondfront.forecasting.scoring import (
     murphy,
     weekly_base_rate,
 )
+from secondfront.model.parametric import sigmoid
 from secondfront.timeline.chain import TimelineModel
 
 BASELINES = ("coin", "base_rate", "climatology", "persistence")
@@ -243,11 +245,17 @@ def _horizon_score(
 
 
 def _in_sample(model: TimelineModel, full: History, h: int, r: list[Row]) -> np.ndarray:
-    """Each question's forecast with the coefficients fitted on the whole store [N]."""
-    fit = fit_as_of(full, model, full.through, h)
-    return np.array(
-        [forecast_from(full, model, t[1], dt.date.fromordinal(t[0]), h, fit).p for t in r]
-    )
+    """Each question's forecast with the coefficients fitted on the whole store [N]: the
+    same design rows as :func:`forecast_from`, one design per outcome for all its days."""
+    coef = fit_as_of(full, model, full.through, h).coef
+    days = np.array([t[0] for t in r], dtype=np.int64)
+    targets = np.array([t[1] for t in r])
+    out = np.empty(len(r))
+    for target in dict.fromkeys(targets.tolist()):
+        sel = targets == target
+        x = design(full, model, full.series[target], days[sel], h, labels=False).x
+        out[sel] = sigmoid(x @ coef)
+    return out
 
 
 def score_generated(

@@ -66,6 +66,7 @@ from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
 from secondfront.inference.query import posterior_batch
+from secondfront.model.parametric import sigmoid
 from secondfront.timeline.chain import (
     TimelineModel,
     engine_evidence,
@@ -373,10 +374,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return cast("np.ndarray", np.log(q) - np.log1p(-q))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
 def outside_view(series: OutcomeSeries, days: np.ndarray, start: int, span: int) -> np.ndarray:
     """Jeffreys share of windows ``(s, s + span]`` with an event, for each day ``d`` [N].
 
@@ -507,7 +504,7 @@ def fit_map(
     b = mean.copy()
     value = objective(b)
     for _ in range(100):
-        p = _sigmoid(x @ b)
+        p = sigmoid(x @ b)
         grad = x.T @ (w * (y - p)) - prec * (b - mean)
         hess = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(prec)
         step = np.linalg.solve(hess, grad)
@@ -522,7 +519,7 @@ def fit_map(
         b, value = b + t * step, new
         if float(np.max(np.abs(t * step))) < 1e-10:
             break
-    p = _sigmoid(x @ b)
+    p = sigmoid(x @ b)
     hess = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(prec)
     return b, np.linalg.inv(hess)
 
@@ -609,7 +606,7 @@ def forecasts_on(
                         model,
                         horizon,
                     )
-                out[t][i] = float(_sigmoid(np.array(now[t][j] @ fits[key].coef)))
+                out[t][i] = float(sigmoid(np.array(now[t][j] @ fits[key].coef)))
     return out
 
 
@@ -759,13 +756,13 @@ def forecast_from(
     recent_part = float(b[3] * x[3] + b[4] * x[4] + b[5] * x[5])
     net_part = float(b[2] * x[2])
     steps = (
-        Step("outside view", outside_part, float(_sigmoid(np.array(outside_part)))),
+        Step("outside view", outside_part, float(sigmoid(np.array(outside_part)))),
         Step(
             "+ recent evidence",
             recent_part,
-            float(_sigmoid(np.array(outside_part + recent_part))),
+            float(sigmoid(np.array(outside_part + recent_part))),
         ),
-        Step("+ the argument's network", net_part, float(_sigmoid(np.array(eta)))),
+        Step("+ the argument's network", net_part, float(sigmoid(np.array(eta)))),
     )
     known = s.days[s.days <= d0[0]]
     return TargetForecast(
@@ -774,9 +771,9 @@ def forecast_from(
         as_of=as_of,
         horizon=horizon,
         closes=as_of + dt.timedelta(weeks=horizon),
-        p=float(_sigmoid(np.array(eta))),
-        low=float(_sigmoid(np.array(eta - Z90 * sd))),
-        high=float(_sigmoid(np.array(eta + Z90 * sd))),
+        p=float(sigmoid(np.array(eta))),
+        low=float(sigmoid(np.array(eta - Z90 * sd))),
+        high=float(sigmoid(np.array(eta + Z90 * sd))),
         outside=float(rows.base[0]),
         network=float(rows.network[0]),
         argument=history.chain.argument.get(target),
