@@ -17,6 +17,7 @@ from secondfront.evidence.mapping import MappingRules
 from secondfront.forecasting.forecast import dated_probability
 from secondfront.forecasting.outlook import (
     FEATURES,
+    ChainWeeks,
     fit_as_of,
     fit_map,
     forecast_at,
@@ -99,7 +100,7 @@ def test_a_partial_week_without_events_does_not_move_the_chain(
 ) -> None:
     sunday = history_as_of(timeline, history, rules, dt.date(2022, 2, 6))
     monday = history_as_of(timeline, history, rules, dt.date(2022, 2, 7))
-    np.testing.assert_array_equal(sunday.chain.escalation, monday.chain.escalation)
+    np.testing.assert_array_equal(sunday.chain.beliefs, monday.chain.beliefs)
     for k, v in sunday.chain.outcomes.items():
         np.testing.assert_array_equal(v, monday.chain.outcomes[k])
 
@@ -291,7 +292,8 @@ def test_within_state_realises_a_state_while_it_lasts() -> None:
         prior_belief=np.array([1.0, 0.0]),
         prior_per_state={key: np.array([p, 0.0])},
         transition=A,
-        holding=np.array([D, H]),
+        within_state=True,
+            state_weeks=np.array([D, H]),
         horizon_weeks=H,
     )
     lam = 1 - (1 - p) ** (1 / D)
@@ -299,7 +301,7 @@ def test_within_state_realises_a_state_while_it_lasts() -> None:
     closed = s * lam * (1 - r**h) / (1 - r)
     now, start = chain.within(key, np.array([10]), h)
     assert now[0] == pytest.approx(closed, abs=1e-12) and start == pytest.approx(closed, abs=1e-12)
-    spread = dataclasses.replace(chain, holding=None)
+    spread = dataclasses.replace(chain, within_state=False)
     now, _ = spread.within(key, np.array([10]), h)
     assert now[0] == pytest.approx(1 - (1 - p) ** (h / H), abs=1e-12)
     # Realised within the state's stay, the build-up's outcome comes sooner.
@@ -313,3 +315,94 @@ def test_the_holding_weeks_come_from_the_transition(timeline: TimelineModel) -> 
     stay = np.diag(timeline.transition)
     assert weeks == pytest.approx(np.minimum(1 / (1 - stay), 52.0))
     assert weeks[0] == 52.0 and weeks[1] == pytest.approx(12.5)
+
+
+def _toy_chain(rng: np.random.Generator, start: int, weeks: int) -> ChainWeeks:
+    """A three-state chain over ``weeks`` Sundays with random beliefs and one outcome."""
+    beliefs = rng.dirichlet(np.ones(3), size=weeks)
+    per_state = {"v=s": rng.uniform(0.01, 0.9, size=(weeks, 3))}
+    A = np.array([[0.97, 0.02, 0.01], [0.1, 0.85, 0.05], [0.1, 0.2, 0.7]])
+    return ChainWeeks(
+        ends=start + 6 + 7 * np.arange(weeks),
+        beliefs=beliefs,
+        per_state=per_state,
+        prior_belief=np.array([0.9, 0.08, 0.02]),
+        prior_per_state={"v=s": np.array([0.05, 0.3, 0.6])},
+        transition=A,
+        state_weeks=np.array([52.0, 6.7, 3.3]),
+    )
+
+
+def test_the_regime_view_equals_a_loop_over_windows() -> None:
+    """Each state's rate is its belief-weighted share of past windows with an event,
+    smoothed toward the network's number with m windows; mixed by today's belief, and by
+    the share of past windows spent in each state (the chain's initial belief as m
+    windows)."""
+    from secondfront.forecasting.outlook import OutcomeSeries, regime_view
+
+    rng = np.random.default_rng(11)
+    start = dt.date(2020, 8, 9).toordinal()
+    chain = _toy_chain(rng, start, 250)
+    events = np.unique(start + rng.integers(0, 1500, size=30))
+    series = OutcomeSeries("v", "s", "v", events)
+    days = start + rng.integers(0, 1800, size=25)
+    m = 2.0
+    for h in (4, 13):
+        got = regime_view(series, chain, days, start, h, m)
+        assert got is not None
+        pi = chain.regime_prior("v=s", h)
+        assert pi is not None
+        for j, d in enumerate(days):
+            opens = [d - 7 * h - 7 * i for i in range(10_000) if d - 7 * h - 7 * i >= start - 1]
+            b = chain.beliefs_at(np.array(opens, dtype=np.int64)) / h
+            y = np.array([((events > s) & (events <= s + 7 * h)).any() for s in opens])
+            rate = ((b * y[:, None]).sum(0) + m * pi) / (b.sum(0) + m)
+            share = b.sum(0) + m * chain.prior_belief
+            now = chain.beliefs_at(np.array([d]))[0]
+            assert got[0][j] == pytest.approx(now @ rate, rel=1e-12), (h, d)
+            assert got[1][j] == pytest.approx(share / share.sum() @ rate, rel=1e-12), (h, d)
+
+
+def test_the_regime_prior_is_the_network_projected_from_each_state() -> None:
+    """pi_k is P(event within h weeks) starting in state k, each state's network
+    probability realised as a weekly hazard over the weeks a state lasts (a closed form
+    for one week: the hazard after one transition)."""
+    rng = np.random.default_rng(3)
+    chain = _toy_chain(rng, dt.date(2020, 8, 9).toordinal(), 10)
+    pi = chain.regime_prior("v=s", 1)
+    assert pi is not None
+    hazard = 1.0 - (1.0 - chain.prior_per_state["v=s"]) ** (1.0 / chain.state_weeks)
+    np.testing.assert_allclose(pi, chain.transition @ hazard, rtol=1e-12)
+    assert chain.regime_prior("indicator=present", 4) is None
+
+
+def test_the_regime_adds_nothing_while_the_chain_sits_where_it_usually_was() -> None:
+    """A chain that never leaves its initial belief: present and usual rates coincide,
+    so the regime term is zero; a chain that moved into a state the history never held
+    takes that state's network number."""
+    from secondfront.forecasting.outlook import OutcomeSeries, regime_view
+
+    start = dt.date(2020, 8, 9).toordinal()
+    rng = np.random.default_rng(4)
+    chain = _toy_chain(rng, start, 200)
+    still = dataclasses.replace(chain, beliefs=np.tile(chain.prior_belief, (200, 1)))
+    series = OutcomeSeries("v", "s", "v", np.unique(start + rng.integers(0, 1400, size=20)))
+    days = start + 7 * np.arange(30, 190, 10)
+    got = regime_view(series, still, days, start, 8, 1.0)
+    assert got is not None
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-12)
+    # Status quo throughout, then certain of the third state in the last week.
+    beliefs = np.tile([1.0, 0.0, 0.0], (200, 1))
+    beliefs[-1] = [0.0, 0.0, 1.0]
+    moved = dataclasses.replace(chain, beliefs=beliefs, prior_belief=np.array([1.0, 0.0, 0.0]))
+    last = np.array([int(moved.ends[-1])])
+    now, usual = regime_view(series, moved, last, start, 8, 1.0) or (None, None)
+    pi = moved.regime_prior("v=s", 8)
+    assert pi is not None and now is not None and usual is not None
+    # The third state held no past window (the last week's belief is not yet a window's).
+    assert now[0] == pytest.approx(pi[2], rel=1e-12)
+    # Every past window was the status quo's: the usual rate is its smoothed share.
+    d = int(last[0])
+    opens = [d - 56 - 7 * i for i in range(10_000) if d - 56 - 7 * i >= start - 1]
+    y = sum(bool(((series.days > s) & (series.days <= s + 56)).any()) for s in opens)
+    assert usual[0] == pytest.approx((y / 8 + pi[0]) / (len(opens) / 8 + 1.0), rel=1e-12)

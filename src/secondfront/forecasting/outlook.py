@@ -15,7 +15,7 @@ The model, for a horizon of ``h`` weeks and a forecast day ``d`` (one row per da
 ``d`` and outcome)::
 
     logit P(event in (d, d + 7h]) = b0 + b1 logit(base) + b2 shift
-                                    + b3 recent + b4 wave + b5 escalation
+                                    + b3 recent + b4 wave + b5 regime
 
 * ``base``: the outside view, the share of the outcome's windows of ``h`` weeks that
   closed by ``d`` with an event, Jeffreys-smoothed ``(k + 1/2) / (n + 1)`` (1/2 before any
@@ -31,7 +31,14 @@ The model, for a horizon of ``h`` weeks and a forecast day ``d`` (one row per da
 * ``recent``: 1 when the outcome's event was reported in the ``recent_weeks`` before
   ``d`` (a wave under way), ``wave``: 1 when it was reported in the ``wave_weeks``
   before those;
-* ``escalation``: P(the chain is past the status quo) in the last complete week.
+* ``regime``: what the chain's present state adds to the outcome's usual rate,
+  ``logit(sum_k b_k r_k) - logit(sum_k s_k r_k)`` (:func:`regime_view`): ``r_k`` is the
+  outcome's rate in hidden state k, learned from the past windows weighted by the
+  chain's belief in k when each opened and smoothed toward the network's number for
+  the state (``outlook.regime_prior_windows`` equivalent windows), ``b_k`` the belief of
+  the last complete week and ``s_k`` the share of past windows spent in k. Zero while
+  the chain sits where it usually was; in a state the history never held (a build-up
+  before February 2022) the network's number for that state is the whole of ``r_k``.
 
 The horizon is **learned directly** (one label per window of ``h`` weeks) instead of
 iterating a weekly model: iterating would need a forecast of the covariates themselves
@@ -52,7 +59,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import cast
@@ -76,7 +83,7 @@ from secondfront.timeline.chain import (
 from secondfront.timeline.hmm import event_within, forward_filter
 from secondfront.timeline.view import WeeklyEvidence, weekly_evidence
 
-FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "escalation")
+FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "regime")
 Z90 = 1.6448536269514722
 EPS = 1e-6
 MAX_HORIZON = 520
@@ -132,12 +139,15 @@ class ChainWeeks:
             argument alone: its own horizon, no date; what ``forecast --argument-only``
             prints).
         transition: [K, K] the weekly transition matrix.
-        holding: [K] weeks over which a state's probabilities are realised
-            (:func:`~secondfront.timeline.chain.state_holding_weeks`); None: spread
-            the mixed probability over the network's horizon instead.
+        within_state: the network's outcomes over ``h`` weeks are realised while each
+            state lasts (``outlook.network_hazard: within_state``); False: the mixed
+            probability is spread over the network's horizon instead.
         horizon_weeks: the network's horizon.
+        state_weeks: [K] weeks over which each state's probabilities are realised
+            (:func:`~secondfront.timeline.chain.state_holding_weeks`); the regime's prior
+            (:meth:`regime_prior`) uses them whichever reading ``within_state`` takes.
 
-    The escalation and the mixed outcome probabilities are derived from these (below).
+    The mixed outcome probabilities are derived from these (below).
     """
 
     ends: np.ndarray
@@ -147,18 +157,9 @@ class ChainWeeks:
     prior_per_state: dict[str, np.ndarray]
     argument: dict[str, float] = field(default_factory=dict)
     transition: np.ndarray = field(default_factory=lambda: np.ones((1, 1)))
-    holding: np.ndarray | None = None
+    within_state: bool = False
     horizon_weeks: int = 52
-
-    @cached_property
-    def escalation(self) -> np.ndarray:
-        """P(hidden state is not the first, status-quo state) per week [T]."""
-        return np.asarray(1.0 - self.beliefs[:, 0], dtype=np.float64)
-
-    @property
-    def prior_escalation(self) -> float:
-        """The chain's initial P(past the status quo), before any week."""
-        return float(1.0 - self.prior_belief[0])
+    state_weeks: np.ndarray = field(default_factory=lambda: np.full(1, 52.0))
 
     @cached_property
     def outcomes(self) -> dict[str, np.ndarray]:
@@ -176,11 +177,24 @@ class ChainWeeks:
         ok = idx >= 0
         return ok, np.where(ok, idx, 0)
 
-    def escalation_at(self, days: np.ndarray) -> np.ndarray:
-        """P(past the status quo) in the last complete week ending on or before each day [N]."""
-        ok, safe = self._index(days)
-        now = self.escalation[safe] if len(self.ends) else 0.0
-        return np.asarray(np.where(ok, now, self.prior_escalation), dtype=np.float64)
+    def beliefs_at(self, days: np.ndarray) -> np.ndarray:
+        """The filtered state belief of the last complete week ending on or before each
+        day [N, K] (the chain's initial state before the first week)."""
+        ok, safe = self._index(np.asarray(days, dtype=np.int64))
+        if not len(self.ends):
+            return np.broadcast_to(self.prior_belief, (len(ok), len(self.prior_belief))).copy()
+        return np.where(ok[:, None], self.beliefs[safe], self.prior_belief[None, :])
+
+    def regime_prior(self, key: str, horizon: int) -> np.ndarray | None:
+        """The network's P(``key`` within ``horizon`` weeks | the chain is in state k now)
+        [K], with no evidence: state k's probability realised as a weekly hazard while a
+        state lasts, the chain projected forward from state k. None for a target outside
+        the network (an indicator's own series).
+        """
+        if key not in self.prior_per_state:
+            return None
+        hazard = self._hazard(self.prior_per_state[key])
+        return np.asarray(event_within(np.eye(len(hazard)), self.transition, hazard, horizon))
 
     def outcome_at(self, key: str, days: np.ndarray) -> np.ndarray:
         """The mixed 12-month probability of ``key`` in the last complete week ending on
@@ -194,8 +208,8 @@ class ChainWeeks:
         from the last complete week's state belief and evidence, and the same before any
         evidence (the chain's initial state).
 
-        With ``holding``: each state's probability ``p_k`` becomes a weekly hazard
-        ``1 - (1 - p_k) ** (1 / holding_k)`` and the chain is projected forward
+        With ``within_state``: each state's probability ``p_k`` becomes a weekly hazard
+        ``1 - (1 - p_k) ** (1 / state_weeks_k)`` and the chain is projected forward
         (:func:`~secondfront.timeline.hmm.event_within`), so a build-up's outcomes fall
         within the weeks the build-up is expected to last. Without: the mixed
         probability spread evenly, ``1 - (1 - p) ** (horizon / horizon_weeks)``.
@@ -204,7 +218,7 @@ class ChainWeeks:
         if key not in self.per_state:
             before = float(_spread(0.5, horizon, self.horizon_weeks))
             return np.full(len(days), before), before
-        if self.holding is None:
+        if not self.within_state:
             before = float(_spread(self.prior_outcomes[key], horizon, self.horizon_weeks))
             return _spread(self.outcome_at(key, days), horizon, self.horizon_weeks), before
         ok, safe = self._index(days)
@@ -221,9 +235,8 @@ class ChainWeeks:
         return np.asarray(now, dtype=np.float64), float(start)
 
     def _hazard(self, p: np.ndarray) -> np.ndarray:
-        assert self.holding is not None
         q = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0 - 1e-12)
-        return 1.0 - (1.0 - q) ** (1.0 / self.holding)
+        return 1.0 - (1.0 - q) ** (1.0 / self.state_weeks)
 
 
 def _spread(p: float | np.ndarray, horizon: int, over: int) -> np.ndarray:
@@ -285,7 +298,6 @@ def _chain_weeks(
         for key in keys:
             v, s = key.split("=")
             per_state[key] = np.asarray(marg[v][:, :, net[v].index(s)], dtype=np.float64)
-    within = model.spec.outlook.network_hazard == "within_state"
     return ChainWeeks(
         np.array([_week_end(w) for w in record.weeks[:n]], dtype=np.int64),
         beliefs,
@@ -294,8 +306,9 @@ def _chain_weeks(
         prior_state,
         argument,
         np.asarray(model.transition, dtype=np.float64),
-        state_holding_weeks(model) if within else None,
+        model.spec.outlook.network_hazard == "within_state",
         model.spec.network_horizon_weeks,
+        state_holding_weeks(model),
     )
 
 
@@ -374,16 +387,20 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return cast("np.ndarray", np.log(q) - np.log1p(-q))
 
 
-def outside_view(series: OutcomeSeries, days: np.ndarray, start: int, span: int) -> np.ndarray:
-    """Jeffreys share of windows ``(s, s + span]`` with an event, for each day ``d`` [N].
+def _window_grids(
+    series: OutcomeSeries, days: np.ndarray, start: int, span: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The past windows ``(s, s + span]`` of each forecast day, one weekday at a time.
 
     The windows of day ``d`` start at ``s = d - span - 7i`` (``i = 0, 1, ...``): every one
     closed by ``d``, from the store's first day on, inside the outcome's declared
-    coverage. Days sharing a weekday share one grid of windows, so the counts are a
-    cumulative sum over that grid instead of a loop per day.
+    coverage. Days sharing a weekday share one grid of windows, so a day's windows are a
+    prefix of that grid and a sum over them is a cumulative sum (:func:`_prefix`).
+
+    Yields:
+        (sel [N] bool: the days of this weekday, grid [G]: window starts ascending,
+        n [sum(sel)]: how many of the grid's windows each of those days has).
     """
-    days = np.asarray(days, dtype=np.int64)
-    out = np.empty(len(days))
     lo = max(start, series.covered[0]) - 1  # the first window may start the day before
     for phase in np.unique(days % 7):
         sel = days % 7 == phase
@@ -391,11 +408,75 @@ def outside_view(series: OutcomeSeries, days: np.ndarray, start: int, span: int)
         first = lo + ((phase - span - lo) % 7)  # first s >= lo on the phase's grid
         n = np.maximum(0, (np.minimum(d, series.covered[1]) - span - first) // 7 + 1)
         top = int(n.max()) if len(n) else 0
-        grid = first + 7 * np.arange(top)
-        hits = np.cumsum(series.count(grid, grid + span) > 0)
-        k = np.where(n > 0, hits[np.maximum(n - 1, 0)] if top else 0, 0)
-        out[sel] = (k + 0.5) / (n + 1.0)
+        yield sel, first + 7 * np.arange(top), n
+
+
+def _prefix(values: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Sums of the first ``n[i]`` rows of ``values`` [G, ...] for each i [N, ...]."""
+    total = np.cumsum(values, axis=0)
+    if not len(total):
+        return np.zeros((len(n), *values.shape[1:]))
+    picked = total[np.maximum(n - 1, 0)]
+    empty = (n == 0).reshape((-1,) + (1,) * (values.ndim - 1))
+    return np.where(empty, 0.0, picked)
+
+
+def outside_view(series: OutcomeSeries, days: np.ndarray, start: int, span: int) -> np.ndarray:
+    """Jeffreys share of windows ``(s, s + span]`` with an event, for each day ``d`` [N]:
+    ``(k + 1/2) / (n + 1)`` over the day's past windows (:func:`_window_grids`)."""
+    days = np.asarray(days, dtype=np.int64)
+    out = np.empty(len(days))
+    for sel, grid, n in _window_grids(series, days, start, span):
+        hits = (series.count(grid, grid + span) > 0).astype(np.float64)
+        out[sel] = (_prefix(hits, n) + 0.5) / (n + 1.0)
     return out
+
+
+def regime_view(
+    series: OutcomeSeries,
+    chain: ChainWeeks,
+    days: np.ndarray,
+    start: int,
+    horizon: int,
+    prior_windows: float,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The outcome's rate in the chain's present regime, and in the regimes the history
+    went through, for each day ``d`` ([N], [N]).
+
+    For each hidden state k, the share of the day's past windows of ``horizon`` weeks
+    (:func:`_window_grids`) with an event, each window counted with the weight of the
+    chain's filtered belief in state k on the day it opened (what was known then), in
+    independent windows (``1/horizon`` per weekly window, as the fit counts them), and
+    smoothed toward the network's number for the state (:meth:`ChainWeeks.regime_prior`)
+    with ``m = prior_windows`` equivalent windows::
+
+        r_k(d) = (sum_s b_k(s) y_s / h + m pi_k) / (sum_s b_k(s) / h + m)
+
+    A regime the history has seen often (the status quo) gets its own observed rate; one
+    it has never seen (a build-up before 2022) gets the analyst's number until windows in
+    it close. Returned: the rates mixed by the belief of the last complete week,
+    ``sum_k b_k(d) r_k(d)``, and by the share of the past windows spent in each state
+    (smoothed toward the chain's initial belief with the same ``m``), so that their
+    log-odds difference is what the present state adds to the outcome's usual rate, and
+    is zero while the chain is where it usually was. None for a target the network does
+    not hold.
+    """
+    prior = chain.regime_prior(series.target, horizon)
+    if prior is None:
+        return None
+    days = np.asarray(days, dtype=np.int64)
+    now, usual = np.empty(len(days)), np.empty(len(days))
+    span = 7 * horizon
+    for sel, grid, n in _window_grids(series, days, start, span):
+        belief = chain.beliefs_at(grid) / horizon
+        hit = (series.count(grid, grid + span) > 0).astype(np.float64)
+        total = _prefix(belief, n)
+        rate = (_prefix(belief * hit[:, None], n) + prior_windows * prior) / (total + prior_windows)
+        share = total + prior_windows * chain.prior_belief
+        share /= share.sum(axis=1, keepdims=True)
+        now[sel] = np.einsum("nk,nk->n", chain.beliefs_at(days[sel]), rate)
+        usual[sel] = np.einsum("nk,nk->n", share, rate)
+    return now, usual
 
 
 @dataclass(frozen=True)
@@ -434,9 +515,10 @@ def design(
     spec = model.spec.outlook
     start = history.start.toordinal()
     span = 7 * horizon
-    esc = history.chain.escalation_at(days)
     net_h, net_0 = history.chain.within(series.target, days, horizon)
     base = outside_view(series, days, start, span)
+    rates = regime_view(series, history.chain, days, start, horizon, spec.regime_prior_windows)
+    regime = np.zeros(len(days)) if rates is None else _logit(rates[0]) - _logit(rates[1])
     recent = series.count(days - 7 * spec.recent_weeks, days) > 0
     wave = series.count(days - 7 * spec.wave_weeks, days - 7 * spec.recent_weeks) > 0
     x = np.column_stack(
@@ -446,7 +528,7 @@ def design(
             _logit(net_h) - _logit(np.array(net_0)),
             recent.astype(np.float64),
             wave.astype(np.float64),
-            esc,
+            regime,
         ]
     )
     y = (
@@ -878,5 +960,6 @@ __all__ = [
     "outlook",
     "outside_view",
     "prior_arrays",
+    "regime_view",
     "series_for",
 ]

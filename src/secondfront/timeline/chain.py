@@ -154,6 +154,7 @@ class OutlookSpec(_Strict):
     assumption: str = ""
     network_hazard: Literal["within_state", "spread"] = "spread"
     hazard_reason: str = ""
+    regime_prior_windows: float = Field(default=1.0, gt=0)
 
 
 class EvidenceWeighting(_Strict):
