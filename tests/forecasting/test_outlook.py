@@ -293,7 +293,7 @@ def test_within_state_realises_a_state_while_it_lasts() -> None:
         prior_per_state={key: np.array([p, 0.0])},
         transition=A,
         within_state=True,
-            state_weeks=np.array([D, H]),
+        state_weeks=np.array([D, H]),
         horizon_weeks=H,
     )
     lam = 1 - (1 - p) ** (1 / D)
