@@ -67,3 +67,41 @@ def test_the_simulation_package_no_longer_calibrates() -> None:
     assert not hasattr(simulation, "calibrate_spec")
     with pytest.raises(ModuleNotFoundError):
         __import__("secondfront.simulation.calibrate")
+
+
+def test_the_calibrated_copy_states_its_provenance_and_loads_to_the_simulated_rows(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    from secondfront.errors import UsageError
+    from secondfront.model.fittedcopy import Provenance, fitted_yaml_text
+    from secondfront.model.formats import load
+    from secondfront.model.yamlsource import yaml_data
+
+    out = tmp_path / "new" / "copy.yaml"
+    how = SimulationSettings(1, 5, 1500, 14, workers=2)
+    result = calibrate(FLAGSHIP, "logistics_disruption", out, how)
+    text = out.read_text(encoding="utf-8")
+    head = (
+        "A copy of belarus-second-front.yaml with the table of logistics_disruption "
+        "simulated by the",
+        "Belarus agent-based model; see that table's assumption for the provenance.",
+    )
+    assert text == fitted_yaml_text(yaml_data(str(out)), Provenance(None, "", head))
+    # What was simulated, by which runs and seed: the table's assumption.
+    var = next(v for v in load_spec(out).spec.variables if v.name == "logistics_disruption")
+    assert var.table is not None
+    assert str(var.table.assumption).startswith(
+        "simulated, 1 runs per row, seed 5, 1500 agents, 14 days "
+        "(secondfront calibrate logistics_disruption)"
+    )
+    # Loaded back, the variable's table is the simulated rows.
+    net = load(out).network
+    parents = net.variables["logistics_disruption"].parents
+    cpt = net.cpts["logistics_disruption"]
+    for row in result.rows:
+        idx = tuple(net.variables[p].index(row.given[p]) for p in parents)
+        np.testing.assert_allclose(cpt[idx], row.p, atol=1e-12)
+    with pytest.raises(UsageError, match="is the spec being calibrated; the copy must not"):
+        calibrate(FLAGSHIP, "logistics_disruption", FLAGSHIP, how)

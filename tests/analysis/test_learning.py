@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from secondfront.analysis import learning as L
 from secondfront.cli.app import app
-from secondfront.errors import InputFormatError, SpecError
+from secondfront.errors import InputFormatError, SpecError, UsageError
 from secondfront.model.formats import load
 from secondfront.model.network import Network
 from secondfront.testing import example_network, forward_sample
@@ -277,3 +278,51 @@ def test_learned_tables_go_back_into_a_copy_of_the_yaml_with_their_provenance(
     assert "replaces the stated 0.9" in (troops.likelihood["yes"].assumption or "")  # type: ignore[union-attr]
     # Sources and claims travel unchanged.
     assert fitted.spec.claims == load(spec).spec.claims  # type: ignore[union-attr]
+
+
+def _tiny_fit(tmp_path: Path) -> tuple[Path, Path, L.CaseFit]:
+    from tests.analysis.argument_models import TINY
+
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(TINY)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("pressure,entry,troops\n" + "high,yes,present\n" * 6 + "low,no,absent\n" * 14)
+    model = load(spec)
+    fit = L.em_fit(model, L.read_cases(cases, model), L.ess_counts(model, 10.0), prior_label="p")
+    return spec, cases, fit
+
+
+def test_the_bif_copy_carries_the_provenance_and_loads_back_to_the_fitted_tables(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+    import re
+
+    from secondfront import __version__
+    from secondfront.model.fittedcopy import fitted_bif_text, read_provenance
+
+    spec, cases, fit = _tiny_fit(tmp_path)
+    for name in ("fitted.bif", "fitted.bif.gz"):
+        out = L.write_fitted(fit, str(spec), tmp_path / "deep" / name, str(cases))
+        prov = read_provenance(out)
+        assert list(prov) == list(L.provenance(fit, str(spec), str(cases)))
+        assert prov["fitted_from"] == str(spec) and prov["fitted_prior"] == "p"
+        assert prov["fitted_model_sha256"] == hashlib.sha256(spec.read_bytes()).hexdigest()
+        assert prov["fitted_cases"] == f"20 cases from {cases}"
+        assert prov["fitted_cases_sha256"] == hashlib.sha256(cases.read_bytes()).hexdigest()
+        assert prov["fitted_method"].startswith("EM (MAP)")  # type: ignore[union-attr]
+        assert prov["fitted_iterations"] == f"{fit.iterations} (converged)"
+        assert prov["fitted_by"] == f"secondfront {__version__}"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(prov["fitted_on"]))
+        back = load(out)
+        for v in fit.network:
+            np.testing.assert_array_equal(back.cpts[v.name], fit.network.cpts[v.name])
+    copy = L.copy_provenance(fit, str(spec), str(cases))
+    plain = tmp_path / "deep" / "fitted.bif"
+    text = plain.read_text(encoding="utf-8")
+    same_time = {**copy.fields, "fitted_on": read_provenance(plain)["fitted_on"]}
+    assert text == fitted_bif_text(fit.network, replace(copy, fields=same_time))
+    with pytest.raises(UsageError, match="is the model being fitted"):
+        L.write_fitted(fit, str(spec), spec, str(cases))
+    with pytest.raises(UsageError, match=r"write the fitted model as \.bif"):
+        L.write_fitted(fit, str(spec), tmp_path / "fitted.txt", str(cases))

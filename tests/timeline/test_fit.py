@@ -228,3 +228,34 @@ def test_a_fit_records_what_it_rests_on(model, full_fit, tmp_path: Path) -> None
     later = fit.fit_as_of(model, history_store(), dt.date(2022, 6, 1)).basis
     assert (again["store"], again["series"]) == (basis["store"], basis["series"])
     assert later["store"] != basis["store"] and later["series"] != basis["series"]
+
+
+def test_the_copy_is_the_one_writers_with_the_whole_provenance_block(
+    model, full_fit, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from secondfront.model.fittedcopy import fitted_yaml_text, read_provenance
+
+    out = fit.write_fitted(full_fit, tmp_path / "new" / "fitted.timeline.yaml")
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(
+        "# Written by `secondfront fit` from belarus-second-front.timeline.yaml; the fitted "
+        "numbers and\n# their provenance are in `initial`, `transition` and `fitted`.\n"
+    )
+    copy = fit.copy_provenance(full_fit)
+    assert text == fitted_yaml_text(fit.fitted_document(full_fit), copy, width=88)
+    # What was fitted, from which data, as of which day, by which method, on what basis.
+    block = read_provenance(out)
+    assert block == full_fit.provenance().model_dump() == dict(copy.fields)
+    assert block["method"] == fit.METHOD and block["source"] == str(model.path)
+    assert block["data"] == {
+        "first_week": full_fit.weeks[0],
+        "last_week": "2022-W05",
+        "weeks": len(full_fit.weeks),
+        "until": "2022-02-01",
+    }
+    # Loaded back: the same block and the same numbers as the fit's model in memory.
+    back = load_timeline(out)
+    mem = full_fit.fitted_model()
+    assert back.spec.fitted == mem.spec.fitted == full_fit.provenance()
+    np.testing.assert_array_equal(back.prior, mem.prior)
+    np.testing.assert_array_equal(back.transition, mem.transition)

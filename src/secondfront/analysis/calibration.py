@@ -33,16 +33,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from secondfront.errors import Diagnostic, SpecError, UsageError
 from secondfront.inference.query import infer_batch
 from secondfront.jsontypes import JSONObject
+from secondfront.model.fittedcopy import Provenance, refuse_source, write_fitted_copy
 from secondfront.model.formats import load
 from secondfront.model.model import Model
 from secondfront.model.yamlsource import yaml_data
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds, with_overrides
 from secondfront.simulation.params import DEFAULT_SOCIETY, SocietyParams, load_society
+
+_WHAT = "the spec being calibrated"  # the source in words, for the refusal to overwrite it
 
 Series = Mapping[str, list[float]]
 """A run's weekly series by name (``secondfront.simulation.ensemble.run_one``)."""
@@ -338,8 +340,10 @@ def calibration_runs(spec_path: str | os.PathLike[str], variable: str, runs: int
 def _write_copy(
     data: dict[str, object], src: Path, dst: Path, variable: str, table: JSONObject
 ) -> None:
-    """Write the spec with ``variable``'s table replaced; refuse a copy that fails the
-    checks (nothing is left behind)."""
+    """Write the spec with ``variable``'s table replaced, by the one writer of fitted
+    copies (:func:`secondfront.model.fittedcopy.write_fitted_copy`); a copy that fails
+    the checks is refused and nothing is left behind. The spec's schema has no
+    provenance block: the header names what was simulated, the table's assumption how."""
     from secondfront.model.scenario import check_spec
 
     var = _find_variable(data, variable)
@@ -352,17 +356,12 @@ def _write_copy(
         if isinstance(text, str) and text and not os.path.isabs(text):
             # Relative source texts stay pointing at the same files from the copy.
             source["text"] = os.path.relpath((src.parent / text).resolve(), dst.parent)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_text(
-        "# A copy of " + src.name + " with the table of " + variable + " simulated by the\n"
-        "# Belarus agent-based model; see that table's assumption for the provenance.\n"
-        + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
-        encoding="utf-8",
+    header = (
+        f"A copy of {src.name} with the table of {variable} simulated by the",
+        "Belarus agent-based model; see that table's assumption for the provenance.",
     )
-    problems = check_spec(dst)
-    if problems:
-        dst.unlink()
-        raise SpecError(problems)
+    copy = Provenance(source=src, what=_WHAT, header=header)
+    write_fitted_copy(dst, data, copy, check=check_spec)
 
 
 # -- calibrating --------------------------------------------------------------------
@@ -474,10 +473,9 @@ def calibrate(
         raise UsageError(
             f"no calibrator for {variable!r}; available: {', '.join(sorted(CALIBRATORS))}"
         )
+    refuse_source(Path(output), Path(spec_path), _WHAT)  # before any run
     src = Path(spec_path).resolve()
     dst = Path(output).resolve()
-    if src == dst:
-        raise UsageError(f"{output}: the copy must not overwrite the original spec")
     if how.runs < 1:
         raise UsageError(f"runs must be at least 1, got {how.runs}")
     cal = CALIBRATORS[variable]

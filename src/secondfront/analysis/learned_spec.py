@@ -19,15 +19,17 @@ annotated the same way. Variables no case informed are left as written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-import yaml
 
-from secondfront.analysis.learning import CaseFit, TableBasis
+from secondfront.analysis.learning import CaseFit, TableBasis, copy_provenance
+from secondfront.model.fittedcopy import write_fitted_copy
 from secondfront.model.model import Model
 
-__all__ = ["fitted_spec_text"]
+__all__ = ["fitted_spec_document", "write_fitted_spec"]
 
 _FORMS = ("table", "noisy_or", "noisy_max", "logistic")
 
@@ -62,10 +64,10 @@ def _note(b: TableBasis, k: int, how: str) -> str:
     return f"{how}; {row.cases:.1f} cases (expected counts) informed this row{why}"
 
 
-def fitted_spec_text(
+def fitted_spec_document(
     model: Model, fit: CaseFit, basis: list[TableBasis], provenance: Mapping[str, str]
-) -> str:
-    """The spec with its learned tables written back (see the module docstring).
+) -> dict[str, Any]:
+    """The spec's data with its learned tables written back (see the module docstring).
 
     Args:
         model: the model loaded from a YAML spec.
@@ -121,9 +123,35 @@ def fitted_spec_text(
             param["uncertainty"] = {"ess": max(r.prior + r.cases, 1e-9)}
             param.pop("without", None)
     data["model"]["name"] = f"{spec.model.name}-fitted"
-    head = (
-        f"# {spec.model.name} with tables learned from data: {provenance['fitted_cases']}.\n"
-        f"# Model file sha256 {provenance['fitted_model_sha256']}; "
-        f"{provenance['fitted_iterations']} EM iterations.\n"
+    return data
+
+
+def write_fitted_spec(
+    model: Model, fit: CaseFit, basis: list[TableBasis], name: str, cases_source: str, out: Path
+) -> Path:
+    """Write the spec with its learned tables to ``out``, by the one writer of fitted
+    copies (:func:`secondfront.model.fittedcopy.write_fitted_copy`). The spec's schema
+    has no provenance block: the header names the cases, the model file's fingerprint
+    and the iterations, and each learned row's ``assumption`` the rest.
+
+    Args:
+        model: the model loaded from a YAML spec.
+        fit: the EM result.
+        basis: :func:`~secondfront.analysis.learning.table_basis` of that fit.
+        name: the model as the user named it (a name or a file).
+        cases_source: the case file.
+        out: where the copy goes.
+
+    Raises:
+        UsageError: ``out`` is the spec being fitted, or the model is not a spec.
+    """
+    copy = copy_provenance(fit, name, cases_source)
+    fields = {k: str(v) for k, v in copy.fields.items()}
+    spec = model.require_spec("writing learned tables back into YAML")
+    header = (
+        f"{spec.model.name} with tables learned from data: {fields['fitted_cases']}.",
+        f"Model file sha256 {fields['fitted_model_sha256']}; "
+        f"{fields['fitted_iterations']} EM iterations.",
     )
-    return cast("str", head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    document = fitted_spec_document(model, fit, basis, fields)
+    return write_fitted_copy(out, document, replace(copy, header=header, fields={}))

@@ -40,6 +40,7 @@ import numpy as np
 from secondfront import em
 from secondfront.errors import Diagnostic, InputFormatError, SpecError, UsageError
 from secondfront.inference.query import posterior_batch
+from secondfront.model.fittedcopy import Provenance, write_fitted_copy
 from secondfront.model.model import ModelLike, network_of
 from secondfront.model.network import Network
 
@@ -448,37 +449,26 @@ def provenance(fit: CaseFit, model: str, cases_source: str) -> dict[str, str]:
     }
 
 
+def copy_provenance(fit: CaseFit, model: str, cases_source: str) -> Provenance:
+    """What a copy of the fitted network says about itself: :func:`provenance` (a BIF
+    copy's network properties) and the model file it must not overwrite."""
+    from secondfront.model.formats import resolve_model
+
+    return Provenance(
+        source=resolve_model(model),
+        what="the model being fitted",
+        fields=provenance(fit, model, cases_source),
+    )
+
+
 def write_fitted(fit: CaseFit, model: str, out: Path, cases_source: str) -> Path:
-    """Write the fitted network as BIF with its provenance as network properties.
+    """Write the fitted network as BIF with its provenance as network properties, by the
+    one writer of fitted copies (:func:`secondfront.model.fittedcopy.write_fitted_copy`).
 
     Raises:
         UsageError: ``out`` does not end in ``.bif`` (or ``.bif.gz``), or is the model.
     """
-    from secondfront.model.bif import write_bif
-
-    name = out.name.lower()
-    if not (name.endswith(".bif") or name.endswith(".bif.gz")):
-        raise UsageError(f"{out}: write the fitted model as .bif (the tables with provenance)")
-    from secondfront.model.formats import resolve_model
-
-    if out.resolve() == resolve_model(model).resolve():
-        raise UsageError(f"{out}: is the model being fitted; write the copy elsewhere (-o)")
-    props = provenance(fit, model, cases_source)
-    text = write_bif(fit.network)
-    head, sep, rest = text.partition("{\n}\n")
-    lines = "".join(f"  property {k} = {_bif_string(v)} ;\n" for k, v in props.items())
-    body = head + "{\n" + lines + "}\n" + rest if sep else text
-    data = body.encode("utf-8")
-    if name.endswith(".gz"):
-        import gzip
-
-        data = gzip.compress(data)
-    out.write_bytes(data)
-    return out
-
-
-def _bif_string(v: str) -> str:
-    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return write_fitted_copy(out, fit.network, copy_provenance(fit, model, cases_source))
 
 
 def write_cases(cases: Cases, model: ModelLike, path: Path, missing: str = "") -> Path:
@@ -504,6 +494,7 @@ __all__ = [
     "FamilyCounts",
     "RowBasis",
     "TableBasis",
+    "copy_provenance",
     "em_fit",
     "ess_counts",
     "expected_counts",

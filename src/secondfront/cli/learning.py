@@ -205,17 +205,11 @@ def _write_cases_fit(
     Raises:
         UsageError: the output is the model file being fitted.
     """
+    from secondfront.analysis.learned_spec import write_fitted_spec
     from secondfront.analysis.learning import write_fitted
 
     if output.suffix.lower() in (".yaml", ".yml"):
-        from secondfront.analysis.learned_spec import fitted_spec_text
-        from secondfront.analysis.learning import provenance
-        from secondfront.model.formats import resolve_model
-
-        if output.resolve() == resolve_model(model).resolve():
-            raise UsageError(f"{output}: is the model being fitted; write the copy elsewhere")
-        text = fitted_spec_text(loaded, result, basis, provenance(result, model, str(cases)))
-        output.write_text(text, encoding="utf-8")
+        write_fitted_spec(loaded, result, basis, model, str(cases), output)
     else:
         write_fitted(result, model, output, str(cases))
 

@@ -34,13 +34,13 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import yaml
 
 from secondfront.errors import UsageError
 from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.evidence.rulesfile import beside_model
 from secondfront.evidence.weeks import evidence_rows, weekly_statuses
 from secondfront.inference.query import posterior_batch
+from secondfront.model.fittedcopy import Provenance, write_fitted_copy
 from secondfront.model.yamlsource import load_yaml
 from secondfront.timeline import baumwelch as bw
 from secondfront.timeline.chain import TimelineModel
@@ -353,7 +353,8 @@ def _week_of(day: dt.date) -> str:
 
 def fitted_document(fit: TimelineFit) -> dict[str, object]:
     """The copy's content: the source file's data (as the YAML reader gives it: mappings,
-    lists, scalars) with the fitted numbers and provenance."""
+    lists, scalars) with the fitted numbers; :func:`write_fitted` adds the ``fitted:``
+    block (:func:`copy_provenance`)."""
     doc, diags = load_yaml(str(fit.model.path))
     if diags:  # the model loaded from this file a moment ago
         raise UsageError(f"{fit.model.path}: changed while fitting; run again")
@@ -378,31 +379,39 @@ def fitted_document(fit: TimelineFit) -> dict[str, object]:
             for s, r in zip(states, fit.params.transition, strict=True)
         },
     }
-    data["fitted"] = fit.provenance().model_dump()
     return data
 
 
+def copy_provenance(fit: TimelineFit) -> Provenance:
+    """What the fitted copy says about itself: its header and its ``fitted:`` block
+    (:meth:`TimelineFit.provenance`: method, data window and as-of day, fingerprints)."""
+    return Provenance(
+        source=Path(fit.model.path),
+        what="the file being fitted",
+        header=(
+            f"Written by `secondfront fit` from {fit.model.path.name}; the fitted numbers and",
+            "their provenance are in `initial`, `transition` and `fitted`.",
+        ),
+        fields=fit.provenance().model_dump(),
+        block="fitted",
+    )
+
+
 def write_fitted(fit: TimelineFit, out: Path) -> Path:
-    """Write the fitted copy to ``out`` (never over the source file).
+    """Write the fitted copy to ``out`` (never over the source file), by the one writer
+    of fitted copies (:func:`secondfront.model.fittedcopy.write_fitted_copy`).
 
     Raises:
         UsageError: ``out`` is the source file.
     """
-    if out.resolve() == Path(fit.model.path).resolve():
-        raise UsageError(f"{out}: is the file being fitted; write the copy elsewhere (-o)")
-    text = (
-        f"# Written by `secondfront fit` from {fit.model.path.name}; the fitted numbers and\n"
-        "# their provenance are in `initial`, `transition` and `fitted`.\n"
-        + yaml.safe_dump(fitted_document(fit), sort_keys=False, allow_unicode=True, width=88)
-    )
-    out.write_text(text, encoding="utf-8")
-    return out
+    return write_fitted_copy(out, fitted_document(fit), copy_provenance(fit), width=88)
 
 
 __all__ = [
     "DEFAULT_ESS",
     "METHOD",
     "TimelineFit",
+    "copy_provenance",
     "dated_tables",
     "fit_as_of",
     "fit_basis",
