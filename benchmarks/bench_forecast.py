@@ -99,12 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     t1 = time.perf_counter()
     card_w = early_warning(tm, history_store(), load_rules(), 8)
     print("\nearly warning: P(within 8 weeks) >= a threshold chosen by rolling origin")
-    print(f"{'outcome':40s} onsets  warned  mean lead (weeks)  false alarms/yr")
+    print(
+        f"{'outcome':40s} onsets  warned  mean lead (weeks)  false alarms/yr"
+        "  of them raised while quiet/yr"
+    )
     for o in card_w.outcomes:
         warned = [x for x in o.lead_weeks if x]
         lead = f"{np.mean(warned):.1f}" if warned else "-"
         print(
             f"{o.target:40s} {len(o.onsets):6d}  {len(warned):6d}  {lead:>17}  {o.per_year:15.2f}"
+            f"  {o.quiet_per_year:29.2f}"
         )
     print(f"(wall {time.perf_counter() - t1:.1f} s)")
     goals(card_w, tm)
@@ -122,10 +126,12 @@ def goals(card: WarningCard, tm: TimelineModel) -> None:
         f"\nP(Russian operations from Belarus within 8 weeks) as of {jan27}: {p_ops:.3f}"
         f" (goal >= 0.5: {'met' if p_ops >= 0.5 else 'NOT met'})"
     )
-    fa = next(o for o in card.outcomes if o.target == ops).per_year
+    rec = next(o for o in card.outcomes if o.target == ops)
+    fa = rec.per_year
     print(
         f"false alarms per year, Russian operations: {fa:.2f} (goal <= 0.5:"
-        f" {'met' if fa <= 0.5 else 'NOT met'})"
+        f" {'met' if fa <= 0.5 else 'NOT met'}); of them raised while the outcome had not"
+        f" been reported in the {card.horizon} weeks before: {rec.quiet_per_year:.2f} a year"
     )
     history = history_as_of(tm, history_store(), load_rules(), card.days[-1])
     recent, high = 0, 0

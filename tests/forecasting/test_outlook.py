@@ -406,3 +406,29 @@ def test_the_regime_adds_nothing_while_the_chain_sits_where_it_usually_was() -> 
     opens = [d - 56 - 7 * i for i in range(10_000) if d - 56 - 7 * i >= start - 1]
     y = sum(bool(((series.days > s) & (series.days <= s + 56)).any()) for s in opens)
     assert usual[0] == pytest.approx((y / 8 + pi[0]) / (len(opens) / 8 + 1.0), rel=1e-12)
+
+
+def test_false_alarms_raised_while_quiet_are_those_with_no_event_before_either(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    """A false alarm counts as raised while quiet when the outcome had not been reported in
+    the horizon's weeks before the alert came on; the others followed an event."""
+    from secondfront.forecasting.warning import warning_from
+
+    h = history_as_of(timeline, history, rules, dt.date(2023, 6, 30))
+    card = warning_from(h, timeline, 8)
+    seen_followers = 0
+    for o in card.outcomes:
+        s = h.series[o.target]
+        false, quiet = 0, 0
+        for day in o.alert_onsets:
+            d = np.array([day.toordinal()])
+            if s.count(d, d + 56)[0] or not s.inside(d, d + 56)[0]:
+                continue
+            false += 1
+            quiet += not s.count(d - 56, d)[0]
+        assert (o.false_alarms, o.quiet_false_alarms) == (false, quiet), o.target
+        seen_followers += false - quiet
+        assert o.quiet_per_year == pytest.approx(o.per_year * quiet / max(false, 1))
+    # Russian operations: the alerts after the isolated reports of June and October 2022.
+    assert seen_followers > 0

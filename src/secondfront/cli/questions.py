@@ -449,14 +449,23 @@ def warning(
         title=f"early warning: P(within {horizon} weeks) against a rolling-origin threshold, "
         f"{card.days[0]} to {card.days[-1]}"
     )
-    for c in ("outcome", "onsets", "lead (weeks) per onset", "false alarms", "per year"):
+    columns = ("outcome", "onsets", "lead (weeks) per onset", "false alarms", "per year")
+    for c in (*columns, "raised while quiet", "quiet per year"):
         table.add_column(c, justify="left" if c == "outcome" else "right", overflow="fold")
     for o in card.outcomes:
         leads = ", ".join(
             f"{d}: {'missed' if w is None else w}"
             for d, w in zip(o.onsets, o.lead_weeks, strict=True)
         )
-        table.add_row(o.target, str(len(o.onsets)), leads, str(o.false_alarms), f"{o.per_year:.2f}")
+        table.add_row(
+            o.target,
+            str(len(o.onsets)),
+            leads,
+            str(o.false_alarms),
+            f"{o.per_year:.2f}",
+            str(o.quiet_false_alarms),
+            f"{o.quiet_per_year:.2f}",
+        )
     out.print(table)
 
 

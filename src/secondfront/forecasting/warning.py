@@ -20,6 +20,11 @@ Measured per outcome:
 * a **false alarm** is an alert onset (alert on, off the week before) with no event in
   the ``horizon`` weeks that follow it, inside the outcome's declared coverage; counted
   per year of Sundays whose window is covered. Onsets after the coverage are not counted.
+  Those of them raised while the outcome had **not** been reported in the ``horizon``
+  weeks before are counted apart (``quiet_false_alarms``): a false warning of an onset,
+  as against an alert that an event under way raised and that no further event followed
+  (a forecast that meets "an event in the last four weeks gives P >= 0.5" raises one
+  after every isolated event).
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ class OutcomeWarning:
         per_year: false alarms per year of weeks covered.
         alert_weeks: Sundays with the alert on.
         alert_onsets: Sundays the alert came on (on that Sunday, off the one before).
+        quiet_false_alarms: the false alarms raised while the outcome had not been
+            reported in the ``horizon`` weeks before (false warnings of an onset).
+        quiet_per_year: those per year of weeks covered.
     """
 
     target: str
@@ -61,6 +69,8 @@ class OutcomeWarning:
     per_year: float
     alert_weeks: list[dt.date]
     alert_onsets: list[dt.date] = field(default_factory=list)
+    quiet_false_alarms: int = 0
+    quiet_per_year: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ class WarningCard:
                     "lead_weeks": o.lead_weeks,
                     "false_alarms": o.false_alarms,
                     "false_alarms_per_year": o.per_year,
+                    "quiet_false_alarms": o.quiet_false_alarms,
+                    "quiet_false_alarms_per_year": o.quiet_per_year,
                     "alert_weeks": [d.isoformat() for d in o.alert_weeks],
                 }
                 for o in self.outcomes
@@ -182,16 +194,20 @@ def warning_from(history: History, model: TimelineModel, horizon: int = 8) -> Wa
                     break
             leads.append(lead)
         starts = [k for k in range(len(days)) if on[k] and (k == 0 or not on[k - 1])]
-        false = sum(1 for k in starts if not y[t][k] and inside[k])
+        false = [k for k in starts if not y[t][k] and inside[k]]
+        quiet = [k for k in false if not series.count(o[k] - 7 * horizon, o[k])]
+        years = max(int(inside.sum()) / 52.1775, 1e-9)
         out.append(
             OutcomeWarning(
                 t,
                 [dt.date.fromordinal(e) for e in onsets],
                 leads,
-                false,
-                false / max(int(inside.sum()) / 52.1775, 1e-9),
+                len(false),
+                len(false) / years,
                 [days[k] for k in range(len(days)) if on[k]],
                 [days[k] for k in starts],
+                len(quiet),
+                len(quiet) / years,
             )
         )
     return WarningCard(horizon, days, {t: v.tolist() for t, v in p.items()}, tau.tolist(), out)
