@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,9 @@ class Case:
             a valid BIF network.
         message: regular expression for the located error's message.
         env: extra environment of the command (a lowered limit).
+        inert: for an injected value (an XML entity, a control character), the same file
+            with an inert value in its place: read on to the reader's ordinary located
+            errors, never the refusal, so the refusal is the hostile value's alone.
     """
 
     name: str
@@ -50,6 +54,7 @@ class Case:
     command: tuple[str, ...]
     message: str
     env: dict[str, str] = field(default_factory=dict)
+    inert: bytes | None = None
 
 
 def _text(s: str) -> bytes:
@@ -71,7 +76,14 @@ CASES = [
     Case("spec deep nesting", "s.yaml", _text(deep_flow(50_000)), CHECK, r"nested more than 64"),
     Case("spec impossible date", "s.yaml", b"x: 2024-02-30\n", FORECAST, r"invalid date or time"),
     Case("spec hour 25", "s.yaml", b"x: 2024-01-01 25:00:00\n", INFER, r"hour must be in 0\.\.23"),
-    Case("spec NUL", "s.yaml", b"a: b\x00\n", FORECAST, r"character U\+0000 is not allowed"),
+    Case(
+        "spec NUL",
+        "s.yaml",
+        b"a: b\x00\n",
+        FORECAST,
+        r"character U\+0000 is not allowed",
+        inert=b"a: b0\n",
+    ),
     Case("spec long integer", "s.yaml", b"a: " + b"1" * 5000 + b"\n", CHECK, r"5000 digits"),
     Case("spec not UTF-8", "s.yaml", b"a: 1\nb: \xff\n", INFER, r"UTF-8: .*byte 4 of line 2"),
     Case(
@@ -114,6 +126,7 @@ CASES = [
         b'<!DOCTYPE BIF [<!ENTITY a "x">]>\n<BIF><NETWORK><NAME>&a;</NAME></NETWORK></BIF>',
         CHECK,
         r"refused XML entity declaration",
+        inert=b"\n<BIF><NETWORK><NAME>a</NAME></NETWORK></BIF>",
     ),
     Case(
         "xml external",
@@ -121,6 +134,7 @@ CASES = [
         b'<!DOCTYPE BIF SYSTEM "file:///etc/passwd">\n<BIF/>',
         FORECAST,
         r"refused XML external",
+        inert=b"\n<BIF/>",
     ),
     # Evidence batches of infer --batch.
     Case(
@@ -195,6 +209,7 @@ CASES = [
         b"model: x\x07\n",
         TIMELINE,
         r"character U\+0007",
+        inert=b"model: x7\n",
     ),
 ]
 
@@ -211,6 +226,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_input_is_one_located_error_exit_2(case: Case, tmp_path: Path, store: Path) -> None:
+    """Compared, for an injected value: the inert value in its place gets the same kind
+    of answer (exit 2, located diagnostics only, no traceback) but never the refusal."""
     path = tmp_path / case.file
     path.write_bytes(case.content)
     asia = tmp_path / "asia.bif"
@@ -222,6 +239,15 @@ def test_hostile_input_is_one_located_error_exit_2(case: Case, tmp_path: Path, s
     assert_located(done.stderr, path, case.message)
     for line in done.stderr.strip().splitlines():  # nothing but diagnostics
         assert line.startswith(f"{path}:") and ": error: " in line, done.stderr
+    if case.inert is None:
+        return
+    path.write_bytes(case.inert)
+    inert = run_limited([fill(a) for a in case.command], env=case.env, timeout=90)
+    assert TRACEBACK not in inert.stderr + inert.stdout, inert.stderr
+    assert inert.returncode == 2 and inert.stderr.strip(), (inert.returncode, inert.stderr)
+    assert re.search(case.message, inert.stderr) is None, inert.stderr
+    for line in inert.stderr.strip().splitlines():
+        assert line.startswith(f"{path}:") and ": error: " in line, inert.stderr
 
 
 def test_the_shipped_model_still_checks() -> None:

@@ -96,6 +96,7 @@ def test_unreadable_lines_are_located() -> None:
 
 
 def test_yaml_inside_argdown_is_read_by_the_bounded_reader() -> None:
+    """Compared: the same aliases within the bound, and closed metadata, are read."""
     from secondfront.errors import SpecError
 
     # Front matter with an alias bomb: refused by the spec loader's limits, located in
@@ -115,3 +116,6 @@ def test_yaml_inside_argdown_is_read_by_the_bounded_reader() -> None:
         parse_argdown("[A]: fine\n  + <B>: text {locator: [unclosed}\n", "meta.argdown")
     where = str(info.value.diagnostics[0])
     assert where.startswith("meta.argdown:2:"), where
+    inert = ["===", *bomb[1:4], "===", "[A]: fine", "  + <B>: text {locator: [closed]}"]
+    front, elements = parse_argdown("\n".join(inert), "inert.argdown")
+    assert front["a2"] == [[["x"] * 10] * 10] * 10 and elements[1].meta == {"locator": ["closed"]}

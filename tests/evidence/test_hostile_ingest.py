@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -32,7 +33,7 @@ from secondfront.cli.app import app
 from secondfront.errors import InputFormatError, StoreError
 from secondfront.evidence import acled, gdeltfile, store
 from secondfront.evidence.acled import CURRENT_COLUMNS, LEGACY_COLUMNS
-from secondfront.evidence.csvrecords import OVERSIZED_KEPT
+from secondfront.evidence.csvrecords import OVERSIZED_KEPT, short
 from secondfront.evidence.ingest import ingest, rejects
 from tests.evidence.conftest import FIXTURES, gdelt_generator
 
@@ -164,6 +165,31 @@ def test_acled_value_that_does_not_fit_quarantines_only_its_row(
     (bad,) = _rejects(db)
     assert bad["line"] == 3 and reason in bad["reason"], bad["reason"]
     assert len(bad["reason"]) < 400  # names the value, does not repeat 5,000 digits
+
+
+def test_acled_id_with_control_characters_is_refused_as_an_inert_bad_id_is(
+    tmp_path: Path,
+) -> None:
+    """Compared: an id of control characters (a terminal escape) gets the reject that a
+    plain over-long id gets, the value shown escaped, never raw."""
+    reasons = {}
+    for case, eid in (("hostile", "BLR\x07\x1b[2J"), ("inert", "X" * 65)):
+        db = tmp_path / f"{case}.duckdb"
+        _ingest_json(db, _acled_file(tmp_path / f"{case}.csv", _acled_row(eid)))
+        ((reason, line),) = [(r["reason"], r["line"]) for r in _rejects(db)]
+        reasons[case] = (reason.replace(short(eid), "VALUE"), line)
+        code, out, _ = run("rejects", "--db", str(db))
+        assert code == 0 and short(eid) in out
+        assert "\x07" not in out and "\x1b" not in out  # escaped, never raw
+    assert short("BLR\x07\x1b[2J") == "'BLR\\x07\\x1b[2J'"
+    assert (
+        reasons["hostile"]
+        == reasons["inert"]
+        == (
+            "field 'event_id_cnty': VALUE is not an ACLED event id",
+            3,
+        )
+    )
 
 
 RECORD_CASES = [
@@ -503,30 +529,82 @@ def test_news_file_over_the_size_limit_is_refused(
 # -- store ---------------------------------------------------------------------------
 
 
+def _stored(db: Path, read_as: dict[str, str] | None = None) -> dict[str, list[tuple[str, ...]]]:
+    """Every table of the store at ``db``: its rows as text, sorted, without the clock's
+    columns (timestamps), each key of ``read_as`` in a value read as its value: what two
+    ingests that differ only in a name must both hold."""
+    con = store.connect(db, read_only=True)
+    tables = [
+        t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    ]
+    found = {}
+    for table in sorted(tables):
+        columns = [
+            c
+            for c, kind in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+            if not str(kind).startswith("TIMESTAMP")
+        ]
+        listed = ", ".join(f'"{c}"' for c in columns)
+        rows = con.execute(f'SELECT {listed} FROM "{table}"')
+        found[table] = sorted(
+            tuple(
+                functools.reduce(lambda t, r: t.replace(*r), (read_as or {}).items(), str(v))
+                for v in row
+            )
+            for row in rows.fetchall()
+        )
+    con.close()
+    return found
+
+
 @pytest.mark.parametrize("name", ["O'Brien", 'a"b; DROP TABLE x; --', "semi;colon -- #c *x"])
 def test_store_folder_with_quotes_semicolons_and_comment_markers(tmp_path: Path, name: str) -> None:
-    folder = tmp_path / name
-    folder.mkdir()
-    db = folder / f"{name}.duckdb"
-    data = _ingest_json(db, FIXTURES / "acled_current.csv")
-    assert data["accepted"] == 3
-    con = store.connect(db)
-    temp = con.execute("SELECT current_setting('temp_directory')").fetchone()
-    assert temp is not None and temp[0] == str(folder.resolve() / f"{name}.duckdb.tmp")
-    con.close()
-    assert not (tmp_path / "x").exists()
-    code, out, _ = run("rejects", "--db", str(db), "--json")
-    assert code == 0 and len(json.loads(out)["rejects"]) == 4
+    """Compared: a store in a folder named ``plain`` holds the same rows and rejects."""
+    stores = {}
+    for folder_name in (name, "plain"):
+        folder = tmp_path / folder_name
+        folder.mkdir()
+        db = folder / f"{folder_name}.duckdb"
+        data = _ingest_json(db, FIXTURES / "acled_current.csv")
+        assert data["accepted"] == 3
+        con = store.connect(db)
+        temp = con.execute("SELECT current_setting('temp_directory')").fetchone()
+        assert temp is not None and temp[0] == str(folder.resolve() / f"{folder_name}.duckdb.tmp")
+        con.close()
+        assert not (tmp_path / "x").exists()
+        code, out, _ = run("rejects", "--db", str(db), "--json")
+        assert code == 0 and len(json.loads(out)["rejects"]) == 4
+        stores[folder_name] = (_stored(db), json.loads(out)["rejects"])
+    assert stores[name] == stores["plain"] and stores[name][0]["acled_events"]
 
 
 @pytest.mark.parametrize("name", ["it's.CSV", "a;b --.CSV", "x') ; SELECT 1; --.CSV"])
 def test_gdelt_file_names_reach_sql_only_as_parameters(tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
-    path.write_bytes(b"".join(_gdelt_bytes(5)))
-    data = _ingest_json(tmp_path / "s.duckdb", path, fmt="gdelt")
-    assert data["accepted"] == 5
-    zipped = _zip(tmp_path / (name + ".zip"), name, path.read_bytes())
-    assert _ingest_json(tmp_path / "t.duckdb", zipped, fmt="gdelt")["accepted"] == 5
+    """Compared: a file named ``plain.CSV`` (zipped or not) stores the same rows, the
+    hostile name stored verbatim where the plain one is."""
+    names = {}  # the hostile run's path and the zip's digest (the zip holds the member's name)
+    for file_name in (name, "plain.CSV"):
+        folder = tmp_path / file_name
+        folder.mkdir()
+        path = folder / file_name
+        path.write_bytes(b"".join(_gdelt_bytes(5)))
+        data = _ingest_json(folder / "s.duckdb", path, fmt="gdelt")
+        assert data["accepted"] == 5
+        zipped = _zip(folder / (file_name + ".zip"), file_name, path.read_bytes())
+        assert _ingest_json(folder / "t.duckdb", zipped, fmt="gdelt")["accepted"] == 5
+        names[file_name] = [str(path), hashlib.sha256(zipped.read_bytes()).hexdigest()]
+    read_as = dict(zip(names[name], names["plain.CSV"], strict=True))
+    stored = {
+        file_name: [_stored(tmp_path / file_name / db, read_as) for db in ("s.duckdb", "t.duckdb")]
+        for file_name in (name, "plain.CSV")
+    }
+    assert stored[name] == stored["plain.CSV"] and stored[name][0]["gdelt_events"]
+    verbatim = _stored(tmp_path / name / "s.duckdb")["gdelt_files"]
+    assert any(str(tmp_path / name / name) in row for row in verbatim)
 
 
 def _observations_with(tmp_path: Path, name: str, actor: str, note: str) -> set[tuple[str, str]]:

@@ -8,6 +8,7 @@ there, not take the machine's memory.
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -127,13 +128,36 @@ CASES: list[tuple[str, str, bytes, int, int, str]] = [
 ]
 
 
+_XML_NAME = b"<BIF><NETWORK><NAME>n</NAME></NETWORK></BIF>\n"
+_VARIABLE = b"variable a { type discrete [ 2 ] { x, y }; }\n"
+
+# Each case's file with an inert value in place of the hostile one: the whole gzip file,
+# a plain number, a closed comment, no DOCTYPE, well-formed XML.
+INERT: dict[str, bytes] = {
+    "truncated gzip": ASIA_GZ,
+    "corrupt gzip": ASIA_GZ,
+    "gzip checksum wrong": ASIA_GZ,
+    "junk after the gzip member": ASIA_GZ,
+    "5,000-digit state count": _VARIABLE,
+    "non-ASCII digit as state count": _VARIABLE,
+    "unterminated comment": _VARIABLE + b"/* an end */\n",
+    "entity expansion (billion laughs)": b'<?xml version="1.0"?>\n' + _XML_NAME,
+    "external entity": b'<?xml version="1.0"?>\n' + _XML_NAME,
+    "external DTD": b'<?xml version="1.0"?>\n' + _XML_NAME,
+    "malformed XML": b"<BIF>\n<NETWORK>\n</NETWORK>\n</BIF>\n",
+    "NUL in XML": b"<BIF>0</BIF>",
+}
+
+
 @pytest.mark.parametrize(
-    ("name", "content", "line", "col", "message"),
-    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+    ("name", "content", "inert", "line", "col", "message"),
+    [pytest.param(case[1], case[2], INERT[case[0]], *case[3:], id=case[0]) for case in CASES],
 )
 def test_fault_is_a_located_error(
-    name: str, content: bytes, line: int, col: int, message: str, tmp_path: Path
+    name: str, content: bytes, inert: bytes, line: int, col: int, message: str, tmp_path: Path
 ) -> None:
+    """Compared: the file with an inert value in the hostile one's place loads, or gets
+    only the reader's ordinary located errors, never the hostile value's."""
     path = tmp_path / name
     path.write_bytes(content)
     text = error_text(path)
@@ -144,6 +168,13 @@ def test_fault_is_a_located_error(
         assert int(m.group(1)) == line
     if col:
         assert int(m.group(2)) == col
+    path.write_bytes(inert)
+    try:
+        load(path)
+    except SpecError as e:
+        for diagnostic in str(e).splitlines():
+            assert diagnostic.startswith(f"{path}:") and ": error: " in diagnostic, str(e)
+        assert re.search(message, str(e)) is None, str(e)
 
 
 def test_truncated_gzip_points_at_the_end_of_the_recovered_text(tmp_path: Path) -> None:
@@ -182,6 +213,7 @@ def test_unreadable_files_are_located_errors(tmp_path: Path) -> None:
 def test_oversized_model_file_is_refused_unread(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Compared: the same file under a limit it fits is read; only its content is wrong."""
     monkeypatch.setenv("SECONDFRONT_MAX_MODEL_BYTES", "100")
     path = tmp_path / name
     path.write_bytes(b"x\n" * 500)
@@ -189,6 +221,8 @@ def test_oversized_model_file_is_refused_unread(
     m = assert_located(text, path, r"file of 1,000 bytes is over the limit of 100 bytes")
     assert (m.group(1), m.group(2)) == ("51", "1")
     assert "SECONDFRONT_MAX_MODEL_BYTES" in text
+    monkeypatch.setenv("SECONDFRONT_MAX_MODEL_BYTES", "1000")
+    assert "over the limit" not in error_text(path)
 
 
 # Code run in the limited child: read one model file, print the error, exit 2.

@@ -8,6 +8,7 @@ address-space limit (``tests.hostile.run_limited``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,24 +75,60 @@ CASES: list[tuple[str, str | bytes, int, int, str]] = [
 ]
 
 
+# Each case's document with an inert value in place of the hostile one (a real date, a
+# plain letter for the control character, no tag, one level less, ...).
+INERT: dict[str, str | bytes] = {
+    "impossible date": "x: 2024-02-28\n",
+    "hour 25": "x:\n  y: 2024-01-01 23:00:00\n",
+    "NUL": "x: a\ny: b0c\n",
+    "control character": "x: a[31m\n",
+    "5,000-digit integer": "x:\n  y: 7\n",
+    "python tag on a list": "x: [echo]\n",
+    "python tag on a scalar": "x: ''\n",
+    "3,000 nested lists": deep_flow(63),
+    "50,000 nested lists": deep_flow(63),
+    "3,000 nested blocks": deep_block(64),
+    "aliases nest too deep": alias_chain(63),
+    "recursive alias": "x: &a [1, a]\n",
+    "not UTF-8": b"x: 1\ny: caf\xc3\xa9\nzz: \xc3\xbf\xc3\xbe\n",
+    "latin-1 text": "x: 1\ny: café\n".encode(),
+}
+
+
+def _bytes(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
 @pytest.mark.parametrize("kind", list(LOADERS))
 @pytest.mark.parametrize(
-    ("text", "line", "col", "message"),
-    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+    ("text", "inert", "line", "col", "message"),
+    [pytest.param(case[1], INERT[case[0]], *case[2:], id=case[0]) for case in CASES],
 )
 def test_fault_is_a_located_error(
-    kind: str, text: str | bytes, line: int, col: int, message: str, tmp_path: Path
+    kind: str,
+    text: str | bytes,
+    inert: str | bytes,
+    line: int,
+    col: int,
+    message: str,
+    tmp_path: Path,
 ) -> None:
+    """Compared: the document with an inert value in the hostile one's place is read
+    without a diagnostic, and its loader never gives the hostile value's error."""
     path = tmp_path / f"hostile.{kind}.yaml"
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    path.write_bytes(_bytes(text))
     m = assert_located(errors_of(kind, path), path, message)
     assert (int(m.group(1)), int(m.group(2))) == (line, col)
+    assert parse_yaml(_bytes(inert).decode("utf-8"), "inert.yaml")[1] == []
+    path.write_bytes(_bytes(inert))
+    assert re.search(message, errors_of(kind, path)) is None
 
 
 @pytest.mark.parametrize("kind", list(LOADERS))
 def test_oversized_file_is_refused_before_parsing(
     kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Compared: the same file under a limit it fits is read; only its content is wrong."""
     monkeypatch.setenv("SECONDFRONT_MAX_YAML_BYTES", "1000")
     path = tmp_path / f"big.{kind}.yaml"
     path.write_text("".join(f"key{i:03d}: {'v' * 41}\n" for i in range(100)))  # 5,000 bytes
@@ -100,6 +137,8 @@ def test_oversized_file_is_refused_before_parsing(
     # Where the limit falls: bytes 0-999 are lines 1-20 (50 bytes each), so line 21.
     assert (m.group(1), m.group(2)) == ("21", "1")
     assert "SECONDFRONT_MAX_YAML_BYTES" in text
+    monkeypatch.setenv("SECONDFRONT_MAX_YAML_BYTES", "5000")
+    assert "over the limit" not in errors_of(kind, path)
 
 
 def test_a_limit_can_be_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

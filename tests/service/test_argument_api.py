@@ -90,9 +90,13 @@ def test_compare_with_shared_evidence_moves_both(client: TestClient) -> None:
 
 
 def test_compare_refuses_bad_requests_in_the_one_error_shape(client: TestClient) -> None:
+    """Compared: a path in place of a name is refused exactly as a plain bad name is."""
     assert_error_shape(client.get("/api/compare", params={"a": MODEL}), 422)
     assert_error_shape(client.get("/api/compare", params={"a": MODEL, "b": "no-such"}), 404)
-    assert_error_shape(client.get("/api/compare", params={"a": "../etc/passwd", "b": MODEL}), 422)
+    path = client.get("/api/compare", params={"a": "../etc/passwd", "b": MODEL})
+    assert_error_shape(path, 422)
+    plain = client.get("/api/compare", params={"a": "-etc-passwd", "b": MODEL})
+    assert path.json() == plain.json()
     r = client.get("/api/compare", params={"a": MODEL, "b": SECOND, "evidence": "nope=x"})
     assert_error_shape(r, 400)
     assert "both models must have it" in r.json()["error"]

@@ -49,11 +49,19 @@ REDIRECTS = [
 
 @pytest.mark.parametrize(("sent", "location"), REDIRECTS)
 def test_token_redirect_stays_on_this_site(guarded: TestClient, sent: str, location: str) -> None:
+    """Compared: the plain on-site path it is sent to redirects to itself, the same way."""
     r = guarded.get(SITE + sent, follow_redirects=False)
     assert r.status_code == 303, r.text
     assert r.headers["location"] == location
     assert urlsplit(urljoin(SITE + "/", r.headers["location"])).netloc == "workbench.example"
     assert f"{COOKIE}={TOKEN}" in r.headers["set-cookie"]
+    plain, _, query = location.partition("?")
+    again = guarded.get(
+        SITE + plain + "?" + "&".join(filter(None, [f"token={TOKEN}", query])),
+        follow_redirects=False,
+    )
+    assert again.status_code == 303 and again.headers["location"] == location
+    assert again.headers["set-cookie"] == r.headers["set-cookie"]
 
 
 def test_a_junk_query_token_beside_a_valid_cookie_sets_nothing(guarded: TestClient) -> None:
@@ -80,14 +88,34 @@ def test_any_path_gives_an_ascii_same_site_location(path: str, query: bytes) -> 
 
 
 @pytest.mark.parametrize(
-    "path", ["/models/ünïcode€", "/ach/%F0%9F%92%A3", "/models/%FF%FE", "/\u2028x"]
+    ("path", "plain"),
+    [
+        ("/models/ünïcode€", "/models/-unicode"),
+        ("/ach/%F0%9F%92%A3", "/ach/bomb"),
+        ("/models/%FF%FE", "/models/-fffe"),
+        ("/\u2028x", "/x"),
+    ],
 )
-def test_non_latin1_paths_with_a_token_are_answered(guarded: TestClient, path: str) -> None:
+def test_non_latin1_paths_with_a_token_are_answered(
+    guarded: TestClient, path: str, plain: str
+) -> None:
+    """Compared: a plain ASCII path, wrong the same way, gets the same page and JSON error."""
     r = guarded.get(SITE + path + f"?token={TOKEN}", follow_redirects=False)
     assert r.status_code == 303
     r.headers["location"].encode("ascii")
     guarded.cookies.set(COOKIE, TOKEN)
-    assert guarded.get(SITE + path).status_code in (404, 422)
+    odd, inert = guarded.get(SITE + path), guarded.get(SITE + plain)
+    assert odd.status_code in (404, 422)
+    assert (odd.status_code, odd.headers["content-type"]) == (
+        inert.status_code,
+        inert.headers["content-type"],
+    )
+    as_json = {"accept": "application/json"}
+    odd, inert = (
+        guarded.get(SITE + path, headers=as_json),
+        guarded.get(SITE + plain, headers=as_json),
+    )
+    assert odd.json() == inert.json() and odd.json()["ok"] is False
 
 
 @pytest.mark.parametrize(
@@ -149,8 +177,10 @@ def test_https_origin_matches_an_https_request() -> None:
 
 @pytest.mark.parametrize("host", [b"[::1", b"[::1:80", b"", b"evil.example", b"\xc3\xa9.example"])
 def test_unusable_host_headers_are_refused_not_crashed(client: TestClient, host: bytes) -> None:
+    """Compared: the same request naming this host is answered."""
     r = client.get("/api/health", headers={"host": host})
     assert r.status_code == 403 and r.json()["status"] == 403
+    assert client.get("/api/health", headers={"host": b"127.0.0.1"}).status_code == 200
 
 
 @pytest.mark.parametrize(

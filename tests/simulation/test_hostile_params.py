@@ -24,6 +24,10 @@ _LOAD = loader_code("secondfront.simulation.params", "load_society")
 
 
 def test_an_alias_bomb_as_parameters_file_is_a_located_error(tmp_path: Path) -> None:
+    """Compared: the same aliases within the bound are read, and only the schema objects."""
+    from secondfront.errors import UsageError
+    from secondfront.simulation.params import load_society
+
     path = tmp_path / "society.yaml"
     path.write_text(alias_bomb())
     done = run_limited([str(path)], code=_LOAD, timeout=60)
@@ -31,6 +35,10 @@ def test_an_alias_bomb_as_parameters_file_is_a_located_error(tmp_path: Path) -> 
     m = assert_located(done.stderr, path, BOMB_MESSAGE)
     assert int(m.group(1)) == BOMB_LINE
     assert "SECONDFRONT_YAML_MAX_NODES" in done.stderr
+    path.write_text(alias_bomb(levels=3, width=3))
+    with pytest.raises(UsageError) as info:  # not a SpecError: the YAML itself was read
+        load_society(path)
+    assert f"{path}: a0: Extra inputs are not permitted" in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from secondfront.defaults import FLAGSHIP
 from secondfront.errors import Diagnostic, RulesError, SecondfrontError, SpecError, UsageError
@@ -91,19 +91,23 @@ class Commands(TyperGroup):
     <bool>``); the flags here show no type, since they take none.
     """
 
-    # The three overrides below keep Typer's own signatures: its vendored click types
-    # (typer._click) are private, and the public click's do not match them.
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        """The command ``cmd_name``, its flags shown as flags."""
-        found = super().get_command(ctx, cmd_name)
-        if found is not None:
-            _plain_flags(found, ctx)
+    # Typer's own signatures name its vendored click types (typer._click), which are
+    # private: the overrides below take any object where Typer takes a context and
+    # check it is one (``_expect``), and return Typer's public command classes.
+    def get_command(self, ctx: object, cmd_name: str) -> TyperCommand | TyperGroup | None:
+        """The command ``cmd_name``, its flags shown as flags (``ctx`` may be None)."""
+        found = self.commands.get(cmd_name)  # Typer's own lookup, which reads no context
+        if found is None:
+            return None
+        if not isinstance(found, TyperCommand | TyperGroup):
+            raise TypeError(f"command {cmd_name!r} is not a Typer command: {found!r}")
+        _plain_flags(found, ctx)
         return found
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
+    def get_help(self, ctx: object) -> str:
         """The group's help, its own flags shown as flags."""
         _plain_flags(self, ctx)
-        super().format_help(ctx, formatter)
+        return super().get_help(_expect(ctx, TyperGroup.context_class))
 
     def main(
         self,
@@ -112,22 +116,24 @@ class Commands(TyperGroup):
         complete_var: str | None = None,
         standalone_mode: bool = True,
         windows_expand_args: bool = True,
-        **extra: Any,
-    ) -> Any:
+        **extra: object,
+    ) -> object:
         """Run the command line; a usage error is one line on stderr and exit status 2."""
-        given = {
-            "args": args,
-            "prog_name": prog_name,
-            "complete_var": complete_var,
-            "windows_expand_args": windows_expand_args,
+        run = functools.partial(
+            super().main,
+            args=args,
+            prog_name=prog_name,
+            complete_var=complete_var,
+            standalone_mode=False,
+            windows_expand_args=windows_expand_args,
             **extra,
-        }
+        )
         if not standalone_mode:
-            return super().main(standalone_mode=False, **given)
+            return run()
         try:
             # Not standalone: errors come back here instead of being drawn in a box,
             # and an exit status comes back as the return value.
-            status = super().main(standalone_mode=False, **given)
+            status = run()
         except _CLICK_ERROR as e:
             code = getattr(e, "exit_code", 2)
             if type(e).__name__ != "NoArgsIsHelpError":  # else the help is printed already
@@ -140,11 +146,23 @@ class Commands(TyperGroup):
         sys.exit(status if isinstance(status, int) else 0)
 
 
-def _plain_flags(cmd: Any, ctx: Any) -> None:
+_T = TypeVar("_T")
+
+
+def _expect(value: object, kind: type[_T]) -> _T:
+    """``value`` as a ``kind``; a TypeError if it is not one (a caller's mistake)."""
+    if not isinstance(value, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _plain_flags(cmd: TyperCommand | TyperGroup, ctx: object) -> None:
     """Give ``cmd``'s on/off flags (``--help`` too, given a context) an empty type label."""
     params = list(cmd.params)
-    if ctx is not None and (shown := cmd.get_help_option(ctx)) is not None:
-        params.append(shown)
+    if ctx is not None:
+        shown = cmd.get_help_option(_expect(ctx, TyperGroup.context_class))
+        if shown is not None:
+            params.append(shown)
     for param in params:
         if getattr(param, "is_flag", False):
             param.metavar = ""

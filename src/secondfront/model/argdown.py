@@ -39,17 +39,20 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TypeAlias, cast
 
 import yaml
 
 from secondfront.errors import Diagnostic, SpecError
+from secondfront.jsontypes import JSONValue
 from secondfront.model.draft import PLACEHOLDER
+from secondfront.model.schema import ScenarioSpec
 from secondfront.model.yamlsource import parse_yaml
 
 __all__ = [
     "CANNOT_TRAVEL",
     "ArgdownElement",
+    "YamlMapping",
     "draft_from_argdown",
     "model_data",
     "parse_argdown",
@@ -62,6 +65,11 @@ CANNOT_TRAVEL = (
     "a source's 'text' path is kept as written, relative to the spec file's folder, so "
     "the source text is found only if the imported file sits in the same folder",
 )
+
+YamlMapping: TypeAlias = dict[str, object]
+"""A YAML mapping as the bounded reader gives it: keys, and values that are mappings,
+lists or scalars (strings, numbers, booleans, dates, null). Checked by the spec schema
+where it becomes a model, so no more is promised here."""
 
 #: Claim fields carried in a claim element's metadata.
 _CLAIM_FIELDS = ("source", "locator", "grading", "note", "direction", "fingerprint")
@@ -93,13 +101,13 @@ class ArgdownElement:
     kind: str
     text: str = ""
     tags: list[str] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: YamlMapping = field(default_factory=dict)
     line: int = 0
     supports: list[str] = field(default_factory=list)
     attacks: list[str] = field(default_factory=list)
 
 
-def _yaml(text: str, path: str, line: int, col: int) -> Any:
+def _yaml(text: str, path: str, line: int, col: int) -> object:
     """Parse a YAML snippet that starts at ``line``, ``col`` of ``path`` with the bounded
     reader the spec loader uses (size, nesting and alias limits), so that a hostile
     Argdown file gets the same located errors as a hostile spec."""
@@ -119,7 +127,7 @@ def _yaml(text: str, path: str, line: int, col: int) -> Any:
     return doc.data
 
 
-def _split_meta(text: str, path: str, n: int, col: int) -> tuple[str, dict[str, Any]]:
+def _split_meta(text: str, path: str, n: int, col: int) -> tuple[str, YamlMapping]:
     text = text.rstrip()
     if not text.endswith("}") or "{" not in text:
         return text, {}
@@ -130,7 +138,7 @@ def _split_meta(text: str, path: str, n: int, col: int) -> tuple[str, dict[str, 
     return text[:start].rstrip(), meta
 
 
-def _front_matter(lines: list[str], path: str) -> tuple[dict[str, Any], int]:
+def _front_matter(lines: list[str], path: str) -> tuple[YamlMapping, int]:
     """The YAML between a first line ``===`` and the next, and the index of the line
     after it; ``({}, 0)`` without front matter.
 
@@ -148,7 +156,7 @@ def _front_matter(lines: list[str], path: str) -> tuple[dict[str, Any], int]:
     return loaded, end + 1
 
 
-def parse_argdown(text: str, path: str = "<string>") -> tuple[dict[str, Any], list[ArgdownElement]]:
+def parse_argdown(text: str, path: str = "<string>") -> tuple[YamlMapping, list[ArgdownElement]]:
     """Parse the Argdown subset described in the module docstring.
 
     Returns:
@@ -239,20 +247,27 @@ def _name(title: str, taken: set[str], prefix: str = "") -> str:
     return name
 
 
-def model_data(spec: Any) -> dict[str, Any]:
+def model_data(spec: ScenarioSpec) -> dict[str, JSONValue]:
     """A scenario spec as plain data (what ``yaml.safe_dump`` writes), unset fields left out."""
-    data: dict[str, Any] = spec.model_dump(mode="json", exclude_none=True)
+    data: dict[str, JSONValue] = spec.model_dump(mode="json", exclude_none=True)
     return data
 
 
-def spec_from_argdown(front: dict[str, Any], elements: list[ArgdownElement]) -> dict[str, Any]:
+def spec_from_argdown(front: YamlMapping, elements: list[ArgdownElement]) -> YamlMapping:
     """The model an exported map carries: its front matter's ``secondfront`` block plus
-    one claim per argument element with claim data (``source`` and ``locator``)."""
-    data = dict(front["secondfront"])
-    claims = []
+    one claim per argument element with claim data (``source`` and ``locator``).
+
+    Raises:
+        TypeError: the front matter's ``secondfront`` is not a mapping.
+    """
+    data = front["secondfront"]
+    if not isinstance(data, dict):
+        raise TypeError(f"the front matter's 'secondfront' is not a mapping: {data!r}")
+    claims: list[YamlMapping] = []
     for e in sorted(elements, key=lambda e: e.line):  # file order, not first mention
         if e.kind == "argument" and "source" in e.meta and "locator" in e.meta:
-            claim = {"id": e.title, **{k: e.meta[k] for k in _CLAIM_FIELDS if k in e.meta}}
+            claim: YamlMapping = {"id": e.title}
+            claim.update((k, e.meta[k]) for k in _CLAIM_FIELDS if k in e.meta)
             claim["says"] = e.text
             claims.append(claim)
     out = {k: v for k, v in data.items() if k != "claims"}
