@@ -66,7 +66,7 @@ def _note(b: TableBasis, k: int, how: str) -> str:
 
 def fitted_spec_document(
     model: Model, fit: CaseFit, basis: list[TableBasis], provenance: Mapping[str, str]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The spec's data with its learned tables written back (see the module docstring).
 
     Args:
