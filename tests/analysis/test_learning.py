@@ -326,3 +326,58 @@ def test_the_bif_copy_carries_the_provenance_and_loads_back_to_the_fitted_tables
         L.write_fitted(fit, str(spec), spec, str(cases))
     with pytest.raises(UsageError, match=r"write the fitted model as \.bif"):
         L.write_fitted(fit, str(spec), tmp_path / "fitted.txt", str(cases))
+
+
+def test_the_fit_cases_result_renders_both_ways(tmp_path: Path) -> None:
+    """One typed result: the command's JSON is its ``as_json`` and its table its rows."""
+    truth = example_network("asia")
+    from secondfront.model.bif import write_bif
+
+    model = tmp_path / "asia.bif"
+    model.write_text(write_bif(truth))
+    data = _cases(truth, 60, seed=4, missing=0.2, drop=("lung",))
+    cases = L.write_cases(data, truth, tmp_path / "cases.csv")
+    loaded = load(model)
+    summary = L.fit_case_file(loaded, cases, ess=4.0, max_iter=30, latent=["lung"])
+    fit = summary.fit
+    assert summary.latent == ("lung",) and summary.ess == 4.0 and fit.cases == 60
+    # The largest change of each table, against the tables themselves.
+    for v in truth:
+        moved = np.abs(fit.network.cpts[v.name] - loaded.cpts[v.name]).max()
+        assert summary.changes[v.name] == pytest.approx(moved, abs=1e-15)
+    # The table: largest change first, each row's cases and pinning from the basis.
+    moved_rows = summary.by_change()
+    assert [t.change for t in moved_rows] == sorted(summary.changes.values(), reverse=True)
+    by_name = {b.variable: b for b in summary.basis}
+    for t in moved_rows:
+        cases_of = [r.cases for r in by_name[t.variable].rows]
+        assert (t.fewest_cases, t.most_cases) == (min(cases_of), max(cases_of))
+        assert t.unpinned == sum(not r.pinned for r in by_name[t.variable].rows)
+    lung = next(t for t in moved_rows if t.variable == "lung")
+    assert lung.unpinned == lung.rows  # never observed: no row is pinned down
+    rows = summary.table()
+    share = (np.sum(data.values == L.MISSING) + 60) / (60 * len(truth))  # lung: all missing
+    assert rows.caption == f"60 cases, {share:.1%} of values missing (1 variables never observed)"
+    assert rows.rows[0][:2] == (moved_rows[0].variable, moved_rows[0].change)
+    assert summary.to_frame()["variable"].tolist() == [t.variable for t in moved_rows]
+    # The command renders the same result: its JSON, then its table.
+    out = tmp_path / "fitted.bif"
+    args = ["fit-cases", str(model), str(cases), "-o", str(out), "--ess", "4"]
+    args += ["--max-iter", "30", "--latent", "lung"]
+    r = CliRunner().invoke(app, [*args, "--json"])
+    assert r.exit_code == 0, r.stderr
+    expected = {"out": str(out), **summary.as_json()}
+    assert json.loads(r.stdout) == json.loads(json.dumps(expected))
+    assert list(json.loads(r.stdout)) == ["out", *summary.as_json()]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.stderr
+    assert f"fit-cases: {summary.caption}" in r.stdout
+    lines = [line for line in r.stdout.splitlines() if line.startswith("│")]
+    assert [line.split("│")[1].strip() for line in lines] == [t.variable for t in moved_rows]
+    first = [c.strip() for c in lines[0].split("│")[2:5]]
+    t = moved_rows[0]
+    assert first == [
+        f"{t.change:.4f}",
+        f"{t.fewest_cases:.1f}-{t.most_cases:.1f}",
+        f"{t.unpinned} of {t.rows}",
+    ]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +40,11 @@ import numpy as np
 from secondfront import em
 from secondfront.errors import Diagnostic, InputFormatError, SpecError, UsageError
 from secondfront.inference.query import posterior_batch
+from secondfront.jsontypes import JSONObject
 from secondfront.model.fittedcopy import Provenance, write_fitted_copy
 from secondfront.model.model import ModelLike, network_of
 from secondfront.model.network import Network
+from secondfront.tabular import Rows, Tabular
 
 MISSING = -1
 
@@ -490,14 +492,17 @@ def write_cases(cases: Cases, model: ModelLike, path: Path, missing: str = "") -
 __all__ = [
     "MISSING",
     "CaseFit",
+    "CaseFitSummary",
     "Cases",
     "FamilyCounts",
     "RowBasis",
     "TableBasis",
+    "TableChange",
     "copy_provenance",
     "em_fit",
     "ess_counts",
     "expected_counts",
+    "fit_case_file",
     "joint_counts",
     "log_prior",
     "maximise",
@@ -505,6 +510,7 @@ __all__ = [
     "provenance",
     "read_cases",
     "smoothing_counts",
+    "summarise_case_fit",
     "table_basis",
     "write_cases",
     "write_fitted",
@@ -570,3 +576,148 @@ def table_basis(fit: CaseFit, cases: Cases, prior: Mapping[str, np.ndarray]) -> 
             rows.append(RowBasis(given, n, a, seen and n >= max(a, 1.0)))
         out.append(TableBasis(v.name, v.name in cases.variables, tuple(rows)))
     return out
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """How far one learned table moved, and how many cases inform its rows.
+
+    Attributes:
+        variable: the table's variable.
+        change: the largest absolute change of one of its probabilities.
+        fewest_cases, most_cases: the fewest and the most cases informing one of its
+            rows (expected counts at the fitted tables).
+        unpinned: its rows the data do not pin down (:attr:`TableBasis.unpinned`).
+        rows: its rows (parent configurations).
+    """
+
+    variable: str
+    change: float
+    fewest_cases: float
+    most_cases: float
+    unpinned: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class CaseFitSummary(Tabular):
+    """A fit of the network's tables to a case file, as ``fit-cases`` reports it: the
+    command's JSON and its table both read this, and compute nothing of their own.
+
+    Attributes:
+        fit: the result of :func:`em_fit`.
+        latent: the variables without a column in the case file (never observed).
+        ess: the prior's weight of each table row, in cases.
+        changes: variable -> the largest absolute change of a probability in its table
+            (fitted minus the model's own), in the network's order.
+        basis: what each learned row rests on (:func:`table_basis`), network order.
+    """
+
+    fit: CaseFit
+    latent: tuple[str, ...]
+    ess: float
+    changes: dict[str, float]
+    basis: tuple[TableBasis, ...]
+
+    @property
+    def caption(self) -> str:
+        """The fit in one line: cases, the missing share, the variables never observed."""
+        return (
+            f"{self.fit.cases} cases, {self.fit.missing_share:.1%} of values missing "
+            f"({len(self.latent)} variables never observed)"
+        )
+
+    def by_change(self) -> list[TableChange]:
+        """Each table, the largest change first (tables that moved alike keep the
+        network's order)."""
+        by_name = {b.variable: b for b in self.basis}
+        found = []
+        for name, change in sorted(self.changes.items(), key=lambda kv: -kv[1]):
+            b = by_name[name]
+            n = [r.cases for r in b.rows]
+            found.append(TableChange(name, change, min(n), max(n), len(b.unpinned), len(b.rows)))
+        return found
+
+    def table(self) -> Rows:
+        """One row per table, as :meth:`by_change`."""
+        return Rows(
+            self.caption,
+            tuple(f.name for f in fields(TableChange)),
+            [astuple(t) for t in self.by_change()],
+        )
+
+    def as_json(self) -> JSONObject:
+        """The fit's summary and, per table row, its cases and prior (plain data)."""
+        fit = self.fit
+        return {
+            "cases": fit.cases,
+            "missing_share": round(fit.missing_share, 6),
+            "latent": list(self.latent),
+            "iterations": fit.iterations,
+            "converged": fit.converged,
+            "log_likelihood": fit.log_likelihood,
+            "log_posterior_trace": fit.trace,
+            "ess": self.ess,
+            "largest_change": self.changes,
+            "tables": {
+                b.variable: [
+                    {"given": r.given, "cases": r.cases, "prior": r.prior, "pinned": r.pinned}
+                    for r in b.rows
+                ]
+                for b in self.basis
+            },
+        }
+
+
+def summarise_case_fit(
+    model: ModelLike, fit: CaseFit, cases: Cases, prior: Mapping[str, np.ndarray], ess: float
+) -> CaseFitSummary:
+    """What the fit moved and what each learned row rests on.
+
+    Args:
+        model: the model the fit started from (its tables are the "before").
+        fit: the result of :func:`em_fit` on it.
+        cases: the cases it was fitted to.
+        prior: the pseudo-counts it used.
+        ess: the prior's weight per row, in cases (as given to :func:`ess_counts`).
+    """
+    before = network_of(model)
+    changes = {
+        v.name: float(abs(fit.network.cpts[v.name] - before.cpts[v.name]).max()) for v in before
+    }
+    basis = tuple(table_basis(fit, cases, prior))
+    return CaseFitSummary(fit, tuple(cases.latent), ess, changes, basis)
+
+
+def fit_case_file(
+    model: ModelLike,
+    path: str | Path,
+    *,
+    ess: float = 10.0,
+    max_iter: int = 100,
+    latent: Collection[str] = (),
+) -> CaseFitSummary:
+    """Read a case file and learn the model's tables from it by EM (MAP), the model's own
+    tables worth ``ess`` cases per row as the prior: what ``fit-cases`` runs.
+
+    Args:
+        model: the model (or bare network).
+        path: the case file (see :func:`read_cases`).
+        ess: the prior's weight per table row, in cases (>= 0).
+        max_iter: the EM iteration limit.
+        latent: variables deliberately without a column; every other variable needs one.
+
+    Raises:
+        UsageError: no such file, no cases, a bad ``ess`` or ``latent``.
+        InputFormatError: the case file's problems, each at its line and column.
+    """
+    cases = read_cases(path, model, latent=list(latent))
+    prior = ess_counts(model, ess)
+    fit = em_fit(
+        model,
+        cases,
+        prior,
+        max_iter=max_iter,
+        prior_label=f"Dirichlet: the model's tables, ess {ess:g} cases per row",
+    )
+    return summarise_case_fit(model, fit, cases, prior, ess)

@@ -25,7 +25,7 @@ from secondfront.cli.options import (
 from secondfront.errors import UsageError
 
 if TYPE_CHECKING:
-    from secondfront.analysis.learning import CaseFit, Cases, TableBasis
+    from secondfront.analysis.learning import CaseFitSummary
     from secondfront.model.model import Model
     from secondfront.timeline.chain import TimelineModel
     from secondfront.timeline.fit import TimelineFit
@@ -134,33 +134,16 @@ def fit_cases(
     """Learn the network's tables from a case file by EM (MAP); write the model as BIF,
     or, for a YAML spec and -o COPY.yaml, the spec with the learned tables written back
     beside the claims they replace."""
-    from secondfront.analysis.learning import (
-        em_fit,
-        ess_counts,
-        read_cases,
-        table_basis,
-    )
+    from secondfront.analysis.learning import fit_case_file
     from secondfront.model.formats import load
 
     loaded = load(model)
-    data = read_cases(cases, loaded, latent=latent or [])
-    prior = ess_counts(loaded, ess)
-    result = em_fit(
-        loaded,
-        data,
-        prior,
-        max_iter=max_iter,
-        prior_label=f"Dirichlet: the model's tables, ess {ess:g} cases per row",
-    )
-    basis = table_basis(result, data, prior)
-    _write_cases_fit(loaded, result, basis, model, cases, output)
-    changes = {
-        v.name: float(abs(result.network.cpts[v.name] - loaded.cpts[v.name]).max()) for v in loaded
-    }
+    summary = fit_case_file(loaded, cases, ess=ess, max_iter=max_iter, latent=latent or [])
+    _write_cases_fit(loaded, summary, model, cases, output)
     if as_json:
-        _emit_json(_cases_json(result, data, basis, changes, ess, output))
+        _emit_json({"out": str(output), **summary.as_json()})
         return
-    _print_cases_fit(result, data, basis, changes, ess, output, trace)
+    _print_cases_fit(summary, output, trace)
 
 
 def _print_fit(model: TimelineModel, result: TimelineFit, output: Path, trace: bool) -> None:
@@ -192,12 +175,7 @@ def _print_fit(model: TimelineModel, result: TimelineFit, output: Path, trace: b
 
 
 def _write_cases_fit(
-    loaded: Model,
-    result: CaseFit,
-    basis: list[TableBasis],
-    model: str,
-    cases: Path,
-    output: Path,
+    loaded: Model, summary: CaseFitSummary, model: str, cases: Path, output: Path
 ) -> None:
     """Write the learned tables: a YAML spec copy (learned tables beside the claims they
     replace) for a ``.yaml`` output, else the network as BIF.
@@ -209,74 +187,35 @@ def _write_cases_fit(
     from secondfront.analysis.learning import write_fitted
 
     if output.suffix.lower() in (".yaml", ".yml"):
-        write_fitted_spec(loaded, result, basis, model, str(cases), output)
+        write_fitted_spec(loaded, summary.fit, list(summary.basis), model, str(cases), output)
     else:
-        write_fitted(result, model, output, str(cases))
+        write_fitted(summary.fit, model, output, str(cases))
 
 
-def _cases_json(
-    result: CaseFit,
-    data: Cases,
-    basis: list[TableBasis],
-    changes: dict[str, float],
-    ess: float,
-    output: Path,
-) -> dict[str, object]:
-    """``fit-cases --json``: the fit's summary and, per table row, its cases and prior."""
-    return {
-        "out": str(output),
-        "cases": result.cases,
-        "missing_share": round(result.missing_share, 6),
-        "latent": list(data.latent),
-        "iterations": result.iterations,
-        "converged": result.converged,
-        "log_likelihood": result.log_likelihood,
-        "log_posterior_trace": result.trace,
-        "ess": ess,
-        "largest_change": changes,
-        "tables": {
-            b.variable: [
-                {"given": r.given, "cases": r.cases, "prior": r.prior, "pinned": r.pinned}
-                for r in b.rows
-            ]
-            for b in basis
-        },
-    }
-
-
-def _print_cases_fit(
-    result: CaseFit,
-    data: Cases,
-    basis: list[TableBasis],
-    changes: dict[str, float],
-    ess: float,
-    output: Path,
-    trace: bool,
-) -> None:
+def _print_cases_fit(summary: CaseFitSummary, output: Path, trace: bool) -> None:
     """Each table's largest change and how well the cases pin its rows down."""
-    table = Table(
-        title=f"fit-cases: {result.cases} cases, {result.missing_share:.1%} of values missing "
-        f"({len(data.latent)} variables never observed)"
-    )
+    table = Table(title=f"fit-cases: {summary.caption}")
     table.add_column("variable")
     table.add_column("largest change", justify="right")
     table.add_column("cases per row (min-max)", justify="right")
     table.add_column("rows not pinned down", justify="right")
-    by_name = {b.variable: b for b in basis}
-    for name, d in sorted(changes.items(), key=lambda kv: -kv[1]):
-        b = by_name[name]
-        n = [r.cases for r in b.rows]
+    for t in summary.by_change():
         table.add_row(
-            name, f"{d:.4f}", f"{min(n):.1f}-{max(n):.1f}", f"{len(b.unpinned)} of {len(b.rows)}"
+            t.variable,
+            f"{t.change:.4f}",
+            f"{t.fewest_cases:.1f}-{t.most_cases:.1f}",
+            f"{t.unpinned} of {t.rows}",
         )
     out.print(table)
+    fit = summary.fit
     if trace:
-        for k, value in enumerate(result.trace):
+        for k, value in enumerate(fit.trace):
             out.print(f"iteration {k}: log posterior {value:.6f}", highlight=False)
     out.print(
-        f"{result.iterations} iterations{'' if result.converged else ' (not converged)'}, "
-        f"log-likelihood {result.log_likelihood:.3f}; wrote {output}. A row is pinned down "
-        f"when the cases informing it (expected counts) weigh at least its prior ({ess:g}).",
+        f"{fit.iterations} iterations{'' if fit.converged else ' (not converged)'}, "
+        f"log-likelihood {fit.log_likelihood:.3f}; wrote {output}. A row is pinned down "
+        f"when the cases informing it (expected counts) weigh at least its prior "
+        f"({summary.ess:g}).",
         highlight=False,
     )
 

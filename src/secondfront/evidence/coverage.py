@@ -31,14 +31,11 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from secondfront.checkout import SHIPPED_HISTORY
 from secondfront.evidence.rulesfile import raise_all, validate_model_file
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from secondfront.model.schema import StrictModel as _Strict
 
 
 class Period(_Strict):

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from secondfront.errors import Diagnostic, StoreError
 from secondfront.evidence.acled import AcledMatch
@@ -76,11 +76,8 @@ from secondfront.evidence.store import bulk_insert, connect, store_errors, trans
 from secondfront.evidence.textmatch import TextMatch, match_text
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import ModelLike, as_model
+from secondfront.model.schema import StrictModel as _Strict
 from secondfront.model.yamlsource import YamlDocument
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Rule(_Strict):

@@ -51,7 +51,10 @@ def _with_dated(
     if view.status != "ok" or not time_model.spec.reports or view.span is None:
         return view
     last = view.span[1]
-    history = history_as_of(time_model, con, rules, last)
+    # The view read every stored week, through the store's last event day (``last``):
+    # the record history_as_of would read again with ``end=last``; it is passed on, so
+    # the weekly evidence is read once.
+    history = history_as_of(time_model, con, rules, last, record=view.record)
     targets = {f"{s.variable}={s.state}": s.variable for s in view.series}
     targets = {t: v for t, v in targets.items() if t in history.series}
     days = [min(w.start + dt.timedelta(days=6), last) for w in view.weeks]

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from secondfront.errors import Diagnostic
 from secondfront.evidence.mapping import AcledMatch
@@ -52,11 +52,8 @@ from secondfront.evidence.rulesfile import (
     value_at,
 )
 from secondfront.model.model import Model
+from secondfront.model.schema import StrictModel as _Strict
 from secondfront.model.yamlsource import YamlDocument
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Crowd(_Strict):

@@ -6,7 +6,9 @@ that a variable has exactly one CPT form. Checks that need the whole file (unkno
 names, cycles, missing table rows, row sums) live in ``scenario.py``.
 
 Every model forbids unknown keys: a misspelt key must be an error, not a silently
-dropped parameter. The format itself is documented in ``docs/spec-format.md``.
+dropped parameter. :class:`StrictModel` is the same rule, frozen, for the package's
+other formats, so that each declares it once, here, in the lowest layer. The format
+itself is documented in ``docs/spec-format.md``.
 
 Parameter objects share the base ``Parameter`` (``claims`` + ``assumption``); a field
 added there, such as an optional uncertainty description, reaches every parameter.
@@ -106,6 +108,15 @@ class SpecModel(BaseModel):
     # command that validates one spec builds only ScenarioSpec's (measured: importing
     # this module 0.17 s -> 0.12 s, the first validation 2 -> 33 ms; 18 ms saved).
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class StrictModel(BaseModel):
+    """Base of the package's other YAML formats and records (the mapping rules, the time
+    model and its ``fitted:`` block, questions, declared coverage, the society
+    parameters): unknown keys are errors, as in the spec, and a loaded value is frozen
+    (it may be hashed and shared, never edited in place)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # -- parameters ----------------------------------------------------------------------

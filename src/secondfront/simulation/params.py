@@ -18,11 +18,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from secondfront.checkout import MODELS
 from secondfront.errors import UsageError
 from secondfront.jsontypes import JSONObject
+from secondfront.model.schema import StrictModel as _Strict
 from secondfront.model.yamlsource import yaml_data
 
 __all__ = ["DEFAULT_SOCIETY", "Parameter", "SocietyParams", "load_society"]
@@ -30,10 +31,6 @@ __all__ = ["DEFAULT_SOCIETY", "Parameter", "SocietyParams", "load_society"]
 DEFAULT_SOCIETY = MODELS / "belarus-society.yaml"
 """The society parameters of a source checkout (not package data: :mod:`secondfront.checkout`)."""
 _LOCATOR = re.compile(r"^P\d+\.S\d+(-S\d+)?$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Basis(_Strict):

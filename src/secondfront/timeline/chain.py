@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from secondfront.errors import Diagnostic
 from secondfront.evidence.mapping import AcledMatch
@@ -49,14 +49,11 @@ from secondfront.inference.query import posterior_batch
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.network import Network
+from secondfront.model.schema import StrictModel as _Strict
 from secondfront.model.yamlsource import YamlDocument
 from secondfront.timeline import hmm
 from secondfront.timeline.fitted import FittedParameters, emission_likelihood
 from secondfront.timeline.rolling import RollingQuestion
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class HiddenState(_Strict):

@@ -246,6 +246,10 @@ class TimelineView(Tabular):
         rule_alerts: the time model's own alert rules (``alerts:``) on the chain's
             network numbers in the weeks shown, what ``timeline --network`` prints; the
             same as ``alerts`` when no dated forecast was computed.
+        record: the weekly evidence of every stored week that the chain was filtered
+            over (None in an empty state): a caller that goes on from the view (the
+            dated forecast) uses it instead of reading the store again. Not part of
+            ``as_json`` or of equality.
     """
 
     status: Status
@@ -267,6 +271,7 @@ class TimelineView(Tabular):
     log_evidence: float = 0.0
     dated_weeks: int | None = None
     rule_alerts: list[TimelineAlert] = field(default_factory=list)
+    record: WeeklyEvidence | None = field(default=None, repr=False, compare=False)
 
     def table(self) -> Rows:
         """One row per week shown: P of each outcome's headline state, what was observed."""
@@ -622,6 +627,7 @@ def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
         alerts=(alerts := _shown_alerts(net, time_model, result, shown)),
         log_evidence=result.log_evidence,
         rule_alerts=alerts,
+        record=record,
     )
 
 
