@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from secondfront.errors import InputFormatError
 from secondfront.evidence.acleddeletions import (
@@ -78,6 +78,7 @@ from secondfront.evidence.registry import (
     register_adapter,
 )
 from secondfront.evidence.store import bulk_insert, transaction
+from secondfront.model.schema import StrictModel
 
 CURRENT_COLUMNS: tuple[str, ...] = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -253,13 +254,11 @@ def row_digest(row: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-class AcledMatch(BaseModel):
+class AcledMatch(StrictModel):
     """Conditions of a mapping rule on ACLED columns; all given conditions must hold
     (lists are any-of). ``actor`` patterns take a ``*`` wildcard and are matched against
     actor1, actor2 and the associated actors; ``notes_any`` and ``tags_any`` are words
     that occur in the notes or tags (case-insensitive)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_type: list[str] = Field(default_factory=list)
     sub_event_type: list[str] = Field(default_factory=list)

@@ -84,7 +84,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from secondfront.evidence.gdeltfile import (
     COLUMNS_1,
@@ -108,6 +108,7 @@ from secondfront.evidence.registry import (
     register_adapter,
 )
 from secondfront.evidence.store import transaction
+from secondfront.model.schema import StrictModel
 
 # The stored fields (see the module docstring for why these): (stored column, GDELT
 # field, SQL type, check). The check is "required", "count" (an integer >= 0), "in:a, b"
@@ -400,14 +401,12 @@ def _codes(codes: list[str], pattern: str, message: str) -> list[str]:
     return codes
 
 
-class GdeltMatch(BaseModel):
+class GdeltMatch(StrictModel):
     """Conditions of a mapping rule on GDELT columns; all given conditions must hold
     (lists are any-of). CAMEO prefixes are strings (``"15"`` matches ``152`` and
     ``154``); actor countries are CAMEO/ISO-3 (``BLR``), the action's geography FIPS
     10-4 (``BO``): mixing the two up is the classic GDELT mistake, so a 3-letter code
     where FIPS is expected is refused, and the reverse."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     cameo: list[str] = Field(min_length=1)
     actor1_country: list[str] = Field(default_factory=list)

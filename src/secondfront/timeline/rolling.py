@@ -11,12 +11,13 @@ The package's one dated question, asked on a day and closing on a later one, is
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from secondfront.evidence.mapping import AcledMatch
+from secondfront.model.schema import StrictModel
 
 
-class RollingQuestion(BaseModel):
+class RollingQuestion(StrictModel):
     """A backtest question: does ``variable = state`` happen within the window, asked at
     every origin week?
 
@@ -26,8 +27,6 @@ class RollingQuestion(BaseModel):
         variable, state: the target: a network variable and one of its states.
         resolves: the stored events that show it happening (an ACLED-column match).
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     label: str
