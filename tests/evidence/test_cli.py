@@ -89,11 +89,13 @@ def test_indicators_and_timeline_on_the_shipped_history(db: Path) -> None:
     code, out, _ = run("timeline", "--db", str(db), *span, "--network")
     assert code == 0 and f"{first} ALERT entry-above-5pc" in out
     # The dated view's alerts are the early warning of the dated forecast: Russian
-    # operations from Belarus in the attack week, and no rule of the chain.
-    dated = [(a["week"], a["rule"]) for a in data["alerts"]]
-    assert ("2022-W08", "dated-8w") in dated and all(r == "dated-8w" for _, r in dated)
+    # operations from Belarus from the week to 6 February, before the attack, and no rule
+    # of the chain.
+    dated = [(a["week"], a["rule"], a["variable"]) for a in data["alerts"]]
+    assert ("2022-W05", "dated-8w", "russian_operations_from_belarus") in dated
+    assert all(r == "dated-8w" for _, r, _ in dated)
     code, out, _ = run("timeline", "--db", str(db), *span)
-    assert code == 0 and "2022-W08 ALERT dated-8w: P(russian_operations_from_belarus" in out
+    assert code == 0 and "2022-W05 ALERT dated-8w: P(russian_operations_from_belarus" in out
     assert "entry-above-5pc" not in out
 
 

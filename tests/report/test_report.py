@@ -125,8 +125,8 @@ def test_timeline_section_with_events_has_the_chart_alerts_and_evidence(
     alerts = data_with_timeline.timeline.alerts
     assert [(r[0], r[1], r[2]) for r in rows] == [(a.week, a.rule, a.variable) for a in alerts]
     # The alerts are the dated forecast's early warning: Russian operations from Belarus
-    # in the week of the attack.
-    assert ["2022-W08", "dated-8w", "russian_operations_from_belarus"] in [r[:3] for r in rows]
+    # from the week to 6 February 2022, before the attack.
+    assert ["2022-W05", "dated-8w", "russian_operations_from_belarus"] in [r[:3] for r in rows]
     weeks = html_with_appendix.split('id="timeline-weeks"')[1]
     assert "2022-W08" in weeks and "SFBLR0019" in weeks and "troops_<wbr>toward_" in weeks
     assert not re.search(r"<script\b", html)  # still self-contained

@@ -284,10 +284,11 @@ def test_timeline_reads_the_events_store(history_client: TestClient) -> None:
     assert first["week"] <= "2022-W08"
     assert first["p"] == pytest.approx(weeks[first["week"]]["p"]["belarus_entry"], abs=1e-6)
     assert "troops_toward_southern_border" in first["indicators"]
-    # The alerts drawn are the dated forecast's early warning, each with its week's dated p.
+    # The alerts drawn are the dated forecast's early warning, each with its week's dated p:
+    # Russian operations from Belarus from the week to 6 February, before the attack.
     ops = next(a for a in data["alerts"] if a["variable"] == "russian_operations_from_belarus")
-    assert ops["rule"] == "dated-8w" and ops["week"] == "2022-W08"
-    assert ops["p"] == pytest.approx(weeks["2022-W08"]["dated"][ops["variable"]], abs=1e-12)
+    assert ops["rule"] == "dated-8w" and ops["week"] == "2022-W05"
+    assert ops["p"] == pytest.approx(weeks["2022-W05"]["dated"][ops["variable"]], abs=1e-12)
     # Smoothing knows what came after, so the weeks before the invasion rise.
     smooth = history_client.get(
         f"/api/models/{MODEL}/timeline",
