@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # P(entry = yes) = 1 - (1 - leak) * (P(low) + P(high) * (1 - link))
 #                = 1 - 0.9 * (0.6 + 0.4 * 0.5) = 0.28
 TINY = """\
@@ -82,3 +84,15 @@ indicators:
 outcomes:
   - {variable: entry, label: "Entry", state: yes}
 """
+
+
+# Twenty cases of TINY's variables: 6 of high pressure with entry, 14 of neither.
+TINY_CASES = "pressure,entry,troops\n" + "high,yes,present\n" * 6 + "low,no,absent\n" * 14
+
+
+def tiny_files(folder: Path) -> tuple[Path, Path]:
+    """TINY and TINY_CASES written into ``folder``: (spec, cases)."""
+    spec, cases = folder / "tiny.yaml", folder / "cases.csv"
+    spec.write_text(TINY)
+    cases.write_text(TINY_CASES)
+    return spec, cases

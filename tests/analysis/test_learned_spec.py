@@ -14,16 +14,13 @@ from secondfront.analysis.learned_spec import fitted_spec_document, write_fitted
 from secondfront.errors import UsageError
 from secondfront.model.fittedcopy import Provenance, fitted_yaml_text
 from secondfront.model.formats import load
-from tests.analysis.argument_models import TINY
+from tests.analysis.argument_models import TINY, tiny_files
 
 
 def test_the_spec_copy_states_its_provenance_and_compiles_to_the_fitted_tables(
     tmp_path: Path,
 ) -> None:
-    spec = tmp_path / "tiny.yaml"
-    spec.write_text(TINY)
-    cases = tmp_path / "cases.csv"
-    cases.write_text("pressure,entry,troops\n" + "high,yes,present\n" * 6 + "low,no,absent\n" * 14)
+    spec, cases = tiny_files(tmp_path)
     model = load(spec)
     data = L.read_cases(cases, model)
     prior = L.ess_counts(model, 10.0)

@@ -247,12 +247,9 @@ def test_a_loaded_model_fits_like_its_network() -> None:
 def test_learned_tables_go_back_into_a_copy_of_the_yaml_with_their_provenance(
     tmp_path: Path,
 ) -> None:
-    from tests.analysis.argument_models import TINY
+    from tests.analysis.argument_models import tiny_files
 
-    spec = tmp_path / "tiny.yaml"
-    spec.write_text(TINY)
-    cases = tmp_path / "cases.csv"
-    cases.write_text("pressure,entry,troops\n" + "high,yes,present\n" * 6 + "low,no,absent\n" * 14)
+    spec, cases = tiny_files(tmp_path)
     runner = CliRunner()
     bif, copy = tmp_path / "fitted.bif", tmp_path / "fitted.yaml"
     for out in (bif, copy):
@@ -281,12 +278,9 @@ def test_learned_tables_go_back_into_a_copy_of_the_yaml_with_their_provenance(
 
 
 def _tiny_fit(tmp_path: Path) -> tuple[Path, Path, L.CaseFit]:
-    from tests.analysis.argument_models import TINY
+    from tests.analysis.argument_models import tiny_files
 
-    spec = tmp_path / "tiny.yaml"
-    spec.write_text(TINY)
-    cases = tmp_path / "cases.csv"
-    cases.write_text("pressure,entry,troops\n" + "high,yes,present\n" * 6 + "low,no,absent\n" * 14)
+    spec, cases = tiny_files(tmp_path)
     model = load(spec)
     fit = L.em_fit(model, L.read_cases(cases, model), L.ess_counts(model, 10.0), prior_label="p")
     return spec, cases, fit

@@ -8,12 +8,14 @@ from secondfront.evidence.mapping import MappingRules
 from secondfront.forecasting.dated import dated_timeline
 from secondfront.forecasting.warning import early_warning
 from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.view import TimelineView
 
 
-def test_timeline_alerts_are_the_early_warning_onsets(
+def whole_dated_view(
     history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
-) -> None:
-    view = dated_timeline(
+) -> TimelineView:
+    """The dated timeline over every stored week, without events listed."""
+    return dated_timeline(
         timeline.model,
         history,
         rules=rules,
@@ -21,6 +23,12 @@ def test_timeline_alerts_are_the_early_warning_onsets(
         events_per_week=0,
         max_weeks=None,
     )
+
+
+def test_timeline_alerts_are_the_early_warning_onsets(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    view = whole_dated_view(history, timeline, rules)
     card = early_warning(timeline, history, rules, view.dated_weeks or 0)
     expected = set()
     for t, p in card.p.items():

@@ -12,23 +12,10 @@ import pytest
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
 from secondfront.forecasting import dated, outlook
-from secondfront.forecasting.dated import dated_timeline
 from secondfront.timeline import view as timeline_view_module
 from secondfront.timeline.chain import TimelineModel
-from secondfront.timeline.view import TimelineView, weekly_evidence
-
-
-def _dated(
-    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
-) -> TimelineView:
-    return dated_timeline(
-        timeline.model,
-        history,
-        rules=rules,
-        time_model=timeline,
-        events_per_week=0,
-        max_weeks=None,
-    )
+from secondfront.timeline.view import weekly_evidence
+from tests.forecasting.test_dated import whole_dated_view
 
 
 def test_the_weekly_evidence_is_read_once(
@@ -46,7 +33,7 @@ def test_the_weekly_evidence_is_read_once(
     # Both readers: the timeline view's and the dated forecast's history.
     monkeypatch.setattr(timeline_view_module, "weekly_evidence", counted)
     monkeypatch.setattr(outlook, "weekly_evidence", counted)
-    view = _dated(history, timeline, rules)
+    view = whole_dated_view(history, timeline, rules)
     assert view.dated_weeks is not None and any(w.dated for w in view.weeks)
     assert calls == [None]
     assert view.record is not None
@@ -62,7 +49,7 @@ def test_the_record_passed_on_is_the_one_the_forecast_would_read(
     assert span is not None
     # Every stored week read whole is the record read through the last stored day.
     assert weekly_evidence(history, rules) == weekly_evidence(history, rules, end=span[1])
-    once = _dated(history, timeline, rules)
+    once = whole_dated_view(history, timeline, rules)
     original: Callable[..., Any] = outlook.history_as_of
 
     def reread(*args: Any, **kwargs: Any) -> Any:
@@ -70,6 +57,6 @@ def test_the_record_passed_on_is_the_one_the_forecast_would_read(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(dated, "history_as_of", reread)
-    twice = _dated(history, timeline, rules)
+    twice = whole_dated_view(history, timeline, rules)
     assert once.as_json() == twice.as_json()
     assert once.alerts == twice.alerts and once.weeks == twice.weeks
