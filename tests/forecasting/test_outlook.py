@@ -432,3 +432,33 @@ def test_false_alarms_raised_while_quiet_are_those_with_no_event_before_either(
         assert o.quiet_per_year == pytest.approx(o.per_year * quiet / max(false, 1))
     # Russian operations: the alerts after the isolated reports of June and October 2022.
     assert seen_followers > 0
+
+
+def test_the_decomposition_shows_the_chains_present_state_apart(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    """Four parts whose log-odds add up to the forecast; the state's rate is the regime
+    view's. In the build-up of February 2022, which the history had never held, Russian
+    operations from Belarus take the network's number for a build-up, far above the
+    outside view (no such event before)."""
+    from secondfront.forecasting.outlook import regime_view
+
+    day = dt.date(2022, 2, 6)
+    target = "russian_operations_from_belarus=present"
+    f = forecast_at(timeline, history, rules, target, day, 8)
+    assert [s.part for s in f.steps] == [
+        "outside view",
+        "+ reports of the last weeks",
+        "+ the chain's present state",
+        "+ the argument's network",
+    ]
+    total = sum(s.log_odds for s in f.steps)
+    assert total == pytest.approx(np.log(f.p / (1 - f.p)), abs=1e-9)
+    h = history_as_of(timeline, history, rules, day)
+    m = timeline.spec.outlook.regime_prior_windows
+    rates = regime_view(
+        h.series[target], h.chain, np.array([day.toordinal()]), h.start.toordinal(), 8, m
+    )
+    assert rates is not None and f.state_rate == pytest.approx(rates[0][0], abs=1e-12)
+    assert f.state_rate is not None and f.state_rate > 10 * f.outside
+    assert f.steps[2].log_odds > 1.0 and f.as_json()["state_rate"] == f.state_rate

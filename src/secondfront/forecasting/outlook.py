@@ -490,6 +490,8 @@ class Rows:
         network: [N] the network's probability over the horizon.
         covered: [N] whether the label's window lies inside the declared coverage (a
             training row only then).
+        state_rate: [N] the outcome's rate in the chain's present state
+            (:func:`regime_view`); None for a target the network does not hold.
     """
 
     x: np.ndarray
@@ -497,6 +499,7 @@ class Rows:
     base: np.ndarray
     network: np.ndarray
     covered: np.ndarray
+    state_rate: np.ndarray | None = None
 
 
 def design(
@@ -536,7 +539,8 @@ def design(
         if labels
         else np.full(len(days), np.nan)
     )
-    return Rows(x, y, base, net_h, series.inside(days, days + span))
+    now = None if rates is None else rates[0]
+    return Rows(x, y, base, net_h, series.inside(days, days + span), now)
 
 
 @dataclass(frozen=True)
@@ -716,7 +720,11 @@ class TargetForecast:
         argument: the network alone, with no evidence and no date, over its own horizon
             (None for an indicator target).
         recent: the event was reported in the last ``recent_weeks``.
-        steps: the decomposition (outside view, + recent evidence, + the network).
+        state_rate: the outcome's rate in the chain's present state, learned from the
+            windows the history spent in each state and smoothed toward the network's
+            number for it (None for an indicator target).
+        steps: the decomposition (outside view, + the reports of the last weeks, + the
+            chain's present state, + the argument's network).
         coef: the coefficients used, by name.
         rows, effective_rows, outcomes_with_events: what the fit rests on.
         last_event: the day of the target's last reported event up to ``as_of``.
@@ -745,6 +753,7 @@ class TargetForecast:
     outcomes_with_events: int
     last_event: dt.date | None
     observations: int
+    state_rate: float | None = None
     in_sample: bool = False
     note: str = field(
         default="coefficients learned from windows closed by the forecast day; the "
@@ -765,6 +774,7 @@ class TargetForecast:
             "network": self.network,
             "argument_alone": self.argument,
             "recent_event": self.recent,
+            "state_rate": self.state_rate,
             "last_event": self.last_event.isoformat() if self.last_event else None,
             "decomposition": [
                 {"part": s.part, "log_odds": s.log_odds, "p": s.p} for s in self.steps
@@ -834,17 +844,16 @@ def forecast_from(
     b = fit.coef
     eta = float(x @ b)
     sd = float(math.sqrt(max(0.0, float(x @ fit.cov @ x))))
-    outside_part = float(b[0] + b[1] * x[1])
-    recent_part = float(b[3] * x[3] + b[4] * x[4] + b[5] * x[5])
-    net_part = float(b[2] * x[2])
-    steps = (
-        Step("outside view", outside_part, float(sigmoid(np.array(outside_part)))),
-        Step(
-            "+ recent evidence",
-            recent_part,
-            float(sigmoid(np.array(outside_part + recent_part))),
-        ),
-        Step("+ the argument's network", net_part, float(sigmoid(np.array(eta)))),
+    parts = (
+        ("outside view", float(b[0] + b[1] * x[1])),
+        ("+ reports of the last weeks", float(b[3] * x[3] + b[4] * x[4])),
+        ("+ the chain's present state", float(b[5] * x[5])),
+        ("+ the argument's network", float(b[2] * x[2])),
+    )
+    sums = np.cumsum([v for _, v in parts])
+    steps = tuple(
+        Step(name, value, float(sigmoid(np.array(total))))
+        for (name, value), total in zip(parts, sums, strict=True)
     )
     known = s.days[s.days <= d0[0]]
     return TargetForecast(
@@ -860,6 +869,7 @@ def forecast_from(
         network=float(rows.network[0]),
         argument=history.chain.argument.get(target),
         recent=bool(x[3]),
+        state_rate=None if rows.state_rate is None else float(rows.state_rate[0]),
         steps=steps,
         coef={f: float(v) for f, v in zip(FEATURES, b, strict=True)},
         rows=fit.rows,
