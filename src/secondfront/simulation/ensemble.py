@@ -39,6 +39,7 @@ from secondfront.errors import UsageError
 from secondfront.simulation.belarus import SCENARIOS, SERIES, run_belarus
 from secondfront.simulation.budget import check_memory
 from secondfront.simulation.epstein import EpsteinParams, run_epstein, side_for_agents
+from secondfront.simulation.lattice import load_kernel
 from secondfront.simulation.params import SocietyParams, load_society
 from secondfront.simulation.stats import bands, weekly
 
@@ -241,6 +242,8 @@ def run_ensemble(
                 if progress:
                     progress()
         else:
+            # Compiled here once, before the workers start, rather than by every worker.
+            load_kernel()
             with ProcessPoolExecutor(max_workers=n, mp_context=_pool_context()) as pool:
                 futures = {pool.submit(run_one, s): i for i, s in enumerate(specs)}
                 for fut in as_completed(futures):

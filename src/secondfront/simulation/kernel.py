@@ -649,11 +649,15 @@ def _run_tile(
             x = cell % width
             inner = radius <= y < height - radius and radius <= x < width - radius
             deep = inner and y >= 2 * radius and x >= 2 * radius
+        # A citizen's own kind changes in one place (one copy of the inlined ``_set``,
+        # which is what the compile time of this function grows with).
+        new = QUIET
+        detain = False
+        live_actives = 0
         if kind != COP and grievance[ag] + max(social_weight, 0.0) <= threshold:
             # This citizen cannot be active whatever it sees (its net is at most its
             # grievance plus the social term), so it skips the scan; the result is the
             # same, and at low grievance most citizens are such.
-            _set(code, strips, cell, QUIET | tag, deep, radius, width, g.wrap_y, g.wrap_x)
             empties = -1
         else:
             if a.use_strips:
@@ -682,54 +686,45 @@ def _run_tile(
                 if detain and rules.arrest_p < 1.0:
                     s, w = _uniform(s)
                     detain = w < rules.arrest_p
-                if detain:
-                    c = _pick(s, ACTIVE, live_actives, code, cell, y, x, inner, g)
-                    s = _advance(s)
-                    b = cell_agent[c]
-                    s, v = _uniform(s)
-                    if v < rules.long_jail_p:
-                        jail[b] = rules.long_jail
-                    else:
-                        s, jt = _below(s, rules.max_jail + 1)
-                        jail[b] = jt
-                    # The arrested keeps its acted flag: if its turn is still to come,
-                    # it will serve its first day then.
-                    _set(
-                        code,
-                        strips,
-                        c,
-                        JAILED | (code[c] & ACTED),
-                        deep,
-                        radius,
-                        width,
-                        g.wrap_y,
-                        g.wrap_x,
-                    )
-                    made += 1
             else:
                 p_arrest = p_arrest_of[actives * (n_off + 1) + cops]
                 share = actives / citizens if citizens > 0 else 0.0
                 net = grievance[ag] + social_weight * share - risk[ag] * rules.severity * p_arrest
-                _set(
-                    code,
-                    strips,
-                    cell,
-                    (ACTIVE if net > threshold else QUIET) | tag,
-                    deep,
-                    radius,
-                    width,
-                    g.wrap_y,
-                    g.wrap_x,
-                )
-        if rules.movement and empties != 0:
-            c = _pick(s, EMPTY, empties, code, cell, y, x, inner, g)
+                if net > threshold:
+                    new = ACTIVE
+        if kind != COP:
+            _set(code, strips, cell, new | tag, deep, radius, width, g.wrap_y, g.wrap_x)
+        # A cop that detains draws the arrested first, then every agent draws the cell
+        # it moves to: both draws go through this one copy of the inlined ``_pick``
+        # (each copy costs about a CPU second of compiling), in that order.
+        want = ACTIVE if detain else EMPTY
+        while want == ACTIVE or (rules.movement and empties != 0):
+            c = _pick(
+                s, want, live_actives if want == ACTIVE else empties, code, cell, y, x, inner, g
+            )
             s = _advance(s)
-            if c >= 0:
-                cell_agent[c] = ag
-                cell_agent[cell] = -1
-                _set(code, strips, c, code[cell], deep, radius, width, g.wrap_y, g.wrap_x)
-                _set(code, strips, cell, EMPTY, deep, radius, width, g.wrap_y, g.wrap_x)
-                a.pos[ag] = c
+            if want == EMPTY:
+                if c >= 0:
+                    cell_agent[c] = ag
+                    cell_agent[cell] = -1
+                    _set(code, strips, c, code[cell], deep, radius, width, g.wrap_y, g.wrap_x)
+                    _set(code, strips, cell, EMPTY, deep, radius, width, g.wrap_y, g.wrap_x)
+                    a.pos[ag] = c
+                break
+            b = cell_agent[c]
+            s, v = _uniform(s)
+            if v < rules.long_jail_p:
+                jail[b] = rules.long_jail
+            else:
+                s, jt = _below(s, rules.max_jail + 1)
+                jail[b] = jt
+            # The arrested keeps its acted flag: if its turn is still to come, it will
+            # serve its first day then.
+            _set(
+                code, strips, c, JAILED | (code[c] & ACTED), deep, radius, width, g.wrap_y, g.wrap_x
+            )
+            made += 1
+            want = EMPTY
     return made
 
 
@@ -748,13 +743,18 @@ def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
         if a.use_strips and fill:
             for y in nb.prange(g.height):
                 _fill_row(code, strips, y, g)
+        # Scratch arrays are 1-d ``np.empty`` (the kind ``perm`` already needs) and are
+        # summed element by element: ``np.zeros``, 2-d arrays, a row assignment and
+        # ``sum`` would each compile more of numba's library (and its shape checks and
+        # their error messages) on the first run after an install, several CPU-s in all.
+        per_block = np.empty(blocks * 2 * ACTED, dtype=np.int64)
         for k in range(steps):
             step_no = step0 + k
             total = 0
             for colour in range(g.colour_start.shape[0] - 1):
                 lo = g.colour_start[colour]
                 hi = g.colour_start[colour + 1]
-                made = np.zeros(hi - lo, dtype=np.int64)
+                made = np.empty(hi - lo, dtype=np.int64)
                 for ti in nb.prange(hi - lo):
                     t = lo + ti
                     perm = np.empty(
@@ -762,17 +762,22 @@ def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
                         dtype=np.int64,
                     )
                     made[ti] = _run_tile(t, g, a, rules, step_no, seed, p_arrest_of, perm)
-                total += made.sum()
-            # The day's counts, by blocks of cells on every core.
-            per_block = np.zeros((blocks, ACTED), dtype=np.int64)
+                for ti in range(hi - lo):
+                    total += made[ti]
+            # The day's counts, by blocks of cells on every core: cells per code (the
+            # acted bit included) in row ``b`` of ``per_block``.
             for b in nb.prange(blocks):
-                lo_cell = b * n_cells // blocks
-                per_block[b] = count_codes(code[lo_cell : (b + 1) * n_cells // blocks])
-            counts = per_block.sum(axis=0)
+                row = b * 2 * ACTED
+                for j in range(2 * ACTED):
+                    per_block[row + j] = 0
+                for i in range(b * n_cells // blocks, (b + 1) * n_cells // blocks):
+                    per_block[row + code[i]] += 1
             series[0, k] = total
-            series[1, k] = counts[ACTIVE]
-            series[2, k] = counts[QUIET]
-            series[3, k] = counts[JAILED]
+            for out, kind in ((1, ACTIVE), (2, QUIET), (3, JAILED)):
+                n = 0
+                for b in range(blocks):
+                    n += per_block[b * 2 * ACTED + kind] + per_block[b * 2 * ACTED + (kind | ACTED)]
+                series[out, k] = n
 
     # numba names a cache file after the function's qualified name and first line, and
     # does not key its entries by ``parallel``: both variants of this closure would share
