@@ -59,11 +59,9 @@ __all__ = [
     "Agents",
     "Geometry",
     "Rules",
-    "count_codes",
     "diamond_offsets",
     "geometry",
     "run_steps",
-    "same_codes",
     "step_tiles",
     "tile_layout",
 ]
@@ -515,34 +513,6 @@ def _fill_row(code: NDArray[np.uint8], strips: NDArray[np.int64], y: int, g: Geo
             if xx >= width:
                 xx -= width
             strips[row + x] += _PACKED[code[src + xx]] * mult
-
-
-@nb.njit(cache=True)
-def same_codes(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
-    """Whether two code arrays are equal (same length assumed), without a temporary.
-
-    Blocks of 4,096 cells are compared without a branch per cell, so the comparison
-    runs at memory speed.
-    """
-    n = a.shape[0]
-    if b.shape[0] != n:
-        return False
-    for lo in range(0, n, 4096):
-        diff = 0
-        for i in range(lo, min(lo + 4096, n)):
-            diff |= a[i] ^ b[i]
-        if diff:
-            return False
-    return True
-
-
-@nb.njit(cache=True)
-def count_codes(code: NDArray[np.uint8]) -> NDArray[np.int64]:
-    """Cells per code, the acted bit ignored; shape ``(ACTED,)``."""
-    counts = np.zeros(2 * ACTED, dtype=np.int64)
-    for i in range(code.shape[0]):
-        counts[code[i]] += 1
-    return counts[:ACTED] + counts[ACTED:]
 
 
 @nb.njit(cache=True)

@@ -18,14 +18,13 @@ from secondfront.simulation.kernel import (
     COP,
     EMPTY,
     JAILED,
+    KIND,
     QUIET,
     Agents,
     Geometry,
     Rules,
-    count_codes,
     geometry,
     run_steps,
-    same_codes,
 )
 
 __all__ = ["STRIPS_UP_TO", "Lattice", "load_kernel", "populate"]
@@ -125,7 +124,7 @@ class Lattice:
         # Rebuilding the strips is a pass over every cell (at 10.7 M cells, 0.23 CPU-s,
         # an eighth of a step); comparing the codes with the copy costs a hundredth.
         fill = not (
-            use_strips and self._strips_of is not None and same_codes(self._strips_of, self.code)
+            use_strips and self._strips_of is not None and _same_codes(self._strips_of, self.code)
         )
         # The twin decides on the state at the start of each step, so it steps one at a
         # time to take that snapshot.
@@ -205,8 +204,12 @@ class Lattice:
 
     def counts(self) -> dict[str, int]:
         """Citizens by state: ``{"active", "quiet", "jailed"}``."""
-        c = count_codes(self.code)
-        return {"active": int(c[ACTIVE]), "quiet": int(c[QUIET]), "jailed": int(c[JAILED])}
+        kinds = self.code & KIND  # the acted bit cleared
+        return {
+            "active": int(np.count_nonzero(kinds == ACTIVE)),
+            "quiet": int(np.count_nonzero(kinds == QUIET)),
+            "jailed": int(np.count_nonzero(kinds == JAILED)),
+        }
 
     def nbytes(self) -> int:
         """Bytes held by the state arrays."""
@@ -215,6 +218,19 @@ class Lattice:
         if self._strips_of is not None:
             arrays += (self._strips_of,)
         return sum(a.nbytes for a in arrays)
+
+
+def _same_codes(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
+    """Whether two code arrays are equal, compared in blocks of 2**20 cells.
+
+    Blocks keep the temporary at a megabyte (a whole comparison would hold a boolean per
+    cell, 10.7 MB at Belarus's size); numpy compares a block at memory speed, and a
+    compiled twin would cost a first run after an install its compile time.
+    """
+    block = 1 << 20
+    return a.shape == b.shape and all(
+        np.array_equal(a[i : i + block], b[i : i + block]) for i in range(0, a.shape[0], block)
+    )
 
 
 def populate(
@@ -293,12 +309,8 @@ def load_kernel() -> None:
     A process pool forked afterwards inherits the compiled code, and one started
     otherwise finds it in the cache, so an ensemble of small runs compiles the kernel
     once instead of once in every worker at the same time (the first run after an
-    install: about 5 CPU seconds a process). Steps a 15 x 15 lattice through every
-    compiled call a run makes (a first step, a continuation, the counts), with the
-    dtypes ``populate`` gives every run, so no other specialisation is compiled later.
+    install: about 5 CPU seconds a process). Steps a 15 x 15 lattice with the dtypes
+    ``populate`` gives every run, so that no other specialisation is compiled later.
     """
     lattice, _, _ = populate(15, 15, 0.7, 0.04, np.random.default_rng(0))
-    rules = Rules(k=2.3, threshold=0.1, max_jail=30)
-    lattice.run(rules, 1)
-    lattice.run(rules, 1)  # strips kept: compares the codes (same_codes)
-    lattice.counts()
+    lattice.run(Rules(k=2.3, threshold=0.1, max_jail=30), 1)
