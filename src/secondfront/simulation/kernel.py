@@ -698,73 +698,115 @@ def _run_tile(
     return made
 
 
-# The runner is compiled by numba for the types it is called with; its arguments stay
-# unannotated (numba ignores annotations, and the compiled dispatcher is untyped).
-def _make_runner(parallel: bool):  # type: ignore[no-untyped-def]
-    def run(g, a, rules, step0, steps, seed, series, fill):  # type: ignore[no-untyped-def]
-        p_arrest_of = _arrest_table(rules, g.dy.shape[0])
-        code = a.code
-        strips = a.strips
-        n_cells = code.shape[0]
-        blocks = max(1, min(64, n_cells // 65_536))
-        # The strips are kept up to date by every change within a step, so they hold
-        # the sums of the codes at the end of a step: they are built once per call at
-        # most (``fill``: the caller cannot vouch for them), not once per step.
-        if a.use_strips and fill:
-            for y in nb.prange(g.height):
-                _fill_row(code, strips, y, g)
-        # Scratch arrays are 1-d ``np.empty`` (the kind ``perm`` already needs) and are
-        # summed element by element: ``np.zeros``, 2-d arrays, a row assignment and
-        # ``sum`` would each compile more of numba's library (and its shape checks and
-        # their error messages) on the first run after an install, several CPU-s in all.
-        per_block = np.empty(blocks * 2 * ACTED, dtype=np.int64)
-        for k in range(steps):
-            step_no = step0 + k
-            total = 0
-            for colour in range(g.colour_start.shape[0] - 1):
-                lo = g.colour_start[colour]
-                hi = g.colour_start[colour + 1]
-                made = np.empty(hi - lo, dtype=np.int64)
-                for ti in nb.prange(hi - lo):
-                    t = lo + ti
-                    perm = np.empty(
-                        (g.tiles[t, 1] - g.tiles[t, 0]) * (g.tiles[t, 3] - g.tiles[t, 2]),
-                        dtype=np.int64,
-                    )
-                    made[ti] = _run_tile(t, g, a, rules, step_no, seed, p_arrest_of, perm)
-                for ti in range(hi - lo):
-                    total += made[ti]
-            # The day's counts, by blocks of cells on every core: cells per code (the
-            # acted bit included) in row ``b`` of ``per_block``.
-            for b in nb.prange(blocks):
-                row = b * 2 * ACTED
-                for j in range(2 * ACTED):
-                    per_block[row + j] = 0
-                for i in range(b * n_cells // blocks, (b + 1) * n_cells // blocks):
-                    per_block[row + code[i]] += 1
-            series[0, k] = total
-            for out, kind in ((1, ACTIVE), (2, QUIET), (3, JAILED)):
-                n = 0
-                for b in range(blocks):
-                    n += per_block[b * 2 * ACTED + kind] + per_block[b * 2 * ACTED + (kind | ACTED)]
-                series[out, k] = n
-
-    # numba names a cache file after the function's qualified name and first line, and
-    # does not key its entries by ``parallel``: both variants of this closure would share
-    # one file, and a process could load the parallel code for the serial runner. That
-    # starts OpenMP's threads in the calling process, and a process pool forked after it
-    # dies ("fork() called from a process already using GNU OpenMP"). Distinct names
-    # give each variant its own cache.
-    run.__qualname__ = f"run_{'parallel' if parallel else 'serial'}"
-    return nb.njit(cache=True, parallel=parallel)(run)
+@nb.njit(inline="always")
+def _count_block(
+    code: NDArray[np.uint8], lo: int, hi: int, per_block: NDArray[np.int64], row: int
+) -> None:
+    """Cells per code of cells ``lo .. hi - 1``, the acted bit included, into
+    ``per_block[row : row + 2 * ACTED]``."""
+    for j in range(2 * ACTED):
+        per_block[row + j] = 0
+    for i in range(lo, hi):
+        per_block[row + code[i]] += 1
 
 
-# One tile runs on the calling thread (no thread-pool launch per step, which costs
-# more than a 40 x 40 lattice's whole step); many tiles run on numba's thread pool.
-# Several steps run in one call: passing the state's tuples from Python costs about
-# 0.1 ms a call, a quarter of a 40 x 40 step.
-_run_serial = _make_runner(False)
-_run_parallel = _make_runner(True)
+@nb.njit(inline="always")
+def _store_counts(
+    series: NDArray[np.int64], k: int, per_block: NDArray[np.int64], blocks: int
+) -> None:
+    """Active, quiet and jailed citizens summed over ``blocks`` blocks of ``_count_block``
+    into rows 1-3 of column ``k`` of ``series``."""
+    for out, kind in ((1, ACTIVE), (2, QUIET), (3, JAILED)):
+        n = 0
+        for b in range(blocks):
+            n += per_block[b * 2 * ACTED + kind] + per_block[b * 2 * ACTED + (kind | ACTED)]
+        series[out, k] = n
+
+
+# The runners. Several steps run in one call: passing the state's tuples from Python
+# costs about 0.1 ms a call, a quarter of a 40 x 40 step. The strips are kept up to
+# date by every change within a step, so they hold the sums of the codes at the end of
+# a step: they are built once per call at most (``fill``: the caller cannot vouch for
+# them), not once per step. Scratch arrays are 1-d and summed element by element:
+# ``np.zeros``, 2-d arrays, a row assignment and ``sum`` would each compile more of
+# numba's library (their shape checks and error messages) on the first run after an
+# install, several CPU seconds in all.
+
+
+# One tile runs on the calling thread: no thread-pool launch per step, which costs more
+# than a 40 x 40 lattice's whole step. Compiled without reference counting, like
+# ``_run_tile``, and so without allocations: the caller passes the arrest table and
+# the scratch arrays. A runner of its own, not the parallel one compiled serially, so
+# that a first small run compiles neither threads nor allocations.
+@nb.njit(cache=True, _nrt=False)  # type: ignore[call-overload,untyped-decorator]
+def _run_serial(
+    g: Geometry,
+    a: Agents,
+    rules: Rules,
+    step0: int,
+    steps: int,
+    seed: np.uint64,
+    series: NDArray[np.int64],
+    fill: bool,
+    p_arrest_of: NDArray[np.float64],
+    perm: NDArray[np.int64],
+    per_block: NDArray[np.int64],
+) -> None:
+    """``steps`` steps of a one-tile lattice; ``perm`` holds at least every cell and
+    ``per_block`` ``2 * ACTED`` entries (both scratch)."""
+    if a.use_strips and fill:
+        for y in range(g.height):
+            _fill_row(a.code, a.strips, y, g)
+    for k in range(steps):
+        series[0, k] = _run_tile(0, g, a, rules, step0 + k, seed, p_arrest_of, perm)
+        _count_block(a.code, 0, a.code.shape[0], per_block, 0)
+        _store_counts(series, k, per_block, 1)
+
+
+# Many tiles run on numba's thread pool, one colour at a time.
+@nb.njit(cache=True, parallel=True)
+def _run_parallel(
+    g: Geometry,
+    a: Agents,
+    rules: Rules,
+    step0: int,
+    steps: int,
+    seed: np.uint64,
+    series: NDArray[np.int64],
+    fill: bool,
+    p_arrest_of: NDArray[np.float64],
+) -> None:
+    """``steps`` steps of a tiled lattice (see the module doc for the colours)."""
+    code = a.code
+    n_cells = code.shape[0]
+    blocks = max(1, min(64, n_cells // 65_536))
+    if a.use_strips and fill:
+        for y in nb.prange(g.height):
+            _fill_row(code, a.strips, y, g)
+    per_block = np.empty(blocks * 2 * ACTED, dtype=np.int64)
+    for k in range(steps):
+        step_no = step0 + k
+        total = 0
+        for colour in range(g.colour_start.shape[0] - 1):
+            lo = g.colour_start[colour]
+            hi = g.colour_start[colour + 1]
+            made = np.empty(hi - lo, dtype=np.int64)
+            for ti in nb.prange(hi - lo):
+                t = lo + ti
+                perm = np.empty(
+                    (g.tiles[t, 1] - g.tiles[t, 0]) * (g.tiles[t, 3] - g.tiles[t, 2]),
+                    dtype=np.int64,
+                )
+                made[ti] = _run_tile(t, g, a, rules, step_no, seed, p_arrest_of, perm)
+            for ti in range(hi - lo):
+                total += made[ti]
+        series[0, k] = total
+        # The day's counts, by blocks of cells on every core.
+        for b in nb.prange(blocks):
+            _count_block(
+                code, b * n_cells // blocks, (b + 1) * n_cells // blocks, per_block, b * 2 * ACTED
+            )
+        _store_counts(series, k, per_block, blocks)
 
 
 def run_steps(
@@ -797,8 +839,15 @@ def run_steps(
     if a.use_strips and a.synchronous:
         raise ValueError("the synchronous twin counts by scanning (use_strips=False)")
     series = np.zeros((4, steps), dtype=np.int64)
-    runner = _run_serial if g.tiles.shape[0] == 1 else _run_parallel
-    runner(g, a, rules.typed(), step0, steps, np.uint64(seed), series, fill)
+    typed = rules.typed()
+    args = (g, a, typed, step0, steps, np.uint64(seed), series, fill)
+    p_arrest_of = _arrest_table(typed, g.dy.shape[0])
+    if g.tiles.shape[0] == 1:
+        n_cells = a.code.shape[0]
+        scratch = np.empty(n_cells + 2 * ACTED, dtype=np.int64)
+        _run_serial(*args, p_arrest_of, scratch[:n_cells], scratch[n_cells:])
+    else:
+        _run_parallel(*args, p_arrest_of)
     return series
 
 
