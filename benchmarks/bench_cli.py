@@ -15,7 +15,9 @@ Two caches, two columns:
   bytecode is compiled by pip at install, so it is warm in both).
 
 The goals are the project's: ``--help`` 0.4, ``explain`` 0.8 and ``forecast`` 1.0 CPU
-seconds warm, the first ``forecast`` after an install 4 CPU seconds.
+seconds warm, the first ``forecast`` after an install 4 CPU seconds, and the first
+run of the README's ``simulate`` example after an install 10 CPU seconds (its workers'
+CPU time included).
 
 Usage::
 
@@ -23,6 +25,7 @@ Usage::
     python benchmarks/bench_cli.py --quick      # 1 run each, warm only, no compiled
                                                 # passes (the CI smoke size)
     python benchmarks/bench_cli.py --json FILE  # also write the figures as JSON
+    python benchmarks/bench_cli.py --only 'simulate (README example)'  # one row
 """
 
 from __future__ import annotations
@@ -63,6 +66,14 @@ COMMANDS: list[tuple[str, list[str], float | None, float | None]] = [
         None,
     ),
     ("backtest --generated", ["backtest", "--generated"], None, None),
+    # The README's simulation example: four runs of 20,000 agents in two worker
+    # processes; cold, it compiles the simulation kernels.
+    (
+        "simulate (README example)",
+        "simulate --model belarus --scenario entry --agents 20000 --runs 4 --json".split(),
+        None,
+        10.0,
+    ),
 ]
 """``forecast`` is the dated forecast (it reads the shipped history); the argument view
 alone is ``forecast --argument-only``, the command the 1.0 goal was first set for."""
