@@ -185,6 +185,15 @@ class ChainWeeks:
             return np.broadcast_to(self.prior_belief, (len(ok), len(self.prior_belief))).copy()
         return np.where(ok[:, None], self.beliefs[safe], self.prior_belief[None, :])
 
+    def _per_state_at(self, key: str, days: np.ndarray) -> np.ndarray:
+        """The network's probability of ``key`` per state under the evidence of the last
+        complete week ending on or before each day [N, K] (no evidence before it)."""
+        ok, safe = self._index(np.asarray(days, dtype=np.int64))
+        before = np.broadcast_to(self.prior_per_state[key], (len(ok), len(self.prior_belief)))
+        if not len(self.ends):
+            return before.copy()
+        return np.where(ok[:, None], self.per_state[key][safe], before)
+
     def regime_prior(self, key: str, horizon: int) -> np.ndarray | None:
         """The network's P(``key`` within ``horizon`` weeks | the chain is in state k now)
         [K], with no evidence: state k's probability realised as a weekly hazard while a
@@ -221,13 +230,8 @@ class ChainWeeks:
         if not self.within_state:
             before = float(_spread(self.prior_outcomes[key], horizon, self.horizon_weeks))
             return _spread(self.outcome_at(key, days), horizon, self.horizon_weeks), before
-        ok, safe = self._index(days)
-        if len(self.ends):
-            belief = np.where(ok[:, None], self.beliefs[safe], self.prior_belief[None, :])
-            p = np.where(ok[:, None], self.per_state[key][safe], self.prior_per_state[key][None, :])
-        else:
-            belief = np.broadcast_to(self.prior_belief, (len(days), len(self.prior_belief)))
-            p = np.broadcast_to(self.prior_per_state[key], belief.shape)
+        belief = self.beliefs_at(days)
+        p = self._per_state_at(key, days)
         now = event_within(belief, self.transition, self._hazard(p), horizon)
         start = event_within(
             self.prior_belief, self.transition, self._hazard(self.prior_per_state[key]), horizon
