@@ -170,3 +170,21 @@ def test_backtest_generated_scores_the_dated_forecast_against_every_baseline(
             ("coin", "base_rate", "climatology", "persistence"), key=lambda b: h["brier"][b]
         )
         assert 0 < h["independent"] <= h["n"]
+
+
+def test_forecast_says_when_the_chains_state_rests_on_the_networks_numbers() -> None:
+    """In the build-up of February 2022, a state the history had hardly held, the table is
+    followed by the outcomes the state moves and how much of its rate is the network's
+    number; on the store's last day (a state the history has held since 2023) it is not."""
+    code, out, _ = run("forecast", "--as-of", "2022-02-06", "--horizon", "8w", "--json")
+    assert code == 0
+    shares = {f["target"]: f["state_prior_share"] for f in json.loads(out)["forecasts"]}
+    ops = "russian_operations_from_belarus=present"
+    assert shares[ops] > 0.5
+    code, out, _ = run("forecast", "--as-of", "2022-02-06", "--horizon", "8w")
+    assert code == 0
+    words = " ".join(out.split())  # the line may wrap at the terminal's width
+    assert "The chain's present state is one the history has hardly held" in words
+    assert f"{ops} +" in words and f"({shares[ops]:.0%})" in words
+    code, out, _ = run("forecast")
+    assert code == 0 and "hardly held" not in " ".join(out.split())

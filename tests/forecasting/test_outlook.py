@@ -359,8 +359,10 @@ def test_the_regime_view_equals_a_loop_over_windows() -> None:
             rate = ((b * y[:, None]).sum(0) + m * pi) / (b.sum(0) + m)
             share = b.sum(0) + m * chain.prior_belief
             now = chain.beliefs_at(np.array([d]))[0]
-            assert got[0][j] == pytest.approx(now @ rate, rel=1e-12), (h, d)
-            assert got[1][j] == pytest.approx(share / share.sum() @ rate, rel=1e-12), (h, d)
+            assert got.now[j] == pytest.approx(now @ rate, rel=1e-12), (h, d)
+            assert got.usual[j] == pytest.approx(share / share.sum() @ rate, rel=1e-12), (h, d)
+            share_of_prior = now @ (m / (b.sum(0) + m))
+            assert got.prior_share[j] == pytest.approx(share_of_prior, rel=1e-12), (h, d)
 
 
 def test_the_regime_prior_is_the_network_projected_from_each_state() -> None:
@@ -390,15 +392,18 @@ def test_the_regime_adds_nothing_while_the_chain_sits_where_it_usually_was() -> 
     days = start + 7 * np.arange(30, 190, 10)
     got = regime_view(series, still, days, start, 8, 1.0)
     assert got is not None
-    np.testing.assert_allclose(got[0], got[1], rtol=1e-12)
+    np.testing.assert_allclose(got.now, got.usual, rtol=1e-12)
     # Status quo throughout, then certain of the third state in the last week.
     beliefs = np.tile([1.0, 0.0, 0.0], (200, 1))
     beliefs[-1] = [0.0, 0.0, 1.0]
     moved = dataclasses.replace(chain, beliefs=beliefs, prior_belief=np.array([1.0, 0.0, 0.0]))
     last = np.array([int(moved.ends[-1])])
-    now, usual = regime_view(series, moved, last, start, 8, 1.0) or (None, None)
+    rates = regime_view(series, moved, last, start, 8, 1.0)
     pi = moved.regime_prior("v=s", 8)
-    assert pi is not None and now is not None and usual is not None
+    assert pi is not None and rates is not None
+    now, usual = rates.now, rates.usual
+    # No window of the history was opened in the present state: its rate is the prior's.
+    assert rates.prior_share[0] == pytest.approx(1.0, abs=1e-12)
     # The third state held no past window (the last week's belief is not yet a window's).
     assert now[0] == pytest.approx(pi[2], rel=1e-12)
     # Every past window was the status quo's: the usual rate is its smoothed share.
@@ -459,6 +464,8 @@ def test_the_decomposition_shows_the_chains_present_state_apart(
     rates = regime_view(
         h.series[target], h.chain, np.array([day.toordinal()]), h.start.toordinal(), 8, m
     )
-    assert rates is not None and f.state_rate == pytest.approx(rates[0][0], abs=1e-12)
+    assert rates is not None and f.state_rate == pytest.approx(rates.now[0], abs=1e-12)
     assert f.state_rate is not None and f.state_rate > 10 * f.outside
+    # The history had hardly held a build-up: its rate is mostly the network's number.
+    assert f.state_prior_share is not None and f.state_prior_share > 0.5
     assert f.steps[2].log_odds > 1.0 and f.as_json()["state_rate"] == f.state_rate

@@ -100,6 +100,21 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
             f.last_event.isoformat() if f.last_event else "never",
         )
     out.print(table)
+    # Where the chain sits in a state the history has hardly held, the state's rates are
+    # the analyst's numbers, not observed ones: say so where they move a forecast.
+    moved = [
+        f"{f.target} {f.steps[2].log_odds:+.1f} ({f.state_prior_share:.0%})"
+        for f in result.forecasts
+        if f.state_prior_share is not None
+        and f.state_prior_share >= 0.5
+        and abs(f.steps[2].log_odds) >= 0.5
+    ]
+    if moved:
+        out.print(
+            "The chain's present state is one the history has hardly held; its rates are "
+            "mostly the network's numbers (share in brackets). It moves, in log-odds: "
+            + ", ".join(moved)
+        )
     first = result.forecasts[0] if result.forecasts else None
     if first is not None:
         out.print(

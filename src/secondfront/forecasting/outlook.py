@@ -62,7 +62,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import cast
+from typing import NamedTuple, cast
 
 import duckdb
 import numpy as np
@@ -436,6 +436,23 @@ def outside_view(series: OutcomeSeries, days: np.ndarray, start: int, span: int)
     return out
 
 
+class RegimeRates(NamedTuple):
+    """What :func:`regime_view` returns, each [N].
+
+    Attributes:
+        now: the outcome's rate mixed by the present belief.
+        usual: the same rates mixed by the share of past windows spent in each state.
+        prior_share: how much of the present rate is the network's number: each state's
+            ``m / (n_k + m)`` (its smoothing weight against its ``n_k`` independent windows
+            of the history), mixed by the present belief. 1: a state the history never
+            held; near 0: one it has held for long.
+    """
+
+    now: np.ndarray
+    usual: np.ndarray
+    prior_share: np.ndarray
+
+
 def regime_view(
     series: OutcomeSeries,
     chain: ChainWeeks,
@@ -443,7 +460,7 @@ def regime_view(
     start: int,
     horizon: int,
     prior_windows: float,
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> RegimeRates | None:
     """The outcome's rate in the chain's present regime, and in the regimes the history
     went through, for each day ``d`` ([N], [N]).
 
@@ -469,7 +486,7 @@ def regime_view(
     if prior is None:
         return None
     days = np.asarray(days, dtype=np.int64)
-    now, usual = np.empty(len(days)), np.empty(len(days))
+    now, usual, prior_share = np.empty(len(days)), np.empty(len(days)), np.empty(len(days))
     span = 7 * horizon
     for sel, grid, n in _window_grids(series, days, start, span):
         belief = chain.beliefs_at(grid) / horizon
@@ -478,9 +495,11 @@ def regime_view(
         rate = (_prefix(belief * hit[:, None], n) + prior_windows * prior) / (total + prior_windows)
         share = total + prior_windows * chain.prior_belief
         share /= share.sum(axis=1, keepdims=True)
-        now[sel] = np.einsum("nk,nk->n", chain.beliefs_at(days[sel]), rate)
+        present = chain.beliefs_at(days[sel])
+        now[sel] = np.einsum("nk,nk->n", present, rate)
         usual[sel] = np.einsum("nk,nk->n", share, rate)
-    return now, usual
+        prior_share[sel] = np.einsum("nk,nk->n", present, prior_windows / (total + prior_windows))
+    return RegimeRates(now, usual, prior_share)
 
 
 @dataclass(frozen=True)
@@ -494,8 +513,8 @@ class Rows:
         network: [N] the network's probability over the horizon.
         covered: [N] whether the label's window lies inside the declared coverage (a
             training row only then).
-        state_rate: [N] the outcome's rate in the chain's present state
-            (:func:`regime_view`); None for a target the network does not hold.
+        state: the outcome's rates in the chain's states (:func:`regime_view`); None
+            for a target the network does not hold.
     """
 
     x: np.ndarray
@@ -503,7 +522,7 @@ class Rows:
     base: np.ndarray
     network: np.ndarray
     covered: np.ndarray
-    state_rate: np.ndarray | None = None
+    state: RegimeRates | None = None
 
 
 def design(
@@ -525,7 +544,7 @@ def design(
     net_h, net_0 = history.chain.within(series.target, days, horizon)
     base = outside_view(series, days, start, span)
     rates = regime_view(series, history.chain, days, start, horizon, spec.regime_prior_windows)
-    regime = np.zeros(len(days)) if rates is None else _logit(rates[0]) - _logit(rates[1])
+    regime = np.zeros(len(days)) if rates is None else _logit(rates.now) - _logit(rates.usual)
     recent = series.count(days - 7 * spec.recent_weeks, days) > 0
     wave = series.count(days - 7 * spec.wave_weeks, days - 7 * spec.recent_weeks) > 0
     x = np.column_stack(
@@ -543,8 +562,7 @@ def design(
         if labels
         else np.full(len(days), np.nan)
     )
-    now = None if rates is None else rates[0]
-    return Rows(x, y, base, net_h, series.inside(days, days + span), now)
+    return Rows(x, y, base, net_h, series.inside(days, days + span), rates)
 
 
 @dataclass(frozen=True)
@@ -727,6 +745,9 @@ class TargetForecast:
         state_rate: the outcome's rate in the chain's present state, learned from the
             windows the history spent in each state and smoothed toward the network's
             number for it (None for an indicator target).
+        state_prior_share: how much of ``state_rate`` is the network's number rather
+            than the history (:class:`RegimeRates`): near 1 in a state the history has
+            hardly held.
         steps: the decomposition (outside view, + the reports of the last weeks, + the
             chain's present state, + the argument's network).
         coef: the coefficients used, by name.
@@ -758,6 +779,7 @@ class TargetForecast:
     last_event: dt.date | None
     observations: int
     state_rate: float | None = None
+    state_prior_share: float | None = None
     in_sample: bool = False
     note: str = field(
         default="coefficients learned from windows closed by the forecast day; the "
@@ -779,6 +801,7 @@ class TargetForecast:
             "argument_alone": self.argument,
             "recent_event": self.recent,
             "state_rate": self.state_rate,
+            "state_prior_share": self.state_prior_share,
             "last_event": self.last_event.isoformat() if self.last_event else None,
             "decomposition": [
                 {"part": s.part, "log_odds": s.log_odds, "p": s.p} for s in self.steps
@@ -873,7 +896,8 @@ def forecast_from(
         network=float(rows.network[0]),
         argument=history.chain.argument.get(target),
         recent=bool(x[3]),
-        state_rate=None if rows.state_rate is None else float(rows.state_rate[0]),
+        state_rate=None if rows.state is None else float(rows.state.now[0]),
+        state_prior_share=None if rows.state is None else float(rows.state.prior_share[0]),
         steps=steps,
         coef={f: float(v) for f, v in zip(FEATURES, b, strict=True)},
         rows=fit.rows,
@@ -960,6 +984,7 @@ __all__ = [
     "History",
     "OutcomeSeries",
     "Outlook",
+    "RegimeRates",
     "Rows",
     "Step",
     "TargetForecast",
