@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from secondfront.cli.options import emit_json, out
 from secondfront.errors import UsageError
+
+if TYPE_CHECKING:  # the forecast's module imports numpy and the store: only when it runs
+    from secondfront.forecasting.outlook import TargetForecast
 
 
 def parse_horizon(text: str) -> int:
@@ -100,21 +105,9 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
             f.last_event.isoformat() if f.last_event else "never",
         )
     out.print(table)
-    # Where the chain sits in a state the history has hardly held, the state's rates are
-    # the analyst's numbers, not observed ones: say so where they move a forecast.
-    moved = [
-        f"{f.target} {f.steps[2].log_odds:+.1f} ({f.state_prior_share:.0%})"
-        for f in result.forecasts
-        if f.state_prior_share is not None
-        and f.state_prior_share >= 0.5
-        and abs(f.steps[2].log_odds) >= 0.5
-    ]
-    if moved:
-        out.print(
-            "The chain's present state is one the history has hardly held; its rates are "
-            "mostly the network's numbers (share in brackets). It moves, in log-odds: "
-            + ", ".join(moved)
-        )
+    note = _hardly_held(result.forecasts)
+    if note:
+        out.print(note)
     first = result.forecasts[0] if result.forecasts else None
     if first is not None:
         out.print(
@@ -122,6 +115,26 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
             f"({first.effective_rows:.0f} independent), {first.outcomes_with_events} outcomes "
             f"with events; {first.note}."
         )
+
+
+def _hardly_held(forecasts: Sequence[TargetForecast]) -> str:
+    """The line under the table where the chain sits in a state the history has hardly
+    held: its rates are then the analyst's numbers, not observed ones, so say which
+    outcomes they move and by how much ("" where none)."""
+    moved = [
+        f"{f.target} {f.steps[2].log_odds:+.1f} ({f.state_prior_share:.0%})"
+        for f in forecasts
+        if f.state_prior_share is not None
+        and f.state_prior_share >= 0.5
+        and abs(f.steps[2].log_odds) >= 0.5
+    ]
+    if not moved:
+        return ""
+    return (
+        "The chain's present state is one the history has hardly held; its rates are "
+        "mostly the network's numbers (share in brackets). It moves, in log-odds: "
+        + ", ".join(moved)
+    )
 
 
 __all__ = ["dated", "parse_day", "parse_horizon"]
