@@ -72,7 +72,6 @@ from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
-from secondfront.inference.query import posterior_batch
 from secondfront.model.parametric import sigmoid
 from secondfront.timeline.chain import (
     TimelineModel,
@@ -280,8 +279,7 @@ def _chain_weeks(
     keys = [f"{v}={s}" for v, s in targets if v in net]
     complete = [i for i, w in enumerate(record.weeks) if _week_end(w) <= through.toordinal()]
     prior = np.asarray(model.prior, dtype=np.float64)
-    rows: list[dict[str, str]] = [dict(s.network) for s in model.spec.states]
-    post = posterior_batch(model.model, [*rows, {}])
+    post = model.state_posteriors
     argument, prior_state = {}, {}
     for key in keys:
         v, s = key.split("=")

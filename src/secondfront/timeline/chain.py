@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -45,7 +46,7 @@ from secondfront.evidence.rulesfile import (
     value_at,
 )
 from secondfront.evidence.weeks import IndicatorWeek
-from secondfront.inference.query import posterior_batch
+from secondfront.inference.query import BatchPosterior, posterior_batch
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.model.network import Network
@@ -221,6 +222,13 @@ class TimelineModel:
     def outcomes(self) -> list[str]:
         """The model's outcome variables (``Model.outcomes``: every variable when bare)."""
         return [o.variable for o in self.model.outcomes()]
+
+    @cached_property
+    def state_posteriors(self) -> BatchPosterior:
+        """The network's marginals with each hidden state's conditions set (rows 0..K-1)
+        and with no evidence at all (row K): asked once per model, by the hazards, the
+        emission fit's start and the dated forecast alike."""
+        return posterior_batch(self.model, [*(dict(s.network) for s in self.spec.states), {}])
 
 
 def load_timeline(
@@ -710,9 +718,8 @@ def state_hazards(model: TimelineModel, variable: str, state: str) -> np.ndarray
     The network's probabilities are for its whole horizon (``network_horizon_weeks``);
     a constant weekly hazard is assumed within it: ``h_k = 1 - (1 - P(v = s | c_k))**(1/H)``.
     """
-    rows = [dict(s.network) for s in model.spec.states]
-    post = posterior_batch(model.model, rows)
-    p = post.marginals[variable][:, model.network.variables[variable].index(state)]
+    post = model.state_posteriors
+    p = post.marginals[variable][:-1, model.network.variables[variable].index(state)]
     return cast(
         "np.ndarray",
         1.0 - (1.0 - np.clip(p, 0.0, 1.0 - 1e-12)) ** (1.0 / model.spec.network_horizon_weeks),

@@ -39,7 +39,6 @@ from secondfront.errors import UsageError
 from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.evidence.rulesfile import beside_model
 from secondfront.evidence.weeks import evidence_rows, weekly_statuses
-from secondfront.inference.query import posterior_batch
 from secondfront.model.fittedcopy import Provenance, write_fitted_copy
 from secondfront.model.yamlsource import load_yaml
 from secondfront.timeline import baumwelch as bw
@@ -69,9 +68,9 @@ def network_emission(model: TimelineModel, indicators: Sequence[str]) -> np.ndar
             raise UsageError(
                 f"indicator {ind!r} is not a variable of {model.spec.model} with a state 'present'"
             )
-    post = posterior_batch(net, [dict(s.network) for s in model.spec.states])
+    post = model.state_posteriors
     return np.stack(
-        [post.marginals[i][:, net.variables[i].index("present")] for i in indicators], axis=1
+        [post.marginals[i][:-1, net.variables[i].index("present")] for i in indicators], axis=1
     )
 
 
