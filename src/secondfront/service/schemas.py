@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from secondfront.analysis.ach import CONSENSUS_RULE, DEFAULT_ANALYST
 from secondfront.analysis.forecast import Basis
+from secondfront.evidence.weeks import WeekEvent
 from secondfront.service.store import Matrix
 
 # -- request models ------------------------------------------------------------------
@@ -158,22 +159,6 @@ class TimelineSeries(BaseModel):
     state: str
 
 
-class TimelineEvent(BaseModel):
-    """A stored event mapped to one or more indicators in its week."""
-
-    id: str
-    # Any registered event source (the built-in acled, gdelt and text, or a third
-    # party's): a Literal would have to be edited for each new source.
-    source: str
-    date: str
-    weight: float
-    indicators: list[str]
-    gradings: list[str]
-    kind: str
-    summary: str
-    origin: str
-
-
 class TimelineConflict(BaseModel):
     """Hugin's conflict measure of a week's findings under the chain's prediction."""
 
@@ -207,7 +192,7 @@ class TimelineWeek(BaseModel):
         description="Indicator statuses of the week; indicators not listed are unknown."
     )
     observed: list[str]
-    events: list[TimelineEvent] = Field(description="The events behind the statuses.")
+    events: list[WeekEvent] = Field(description="The events behind the statuses.")
     more_events: int = Field(description="Events of the week beyond those listed.")
     conflict: TimelineConflict = Field(description="The conflict of the week's findings.")
     dated: dict[str, float] = Field(
