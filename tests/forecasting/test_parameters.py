@@ -3,13 +3,10 @@ model's ``fitted:`` block) instead of copying its numbers."""
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
-from pathlib import Path
 
 import duckdb
 
-import secondfront
 from secondfront.evidence.mapping import MappingRules
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, parameters_as_of
 from secondfront.timeline.chain import TimelineModel
@@ -52,14 +49,3 @@ def test_the_specs_numbers_have_no_fit(
     assert used.fit is None and used.in_sample and used.through is None
     assert (used.iterations, used.converged, used.label) == (0, True, IN_SAMPLE_LABEL)
     assert used.as_json()["fitted_through"] is None and used.as_json()["fitted"] is None
-
-
-def test_one_class_is_named_fitted_parameters() -> None:
-    package = Path(secondfront.__file__).parent
-    homes = [
-        str(p.relative_to(package))
-        for p in package.rglob("*.py")
-        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-        if isinstance(node, ast.ClassDef) and node.name == "FittedParameters"
-    ]
-    assert homes == ["timeline/fitted.py"]

@@ -3,26 +3,11 @@ rolling-origin questions, a type of their own with its own name."""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
-import secondfront
 from secondfront.timeline.chain import load_timeline
 from secondfront.timeline.rolling import RollingQuestion
-
-
-def test_one_class_is_named_question() -> None:
-    package = Path(secondfront.__file__).parent
-    homes = [
-        str(p.relative_to(package))
-        for p in package.rglob("*.py")
-        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-        if isinstance(node, ast.ClassDef) and node.name == "Question"
-    ]
-    assert homes == ["forecasting/questions.py"]
 
 
 def test_the_backtest_holds_rolling_questions() -> None:
