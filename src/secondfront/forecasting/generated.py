@@ -55,7 +55,7 @@ from secondfront.forecasting.scoring import (
     murphy,
     weekly_base_rate,
 )
-from secondfront.model.parametric import sigmoid
+from secondfront.model.parametric import logit, sigmoid
 from secondfront.timeline.chain import TimelineModel
 
 BASELINES = ("coin", "base_rate", "climatology", "persistence")
@@ -107,10 +107,9 @@ def best_slope(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The slope ``a`` in [0.25, 3] (step 0.01) minimising the mean Brier score of
     ``sigmoid(a logit p)`` against ``y`` [N], and that score. A grid: one parameter, and
     the Brier score of a slope is not convex in general."""
-    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
-    z = np.log(q) - np.log1p(-q)
+    z = logit(p)
     grid = np.round(np.arange(0.25, 3.0 + 1e-9, 0.01), 2)
-    briers = ((1.0 / (1.0 + np.exp(-grid[:, None] * z[None, :])) - y[None, :]) ** 2).mean(axis=1)
+    briers = ((sigmoid(grid[:, None] * z[None, :]) - y[None, :]) ** 2).mean(axis=1)
     k = int(np.argmin(briers))
     return float(grid[k]), float(briers[k])
 

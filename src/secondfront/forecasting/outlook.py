@@ -62,7 +62,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -72,7 +72,7 @@ from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
-from secondfront.model.parametric import sigmoid
+from secondfront.model.parametric import logit, sigmoid
 from secondfront.timeline.chain import (
     TimelineModel,
     engine_evidence,
@@ -84,7 +84,6 @@ from secondfront.timeline.view import WeeklyEvidence, weekly_evidence
 
 FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "regime")
 Z90 = 1.6448536269514722
-EPS = 1e-6
 MAX_HORIZON = 520
 
 
@@ -384,11 +383,6 @@ def _indicator_series(record: WeeklyEvidence, through: dt.date) -> dict[str, Out
     }
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(p, EPS, 1 - EPS)
-    return cast("np.ndarray", np.log(q) - np.log1p(-q))
-
-
 def _window_grids(
     series: OutcomeSeries, days: np.ndarray, start: int, span: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -542,14 +536,14 @@ def design(
     net_h, net_0 = history.chain.within(series.target, days, horizon)
     base = outside_view(series, days, start, span)
     rates = regime_view(series, history.chain, days, start, horizon, spec.regime_prior_windows)
-    regime = np.zeros(len(days)) if rates is None else _logit(rates.now) - _logit(rates.usual)
+    regime = np.zeros(len(days)) if rates is None else logit(rates.now) - logit(rates.usual)
     recent = series.count(days - 7 * spec.recent_weeks, days) > 0
     wave = series.count(days - 7 * spec.wave_weeks, days - 7 * spec.recent_weeks) > 0
     x = np.column_stack(
         [
             np.ones(len(days)),
-            _logit(base),
-            _logit(net_h) - _logit(np.array(net_0)),
+            logit(base),
+            logit(net_h) - logit(np.array(net_0)),
             recent.astype(np.float64),
             wave.astype(np.float64),
             regime,

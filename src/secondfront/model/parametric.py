@@ -164,6 +164,13 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
 
 
+def logit(p: ArrayLike, eps: float = 1e-6) -> np.ndarray:
+    """The inverse of :func:`sigmoid`, ``log(p / (1 - p))``, with ``p`` clipped to
+    ``[eps, 1 - eps]`` so that a certain 0 or 1 stays finite."""
+    q = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    return np.log(q) - np.log1p(-q)
+
+
 def default_scores(card: int) -> np.ndarray:
     """Evenly spaced scores from 0 (first state) to 1 (last state), shape ``(card,)``."""
     return np.linspace(0.0, 1.0, card)
