@@ -40,6 +40,7 @@ from secondfront.jsontypes import JSONObject
 from secondfront.model.fittedcopy import Provenance, refuse_source, write_fitted_copy
 from secondfront.model.formats import load
 from secondfront.model.model import Model
+from secondfront.model.schema import CPT_FORMS
 from secondfront.model.yamlsource import yaml_data
 from secondfront.simulation.ensemble import RunSpec, run_ensemble, spawn_seeds, with_overrides
 from secondfront.simulation.params import DEFAULT_SOCIETY, SocietyParams, load_society
@@ -347,7 +348,7 @@ def _write_copy(
     from secondfront.model.scenario import check_spec
 
     var = _find_variable(data, variable)
-    for form in ("table", "noisy_or", "noisy_max", "logistic"):
+    for form in CPT_FORMS:
         var.pop(form, None)
     var["table"] = table
     sources = data.get("sources", [])

@@ -28,10 +28,9 @@ import numpy as np
 from secondfront.analysis.learning import CaseFit, TableBasis, copy_provenance
 from secondfront.model.fittedcopy import write_fitted_copy
 from secondfront.model.model import Model
+from secondfront.model.schema import CPT_FORMS
 
 __all__ = ["fitted_spec_document", "write_fitted_spec"]
-
-_FORMS = ("table", "noisy_or", "noisy_max", "logistic")
 
 
 def _claims(entry: Mapping[str, Any]) -> list[str]:
@@ -89,7 +88,7 @@ def fitted_spec_document(
         if b is None:
             continue
         var = net.variables[entry["name"]]
-        form = next(f for f in _FORMS if f in entry)
+        form = next(f for f in CPT_FORMS if f in entry)
         replaces = f"replaces the stated {form.replace('_', '-')}"
         claims = _claims(entry)
         cpt = np.asarray(net.cpts[var.name])
@@ -104,7 +103,7 @@ def fitted_spec_document(
             if claims:
                 row["claims"] = claims
             rows.append(row)
-        for f in _FORMS:
+        for f in CPT_FORMS:
             entry.pop(f, None)
         entry["table"] = rows[0] if not var.parents else {"rows": rows}
         if not var.parents:
