@@ -134,25 +134,20 @@ def _show(
 ) -> None:
     """Write the plot if asked, then print the ensemble's bands (JSON or a table)."""
     data = ensemble.as_json()
-    if plot is not None:
-        scaled_to = ""
-        if model == "belarus":
-            from secondfront.simulation.params import load_society
+    # Belarus counts are scaled from the simulated citizens to the country's adults: the
+    # parameters file is read once, for the plot's labels and the table's title alike.
+    per = ""
+    if model == "belarus" and (plot is not None or not as_json):
+        from secondfront.simulation.params import load_society
 
-            per = _millions(load_society(params_path).value("society", "adults"))
-            scaled_to = f"counts per {per} adults"
-        _plot(data, plot, scaled_to)
+        per = _millions(load_society(params_path).value("society", "adults"))
+    if plot is not None:
+        _plot(data, plot, f"counts per {per} adults" if per else "")
         err.print(f"wrote {plot}", highlight=False)
     if as_json:
         emit_json(data)
         return
-    scaled = ""
-    if model == "belarus":
-        from secondfront.simulation.params import load_society
-
-        adults = load_society(params_path).value("society", "adults")
-        # counts are scaled from the simulated citizens to the country's adults
-        scaled = f"; counts per {_millions(adults)} adults (scaled from {n_agents:,} agents)"
+    scaled = f"; counts per {per} adults (scaled from {n_agents:,} agents)" if per else ""
     title = (
         f"{model}"
         + (f", scenario {scenario}" if model == "belarus" else "")
