@@ -19,6 +19,11 @@ from secondfront.cli.options import SchedulerOpt, SimulationJsonOpt, SocietyPara
 if TYPE_CHECKING:
     from secondfront.analysis.calibration import Calibration
 
+# The command's run size, also what the deprecated ``simulate --calibrate`` alias uses
+# when its own --agents and --steps are not given.
+DEFAULT_AGENTS = 20_000  # citizens per run
+DEFAULT_STEPS = 56  # days per run
+
 
 def run_calibration(
     variable: str,
@@ -124,8 +129,8 @@ def register(app: typer.Typer) -> None:
         ] = "belarus-second-front",
         runs: Annotated[int, typer.Option(help="Runs per parent row.")] = 8,
         seed: Annotated[int, typer.Option(help="Seed; run seeds are spawned from it.")] = 0,
-        agents: Annotated[int, typer.Option(help="Citizens per run.")] = 20_000,
-        steps: Annotated[int, typer.Option(help="Days per run.")] = 56,
+        agents: Annotated[int, typer.Option(help="Citizens per run.")] = DEFAULT_AGENTS,
+        steps: Annotated[int, typer.Option(help="Days per run.")] = DEFAULT_STEPS,
         scheduler: SchedulerOpt = None,
         workers: Annotated[
             int | None, typer.Option(help="Local processes (default: the cores).")

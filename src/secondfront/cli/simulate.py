@@ -174,7 +174,7 @@ def _deprecated_calibrate(
 ) -> None:
     """``simulate --calibrate VAR``: the deprecated alias of ``secondfront calibrate VAR``,
     kept for old scripts."""
-    from secondfront.cli.calibrate import run_calibration
+    from secondfront.cli.calibrate import DEFAULT_AGENTS, DEFAULT_STEPS, run_calibration
 
     if output is None:
         raise UsageError("--calibrate needs -o/--output: the original spec is never changed")
@@ -188,8 +188,8 @@ def _deprecated_calibrate(
         output=output,
         runs=runs,
         seed=seed,
-        agents=agents or 20_000,
-        steps=steps or 56,
+        agents=agents or DEFAULT_AGENTS,
+        steps=steps or DEFAULT_STEPS,
         scheduler=scheduler,
         workers=workers,
         params=params,
