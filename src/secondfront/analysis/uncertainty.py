@@ -109,27 +109,27 @@ def _sampled_marginals(
     (NaN rows where a set makes the evidence impossible). In pieces of
     :data:`PROGRESS_CHUNK` sets when ``progress`` is given; the point forecast repeated
     when no parameter is uncertain (``tables`` empty)."""
-    if tables and progress is not None:
-        parts: list[dict[str, np.ndarray]] = []
-        for lo in range(0, n_samples, PROGRESS_CHUNK):
-            hi = min(n_samples, lo + PROGRESS_CHUNK)
-            piece = {v: t[lo:hi] for v, t in tables.items()}
-            parts.append(
-                posterior_batch(
-                    query, [evidence or {}] * (hi - lo), do=do, cpts=piece, on_impossible="nan"
-                ).marginals
-            )
+    if not tables:
+        # No uncertain parameter: every sample is the point forecast.
+        return {
+            var: np.broadcast_to(np.array(list(dist.values())), (n_samples, len(dist)))
+            for var, dist in point.items()
+        }
+    step = PROGRESS_CHUNK if progress is not None else n_samples
+    parts: list[dict[str, np.ndarray]] = []
+    for lo in range(0, n_samples, step):
+        hi = min(n_samples, lo + step)
+        piece = {v: t[lo:hi] for v, t in tables.items()}
+        parts.append(
+            posterior_batch(
+                query, [evidence or {}] * (hi - lo), do=do, cpts=piece, on_impossible="nan"
+            ).marginals
+        )
+        if progress is not None:
             progress(hi, n_samples)
-        return {v: np.concatenate([p[v] for p in parts]) for v in parts[0]}
-    if tables:
-        return posterior_batch(
-            query, [evidence or {}] * n_samples, do=do, cpts=tables, on_impossible="nan"
-        ).marginals
-    # No uncertain parameter: every sample is the point forecast.
-    return {
-        var: np.broadcast_to(np.array(list(dist.values())), (n_samples, len(dist)))
-        for var, dist in point.items()
-    }
+    if len(parts) == 1:
+        return parts[0]
+    return {v: np.concatenate([p[v] for p in parts]) for v in parts[0]}
 
 
 def forecast_uncertainty(

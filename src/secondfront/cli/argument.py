@@ -19,11 +19,12 @@ from rich.table import Table
 
 from secondfront.cli.models import sources_app
 from secondfront.cli.options import (
+    EvidenceOpt,
     JsonOpt,
     ModelOpt,
+    command,
     err,
     out,
-    user_errors,
 )
 from secondfront.cli.options import (
     emit_json as _emit_json,
@@ -33,11 +34,6 @@ from secondfront.errors import UsageError
 
 if TYPE_CHECKING:
     from secondfront.analysis.compare import Comparison
-
-EvidenceOpt = Annotated[
-    list[str] | None,
-    typer.Option("--evidence", "-e", help="Observed state, VAR=STATE. Repeatable."),
-]
 
 
 def _pct(p: float) -> str:
@@ -367,8 +363,8 @@ def _print_compare_differences(result: Comparison, top: int) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``new``, ``assumptions``, ``sources influence``, ``pool`` and ``compare``."""
 
-    app.command()(user_errors(new))
-    app.command()(user_errors(assumptions))
-    sources_app.command("influence")(user_errors(sources_influence))
-    app.command("pool")(user_errors(pool_command))
-    app.command("compare")(user_errors(compare_command))
+    command(app, new)
+    command(app, assumptions)
+    command(sources_app, sources_influence, "influence")
+    command(app, pool_command, "pool")
+    command(app, compare_command, "compare")

@@ -12,9 +12,9 @@ from rich.table import Table
 
 from secondfront.cli.options import (
     JsonOpt,
+    command,
     err,
     out,
-    user_errors,
 )
 from secondfront.cli.options import (
     emit_json as _emit_json,
@@ -181,7 +181,7 @@ def _print_report(report: UpdateReport) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``update`` to the ``secondfront`` app."""
-    app.command("update")(user_errors(update))
+    command(app, update)
 
 
 __all__ = ["register"]

@@ -35,7 +35,6 @@ A line the reader cannot place is an error at its line and column.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ import yaml
 
 from secondfront.errors import Diagnostic, SpecError
 from secondfront.jsontypes import JSONValue
-from secondfront.model.draft import PLACEHOLDER
+from secondfront.model.draft import PLACEHOLDER, quoted
 from secondfront.model.schema import ScenarioSpec
 from secondfront.model.yamlsource import parse_yaml
 
@@ -231,10 +230,6 @@ def parse_argdown(text: str, path: str = "<string>") -> tuple[YamlMapping, list[
     return front, list(elements.values())
 
 
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
 def _name(title: str, taken: set[str], prefix: str = "") -> str:
     base = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "item"
     base = prefix + base
@@ -283,10 +278,10 @@ def _source_lines(sources: Iterable[str]) -> list[str]:
     for sid in sources:
         out += [
             f"  - id: {sid}",
-            f"    author: {_q(PLACEHOLDER + ': author or issuing body')}",
-            f"    title: {_q(PLACEHOLDER + ': title')}",
+            f"    author: {quoted(PLACEHOLDER + ': author or issuing body')}",
+            f"    title: {quoted(PLACEHOLDER + ': title')}",
             '    date: "2026"  # TODO: date of publication',
-            f"    kind: {_q(PLACEHOLDER + ': kind of document')}",
+            f"    kind: {quoted(PLACEHOLDER + ': kind of document')}",
             "    grading: F6  # TODO: grade the source",
         ]
     return out
@@ -304,7 +299,7 @@ def _claim_lines(reasons: list[ArgdownElement], claim_ids: dict[str, str]) -> li
             f"    locator: {locator}"
             if locator
             else "    locator: P1.S1  # TODO: locator in the source",
-            f"    says: {_q(r.text or PLACEHOLDER + ': what ' + r.title + ' asserts')}",
+            f"    says: {quoted(r.text or PLACEHOLDER + ': what ' + r.title + ' asserts')}",
             f"    grading: {grading}" if grading else "    grading: F6  # TODO: grade this claim",
         ]
     return out
@@ -318,14 +313,14 @@ def _outcome_variable(
     parents = [holds[t] for t in o.supports + o.attacks]
     out = [
         f"  - name: {var}",
-        f"    label: {_q(o.text or o.title)}",
+        f"    label: {quoted(o.text or o.title)}",
         f"    states: [{'no' if state == 'yes' else 'not_' + state}, {state}]",
     ]
     if parents:
         out.append(f"    parents: [{', '.join(parents)}]")
     out += [
         "    logistic:",
-        f"      intercept: {{value: 0.0, assumption: {_q(PLACEHOLDER + ': the base rate')}}}",
+        f"      intercept: {{value: 0.0, assumption: {quoted(PLACEHOLDER + ': the base rate')}}}",
     ]
     if parents:
         out.append("      weights:")
@@ -378,8 +373,8 @@ def draft_from_argdown(text: str, path: str = "<string>") -> str:
         "",
         "model:",
         f"  name: {model or 'argdown-draft'}",
-        f"  title: {_q(str(front.get('title') or PLACEHOLDER + ': the question it answers'))}",
-        f"  horizon: {_q(str(front.get('horizon') or PLACEHOLDER + ': the time window'))}",
+        f"  title: {quoted(str(front.get('title') or PLACEHOLDER + ': the question it answers'))}",
+        f"  horizon: {quoted(str(front.get('horizon') or PLACEHOLDER + ': the time window'))}",
         "",
         "sources:",
     ]
@@ -390,7 +385,7 @@ def draft_from_argdown(text: str, path: str = "<string>") -> str:
     for r in reasons:
         out += [
             f"  - name: {holds[r.title]}",
-            f"    label: {_q('The reason holds: ' + (r.text or r.title))}",
+            f"    label: {quoted('The reason holds: ' + (r.text or r.title))}",
             "    states: [no, yes]",
             f"    table: {{p: [0.5, 0.5], claims: [{claim_ids[r.title]}]}}",
         ]
@@ -404,7 +399,7 @@ def draft_from_argdown(text: str, path: str = "<string>") -> str:
     for o in outcomes:
         out += [
             f"  - variable: {outcome_vars[o.title]}",
-            f"    label: {_q(o.text or o.title)}",
+            f"    label: {quoted(o.text or o.title)}",
             f"    state: {states[o.title]}",
         ]
     return "\n".join(out) + "\n"

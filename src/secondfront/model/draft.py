@@ -56,6 +56,7 @@ __all__ = [
     "leftovers",
     "leftovers_text",
     "new_draft",
+    "quoted",
     "read_header",
     "render_draft",
 ]
@@ -338,7 +339,7 @@ def new_draft(
     )
 
 
-def _q(text: str) -> str:
+def quoted(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
     return json.dumps(text, ensure_ascii=False)
 
@@ -361,7 +362,7 @@ def _claims_section(draft: Draft) -> list[str]:
             f"    locator: {c.locator}",
             # Quoted: a fingerprint of digits only would otherwise read as a number.
             *([f'    fingerprint: "{c.fingerprint}"'] if c.fingerprint else []),
-            f"    says: {_q(f'{PLACEHOLDER}: what {c.locator} asserts, in your own words')}",
+            f"    says: {quoted(f'{PLACEHOLDER}: what {c.locator} asserts, in your own words')}",
             "    grading: F6",
         ]
     out += [
@@ -372,7 +373,7 @@ def _claims_section(draft: Draft) -> list[str]:
     if draft.header.lines:
         out.append("not_modelled:")
         for loc, kind, text in draft.header.lines:
-            reason = _q(f"{kind}: metadata of the source, not a claim")
+            reason = quoted(f"{kind}: metadata of the source, not a claim")
             fp = fingerprint(text)
             out.append(f'  - {{locator: {loc}, fingerprint: "{fp}", reason: {reason}}}')
     else:
@@ -397,22 +398,22 @@ def render_draft(draft: Draft) -> str:
         "",
         "model:",
         f"  name: {draft.model_name}",
-        f"  title: {_q(PLACEHOLDER + ': the question this model answers')}",
-        f"  horizon: {_q(PLACEHOLDER + ': the time window, e.g. 12 months')}",
+        f"  title: {quoted(PLACEHOLDER + ': the question this model answers')}",
+        f"  horizon: {quoted(PLACEHOLDER + ': the time window, e.g. 12 months')}",
         "  description: |",
         f"    A draft of the argument of source {draft.source_id} (a text in {lang}).",
         "",
         "sources:",
         f"  - id: {draft.source_id}",
-        f"    author: {_q(draft.header.author or PLACEHOLDER + ': author or issuing body')}",
-        f"    title: {_q(draft.header.title or PLACEHOLDER + ': title')}",
+        f"    author: {quoted(draft.header.author or PLACEHOLDER + ': author or issuing body')}",
+        f"    title: {quoted(draft.header.title or PLACEHOLDER + ': title')}",
         f'    date: "{draft.date.isoformat()}"'
         + ("" if draft.date_known else "  # TODO: date of publication (ISO date)"),
-        f"    kind: {_q(PLACEHOLDER + ': ' + _KINDS)}",
+        f"    kind: {quoted(PLACEHOLDER + ': ' + _KINDS)}",
         "    grading: F6  # TODO: grade the source: reliability A-F, credibility 1-6",
     ]
     if draft.source_text is not None:
-        out.append(f"    text: {_q(draft.source_text)}")
+        out.append(f"    text: {quoted(draft.source_text)}")
     out += _claims_section(draft)
     out += [
         "",
@@ -423,15 +424,15 @@ def render_draft(draft: Draft) -> str:
     for o in draft.outcomes:
         out += [
             f"  - name: {o.variable}",
-            f"    label: {_q(o.label)}",
+            f"    label: {quoted(o.label)}",
             "    states: [no, yes]",
             "    table:",
             "      p: [0.5, 0.5]",
-            f"      assumption: {_q(PLACEHOLDER + ': ' + _BASIS)}",
+            f"      assumption: {quoted(PLACEHOLDER + ': ' + _BASIS)}",
         ]
     out += ["", "indicators: []", "", "outcomes:"]
     for o in draft.outcomes:
-        out += [f"  - variable: {o.variable}", f"    label: {_q(o.label)}", "    state: yes"]
+        out += [f"  - variable: {o.variable}", f"    label: {quoted(o.label)}", "    state: yes"]
     return "\n".join(out) + "\n"
 
 
