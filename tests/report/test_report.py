@@ -18,7 +18,7 @@ from secondfront.analysis.report_data import report_data as build_report
 from secondfront.cli.app import app
 from secondfront.model.formats import load
 from secondfront.report import WorkbenchLink, render_html, render_pdf
-from secondfront.report.graphics import colour, layout, text_colour
+from secondfront.report.graphics import colour, layout, text_colour, timeline_svg
 from tests.conftest import FLAGSHIP, HISTORY_EVENTS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "report"
@@ -120,6 +120,9 @@ def test_timeline_section_with_events_has_the_chart_alerts_and_evidence(
     assert figure is not None
     svg = base64.b64decode(figure.group(1)).decode()
     assert svg.count("<polyline") == 7 and 'class="alert"' in svg
+    # The legend says what the markers are: the dated forecast's early warning.
+    assert "alert (the dated forecast's P(within 8 weeks) reached its threshold" in svg
+    assert "a rule of the time model fired" not in svg
     # The body lists every alert week, one row each, as the library found them.
     rows = _rows(html, "timeline-alerts")
     alerts = data_with_timeline.timeline.alerts
@@ -416,3 +419,21 @@ def test_a_report_says_what_changed_since_the_last_one(tmp_path: Path, events_st
     bad.write_text('{"format": "something else"}')
     refused = CliRunner().invoke(app, [*base, "--since", str(bad)])
     assert refused.exit_code == 2 and "not a report summary" in refused.output
+
+
+def test_the_timeline_legend_names_the_rules_when_no_dated_forecast_was_made() -> None:
+    """Without dated numbers the markers are the time model's own rules, and say so."""
+    data = {
+        "weeks": [
+            {"start": "2022-02-14", "p": {"v": 0.1}},
+            {"start": "2022-02-21", "p": {"v": 0.2}},
+        ],
+        "series": [{"variable": "v", "label": "V", "state": "yes"}],
+        "alerts": [
+            {"week": "2022-W08", "start": "2022-02-21", "variable": "v", "p": 0.2, "message": "m"}
+        ],
+        "dated_weeks": None,
+    }
+    svg = timeline_svg(data)
+    assert "a rule of the time model fired that week; 1 in this range" in svg
+    assert "dated forecast" not in svg

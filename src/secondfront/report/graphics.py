@@ -334,7 +334,8 @@ def timeline_svg(data: Mapping[str, object], width: int = 760, height: int = 300
     frame = _TimelineFrame(left, top, width - left - right, height - top - bottom, days[0], span)
     parts += _timeline_axes(frame, days[-1])
     parts += _timeline_marks(frame, days, weeks, series, alerts)
-    parts += _timeline_legend(frame, series, alerts, height + 10)
+    dated = data.get("dated_weeks")
+    parts += _timeline_legend(frame, series, alerts, height + 10, dated)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -420,9 +421,11 @@ def _timeline_legend(
     series: list[dict[str, Any]],
     alerts: list[dict[str, Any]],
     ly: int,
+    dated: object = None,
 ) -> list[str]:
     """The legend below the plot from row ``ly``: two series per row, then the alert
-    marker's meaning."""
+    marker's meaning: the dated forecast's early warning when the view carries dated
+    numbers (``dated`` weeks ahead), else the time model's own rules."""
     left, plot_w = f.left, f.plot_w
     parts = []
     for k, s in enumerate(series):
@@ -441,8 +444,14 @@ def _timeline_legend(
         parts.append(
             f'<path d="M{left + 9},{row} L{left + 15},{row + 11} L{left + 3},{row + 11} z" '
             f'fill="{ALERT_COLOUR}"/><text x="{left + 24}" y="{row + 9}" font-size="10.5">'
-            f"alert (a rule of the time model fired that week; {len(alerts)} in this range)"
-            "</text>"
+            + (
+                f"alert (the dated forecast's P(within {dated} weeks) reached its threshold "
+                f"chosen by rolling origin; {len(alerts)} in this range)"
+                if dated
+                else f"alert (a rule of the time model fired that week; {len(alerts)} in this "
+                "range)"
+            )
+            + "</text>"
         )
     return parts
 
