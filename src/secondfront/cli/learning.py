@@ -14,14 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from secondfront.cli.options import (
-    JsonOpt,
-    out,
-    user_errors,
-)
-from secondfront.cli.options import (
-    emit_json as _emit_json,
-)
+from secondfront.cli.options import JsonOpt, command, out
+from secondfront.cli.options import emit_json as _emit_json
 from secondfront.errors import UsageError
 
 if TYPE_CHECKING:
@@ -222,8 +216,8 @@ def _print_cases_fit(summary: CaseFitSummary, output: Path, trace: bool) -> None
 
 def register(app: typer.Typer) -> None:
     """Add the learning commands to the ``secondfront`` app."""
-    app.command("fit")(user_errors(fit))
-    app.command("fit-cases")(user_errors(fit_cases))
+    command(app, fit)
+    command(app, fit_cases, "fit-cases")
 
 
 __all__ = ["register"]

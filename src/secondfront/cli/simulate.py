@@ -18,10 +18,10 @@ from secondfront.cli.options import (
     SchedulerOpt,
     SimulationJsonOpt,
     SocietyParamsOpt,
+    command,
     emit_json,
     err,
     out,
-    user_errors,
 )
 from secondfront.errors import UsageError
 
@@ -290,4 +290,4 @@ def _plot(data: EnsembleJSON, path: Path, scaled_to: str = "") -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``simulate`` command to ``app``."""
-    app.command()(user_errors(simulate))
+    command(app, simulate)
