@@ -22,7 +22,7 @@ import numpy as np
 from secondfront.evidence.mapping import load_rules
 from secondfront.forecasting.backtest import history_store
 from secondfront.forecasting.generated import BASELINES, score_generated
-from secondfront.forecasting.outlook import history_as_of
+from secondfront.forecasting.outlook import forecast_at, history_as_of
 from secondfront.forecasting.warning import WarningCard, early_warning
 from secondfront.timeline.chain import TimelineModel, load_timeline
 
@@ -122,9 +122,13 @@ def goals(card: WarningCard, tm: TimelineModel) -> None:
     jan27 = dt.date(2022, 1, 23)  # the last Sunday on or before 27 January 2022
     i = card.days.index(jan27)
     p_ops = card.p[ops][i]
+    # The day itself, its week under way read for what it had reported by then.
+    day = dt.date(2022, 1, 27)
+    p_day = forecast_at(tm, history_store(), load_rules(), ops, day, card.horizon).p
     print(
-        f"\nP(Russian operations from Belarus within 8 weeks) as of {jan27}: {p_ops:.3f}"
-        f" (goal >= 0.5: {'met' if p_ops >= 0.5 else 'NOT met'})"
+        f"\nP(Russian operations from Belarus within 8 weeks) as of {jan27} (Sunday):"
+        f" {p_ops:.3f}; as of {day}: {p_day:.3f}"
+        f" (goal >= 0.5: {'met' if p_day >= 0.5 else 'NOT met'})"
     )
     rec = next(o for o in card.outcomes if o.target == ops)
     fa = rec.per_year

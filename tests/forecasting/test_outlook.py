@@ -105,6 +105,66 @@ def test_a_partial_week_without_events_does_not_move_the_chain(
         np.testing.assert_array_equal(v, monday.chain.outcomes[k])
 
 
+def test_a_week_under_way_is_read_for_what_it_has_reported(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    # Russian troops were reported arriving on 17-19 January 2022: known on Thursday the
+    # 20th, whose week closes on Sunday the 23rd.
+    thursday, sunday = dt.date(2022, 1, 20), dt.date(2022, 1, 16)
+    h = history_as_of(timeline, history, rules, thursday)
+    part = h.chain.partial
+    assert part is not None and part.day == thursday.toordinal() and part.reports
+    assert dt.date.fromordinal(int(h.chain.ends[-1])) == sunday
+    # The belief is the filter's next step with the week's present reports only (the
+    # absent ones say nothing yet), against the filter run directly on that evidence.
+    from secondfront.timeline.chain import engine_evidence, state_terms
+    from secondfront.timeline.hmm import forward_filter
+    from secondfront.timeline.view import weekly_evidence
+
+    record = weekly_evidence(history, rules, end=thursday)
+    n = len(h.chain.ends)
+    week = {k: v for k, v in record.evidence[n].items() if v == "present"}
+    assert set(week) == set(part.reports)
+    weights = [*record.weights[:n], {k: record.weights[n][k] for k in week}]
+    L, _ = state_terms(timeline, engine_evidence(timeline, [*record.evidence[:n], week], weights))
+    direct = forward_filter(np.asarray(timeline.prior), timeline.transition, L).beliefs[-1]
+    np.testing.assert_allclose(part.belief, direct, atol=1e-12)
+    np.testing.assert_allclose(h.chain.beliefs_at(np.array([thursday.toordinal()]))[0], direct)
+    # The days before it keep the complete weeks' numbers.
+    np.testing.assert_array_equal(
+        h.chain.beliefs_at(np.array([thursday.toordinal() - 1]))[0], h.chain.beliefs[-1]
+    )
+    ops = "russian_operations_from_belarus=present"
+    now = forecast_from(h, timeline, ops, thursday, 8).p
+    then = history_as_of(timeline, history, rules, sunday)
+    assert now > 5 * forecast_from(then, timeline, ops, sunday, 8).p
+
+
+def test_a_week_under_way_is_projected_from_the_present_week(
+    history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    # The partial reading's belief is this week's: P(no event in h weeks) applies this
+    # week's hazard first and steps the chain h - 1 times, checked here by enumerating
+    # every path of the chain over the weeks.
+    import itertools
+
+    thursday = dt.date(2022, 1, 20)
+    read = history_as_of(timeline, history, rules, thursday).chain
+    chain = dataclasses.replace(read, within_state=True)  # the shipped model spreads
+    assert chain.partial is not None
+    key, h = "russian_operations_from_belarus=present", 3
+    got, _ = chain.within(key, np.array([thursday.toordinal()]), h)
+    q = chain._hazard(chain.partial.per_state[key])
+    A, b = chain.transition, chain.partial.belief
+    none = 0.0
+    for path in itertools.product(range(len(b)), repeat=h):
+        w = b[path[0]] * (1 - q[path[0]])
+        for a, c in itertools.pairwise(path):
+            w *= A[a, c] * (1 - q[c])
+        none += w
+    assert got[0] == pytest.approx(1 - none, abs=1e-12)
+
+
 def test_an_event_already_in_the_window_is_remembered(
     history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
 ) -> None:

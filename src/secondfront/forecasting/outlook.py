@@ -9,7 +9,8 @@ generated questions, the alerts and the command line call it. What it reads:
   the store shows the outcome happening;
 * the escalation chain filtered over the **complete** ISO weeks up to ``as_of`` (a week
   still under way is not a whole week of "not observed") and the network's outcome
-  probability under each week's evidence.
+  probability under each week's evidence; the week under way on ``as_of`` is read for
+  the indicators it has already reported present, and only those (:class:`PartialWeek`).
 
 The model, for a horizon of ``h`` weeks and a forecast day ``d`` (one row per day
 ``d`` and outcome)::
@@ -122,6 +123,33 @@ class OutcomeSeries:
 
 
 @dataclass(frozen=True)
+class PartialWeek:
+    """What a week still under way has shown by a day, read into the chain.
+
+    A week under way is not a whole week of "not observed" (its absent indicators say
+    nothing yet), but what it has already reported is news: the Russian troops arriving
+    on 17-19 January 2022 are known on Thursday 20 January, not on Sunday 23. So the
+    week's **present** indicators (only those) update the last complete week's belief,
+    ``b'_j ∝ b_j sum_k A_jk L_k`` with ``L_k = P(present reports | state k)`` (the belief
+    about where the chain stood, knowing where it was heading), and the network's
+    per-state probabilities are read under the last complete week's evidence with the
+    week's reports set present. A week with no report yet leaves both exactly as they
+    were (``L`` constant).
+
+    Attributes:
+        day: ordinal of the day read to (not a Sunday).
+        belief: [K] the updated belief.
+        per_state: ``VAR=STATE`` -> [K] the network's probability per state.
+        reports: the indicators reported present in the week so far.
+    """
+
+    day: int
+    belief: np.ndarray
+    per_state: dict[str, np.ndarray]
+    reports: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ChainWeeks:
     """The escalation chain over the complete ISO weeks up to a day.
 
@@ -144,6 +172,8 @@ class ChainWeeks:
         state_weeks: [K] weeks over which each state's probabilities are realised
             (:func:`~secondfront.timeline.chain.state_holding_weeks`); the regime's prior
             (:meth:`regime_prior`) uses them whichever reading ``within_state`` takes.
+        partial: the reading of the day the history was read to when its week is still
+            under way (:class:`PartialWeek`); None on a Sunday, or before any week.
 
     The mixed outcome probabilities are derived from these (below).
     """
@@ -158,6 +188,7 @@ class ChainWeeks:
     within_state: bool = False
     horizon_weeks: int = 52
     state_weeks: np.ndarray = field(default_factory=lambda: np.full(1, 52.0))
+    partial: PartialWeek | None = None
 
     @cached_property
     def outcomes(self) -> dict[str, np.ndarray]:
@@ -175,22 +206,38 @@ class ChainWeeks:
         ok = idx >= 0
         return ok, np.where(ok, idx, 0)
 
+    def _with_partial(self, days: np.ndarray, values: np.ndarray, part: np.ndarray) -> np.ndarray:
+        """``values`` [N, K] with the rows of the partial reading's day replaced by ``part``."""
+        if self.partial is None:
+            return values
+        return np.where((days == self.partial.day)[:, None], part[None, :], values)
+
     def beliefs_at(self, days: np.ndarray) -> np.ndarray:
         """The filtered state belief of the last complete week ending on or before each
-        day [N, K] (the chain's initial state before the first week)."""
-        ok, safe = self._index(np.asarray(days, dtype=np.int64))
+        day [N, K] (the chain's initial state before the first week); on the day of the
+        partial reading, that belief updated by what its week has shown so far."""
+        days = np.asarray(days, dtype=np.int64)
+        ok, safe = self._index(days)
         if not len(self.ends):
-            return np.broadcast_to(self.prior_belief, (len(ok), len(self.prior_belief))).copy()
-        return np.where(ok[:, None], self.beliefs[safe], self.prior_belief[None, :])
+            out = np.broadcast_to(self.prior_belief, (len(ok), len(self.prior_belief))).copy()
+        else:
+            out = np.where(ok[:, None], self.beliefs[safe], self.prior_belief[None, :])
+        return self._with_partial(days, out, self.partial.belief if self.partial else out[:0])
 
     def _per_state_at(self, key: str, days: np.ndarray) -> np.ndarray:
         """The network's probability of ``key`` per state under the evidence of the last
-        complete week ending on or before each day [N, K] (no evidence before it)."""
-        ok, safe = self._index(np.asarray(days, dtype=np.int64))
+        complete week ending on or before each day [N, K] (no evidence before it); on the
+        day of the partial reading, under that evidence and what its week has shown."""
+        days = np.asarray(days, dtype=np.int64)
+        ok, safe = self._index(days)
         before = np.broadcast_to(self.prior_per_state[key], (len(ok), len(self.prior_belief)))
-        if not len(self.ends):
-            return before.copy()
-        return np.where(ok[:, None], self.per_state[key][safe], before)
+        out = (
+            before.copy()
+            if not len(self.ends)
+            else np.where(ok[:, None], self.per_state[key][safe], before)
+        )
+        part = self.partial.per_state[key] if self.partial else out[:0]
+        return self._with_partial(days, out, part)
 
     def regime_prior(self, key: str, horizon: int) -> np.ndarray | None:
         """The network's P(``key`` within ``horizon`` weeks | the chain is in state k now)
@@ -205,10 +252,9 @@ class ChainWeeks:
 
     def outcome_at(self, key: str, days: np.ndarray) -> np.ndarray:
         """The mixed 12-month probability of ``key`` in the last complete week ending on
-        or before each day [N]."""
-        ok, safe = self._index(days)
-        now = self.outcomes[key][safe] if len(self.ends) else 0.0
-        return np.asarray(np.where(ok, now, self.prior_outcomes[key]), dtype=np.float64)
+        or before each day [N] (the partial reading's, on its day)."""
+        mixed = np.einsum("nk,nk->n", self.beliefs_at(days), self._per_state_at(key, days))
+        return np.asarray(mixed, dtype=np.float64)
 
     def within(self, key: str, days: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
         """The network's P(``key`` happens in the ``horizon`` weeks after each day) [N],
@@ -229,8 +275,15 @@ class ChainWeeks:
             before = float(_spread(self.prior_outcomes[key], horizon, self.horizon_weeks))
             return _spread(self.outcome_at(key, days), horizon, self.horizon_weeks), before
         belief = self.beliefs_at(days)
-        p = self._per_state_at(key, days)
-        now = event_within(belief, self.transition, self._hazard(p), horizon)
+        hazard = self._hazard(self._per_state_at(key, days))
+        now = np.array(event_within(belief, self.transition, hazard, horizon), dtype=np.float64)
+        if self.partial is not None:
+            # The partial reading's belief is already the present week's: its first week
+            # is not stepped through the transition again.
+            at = np.nonzero(days == self.partial.day)[0]
+            first = belief[at] * (1.0 - hazard[at])
+            rest = 1.0 - np.asarray(event_within(first, self.transition, hazard[at], horizon - 1))
+            now[at] = 1.0 - rest
         start = event_within(
             self.prior_belief, self.transition, self._hazard(self.prior_per_state[key]), horizon
         )
@@ -299,6 +352,7 @@ def _chain_weeks(
         for key in keys:
             v, s = key.split("=")
             per_state[key] = np.asarray(marg[v][:, :, net[v].index(s)], dtype=np.float64)
+    partial = _partial_week(model, record, through, n, beliefs, keys)
     return ChainWeeks(
         np.array([_week_end(w) for w in record.weeks[:n]], dtype=np.int64),
         beliefs,
@@ -310,7 +364,39 @@ def _chain_weeks(
         model.spec.outlook.network_hazard == "within_state",
         model.spec.network_horizon_weeks,
         state_holding_weeks(model),
+        partial,
     )
+
+
+def _partial_week(
+    model: TimelineModel,
+    record: WeeklyEvidence,
+    through: dt.date,
+    n: int,
+    beliefs: np.ndarray,
+    keys: Sequence[str],
+) -> PartialWeek | None:
+    """The reading of ``through``'s week when it is still under way and has reported
+    something (:class:`PartialWeek`); None otherwise. ``n``: complete weeks read."""
+    if n == 0 or n >= len(record.weeks) or _week_end(record.weeks[n]) <= through.toordinal():
+        return None
+    reports = {k: v for k, v in record.evidence[n].items() if v == "present"}
+    if not reports:
+        return None
+    last, last_weights = record.evidence[n - 1], record.weights[n - 1]
+    weights = {k: w for k, w in record.weights[n].items() if k in reports}
+    merged = {**last, **reports}
+    merged_weights = {**{k: w for k, w in last_weights.items() if k not in reports}, **weights}
+    L, marg = state_terms(
+        model, engine_evidence(model, [reports, merged], [weights, merged_weights])
+    )
+    b = (beliefs[n - 1] @ np.asarray(model.transition, dtype=np.float64)) * L[0]
+    net = model.network.variables
+    per_state = {}
+    for key in keys:
+        v, s = key.split("=")
+        per_state[key] = np.asarray(marg[v][1, :, net[v].index(s)], dtype=np.float64)
+    return PartialWeek(through.toordinal(), b / b.sum(), per_state, tuple(sorted(reports)))
 
 
 def history_as_of(
@@ -528,7 +614,10 @@ def design(
     """Features (and labels) of ``series`` at forecast days ``days`` (ordinals) [N].
 
     Every feature of a day reads only events dated up to that day, and only complete
-    chain weeks ending by it.
+    chain weeks ending by it, except on the day the history was read to, whose week
+    under way is read for its present reports (:class:`PartialWeek`). The training rows'
+    days lie before that day, so their chain features lag by up to six days; the
+    forecast row's are up to date.
     """
     spec = model.spec.outlook
     start = history.start.toordinal()
@@ -976,6 +1065,7 @@ __all__ = [
     "History",
     "OutcomeSeries",
     "Outlook",
+    "PartialWeek",
     "RegimeRates",
     "Rows",
     "Step",
