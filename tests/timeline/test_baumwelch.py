@@ -127,6 +127,61 @@ def test_prior_alone_gives_the_elicited_numbers() -> None:
     np.testing.assert_allclose(fit.params.emission, p0.emission)
 
 
+def _tied_objective(rho: float, on: np.ndarray, off: np.ndarray, pi: np.ndarray) -> float:
+    b = rho * pi
+    return float(np.sum(on * np.log(b) + off * np.log1p(-b)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_detection_rates_maximise_the_tied_objective(seed: int) -> None:
+    from scipy.optimize import minimize_scalar
+
+    rng = np.random.default_rng(seed)
+    K, n_ind = 3, 5
+    on, off = rng.uniform(0, 30, (K, n_ind)), rng.uniform(0, 60, (K, n_ind))
+    pi = rng.uniform(0.05, 0.9, (K, n_ind))
+    rho = bw.detection_rates(on, off, pi)
+    for i in range(n_ind):
+        top = (1 - bw.PRIOR_FLOOR) / pi[:, i].max()
+        ref = minimize_scalar(
+            lambda r, i=i: -_tied_objective(r, on[:, i], off[:, i], pi[:, i]),
+            bounds=(1e-9, top),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
+        assert rho[i] == pytest.approx(ref.x, abs=1e-6)
+    # One state: the closed form, the observed share over the network's number.
+    one = bw.detection_rates(on[:1], off[:1], pi[:1])
+    np.testing.assert_allclose(one, on[0] / (on[0] + off[0]) / pi[0], rtol=1e-9)
+
+
+def test_tied_emissions_carry_the_reporting_rate_to_a_state_never_held() -> None:
+    # The network says an indicator is 0.4 likely in state 0 and 0.9 in state 1; the
+    # sources report it in a fifth of the weeks, all spent in state 0. Tied, state 1
+    # keeps the contrast at the sources' rate (about 0.2 / 0.4 * 0.9); free, it keeps 0.9,
+    # so a quiet week would count against state 1 far more than the sources justify.
+    rng = np.random.default_rng(3)
+    X = (rng.random((400, 1)) < 0.2).astype(float)
+    p0 = bw.HmmParameters(
+        np.array([0.99, 0.01]),
+        np.array([[0.995, 0.005], [0.05, 0.95]]),
+        np.array([[0.4], [0.9]]),
+    )
+    free_prior = bw.dirichlet_prior(p0, 1.0, 52.0, 10.0)
+    tied_prior = free_prior._replace(detection=p0.emission)
+    free = bw.baum_welch(X, p0, free_prior, max_iter=200)
+    tied = bw.baum_welch(X, p0, tied_prior, max_iter=200)
+    assert free.params.emission[1, 0] > 0.8
+    ratio = tied.params.emission[:, 0] / p0.emission[:, 0]
+    assert ratio[0] == pytest.approx(ratio[1], rel=1e-12)
+    assert tied.params.emission[0, 0] == pytest.approx(X.mean(), abs=0.03)
+    assert tied.params.emission[1, 0] == pytest.approx(X.mean() / 0.4 * 0.9, abs=0.08)
+    # Still EM on the log posterior: it never decreases, and the last value is the
+    # posterior of the parameters returned.
+    assert np.all(np.diff(tied.trace) >= -1e-8)
+    assert tied.log_posterior == pytest.approx(bw.log_posterior(tied.params, X, tied_prior))
+
+
 def test_errors() -> None:
     p0 = _params(1, 2, 2)
     with pytest.raises(ValueError, match="one column per indicator"):

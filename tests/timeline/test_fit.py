@@ -64,6 +64,24 @@ def test_fit_as_of_reads_nothing_after_the_date(model, full_fit, tmp_path: Path)
     assert not np.allclose(later.params.transition, full_fit.params.transition)
 
 
+def test_a_week_under_way_enters_the_fit_with_its_reports_only(model) -> None:  # type: ignore[no-untyped-def]
+    from secondfront.evidence.weeks import evidence_rows, weekly_statuses
+
+    con, rules = history_store(), load_rules()
+    thursday = dt.date(2022, 1, 20)  # troops reported arriving 17-19 January
+    got = fit.fit_as_of(model, con, thursday, rules, max_iter=3)
+    with fit.store_as_of(con, thursday):
+        weeks, evidence = evidence_rows(weekly_statuses(con, rules, end=thursday))
+    assert weeks[-1] == "2022-W03" == got.weeks[-1]
+    week = evidence[-1]
+    assert "present" in week.values() and "absent" in week.values()
+    so_far = [*evidence[:-1], {k: v for k, v in week.items() if v == "present"}]
+    same = fit.fit_timeline(model, weeks, so_far, rules.indicators, until=thursday, max_iter=3)
+    absent = fit.fit_timeline(model, weeks, evidence, rules.indicators, until=thursday, max_iter=3)
+    assert got.result.log_posterior == same.result.log_posterior
+    assert got.result.log_posterior != absent.result.log_posterior
+
+
 def test_fit_stays_near_the_prior_and_climbs(model, full_fit) -> None:  # type: ignore[no-untyped-def]
     r = full_fit.result
     assert np.all(np.diff(r.trace) >= -1e-9)
@@ -246,7 +264,7 @@ def test_the_copy_is_the_one_writers_with_the_whole_provenance_block(
     # What was fitted, from which data, as of which day, by which method, on what basis.
     block = read_provenance(out)
     assert block == full_fit.provenance().model_dump() == dict(copy.fields)
-    assert block["method"] == fit.METHOD and block["source"] == str(model.path)
+    assert block["method"] == fit.METHODS[full_fit.emissions] and block["source"] == str(model.path)
     assert block["data"] == {
         "first_week": full_fit.weeks[0],
         "last_week": "2022-W05",

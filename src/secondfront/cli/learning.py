@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from secondfront.analysis.learning import CaseFitSummary
     from secondfront.model.model import Model
     from secondfront.timeline.chain import TimelineModel
-    from secondfront.timeline.fit import TimelineFit
+    from secondfront.timeline.fit import Emissions, TimelineFit
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the fitted copy.")]
 
@@ -65,8 +65,21 @@ def fit(
     ] = None,
     ess_emission: Annotated[
         float | None,
-        typer.Option("--ess-emission", help="Prior weight of each emission p, in weeks."),
+        typer.Option(
+            "--ess-emission",
+            help="Prior weight of each indicator's reporting rate (with --emissions "
+            "per-state: of each state's emission p), in weeks.",
+        ),
     ] = None,
+    emissions: Annotated[
+        str,
+        typer.Option(
+            "--emissions",
+            help="detection: one reporting rate per indicator times the network's "
+            "per-state probabilities (a state the history never held keeps the network's "
+            "contrasts); per-state: each state's emissions free.",
+        ),
+    ] = "detection",
     max_iter: Annotated[int, typer.Option("--max-iter", help="EM iteration limit.")] = 200,
     trace: Annotated[
         bool, typer.Option("--trace", help="Print the log posterior before each iteration.")
@@ -86,10 +99,16 @@ def fit(
     )
     if min(ess.initial, ess.transition, ess.emission) < 0:
         raise UsageError("equivalent sample sizes must be >= 0")
+    form = {"detection": "detection", "per-state": "per_state"}.get(emissions)
+    if form is None:
+        raise UsageError(f"--emissions {emissions!r}: give detection or per-state")
     model = load_timeline(timeline_file)
     mapping = load_rules(rules, model.network) if rules is not None else rules_for(model)
     con = open_mapped(db, mapping)
-    result = fit_as_of(model, con, _date(until, "--until"), mapping, ess=ess, max_iter=max_iter)
+    day = _date(until, "--until")
+    result = fit_as_of(
+        model, con, day, mapping, ess=ess, max_iter=max_iter, emissions=cast("Emissions", form)
+    )
     write_fitted(result, output)
     if as_json:
         _emit_json(

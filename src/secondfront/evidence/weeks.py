@@ -340,6 +340,16 @@ class WeekEvent:
     origin: str
 
 
+def reported_so_far(row: dict[str, str]) -> dict[str, str]:
+    """A week still under way as evidence: its ``present`` reports only.
+
+    An indicator not reported yet in a week that has not ended is unknown, not absent:
+    reading its days so far as a whole week of "not observed" would count every quiet
+    Monday against whatever the week goes on to show.
+    """
+    return {k: v for k, v in row.items() if v == "present"}
+
+
 def week_events(
     con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, per_week: int = 25
 ) -> tuple[dict[str, list[WeekEvent]], dict[str, int]]:
@@ -432,6 +442,7 @@ __all__ = [
     "evidence_rows",
     "gdelt_row_weight",
     "iso_week",
+    "reported_so_far",
     "week_events",
     "week_start",
     "weekly_statuses",

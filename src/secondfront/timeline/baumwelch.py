@@ -75,12 +75,16 @@ class HmmPrior(NamedTuple):
         transition: [K, K] pseudo-counts per row.
         present: [K, I] pseudo-counts of "observed" per state and indicator.
         absent: [K, I] pseudo-counts of "not observed".
+        detection: [K, I] the network's per-state probabilities ``pi`` when the emissions
+            are tied (:func:`detection_rates`: ``B[k, i] = rho_i pi[k, i]``, one rate
+            per indicator); None: each ``B[k, i]`` is free.
     """
 
     initial: np.ndarray
     transition: np.ndarray
     present: np.ndarray
     absent: np.ndarray
+    detection: np.ndarray | None = None
 
 
 class ExpectedCounts(NamedTuple):
@@ -212,8 +216,40 @@ def maximise(counts: ExpectedCounts, prior: HmmPrior, previous: HmmParameters) -
     pi = em.normalise(counts.initial + prior.initial, previous.initial)
     A = em.normalise(counts.transition + prior.transition, previous.transition)
     on = counts.present + prior.present
+    if prior.detection is not None:
+        rho = detection_rates(on, counts.absent + prior.absent, prior.detection)
+        return HmmParameters(pi, A, rho[None, :] * prior.detection)
     total = on + counts.absent + prior.absent
     return HmmParameters(pi, A, em.share(on, total, previous.emission))
+
+
+def detection_rates(on: np.ndarray, off: np.ndarray, pi: np.ndarray) -> np.ndarray:
+    """The tied emissions' M-step: for each indicator, the rate ``rho`` [I] maximising
+    ``sum_k on[k] log(rho pi[k]) + off[k] log(1 - rho pi[k])`` (counts plus pseudo-counts,
+    [K, I]) over ``0 < rho < 1 / max_k pi[k]``.
+
+    Why tied: the network says how likely an indicator is in each state, but not how
+    often the store's sources report it in a week; that reporting rate is one number per
+    indicator, learned mostly from the weeks of the states the history held, and it
+    carries over to a state the history has never held (a build-up before 2022), where
+    a free emission would keep the network's rate and make a quiet week count against
+    the state far more than the sources' habits justify.
+
+    The objective is concave in ``rho`` (a sum of logs of affine functions), so its
+    derivative ``sum on / rho - sum off pi / (1 - rho pi)`` falls monotonically and is
+    found by bisection (vectorised over indicators; 100 halvings reach float precision).
+    """
+    pi = np.clip(np.asarray(pi, dtype=np.float64), PRIOR_FLOOR, 1.0)
+    n1, n0 = on.sum(axis=0), off
+    lo = np.full(pi.shape[1], 1e-12)
+    hi = (1.0 - PRIOR_FLOOR) / pi.max(axis=0)
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        grad = n1 / mid - np.sum(n0 * pi / (1.0 - mid * pi), axis=0)
+        rising = grad > 0
+        lo, hi = np.where(rising, mid, lo), np.where(rising, hi, mid)
+    rho: np.ndarray = 0.5 * (lo + hi)
+    return rho
 
 
 def log_prior(params: HmmParameters, prior: HmmPrior) -> float:

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -38,7 +38,12 @@ import numpy as np
 from secondfront.errors import UsageError
 from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.evidence.rulesfile import beside_model
-from secondfront.evidence.weeks import evidence_rows, weekly_statuses
+from secondfront.evidence.weeks import (
+    evidence_rows,
+    iso_week,
+    reported_so_far,
+    weekly_statuses,
+)
 from secondfront.model.fittedcopy import Provenance, write_fitted_copy
 from secondfront.model.yamlsource import load_yaml
 from secondfront.timeline import baumwelch as bw
@@ -50,10 +55,19 @@ from secondfront.timeline.fitted import FitEss, FittedParameters, FitWindow
 # so that a few years of weekly data move the numbers without overruling them.
 DEFAULT_ESS = FitEss(initial=1.0, transition=52.0, emission=52.0)
 
-METHOD = (
-    "Baum-Welch (EM) MAP fit: Dirichlet priors centred on the analyst's numbers and the "
-    "network's per-state indicator probabilities, weighted by the equivalent sample sizes"
-)
+Emissions = Literal["detection", "per_state"]
+
+METHODS: dict[str, str] = {
+    "detection": (
+        "Baum-Welch (EM) MAP fit: Dirichlet priors centred on the analyst's numbers; each "
+        "indicator's emission is one reporting rate (learned) times the network's "
+        "per-state probability, weighted by the equivalent sample sizes"
+    ),
+    "per_state": (
+        "Baum-Welch (EM) MAP fit: Dirichlet priors centred on the analyst's numbers and the "
+        "network's per-state indicator probabilities, weighted by the equivalent sample sizes"
+    ),
+}
 
 
 def network_emission(model: TimelineModel, indicators: Sequence[str]) -> np.ndarray:
@@ -99,6 +113,10 @@ class TimelineFit:
         elicited: the prior's centres (analyst's initial/transition, network emissions).
         ess: the prior's weights.
         result: the EM result (``result.params`` are the fitted numbers).
+        basis: what the fit rests on (:func:`fit_basis`).
+        emissions: ``detection``: each indicator's emissions are one reporting rate times
+            the network's per-state probabilities (:func:`~secondfront.timeline.
+            baumwelch.detection_rates`); ``per_state``: each state's free.
     """
 
     model: TimelineModel
@@ -109,6 +127,7 @@ class TimelineFit:
     ess: FitEss
     result: bw.FitResult
     basis: dict[str, str] = field(default_factory=dict)
+    emissions: Emissions = "detection"
 
     @property
     def params(self) -> bw.HmmParameters:
@@ -126,7 +145,7 @@ class TimelineFit:
             }
 
         return FittedParameters(
-            method=METHOD,
+            method=METHODS[self.emissions],
             source=str(self.model.path),
             data=FitWindow(
                 first_week=self.weeks[0],
@@ -189,6 +208,7 @@ def fit_timeline(
     until: dt.date | None = None,
     max_iter: int = 200,
     tol: float = 1e-6,
+    emissions: Emissions = "detection",
 ) -> TimelineFit:
     """MAP fit of the time model to a weekly series.
 
@@ -200,6 +220,11 @@ def fit_timeline(
         ess: the prior's weights.
         until: the last day of data admitted (recorded in the provenance).
         max_iter, tol: EM's limits (tol in nats of log posterior).
+        emissions: ``detection`` (the default): one reporting rate per indicator, its
+            prior ``ess.emission`` weeks in all, spread over the states as the analyst's
+            chain spends its time (:func:`stationary`), so that a state the history has
+            never held keeps the network's contrasts at the sources' reporting rate;
+            ``per_state``: each state's emission free, ``ess.emission`` weeks each.
 
     Raises:
         UsageError: no weeks to fit.
@@ -209,8 +234,24 @@ def fit_timeline(
     inds = tuple(indicators)
     elicited = bw.HmmParameters(model.prior, model.transition, network_emission(model, inds))
     prior = bw.dirichlet_prior(elicited, ess.initial, ess.transition, ess.emission)
+    if emissions == "detection":
+        share = stationary(model.transition)[:, None]
+        prior = prior._replace(
+            present=prior.present * share,
+            absent=prior.absent * share,
+            detection=elicited.emission,
+        )
     result = bw.baum_welch(series(evidence, inds), elicited, prior, max_iter=max_iter, tol=tol)
-    return TimelineFit(model, inds, tuple(weeks), until, elicited, ess, result)
+    return TimelineFit(model, inds, tuple(weeks), until, elicited, ess, result, {}, emissions)
+
+
+def stationary(transition: np.ndarray) -> np.ndarray:
+    """The stationary distribution [K] of a weekly transition matrix [K, K]."""
+    A = np.asarray(transition, dtype=np.float64)
+    w, v = np.linalg.eig(A.T)
+    pi = np.real(v[:, np.argmin(np.abs(w - 1.0))])
+    out: np.ndarray = pi / pi.sum()
+    return out
 
 
 def rules_for(model: TimelineModel) -> MappingRules:
@@ -225,10 +266,13 @@ def fit_as_of(
     rules: MappingRules | None = None,
     ess: FitEss = DEFAULT_ESS,
     max_iter: int = 200,
+    emissions: Emissions = "detection",
 ) -> TimelineFit:
     """Fit on the stored weeks up to ``date``, with events dated up to that day only.
 
-    The week holding ``date`` enters with the days up to ``date``; nothing later is read.
+    The week holding ``date`` enters with what it reported present by ``date`` (an
+    indicator not yet reported in a week under way is unknown, not absent); nothing later
+    is read.
 
     Args:
         model: the analyst's time model.
@@ -237,6 +281,7 @@ def fit_as_of(
         rules: mapping rules (default: the ``*.mapping.yaml`` beside the model).
         ess: the prior's weights.
         max_iter: EM's iteration limit.
+        emissions: the emissions' form (:func:`fit_timeline`).
 
     Raises:
         UsageError: no stored weeks up to ``date``.
@@ -247,9 +292,13 @@ def fit_as_of(
     else:
         with store_as_of(store, date):
             statuses = weekly_statuses(store, r, end=date)
-        statuses = [s for s in statuses if s.week <= _week_of(date)]
+        statuses = [s for s in statuses if s.week <= iso_week(date)]
     weeks, evidence = evidence_rows(statuses)
-    fit = fit_timeline(model, weeks, evidence, r.indicators, ess, date, max_iter)
+    if date is not None and weeks and weeks[-1] == iso_week(date) and date.isoweekday() != 7:
+        evidence[-1] = reported_so_far(evidence[-1])
+    fit = fit_timeline(
+        model, weeks, evidence, r.indicators, ess, date, max_iter, emissions=emissions
+    )
     return replace(fit, basis=fit_basis(model, store, r, weeks, evidence, date))
 
 
@@ -345,11 +394,6 @@ def store_as_of(con: duckdb.DuckDBPyConnection, date: dt.date) -> Iterator[None]
             con.execute(f"DROP VIEW temp.main.{table}")
 
 
-def _week_of(day: dt.date) -> str:
-    y, w, _ = day.isocalendar()
-    return f"{y}-W{w:02d}"
-
-
 def fitted_document(fit: TimelineFit) -> dict[str, object]:
     """The copy's content: the source file's data (as the YAML reader gives it: mappings,
     lists, scalars) with the fitted numbers; :func:`write_fitted` adds the ``fitted:``
@@ -408,7 +452,8 @@ def write_fitted(fit: TimelineFit, out: Path) -> Path:
 
 __all__ = [
     "DEFAULT_ESS",
-    "METHOD",
+    "METHODS",
+    "Emissions",
     "TimelineFit",
     "copy_provenance",
     "dated_tables",
@@ -419,6 +464,7 @@ __all__ = [
     "network_emission",
     "rules_for",
     "series",
+    "stationary",
     "store_as_of",
     "write_fitted",
 ]
