@@ -139,6 +139,7 @@ def goals(card: WarningCard, tm: TimelineModel) -> None:
     )
     history = history_as_of(tm, history_store(), load_rules(), card.days[-1])
     recent, high = 0, 0
+    below: list[str] = []
     for target, ps in card.p.items():
         series = history.series[target]
         for day, p in zip(card.days, ps, strict=True):
@@ -148,11 +149,15 @@ def goals(card: WarningCard, tm: TimelineModel) -> None:
             if inside and series.count(np.array([o - 28]), np.array([o]))[0] > 0:
                 recent += 1
                 high += p >= 0.5
+                if p < 0.5:
+                    below.append(f"{target.split('=')[0]} {day} {p:.2f}")
     print(
         f"Sundays with the outcome reported in the previous 4 weeks (window inside the declared"
         f" coverage): {recent}; P(within 8"
         f" weeks) >= 0.5 on {high} ({high / max(recent, 1):.0%}; goal: all)"
     )
+    if below:
+        print("  below 0.5: " + "; ".join(below))
     entry_alerts = next(o for o in card.outcomes if o.target == entry).alert_weeks
     bad = [d for d in entry_alerts if (d.year, d.month) in ((2022, 10), (2025, 9))]
     print(

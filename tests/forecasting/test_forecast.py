@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pytest
 
 from secondfront.evidence import store
 from secondfront.evidence.coverage import NOTHING_COVERED
@@ -138,3 +139,21 @@ def test_forecast_all_with_refit_labels_each_forecast_out_of_sample(
     assert [f.parameters.through for f in out] == [q.asked for q in qs.questions]
     assert all(0 < f.p < 1 for f in out)
     assert out[0].as_json()["fitted_through"] == "2022-02-01"
+
+
+def test_a_question_and_the_refitted_forecast_of_its_day_are_one_number(
+    history: duckdb.DuckDBPyConnection, rules: MappingRules, timeline: TimelineModel
+) -> None:
+    from secondfront.forecasting.outlook import outlook
+
+    qs = load_questions(ROOT / "models" / "belarus-second-front.questions.yaml")
+    (q,) = [q for q in qs.questions if q.id == "ops-2022-02-01-8w"]
+    (f,) = [f for f in forecast_all(timeline, qs, history, rules, None, refit=True) if f.id == q.id]
+    ahead = outlook(timeline, history, rules, q.asked, f.weeks, refit=True)
+    (same,) = [x for x in ahead.forecasts if x.target == q.target]
+    assert f.weeks == 8 and same.p == pytest.approx(f.p, abs=1e-12)
+    assert "fitted on the store up to 2022-02-01" in same.note
+    # Without the refit the analyst's chain answers, and the note says that instead.
+    plain = outlook(timeline, history, rules, q.asked, 8)
+    (other,) = [x for x in plain.forecasts if x.target == q.target]
+    assert other.p != pytest.approx(f.p, abs=1e-3) and "analyst's" in other.note

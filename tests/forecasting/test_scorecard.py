@@ -73,4 +73,12 @@ def test_outcomes_baselines_and_clusters(tmp_path: Path, timeline) -> None:  # t
     assert card.mean["brier"] == pytest.approx((0.75**2 * 2 + 0.25**2) / 3)
     assert card.crowd_subset["n"] == 1 and card.baselines["crowd"]["brier"] == 0.25
     assert sorted(map(sorted, card.groups)) == [["a"], ["b"], ["c"]]
+    # Against the best baseline on the same questions (the crowd, given on one, is apart).
+    v = card.versus_best
+    assert v is not None and v.groups == 3
+    means = {k: m["brier"] for k, m in card.baselines.items() if k != "crowd"}
+    assert v.baseline == min(means, key=lambda k: means[k])
+    assert v.diff == pytest.approx(card.mean["brier"] - means[v.baseline], abs=1e-6)
+    assert v.low <= v.diff <= v.high
+    assert card.as_json()["versus_best"] == v.as_json()
     assert NOTHING_COVERED.periods == {}

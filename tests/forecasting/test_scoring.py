@@ -82,3 +82,23 @@ def test_climatology_and_persistence_windows() -> None:
     assert window_climatology(hits, 0, 2) == pytest.approx(0.5)
     assert window_persistence(hits, 4, 2) == pytest.approx(0.95)  # weeks 2, 3
     assert window_persistence(hits, 6, 2) == pytest.approx(0.05)  # weeks 4, 5
+
+
+def test_best_difference_resamples_independent_groups_whole() -> None:
+    from secondfront.forecasting.scoring import best_difference
+
+    model = np.array([0.0, 0.0, 0.0, 1.0])
+    baselines = {"coin": np.full(4, 0.25), "worse": np.full(4, 0.5), "tie": np.ones(4)}
+    # The best baseline is the lowest mean; the difference is per question, -0.25 + 0.75.
+    v = best_difference(model, baselines, np.array([0, 0, 0, 1]), draws=4000, seed=1)
+    assert v.baseline == "coin" and v.groups == 2
+    assert v.diff == pytest.approx(np.mean(model - 0.25))
+    # Two groups: draws hold group 0 twice (mean -0.25), group 1 twice (+0.75) or one of
+    # each (the question-weighted mean, 0.0), a quarter, a quarter and a half of the time.
+    assert (v.low, v.high) == (pytest.approx(-0.25), pytest.approx(0.75))
+    # A constant difference has no spread, whatever the groups.
+    flat = best_difference(np.full(5, 0.1), {"a": np.full(5, 0.3)}, np.arange(5))
+    assert flat.diff == flat.low == flat.high == pytest.approx(-0.2)
+    # The same seed gives the same digits.
+    again = best_difference(model, baselines, np.array([0, 0, 0, 1]), draws=4000, seed=1)
+    assert again == v

@@ -92,6 +92,14 @@ def forecast(
     ] = None,
     db: _StoreOpt = None,
     argument_only: _ArgumentOnlyOpt = False,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="Dated: refit the escalation chain on the store up to the day first (as "
+            "'questions' does), instead of the analyst's numbers.",
+        ),
+    ] = False,
 ) -> None:
     """Forecast a model's outcomes: dated, from the events, or the argument alone.
 
@@ -105,15 +113,16 @@ def forecast(
     network_view = argument_only or bool(
         evidence or soft or do or claims or uncertainty or overlay or model != FLAGSHIP
     )
-    if as_of is not None or horizon is not None or not network_view:
+    if as_of is not None or horizon is not None or refit or not network_view:
         if network_view:
             raise UsageError(
-                "--as-of and --horizon give the dated forecast of the flagship model; "
-                "drop them for the argument's view (--argument-only, --evidence, ...)"
+                "--as-of, --horizon and --refit give the dated forecast of the flagship "
+                "model; drop them for the argument's view (--argument-only, --evidence, ...)"
             )
         from secondfront.cli.outlook import dated
 
-        dated(None if as_of in (None, "last") else as_of, horizon or "13w", db, as_json)
+        day = None if as_of in (None, "last") else as_of
+        dated(day, horizon or "13w", db, as_json, refit)
         return
     from secondfront.analysis.forecast import forecast as run_forecast
     from secondfront.analysis.overlay import apply_overlay, load_overlay

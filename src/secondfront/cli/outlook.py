@@ -43,8 +43,11 @@ def parse_day(text: str) -> dt.date:
         raise UsageError(f"--as-of {text!r}: give a date as YYYY-MM-DD") from None
 
 
-def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> None:
-    """Every outcome's dated forecast as of ``as_of`` (default: the store's last event day)."""
+def dated(
+    as_of: str | None, horizon: str, db: Path | None, as_json: bool, refit: bool = False
+) -> None:
+    """Every outcome's dated forecast as of ``as_of`` (default: the store's last event day);
+    with ``refit``, the chain refitted on the store up to that day."""
     from secondfront.evidence.mapping import load_rules
     from secondfront.forecasting.backtest import history_store
     from secondfront.forecasting.outlook import outlook
@@ -71,7 +74,7 @@ def dated(as_of: str | None, horizon: str, db: Path | None, as_json: bool) -> No
             f"--as-of {day}: the store's events end on {span[1]}; the weeks after it would "
             "count as quiet. Ingest newer events, or ask as of a day up to that one."
         )
-    result = outlook(time_model, con, rules, day, weeks)
+    result = outlook(time_model, con, rules, day, weeks, refit=refit)
     if as_json:
         emit_json(result.as_json())
         return

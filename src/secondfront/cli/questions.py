@@ -226,6 +226,14 @@ def score(
         f"(same target, overlapping windows); unresolved: {len(card.unresolved)}",
         highlight=False,
     )
+    if card.versus_best is not None:
+        v = card.versus_best
+        out.print(
+            f"model - best baseline ({v.baseline}) in Brier: {v.diff:+.4f}, 90% interval "
+            f"[{v.low:+.4f}, {v.high:+.4f}] (the {v.groups} independent groups resampled, "
+            f"{v.draws} draws, seed {v.seed})",
+            highlight=False,
+        )
     if card.crowd_subset.get("n"):
         mine: dict[str, float] = card.crowd_subset["model"]  # type: ignore[assignment]
         theirs: dict[str, float] = card.crowd_subset["crowd"]  # type: ignore[assignment]

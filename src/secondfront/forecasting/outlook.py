@@ -72,7 +72,7 @@ from secondfront.errors import UsageError
 from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
-from secondfront.evidence.weeks import data_span
+from secondfront.evidence.weeks import data_span, reported_so_far
 from secondfront.model.parametric import logit, sigmoid
 from secondfront.timeline.chain import (
     TimelineModel,
@@ -380,7 +380,7 @@ def _partial_week(
     something (:class:`PartialWeek`); None otherwise. ``n``: complete weeks read."""
     if n == 0 or n >= len(record.weeks) or _week_end(record.weeks[n]) <= through.toordinal():
         return None
-    reports = {k: v for k, v in record.evidence[n].items() if v == "present"}
+    reports = reported_so_far(record.evidence[n])
     if not reports:
         return None
     last, last_weights = record.evidence[n - 1], record.weights[n - 1]
@@ -862,10 +862,7 @@ class TargetForecast:
     state_rate: float | None = None
     state_prior_share: float | None = None
     in_sample: bool = False
-    note: str = field(
-        default="coefficients learned from windows closed by the forecast day; the "
-        "network's and the chain's numbers are the analyst's, written knowing the history"
-    )
+    note: str = ""
 
     def as_json(self) -> dict[str, object]:
         """Plain data for ``--json`` and the API."""
@@ -986,6 +983,27 @@ def forecast_from(
         outcomes_with_events=fit.outcomes_with_events,
         last_event=dt.date.fromordinal(int(known[-1])) if len(known) else None,
         observations=history.observations,
+        note=basis_note(model),
+    )
+
+
+ANALYST_NOTE = (
+    "coefficients learned from windows closed by the forecast day; the network's and the "
+    "chain's numbers are the analyst's, written knowing the history"
+)
+
+
+def basis_note(model: TimelineModel) -> str:
+    """What a dated forecast's numbers rest on, in words: the chain's numbers are the
+    analyst's, or fitted on the store up to a day (a model with a ``fitted:`` block)."""
+    fitted = model.spec.fitted
+    if fitted is None:
+        return ANALYST_NOTE
+    until = fitted.data.until or fitted.data.last_week
+    return (
+        "coefficients learned from windows closed by the forecast day; the chain's numbers "
+        f"fitted on the store up to {until}; the network's are the analyst's, written "
+        "knowing the history"
     )
 
 
@@ -1040,14 +1058,24 @@ def outlook(
     as_of: dt.date | None,
     horizon: int,
     coverage: DeclaredCoverage | None = None,
+    refit: bool = False,
 ) -> Outlook:
     """Every reported outcome's :func:`forecast_at` as of ``as_of`` (default: the store's
-    last event day), one fit shared by all."""
+    last event day), one fit shared by all.
+
+    With ``refit``, the escalation chain is first refitted on the store up to ``as_of``
+    (:func:`~secondfront.forecasting.parameters.parameters_as_of`, what ``questions``
+    does by default), and each forecast's ``note`` says so.
+    """
     if as_of is None:
         span = data_span(con)
         if span is None:
             raise UsageError("the events store is empty: ingest a history first")
         as_of = span[1]
+    if refit:
+        from secondfront.forecasting.parameters import parameters_as_of
+
+        model = parameters_as_of(model, con, rules, as_of, True).model
     history = history_as_of(model, con, rules, as_of, coverage)
     fit = fit_as_of(history, model, as_of, check_horizon(horizon))
     return Outlook(
@@ -1058,6 +1086,7 @@ def outlook(
 
 
 __all__ = [
+    "ANALYST_NOTE",
     "FEATURES",
     "MAX_HORIZON",
     "ChainWeeks",
@@ -1070,6 +1099,7 @@ __all__ = [
     "Rows",
     "Step",
     "TargetForecast",
+    "basis_note",
     "check_horizon",
     "design",
     "fit_as_of",

@@ -10,7 +10,13 @@ nothing downstream recomputes a score. The JSON shape is::
                        "brier", "bins": [...]},
      "n": ..., "independent": ..., "groups": [[id, ...]], "crowd_subset": {...},
      "parameters": label, "in_sample": bool, "in_sample_questions": n,
-     "log_clip": 0.01, "unresolved": [id, ...]}
+     "log_clip": 0.01, "unresolved": [id, ...],
+     "versus_best": {"baseline", "diff", "interval90": [lo, hi], "groups", "draws",
+                     "seed"}}
+
+``versus_best`` (:class:`~secondfront.forecasting.scoring.BestDifference`): the model's
+mean Brier score minus the best baseline's on the same questions, with a 90% interval
+from resampling the independent groups whole.
 
 ``in_sample`` is true when every scored forecast used parameters written or fitted
 knowing its outcome (the spec's numbers), and ``in_sample_questions`` counts those that
@@ -40,8 +46,10 @@ from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, Pa
 from secondfront.forecasting.questions import Question, QuestionSet
 from secondfront.forecasting.scoring import (
     LOG_CLIP,
+    BestDifference,
     Decomposition,
     Window,
+    best_difference,
     brier_scores,
     independent_groups,
     kt_rate,
@@ -153,6 +161,7 @@ class ScoreCard:
     in_sample: bool
     unresolved: list[str]
     fitted: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    versus_best: BestDifference | None = None
 
     @property
     def in_sample_questions(self) -> int:
@@ -186,6 +195,7 @@ class ScoreCard:
             "in_sample_questions": self.in_sample_questions,
             "log_clip": LOG_CLIP,
             "unresolved": self.unresolved,
+            "versus_best": self.versus_best.as_json() if self.versus_best else None,
         }
 
 
@@ -213,21 +223,11 @@ def _mean(p: Sequence[float], y: Sequence[bool]) -> dict[str, float]:
     }
 
 
-def score(
-    questions: QuestionSet, forecasts: Sequence[QuestionForecast], series: StoreSeries
-) -> ScoreCard:
-    """Score every resolved question against the baselines (see the module docstring)."""
-    by_id = {f.id: f for f in forecasts}
-    resolved: list[tuple[Question, bool]] = []
-    unresolved: list[str] = []
-    for q in questions.questions:
-        known = q.outcome if q.outcome is not None else series.outcome(q)
-        if known is None or q.id not in by_id:
-            unresolved.append(q.id)
-        else:
-            resolved.append((q, known))
-    p = [by_id[q.id].p for q, _ in resolved]
-    y = [o for _, o in resolved]
+def _baselines(
+    resolved: Sequence[tuple[Question, bool]], series: StoreSeries
+) -> dict[str, list[float]]:
+    """Each baseline's P(yes) of every resolved question, in order (the module docstring
+    of :mod:`secondfront.forecasting.scoring` defines them)."""
     base: dict[str, list[float]] = {
         "coin": [],
         "always_no": [],
@@ -249,6 +249,25 @@ def score(
             base["base_rate"].append(_file_climatology(q, resolved))
             base["climatology"].append(_file_climatology(q, resolved))
             base["persistence"].append(_file_persistence(q, resolved))
+    return base
+
+
+def score(
+    questions: QuestionSet, forecasts: Sequence[QuestionForecast], series: StoreSeries
+) -> ScoreCard:
+    """Score every resolved question against the baselines (see the module docstring)."""
+    by_id = {f.id: f for f in forecasts}
+    resolved: list[tuple[Question, bool]] = []
+    unresolved: list[str] = []
+    for q in questions.questions:
+        known = q.outcome if q.outcome is not None else series.outcome(q)
+        if known is None or q.id not in by_id:
+            unresolved.append(q.id)
+        else:
+            resolved.append((q, known))
+    p = [by_id[q.id].p for q, _ in resolved]
+    y = [o for _, o in resolved]
+    base = _baselines(resolved, series)
     scored = []
     bs, ls = brier_scores(p, y), log_scores(p, y)
     for i, (q, o) in enumerate(resolved):
@@ -271,6 +290,15 @@ def score(
         baselines["crowd"] = _mean([c for _, c in crowd], yc)
         crowd_subset |= {"model": _mean([p[i] for i in ci], yc), "crowd": baselines["crowd"]}
     windows = [Window(q.id, q.target, q.asked, q.closes) for q, _ in resolved]
+    groups = independent_groups(windows)
+    versus = None
+    if y:
+        of = {qid: g for g, members in enumerate(groups) for qid in members}
+        versus = best_difference(
+            bs,
+            {k: brier_scores(v, y) for k, v in base.items()},
+            np.array([of[q.id] for q, _ in resolved]),
+        )
     used = [by_id[q.id].parameters for q, _ in resolved]
     fitted = {
         q.id: (f.in_sample, f.through.isoformat() if f.through else None)
@@ -281,12 +309,13 @@ def score(
         _mean(p, y) if y else {"brier": float("nan"), "log": float("nan")},
         baselines,
         murphy(p, y),
-        independent_groups(windows),
+        groups,
         crowd_subset,
         _label(used),
         all(f.in_sample for f in used) if used else True,
         unresolved,
         fitted,
+        versus,
     )
 
 

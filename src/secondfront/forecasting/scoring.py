@@ -170,6 +170,76 @@ def independent_groups(windows: Sequence[Window]) -> list[list[str]]:
     return list(groups.values())
 
 
+@dataclass(frozen=True)
+class BestDifference:
+    """The model's mean Brier score minus the best baseline's, with its 90% interval.
+
+    Attributes:
+        baseline: the baseline with the lowest mean Brier score on the same questions
+            (those scored on every question; the crowd, given on a few, is apart).
+        diff: mean over the questions of ``brier(model) - brier(baseline)``; below 0:
+            the model is better.
+        low, high: the 5% and 95% quantiles of that mean when the independent groups
+            are resampled with replacement (a cluster bootstrap: questions of one group
+            overlap and are drawn together).
+        groups: the independent groups resampled.
+        draws: bootstrap draws; seed: their random seed.
+    """
+
+    baseline: str
+    diff: float
+    low: float
+    high: float
+    groups: int
+    draws: int
+    seed: int
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``--json``."""
+        return {
+            "baseline": self.baseline,
+            "diff": self.diff,
+            "interval90": [self.low, self.high],
+            "groups": self.groups,
+            "draws": self.draws,
+            "seed": self.seed,
+        }
+
+
+def best_difference(
+    model: np.ndarray,
+    baselines: dict[str, np.ndarray],
+    group: np.ndarray,
+    draws: int = 2000,
+    seed: int = 0,
+) -> BestDifference:
+    """Model minus the best baseline in mean Brier score, cluster-bootstrapped.
+
+    Args:
+        model: [N] the model's Brier score per question.
+        baselines: name -> [N] each baseline's Brier score on the same questions.
+        group: [N] the independent group of each question (any labels).
+        draws, seed: the bootstrap's draws and random seed (same seed, same digits).
+    """
+    best = min(baselines, key=lambda b: float(np.mean(baselines[b])))
+    d = np.asarray(model, dtype=np.float64) - np.asarray(baselines[best], dtype=np.float64)
+    labels, idx = np.unique(group, return_inverse=True)
+    sums = np.bincount(idx, weights=d, minlength=len(labels))
+    sizes = np.bincount(idx, minlength=len(labels)).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(labels), size=(draws, len(labels)))
+    means = sums[pick].sum(axis=1) / sizes[pick].sum(axis=1)
+    return BestDifference(
+        best,
+        float(d.mean()),
+        float(np.quantile(means, 0.05)),
+        float(np.quantile(means, 0.95)),
+        len(labels),
+        draws,
+        seed,
+    )
+
+
 def kt_rate(hits: int, n: int) -> float:
     """Krichevsky-Trofimov estimate ``(hits + 1/2) / (n + 1)``."""
     return (hits + 0.5) / (n + 1)
@@ -214,9 +284,11 @@ __all__ = [
     "BINS",
     "LOG_CLIP",
     "PERSISTENCE_FLOOR",
+    "BestDifference",
     "Bin",
     "Decomposition",
     "Window",
+    "best_difference",
     "brier_scores",
     "independent_groups",
     "kt_rate",
