@@ -73,6 +73,7 @@ from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span, reported_so_far
+from secondfront.forecasting.parameters import parameters_as_of
 from secondfront.model.parametric import logit, sigmoid
 from secondfront.timeline.chain import (
     TimelineModel,
@@ -129,12 +130,13 @@ class PartialWeek:
     A week under way is not a whole week of "not observed" (its absent indicators say
     nothing yet), but what it has already reported is news: the Russian troops arriving
     on 17-19 January 2022 are known on Thursday 20 January, not on Sunday 23. So the
-    week's **present** indicators (only those) update the last complete week's belief,
-    ``b'_j ∝ b_j sum_k A_jk L_k`` with ``L_k = P(present reports | state k)`` (the belief
-    about where the chain stood, knowing where it was heading), and the network's
-    per-state probabilities are read under the last complete week's evidence with the
-    week's reports set present. A week with no report yet leaves both exactly as they
-    were (``L`` constant).
+    week's **present** indicators (only those) take the filter one step on from the last
+    complete week's belief ``b``: ``b'_k ∝ (b A)_k L_k`` with ``L_k = P(present reports |
+    state k)``, the belief about the week under way; projecting forward from it applies
+    this week's hazard before the next transition (:meth:`ChainWeeks.within`). The
+    network's per-state probabilities are read under the last complete week's evidence
+    with the week's reports set present. A week with no report yet has no partial
+    reading: the last complete week's numbers stand, exactly as on Sunday.
 
     Attributes:
         day: ordinal of the day read to (not a Sunday).
@@ -1073,8 +1075,6 @@ def outlook(
             raise UsageError("the events store is empty: ingest a history first")
         as_of = span[1]
     if refit:
-        from secondfront.forecasting.parameters import parameters_as_of
-
         model = parameters_as_of(model, con, rules, as_of, True).model
     history = history_as_of(model, con, rules, as_of, coverage)
     fit = fit_as_of(history, model, as_of, check_horizon(horizon))
