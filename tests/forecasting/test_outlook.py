@@ -502,7 +502,7 @@ def test_false_alarms_raised_while_quiet_are_those_with_no_event_before_either(
 def test_the_decomposition_shows_the_chains_present_state_apart(
     history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
 ) -> None:
-    """Four parts whose log-odds add up to the forecast; the state's rate is the regime
+    """Five parts whose log-odds add up to the forecast; the state's rate is the regime
     view's. In the build-up of February 2022, which the history had never held, Russian
     operations from Belarus take the network's number for a build-up, far above the
     outside view (no such event before)."""
@@ -514,6 +514,7 @@ def test_the_decomposition_shows_the_chains_present_state_apart(
     assert [s.part for s in f.steps] == [
         "outside view",
         "+ reports of the last weeks",
+        "+ the states' rates over the history",
         "+ the chain's present state",
         "+ the argument's network",
     ]
@@ -528,4 +529,10 @@ def test_the_decomposition_shows_the_chains_present_state_apart(
     assert f.state_rate is not None and f.state_rate > 10 * f.outside
     # The history had hardly held a build-up: its rate is mostly the network's number.
     assert f.state_prior_share is not None and f.state_prior_share > 0.5
-    assert f.steps[2].log_odds > 1.0 and f.as_json()["state_rate"] == f.state_rate
+    assert f.steps[3].log_odds > 1.0 and f.as_json()["state_rate"] == f.state_rate
+    # The states' rates over the history against the outside view: the level term.
+    usual = rates.usual[0]
+    assert f.steps[2].log_odds == pytest.approx(
+        f.coef["level"] * (np.log(usual / (1 - usual)) - np.log(f.outside / (1 - f.outside))),
+        abs=1e-9,
+    )

@@ -124,12 +124,17 @@ def _hardly_held(forecasts: Sequence[TargetForecast]) -> str:
     """The line under the table where the chain sits in a state the history has hardly
     held: its rates are then the analyst's numbers, not observed ones, so say which
     outcomes they move and by how much ("" where none)."""
+    from secondfront.forecasting.outlook import PRESENT_STEP
+
+    step = {
+        f.target: next(s.log_odds for s in f.steps if s.part == PRESENT_STEP) for f in forecasts
+    }
     moved = [
-        f"{f.target} {f.steps[2].log_odds:+.1f} ({f.state_prior_share:.0%})"
+        f"{f.target} {step[f.target]:+.1f} ({f.state_prior_share:.0%})"
         for f in forecasts
         if f.state_prior_share is not None
         and f.state_prior_share >= 0.5
-        and abs(f.steps[2].log_odds) >= 0.5
+        and abs(step[f.target]) >= 0.5
     ]
     if not moved:
         return ""

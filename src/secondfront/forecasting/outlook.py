@@ -16,7 +16,7 @@ The model, for a horizon of ``h`` weeks and a forecast day ``d`` (one row per da
 ``d`` and outcome)::
 
     logit P(event in (d, d + 7h]) = b0 + b1 logit(base) + b2 shift
-                                    + b3 recent + b4 wave + b5 regime
+                                    + b3 recent + b4 wave + b5 regime + b6 level
 
 * ``base``: the outside view, the share of the outcome's windows of ``h`` weeks that
   closed by ``d`` with an event, Jeffreys-smoothed ``(k + 1/2) / (n + 1)`` (1/2 before any
@@ -39,7 +39,16 @@ The model, for a horizon of ``h`` weeks and a forecast day ``d`` (one row per da
   the state (``outlook.regime_prior_windows`` equivalent windows), ``b_k`` the belief of
   the last complete week and ``s_k`` the share of past windows spent in k. Zero while
   the chain sits where it usually was; in a state the history never held (a build-up
-  before February 2022) the network's number for that state is the whole of ``r_k``.
+  before February 2022) the network's number for that state is the whole of ``r_k``;
+* ``level``: ``logit(sum_k s_k r_k) - logit(base)``, how far the states' rates, mixed as
+  the history spent its time, stand from the raw outside view. The two differ where the
+  windows are few or the outcome never happened: each ``r_k`` leans on the network's
+  number for its state, the outside view on a Jeffreys 1/2. ``regime`` alone says only
+  how much likelier the present state makes the outcome *relative* to its usual rate,
+  the same lift for Belarusian entry (never seen) as for Russian operations from
+  Belarus; with ``level`` the fit learns how far to trust the analyst's absolute numbers
+  per state. Its prior is centred on 0 (not at all): before any window closes the
+  forecast ignores them, as the outside view's 1/2 does.
 
 The horizon is **learned directly** (one label per window of ``h`` weeks) instead of
 iterating a weekly model: iterating would need a forecast of the covariates themselves
@@ -84,7 +93,9 @@ from secondfront.timeline.chain import (
 from secondfront.timeline.hmm import event_within, forward_filter
 from secondfront.timeline.view import WeeklyEvidence, weekly_evidence
 
-FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "regime")
+FEATURES = ("intercept", "base_rate", "network", "recent", "wave", "regime", "level")
+STATES_STEP = "+ the states' rates over the history"
+PRESENT_STEP = "+ the chain's present state"
 Z90 = 1.6448536269514722
 MAX_HORIZON = 520
 
@@ -587,7 +598,7 @@ class Rows:
     """Design rows of the dated model.
 
     Attributes:
-        x: [N, 6] features in :data:`FEATURES` order.
+        x: [N, 7] features in :data:`FEATURES` order.
         y: [N] 1 when the window held an event; NaN for the forecast row.
         base: [N] the outside view (probability).
         network: [N] the network's probability over the horizon.
@@ -628,6 +639,7 @@ def design(
     base = outside_view(series, days, start, span)
     rates = regime_view(series, history.chain, days, start, horizon, spec.regime_prior_windows)
     regime = np.zeros(len(days)) if rates is None else logit(rates.now) - logit(rates.usual)
+    level = np.zeros(len(days)) if rates is None else logit(rates.usual) - logit(base)
     recent = series.count(days - 7 * spec.recent_weeks, days) > 0
     wave = series.count(days - 7 * spec.wave_weeks, days - 7 * spec.recent_weeks) > 0
     x = np.column_stack(
@@ -638,6 +650,7 @@ def design(
             recent.astype(np.float64),
             wave.astype(np.float64),
             regime,
+            level,
         ]
     )
     y = (
@@ -653,8 +666,8 @@ class Fit:
     """The MAP coefficients and their Laplace covariance.
 
     Attributes:
-        coef: [6] in :data:`FEATURES` order.
-        cov: [6, 6] inverse of the penalised Hessian at ``coef``.
+        coef: [7] in :data:`FEATURES` order.
+        cov: [7, 7] inverse of the penalised Hessian at ``coef``.
         rows: training rows used.
         outcomes_with_events: outcomes with at least one positive training row.
         effective_rows: sum of row weights (rows / h: the independent windows).
@@ -668,7 +681,7 @@ class Fit:
 
 
 def prior_arrays(model: TimelineModel) -> tuple[np.ndarray, np.ndarray]:
-    """Prior means and standard deviations [6] from ``outlook.priors`` (defaults: 0, 1)."""
+    """Prior means and standard deviations [7] from ``outlook.priors`` (defaults: 0, 1)."""
     priors = model.spec.outlook.priors
     mean = np.array([priors[f].mean if f in priors else 0.0 for f in FEATURES])
     sd = np.array([priors[f].sd if f in priors else 1.0 for f in FEATURES])
@@ -682,7 +695,7 @@ def fit_map(
 
     Maximises ``sum_i w_i [y_i eta_i - log(1 + e^eta_i)] - sum_j (b_j - m_j)^2 / (2 s_j^2)``.
     The objective is strictly concave (the prior), so Newton converges from the prior mean.
-    Written by hand: six coefficients and a few thousand rows, with row weights and a
+    Written by hand: seven coefficients and a few thousand rows, with row weights and a
     prior mean other than zero, which the common solvers do not take together.
     """
     prec = 1.0 / sd**2
@@ -832,7 +845,8 @@ class TargetForecast:
             than the history (:class:`RegimeRates`): near 1 in a state the history has
             hardly held.
         steps: the decomposition (outside view, + the reports of the last weeks, + the
-            chain's present state, + the argument's network).
+            states' rates over the history, + the chain's present state, + the
+            argument's network).
         coef: the coefficients used, by name.
         rows, effective_rows, outcomes_with_events: what the fit rests on.
         last_event: the day of the target's last reported event up to ``as_of``.
@@ -954,7 +968,8 @@ def forecast_from(
     parts = (
         ("outside view", float(b[0] + b[1] * x[1])),
         ("+ reports of the last weeks", float(b[3] * x[3] + b[4] * x[4])),
-        ("+ the chain's present state", float(b[5] * x[5])),
+        (STATES_STEP, float(b[6] * x[6])),
+        (PRESENT_STEP, float(b[5] * x[5])),
         ("+ the argument's network", float(b[2] * x[2])),
     )
     sums = np.cumsum([v for _, v in parts])
@@ -1089,6 +1104,8 @@ __all__ = [
     "ANALYST_NOTE",
     "FEATURES",
     "MAX_HORIZON",
+    "PRESENT_STEP",
+    "STATES_STEP",
     "ChainWeeks",
     "Fit",
     "History",
