@@ -86,6 +86,10 @@ def test_score_with_refit_says_out_of_sample(small_file: Path) -> None:
     ]
     code, out, _ = run("questions", "score", str(small_file))
     assert code == 0 and "out of sample" in out
+    v = data["versus_best"]
+    words = " ".join(out.split())
+    assert f"model - best baseline ({v['baseline']}) in Brier: {v['diff']:+.4f}" in words
+    assert f"[{v['interval90'][0]:+.4f}, {v['interval90'][1]:+.4f}]" in words
 
 
 def test_record_and_history(small_file: Path, tmp_path: Path) -> None:
@@ -188,3 +192,26 @@ def test_forecast_says_when_the_chains_state_rests_on_the_networks_numbers() -> 
     assert f"{ops} +" in words and f"({shares[ops]:.0%})" in words
     code, out, _ = run("forecast")
     assert code == 0 and "hardly held" not in " ".join(out.split())
+
+
+def test_forecast_refit_gives_the_questions_number_and_says_so() -> None:
+    """``forecast --refit`` answers with the chain refitted up to the day, as ``questions
+    score`` does by default: the same p for a question's day and window, and a note that
+    says whose chain numbers it rests on."""
+    qs = str(ROOT / "models" / "belarus-second-front.questions.yaml")
+    code, out, _ = run("questions", "score", qs, "--json")
+    assert code == 0
+    (q,) = [q for q in json.loads(out)["questions"] if q["id"] == "ops-2022-02-01-8w"]
+    code, out, _ = run("forecast", "--as-of", "2022-02-01", "--horizon", "8w", "--refit", "--json")
+    assert code == 0
+    (f,) = [
+        f
+        for f in json.loads(out)["forecasts"]
+        if f["target"] == "russian_operations_from_belarus=present"
+    ]
+    assert f["p"] == pytest.approx(q["p"], abs=1e-6)  # the score card rounds to 6 digits
+    assert "fitted on the store up to 2022-02-01" in f["note"]
+    code, out, _ = run("forecast", "--as-of", "2022-02-01", "--horizon", "8w", "--json")
+    assert "the analyst's" in json.loads(out)["forecasts"][0]["note"]
+    code, _, err = run("forecast", "--refit", "--argument-only")
+    assert code == 2 and "--refit" in err
