@@ -174,6 +174,9 @@ def test_backtest_generated_scores_the_dated_forecast_against_every_baseline(
             ("coin", "base_rate", "climatology", "persistence"), key=lambda b: h["brier"][b]
         )
         assert 0 < h["independent"] <= h["n"]
+    assert data["refit"] is False
+    code, _, err = run("backtest", "--refit")
+    assert code == 2 and "--refit goes with --generated" in err
 
 
 def test_forecast_says_when_the_chains_state_rests_on_the_networks_numbers() -> None:

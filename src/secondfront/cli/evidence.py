@@ -379,13 +379,14 @@ def _generated(
     time_model: TimelineModel,
     as_json: bool,
     plot: Path | None,
+    refit: bool = False,
 ) -> None:
     """Render :func:`secondfront.forecasting.generated.score_generated`."""
     from secondfront.cli.progress import progress_bar
     from secondfront.forecasting.generated import BASELINES, score_generated
 
     with progress_bar("forecast days", quiet=as_json) as bar:
-        card = score_generated(time_model, con, rules, progress=bar)
+        card = score_generated(time_model, con, rules, progress=bar, refit=refit)
     if plot is not None:
         from secondfront.forecasting.charts import generated_reliability
 
@@ -396,7 +397,8 @@ def _generated(
         return
     table = Table(
         title=f"generated questions, every {card.step_weeks} weeks from {card.start} to "
-        f"{card.end}: mean Brier (log), lower is better"
+        f"{card.end}: mean Brier (log), lower is better; the chain's numbers "
+        + ("refitted up to each day" if card.refit else "the analyst's")
     )
     names = ["model", *BASELINES]
     for c in ("weeks", "questions", "independent", *names, "model - best baseline [90%]"):
@@ -438,6 +440,14 @@ def backtest(
             "and FILE.svg.",
         ),
     ] = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="With --generated: refit the escalation chain on the store up to each "
+            "question's day first (out of sample throughout; about twice as long).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin Brier and log scores against the baselines.
@@ -453,8 +463,10 @@ def backtest(
     mapping = load_rules(rules)
     con = history_store(rules=mapping) if db is None else open_mapped(db, mapping)
     if generated:
-        _generated(con, mapping, load_timeline(model_file), as_json, plot)
+        _generated(con, mapping, load_timeline(model_file), as_json, plot, refit)
         return
+    if refit:
+        raise UsageError("--refit goes with --generated")
     scores = run_backtest(con, mapping, load_timeline(model_file))
     if as_json:
         emit_json({"questions": [s.as_json() for s in scores]})

@@ -47,6 +47,7 @@ from secondfront.forecasting.outlook import (
     forecasts_on,
     history_as_of,
 )
+from secondfront.forecasting.parameters import parameters_as_of
 from secondfront.forecasting.scoring import (
     PERSISTENCE_FLOOR,
     Decomposition,
@@ -122,6 +123,7 @@ class GeneratedCard:
     end: dt.date
     step_weeks: int
     horizons: list[HorizonScore]
+    refit: bool = False
 
     def as_json(self) -> dict[str, object]:
         """Plain data for ``--json``."""
@@ -129,6 +131,7 @@ class GeneratedCard:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "step_weeks": self.step_weeks,
+            "refit": self.refit,
             "horizons": [
                 {**h.__dict__, "reliability": h.reliability.as_json()} for h in self.horizons
             ],
@@ -267,12 +270,17 @@ def score_generated(
     coverage: DeclaredCoverage | None = None,
     progress: Callable[[int, int], None] | None = None,
     seed: int = 0,
+    refit: bool = False,
 ) -> GeneratedCard:
     """Forecast and score every generated question (see the module docstring).
 
     Each question is forecast from the store read up to its day
     (:func:`~secondfront.forecasting.outlook.history_as_of` of that day), not from a
-    history read further.
+    history read further. With ``refit``, the escalation chain is first refitted on the
+    store up to that day (:func:`~secondfront.forecasting.parameters.parameters_as_of`),
+    so that no number of the forecast was written or fitted knowing its outcome but the
+    network's tables; the leave-one-outcome-out and in-sample figures keep the
+    analyst's chain.
     """
     span = data_span(con)
     if span is None:
@@ -286,10 +294,11 @@ def score_generated(
         d += dt.timedelta(weeks=step_weeks)
     rows: dict[int, list[Row]] = {h: [] for h in horizons}
     for i, day in enumerate(days):
-        history = history_as_of(model, con, rules, day, coverage)
+        dated = parameters_as_of(model, con, rules, day, True).model if refit else model
+        history = history_as_of(dated, con, rules, day, coverage)
         for h in horizons:
             if day.toordinal() + 7 * h <= end.toordinal():
-                rows[h].extend(_question_rows(model, history, full, day, h))
+                rows[h].extend(_question_rows(dated, history, full, day, h))
         if progress:
             progress(i + 1, len(days))
     weeks = (end - start).days // 7
@@ -298,7 +307,7 @@ def score_generated(
         for h in horizons
         if rows[h]
     ]
-    return GeneratedCard(start, end, step_weeks, out)
+    return GeneratedCard(start, end, step_weeks, out, refit)
 
 
 __all__ = ["BASELINES", "GeneratedCard", "HorizonScore", "best_slope", "score_generated"]
