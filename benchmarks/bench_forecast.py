@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             + "; ".join(f"{t} {m:.3f} vs {b:.3f}" for t, (m, b) in worst)
         )
     t1 = time.perf_counter()
-    card_w = early_warning(tm, history_store(), load_rules(), 8)
+    card_w = early_warning(tm, history_store(), load_rules(), 8, refit=args.refit)
     print("\nearly warning: P(within 8 weeks) >= a threshold chosen by rolling origin")
     print(
         f"{'outcome':40s} onsets  warned  mean lead (weeks)  false alarms/yr"

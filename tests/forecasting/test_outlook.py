@@ -258,6 +258,29 @@ def test_the_outside_view_equals_a_loop_over_windows() -> None:
             assert g == (k + 0.5) / (len(windows) + 1), (span, d)
 
 
+def test_the_refitted_early_warning_uses_each_sundays_own_chain(
+    tmp_path: Path, timeline: TimelineModel, rules: MappingRules
+) -> None:
+    """With ``refit``, each Sunday's forecast is the outlook under the chain refitted on
+    the store up to that Sunday, checked on the first and last Sunday of a store cut at
+    the end of September 2021 (a short store: one fit per Sunday)."""
+    from secondfront.forecasting.parameters import parameters_as_of
+    from secondfront.forecasting.warning import early_warning
+
+    con = _store_until(tmp_path, dt.date(2021, 9, 30))
+    card = early_warning(timeline, con, rules, 8, refit=True)
+    plain = early_warning(timeline, con, rules, 8)
+    assert card.refit and not plain.refit and card.as_json()["refit"] is True
+    assert card.days == plain.days and len(card.days) > 5
+    for i in (0, len(card.days) - 1):
+        day = card.days[i]
+        fitted = parameters_as_of(timeline, con, rules, day, True).model
+        ahead = outlook(fitted, con, rules, day, 8)
+        for f in ahead.forecasts:
+            assert card.p[f.target][i] == pytest.approx(f.p, abs=1e-12)
+    assert card.p != plain.p
+
+
 def test_early_warning_thresholds_use_only_closed_windows(
     history: duckdb.DuckDBPyConnection, timeline: TimelineModel, rules: MappingRules
 ) -> None:

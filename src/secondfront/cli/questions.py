@@ -437,6 +437,14 @@ def warning(
     ] = 8,
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="Refit the escalation chain on the store up to each Sunday first (out of "
+            "sample throughout; about a minute on the shipped history).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Early warning from the dated forecast: lead times and false alarms per outcome.
@@ -449,13 +457,14 @@ def warning(
     from secondfront.timeline.chain import load_timeline
 
     tm = load_timeline(timeline)
-    card = early_warning(tm, _open(db), load_rules(rules, tm.model), horizon)
+    card = early_warning(tm, _open(db), load_rules(rules, tm.model), horizon, refit=refit)
     if as_json:
         _emit_json(card.as_json())
         return
     table = Table(
         title=f"early warning: P(within {horizon} weeks) against a rolling-origin threshold, "
-        f"{card.days[0]} to {card.days[-1]}"
+        f"{card.days[0]} to {card.days[-1]}; the chain's numbers "
+        + ("refitted up to each Sunday" if card.refit else "the analyst's")
     )
     columns = ("outcome", "onsets", "lead (weeks) per onset", "false alarms", "per year")
     for c in (*columns, "raised while quiet", "quiet per year"):

@@ -29,6 +29,7 @@ Measured per outcome:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -38,7 +39,8 @@ import numpy as np
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
-from secondfront.forecasting.outlook import History, forecasts_on, history_as_of
+from secondfront.forecasting.outlook import History, forecasts_on, history_as_of, outlook
+from secondfront.forecasting.parameters import parameters_as_of
 from secondfront.timeline.chain import TimelineModel
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
@@ -83,6 +85,8 @@ class WarningCard:
         p: target -> the dated forecast per Sunday [T].
         threshold: the rolling-origin threshold per Sunday [T].
         outcomes: per target, its warning record.
+        refit: each Sunday's forecasts used the chain refitted up to that Sunday (False:
+            the analyst's chain).
     """
 
     horizon: int
@@ -90,6 +94,7 @@ class WarningCard:
     p: dict[str, list[float]]
     threshold: list[float]
     outcomes: list[OutcomeWarning]
+    refit: bool = False
 
     def alert_on(self, target: str, day: dt.date) -> bool:
         """Whether the alert of ``target`` was on in the week ending ``day`` (a Sunday)."""
@@ -100,6 +105,7 @@ class WarningCard:
         """Plain data for ``--json``."""
         return {
             "horizon_weeks": self.horizon,
+            "refit": self.refit,
             "outcomes": [
                 {
                     "target": o.target,
@@ -136,19 +142,36 @@ def early_warning(
     rules: MappingRules,
     horizon: int = 8,
     coverage: DeclaredCoverage | None = None,
+    refit: bool = False,
 ) -> WarningCard:
-    """Alerts, thresholds, lead times and false alarms of every outcome (see the module)."""
+    """Alerts, thresholds, lead times and false alarms of every outcome (see the module).
+
+    With ``refit``, each Sunday's forecasts come from the chain refitted on the store up
+    to that Sunday (:func:`~secondfront.forecasting.parameters.parameters_as_of`; one
+    fit and one read of the store per Sunday, about a minute on the shipped history)
+    instead of the analyst's chain.
+    """
     span = data_span(con)
     if span is None:
         raise ValueError("the events store is empty")
-    return warning_from(history_as_of(model, con, rules, span[1], coverage), model, horizon)
+    history = history_as_of(model, con, rules, span[1], coverage)
+    if not refit:
+        return warning_from(history, model, horizon)
+    days = alert_days(history, model, horizon)
+    p: dict[str, list[float]] = {t: [] for t in history.series}
+    for day in days:
+        fitted = parameters_as_of(model, con, rules, day, True).model
+        ahead = outlook(fitted, con, rules, day, horizon, coverage)
+        for f in ahead.forecasts:
+            p[f.target].append(f.p)
+    card = warning_from(history, model, horizon, {t: np.array(v) for t, v in p.items()})
+    return dataclasses.replace(card, refit=True)
 
 
-def warning_from(history: History, model: TimelineModel, horizon: int = 8) -> WarningCard:
-    """:func:`early_warning` on a history already read (through its last day): every
-    Sunday from the end of the burn-in and one horizon to ``history.through``."""
-    # Alerts start once the first training windows have closed (burn-in plus one
-    # horizon): before that the forecast is the priors' alone, which is no warning.
+def alert_days(history: History, model: TimelineModel, horizon: int) -> list[dt.date]:
+    """The Sundays the early warning judges: from the first one after the burn-in and one
+    horizon (before that the forecast is the priors' alone, which is no warning) to
+    ``history.through``."""
     ready = history.start + dt.timedelta(weeks=model.spec.outlook.burn_in_weeks + horizon)
     first = ready + dt.timedelta(days=(6 - ready.weekday()))
     days = []
@@ -156,11 +179,25 @@ def warning_from(history: History, model: TimelineModel, horizon: int = 8) -> Wa
     while d <= history.through:
         days.append(d)
         d += dt.timedelta(weeks=1)
+    return days
+
+
+def warning_from(
+    history: History,
+    model: TimelineModel,
+    horizon: int = 8,
+    forecasts: dict[str, np.ndarray] | None = None,
+) -> WarningCard:
+    """:func:`early_warning` on a history already read (through its last day): every
+    Sunday of :func:`alert_days`. ``forecasts``: each outcome's P(within ``horizon``
+    weeks) on those Sundays when the caller has them (the refitted chain's); by default
+    :func:`~secondfront.forecasting.outlook.forecasts_on` of ``history``."""
+    days = alert_days(history, model, horizon)
     targets = list(history.series)
     if not days:  # a store too short for one training window: no alert can be judged
         empty = [OutcomeWarning(t, [], [], 0, 0.0, []) for t in targets]
         return WarningCard(horizon, [], {t: [] for t in targets}, [], empty)
-    p = forecasts_on(history, model, targets, days, horizon)
+    p = forecasts if forecasts is not None else forecasts_on(history, model, targets, days, horizon)
     o = np.array([x.toordinal() for x in days])
     y = {
         t: history.series[t].count(o, o + 7 * horizon) > 0 for t in targets
@@ -218,6 +255,7 @@ __all__ = [
     "THRESHOLDS",
     "OutcomeWarning",
     "WarningCard",
+    "alert_days",
     "early_warning",
     "warning_from",
 ]
