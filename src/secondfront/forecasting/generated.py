@@ -58,6 +58,7 @@ from secondfront.forecasting.scoring import (
 )
 from secondfront.model.parametric import logit, sigmoid
 from secondfront.timeline.chain import TimelineModel
+from secondfront.timeline.view import weekly_evidence
 
 BASELINES = ("coin", "base_rate", "climatology", "persistence")
 
@@ -294,8 +295,10 @@ def score_generated(
         d += dt.timedelta(weeks=step_weeks)
     rows: dict[int, list[Row]] = {h: [] for h in horizons}
     for i, day in enumerate(days):
-        dated = parameters_as_of(model, con, rules, day, True).model if refit else model
-        history = history_as_of(dated, con, rules, day, coverage)
+        # The store's weeks as of the day, read once for the refit and the forecast.
+        record = weekly_evidence(con, rules, end=day, coverage=coverage)
+        dated = parameters_as_of(model, con, rules, day, refit, record.statuses).model
+        history = history_as_of(dated, con, rules, day, coverage, record)
         for h in horizons:
             if day.toordinal() + 7 * h <= end.toordinal():
                 rows[h].extend(_question_rows(dated, history, full, day, h))

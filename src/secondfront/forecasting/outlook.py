@@ -390,8 +390,9 @@ def _partial_week(
     keys: Sequence[str],
 ) -> PartialWeek | None:
     """The reading of ``through``'s week when it is still under way and has reported
-    something (:class:`PartialWeek`); None otherwise. ``n``: complete weeks read."""
-    if n == 0 or n >= len(record.weeks) or _week_end(record.weeks[n]) <= through.toordinal():
+    something (:class:`PartialWeek`); None otherwise. ``n``: complete weeks read, so
+    week ``n`` of the record, when there is one, is the week under way."""
+    if n == 0 or n >= len(record.weeks):
         return None
     reports = reported_so_far(record.evidence[n])
     if not reports:
@@ -1082,16 +1083,18 @@ def outlook(
 
     With ``refit``, the escalation chain is first refitted on the store up to ``as_of``
     (:func:`~secondfront.forecasting.parameters.parameters_as_of`, what ``questions``
-    does by default), and each forecast's ``note`` says so.
+    does by default), and each forecast's ``note`` says so. The store's weeks are read
+    once, for the refit and the forecast.
     """
     if as_of is None:
         span = data_span(con)
         if span is None:
             raise UsageError("the events store is empty: ingest a history first")
         as_of = span[1]
-    if refit:
-        model = parameters_as_of(model, con, rules, as_of, True).model
-    history = history_as_of(model, con, rules, as_of, coverage)
+    record = weekly_evidence(con, rules, end=as_of, coverage=coverage) if refit else None
+    statuses = record.statuses if record is not None else None
+    model = parameters_as_of(model, con, rules, as_of, refit, statuses).model
+    history = history_as_of(model, con, rules, as_of, coverage, record)
     fit = fit_as_of(history, model, as_of, check_horizon(horizon))
     return Outlook(
         as_of,

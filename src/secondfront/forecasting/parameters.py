@@ -20,12 +20,14 @@ instead of copying its numbers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 
 from secondfront.errors import UsageError
 from secondfront.evidence.mapping import MappingRules
+from secondfront.evidence.weeks import IndicatorWeek
 from secondfront.timeline.chain import TimelineModel
 from secondfront.timeline.fitted import FittedParameters
 
@@ -99,6 +101,7 @@ def parameters_as_of(
     rules: MappingRules,
     day: dt.date,
     refit: bool,
+    statuses: Sequence[IndicatorWeek] | None = None,
 ) -> ParametersUsed:
     """Parameters for a forecast on ``day``: fitted on the store up to ``day``, or the spec's.
 
@@ -109,6 +112,8 @@ def parameters_as_of(
         day: the forecast day; nothing dated later is read.
         refit: fit by Baum-Welch (out of sample) instead of using the spec's numbers
             (in-sample).
+        statuses: the store's weekly statuses up to ``day`` when the caller has read them
+            (:func:`~secondfront.timeline.fit.fit_as_of`).
 
     Returns:
         the fitted parameters; the spec's numbers, labelled in-sample, without ``refit``
@@ -119,7 +124,7 @@ def parameters_as_of(
     from secondfront.timeline.fit import fit_as_of
 
     try:
-        fit = fit_as_of(model, con, day, rules)
+        fit = fit_as_of(model, con, day, rules, statuses=statuses)
     except UsageError:  # no stored week up to the day: nothing to fit on
         return ParametersUsed(model, f"{IN_SAMPLE_LABEL} (no stored week up to {day} to fit on)")
     fitted = fit.fitted_model()

@@ -40,7 +40,6 @@ from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span
 from secondfront.forecasting.outlook import History, forecasts_on, history_as_of, outlook
-from secondfront.forecasting.parameters import parameters_as_of
 from secondfront.timeline.chain import TimelineModel
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
@@ -157,12 +156,9 @@ def early_warning(
     history = history_as_of(model, con, rules, span[1], coverage)
     if not refit:
         return warning_from(history, model, horizon)
-    days = alert_days(history, model, horizon)
     p: dict[str, list[float]] = {t: [] for t in history.series}
-    for day in days:
-        fitted = parameters_as_of(model, con, rules, day, True).model
-        ahead = outlook(fitted, con, rules, day, horizon, coverage)
-        for f in ahead.forecasts:
+    for day in alert_days(history, model, horizon):
+        for f in outlook(model, con, rules, day, horizon, coverage, refit=True).forecasts:
             p[f.target].append(f.p)
     card = warning_from(history, model, horizon, {t: np.array(v) for t, v in p.items()})
     return dataclasses.replace(card, refit=True)

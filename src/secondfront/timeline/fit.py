@@ -39,6 +39,7 @@ from secondfront.errors import UsageError
 from secondfront.evidence.mapping import MappingRules, load_rules
 from secondfront.evidence.rulesfile import beside_model
 from secondfront.evidence.weeks import (
+    IndicatorWeek,
     evidence_rows,
     iso_week,
     reported_so_far,
@@ -267,6 +268,7 @@ def fit_as_of(
     ess: FitEss = DEFAULT_ESS,
     max_iter: int = 200,
     emissions: Emissions = "detection",
+    statuses: Sequence[IndicatorWeek] | None = None,
 ) -> TimelineFit:
     """Fit on the stored weeks up to ``date``, with events dated up to that day only.
 
@@ -282,16 +284,20 @@ def fit_as_of(
         ess: the prior's weights.
         max_iter: EM's iteration limit.
         emissions: the emissions' form (:func:`fit_timeline`).
+        statuses: the store's weekly statuses up to ``date`` when the caller has read
+            them (``WeeklyEvidence.statuses`` of the same day), so that they are not read
+            twice; None reads them here.
 
     Raises:
         UsageError: no stored weeks up to ``date``.
     """
     r = rules or rules_for(model)
     if date is None:
-        statuses = weekly_statuses(store, r)
+        statuses = weekly_statuses(store, r) if statuses is None else statuses
     else:
-        with store_as_of(store, date):
-            statuses = weekly_statuses(store, r, end=date)
+        if statuses is None:
+            with store_as_of(store, date):
+                statuses = weekly_statuses(store, r, end=date)
         statuses = [s for s in statuses if s.week <= iso_week(date)]
     weeks, evidence = evidence_rows(statuses)
     if date is not None and weeks and weeks[-1] == iso_week(date) and date.isoweekday() != 7:
