@@ -22,6 +22,7 @@ from secondfront.cli.options import (
     DbOpt,
     FromOpt,
     JsonOpt,
+    RefitOpt,
     ToOpt,
     command,
     date_option,
@@ -440,14 +441,7 @@ def backtest(
             "and FILE.svg.",
         ),
     ] = None,
-    refit: Annotated[
-        bool,
-        typer.Option(
-            "--refit",
-            help="With --generated: refit the escalation chain on the store up to each "
-            "question's day first (out of sample throughout; about twice as long).",
-        ),
-    ] = False,
+    refit: RefitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin Brier and log scores against the baselines.

@@ -21,6 +21,7 @@ from secondfront.cli.options import (
     EvidenceOpt,
     JsonOpt,
     ModelOpt,
+    RefitOpt,
     SoftOpt,
     command,
     describe_assignments,
@@ -92,14 +93,7 @@ def forecast(
     ] = None,
     db: _StoreOpt = None,
     argument_only: _ArgumentOnlyOpt = False,
-    refit: Annotated[
-        bool,
-        typer.Option(
-            "--refit",
-            help="Dated: refit the escalation chain on the store up to the day first (as "
-            "'questions' does), instead of the analyst's numbers.",
-        ),
-    ] = False,
+    refit: RefitOpt = False,
 ) -> None:
     """Forecast a model's outcomes: dated, from the events, or the argument alone.
 

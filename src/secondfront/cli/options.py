@@ -52,6 +52,16 @@ DoOpt = Annotated[
     typer.Option("--do", help="Intervention, VAR=STATE: set VAR, cutting its causes. Repeatable."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+# Each command gives its own default: the questions refit, the dated forecast, the
+# generated scorecard and the early warning use the analyst's numbers unless asked.
+RefitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--refit/--no-refit",
+        help="Refit the time model on the store up to each forecast day (out of sample), "
+        "or use the spec's numbers (in-sample).",
+    ),
+]
 DbOpt = Annotated[
     Path | None,
     typer.Option(
@@ -177,6 +187,7 @@ __all__ = [
     "FromOpt",
     "JsonOpt",
     "ModelOpt",
+    "RefitOpt",
     "SchedulerOpt",
     "SimulationJsonOpt",
     "SocietyParamsOpt",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from secondfront.cli.options import Commands, JsonOpt, command, date_option, out
+from secondfront.cli.options import Commands, JsonOpt, RefitOpt, command, date_option, out
 from secondfront.cli.options import emit_json as _emit_json
 from secondfront.errors import UsageError
 
@@ -61,14 +61,6 @@ TimelineOpt = Annotated[
 CoverageOpt = Annotated[
     str,
     typer.Option("--coverage", help="auto, none, store, or a coverage file (see the help)."),
-]
-RefitOpt = Annotated[
-    bool,
-    typer.Option(
-        "--refit/--no-refit",
-        help="Refit the time model on the store up to each forecast day (out of sample), "
-        "or use the spec's numbers (in-sample).",
-    ),
 ]
 
 
@@ -437,14 +429,7 @@ def warning(
     ] = 8,
     rules: RulesOpt = None,
     timeline: TimelineOpt = None,
-    refit: Annotated[
-        bool,
-        typer.Option(
-            "--refit",
-            help="Refit the escalation chain on the store up to each Sunday first (out of "
-            "sample throughout; about a minute on the shipped history).",
-        ),
-    ] = False,
+    refit: RefitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Early warning from the dated forecast: lead times and false alarms per outcome.
