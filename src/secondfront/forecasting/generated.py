@@ -51,6 +51,7 @@ from secondfront.forecasting.parameters import parameters_as_of
 from secondfront.forecasting.scoring import (
     PERSISTENCE_FLOOR,
     Decomposition,
+    block_bootstrap,
     brier_scores,
     log_scores,
     murphy,
@@ -139,25 +140,6 @@ class GeneratedCard:
         }
 
 
-def _block_bootstrap(
-    d: np.ndarray, days: np.ndarray, block: int, seed: int, draws: int = 2000
-) -> tuple[float, float]:
-    """90% interval of the mean of ``d`` [N], resampling blocks of consecutive days."""
-    uniq = np.unique(days)
-    groups = [np.nonzero(days == u)[0] for u in uniq]
-    n = len(uniq)
-    if n == 0:
-        return float("nan"), float("nan")
-    block = max(1, min(block, n))
-    rng = np.random.default_rng(seed)
-    means = np.empty(draws)
-    for i in range(draws):
-        starts = rng.integers(0, n - block + 1, size=-(-n // block))
-        idx = np.concatenate([np.concatenate(groups[s : s + block]) for s in starts])
-        means[i] = d[idx].mean()
-    return float(np.quantile(means, 0.05)), float(np.quantile(means, 0.95))
-
-
 Row = tuple[int, str, int, float, dict[str, float]]
 """One generated question: forecast day (ordinal), target, outcome (0/1), the model's p,
 and each baseline's p."""
@@ -214,7 +196,7 @@ def _horizon_score(
     log = {k: float(log_scores(v, y).mean()) for k, v in forecasters.items()}
     best = min(BASELINES, key=lambda b: brier[b])
     diff_rows = brier_scores(forecasters["model"], y) - brier_scores(forecasters[best], y)
-    lo, hi = _block_bootstrap(diff_rows, od, max(1, -(-h // step_weeks)) * 2, seed)
+    lo, hi = block_bootstrap(diff_rows, od, max(1, -(-h // step_weeks)) * 2, seed)
 
     def by_target(p: np.ndarray) -> dict[str, float]:
         return {

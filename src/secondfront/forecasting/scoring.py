@@ -223,21 +223,35 @@ def best_difference(
     """
     best = min(baselines, key=lambda b: float(np.mean(baselines[b])))
     d = np.asarray(model, dtype=np.float64) - np.asarray(baselines[best], dtype=np.float64)
-    labels, idx = np.unique(group, return_inverse=True)
-    sums = np.bincount(idx, weights=d, minlength=len(labels))
-    sizes = np.bincount(idx, minlength=len(labels)).astype(np.float64)
+    low, high = block_bootstrap(d, group, 1, seed, draws)
+    return BestDifference(best, float(d.mean()), low, high, len(np.unique(group)), draws, seed)
+
+
+def block_bootstrap(
+    d: np.ndarray, labels: np.ndarray, block: int, seed: int, draws: int = 2000
+) -> tuple[float, float]:
+    """90% interval of the mean of ``d`` [N], resampling its groups whole.
+
+    The questions sharing a label [N] form a group; groups are ordered by label and drawn
+    in runs of ``block`` consecutive ones (a moving-block bootstrap over forecast days;
+    ``block = 1`` resamples independent groups), ``ceil(G / block)`` runs per draw, with
+    replacement. Each draw's mean is over the questions drawn (groups weigh by their
+    size). NaN, NaN when there is no group.
+    """
+    names, idx = np.unique(labels, return_inverse=True)
+    n = len(names)
+    if n == 0:
+        return float("nan"), float("nan")
+    block = max(1, min(block, n))
+    # Each run's total as a sum over its groups (not a difference of running totals,
+    # which would round a constant difference away from itself).
+    windows = np.lib.stride_tricks.sliding_window_view
+    run_sum = windows(np.bincount(idx, weights=d, minlength=n), block).sum(axis=1)
+    run_size = windows(np.bincount(idx, minlength=n).astype(np.float64), block).sum(axis=1)
     rng = np.random.default_rng(seed)
-    pick = rng.integers(0, len(labels), size=(draws, len(labels)))
-    means = sums[pick].sum(axis=1) / sizes[pick].sum(axis=1)
-    return BestDifference(
-        best,
-        float(d.mean()),
-        float(np.quantile(means, 0.05)),
-        float(np.quantile(means, 0.95)),
-        len(labels),
-        draws,
-        seed,
-    )
+    starts = rng.integers(0, n - block + 1, size=(draws, -(-n // block)))
+    means = run_sum[starts].sum(axis=1) / run_size[starts].sum(axis=1)
+    return float(np.quantile(means, 0.05)), float(np.quantile(means, 0.95))
 
 
 def kt_rate(hits: int, n: int) -> float:
@@ -289,6 +303,7 @@ __all__ = [
     "Decomposition",
     "Window",
     "best_difference",
+    "block_bootstrap",
     "brier_scores",
     "independent_groups",
     "kt_rate",
