@@ -68,6 +68,18 @@ def week_start(label: str) -> dt.date:
     return dt.date.fromisocalendar(int(year), int(week), 1)
 
 
+def week_end(label: str) -> dt.date:
+    """The Sunday, the last day, of an ISO week label such as ``2022-W08``."""
+    return week_start(label) + dt.timedelta(days=6)
+
+
+def under_way(label: str, day: dt.date) -> bool:
+    """Whether the ISO week ``label`` has not ended by the end of ``day``: the one test of
+    a week "still under way" on a forecast day, which is read for its present reports
+    only (:func:`reported_so_far`)."""
+    return week_end(label) > day
+
+
 def weeks_between(start: dt.date, end: dt.date) -> list[str]:
     """ISO week labels from the week of ``start`` to the week of ``end``, inclusive.
 

@@ -81,7 +81,7 @@ from secondfront.errors import UsageError
 from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
-from secondfront.evidence.weeks import data_span, reported_so_far
+from secondfront.evidence.weeks import data_span, reported_so_far, under_way, week_end
 from secondfront.forecasting.parameters import parameters_as_of
 from secondfront.model.parametric import logit, sigmoid
 from secondfront.timeline.chain import (
@@ -329,11 +329,6 @@ class History:
     chain_indicators: frozenset[str] = frozenset()
 
 
-def _week_end(label: str) -> int:
-    year, week = label.split("-W")
-    return dt.date.fromisocalendar(int(year), int(week), 7).toordinal()
-
-
 def _chain_weeks(
     model: TimelineModel,
     record: WeeklyEvidence,
@@ -342,7 +337,7 @@ def _chain_weeks(
 ) -> ChainWeeks:
     net = model.network.variables
     keys = [f"{v}={s}" for v, s in targets if v in net]
-    complete = [i for i, w in enumerate(record.weeks) if _week_end(w) <= through.toordinal()]
+    n = sum(1 for w in record.weeks if not under_way(w, through))  # complete weeks
     prior = np.asarray(model.prior, dtype=np.float64)
     post = model.state_posteriors
     argument, prior_state = {}, {}
@@ -352,28 +347,41 @@ def _chain_weeks(
         prior_state[key] = np.asarray(column[:-1], dtype=np.float64)
         argument[key] = float(column[-1])
     K = len(prior)
-    n = complete[-1] + 1 if complete else 0
+    transition = np.asarray(model.transition, dtype=np.float64)
     beliefs = np.zeros((0, K))
     per_state = {k: np.zeros((0, K)) for k in keys}
+    partial = None
     if n:
         # The filter run directly (not through the timeline view): the forecast needs
-        # each state's outcome probabilities, which the view mixes away.
-        L, marg = state_terms(
-            model, engine_evidence(model, record.evidence[:n], record.weights[:n])
-        )
-        beliefs = np.asarray(forward_filter(prior, model.transition, L).beliefs, dtype=np.float64)
+        # each state's outcome probabilities, which the view mixes away. The week under
+        # way, when it has reported something, adds its two rows (:func:`_partial_rows`)
+        # to the same engine call.
+        extra = _partial_rows(record, n)
+        evidence = [*record.evidence[:n], *(extra[0] if extra else [])]
+        weights = [*record.weights[:n], *(extra[1] if extra else [])]
+        L, marg = state_terms(model, engine_evidence(model, evidence, weights))
+        beliefs = np.asarray(forward_filter(prior, transition, L[:n]).beliefs, dtype=np.float64)
         for key in keys:
             v, s = key.split("=")
-            per_state[key] = np.asarray(marg[v][:, :, net[v].index(s)], dtype=np.float64)
-    partial = _partial_week(model, record, through, n, beliefs, keys)
+            per_state[key] = np.asarray(marg[v][:n, :, net[v].index(s)], dtype=np.float64)
+        if extra:
+            # The belief of the week under way: one filter step on its present reports.
+            b = (beliefs[n - 1] @ transition) * L[n]
+            now = {
+                key: np.asarray(marg[v][n + 1, :, net[v].index(s)], dtype=np.float64)
+                for key in keys
+                for v, s in [key.split("=")]
+            }
+            reports = tuple(sorted(extra[0][0]))
+            partial = PartialWeek(through.toordinal(), b / b.sum(), now, reports)
     return ChainWeeks(
-        np.array([_week_end(w) for w in record.weeks[:n]], dtype=np.int64),
+        np.array([week_end(w).toordinal() for w in record.weeks[:n]], dtype=np.int64),
         beliefs,
         per_state,
         prior,
         prior_state,
         argument,
-        np.asarray(model.transition, dtype=np.float64),
+        transition,
         model.spec.outlook.network_hazard == "within_state",
         model.spec.network_horizon_weeks,
         state_holding_weeks(model),
@@ -381,18 +389,18 @@ def _chain_weeks(
     )
 
 
-def _partial_week(
-    model: TimelineModel,
-    record: WeeklyEvidence,
-    through: dt.date,
-    n: int,
-    beliefs: np.ndarray,
-    keys: Sequence[str],
-) -> PartialWeek | None:
-    """The reading of ``through``'s week when it is still under way and has reported
-    something (:class:`PartialWeek`); None otherwise. ``n``: complete weeks read, so
-    week ``n`` of the record, when there is one, is the week under way."""
-    if n == 0 or n >= len(record.weeks):
+def _partial_rows(
+    record: WeeklyEvidence, n: int
+) -> tuple[list[dict[str, str]], list[dict[str, float]]] | None:
+    """The evidence rows that read the week under way (:class:`PartialWeek`), or None when
+    there is none or it has reported nothing yet. ``n``: the complete weeks of ``record``,
+    so its week ``n``, when there is one, is the week under way.
+
+    Two rows: its present reports alone (the filter's likelihood for the week) and those
+    reports over the last complete week's evidence (the network's outcome probabilities
+    now: an indicator not yet reported this week keeps last week's reading).
+    """
+    if n >= len(record.weeks):
         return None
     reports = reported_so_far(record.evidence[n])
     if not reports:
@@ -401,16 +409,7 @@ def _partial_week(
     weights = {k: w for k, w in record.weights[n].items() if k in reports}
     merged = {**last, **reports}
     merged_weights = {**{k: w for k, w in last_weights.items() if k not in reports}, **weights}
-    L, marg = state_terms(
-        model, engine_evidence(model, [reports, merged], [weights, merged_weights])
-    )
-    b = (beliefs[n - 1] @ np.asarray(model.transition, dtype=np.float64)) * L[0]
-    net = model.network.variables
-    per_state = {}
-    for key in keys:
-        v, s = key.split("=")
-        per_state[key] = np.asarray(marg[v][1, :, net[v].index(s)], dtype=np.float64)
-    return PartialWeek(through.toordinal(), b / b.sum(), per_state, tuple(sorted(reports)))
+    return [reports, merged], [weights, merged_weights]
 
 
 def history_as_of(
@@ -474,8 +473,8 @@ def _indicator_series(record: WeeklyEvidence, through: dt.date) -> dict[str, Out
     """
     found: dict[str, set[int]] = {}
     for s in record.statuses:
-        end = _week_end(s.week)
-        if s.status == "observed" and end <= through.toordinal():
+        end = week_end(s.week).toordinal()
+        if s.status == "observed" and not under_way(s.week, through):
             found.setdefault(s.indicator, set()).add(end)
     return {
         f"{k}=present": OutcomeSeries(k, "present", k, np.array(sorted(v), dtype=np.int64))

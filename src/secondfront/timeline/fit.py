@@ -43,6 +43,7 @@ from secondfront.evidence.weeks import (
     evidence_rows,
     iso_week,
     reported_so_far,
+    under_way,
     weekly_statuses,
 )
 from secondfront.model.fittedcopy import Provenance, write_fitted_copy
@@ -300,7 +301,7 @@ def fit_as_of(
                 statuses = weekly_statuses(store, r, end=date)
         statuses = [s for s in statuses if s.week <= iso_week(date)]
     weeks, evidence = evidence_rows(statuses)
-    if date is not None and weeks and weeks[-1] == iso_week(date) and date.isoweekday() != 7:
+    if date is not None and weeks and under_way(weeks[-1], date):
         evidence[-1] = reported_so_far(evidence[-1])
     fit = fit_timeline(
         model, weeks, evidence, r.indicators, ess, date, max_iter, emissions=emissions

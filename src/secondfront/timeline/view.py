@@ -49,6 +49,7 @@ from secondfront.evidence.weeks import (
     data_span,
     evidence_rows,
     iso_week,
+    week_end,
     week_events,
     week_start,
     weekly_statuses,
@@ -596,7 +597,7 @@ def _view(ask: _Request, con: duckdb.DuckDBPyConnection) -> TimelineView:
     first_monday = week_start(iso_week(start))
     shown = [t for t, w in enumerate(result.weeks) if first_monday <= week_start(w) <= end]
     first = week_start(result.weeks[shown[0]]) if shown else start
-    last = week_start(result.weeks[shown[-1]]) + dt.timedelta(days=6) if shown else end
+    last = week_end(result.weeks[shown[-1]]) if shown else end
     events: dict[str, list[WeekEvent]] = {}
     totals: dict[str, int] = {}
     if ask.events_per_week > 0 and shown:
