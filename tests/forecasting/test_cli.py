@@ -213,8 +213,8 @@ def test_forecast_refit_gives_the_questions_number_and_says_so() -> None:
         if f["target"] == "russian_operations_from_belarus=present"
     ]
     assert f["p"] == pytest.approx(q["p"], abs=1e-6)  # the score card rounds to 6 digits
-    assert "fitted on the store up to 2022-02-01" in f["note"]
+    assert "fitted on data up to 2022-02-01" in f["note"]
     code, out, _ = run("forecast", "--as-of", "2022-02-01", "--horizon", "8w", "--json")
-    assert "the analyst's" in json.loads(out)["forecasts"][0]["note"]
+    assert "in-sample" in json.loads(out)["forecasts"][0]["note"]
     code, _, err = run("forecast", "--refit", "--argument-only")
     assert code == 2 and "--refit" in err

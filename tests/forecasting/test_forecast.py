@@ -152,8 +152,8 @@ def test_a_question_and_the_refitted_forecast_of_its_day_are_one_number(
     ahead = outlook(timeline, history, rules, q.asked, f.weeks, refit=True)
     (same,) = [x for x in ahead.forecasts if x.target == q.target]
     assert f.weeks == 8 and same.p == pytest.approx(f.p, abs=1e-12)
-    assert "fitted on the store up to 2022-02-01" in same.note
+    assert "fitted on data up to 2022-02-01" in same.note
     # Without the refit the analyst's chain answers, and the note says that instead.
     plain = outlook(timeline, history, rules, q.asked, 8)
     (other,) = [x for x in plain.forecasts if x.target == q.target]
-    assert other.p != pytest.approx(f.p, abs=1e-3) and "analyst's" in other.note
+    assert other.p != pytest.approx(f.p, abs=1e-3) and "in-sample" in other.note

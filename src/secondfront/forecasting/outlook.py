@@ -82,7 +82,12 @@ from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span, reported_so_far, under_way, week_end
-from secondfront.forecasting.parameters import parameters_as_of
+from secondfront.forecasting.parameters import (
+    IN_SAMPLE_LABEL,
+    NETWORK_NOTE,
+    fitted_label,
+    parameters_as_of,
+)
 from secondfront.model.parametric import logit, sigmoid
 from secondfront.timeline.chain import (
     TimelineModel,
@@ -1004,24 +1009,20 @@ def forecast_from(
     )
 
 
-ANALYST_NOTE = (
-    "coefficients learned from windows closed by the forecast day; the network's and the "
-    "chain's numbers are the analyst's, written knowing the history"
-)
+LEARNED_NOTE = "coefficients learned from windows closed by the forecast day"
+ANALYST_NOTE = f"{LEARNED_NOTE}; time model: {IN_SAMPLE_LABEL} ({NETWORK_NOTE})"
 
 
 def basis_note(model: TimelineModel) -> str:
-    """What a dated forecast's numbers rest on, in words: the chain's numbers are the
-    analyst's, or fitted on the store up to a day (a model with a ``fitted:`` block)."""
+    """What a dated forecast's numbers rest on, in words, with the same labels as a
+    score's parameters (:mod:`secondfront.forecasting.parameters`): the chain's numbers
+    as written (in-sample), or fitted on the store up to a day (a model with a
+    ``fitted:`` block)."""
     fitted = model.spec.fitted
     if fitted is None:
         return ANALYST_NOTE
     until = fitted.data.until or fitted.data.last_week
-    return (
-        "coefficients learned from windows closed by the forecast day; the chain's numbers "
-        f"fitted on the store up to {until}; the network's are the analyst's, written "
-        "knowing the history"
-    )
+    return f"{LEARNED_NOTE}; time model: {fitted_label(until)}"
 
 
 def forecast_at(

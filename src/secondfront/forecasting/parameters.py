@@ -35,9 +35,10 @@ IN_SAMPLE_LABEL = "prior parameters written knowing the history: in-sample"
 NETWORK_NOTE = "network tables as written, knowing the history"
 
 
-def fitted_label(day: dt.date) -> str:
-    """The label of parameters fitted on the data up to ``day``."""
-    return f"parameters fitted on data up to {day.isoformat()} (out of sample; {NETWORK_NOTE})"
+def fitted_label(day: dt.date | str) -> str:
+    """The label of parameters fitted on the data up to ``day`` (a date, or the ISO week
+    label a fit records when it had no last day)."""
+    return f"parameters fitted on data up to {day} (out of sample; {NETWORK_NOTE})"
 
 
 @dataclass(frozen=True)
