@@ -157,3 +157,33 @@ def test_a_question_and_the_refitted_forecast_of_its_day_are_one_number(
     plain = outlook(timeline, history, rules, q.asked, 8)
     (other,) = [x for x in plain.forecasts if x.target == q.target]
     assert other.p != pytest.approx(f.p, abs=1e-3) and "in-sample" in other.note
+
+
+@pytest.mark.parametrize("declared", ["none", "store"])
+def test_under_a_declared_coverage_the_refit_reads_the_weeks_the_forecast_reads(
+    history: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    timeline: TimelineModel,
+    declared: str,
+) -> None:
+    # Under a coverage other than the store's own, the question's refit must see the
+    # weekly statuses its forecast reads (silent weeks unknown, or declared by the
+    # rules' sources), as the dated forecast's refit does: before, the questions fitted
+    # on the store's own coverage and forecast under the declared one.
+    from secondfront.evidence.coverage import NOTHING_COVERED, STORE_SOURCES
+    from secondfront.forecasting.outlook import outlook
+
+    coverage = NOTHING_COVERED if declared == "none" else STORE_SOURCES
+    qs = load_questions(ROOT / "models" / "belarus-second-front.questions.yaml")
+    (q,) = [q for q in qs.questions if q.id == "ops-2022-02-01-8w"]
+    (f,) = [
+        f for f in forecast_all(timeline, qs, history, rules, coverage, refit=True) if f.id == q.id
+    ]
+    ahead = outlook(timeline, history, rules, q.asked, f.weeks, coverage, refit=True)
+    (same,) = [x for x in ahead.forecasts if x.target == q.target]
+    assert same.p == pytest.approx(f.p, abs=1e-12)
+    # And the declared coverage matters to the fit: the default coverage's refit differs.
+    (own,) = [
+        x for x in forecast_all(timeline, qs, history, rules, None, refit=True) if x.id == q.id
+    ]
+    assert own.p != pytest.approx(f.p, abs=1e-6)

@@ -105,14 +105,22 @@ def evidence_source(
 
 
 def parameter_source(
-    model: TimelineModel, con: duckdb.DuckDBPyConnection, rules: MappingRules, refit: bool
+    model: TimelineModel,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    refit: bool,
+    evidence: EvidenceSource,
 ) -> ParameterSource:
-    """Parameters by day (:func:`parameters_as_of`), fitted once per distinct day."""
+    """Parameters by day (:func:`parameters_as_of`), fitted once per distinct day on the
+    weekly statuses ``evidence`` read for that day: the fit sees the weeks the forecast
+    reads, under the same declared coverage (as :func:`~secondfront.forecasting.outlook.outlook`
+    fits them), and the store is read once per day."""
     cache: dict[dt.date, ParametersUsed] = {}
 
     def get(day: dt.date) -> ParametersUsed:
         if day not in cache:
-            cache[day] = parameters_as_of(model, con, rules, day, refit)
+            statuses = evidence(day).record.statuses if refit else None
+            cache[day] = parameters_as_of(model, con, rules, day, refit, statuses)
         return cache[day]
 
     return get
@@ -214,7 +222,7 @@ def forecast_all(
             sample) instead of using the spec's numbers (in-sample).
     """
     evidence = evidence_source(con, rules, coverage)
-    parameters = parameter_source(model, con, rules, refit)
+    parameters = parameter_source(model, con, rules, refit, evidence)
     histories = history_source(con, rules, coverage, evidence)
     return [
         forecast_question(model, questions, q, evidence, parameters, histories, as_of)
