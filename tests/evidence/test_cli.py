@@ -97,6 +97,10 @@ def test_indicators_and_timeline_on_the_shipped_history(db: Path) -> None:
     code, out, _ = run("timeline", "--db", str(db), *span)
     assert code == 0 and "2022-W05 ALERT dated-8w: P(russian_operations_from_belarus" in out
     assert "entry-above-5pc" not in out
+    assert "the chain's numbers the analyst's" in out.splitlines()[0]
+    # --refit refits the dated forecast's chain; the network view has none to refit.
+    code, _, err = run("timeline", "--db", str(db), *span, "--network", "--refit")
+    assert code == 2 and "--refit" in err and "--network" in err
 
 
 def test_backtest_json() -> None:

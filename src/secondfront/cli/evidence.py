@@ -284,37 +284,49 @@ def timeline(
             "instead of the dated forecast.",
         ),
     ] = False,
+    refit: RefitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Per week, the dated forecast of each outcome; alert lines when a rule fires.
 
     Each week shows P(the outcome happens in the next 8 weeks) as of the week's last
-    day (what `forecast --as-of` prints for that day); --network shows the chain's
-    12-month network probabilities instead. The chain runs over every stored week;
-    --from and --to only choose the weeks shown.
+    day (what `forecast --as-of` prints for that day; with --refit, what `forecast
+    --as-of DAY --refit` prints: the chain refitted up to each week, out of sample, a
+    fit per week up to the last one shown); --network shows the chain's 12-month
+    network probabilities instead. The chain runs over every stored week; --from and
+    --to only choose the weeks shown.
     """
+    from secondfront.cli.progress import progress_bar
     from secondfront.evidence.mapping import load_rules, open_mapped
     from secondfront.evidence.weeks import check_range
     from secondfront.forecasting.dated import dated_timeline
     from secondfront.timeline.chain import load_timeline
 
+    if refit and network:
+        raise UsageError(
+            "--refit refits the chain behind the dated forecast; --network shows the "
+            "analyst's chain's network numbers: give one of them"
+        )
     time_model = load_timeline(model_file)
     first, last = date_option(start, "--from"), date_option(end, "--to")
     check_range(first, last)  # in the flags' own words, before the store opens
     mapping = load_rules(rules, time_model.model)
     con = open_mapped(db, mapping)
     _refuse_empty(con, db)
-    view = dated_timeline(
-        time_model.model,
-        con,
-        first,
-        last,
-        smooth,
-        rules=mapping,
-        time_model=time_model,
-        events_per_week=0,
-        max_weeks=None,
-    )
+    with progress_bar("weeks refitted", quiet=as_json or not refit) as bar:
+        view = dated_timeline(
+            time_model.model,
+            con,
+            first,
+            last,
+            smooth,
+            rules=mapping,
+            time_model=time_model,
+            events_per_week=0,
+            max_weeks=None,
+            refit=refit,
+            progress=bar,
+        )
     if as_json:
         emit_json(view.as_json())  # the view's own shape, as the API serves it
         return
@@ -343,7 +355,9 @@ def _timeline_table(view: TimelineView, smooth: bool, dated: bool) -> None:
     line wraps there rather than being cut).
     """
     what = (
-        f"P(outcome in the next {view.dated_weeks} weeks) as of each week's end"
+        f"P(outcome in the next {view.dated_weeks} weeks) as of each week's end, the chain's"
+        " numbers "
+        + ("refitted up to each week (out of sample)" if view.dated_refit else "the analyst's")
         if dated
         else "the network's P(outcome) over its horizon, per ISO week"
     )

@@ -13,12 +13,18 @@ forecast there would be the priors' alone. The store is read once, through its l
 day; each week's forecast reads only the part up to its own day (the cut-store test in
 ``tests/forecasting/test_outlook.py`` pins that this equals reading the store cut at the
 day).
+
+With ``refit`` (``timeline --refit``) each week's number is instead the one ``forecast
+--as-of DAY --refit`` prints, under the chain refitted on the store up to that day
+(:func:`~secondfront.forecasting.warning.refitted_forecasts`), and the view says so
+(``dated_refit``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -27,7 +33,12 @@ from secondfront.errors import StoreError
 from secondfront.evidence import store as events_store
 from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
 from secondfront.forecasting.outlook import forecasts_on, history_as_of
-from secondfront.forecasting.warning import WarningCard, warning_from
+from secondfront.forecasting.warning import (
+    WarningCard,
+    alert_days,
+    refitted_forecasts,
+    warning_from,
+)
 from secondfront.model.model import Model
 from secondfront.timeline.chain import TimelineModel, load_timeline
 from secondfront.timeline.view import (
@@ -47,6 +58,8 @@ def _with_dated(
     rules: MappingRules,
     time_model: TimelineModel,
     horizon: int,
+    refit: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TimelineView:
     if view.status != "ok" or not time_model.spec.reports or view.span is None:
         return view
@@ -62,11 +75,27 @@ def _with_dated(
     # one horizon (before that the forecast would be the priors' alone: no dated number
     # is shown there); the shown weeks take its numbers, and only a week still under way
     # (its last day is not a Sunday) is forecast apart, by the same function.
-    card = warning_from(history, time_model, horizon)
-    sunday = {d: i for i, d in enumerate(card.days)}
-    ready = card.days[0] if card.days else last + dt.timedelta(days=1)
+    sundays = alert_days(history, time_model, horizon)
+    sunday = {d: i for i, d in enumerate(sundays)}
+    ready = sundays[0] if sundays else last + dt.timedelta(days=1)
     apart = [d for d in days if d >= ready and d not in sunday]
-    p_apart = forecasts_on(history, time_model, list(targets), apart, horizon) if apart else {}
+    if refit:
+        # Every day's forecast under the chain refitted up to that day (what ``forecast
+        # --as-of DAY --refit`` prints), one fit a day, so only the days the shown weeks
+        # need: their own, and the Sundays before them, whose windows set each shown
+        # Sunday's threshold (a threshold reads only windows closed by its own Sunday, so
+        # a later Sunday changes no alert shown).
+        through = max(days, default=last)
+        sundays = [d for d in sundays if d <= through]
+        p = refitted_forecasts(time_model, con, rules, [*sundays, *apart], horizon, None, progress)
+        n = len(sundays)
+        shown = history if through == last else history_as_of(time_model, con, rules, through)
+        card = warning_from(shown, time_model, horizon, {t: v[:n] for t, v in p.items()})
+        card = dataclasses.replace(card, refit=True)
+        p_apart = {t: v[n:] for t, v in p.items()}
+    else:
+        card = warning_from(history, time_model, horizon)
+        p_apart = forecasts_on(history, time_model, list(targets), apart, horizon) if apart else {}
     weeks = list(view.weeks)
     for i, day in enumerate(days):
         if day < ready:
@@ -81,6 +110,7 @@ def _with_dated(
         view,
         weeks=weeks,
         dated_weeks=horizon,
+        dated_refit=refit,
         alerts=_warning_alerts(view, card, targets),
         rule_alerts=view.alerts,
     )
@@ -138,12 +168,17 @@ def dated_timeline(
     time_model: TimelineModel | None = None,
     events_per_week: int = EVENTS_PER_WEEK,
     max_weeks: int | None = TIMELINE_MAX_WEEKS,
+    refit: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TimelineView:
     """:func:`~secondfront.timeline.view.timeline_view` with each week's dated forecast.
 
     Arguments as for ``timeline_view``; ``horizon``: weeks ahead of each week's forecast.
-    A store path that does not exist, cannot be opened or holds no events gives the
-    plain view's empty state.
+    ``refit``: each week's forecast under the chain refitted on the store up to its day
+    (out of sample) instead of the analyst's chain: one fit per week up to the last
+    week shown (about 40 s for the whole shipped history), ``progress`` called after
+    each. A store path that does not
+    exist, cannot be opened or holds no events gives the plain view's empty state.
     """
     files = model.companions
     if rules is None and files.mapping is not None:
@@ -167,7 +202,7 @@ def dated_timeline(
     if rules is None or time_model is None:
         return plain(store)
     if isinstance(store, duckdb.DuckDBPyConnection):
-        return _with_dated(plain(store), store, rules, time_model, horizon)
+        return _with_dated(plain(store), store, rules, time_model, horizon, refit, progress)
     db = Path(store) if store is not None else events_store.default_db_path()
     if not db.is_file():
         return plain(store)
@@ -181,7 +216,7 @@ def dated_timeline(
         view = plain(con)
         if view.status == "ok":
             view = dataclasses.replace(
-                _with_dated(view, con, rules, time_model, horizon), store=db.name
+                _with_dated(view, con, rules, time_model, horizon, refit, progress), store=db.name
             )
     finally:
         con.close()

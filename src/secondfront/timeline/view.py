@@ -244,6 +244,8 @@ class TimelineView(Tabular):
             otherwise the time model's own rules on the chain.
         log_evidence: log P(all stored weeks' evidence) under the time model.
         dated_weeks: the horizon of each week's ``dated`` forecast (None: not computed).
+        dated_refit: whether each week's dated forecast used the chain refitted on the
+            store up to its day (out of sample) rather than the analyst's chain.
         rule_alerts: the time model's own alert rules (``alerts:``) on the chain's
             network numbers in the weeks shown, what ``timeline --network`` prints; the
             same as ``alerts`` when no dated forecast was computed.
@@ -271,6 +273,7 @@ class TimelineView(Tabular):
     alerts: list[TimelineAlert] = field(default_factory=list)
     log_evidence: float = 0.0
     dated_weeks: int | None = None
+    dated_refit: bool = False
     rule_alerts: list[TimelineAlert] = field(default_factory=list)
     record: WeeklyEvidence | None = field(default=None, repr=False, compare=False)
 
@@ -330,6 +333,7 @@ class TimelineView(Tabular):
                 for w in self.weeks
             ],
             "dated_weeks": self.dated_weeks,
+            "dated_refit": self.dated_refit,
             "alerts": [_alert_json(a) for a in self.alerts],
             "rule_alerts": [_alert_json(a) for a in self.rule_alerts],
         }
