@@ -299,6 +299,42 @@ def test_timeline_reads_the_events_store(history_client: TestClient) -> None:
     assert before["2022-W06"] > weeks["2022-W06"]["p"]["belarus_entry"]
 
 
+def test_timeline_refit_gives_the_refitted_forecast_of_each_week(
+    history_client: TestClient, events_store: Path
+) -> None:
+    # refit=true: each week's number is what `forecast --as-of DAY --refit` prints, and the
+    # payload says which chain it rests on.
+    from secondfront.evidence.mapping import load_rules
+    from secondfront.evidence.store import connect
+    from secondfront.forecasting.outlook import outlook
+    from secondfront.timeline.chain import load_timeline
+
+    window = {"from": "2022-01-10", "to": "2022-02-06"}
+    url = f"/api/models/{MODEL}/timeline"
+    plain = history_client.get(url, params=window).json()["data"]
+    data = history_client.get(url, params={**window, "refit": "true"}).json()["data"]
+    assert data["dated_refit"] is True and plain["dated_refit"] is False
+    week = next(w for w in data["weeks"] if w["week"] == "2022-W04")  # to Sunday 30 January
+    tm = load_timeline()
+    con = connect(events_store, read_only=True)  # after the requests: the app has closed it
+    try:
+        ahead = outlook(tm, con, load_rules(), dt.date(2022, 1, 30), 8, refit=True)
+    finally:
+        con.close()
+    for f in ahead.forecasts:
+        variable = f.target.split("=")[0]
+        assert week["dated"][variable] == pytest.approx(f.p, abs=1e-12)
+    before = next(w for w in plain["weeks"] if w["week"] == "2022-W04")
+    assert before["dated"] != week["dated"]
+    # The Timeline page: a "refitted" box, and a sentence saying which chain is shown.
+    page = history_client.get(f"/models/{MODEL}/timeline", params={**window, "refit": "true"})
+    assert page.status_code == 200
+    assert 'name="refit" value="true" checked' in page.text
+    assert "<strong>refitted</strong> on the store up to each week" in page.text
+    plain_page = history_client.get(f"/models/{MODEL}/timeline", params=window).text
+    assert "in sample" in plain_page and 'name="refit" value="true" >' in plain_page
+
+
 def test_timeline_without_a_range_shows_the_whole_record(history_client: TestClient) -> None:
     data = history_client.get(f"/api/models/{MODEL}/timeline").json()["data"]
     assert data["span"] == HISTORY_SPAN and not data["clipped"]

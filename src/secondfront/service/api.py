@@ -355,9 +355,17 @@ def _optional_routes(api: APIRouter, bench: Workbench) -> None:
         smooth: Annotated[
             bool, Query(description="Use every stored week, not only the past.")
         ] = False,
+        refit: Annotated[
+            bool,
+            Query(
+                description="Each week's dated forecast under the chain refitted on the "
+                "store up to that week (out of sample; one fit a week up to the last one "
+                "shown: seconds for a few months, about 40 s for the whole shipped history)."
+            ),
+        ] = False,
     ) -> TimelineOut:
         """The timeline of ``model`` over a bounded range (see the route's description)."""
-        return timeline_out(bench.timeline(model, start, end, smooth))
+        return timeline_out(bench.timeline(model, start, end, smooth, refit))
 
 
 def _report_route(api: APIRouter, bench: Workbench) -> None:

@@ -94,18 +94,23 @@ def _team_context(bench: Workbench, request: Request, matrix_id: int) -> dict[st
 
 
 def _timeline_page(
-    bench: Workbench, model: str, start: dt.date | None, end: dt.date | None, smooth: bool
+    bench: Workbench,
+    model: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    smooth: bool,
+    refit: bool = False,
 ) -> str:
     """The Timeline page over ``start``..``end``; a bad range is shown on the page over
     the whole record."""
     problem = None
     try:
-        view = bench.timeline(model, start, end, smooth)
+        view = bench.timeline(model, start, end, smooth, refit)
     except QueryError as e:
         # A bad range is shown on the page, beside the form that can fix it, over the
         # whole record (a 200: the page is useful; the JSON API answers 422).
         problem = str(e)
-        view = bench.timeline(model, smooth=smooth)
+        view = bench.timeline(model, smooth=smooth, refit=refit)
     data = view.as_json()
     ok = view.status == "ok"
     return render(
@@ -115,7 +120,7 @@ def _timeline_page(
         data=data,
         ok=ok,
         problem=problem,
-        asked={"from": start, "to": end, "smooth": smooth},
+        asked={"from": start, "to": end, "smooth": smooth, "refit": refit},
         moves=timeline_moves(view, n=len(view.weeks)) if ok else [],
         data_json=script_json(data) if ok else "null",
     )
@@ -192,8 +197,9 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
         start: Annotated[dt.date | None, Query(alias="from")] = None,
         end: Annotated[dt.date | None, Query(alias="to")] = None,
         smooth: Annotated[bool, Query()] = False,
+        refit: Annotated[bool, Query()] = False,
     ) -> str:
-        return _timeline_page(bench, model, start, end, smooth)
+        return _timeline_page(bench, model, start, end, smooth, refit)
 
 
 def _ach_pages(pages: APIRouter, bench: Workbench) -> None:

@@ -249,6 +249,11 @@ class TimelineData(BaseModel):
     dated_weeks: int | None = Field(
         default=None, description="Horizon in weeks of each week's dated forecast."
     )
+    dated_refit: bool = Field(
+        default=False,
+        description="Whether each week's dated forecast used the escalation chain refitted "
+        "on the store up to that week (out of sample) instead of the analyst's chain.",
+    )
     rule_alerts: list[TimelineAlert] = Field(
         default_factory=list,
         description="The time model's own alert rules on the chain's network numbers.",

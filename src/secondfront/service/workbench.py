@@ -162,14 +162,16 @@ class Workbench:
         start: dt.date | None = None,
         end: dt.date | None = None,
         smooth: bool = False,
+        refit: bool = False,
     ) -> TimelineView:
-        """The timeline of model ``name`` from the configured events store.
+        """The timeline of model ``name`` from the configured events store; with ``refit``
+        each week's dated forecast under the chain refitted up to that week.
 
         Raises:
             QueryError: a reversed, out-of-bounds or too long date range (422).
         """
         m = self.model(name)
-        return dated_timeline(m, self.settings.events_db, start, end, smooth)
+        return dated_timeline(m, self.settings.events_db, start, end, smooth, refit=refit)
 
     # -- ACH -----------------------------------------------------------------------
 
