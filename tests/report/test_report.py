@@ -116,6 +116,8 @@ def test_timeline_section_with_events_has_the_chart_alerts_and_evidence(
         'id="timeline-figure"' in body
         and f"{HISTORY_EVENTS} events in the store <code>secondfront.<wbr>duckdb" in body
     )
+    # Which chain the weekly numbers rest on: the analyst's, so in sample, and how to refit.
+    assert "so these weekly numbers are in sample" in body and "timeline --refit" in body
     figure = re.search(r'id="timeline-figure"[^>]*src="data:image/svg\+xml;base64,([^"]+)"', body)
     assert figure is not None
     svg = base64.b64decode(figure.group(1)).decode()
