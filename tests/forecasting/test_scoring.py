@@ -10,6 +10,7 @@ import pytest
 
 from secondfront.forecasting.scoring import (
     LOG_CLIP,
+    BestDifference,
     Window,
     brier_scores,
     independent_groups,
@@ -102,3 +103,19 @@ def test_best_difference_resamples_independent_groups_whole() -> None:
     # The same seed gives the same digits.
     again = best_difference(model, baselines, np.array([0, 0, 0, 1]), draws=4000, seed=1)
     assert again == v
+
+
+@pytest.mark.parametrize(
+    ("diff", "low", "high", "words"),
+    [
+        (-0.05, -0.08, -0.01, "ahead of it, the whole interval below zero"),
+        (0.05, 0.01, 0.08, "behind it, the whole interval above zero"),
+        (-0.094, -0.208, 0.030, "ahead on these questions, but the interval holds zero"),
+        (0.01, -0.02, 0.04, "behind on these questions, but the interval holds zero"),
+    ],
+)
+def test_the_verdict_says_what_the_interval_shows(
+    diff: float, low: float, high: float, words: str
+) -> None:
+    v = BestDifference("persistence", diff, low, high, 23, 2000, 0)
+    assert v.verdict.startswith(words)

@@ -439,3 +439,56 @@ def test_the_timeline_legend_names_the_rules_when_no_dated_forecast_was_made() -
     svg = timeline_svg(data)
     assert "a rule of the time model fired that week; 1 in this range" in svg
     assert "dated forecast" not in svg
+
+
+def test_track_record_is_the_questions_score_card_of_the_same_store(
+    events_store: Path, data_with_timeline: ReportData, html_with_timeline: str
+) -> None:
+    # The report's track record is the ScoreCard `questions score --db` prints, not a
+    # second computation: the same JSON, number for number.
+    card = data_with_timeline.track_record
+    assert card is not None and "track_record" not in data_with_timeline.reasons
+    questions = FLAGSHIP.with_name(FLAGSHIP.name.split(".")[0] + ".questions.yaml")
+    result = CliRunner().invoke(
+        app, ["questions", "score", str(questions), "--db", str(events_store), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert card.as_json() == json.loads(result.stdout)
+    # Out of sample: the chain refitted up to each asked day (one question was asked
+    # before the first stored week and keeps the spec's numbers, as the label says).
+    assert not card.in_sample and card.in_sample_questions == 1
+    body = unescape(html_with_timeline.split("<h2>Track record")[1].split("<h2>")[0])
+    flat = " ".join(re.sub(r"<[^>]+>", " ", body.replace("<wbr>", "")).split())
+    n, groups = len(card.questions), len(card.groups)
+    assert (
+        f"{n} resolved questions of belarus-second-front.questions.yaml ({groups} independent"
+        in flat
+    )
+    assert f"this model {card.mean['brier']:.3f} {card.mean['log']:.3f}" in flat
+    for name, m in card.baselines.items():
+        if name != "crowd":
+            assert f"{m['brier']:.3f} {m['log']:.3f}" in flat, name
+    v = card.versus_best
+    assert v is not None
+    assert (
+        f"({v.baseline}): {v.diff:+.3f} in Brier, 90% interval {v.low:+.3f} to {v.high:+.3f}"
+        in flat
+    )
+    assert v.verdict in flat
+    worst = max(card.questions, key=lambda s: s.brier)
+    assert f"Scored worst: {worst.id}" in flat
+
+
+def test_track_record_absent_says_why(html: str, tmp_path: Path) -> None:
+    # Without an events store the questions cannot be forecast: the section says so.
+    body = unescape(html.split("<h2>Track record")[1].split("<h2>")[0])
+    assert "Track record absent: no events store" in body
+    # A model without a questions file beside it has no track record to show.
+    from secondfront.analysis.report_data import track_record
+
+    bare = tmp_path / "alone.yaml"
+    bare.write_text(FLAGSHIP.read_text(encoding="utf-8"), encoding="utf-8")
+    card, why = track_record(load(bare))
+    assert card is None and why is not None and "no alone.questions.yaml" in why

@@ -59,4 +59,8 @@ def test_a_model_without_indicators_reads_one_sentence_for_its_watchlist(tmp_pat
     # The API said "NAME has no indicators" before; the report said the sentence above.
     served = _client(tmp_path).get(f"/api/models/{path.stem}/watchlist").json()
     assert served["available"] is False and served["reason"] == expected
-    assert report_data(m, samples=0).reasons == {"watchlist": expected}
+    assert report_data(m, samples=0).reasons == {
+        "watchlist": expected,
+        # A model file without a questions file beside it has no track record either.
+        "track_record": "no no-indicators.questions.yaml beside the model: no resolved questions",
+    }

@@ -8,9 +8,12 @@ and the sources ranked by influence (:mod:`secondfront.analysis.assumptions`, th
 results ``secondfront assumptions`` prints; each computed once per report, about a
 tenth of a second on the flagship), the timeline from the events
 store (:func:`secondfront.timeline.view.timeline_view`, the same one the
-command line and the workbench show), every stated assumption and every source and
-claim. Rendering (HTML, PDF, pictures) is :mod:`secondfront.report`'s; it computes
-nothing.
+command line and the workbench show), the track record (the model's resolved
+questions, ``NAME.questions.yaml``, each forecast as of its asked day from the same
+store with the chain refitted up to then and scored against the baselines: the
+:class:`~secondfront.forecasting.scorecard.ScoreCard` that ``questions score`` prints),
+every stated assumption and every source and claim. Rendering (HTML, PDF, pictures)
+is :mod:`secondfront.report`'s; it computes nothing.
 
 An analysis that cannot run on a model (a bare network states no priors, so it has
 no intervals and no drivers) is ``None`` with the reason beside it, which the report
@@ -41,6 +44,7 @@ from secondfront.analysis.watchlist import Watchlist, watchlist
 from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
 from secondfront.forecasting.dated import dated_timeline
+from secondfront.forecasting.scorecard import ScoreCard
 from secondfront.inference.query import Evidence, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model
 from secondfront.timeline.view import TimelineMove, TimelineView, timeline_moves
@@ -220,6 +224,9 @@ class ReportData:
         source_influence: the sources ranked by how far the outcomes move when each
             is dropped (under the evidence), or ``None`` for a bare network.
         changes: what changed since the previous report (``None``: no previous one).
+        track_record: the model's resolved questions scored out of sample on the
+            events store (:func:`track_record`), or ``None`` with the reason in
+            ``reasons["track_record"]``.
     """
 
     model: Model
@@ -238,6 +245,7 @@ class ReportData:
     key_assumptions: AssumptionsCheck | None = None
     source_influence: SourceInfluenceResult | None = None
     changes: ReportChanges | None = None
+    track_record: ScoreCard | None = None
 
     def summary(self) -> ReportSummary:
         """The figures the next report compares against."""
@@ -300,6 +308,63 @@ def _log(x: float) -> float:
     return math.log(x) if 0 < x < float("inf") else 50.0
 
 
+def track_record(
+    model: Model, events_db: str | Path | None = None
+) -> tuple[ScoreCard | None, str | None]:
+    """The model's resolved questions (``NAME.questions.yaml`` beside it) scored out of
+    sample on the events store, as ``questions score --db`` scores them: each forecast
+    as of its asked day from the store as it stood then, the chain refitted up to that
+    day, the store's declared coverage. ``(None, why)`` when there is no questions file,
+    time model, mapping or store with events.
+
+    Args:
+        model: the model.
+        events_db: the DuckDB events store; ``None``: the evidence commands' default.
+    """
+    # Imported here: only a report with a store and a questions file needs them.
+    from secondfront.errors import SecondfrontError
+    from secondfront.evidence import store as events_store
+    from secondfront.evidence.coverage import coverage_for_store
+    from secondfront.evidence.mapping import load_rules, open_mapped
+    from secondfront.evidence.weeks import data_span
+    from secondfront.forecasting.questions import load_questions
+    from secondfront.forecasting.scorecard import score_questions
+    from secondfront.timeline.chain import load_timeline
+
+    files = model.companions
+    if files.questions is None:
+        stem = model.path.name.split(".")[0] if model.path is not None else model.name
+        return None, f"no {stem}.questions.yaml beside the model: no resolved questions"
+    if files.timeline is None or files.mapping is None:
+        return None, "the dated forecast needs the model's time model and mapping rules"
+    db = Path(events_db) if events_db is not None else events_store.default_db_path()
+    if not db.is_file():
+        return None, (
+            f"no events store {db.name}: the questions are forecast from it "
+            "(secondfront ingest data/belarus-events.csv --db FILE)"
+        )
+    try:
+        rules = load_rules(files.mapping, model)
+        con = open_mapped(db, rules)
+        try:
+            if data_span(con) is None:
+                return None, f"the events store {db.name} holds no events"
+            card = score_questions(
+                load_questions(files.questions),
+                load_timeline(files.timeline, model),
+                con,
+                rules,
+                coverage_for_store(con),
+            )
+        finally:
+            con.close()
+    except SecondfrontError as e:
+        return None, str(e)
+    if not card.questions:
+        return None, f"none of the questions of {files.questions.name} is resolved yet"
+    return card, None
+
+
 def report_data(
     model: ModelLike,
     evidence: Evidence | None = None,
@@ -350,6 +415,9 @@ def report_data(
     check = key_assumptions(m, evidence=evidence) if m.spec is not None else None
     influence = source_influence(m, evidence) if m.spec is not None else None
     line = dated_timeline(m, events_db)
+    record, why = track_record(m, events_db)
+    if why is not None:
+        reasons["track_record"] = why
     sources, claims = source_rows(m)
     data = ReportData(
         model=m,
@@ -367,6 +435,7 @@ def report_data(
         claims=claims,
         key_assumptions=check,
         source_influence=influence,
+        track_record=record,
     )
     if previous is None:
         return data

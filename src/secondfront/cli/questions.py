@@ -181,16 +181,10 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """Brier and log scores of the resolved questions, baselines and Murphy's decomposition."""
-    from secondfront.forecasting.forecast import forecast_all
-    from secondfront.forecasting.scorecard import score as make_card
-    from secondfront.forecasting.scorecard import store_series
+    from secondfront.forecasting.scorecard import score_questions
 
     qs, tm, r, con, cov = _setup(file, db, rules, timeline, coverage)
-    card = make_card(
-        qs,
-        forecast_all(tm, qs, con, r, cov, refit=refit),
-        store_series(con, r, qs, tm.spec.reports),
-    )
+    card = score_questions(qs, tm, con, r, cov, refit)
     if plot is not None:
         from secondfront.forecasting.charts import reliability_diagram
 
@@ -223,7 +217,7 @@ def score(
         out.print(
             f"model - best baseline ({v.baseline}) in Brier: {v.diff:+.4f}, 90% interval "
             f"[{v.low:+.4f}, {v.high:+.4f}] (the {v.groups} independent groups resampled, "
-            f"{v.draws} draws, seed {v.seed})",
+            f"{v.draws} draws, seed {v.seed}): {v.verdict}",
             highlight=False,
         )
     if card.crowd_subset.get("n"):

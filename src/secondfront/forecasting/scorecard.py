@@ -39,9 +39,10 @@ import duckdb
 import numpy as np
 
 from secondfront.evidence.acled import event_days
+from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
 from secondfront.evidence.weeks import data_span, iso_week, weekly_statuses
-from secondfront.forecasting.forecast import QuestionForecast, weeks_ahead
+from secondfront.forecasting.forecast import QuestionForecast, forecast_all, weeks_ahead
 from secondfront.forecasting.parameters import IN_SAMPLE_LABEL, NETWORK_NOTE, ParametersUsed
 from secondfront.forecasting.questions import Question, QuestionSet
 from secondfront.forecasting.scoring import (
@@ -59,7 +60,7 @@ from secondfront.forecasting.scoring import (
     window_climatology,
     window_persistence,
 )
-from secondfront.timeline.chain import OutcomeReports
+from secondfront.timeline.chain import OutcomeReports, TimelineModel
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,16 @@ def _mean(p: Sequence[float], y: Sequence[bool]) -> dict[str, float]:
     }
 
 
+BASELINE_WORDS = {
+    "coin": "a coin (0.5 on every question)",
+    "always_no": "always no (0 on every question)",
+    "base_rate": "the outcome's weekly base rate before the day",
+    "climatology": "climatology (the share of past windows of the same length with the event)",
+    "persistence": "persistence (yes when the event came in the last window of that length)",
+}
+"""Each baseline of :func:`score` in words, for a reader (the scoring module defines them)."""
+
+
 def _baselines(
     resolved: Sequence[tuple[Question, bool]], series: StoreSeries
 ) -> dict[str, list[float]]:
@@ -332,4 +343,31 @@ def _label(used: Sequence[ParametersUsed]) -> str:
     return line if out == len(used) else f"{line}; {len(used) - out} in-sample ({IN_SAMPLE_LABEL})"
 
 
-__all__ = ["ScoreCard", "Scored", "StoreSeries", "score", "store_series"]
+def score_questions(
+    questions: QuestionSet,
+    model: TimelineModel,
+    con: duckdb.DuckDBPyConnection,
+    rules: MappingRules,
+    coverage: DeclaredCoverage | None = None,
+    refit: bool = True,
+) -> ScoreCard:
+    """Forecast every question of ``questions`` as of its asked day from ``con`` and score
+    it (:func:`score`): what ``questions score`` prints and the report's track record
+    shows. ``refit``: the chain refitted up to each asked day (out of sample; the
+    default), else the spec's numbers (in sample)."""
+    return score(
+        questions,
+        forecast_all(model, questions, con, rules, coverage, refit=refit),
+        store_series(con, rules, questions, model.spec.reports),
+    )
+
+
+__all__ = [
+    "BASELINE_WORDS",
+    "ScoreCard",
+    "Scored",
+    "StoreSeries",
+    "score",
+    "score_questions",
+    "store_series",
+]

@@ -194,6 +194,16 @@ class BestDifference:
     draws: int
     seed: int
 
+    @property
+    def verdict(self) -> str:
+        """What the interval says, in words: ahead or behind beyond it, or not shown."""
+        if self.high < 0:
+            return "ahead of it, the whole interval below zero"
+        if self.low > 0:
+            return "behind it, the whole interval above zero"
+        side = "ahead" if self.diff < 0 else "behind" if self.diff > 0 else "level"
+        return f"{side} on these questions, but the interval holds zero: not shown beyond doubt"
+
     def as_json(self) -> dict[str, object]:
         """Plain data for ``--json``."""
         return {

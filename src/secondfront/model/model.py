@@ -67,11 +67,14 @@ class Companions:
         timeline: ``NAME.timeline.yaml``: the weekly time model and its alerts.
         society: ``NAME.society.yaml``, else the one society parameters file
             (``format: secondfront-society/1``) in the model's folder.
+        questions: ``NAME.questions.yaml``: resolved questions the model's dated
+            forecast is scored on (the report's track record).
     """
 
     mapping: Path | None = None
     timeline: Path | None = None
     society: Path | None = None
+    questions: Path | None = None
 
     @classmethod
     def beside(cls, path: Path | None) -> Companions:
@@ -88,7 +91,7 @@ class Companions:
         if society is None and path.parent.is_dir():
             candidates = [f for f in sorted(path.parent.glob("*.yaml")) if _is_society(f)]
             society = candidates[0] if len(candidates) == 1 else None
-        return cls(found("mapping"), found("timeline"), society)
+        return cls(found("mapping"), found("timeline"), society, found("questions"))
 
 
 def _is_society(path: Path) -> bool:

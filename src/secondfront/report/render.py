@@ -22,6 +22,7 @@ from secondfront.analysis.assumptions import FALLBACK_UNCERTAINTY
 from secondfront.analysis.language import icd203
 from secondfront.analysis.report_data import TOP_ROWS, ReportData
 from secondfront.errors import UsageError
+from secondfront.forecasting.scorecard import BASELINE_WORDS
 from secondfront.report.graphics import bars_svg, data_uri, network_svg, timeline_svg
 
 # Where an identifier (``belarus_entry.logistic.weights.x``, a store path, a URL) may
@@ -108,6 +109,7 @@ def render_html(
     }
     return _ENV.get_template("report.html").render(
         r=data,
+        baseline_words=BASELINE_WORDS,
         top=TOP_ROWS,
         fallback=FALLBACK_UNCERTAINTY,
         appendix=appendix,
