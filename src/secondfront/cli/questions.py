@@ -431,12 +431,15 @@ def warning(
     Every Sunday, each outcome's dated forecast for the next --horizon weeks; an alert
     when it reaches a threshold chosen by rolling origin (only windows closed by then).
     """
+    from secondfront.cli.progress import progress_bar
     from secondfront.evidence.mapping import load_rules
     from secondfront.forecasting.warning import early_warning
     from secondfront.timeline.chain import load_timeline
 
     tm = load_timeline(timeline)
-    card = early_warning(tm, _open(db), load_rules(rules, tm.model), horizon, refit=refit)
+    con, r = _open(db), load_rules(rules, tm.model)
+    with progress_bar("Sundays refitted", quiet=as_json or not refit) as bar:
+        card = early_warning(tm, con, r, horizon, refit=refit, progress=bar)
     if as_json:
         _emit_json(card.as_json())
         return

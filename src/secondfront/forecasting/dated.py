@@ -177,8 +177,8 @@ def dated_timeline(
     ``refit``: each week's forecast under the chain refitted on the store up to its day
     (out of sample) instead of the analyst's chain: one fit per week up to the last
     week shown (about 40 s for the whole shipped history), ``progress`` called after
-    each. A store path that does not
-    exist, cannot be opened or holds no events gives the plain view's empty state.
+    each. A store path that does not exist, cannot be opened or holds no events gives
+    the plain view's empty state.
     """
     files = model.companions
     if rules is None and files.mapping is not None:

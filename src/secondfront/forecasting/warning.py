@@ -149,7 +149,7 @@ def early_warning(
 
     With ``refit``, each Sunday's forecasts come from the chain refitted on the store up
     to that Sunday (:func:`~secondfront.forecasting.parameters.parameters_as_of`; one
-    fit and one read of the store per Sunday, about a minute on the shipped history)
+    fit and one read of the store per Sunday, about 40 s on the shipped history)
     instead of the analyst's chain (:func:`refitted_forecasts`; ``progress`` as there).
     """
     span = data_span(con)
