@@ -308,7 +308,8 @@ def format_first_calls(rows: Sequence[dict[str, Any]]) -> str:
             loading = r["ours_first_call_s"] - r["ours_batch_s"]
             why = (
                 f"    why: {FIRST_CALL_GOAL:g}x leaves {budget:.3f} s for the whole call; "
-                f"loading (numba's start and the cached passes) took {loading:.3f} s"
+                f"loading (imports; on a network large enough for the compiled passes, "
+                f"numba's start and their cache) took {loading:.3f} s"
             )
             if r["ours_batch_s"] > budget:
                 why += f", and the call with nothing to load {r['ours_batch_s']:.3f} s"
