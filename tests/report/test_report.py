@@ -492,3 +492,33 @@ def test_track_record_absent_says_why(html: str, tmp_path: Path) -> None:
     bare.write_text(FLAGSHIP.read_text(encoding="utf-8"), encoding="utf-8")
     card, why = track_record(load(bare))
     assert card is None and why is not None and "no alone.questions.yaml" in why
+
+
+def test_the_dated_forecast_is_what_forecast_prints_for_the_same_store(
+    events_store: Path, data_with_timeline: ReportData, html_with_timeline: str
+) -> None:
+    # The report's dated forecast is the Outlook `forecast --db` prints, not a second
+    # computation, and the key judgements say they are the argument's, undated.
+    now = data_with_timeline.outlook
+    assert now is not None and "outlook" not in data_with_timeline.reasons
+    result = CliRunner().invoke(app, ["forecast", "--db", str(events_store), "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert now.as_json() == json.loads(result.stdout)
+    assert now.horizon == 13 and now.as_of == data_with_timeline.timeline.span[1]  # type: ignore[index]
+    body = unescape(html_with_timeline.split("<h2>The dated forecast")[1].split("<h2>")[0])
+    flat = " ".join(re.sub(r"<[^>]+>", " ", body.replace("<wbr>", "")).split())
+    assert f"As of {now.as_of}, the last event day of the store" in flat
+    assert "in-sample" in flat and "forecast --refit" in flat
+    for f in now.forecasts:
+        assert f"{f.label} {f.p * 100:.1f}% {f.low * 100:.1f}% – {f.high * 100:.1f}%" in flat
+    judgements = html_with_timeline.split("<h2>Key judgements")[1].split("<h2>")[0]
+    assert (
+        "with no date" in judgements and "not a forecast of what the events show now" in judgements
+    )
+
+
+def test_the_dated_forecast_absent_says_why(html: str) -> None:
+    body = unescape(html.split("<h2>The dated forecast")[1].split("<h2>")[0])
+    assert "Dated forecast absent: no events store" in body

@@ -61,6 +61,8 @@ def test_a_model_without_indicators_reads_one_sentence_for_its_watchlist(tmp_pat
     assert served["available"] is False and served["reason"] == expected
     assert report_data(m, samples=0).reasons == {
         "watchlist": expected,
-        # A model file without a questions file beside it has no track record either.
+        # A model file alone, without its time model, mapping rules and questions beside
+        # it, has no dated forecast and no track record either.
+        "outlook": "the dated forecast needs the model's time model and mapping rules",
         "track_record": "no no-indicators.questions.yaml beside the model: no resolved questions",
     }

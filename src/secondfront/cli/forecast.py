@@ -116,7 +116,9 @@ def forecast(
         from secondfront.cli.outlook import dated
 
         day = None if as_of in (None, "last") else as_of
-        dated(day, horizon or "13w", db, as_json, refit)
+        from secondfront.forecasting.outlook import DEFAULT_HORIZON
+
+        dated(day, horizon or f"{DEFAULT_HORIZON}w", db, as_json, refit)
         return
     from secondfront.analysis.forecast import forecast as run_forecast
     from secondfront.analysis.overlay import apply_overlay, load_overlay

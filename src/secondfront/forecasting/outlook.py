@@ -103,6 +103,7 @@ STATES_STEP = "+ the states' rates over the history"
 PRESENT_STEP = "+ the chain's present state"
 Z90 = 1.6448536269514722
 MAX_HORIZON = 520
+DEFAULT_HORIZON = 13  # weeks: what `forecast` and the report answer when not asked
 
 
 @dataclass(frozen=True)
@@ -1105,6 +1106,7 @@ def outlook(
 
 __all__ = [
     "ANALYST_NOTE",
+    "DEFAULT_HORIZON",
     "FEATURES",
     "MAX_HORIZON",
     "PRESENT_STEP",
