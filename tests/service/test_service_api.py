@@ -617,3 +617,74 @@ def test_the_model_folder_lists_models_not_their_companion_files(tmp_path: Path)
     client = TestClient(app, base_url="http://127.0.0.1")
     # The flagship and the second argument; never a mapping, timeline or society file.
     assert [m["name"] for m in client.get("/api/models").json()] == [MODEL, "isw-belarus-restraint"]
+
+
+# -- the dated forecast ("Forecast now") ---------------------------------------------------
+
+
+def test_dated_forecast_is_what_forecast_prints_for_the_store(
+    history_client: TestClient, events_store: Path
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from secondfront.cli.app import app
+
+    out = history_client.get(f"/api/models/{MODEL}/dated").json()
+    assert out["capability"] == "dated" and out["available"] is True and out["reason"] is None
+    cli = CliRunner().invoke(app, ["forecast", "--db", str(events_store), "--json"])
+    assert cli.exit_code == 0, cli.output
+    assert out["data"] == json.loads(cli.stdout)
+    assert out["data"]["as_of"] == HISTORY_SPAN[1] and out["data"]["horizon_weeks"] == 13
+    # As of a day, for a horizon, refitted: the command's number again.
+    params = {"as_of": "2022-01-27", "horizon": "8", "refit": "true"}
+    asked = history_client.get(f"/api/models/{MODEL}/dated", params=params).json()["data"]
+    db = ["--db", str(events_store)]
+    cli = CliRunner().invoke(
+        app, ["forecast", *db, "--as-of", "2022-01-27", "--horizon", "8w", "--refit", "--json"]
+    )
+    assert asked == json.loads(cli.stdout)
+    ops = next(f for f in asked["forecasts"] if f["target"].startswith("russian_operations"))
+    assert ops["p"] >= 0.5 and "fitted on data up to 2022-01-27" in ops["note"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"as_of": "2030-01-01"}, "the store's events end on"),
+        ({"horizon": "0"}, "query.horizon"),
+        ({"horizon": "521"}, "query.horizon"),
+        ({"as_of": "yesterday"}, "query.as_of"),
+    ],
+)
+def test_dated_forecast_refuses_bad_requests_in_the_one_error_shape(
+    history_client: TestClient, params: dict[str, str], message: str
+) -> None:
+    r = history_client.get(f"/api/models/{MODEL}/dated", params=params)
+    assert_error_shape(r, 422)
+    assert message in r.json()["error"]
+
+
+def test_dated_forecast_without_a_store_says_how_to_make_one(client: TestClient) -> None:
+    out = client.get(f"/api/models/{MODEL}/dated").json()
+    assert out["available"] is False and out["data"] is None
+    assert "no events store" in out["reason"] and "secondfront ingest" in out["reason"]
+    page = client.get(f"/models/{MODEL}/dated").text
+    assert 'id="dated-empty"' in page and "no events store" in page
+
+
+def test_forecast_now_page_shows_the_table_its_parts_and_a_bad_day_inline(
+    history_client: TestClient,
+) -> None:
+    data = history_client.get(f"/api/models/{MODEL}/dated").json()["data"]
+    page = history_client.get(f"/models/{MODEL}/dated").text
+    assert 'id="dated-table"' in page and 'id="dated-steps"' in page
+    assert f"As of <strong>{data['as_of']}</strong>" in page
+    for f in data["forecasts"]:
+        assert f"<strong>{f['p']:.3f}</strong>" in page, f["target"]
+    assert "in-sample" in page  # what the analyst's chain rests on, said
+    assert ">Forecast now</a>" in page
+    late = history_client.get(f"/models/{MODEL}/dated", params={"as_of": "2030-01-01"}).text
+    assert 'id="dated-problem"' in late and "the store&#39;s events end on" in late
+    assert f"As of <strong>{data['as_of']}</strong>" in late

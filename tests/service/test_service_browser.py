@@ -140,6 +140,27 @@ def test_timeline_range_form_narrows_the_weeks(page, live_server: str) -> None: 
     assert "is after" in page.inner_text("#timeline-problem")
 
 
+def test_forecast_now_form_asks_a_day_a_horizon_and_the_refit(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/models/{MODEL}")
+    page.click("nav a:text('Forecast now')")
+    page.wait_for_selector("#dated-table")
+    assert page.locator("#dated-table tbody tr").count() == 7
+    # 27 January 2022, 8 weeks, the chain refitted up to the day: Russian operations from
+    # Belarus at 0.5 or more, four weeks before the attack.
+    page.fill("#dated-form input[name=as_of]", "2022-01-27")
+    page.fill("#dated-form input[name=horizon]", "8")
+    page.check("#dated-form input[name=refit]")
+    page.click("#dated-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*as_of=2022-01-27.*refit=true.*"))
+    lead = page.inner_text("#dated-lead")
+    assert "2022-01-27" in lead and "next 8 weeks" in lead and "--refit" in lead
+    row = page.locator("#dated-table tbody tr", has_text="russian_operations_from_belarus")
+    p = float(row.locator("td").nth(1).inner_text())
+    assert p >= 0.5
+    assert "fitted on data up to 2022-01-27" in page.inner_text("#dated-basis")
+    shot(page, "forecast-now")
+
+
 def test_ach_rating_changes_the_scores(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/models/{MODEL}/ach")
     page.fill('#ach-new input[name="title"]', "Will Belarus enter the war?")

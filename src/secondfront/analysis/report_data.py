@@ -43,7 +43,7 @@ from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
 from secondfront.analysis.watchlist import Watchlist, watchlist
 from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
-from secondfront.forecasting.dated import dated_timeline
+from secondfront.forecasting.dated import dated_outlook, dated_timeline, store_reason
 from secondfront.forecasting.outlook import Outlook
 from secondfront.forecasting.scorecard import ScoreCard
 from secondfront.inference.query import Evidence, posterior_batch
@@ -228,9 +228,11 @@ class ReportData:
         track_record: the model's resolved questions scored out of sample on the
             events store (:func:`track_record`), or ``None`` with the reason in
             ``reasons["track_record"]``.
-        outlook: the dated forecast now (:func:`dated_now`: every outcome's P within
-            the next weeks as of the store's last event day, what ``forecast`` prints),
-            or ``None`` with the reason in ``reasons["outlook"]``.
+        outlook: the dated forecast now
+            (:func:`~secondfront.forecasting.dated.dated_outlook`: every outcome's P
+            within the next 13 weeks as of the store's last event day, what
+            ``forecast --db`` prints), or ``None`` with the reason in
+            ``reasons["outlook"]``.
     """
 
     model: Model
@@ -313,60 +315,6 @@ def _log(x: float) -> float:
     return math.log(x) if 0 < x < float("inf") else 50.0
 
 
-def _store_reason(model: Model, events_db: str | Path | None) -> tuple[Path, str | None]:
-    """The events store's path, and why the dated forecast cannot be made from it (None
-    when it can: the model has a time model and mapping rules, and the file exists)."""
-    from secondfront.evidence import store as events_store
-
-    files = model.companions
-    db = Path(events_db) if events_db is not None else events_store.default_db_path()
-    if files.timeline is None or files.mapping is None:
-        return db, "the dated forecast needs the model's time model and mapping rules"
-    if not db.is_file():
-        return db, (
-            f"no events store {db.name}: the dated forecast reads it "
-            "(secondfront ingest data/belarus-events.csv --db FILE)"
-        )
-    return db, None
-
-
-def dated_now(
-    model: Model, events_db: str | Path | None = None
-) -> tuple[Outlook | None, str | None]:
-    """The dated forecast as ``secondfront forecast --db`` makes it: every outcome's
-    P(happens in the next :data:`~secondfront.forecasting.outlook.DEFAULT_HORIZON`
-    weeks) as of the store's last event day, with the analyst's chain (its ``note``
-    says so). ``(None, why)`` without a time model, mapping or store with events.
-
-    Args:
-        model: the model.
-        events_db: the DuckDB events store; ``None``: the evidence commands' default.
-    """
-    # Imported here: only a report with a store needs them.
-    from secondfront.errors import SecondfrontError
-    from secondfront.evidence.mapping import load_rules, open_mapped
-    from secondfront.evidence.weeks import data_span
-    from secondfront.forecasting.outlook import DEFAULT_HORIZON, outlook
-    from secondfront.timeline.chain import load_timeline
-
-    db, why = _store_reason(model, events_db)
-    files = model.companions
-    if why is not None or files.mapping is None or files.timeline is None:
-        return None, why
-    try:
-        rules = load_rules(files.mapping, model)
-        con = open_mapped(db, rules)
-        try:
-            if data_span(con) is None:
-                return None, f"the events store {db.name} holds no events"
-            time_model = load_timeline(files.timeline, model)
-            return outlook(time_model, con, rules, None, DEFAULT_HORIZON), None
-        finally:
-            con.close()
-    except SecondfrontError as e:
-        return None, str(e)
-
-
 def track_record(
     model: Model, events_db: str | Path | None = None
 ) -> tuple[ScoreCard | None, str | None]:
@@ -393,7 +341,7 @@ def track_record(
     if files.questions is None:
         stem = model.path.name.split(".")[0] if model.path is not None else model.name
         return None, f"no {stem}.questions.yaml beside the model: no resolved questions"
-    db, why = _store_reason(model, events_db)
+    db, why = store_reason(model, events_db)
     if why is not None or files.mapping is None or files.timeline is None:
         return None, why
     try:
@@ -468,7 +416,7 @@ def report_data(
     check = key_assumptions(m, evidence=evidence) if m.spec is not None else None
     influence = source_influence(m, evidence) if m.spec is not None else None
     line = dated_timeline(m, events_db)
-    now, why_now = dated_now(m, events_db)
+    now, why_now = dated_outlook(m, events_db)
     if why_now is not None:
         reasons["outlook"] = why_now
     record, why = track_record(m, events_db)

@@ -29,10 +29,18 @@ from pathlib import Path
 
 import duckdb
 
-from secondfront.errors import StoreError
+from secondfront.errors import QueryError, StoreError, UsageError
 from secondfront.evidence import store as events_store
 from secondfront.evidence.mapping import MappingRules, load_rules, open_mapped
-from secondfront.forecasting.outlook import forecasts_on, history_as_of
+from secondfront.evidence.weeks import data_span
+from secondfront.forecasting.outlook import (
+    DEFAULT_HORIZON,
+    Outlook,
+    check_horizon,
+    forecasts_on,
+    history_as_of,
+    outlook,
+)
 from secondfront.forecasting.warning import (
     WarningCard,
     alert_days,
@@ -224,4 +232,66 @@ def dated_timeline(
     return view if view.status == "ok" else plain(store)
 
 
-__all__ = ["DATED_WEEKS", "dated_timeline"]
+def store_reason(model: Model, store: str | Path | None) -> tuple[Path, str | None]:
+    """The events store's path (``None``: the evidence commands' default), and why the
+    dated forecast cannot be made from it: None when it can (the model has a time model
+    and mapping rules beside it, and the file exists)."""
+    files = model.companions
+    db = Path(store) if store is not None else events_store.default_db_path()
+    if files.timeline is None or files.mapping is None:
+        return db, "the dated forecast needs the model's time model and mapping rules"
+    if not db.is_file():
+        return db, (
+            f"no events store {db.name}: the dated forecast reads it "
+            "(secondfront ingest data/belarus-events.csv --db FILE)"
+        )
+    return db, None
+
+
+def dated_outlook(
+    model: Model,
+    store: str | Path | None = None,
+    as_of: dt.date | None = None,
+    horizon: int = DEFAULT_HORIZON,
+    refit: bool = False,
+) -> tuple[Outlook | None, str | None]:
+    """Every outcome's dated forecast from the events store file, as ``secondfront
+    forecast --db FILE [--as-of DAY] [--horizon H] [--refit]`` makes it (default: as of
+    the store's last event day, :data:`~secondfront.forecasting.outlook.DEFAULT_HORIZON`
+    weeks). ``(None, why)`` when the model has no time model or mapping rules, or the
+    store is missing, cannot be opened or holds no events (the empty states of
+    :func:`dated_timeline`).
+
+    Raises:
+        QueryError: ``as_of`` after the store's last event day (the weeks after it would
+            count as quiet) or a horizon outside 1 to 520 weeks.
+    """
+    db, why = store_reason(model, store)
+    files = model.companions
+    if why is not None or files.mapping is None or files.timeline is None:
+        return None, why
+    try:
+        check_horizon(horizon)
+    except UsageError as e:
+        raise QueryError(str(e)) from None
+    rules = load_rules(files.mapping, model)
+    try:
+        con = open_mapped(db, rules)
+    except StoreError as e:
+        return None, str(e)
+    try:
+        span = data_span(con)
+        if span is None:
+            return None, f"the events store {db.name} holds no events"
+        if as_of is not None and as_of > span[1]:
+            raise QueryError(
+                f"as of {as_of}: the store's events end on {span[1]}; the weeks after it "
+                "would count as quiet. Ingest newer events, or ask as of a day up to that one."
+            )
+        time_model = load_timeline(files.timeline, model)
+        return outlook(time_model, con, rules, as_of, horizon, refit=refit), None
+    finally:
+        con.close()
+
+
+__all__ = ["DATED_WEEKS", "dated_outlook", "dated_timeline", "store_reason"]

@@ -27,6 +27,7 @@ from secondfront.analysis.report_data import TOP_ROWS, report_data
 from secondfront.analysis.sensitivity import Target, one_at_a_time
 from secondfront.analysis.watchlist import watchlist
 from secondfront.errors import QueryError
+from secondfront.forecasting.outlook import DEFAULT_HORIZON, MAX_HORIZON
 from secondfront.inference.query import posterior_batch
 from secondfront.jsontypes import JSONObject
 from secondfront.model.model import Model
@@ -366,6 +367,45 @@ def _optional_routes(api: APIRouter, bench: Workbench) -> None:
     ) -> TimelineOut:
         """The timeline of ``model`` over a bounded range (see the route's description)."""
         return timeline_out(bench.timeline(model, start, end, smooth, refit))
+
+    @api.get(
+        "/models/{model}/dated",
+        response_model=CapabilityOut,
+        tags=["optional"],
+        description="The dated forecast from the events store (`serve --db`), what "
+        "`secondfront forecast --db` prints: each outcome's P(it happens in the next "
+        "`horizon` weeks after `as_of`), its 90% interval, the outside view, the "
+        "decomposition and what its numbers rest on. Without `as_of`, the store's last "
+        "event day. A store that is missing or empty, or a model without a time model, "
+        "is an empty state (`available` false, `reason` says which).",
+    )
+    def dated(
+        model: ModelName,
+        as_of: Annotated[
+            dt.date | None,
+            Query(description="The forecast day, YYYY-MM-DD (default: the last event day)."),
+        ] = None,
+        horizon: Annotated[
+            int, Query(ge=1, le=MAX_HORIZON, description="Weeks ahead.")
+        ] = DEFAULT_HORIZON,
+        refit: Annotated[
+            bool,
+            Query(
+                description="The chain refitted on the store up to the day (out of sample) "
+                "instead of the analyst's chain."
+            ),
+        ] = False,
+    ) -> CapabilityOut:
+        """The dated forecast of ``model`` (see the route's description)."""
+        found, why = bench.dated(model, as_of, horizon, refit)
+        return CapabilityOut(
+            capability="dated",
+            title="The dated forecast",
+            module="secondfront.forecasting.outlook",
+            available=found is not None,
+            reason=why,
+            data=found.as_json() if found is not None else None,
+        )
 
 
 def _report_route(api: APIRouter, bench: Workbench) -> None:

@@ -25,6 +25,7 @@ from secondfront.analysis.language import ICD203
 from secondfront.analysis.provenance import source_rows
 from secondfront.defaults import FLAGSHIP
 from secondfront.errors import QueryError
+from secondfront.forecasting.outlook import DEFAULT_HORIZON, MAX_HORIZON
 from secondfront.model.grading import CREDIBILITY, RELIABILITY
 from secondfront.report.graphics import colour, network_svg
 from secondfront.report.render import environment
@@ -189,6 +190,31 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
             sources=srcs,
             claims=claims,
             not_modelled=m.spec.not_modelled if m.spec is not None else [],
+        )
+
+    @pages.get("/models/{model}/dated")
+    def dated_page(
+        model: ModelName,
+        as_of: Annotated[dt.date | None, Query()] = None,
+        horizon: Annotated[int, Query(ge=1, le=MAX_HORIZON)] = DEFAULT_HORIZON,
+        refit: Annotated[bool, Query()] = False,
+    ) -> str:
+        problem = None
+        try:
+            found, why = bench.dated(model, as_of, horizon, refit)
+        except QueryError as e:
+            # A day past the store's end is shown on the page, beside the form that can
+            # fix it, with the store's last day (the JSON API answers 422).
+            problem = str(e)
+            found, why = bench.dated(model, None, horizon, refit)
+        return render(
+            "dated.html",
+            **_base(bench, model, "dated"),
+            o=found,
+            reason=why,
+            problem=problem,
+            asked={"as_of": as_of, "horizon": horizon, "refit": refit},
+            max_horizon=MAX_HORIZON,
         )
 
     @pages.get("/models/{model}/timeline")

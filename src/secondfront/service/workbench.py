@@ -24,7 +24,8 @@ from secondfront.analysis import ach
 from secondfront.analysis.forecast import Forecast, WhatIf, forecast, whatif
 from secondfront.analysis.uncertainty import INTERACTIVE_SAMPLES
 from secondfront.errors import SecondfrontError, SpecError, unknown_name
-from secondfront.forecasting.dated import dated_timeline
+from secondfront.forecasting.dated import dated_outlook, dated_timeline
+from secondfront.forecasting.outlook import DEFAULT_HORIZON, Outlook
 from secondfront.inference.query import Evidence
 from secondfront.model.grading import parse_grading
 from secondfront.model.model import Model
@@ -172,6 +173,22 @@ class Workbench:
         """
         m = self.model(name)
         return dated_timeline(m, self.settings.events_db, start, end, smooth, refit=refit)
+
+    def dated(
+        self,
+        name: str,
+        as_of: dt.date | None = None,
+        horizon: int = DEFAULT_HORIZON,
+        refit: bool = False,
+    ) -> tuple[Outlook | None, str | None]:
+        """Every outcome's dated forecast from the configured events store, what
+        ``secondfront forecast --db`` prints (:func:`dated_outlook`), or why there is none.
+
+        Raises:
+            QueryError: ``as_of`` after the store's last event day, or a horizon outside
+                1 to 520 weeks (422).
+        """
+        return dated_outlook(self.model(name), self.settings.events_db, as_of, horizon, refit)
 
     # -- ACH -----------------------------------------------------------------------
 
