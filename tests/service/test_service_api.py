@@ -344,19 +344,24 @@ def test_timeline_without_a_range_shows_the_whole_record(history_client: TestCli
 
 
 @pytest.mark.parametrize(
-    ("params", "message"),
+    ("route", "params", "message"),
     [
-        ({"from": "2022-06-30", "to": "2022-01-01"}, "from 2022-06-30 is after to 2022-01-01"),
-        ({"from": "1990-01-01", "to": "2022-01-01"}, "at most 522 weeks"),
-        ({"from": "0001-01-01", "to": "2022-01-01"}, "outside the supported dates 1900-01-01.."),
-        ({"from": "last week"}, "query.from"),
-        ({"to": "2022-02-30"}, "query.to"),
+        ("timeline", {"from": "2022-06-30", "to": "2022-01-01"}, "from 2022-06-30 is after to"),
+        ("timeline", {"from": "1990-01-01", "to": "2022-01-01"}, "at most 522 weeks"),
+        ("timeline", {"from": "0001-01-01"}, "outside the supported dates 1900-01-01.."),
+        ("timeline", {"from": "last week"}, "query.from"),
+        ("timeline", {"to": "2022-02-30"}, "query.to"),
+        # The dated forecast: a day past the store's end, a horizon outside 1-520 weeks.
+        ("dated", {"as_of": "2030-01-01"}, "the store's events end on"),
+        ("dated", {"horizon": "0"}, "query.horizon"),
+        ("dated", {"horizon": "521"}, "query.horizon"),
+        ("dated", {"as_of": "yesterday"}, "query.as_of"),
     ],
 )
-def test_timeline_refuses_bad_date_ranges_in_the_one_error_shape(
-    history_client: TestClient, params: dict[str, str], message: str
+def test_bad_dates_and_horizons_are_refused_in_the_one_error_shape(
+    history_client: TestClient, route: str, params: dict[str, str], message: str
 ) -> None:
-    r = history_client.get(f"/api/models/{MODEL}/timeline", params=params)
+    r = history_client.get(f"/api/models/{MODEL}/{route}", params=params)
     assert_error_shape(r, 422)
     assert message in r.json()["error"]
 
@@ -647,23 +652,6 @@ def test_dated_forecast_is_what_forecast_prints_for_the_store(
     assert asked == json.loads(cli.stdout)
     ops = next(f for f in asked["forecasts"] if f["target"].startswith("russian_operations"))
     assert ops["p"] >= 0.5 and "fitted on data up to 2022-01-27" in ops["note"]
-
-
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"as_of": "2030-01-01"}, "the store's events end on"),
-        ({"horizon": "0"}, "query.horizon"),
-        ({"horizon": "521"}, "query.horizon"),
-        ({"as_of": "yesterday"}, "query.as_of"),
-    ],
-)
-def test_dated_forecast_refuses_bad_requests_in_the_one_error_shape(
-    history_client: TestClient, params: dict[str, str], message: str
-) -> None:
-    r = history_client.get(f"/api/models/{MODEL}/dated", params=params)
-    assert_error_shape(r, 422)
-    assert message in r.json()["error"]
 
 
 def test_dated_forecast_without_a_store_says_how_to_make_one(client: TestClient) -> None:
