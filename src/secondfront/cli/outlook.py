@@ -50,7 +50,7 @@ def dated(
     with ``refit``, the chain refitted on the store up to that day."""
     from secondfront.evidence.mapping import load_rules
     from secondfront.forecasting.backtest import history_store
-    from secondfront.forecasting.outlook import outlook
+    from secondfront.forecasting.outlook import check_as_of, outlook
     from secondfront.timeline.chain import load_timeline
 
     weeks = parse_horizon(horizon)
@@ -69,11 +69,8 @@ def dated(
     from secondfront.evidence.weeks import data_span
 
     span = data_span(con)
-    if span is not None and day is not None and day > span[1]:
-        raise UsageError(
-            f"--as-of {day}: the store's events end on {span[1]}; the weeks after it would "
-            "count as quiet. Ingest newer events, or ask as of a day up to that one."
-        )
+    if span is not None:
+        check_as_of(day, span[1], "--as-of")
     result = outlook(time_model, con, rules, day, weeks, refit=refit)
     if as_json:
         emit_json(result.as_json())

@@ -36,6 +36,7 @@ from secondfront.evidence.weeks import data_span
 from secondfront.forecasting.outlook import (
     DEFAULT_HORIZON,
     Outlook,
+    check_as_of,
     check_horizon,
     forecasts_on,
     history_as_of,
@@ -283,11 +284,7 @@ def dated_outlook(
         span = data_span(con)
         if span is None:
             return None, f"the events store {db.name} holds no events"
-        if as_of is not None and as_of > span[1]:
-            raise QueryError(
-                f"as of {as_of}: the store's events end on {span[1]}; the weeks after it "
-                "would count as quiet. Ingest newer events, or ask as of a day up to that one."
-            )
+        check_as_of(as_of, span[1])
         time_model = load_timeline(files.timeline, model)
         return outlook(time_model, con, rules, as_of, horizon, refit=refit), None
     finally:

@@ -77,7 +77,7 @@ from typing import NamedTuple
 import duckdb
 import numpy as np
 
-from secondfront.errors import UsageError
+from secondfront.errors import QueryError, UsageError
 from secondfront.evidence.acled import event_days
 from secondfront.evidence.coverage import DeclaredCoverage
 from secondfront.evidence.mapping import MappingRules
@@ -916,6 +916,21 @@ class TargetForecast:
         }
 
 
+def check_as_of(as_of: dt.date | None, last: dt.date, name: str = "as of") -> None:
+    """Refuse a forecast day after ``last``, the store's last event day: the weeks after
+    it would count as quiet, not as unknown. ``name``: how the caller's user gave the day
+    (``--as-of`` on the command line).
+
+    Raises:
+        QueryError: ``as_of`` is after ``last``.
+    """
+    if as_of is not None and as_of > last:
+        raise QueryError(
+            f"{name} {as_of}: the store's events end on {last}; the weeks after it would "
+            "count as quiet. Ingest newer events, or ask as of a day up to that one."
+        )
+
+
 def check_horizon(horizon: int) -> int:
     """A horizon in whole weeks, 1 to 520 (ten years; longer has no training window)."""
     if not 1 <= horizon <= MAX_HORIZON:
@@ -1122,6 +1137,7 @@ __all__ = [
     "Step",
     "TargetForecast",
     "basis_note",
+    "check_as_of",
     "check_horizon",
     "design",
     "fit_as_of",
