@@ -313,7 +313,7 @@ def _model_routes(api: APIRouter, bench: Workbench) -> None:
 
 
 def _optional_routes(api: APIRouter, bench: Workbench) -> None:
-    """The analyses beside a forecast: sensitivity, watchlist, simulation, timeline."""
+    """The analyses beside a forecast: sensitivity, watchlist, simulation."""
 
     @api.get("/models/{model}/sensitivity", response_model=CapabilityOut, tags=["optional"])
     def sensitivity(model: ModelName) -> CapabilityOut:
@@ -330,6 +330,10 @@ def _optional_routes(api: APIRouter, bench: Workbench) -> None:
         """Simulation summaries (an empty state: `secondfront simulate` runs them)."""
         bench.model(model)
         return analysis_out("simulation")
+
+
+def _dated_routes(api: APIRouter, bench: Workbench) -> None:
+    """The dated forecast from the events store: the timeline of it and the forecast now."""
 
     @api.get(
         "/models/{model}/timeline",
@@ -445,6 +449,7 @@ def router(bench: Workbench) -> APIRouter:
     api = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
     _model_routes(api, bench)
     _optional_routes(api, bench)
+    _dated_routes(api, bench)
     _report_route(api, bench)
     ach_api.register(api, bench)
     argument_api.register(api, bench)

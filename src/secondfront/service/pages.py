@@ -192,6 +192,10 @@ def _model_pages(pages: APIRouter, bench: Workbench) -> None:
             not_modelled=m.spec.not_modelled if m.spec is not None else [],
         )
 
+
+def _dated_pages(pages: APIRouter, bench: Workbench) -> None:
+    """The dated forecast's pages: the forecast now and the timeline of it."""
+
     @pages.get("/models/{model}/dated")
     def dated_page(
         model: ModelName,
@@ -287,6 +291,7 @@ def router(bench: Workbench) -> APIRouter:
     """The page routes bound to ``bench``."""
     pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
     _model_pages(pages, bench)
+    _dated_pages(pages, bench)
     _ach_pages(pages, bench)
     return pages
 
