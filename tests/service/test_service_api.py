@@ -309,22 +309,23 @@ def test_timeline_refit_gives_the_refitted_forecast_of_each_week(
     from secondfront.forecasting.outlook import outlook
     from secondfront.timeline.chain import load_timeline
 
-    window = {"from": "2022-01-10", "to": "2022-02-06"}
+    # An early window keeps the refits few (one per Sunday up to its end, from April 2021).
+    window = {"from": "2021-05-03", "to": "2021-05-30"}
     url = f"/api/models/{MODEL}/timeline"
     plain = history_client.get(url, params=window).json()["data"]
     data = history_client.get(url, params={**window, "refit": "true"}).json()["data"]
     assert data["dated_refit"] is True and plain["dated_refit"] is False
-    week = next(w for w in data["weeks"] if w["week"] == "2022-W04")  # to Sunday 30 January
+    week = next(w for w in data["weeks"] if w["week"] == "2021-W20")  # to Sunday 23 May
     tm = load_timeline()
     con = connect(events_store, read_only=True)  # after the requests: the app has closed it
     try:
-        ahead = outlook(tm, con, load_rules(), dt.date(2022, 1, 30), 8, refit=True)
+        ahead = outlook(tm, con, load_rules(), dt.date(2021, 5, 23), 8, refit=True)
     finally:
         con.close()
     for f in ahead.forecasts:
         variable = f.target.split("=")[0]
         assert week["dated"][variable] == pytest.approx(f.p, abs=1e-12)
-    before = next(w for w in plain["weeks"] if w["week"] == "2022-W04")
+    before = next(w for w in plain["weeks"] if w["week"] == "2021-W20")
     assert before["dated"] != week["dated"]
     # The Timeline page: a "refitted" box, and a sentence saying which chain is shown.
     page = history_client.get(f"/models/{MODEL}/timeline", params={**window, "refit": "true"})
