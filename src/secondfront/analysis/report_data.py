@@ -43,7 +43,7 @@ from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
 from secondfront.analysis.watchlist import Watchlist, watchlist
 from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
-from secondfront.forecasting.dated import dated_outlook, dated_timeline, store_reason
+from secondfront.forecasting.dated import dated_outlook, dated_timeline, open_dated_store
 from secondfront.forecasting.outlook import Outlook
 from secondfront.forecasting.scorecard import ScoreCard
 from secondfront.inference.query import Evidence, posterior_batch
@@ -331,34 +331,25 @@ def track_record(
     # Imported here: only a report with a store and a questions file needs them.
     from secondfront.errors import SecondfrontError
     from secondfront.evidence.coverage import coverage_for_store
-    from secondfront.evidence.mapping import load_rules, open_mapped
-    from secondfront.evidence.weeks import data_span
     from secondfront.forecasting.questions import load_questions
     from secondfront.forecasting.scorecard import score_questions
-    from secondfront.timeline.chain import load_timeline
 
     files = model.companions
     if files.questions is None:
         stem = model.path.name.split(".")[0] if model.path is not None else model.name
         return None, f"no {stem}.questions.yaml beside the model: no resolved questions"
-    db, why = store_reason(model, events_db)
-    if why is not None or files.mapping is None or files.timeline is None:
-        return None, why
     try:
-        rules = load_rules(files.mapping, model)
-        con = open_mapped(db, rules)
-        try:
-            if data_span(con) is None:
-                return None, f"the events store {db.name} holds no events"
+        opened = open_dated_store(model, events_db)
+        if isinstance(opened, str):
+            return None, opened
+        with opened:
             card = score_questions(
                 load_questions(files.questions),
-                load_timeline(files.timeline, model),
-                con,
-                rules,
-                coverage_for_store(con),
+                opened.time_model,
+                opened.con,
+                opened.rules,
+                coverage_for_store(opened.con),
             )
-        finally:
-            con.close()
     except SecondfrontError as e:
         return None, str(e)
     if not card.questions:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -233,20 +234,63 @@ def dated_timeline(
     return view if view.status == "ok" else plain(store)
 
 
-def store_reason(model: Model, store: str | Path | None) -> tuple[Path, str | None]:
-    """The events store's path (``None``: the evidence commands' default), and why the
-    dated forecast cannot be made from it: None when it can (the model has a time model
-    and mapping rules beside it, and the file exists)."""
+@dataclass
+class DatedStore:
+    """An events store file opened for a model's dated forecast; close it (or use
+    ``with``).
+
+    Attributes:
+        path: the store's file.
+        con: the connection, mapped with ``rules`` (:func:`open_mapped`).
+        rules: the model's mapping rules; time_model: its time model.
+        span: the store's first and last event days.
+    """
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    rules: MappingRules
+    time_model: TimelineModel
+    span: tuple[dt.date, dt.date]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> DatedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_dated_store(model: Model, store: str | Path | None) -> DatedStore | str:
+    """The events store file (``None``: the evidence commands' default) opened for the
+    dated forecast of ``model``, or why it cannot be: the model has no time model or
+    mapping rules beside it, or the store is missing, cannot be opened or holds no
+    events (the empty states of :func:`dated_timeline`)."""
     files = model.companions
     db = Path(store) if store is not None else events_store.default_db_path()
     if files.timeline is None or files.mapping is None:
-        return db, "the dated forecast needs the model's time model and mapping rules"
+        return "the dated forecast needs the model's time model and mapping rules"
     if not db.is_file():
-        return db, (
+        return (
             f"no events store {db.name}: the dated forecast reads it "
             "(secondfront ingest data/belarus-events.csv --db FILE)"
         )
-    return db, None
+    rules = load_rules(files.mapping, model)
+    try:
+        con = open_mapped(db, rules)
+    except StoreError as e:
+        return str(e)
+    try:
+        span = data_span(con)
+        if span is None:
+            con.close()
+            return f"the events store {db.name} holds no events"
+        return DatedStore(db, con, rules, load_timeline(files.timeline, model), span)
+    except BaseException:
+        con.close()
+        raise
 
 
 def dated_outlook(
@@ -259,36 +303,23 @@ def dated_outlook(
     """Every outcome's dated forecast from the events store file, as ``secondfront
     forecast --db FILE [--as-of DAY] [--horizon H] [--refit]`` makes it (default: as of
     the store's last event day, :data:`~secondfront.forecasting.outlook.DEFAULT_HORIZON`
-    weeks). ``(None, why)`` when the model has no time model or mapping rules, or the
-    store is missing, cannot be opened or holds no events (the empty states of
-    :func:`dated_timeline`).
+    weeks). ``(None, why)`` where :func:`open_dated_store` says why not.
 
     Raises:
-        QueryError: ``as_of`` after the store's last event day (the weeks after it would
-            count as quiet) or a horizon outside 1 to 520 weeks.
+        QueryError: a horizon outside 1 to 520 weeks, or ``as_of`` after the store's last
+            event day (the weeks after it would count as quiet).
     """
-    db, why = store_reason(model, store)
-    files = model.companions
-    if why is not None or files.mapping is None or files.timeline is None:
-        return None, why
     try:
         check_horizon(horizon)
     except UsageError as e:
         raise QueryError(str(e)) from None
-    rules = load_rules(files.mapping, model)
-    try:
-        con = open_mapped(db, rules)
-    except StoreError as e:
-        return None, str(e)
-    try:
-        span = data_span(con)
-        if span is None:
-            return None, f"the events store {db.name} holds no events"
-        check_as_of(as_of, span[1])
-        time_model = load_timeline(files.timeline, model)
-        return outlook(time_model, con, rules, as_of, horizon, refit=refit), None
-    finally:
-        con.close()
+    opened = open_dated_store(model, store)
+    if isinstance(opened, str):
+        return None, opened
+    with opened:
+        check_as_of(as_of, opened.span[1])
+        found = outlook(opened.time_model, opened.con, opened.rules, as_of, horizon, refit=refit)
+    return found, None
 
 
-__all__ = ["DATED_WEEKS", "dated_outlook", "dated_timeline", "store_reason"]
+__all__ = ["DATED_WEEKS", "DatedStore", "dated_outlook", "dated_timeline", "open_dated_store"]
