@@ -64,7 +64,7 @@ def test_lead_times_and_false_alarms_of_the_watching_rule(watched) -> None:  # t
     )
     on = run.outcomes["logistics_disruption"][:, 1] > RULE.above
     events = np.array([w in _sabotage_weeks() for w in record.weeks])
-    assert int(events.sum()) == s.event_weeks == 8
+    assert int(events.sum()) == s.event_weeks == 10
     W = watched.spec.backtest.window_weeks
     assert s.warning == lead_times(on, events, W)
     assert len(s.warning.events) == s.event_weeks and s.warning.detected >= 1
@@ -104,7 +104,7 @@ def test_backtest_json_and_table_show_the_warning_record(tmp_path: Path) -> None
     qs = {q["question"]: q for q in json.loads(got.stdout)["questions"]}
     warning = qs[QUESTION]["warning"]
     assert qs[QUESTION]["alert_rules"] == [RULE.id]
-    assert warning["window_weeks"] == 12 and len(warning["events"]) == 8
+    assert warning["window_weeks"] == 12 and len(warning["events"]) == 10
     assert {e["event"] for e in warning["events"]} == _sabotage_weeks()  # week labels
     assert {"detected", "missed", "false_alarms", "false_alarms_per_year"} <= set(warning)
     assert qs["russian-operations-from-belarus-12w"]["warning"]["window_weeks"] == 12

@@ -196,8 +196,10 @@ def test_colours_and_layout() -> None:
 
 
 # The standard report (no appendix) fits on this many A4 pages; it was 73 when every
-# table was printed in full with equal column widths.
-MAX_PAGES = 12
+# table was printed in full with equal column widths. 12 until the shipped history's
+# second search (docs/codebook.md section 8): its timeline has 27 alerts instead of 20,
+# and the alert table's seven extra rows push the last note onto a thirteenth page.
+MAX_PAGES = 13
 
 
 def _text(html: str) -> str:
