@@ -43,8 +43,8 @@ from secondfront.analysis.sensitivity import OneAtATime, Target, one_at_a_time
 from secondfront.analysis.watchlist import Watchlist, watchlist
 from secondfront.defaults import DEFAULT_SAMPLES
 from secondfront.errors import UsageError
-from secondfront.forecasting.dated import dated_outlook, dated_timeline, open_dated_store
-from secondfront.forecasting.outlook import Outlook
+from secondfront.forecasting.dated import DatedStore, dated_timeline, open_dated_store
+from secondfront.forecasting.outlook import DEFAULT_HORIZON, Outlook, outlook
 from secondfront.forecasting.scorecard import ScoreCard
 from secondfront.inference.query import Evidence, posterior_batch
 from secondfront.model.model import Model, ModelLike, as_model
@@ -328,6 +328,28 @@ def track_record(
         model: the model.
         events_db: the DuckDB events store; ``None``: the evidence commands' default.
     """
+    from secondfront.errors import SecondfrontError
+
+    if model.companions.questions is None:
+        return None, _no_questions(model)
+    try:
+        opened = open_dated_store(model, events_db)
+    except SecondfrontError as e:
+        return None, str(e)
+    if isinstance(opened, str):
+        return None, opened
+    with opened:
+        return _track_record_on(model, opened)
+
+
+def _no_questions(model: Model) -> str:
+    """Why a model has no track record: no questions file beside it."""
+    stem = model.path.name.split(".")[0] if model.path is not None else model.name
+    return f"no {stem}.questions.yaml beside the model: no resolved questions"
+
+
+def _track_record_on(model: Model, opened: DatedStore | str) -> tuple[ScoreCard | None, str | None]:
+    """:func:`track_record` on a store already opened (or the reason it could not be)."""
     # Imported here: only a report with a store and a questions file needs them.
     from secondfront.errors import SecondfrontError
     from secondfront.evidence.coverage import coverage_for_store
@@ -336,25 +358,40 @@ def track_record(
 
     files = model.companions
     if files.questions is None:
-        stem = model.path.name.split(".")[0] if model.path is not None else model.name
-        return None, f"no {stem}.questions.yaml beside the model: no resolved questions"
+        return None, _no_questions(model)
+    if isinstance(opened, str):
+        return None, opened
     try:
-        opened = open_dated_store(model, events_db)
-        if isinstance(opened, str):
-            return None, opened
-        with opened:
-            card = score_questions(
-                load_questions(files.questions),
-                opened.time_model,
-                opened.con,
-                opened.rules,
-                coverage_for_store(opened.con),
-            )
+        card = score_questions(
+            load_questions(files.questions),
+            opened.time_model,
+            opened.con,
+            opened.rules,
+            coverage_for_store(opened.con),
+        )
     except SecondfrontError as e:
         return None, str(e)
     if not card.questions:
         return None, f"none of the questions of {files.questions.name} is resolved yet"
     return card, None
+
+
+def _dated_parts(
+    model: Model, events_db: str | Path | None
+) -> tuple[TimelineView, tuple[Outlook | None, str | None], tuple[ScoreCard | None, str | None]]:
+    """The timeline, the dated forecast now and the track record, from one opening of the
+    events store (each used to open it, and load the rules and the time model, again):
+    what :func:`~secondfront.forecasting.dated.dated_timeline`,
+    :func:`~secondfront.forecasting.dated.dated_outlook` and :func:`track_record` give."""
+    opened = open_dated_store(model, events_db)
+    if isinstance(opened, str):
+        # The empty states, each in its own words (the timeline's name the file).
+        return dated_timeline(model, events_db), (None, opened), _track_record_on(model, opened)
+    with opened:
+        line = dated_timeline(model, opened.con, rules=opened.rules, time_model=opened.time_model)
+        line = dataclasses.replace(line, store=opened.path.name)
+        now = outlook(opened.time_model, opened.con, opened.rules, None, DEFAULT_HORIZON)
+        return line, (now, None), _track_record_on(model, opened)
 
 
 def report_data(
@@ -406,11 +443,9 @@ def report_data(
         ratios = indicator_ratios(m, first.variable, first.state)
     check = key_assumptions(m, evidence=evidence) if m.spec is not None else None
     influence = source_influence(m, evidence) if m.spec is not None else None
-    line = dated_timeline(m, events_db)
-    now, why_now = dated_outlook(m, events_db)
+    line, (now, why_now), (record, why) = _dated_parts(m, events_db)
     if why_now is not None:
         reasons["outlook"] = why_now
-    record, why = track_record(m, events_db)
     if why is not None:
         reasons["track_record"] = why
     sources, claims = source_rows(m)
